@@ -1,0 +1,124 @@
+// swift-tools-version:6.1
+// The package of the Cashback ledger service. Targets follow DESIGN §2: each depends only on the
+// ones above it in that picture; C libraries sit behind system-library targets of their own.
+import PackageDescription
+
+let package = Package(
+    name: "Cashback",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "cashbackd", targets: ["cashbackd"]),
+        .executable(name: "cashback-probe", targets: ["cashback-probe"]),
+        .executable(name: "rpcgen", targets: ["rpcgen"]),
+        .library(name: "CashbackClient", targets: ["CashbackClient"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+        .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+    ],
+    targets: [
+        // MARK: C libraries, each behind a thin wall
+        .systemLibrary(
+            name: "CNGHTTP2",
+            pkgConfig: "libnghttp2",
+            providers: [.apt(["libnghttp2-dev"])]
+        ),
+        .systemLibrary(
+            name: "COpenSSL",
+            pkgConfig: "openssl",
+            providers: [.apt(["libssl-dev"])]
+        ),
+
+        // MARK: Codec and generated API
+        .target(name: "CompactCodec"),
+        .target(name: "RPC", dependencies: ["CompactCodec"]),
+        .target(name: "CashbackAPI", dependencies: ["CompactCodec", "RPC"]),
+
+        // MARK: Transport
+        .target(
+            name: "H2",
+            dependencies: [
+                "CNGHTTP2",
+                "RPC",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+
+        // MARK: Domain and storage
+        .target(name: "CashbackCore"),
+        .target(
+            name: "CashbackStore",
+            dependencies: ["CashbackCore", .product(name: "GRDB", package: "GRDB.swift")]
+        ),
+
+        // MARK: Server
+        .target(
+            name: "CashbackServer",
+            dependencies: [
+                "CashbackAPI", "CashbackCore", "CashbackStore", "RPC", "H2",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
+        .executableTarget(
+            name: "cashbackd",
+            dependencies: [
+                "CashbackServer",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
+
+        // MARK: Code generation
+        .target(name: "RPCGenKit"),
+        .executableTarget(
+            name: "rpcgen",
+            dependencies: [
+                "RPCGenKit",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+
+        // MARK: Clients
+        .target(
+            name: "CashbackClient",
+            dependencies: ["CashbackAPI", "RPC", "H2", "CompactCodec"],
+            path: "Clients/Swift/CashbackClient"
+        ),
+        .target(
+            name: "ProbeKit",
+            dependencies: [
+                "CashbackClient",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            path: "Clients/Probe/ProbeKit"
+        ),
+        .executableTarget(
+            name: "cashback-probe",
+            dependencies: ["ProbeKit"],
+            path: "Clients/Probe/cashback-probe"
+        ),
+
+        // MARK: Tests
+        .testTarget(name: "CompactCodecTests", dependencies: ["CompactCodec", "CashbackAPI"]),
+        .testTarget(name: "RPCTests", dependencies: ["RPC"]),
+        .testTarget(name: "CashbackCoreTests", dependencies: ["CashbackCore"]),
+        .testTarget(name: "CashbackStoreTests", dependencies: ["CashbackStore", "CashbackCore"]),
+        .testTarget(name: "RPCGenKitTests", dependencies: ["RPCGenKit"]),
+        .testTarget(
+            name: "CashbackServerTests",
+            dependencies: [
+                "CashbackServer", "CashbackClient", "CashbackAPI", "H2", "RPC", "COpenSSL",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ]
+        ),
+        .testTarget(name: "ProbeKitTests", dependencies: ["ProbeKit", "CashbackServer"]),
+    ]
+)

@@ -1,0 +1,53 @@
+/// Why bytes could not be decoded as a message.
+///
+/// Every way hostile input can be wrong has its own code, and every error says where (the byte
+/// offset) and, when known, which field, so that a caller's log line is enough to find the bug.
+/// New codes may be added; match on ``code`` with a `default` clause.
+public struct CompactDecodingError: Error, Hashable, Sendable, CustomStringConvertible {
+    /// The kind of failure.
+    public struct Code: Hashable, Sendable, CustomStringConvertible {
+        private enum Value: Hashable, Sendable {
+            case truncated, lengthPastEnd, varintTooLong, invalidWireType, invalidFieldNumber
+            case wrongWireType, depthLimitExceeded, invalidUTF8, valueOutOfRange
+        }
+        private let value: Value
+        private init(_ value: Value) { self.value = value }
+
+        /// The input ended in the middle of a tag, varint or fixed-width value.
+        public static let truncated = Code(.truncated)
+        /// A length prefix declares more bytes than remain in the enclosing message.
+        public static let lengthPastEnd = Code(.lengthPastEnd)
+        /// A varint runs past ten bytes or past 64 bits.
+        public static let varintTooLong = Code(.varintTooLong)
+        /// A tag carries wire type 3, 4, 6 or 7, which this format does not use.
+        public static let invalidWireType = Code(.invalidWireType)
+        /// A tag carries field number zero or one past 2^29 - 1.
+        public static let invalidFieldNumber = Code(.invalidFieldNumber)
+        /// A known field arrived with a wire type other than its schema's.
+        public static let wrongWireType = Code(.wrongWireType)
+        /// Nested messages go deeper than ``CompactLimits/nestingDepthMax``.
+        public static let depthLimitExceeded = Code(.depthLimitExceeded)
+        /// A string field does not hold valid UTF-8.
+        public static let invalidUTF8 = Code(.invalidUTF8)
+        /// A varint does not fit the field's type (a `uint32` past 2^32 - 1, a `bool` past 1).
+        public static let valueOutOfRange = Code(.valueOutOfRange)
+
+        public var description: String { String(describing: value) }
+    }
+
+    /// The kind of failure.
+    public let code: Code
+    /// A sentence for humans, naming the field and offset where known.
+    public let message: String
+    /// The byte offset, from the start of the outermost message, where decoding failed.
+    public let offset: Int
+
+    /// Creates an error.
+    public init(code: Code, message: String, offset: Int) {
+        self.code = code
+        self.message = message
+        self.offset = offset
+    }
+
+    public var description: String { "\(message) (at byte \(offset))" }
+}

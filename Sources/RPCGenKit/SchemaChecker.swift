@@ -1,0 +1,122 @@
+/// Checks a parsed file: names well formed and unique, field and enum numbers unique, every
+/// type resolved, every enum starting at 0. Resolves message-or-enum type names in place.
+struct SchemaChecker {
+    var file: SchemaFile
+
+    func check() throws(SchemaError) {
+        try checkPackage()
+        var declared: Set<String> = []
+        for name in file.messages.map(\.name) + file.enums.map(\.name) + file.services.map(\.name)
+        {
+            try require(isUpperCamel(name), "'\(name)' must be UpperCamelCase")
+            try require(declared.insert(name).inserted, "'\(name)' is declared twice")
+        }
+        for message in file.messages { try check(message) }
+        for decl in file.enums { try check(decl) }
+        for service in file.services { try check(service) }
+    }
+
+    private func checkPackage() throws(SchemaError) {
+        let parts = file.package.split(separator: ".", omittingEmptySubsequences: false)
+        let valid = !parts.isEmpty && parts.allSatisfy { part in
+            guard let first = part.first, first.isLowercase else { return false }
+            return part.allSatisfy { $0.isASCII && ($0.isLowercase || $0.isNumber) }
+        }
+        try require(valid, "package '\(file.package)' must be lower-case words joined by dots")
+    }
+
+    private func check(_ message: MessageDecl) throws(SchemaError) {
+        var names: Set<String> = []
+        var numbers: Set<UInt32> = []
+        for field in message.fields {
+            let owner = "\(message.name).\(field.name)"
+            try require(isLowerSnake(field.name), "field '\(owner)' must be lower_snake_case")
+            try require(names.insert(field.name).inserted, "field '\(owner)' is declared twice")
+            try require(
+                numbers.insert(field.number).inserted,
+                "field number \(field.number) is used twice in \(message.name)")
+            if case .message(let typeName) = field.type {
+                let known = file.messages.contains { $0.name == typeName }
+                    || file.enums.contains { $0.name == typeName }
+                try require(known, "field '\(owner)' has unknown type '\(typeName)'")
+            }
+            if field.isRepeated {
+                let supported: Bool
+                switch resolved(field.type) {
+                case .string, .message: supported = true
+                default: supported = false
+                }
+                try require(
+                    supported, "field '\(owner)': repeated is supported for string and messages")
+            }
+        }
+    }
+
+    private func check(_ decl: EnumDecl) throws(SchemaError) {
+        try require(decl.values.first?.number == 0, "enum \(decl.name) must start with value 0")
+        var names: Set<String> = []
+        var numbers: Set<UInt32> = []
+        for value in decl.values {
+            try require(isUpperSnake(value.name), "enum value '\(value.name)' must be UPPER_SNAKE")
+            try require(names.insert(value.name).inserted, "'\(value.name)' is declared twice")
+            try require(
+                numbers.insert(value.number).inserted,
+                "enum \(decl.name) uses number \(value.number) twice")
+        }
+    }
+
+    private func check(_ service: ServiceDecl) throws(SchemaError) {
+        var names: Set<String> = []
+        for method in service.methods {
+            try require(isUpperCamel(method.name), "method '\(method.name)' must be UpperCamelCase")
+            try require(names.insert(method.name).inserted, "'\(method.name)' is declared twice")
+            for type in [method.input, method.output] {
+                try require(
+                    file.messages.contains { $0.name == type },
+                    "method '\(method.name)' names unknown message '\(type)'")
+            }
+        }
+    }
+
+    /// The parser calls every non-scalar type a message; enums are told apart here.
+    func resolved(_ type: FieldType) -> FieldType {
+        if case .message(let name) = type, file.enums.contains(where: { $0.name == name }) {
+            return .enumeration(name)
+        }
+        return type
+    }
+
+    private func require(_ condition: Bool, _ message: String) throws(SchemaError) {
+        guard condition else { throw SchemaError(path: file.path, line: 0, message: message) }
+    }
+
+    private func isUpperCamel(_ name: String) -> Bool {
+        guard let first = name.first, first.isUppercase else { return false }
+        return name.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber) }
+    }
+
+    private func isLowerSnake(_ name: String) -> Bool {
+        guard let first = name.first, first.isLowercase else { return false }
+        return name.allSatisfy { $0.isASCII && ($0.isLowercase || $0.isNumber || $0 == "_") }
+            && !name.hasSuffix("_") && !name.contains("__")
+    }
+
+    private func isUpperSnake(_ name: String) -> Bool {
+        guard let first = name.first, first.isUppercase else { return false }
+        return name.allSatisfy { $0.isASCII && ($0.isUppercase || $0.isNumber || $0 == "_") }
+    }
+}
+
+extension SchemaFile {
+    /// The file with every field's enum types told apart from message types.
+    public var resolvingTypes: SchemaFile {
+        var copy = self
+        let checker = SchemaChecker(file: self)
+        for m in copy.messages.indices {
+            for f in copy.messages[m].fields.indices {
+                copy.messages[m].fields[f].type = checker.resolved(copy.messages[m].fields[f].type)
+            }
+        }
+        return copy
+    }
+}

@@ -1,0 +1,97 @@
+/// The parsed schema: what `.rpc` files declare, before any Swift is chosen.
+///
+/// This is the neutral model between the parser and the renderers (STYLE §8): the parser
+/// builds it and checks it, the renderers only read it.
+public struct SchemaFile: Hashable, Sendable {
+    /// The path the file was read from, relative to the schema root, e.g.
+    /// `cashback/v1/wallet.rpc`.
+    public var path: String
+    /// The package, e.g. `cashback.v1`.
+    public var package: String
+    public var messages: [MessageDecl]
+    public var enums: [EnumDecl]
+    public var services: [ServiceDecl]
+}
+
+/// A `message` declaration.
+public struct MessageDecl: Hashable, Sendable {
+    public var name: String
+    public var doc: [String]
+    public var fields: [FieldDecl]
+}
+
+/// One field of a message.
+public struct FieldDecl: Hashable, Sendable {
+    public var name: String
+    public var doc: [String]
+    public var type: FieldType
+    public var number: UInt32
+    public var isRepeated: Bool
+}
+
+/// A field's type.
+public enum FieldType: Hashable, Sendable {
+    case string, bytes, bool, int32, int64, uint32, uint64
+    /// An enum declared in the same package.
+    case enumeration(String)
+    /// A message declared in the same package.
+    case message(String)
+
+    /// The scalar keywords of the schema language.
+    static let scalars: [String: FieldType] = [
+        "string": .string, "bytes": .bytes, "bool": .bool, "int32": .int32, "int64": .int64,
+        "uint32": .uint32, "uint64": .uint64,
+    ]
+
+    /// How the type is spelled in the schema.
+    public var schemaSpelling: String {
+        switch self {
+        case .string: "string"
+        case .bytes: "bytes"
+        case .bool: "bool"
+        case .int32: "int32"
+        case .int64: "int64"
+        case .uint32: "uint32"
+        case .uint64: "uint64"
+        case .enumeration(let name), .message(let name): name
+        }
+    }
+}
+
+/// An `enum` declaration.
+public struct EnumDecl: Hashable, Sendable {
+    public var name: String
+    public var doc: [String]
+    public var values: [EnumValueDecl]
+}
+
+/// One value of an enum.
+public struct EnumValueDecl: Hashable, Sendable {
+    public var name: String
+    public var doc: [String]
+    public var number: UInt32
+}
+
+/// A `service` declaration.
+public struct ServiceDecl: Hashable, Sendable {
+    public var name: String
+    public var doc: [String]
+    public var methods: [MethodDecl]
+}
+
+/// One unary method of a service.
+public struct MethodDecl: Hashable, Sendable {
+    public var name: String
+    public var doc: [String]
+    public var input: String
+    public var output: String
+}
+
+/// A schema error, with the place it was found.
+public struct SchemaError: Error, Hashable, Sendable, CustomStringConvertible {
+    public var path: String
+    public var line: Int
+    public var message: String
+
+    public var description: String { "\(path):\(line): \(message)" }
+}

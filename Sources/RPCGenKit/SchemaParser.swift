@@ -1,0 +1,169 @@
+/// Parses one `.rpc` file into a ``SchemaFile`` and checks it (see `Protocol/README.md` for
+/// the language).
+public struct SchemaParser {
+    private let path: String
+    private var tokens: [SchemaLexer.Token]
+    private var index = 0
+    private var pendingDoc: [String] = []
+
+    /// Parses and checks schema text.
+    ///
+    /// - Parameters:
+    ///   - text: the file's contents.
+    ///   - path: the path used in error messages and in generated file headers.
+    /// - Throws: ``SchemaError`` naming the line of the first problem.
+    public static func parse(_ text: String, path: String) throws(SchemaError) -> SchemaFile {
+        var parser = SchemaParser(path: path, tokens: try SchemaLexer.tokens(of: text, path: path))
+        let file = try parser.parseFile()
+        try SchemaChecker(file: file).check()
+        return file
+    }
+
+    private init(path: String, tokens: [SchemaLexer.Token]) {
+        self.path = path
+        self.tokens = tokens
+    }
+
+    // MARK: Declarations
+
+    private mutating func parseFile() throws(SchemaError) -> SchemaFile {
+        try expectKeyword("package")
+        let package = try identifier("package name")
+        try expectSymbol(";")
+        var file = SchemaFile(path: path, package: package, messages: [], enums: [], services: [])
+        while peek() != nil {
+            let doc = takeDoc()
+            switch try identifier("message, enum or service") {
+            case "message": file.messages.append(try parseMessage(doc: doc))
+            case "enum": file.enums.append(try parseEnum(doc: doc))
+            case "service": file.services.append(try parseService(doc: doc))
+            case let other: throw error("expected message, enum or service, found '\(other)'")
+            }
+        }
+        return file
+    }
+
+    private mutating func parseMessage(doc: [String]) throws(SchemaError) -> MessageDecl {
+        var message = MessageDecl(name: try identifier("message name"), doc: doc, fields: [])
+        try expectSymbol("{")
+        while !(try takeSymbol("}")) {
+            let fieldDoc = takeDoc()
+            var typeName = try identifier("field type")
+            let isRepeated = typeName == "repeated"
+            if isRepeated { typeName = try identifier("field type") }
+            let name = try identifier("field name")
+            try expectSymbol("=")
+            let number = try fieldNumber()
+            try expectSymbol(";")
+            let type = FieldType.scalars[typeName] ?? .message(typeName)  // resolved by checker
+            message.fields.append(
+                FieldDecl(
+                    name: name, doc: fieldDoc, type: type, number: number,
+                    isRepeated: isRepeated))
+        }
+        return message
+    }
+
+    private mutating func parseEnum(doc: [String]) throws(SchemaError) -> EnumDecl {
+        var decl = EnumDecl(name: try identifier("enum name"), doc: doc, values: [])
+        try expectSymbol("{")
+        while !(try takeSymbol("}")) {
+            let valueDoc = takeDoc()
+            let name = try identifier("enum value name")
+            try expectSymbol("=")
+            let number = try fieldNumber(allowZero: true)
+            try expectSymbol(";")
+            decl.values.append(EnumValueDecl(name: name, doc: valueDoc, number: number))
+        }
+        return decl
+    }
+
+    private mutating func parseService(doc: [String]) throws(SchemaError) -> ServiceDecl {
+        var service = ServiceDecl(name: try identifier("service name"), doc: doc, methods: [])
+        try expectSymbol("{")
+        while !(try takeSymbol("}")) {
+            let methodDoc = takeDoc()
+            try expectKeyword("rpc")
+            let name = try identifier("method name")
+            try expectSymbol("(")
+            let input = try identifier("request type")
+            try expectSymbol(")")
+            try expectKeyword("returns")
+            try expectSymbol("(")
+            let output = try identifier("response type")
+            try expectSymbol(")")
+            try expectSymbol(";")
+            service.methods.append(
+                MethodDecl(name: name, doc: methodDoc, input: input, output: output))
+        }
+        return service
+    }
+
+    // MARK: Tokens
+
+    private func peek() -> SchemaLexer.Token? {
+        var probe = index
+        while probe < tokens.count, case .doc = tokens[probe].kind { probe += 1 }
+        return probe < tokens.count ? tokens[probe] : nil
+    }
+
+    /// Collects the doc comment lines before the next declaration.
+    private mutating func takeDoc() -> [String] {
+        var doc: [String] = []
+        while index < tokens.count, case .doc(let text) = tokens[index].kind {
+            doc.append(text)
+            index += 1
+        }
+        return doc
+    }
+
+    private mutating func next(_ expected: String) throws(SchemaError) -> SchemaLexer.Kind {
+        _ = takeDoc()  // a doc comment in an odd place documents nothing
+        guard index < tokens.count else { throw error("expected \(expected), found end of file") }
+        defer { index += 1 }
+        return tokens[index].kind
+    }
+
+    private mutating func identifier(_ expected: String) throws(SchemaError) -> String {
+        guard case .identifier(let name) = try next(expected) else {
+            index -= 1
+            throw error("expected \(expected)")
+        }
+        return name
+    }
+
+    private mutating func fieldNumber(allowZero: Bool = false) throws(SchemaError) -> UInt32 {
+        guard case .number(let value) = try next("a number") else {
+            index -= 1
+            throw error("expected a number")
+        }
+        let lowest: UInt64 = allowZero ? 0 : 1
+        let highest: UInt64 = allowZero ? UInt64(Int32.max) : UInt64((1 << 29) - 1)
+        guard value >= lowest, value <= highest else {
+            throw error("number \(value) is outside \(lowest)...\(highest)")
+        }
+        return UInt32(value)
+    }
+
+    private mutating func expectKeyword(_ keyword: String) throws(SchemaError) {
+        let found = try identifier("'\(keyword)'")
+        guard found == keyword else { throw error("expected '\(keyword)', found '\(found)'") }
+    }
+
+    private mutating func expectSymbol(_ symbol: Character) throws(SchemaError) {
+        guard try takeSymbol(symbol) else { throw error("expected '\(symbol)'") }
+    }
+
+    private mutating func takeSymbol(_ symbol: Character) throws(SchemaError) -> Bool {
+        guard let token = peek() else { throw error("expected '\(symbol)', found end of file") }
+        guard token.kind == .symbol(symbol) else { return false }
+        _ = takeDoc()
+        index += 1
+        return true
+    }
+
+    private func error(_ message: String) -> SchemaError {
+        let line = index < tokens.count ? tokens[index].line : (tokens.last?.line ?? 1)
+        return SchemaError(path: path, line: line, message: message)
+    }
+}

@@ -1,0 +1,78 @@
+/// Renders a service: its namespace, method descriptors, the server protocol and its
+/// registration with a router.
+struct ServiceRenderer {
+    let file: SchemaFile
+    var namespace: String { SwiftNames.namespace(file.package) }
+
+    func render(_ service: ServiceDecl, into out: inout CodeWriter) {
+        let fullName = "\(file.package).\(service.name)"
+        out.block("extension \(namespace)") { out in
+            out.doc(service.doc)
+            out.block("public enum \(service.name)") { out in
+                out.doc(["The service's fully qualified name."])
+                out.line("public static let name = \(SwiftNames.literal(fullName))")
+                out.line()
+                out.doc(["The service's methods."])
+                out.block("public enum Method") { out in
+                    for method in service.methods {
+                        renderMethod(method, service: fullName, into: &out)
+                    }
+                }
+                out.line()
+                out.doc(["Every method of the service, in schema order."])
+                let all = service.methods.map { "Method.\($0.name).descriptor" }
+                out.line("public static let methods: [MethodDescriptor] = [\(all.joined(separator: ", "))]")
+                out.line()
+                renderProtocol(service, into: &out)
+            }
+        }
+        out.line()
+        renderRegistration(service, into: &out)
+    }
+
+    private func renderMethod(_ method: MethodDecl, service: String, into out: inout CodeWriter) {
+        out.doc(method.doc)
+        out.block("public enum \(method.name)") { out in
+            out.doc(["The request message."])
+            out.line("public typealias Input = \(namespace).\(method.input)")
+            out.doc(["The response message."])
+            out.line("public typealias Output = \(namespace).\(method.output)")
+            out.doc(["The method's name and path."])
+            out.line(
+                "public static let descriptor = MethodDescriptor(service: "
+                    + "\(SwiftNames.literal(service)), method: \(SwiftNames.literal(method.name)))")
+        }
+    }
+
+    private func renderProtocol(_ service: ServiceDecl, into out: inout CodeWriter) {
+        out.doc([
+            "What a server implements to serve the service.", "",
+            "Throw `RPCError` to answer with a status other than OK.",
+        ])
+        out.block("public protocol ServiceProtocol: Sendable") { out in
+            for (index, method) in service.methods.enumerated() {
+                if index > 0 { out.line() }
+                out.doc(method.doc)
+                out.line(
+                    "func \(SwiftNames.method(method.name))(_ request: Method.\(method.name).Input, "
+                        + "context: RPCServerContext) async throws -> Method.\(method.name).Output")
+            }
+        }
+    }
+
+    private func renderRegistration(_ service: ServiceDecl, into out: inout CodeWriter) {
+        let type = "\(namespace).\(service.name)"
+        out.block("extension \(type).ServiceProtocol") { out in
+            out.doc(["Registers every method of the service with `router`."])
+            out.block("public func register(with router: inout RPCRouter)") { out in
+                for method in service.methods {
+                    out.line("router.registerUnary(\(type).Method.\(method.name).descriptor) {")
+                    out.line(
+                        "    (request: \(type).Method.\(method.name).Input, context) in")
+                    out.line("    try await self.\(SwiftNames.method(method.name))(request, context: context)")
+                    out.line("}")
+                }
+            }
+        }
+    }
+}
