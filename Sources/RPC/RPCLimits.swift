@@ -13,29 +13,24 @@ public struct RPCLimits: Hashable, Sendable {
     public var concurrentStreamsMax: Int
     /// Per-stream receive window advertised in SETTINGS_INITIAL_WINDOW_SIZE.
     public var streamWindowBytes: Int
-    /// Bytes of responses a connection may have queued for a slow reader before it stops
-    /// reading requests from that connection.
-    public var connectionOutputBytesMax: Int
 
     /// The limits used unless configured otherwise.
     public static let `default` = RPCLimits(
         messageBytesMax: 1 << 20,
         headerListBytesMax: 16 << 10,
         concurrentStreamsMax: 100,
-        streamWindowBytes: 1 << 20,
-        connectionOutputBytesMax: 4 << 20
+        streamWindowBytes: 1 << 20
     )
 
     /// Creates limits.
     public init(
         messageBytesMax: Int, headerListBytesMax: Int, concurrentStreamsMax: Int,
-        streamWindowBytes: Int, connectionOutputBytesMax: Int
+        streamWindowBytes: Int
     ) {
         self.messageBytesMax = messageBytesMax
         self.headerListBytesMax = headerListBytesMax
         self.concurrentStreamsMax = concurrentStreamsMax
         self.streamWindowBytes = streamWindowBytes
-        self.connectionOutputBytesMax = connectionOutputBytesMax
     }
 
     /// Whether the limits are consistent with each other and with what HTTP/2 allows.
@@ -44,6 +39,5 @@ public struct RPCLimits: Hashable, Sendable {
             && headerListBytesMax >= 4096
             && concurrentStreamsMax >= 1
             && streamWindowBytes >= 65_535 && streamWindowBytes <= Int(Int32.max)
-            && connectionOutputBytesMax >= messageBytesMax + GRPCFraming.prefixBytes
     }
 }

@@ -1,0 +1,73 @@
+import CashbackAPI
+import CashbackStore
+import H2
+import Logging
+import RPC
+import ServiceLifecycle
+
+/// The Cashback service: the ledger behind the RPC router behind the HTTP/2 transport.
+///
+/// Run it in a `ServiceGroup`: it serves until graceful shutdown is triggered (SIGINT or
+/// SIGTERM in `cashbackd`), then stops accepting, finishes the calls in flight and returns.
+///
+/// ```swift
+/// let server = CashbackServer(configuration: .default, logger: logger)
+/// let group = ServiceGroup(services: [server], gracefulShutdownSignals: [.sigterm], logger: logger)
+/// try await group.run()
+/// ```
+public struct CashbackServer: Service {
+    private let configuration: CashbackServerConfiguration
+    private let logger: Logger
+    private let onListening: @Sendable (H2Server) -> Void
+
+    /// Creates the service.
+    /// - Parameter onListening: called once the server listens (tests learn the port here).
+    public init(
+        configuration: CashbackServerConfiguration, logger: Logger,
+        onListening: @escaping @Sendable (H2Server) -> Void = { _ in }
+    ) {
+        self.configuration = configuration
+        self.logger = logger
+        self.onListening = onListening
+    }
+
+    /// Every service the server answers, by full name (for health and tools).
+    public static let serviceNames: Set<String> = Set(
+        SchemaCatalog.services.map(\.name) + ["grpc.health.v1.Health"])
+
+    /// The router for `ledger`: every generated service plus health.
+    static func makeRouter(ledger: any LedgerRepository, health: HealthService, logger: Logger)
+        -> RPCRouter
+    {
+        var router = RPCRouter()
+        AdminService(ledger: ledger, logger: logger).register(with: &router)
+        AccrualsService(ledger: ledger, logger: logger).register(with: &router)
+        WalletService(ledger: ledger, logger: logger).register(with: &router)
+        health.register(with: &router)
+        return router
+    }
+
+    /// A router over `ledger`, for in-process tests and tools.
+    public static func makeRouter(ledger: any LedgerRepository, logger: Logger) -> RPCRouter {
+        makeRouter(ledger: ledger, health: HealthService(services: serviceNames), logger: logger)
+    }
+
+    public func run() async throws {
+        let ledger = try SQLiteLedgerRepository(path: configuration.databasePath)
+        let health = HealthService(services: Self.serviceNames)
+        let router = Self.makeRouter(ledger: ledger, health: health, logger: logger)
+        let server = try await H2Server.bind(
+            host: configuration.host, port: configuration.port, router: router,
+            limits: configuration.limits, logger: logger)
+        let address = server.localAddress
+        logger.notice(
+            "listening on \(configuration.host):\(address.port ?? configuration.port)",
+            metadata: ["database": "\(configuration.databasePath)"])
+        onListening(server)
+        // Serve until graceful shutdown is requested; cancellation ends the wait too.
+        try? await gracefulShutdown()
+        health.markShuttingDown()
+        logger.notice("shutting down: finishing calls in flight")
+        await server.shutdownGracefully(gracePeriod: configuration.shutdownGracePeriod)
+    }
+}

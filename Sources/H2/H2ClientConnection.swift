@@ -1,0 +1,86 @@
+import NIOCore
+import NIOPosix
+import RPC
+import Synchronization
+
+/// One HTTP/2 cleartext (h2c, prior knowledge) connection to a gRPC server; concurrent calls
+/// are multiplexed on it, one stream each.
+///
+/// ```swift
+/// let connection = try await H2ClientConnection.connect(host: "127.0.0.1", port: 50051)
+/// let payload = try await connection.unary(method, request: bytes, options: CallOptions())
+/// await connection.close()
+/// ```
+///
+/// The connection does not reconnect: once it is closed, every call fails with UNAVAILABLE.
+public final class H2ClientConnection: RPCClientTransport {
+    private let channel: any Channel
+    private let handler: NIOLoopBound<H2ClientConnectionHandler>
+    /// Identifies calls for cancellation.
+    private static let nextCallID = Atomic<UInt64>(0)
+
+    private init(channel: any Channel, handler: NIOLoopBound<H2ClientConnectionHandler>) {
+        self.channel = channel
+        self.handler = handler
+    }
+
+    /// Connects to `host:port`.
+    ///
+    /// - Parameters:
+    ///   - limits: bounds on messages and streams (responses over the message limit fail).
+    ///   - connectTimeout: how long to wait for TCP to connect.
+    /// - Throws: ``RPCError`` UNAVAILABLE when the server cannot be reached.
+    public static func connect(
+        host: String, port: Int, limits: RPCLimits = .default,
+        connectTimeout: Duration = .seconds(10),
+        group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton
+    ) async throws -> H2ClientConnection {
+        let authority = "\(host):\(port)"
+        let timeoutMilliseconds = connectTimeout.components.seconds * 1000
+            + connectTimeout.components.attoseconds / 1_000_000_000_000_000
+        do {
+            let channel = try await ClientBootstrap(group: group)
+                .channelOption(.socketOption(.tcp_nodelay), value: 1)
+                .connectTimeout(.milliseconds(timeoutMilliseconds))
+                .channelInitializer { channel in
+                    channel.eventLoop.makeCompletedFuture {
+                        try channel.pipeline.syncOperations.addHandler(
+                            H2ClientConnectionHandler(limits: limits, authority: authority))
+                    }
+                }
+                .connect(host: host, port: port).get()
+            let handler = try await channel.eventLoop.submit {
+                NIOLoopBound(
+                    try channel.pipeline.syncOperations.handler(
+                        type: H2ClientConnectionHandler.self),
+                    eventLoop: channel.eventLoop)
+            }.get()
+            return H2ClientConnection(channel: channel, handler: handler)
+        } catch {
+            throw RPCError(.unavailable, "cannot connect to \(authority): \(error)")
+        }
+    }
+
+    public func unary(_ method: MethodDescriptor, request: [UInt8], options: CallOptions)
+        async throws -> [UInt8]
+    {
+        let promise = channel.eventLoop.makePromise(of: [UInt8].self)
+        let id = Self.nextCallID.wrappingAdd(1, ordering: .relaxed).newValue
+        let handler = self.handler
+        return try await withTaskCancellationHandler {
+            channel.eventLoop.execute {
+                handler.value.startCall(
+                    method, request: request, options: options, token: id, promise: promise)
+            }
+            return try await promise.futureResult.get()
+        } onCancel: {
+            channel.eventLoop.execute { handler.value.cancelCall(token: id) }
+        }
+    }
+
+    /// Closes the connection; calls in flight fail with UNAVAILABLE.
+    public func close() async {
+        try? await channel.close()
+    }
+}
+

@@ -1,0 +1,223 @@
+import CNGHTTP2
+import Logging
+import NIOCore
+import RPC
+
+/// Drives an nghttp2 client session on one connection; many calls share it, one stream each.
+///
+/// Everything here runs on the channel's event loop; ``H2ClientConnection`` hops onto it.
+final class H2ClientConnectionHandler: ChannelInboundHandler, NGHTTP2SessionDelegate {
+    typealias InboundIn = ByteBuffer
+    typealias OutboundOut = ByteBuffer
+
+    private let limits: RPCLimits
+    private let authority: String
+    private var session: NGHTTP2Session?
+    private var context: ChannelHandlerContext?
+    private var streams: [Int32: ClientStream] = [:]
+    private var tokens: [UInt64: Int32] = [:]
+    private var closedError: RPCError?
+
+    init(limits: RPCLimits, authority: String) {
+        self.limits = limits
+        self.authority = authority
+    }
+
+    // MARK: Calls
+
+    /// Starts a unary call; `promise` completes with the response payload or an ``RPCError``.
+    func startCall(
+        _ method: MethodDescriptor, request: [UInt8], options: CallOptions,
+        token: UInt64, promise: EventLoopPromise<[UInt8]>
+    ) {
+        guard let session, let context, closedError == nil else {
+            promise.fail(closedError ?? RPCError(.unavailable, "the connection is closed"))
+            return
+        }
+        guard request.count <= limits.messageBytesMax else {
+            promise.fail(RPCError(.resourceExhausted, "request exceeds the message size limit"))
+            return
+        }
+        var headers: [(String, String)] = [
+            (":method", "POST"), (":scheme", "http"), (":path", method.path),
+            (":authority", authority), ("content-type", GRPCContentType.preferred),
+            ("te", "trailers"),
+        ]
+        if let timeout = options.timeout {
+            headers.append(("grpc-timeout", GRPCTimeout.format(timeout)))
+        }
+        for field in options.metadata { headers.append((field.name, field.value)) }
+        var stream = ClientStream(
+            promise: promise, requestBody: GRPCFraming.frame(request),
+            messageBytesMax: limits.messageBytesMax)
+        stream.token = token
+        do {
+            let streamID = try session.submitRequest(headers: headers)
+            streams[streamID] = stream
+            tokens[token] = streamID
+            if let timeout = options.timeout {
+                armDeadline(streamID: streamID, after: timeout, loop: context.eventLoop)
+            }
+        } catch {
+            promise.fail(RPCError(.unavailable, "cannot start a stream: \(error)"))
+        }
+        flushOutput()
+    }
+
+    /// Cancels a call whose caller stopped waiting.
+    func cancelCall(token: UInt64) {
+        guard let streamID = tokens[token], streams[streamID] != nil else { return }
+        fail(streamID: streamID, RPCError(.cancelled, "the call was cancelled"))
+        flushOutput()
+    }
+
+    private func armDeadline(streamID: Int32, after timeout: Duration, loop: any EventLoop) {
+        let bound = NIOLoopBound(self, eventLoop: loop)
+        let nanoseconds = timeout.components.seconds * 1_000_000_000
+            + timeout.components.attoseconds / 1_000_000_000
+        streams[streamID]?.deadline = loop.scheduleTask(in: .nanoseconds(nanoseconds)) {
+            bound.value.fail(streamID: streamID, RPCError(.deadlineExceeded, "deadline exceeded"))
+            bound.value.flushOutput()
+        }
+    }
+
+    /// Ends a call now with `error` and resets its stream.
+    private func fail(streamID: Int32, _ error: RPCError) {
+        guard var stream = streams[streamID], stream.failure == nil else { return }
+        stream.failure = error
+        streams[streamID] = stream
+        session?.submitReset(streamID: streamID, errorCode: NGHTTP2_CANCEL.rawValue)
+    }
+
+    // MARK: Channel events
+
+    func handlerAdded(context: ChannelHandlerContext) {
+        self.context = context
+        do {
+            let session = try NGHTTP2Session(
+                role: .client,
+                limits: H2SessionLimits(
+                    concurrentStreamsMax: limits.concurrentStreamsMax,
+                    streamWindowBytes: limits.streamWindowBytes,
+                    headerListBytesMax: limits.headerListBytesMax))
+            session.delegate = self
+            self.session = session
+        } catch {
+            closedError = RPCError(.internal, "cannot create an HTTP/2 session: \(error)")
+            context.close(promise: nil)
+        }
+    }
+
+    func channelActive(context: ChannelHandlerContext) {
+        flushOutput()  // the connection preface and our SETTINGS
+        context.fireChannelActive()
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        do {
+            try session?.receive(unwrapInboundIn(data))
+        } catch {
+            failAll(RPCError(.unavailable, "HTTP/2 protocol error: \(error)"))
+            context.close(promise: nil)
+            return
+        }
+        flushOutput()
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        failAll(RPCError(.unavailable, "the connection closed"))
+        context.fireChannelInactive()
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        failAll(RPCError(.unavailable, "connection error: \(error)"))
+        context.close(promise: nil)
+    }
+
+    private func failAll(_ error: RPCError) {
+        if closedError == nil { closedError = error }
+        let open = streams
+        streams.removeAll()
+        tokens.removeAll()
+        for stream in open.values {
+            stream.deadline?.cancel()
+            stream.promise.fail(stream.failure ?? error)
+        }
+    }
+
+    private func flushOutput() {
+        guard let context, let session else { return }
+        do {
+            while let output = try session.pendingOutput(
+                allocator: context.channel.allocator, limit: 64 << 10)
+            {
+                context.write(wrapOutboundOut(output), promise: nil)
+            }
+            context.flush()
+        } catch {
+            failAll(RPCError(.unavailable, "HTTP/2 session failed: \(error)"))
+            context.close(promise: nil)
+            return
+        }
+        if session.isFinished {
+            failAll(RPCError(.unavailable, "the server closed the connection"))
+            context.close(promise: nil)
+        }
+    }
+
+    // MARK: NGHTTP2SessionDelegate
+
+    func sessionDidBeginHeaders(streamID: Int32) {}
+
+    func sessionDidReceiveHeader(
+        streamID: Int32, name: UnsafeBufferPointer<UInt8>, value: UnsafeBufferPointer<UInt8>
+    ) -> Bool {
+        streams[streamID]?.record(
+            name: String(decoding: name, as: UTF8.self),
+            value: String(decoding: value, as: UTF8.self))
+        return true
+    }
+
+    func sessionDidReceiveHeaders(streamID: Int32, endStream: Bool) {}
+
+    func sessionDidReceiveData(streamID: Int32, bytes: UnsafeRawBufferPointer) {
+        guard var stream = streams[streamID], stream.failure == nil else { return }
+        do throws(RPCError) {
+            try stream.deframer.append(bytes)
+            streams[streamID] = stream
+        } catch {
+            streams[streamID] = stream
+            fail(streamID: streamID, error)
+        }
+    }
+
+    func sessionDidReceiveEndOfData(streamID: Int32) {}
+
+    func sessionDidCloseStream(streamID: Int32, errorCode: UInt32) {
+        guard let stream = streams.removeValue(forKey: streamID) else { return }
+        if let token = stream.token { tokens[token] = nil }
+        stream.deadline?.cancel()
+        switch stream.outcome(errorCode: errorCode) {
+        case .success(let payload): stream.promise.succeed(payload)
+        case .failure(let error): stream.promise.fail(error)
+        }
+    }
+
+    func sessionReadBody(streamID: Int32, into buffer: UnsafeMutableRawBufferPointer)
+        -> NGHTTP2BodyChunk
+    {
+        guard var stream = streams[streamID] else {
+            return NGHTTP2BodyChunk(byteCount: 0, isLast: true, trailers: nil)
+        }
+        let count = min(buffer.count, stream.requestBody.count - stream.sentBytes)
+        stream.requestBody.withUnsafeBytes { source in
+            buffer.copyMemory(
+                from: UnsafeRawBufferPointer(
+                    rebasing: source[stream.sentBytes..<stream.sentBytes + count]))
+        }
+        stream.sentBytes += count
+        streams[streamID] = stream
+        return NGHTTP2BodyChunk(
+            byteCount: count, isLast: stream.sentBytes == stream.requestBody.count, trailers: nil)
+    }
+}

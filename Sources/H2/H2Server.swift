@@ -1,0 +1,97 @@
+import Logging
+import NIOCore
+import NIOPosix
+import RPC
+import Synchronization
+
+/// A gRPC-over-HTTP/2 server on cleartext TCP with prior knowledge (h2c).
+///
+/// ```swift
+/// let server = try await H2Server.bind(host: "127.0.0.1", port: 50051, router: router)
+/// print("listening on", server.localAddress)
+/// await server.shutdownGracefully()
+/// ```
+public final class H2Server: Sendable {
+    /// The address the server listens on (with the real port when bound to port 0).
+    public let localAddress: SocketAddress
+    private let serverChannel: any Channel
+    private let connections: ConnectionSet
+    private let logger: Logger
+
+    private init(serverChannel: any Channel, connections: ConnectionSet, logger: Logger) {
+        self.serverChannel = serverChannel
+        self.localAddress = serverChannel.localAddress!
+        self.connections = connections
+        self.logger = logger
+    }
+
+    /// Binds and starts serving.
+    ///
+    /// - Parameters:
+    ///   - host: the address to listen on, e.g. `127.0.0.1`.
+    ///   - port: the port; 0 picks a free one (see ``localAddress``).
+    ///   - router: the methods to serve.
+    ///   - limits: bounds on every connection and message.
+    ///   - group: the event loops; NIO's shared group unless given.
+    ///   - logger: where connection-level events go.
+    /// - Throws: when the address cannot be bound.
+    public static func bind(
+        host: String, port: Int, router: RPCRouter, limits: RPCLimits = .default,
+        group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
+        logger: Logger = Logger(label: "cashback.h2")
+    ) async throws -> H2Server {
+        precondition(limits.isValid, "inconsistent RPC limits: \(limits)")
+        let connections = ConnectionSet()
+        let channel = try await ServerBootstrap(group: group)
+            .serverChannelOption(.backlog, value: 256)
+            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+            .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
+            .childChannelInitializer { channel in
+                connections.insert(channel)
+                return channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.addHandler(
+                        H2ServerConnectionHandler(router: router, limits: limits, logger: logger))
+                }
+            }
+            .bind(host: host, port: port).get()
+        return H2Server(serverChannel: channel, connections: connections, logger: logger)
+    }
+
+    /// The number of open connections.
+    public var connectionCount: Int { connections.all.count }
+
+    /// Stops accepting, lets calls in flight finish and closes every connection.
+    ///
+    /// Each connection gets GOAWAY at once; it closes when its last call is answered, or after
+    /// `gracePeriod` at the latest.
+    public func shutdownGracefully(gracePeriod: Duration = .seconds(30)) async {
+        try? await serverChannel.close()
+        let open = connections.all
+        let nanoseconds = gracePeriod.components.seconds * 1_000_000_000
+        for channel in open {
+            channel.pipeline.fireUserInboundEventTriggered(H2DrainEvent())
+            let forced = channel.eventLoop.scheduleTask(in: .nanoseconds(nanoseconds)) {
+                channel.close(promise: nil)
+            }
+            channel.closeFuture.whenComplete { _ in forced.cancel() }
+        }
+        for channel in open { try? await channel.closeFuture.get() }
+        logger.info("server stopped", metadata: ["connections": "\(open.count)"])
+    }
+}
+
+/// The open connections of a server, so that shutdown can reach each one.
+private final class ConnectionSet: Sendable {
+    private let channels = Mutex<[ObjectIdentifier: any Channel]>([:])
+
+    /// Adds a channel; it leaves the set when it closes.
+    func insert(_ channel: any Channel) {
+        let id = ObjectIdentifier(channel)
+        channels.withLock { $0[id] = channel }
+        channel.closeFuture.whenComplete { _ in
+            _ = self.channels.withLock { $0.removeValue(forKey: id) }
+        }
+    }
+
+    var all: [any Channel] { channels.withLock { Array($0.values) } }
+}

@@ -1,0 +1,171 @@
+import CNGHTTP2
+import NIOCore
+import RPC
+
+// Routing a request, running its handler off the event loop, and answering it.
+extension H2ServerConnectionHandler {
+    /// Checks a complete request header block and finds its handler, or answers at once.
+    func route(streamID: Int32) {
+        guard let stream = streams[streamID] else { return }
+        guard stream.method == "POST" else {
+            respondHTTP(streamID: streamID, status: 405, text: "gRPC requests use POST\n")
+            return
+        }
+        switch GRPCContentType.classify(stream.contentType) {
+        case .notGRPC:
+            respondHTTP(
+                streamID: streamID, status: 415,
+                text: "unsupported content-type; gRPC requests use application/grpc\n")
+            return
+        case .unsupportedCodec(let codec):
+            respond(
+                streamID: streamID,
+                error: RPCError(
+                    .invalidArgument,
+                    "codec '\(codec)' is not served; use \(GRPCContentType.plain) or "
+                        + GRPCContentType.preferred))
+            return
+        case .accepted:
+            break
+        }
+        guard let path = stream.path, let (method, handler) = router.handler(forPath: path) else {
+            respond(
+                streamID: streamID,
+                error: RPCError(.unimplemented, "unknown method \(stream.path ?? "(none)")"))
+            return
+        }
+        var timeout: Duration?
+        if let value = stream.timeout {
+            guard let parsed = GRPCTimeout.parse(value) else {
+                respond(
+                    streamID: streamID,
+                    error: RPCError(.invalidArgument, "malformed grpc-timeout '\(value)'"))
+                return
+            }
+            timeout = parsed
+        }
+        streams[streamID]!.phase = .receivingBody(method, handler)
+        if let timeout { armDeadline(streamID: streamID, after: timeout) }
+    }
+
+    /// The request stream ended: run the handler on its one message.
+    func endRequest(streamID: Int32) {
+        guard var stream = streams[streamID] else { return }
+        stream.requestEnded = true
+        streams[streamID] = stream
+        guard case .receivingBody(let method, let handler) = stream.phase else { return }
+        guard stream.deframer.messages.count == 1, !stream.deframer.hasPartialMessage else {
+            let reason =
+                stream.deframer.hasPartialMessage
+                ? "the request ended inside a message" : "the request carries no message"
+            respond(streamID: streamID, error: RPCError(.invalidArgument, reason))
+            return
+        }
+        let request = stream.deframer.messages[0]
+        let context = RPCServerContext(method: method, metadata: stream.metadata, peer: peer)
+        let loop = self.context!.eventLoop
+        let bound = NIOLoopBound(self, eventLoop: loop)
+        let task = Task {
+            let result: Result<[UInt8], RPCError>
+            do throws(RPCError) {
+                result = .success(try await handler(request, context))
+            } catch {
+                result = .failure(error)
+            }
+            loop.execute { bound.value.finishCall(streamID: streamID, result: result) }
+        }
+        streams[streamID]!.phase = .running(task)
+    }
+
+    private func armDeadline(streamID: Int32, after timeout: Duration) {
+        guard let loop = context?.eventLoop else { return }
+        let bound = NIOLoopBound(self, eventLoop: loop)
+        let nanoseconds = timeout.components.seconds * 1_000_000_000
+            + timeout.components.attoseconds / 1_000_000_000
+        streams[streamID]?.deadline = loop.scheduleTask(in: .nanoseconds(nanoseconds)) {
+            bound.value.deadlineExpired(streamID: streamID)
+        }
+    }
+
+    private func deadlineExpired(streamID: Int32) {
+        guard let stream = streams[streamID] else { return }
+        switch stream.phase {
+        case .receivingBody, .running:
+            if case .running(let task) = stream.phase { task.cancel() }
+            respond(streamID: streamID, error: RPCError(.deadlineExceeded, "deadline exceeded"))
+            flushOutput()
+        case .receivingHeaders, .responding, .answered:
+            break
+        }
+    }
+
+    /// A handler finished: answer, unless the stream is gone or already answered.
+    private func finishCall(streamID: Int32, result: Result<[UInt8], RPCError>) {
+        guard let stream = streams[streamID], case .running = stream.phase else { return }
+        stream.deadline?.cancel()
+        switch result {
+        case .success(let payload) where payload.count > limits.messageBytesMax:
+            respond(
+                streamID: streamID,
+                error: RPCError(.resourceExhausted, "response exceeds the message size limit"))
+        case .success(let payload):
+            streams[streamID]!.phase = .responding(
+                body: GRPCFraming.frame(payload), sentBytes: 0,
+                trailers: [("grpc-status", "0")])
+            session?.submitResponse(
+                streamID: streamID,
+                headers: [(":status", "200"), ("content-type", stream.responseContentType)],
+                hasBody: true)
+        case .failure(let error):
+            respond(streamID: streamID, error: error)
+        }
+        flushOutput()
+    }
+
+    // MARK: Answers
+
+    /// Answers with a gRPC error as a trailers-only response.
+    func respond(streamID: Int32, error: RPCError) {
+        guard var stream = streams[streamID] else { return }
+        stream.deadline?.cancel()
+        stream.phase = .answered
+        streams[streamID] = stream
+        session?.submitResponse(
+            streamID: streamID,
+            headers: [
+                (":status", "200"), ("content-type", stream.responseContentType),
+                ("grpc-status", "\(error.code.rawValue)"),
+                ("grpc-message", GRPCMessageEncoding.encode(error.message)),
+            ],
+            hasBody: false)
+    }
+
+    /// Answers a request that is not gRPC with a plain HTTP status and a line of text.
+    private func respondHTTP(streamID: Int32, status: Int, text: String) {
+        streams[streamID]!.phase = .responding(body: Array(text.utf8), sentBytes: 0, trailers: nil)
+        session?.submitResponse(
+            streamID: streamID,
+            headers: [(":status", "\(status)"), ("content-type", "text/plain; charset=utf-8")],
+            hasBody: true)
+    }
+
+    // MARK: NGHTTP2SessionDelegate: response side
+
+    func sessionReadBody(streamID: Int32, into buffer: UnsafeMutableRawBufferPointer)
+        -> NGHTTP2BodyChunk
+    {
+        guard var stream = streams[streamID],
+            case .responding(let body, let sent, let trailers) = stream.phase
+        else {
+            return NGHTTP2BodyChunk(byteCount: 0, isLast: true, trailers: nil)
+        }
+        let count = min(buffer.count, body.count - sent)
+        body.withUnsafeBytes { source in
+            buffer.copyMemory(from: UnsafeRawBufferPointer(rebasing: source[sent..<sent + count]))
+        }
+        let isLast = sent + count == body.count
+        stream.phase = isLast ? .answered : .responding(body: body, sentBytes: sent + count, trailers: trailers)
+        streams[streamID] = stream
+        return NGHTTP2BodyChunk(byteCount: count, isLast: isLast, trailers: isLast ? trailers : nil)
+    }
+}

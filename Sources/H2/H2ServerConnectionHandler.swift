@@ -1,0 +1,199 @@
+import CNGHTTP2
+import Logging
+import NIOCore
+import RPC
+
+/// Serves gRPC-over-HTTP/2 on one connection: an nghttp2 server session driven from the
+/// channel, with each call's handler running as a task off the event loop.
+///
+/// Everything here runs on the channel's event loop; handler results hop back onto it.
+final class H2ServerConnectionHandler: ChannelInboundHandler, NGHTTP2SessionDelegate {
+    typealias InboundIn = ByteBuffer
+    typealias OutboundOut = ByteBuffer
+
+    let router: RPCRouter
+    let limits: RPCLimits
+    private var logger: Logger
+    var session: NGHTTP2Session?
+    var context: ChannelHandlerContext?
+    var streams: [Int32: ServerStream] = [:]
+    private var isDraining = false
+    var peer = "unknown"
+
+    init(router: RPCRouter, limits: RPCLimits, logger: Logger) {
+        self.router = router
+        self.limits = limits
+        self.logger = logger
+    }
+
+    // MARK: Channel events
+
+    func handlerAdded(context: ChannelHandlerContext) {
+        self.context = context
+        peer = context.channel.remoteAddress?.description ?? "unknown"
+        logger[metadataKey: "peer"] = "\(peer)"
+        do {
+            let session = try NGHTTP2Session(
+                role: .server,
+                limits: H2SessionLimits(
+                    concurrentStreamsMax: limits.concurrentStreamsMax,
+                    streamWindowBytes: limits.streamWindowBytes,
+                    headerListBytesMax: limits.headerListBytesMax))
+            session.delegate = self
+            self.session = session
+        } catch {
+            logger.error("cannot create an HTTP/2 session", metadata: ["error": "\(error)"])
+            context.close(promise: nil)
+        }
+    }
+
+    func handlerRemoved(context: ChannelHandlerContext) {
+        cancelAllCalls()
+        self.context = nil
+        session = nil
+    }
+
+    func channelActive(context: ChannelHandlerContext) {
+        flushOutput()  // our SETTINGS
+        context.fireChannelActive()
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        cancelAllCalls()
+        context.fireChannelInactive()
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        let buffer = unwrapInboundIn(data)
+        do {
+            try session?.receive(buffer)
+        } catch {
+            // A protocol violation: nghttp2 has queued GOAWAY; send it and close.
+            logger.debug("closing a connection", metadata: ["error": "\(error)"])
+            flushOutput()
+            context.close(promise: nil)
+            return
+        }
+        flushOutput()
+    }
+
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if event is H2DrainEvent {
+            startDraining()
+        } else {
+            context.fireUserInboundEventTriggered(event)
+        }
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        logger.debug("connection error", metadata: ["error": "\(error)"])
+        context.close(promise: nil)
+    }
+
+    // MARK: Output
+
+    /// Writes whatever nghttp2 has queued, then closes the connection if it is finished.
+    /// Never called from inside an nghttp2 callback.
+    func flushOutput() {
+        guard let context, let session else { return }
+        context.eventLoop.assertInEventLoop()
+        var lastWrite: EventLoopFuture<Void>?
+        do {
+            while let output = try session.pendingOutput(
+                allocator: context.channel.allocator, limit: 64 << 10)
+            {
+                lastWrite = context.write(wrapOutboundOut(output))
+            }
+            context.flush()
+        } catch {
+            logger.debug("closing a connection", metadata: ["error": "\(error)"])
+            context.close(promise: nil)
+            return
+        }
+        guard session.isFinished || (isDraining && streams.isEmpty) else { return }
+        // Close only once the last frames (a GOAWAY, final trailers) have left.
+        let channel = context.channel
+        if let lastWrite {
+            lastWrite.whenComplete { _ in channel.close(promise: nil) }
+        } else {
+            channel.close(promise: nil)
+        }
+    }
+
+    private func startDraining() {
+        guard !isDraining, let session else { return }
+        isDraining = true
+        session.submitGoaway()
+        flushOutput()
+    }
+
+    private func cancelAllCalls() {
+        for stream in streams.values {
+            if case .running(let task) = stream.phase { task.cancel() }
+            stream.deadline?.cancel()
+        }
+        streams.removeAll()
+    }
+
+    // MARK: NGHTTP2SessionDelegate: request side
+
+    func sessionDidBeginHeaders(streamID: Int32) {
+        if streams[streamID] == nil {
+            streams[streamID] = ServerStream(messageBytesMax: limits.messageBytesMax)
+        }
+    }
+
+    func sessionDidReceiveHeader(
+        streamID: Int32, name: UnsafeBufferPointer<UInt8>, value: UnsafeBufferPointer<UInt8>
+    ) -> Bool {
+        guard var stream = streams[streamID] else { return true }
+        stream.headerListBytes += name.count + value.count + 32
+        guard stream.headerListBytes <= limits.headerListBytesMax else {
+            logger.debug("header list over the limit", metadata: ["stream": "\(streamID)"])
+            streams[streamID] = nil
+            return false
+        }
+        if case .receivingHeaders = stream.phase {
+            stream.record(
+                name: String(decoding: name, as: UTF8.self),
+                value: String(decoding: value, as: UTF8.self))
+        }
+        streams[streamID] = stream
+        return true
+    }
+
+    func sessionDidReceiveHeaders(streamID: Int32, endStream: Bool) {
+        guard var stream = streams[streamID] else { return }
+        if case .receivingHeaders = stream.phase {
+            streams[streamID] = stream
+            route(streamID: streamID)
+            guard let routed = streams[streamID] else { return }
+            stream = routed
+        }
+        if endStream { endRequest(streamID: streamID) }
+    }
+
+    func sessionDidReceiveData(streamID: Int32, bytes: UnsafeRawBufferPointer) {
+        guard var stream = streams[streamID], case .receivingBody = stream.phase else { return }
+        do throws(RPCError) {
+            try stream.deframer.append(bytes)
+            if stream.deframer.messages.count > 1 {
+                throw RPCError(.invalidArgument, "a unary call takes exactly one request message")
+            }
+            streams[streamID] = stream
+        } catch {
+            streams[streamID] = stream
+            respond(streamID: streamID, error: error)
+        }
+    }
+
+    func sessionDidReceiveEndOfData(streamID: Int32) {
+        endRequest(streamID: streamID)
+    }
+
+    func sessionDidCloseStream(streamID: Int32, errorCode: UInt32) {
+        guard let stream = streams.removeValue(forKey: streamID) else { return }
+        if case .running(let task) = stream.phase { task.cancel() }
+        stream.deadline?.cancel()
+    }
+}

@@ -1,0 +1,324 @@
+import CNGHTTP2
+import NIOCore
+
+/// What a session reports to the connection handler that owns it. Every call happens on the
+/// channel's event loop, from inside `nghttp2_session_mem_recv` or `mem_send`.
+protocol NGHTTP2SessionDelegate: AnyObject {
+    /// A HEADERS frame opened a block on `streamID` (a request, a response or trailers).
+    func sessionDidBeginHeaders(streamID: Int32)
+    /// One header field of the block in progress. Returning `false` resets the stream.
+    func sessionDidReceiveHeader(
+        streamID: Int32, name: UnsafeBufferPointer<UInt8>, value: UnsafeBufferPointer<UInt8>
+    ) -> Bool
+    /// A header block ended; `endStream` when the peer will send nothing more.
+    func sessionDidReceiveHeaders(streamID: Int32, endStream: Bool)
+    /// A chunk of a DATA frame's payload.
+    func sessionDidReceiveData(streamID: Int32, bytes: UnsafeRawBufferPointer)
+    /// A DATA frame carried END_STREAM.
+    func sessionDidReceiveEndOfData(streamID: Int32)
+    /// The stream is closed; `errorCode` is NO_ERROR unless it was reset.
+    func sessionDidCloseStream(streamID: Int32, errorCode: UInt32)
+    /// Copies the next body bytes of an outgoing stream into `buffer`.
+    func sessionReadBody(streamID: Int32, into buffer: UnsafeMutableRawBufferPointer)
+        -> NGHTTP2BodyChunk
+}
+
+/// The answer to a body read: bytes copied, and whether the body ended (with trailers to send
+/// after it, for a server's response).
+struct NGHTTP2BodyChunk {
+    var byteCount: Int
+    var isLast: Bool
+    var trailers: [(String, String)]?
+}
+
+/// Owns one `nghttp2_session` (1.52). Not `Sendable`: it lives on its channel's event loop, and
+/// every method asserts so through its owner.
+final class NGHTTP2Session {
+    enum Role { case server, client }
+
+    /// Why a call into nghttp2 failed; the connection cannot go on.
+    struct Failure: Error, CustomStringConvertible {
+        let call: String
+        let code: Int
+        var description: String {
+            "\(call) failed: \(String(cString: nghttp2_strerror(Int32(truncatingIfNeeded: code))))"
+        }
+    }
+
+    private var session: OpaquePointer!
+    weak var delegate: (any NGHTTP2SessionDelegate)?
+
+    /// Creates a session with every option it depends on set explicitly (STYLE §3).
+    init(role: Role, limits: H2SessionLimits) throws {
+        var callbacks: OpaquePointer?
+        precondition(nghttp2_session_callbacks_new(&callbacks) == 0, "out of memory")
+        defer { nghttp2_session_callbacks_del(callbacks) }
+        Self.install(on: callbacks)
+
+        var option: OpaquePointer?
+        precondition(nghttp2_option_new(&option) == 0, "out of memory")
+        defer { nghttp2_option_del(option) }
+        // Debian's 1.52 carries the CVE backports; set their bounds rather than trust defaults.
+        nghttp2_option_set_max_settings(option, 32)
+        nghttp2_option_set_max_outbound_ack(option, 1000)
+        nghttp2_option_set_max_continuations(option, 8)
+        nghttp2_option_set_stream_reset_rate_limit(option, 1000, 33)
+        nghttp2_option_set_max_deflate_dynamic_table_size(option, 4096)
+        nghttp2_option_set_max_send_header_block_length(option, 64 << 10)
+        nghttp2_option_set_no_closed_streams(option, 1)
+        if role == .client {
+            nghttp2_option_set_peer_max_concurrent_streams(option, 100)
+        }
+
+        let userData = Unmanaged.passUnretained(self).toOpaque()
+        var created: OpaquePointer?
+        let rv: Int32 =
+            switch role {
+            case .server: nghttp2_session_server_new2(&created, callbacks, userData, option)
+            case .client: nghttp2_session_client_new2(&created, callbacks, userData, option)
+            }
+        // Returns 0 or NGHTTP2_ERR_NOMEM.
+        guard rv == 0, let created else { throw Failure(call: "nghttp2_session_new", code: Int(rv)) }
+        session = created
+        try submitSettings(limits)
+    }
+
+    deinit { nghttp2_session_del(session) }
+
+    private func submitSettings(_ limits: H2SessionLimits) throws {
+        let entries: [(nghttp2_settings_id, UInt32)] = [
+            (NGHTTP2_SETTINGS_MAX_CONCURRENT_STREAMS, UInt32(limits.concurrentStreamsMax)),
+            (NGHTTP2_SETTINGS_INITIAL_WINDOW_SIZE, UInt32(limits.streamWindowBytes)),
+            (NGHTTP2_SETTINGS_MAX_HEADER_LIST_SIZE, UInt32(limits.headerListBytesMax)),
+            (NGHTTP2_SETTINGS_ENABLE_PUSH, 0),
+            (NGHTTP2_SETTINGS_NO_RFC7540_PRIORITIES, 1),
+        ]
+        var settings = entries.map {
+            nghttp2_settings_entry(settings_id: Int32($0.0.rawValue), value: $0.1)
+        }
+        // Returns 0, NGHTTP2_ERR_INVALID_ARGUMENT (a bad value: a bug) or NGHTTP2_ERR_NOMEM.
+        let rv = nghttp2_submit_settings(
+            session, UInt8(NGHTTP2_FLAG_NONE.rawValue), &settings, settings.count)
+        precondition(rv != NGHTTP2_ERR_INVALID_ARGUMENT.rawValue, "invalid SETTINGS")
+        guard rv == 0 else { throw Failure(call: "nghttp2_submit_settings", code: Int(rv)) }
+        // A connection window as large as the streams', so one stream can use its whole window.
+        let windowRV = nghttp2_session_set_local_window_size(
+            session, UInt8(NGHTTP2_FLAG_NONE.rawValue), 0, Int32(limits.streamWindowBytes))
+        guard windowRV == 0 else {
+            throw Failure(call: "nghttp2_session_set_local_window_size", code: Int(windowRV))
+        }
+    }
+
+    // MARK: I/O
+
+    /// Feeds received bytes to the session; callbacks run before it returns.
+    func receive(_ buffer: ByteBuffer) throws {
+        let rv = buffer.withUnsafeReadableBytes { bytes in
+            nghttp2_session_mem_recv(
+                session, bytes.baseAddress?.assumingMemoryBound(to: UInt8.self), bytes.count)
+        }
+        // Returns the bytes consumed, or NGHTTP2_ERR_CALLBACK_FAILURE, NGHTTP2_ERR_BAD_CLIENT_MAGIC,
+        // NGHTTP2_ERR_FLOODED or NGHTTP2_ERR_NOMEM: each ends the connection.
+        guard rv >= 0 else { throw Failure(call: "nghttp2_session_mem_recv", code: rv) }
+    }
+
+    /// Collects every byte the session wants to send, up to `limit`, into one buffer.
+    func pendingOutput(allocator: ByteBufferAllocator, limit: Int) throws -> ByteBuffer? {
+        var output: ByteBuffer?
+        while (output?.readableBytes ?? 0) < limit {
+            var pointer: UnsafePointer<UInt8>?
+            let count = nghttp2_session_mem_send(session, &pointer)
+            // Returns the byte count (0: nothing to send), NGHTTP2_ERR_NOMEM or
+            // NGHTTP2_ERR_CALLBACK_FAILURE.
+            guard count >= 0 else { throw Failure(call: "nghttp2_session_mem_send", code: count) }
+            guard count > 0, let pointer else { break }
+            if output == nil { output = allocator.buffer(capacity: max(count, 16 << 10)) }
+            output!.writeBytes(UnsafeRawBufferPointer(start: pointer, count: count))
+        }
+        return output
+    }
+
+    /// Whether the session is finished: it wants neither to read nor to write.
+    var isFinished: Bool {
+        nghttp2_session_want_read(session) == 0 && nghttp2_session_want_write(session) == 0
+    }
+
+    // MARK: Submissions
+
+    /// Submits response headers; with `hasBody`, the body is pulled through the delegate.
+    func submitResponse(streamID: Int32, headers: [(String, String)], hasBody: Bool) {
+        let rv = withNameValues(headers) { nva, count in
+            guard hasBody else { return nghttp2_submit_response(session, streamID, nva, count, nil) }
+            var provider = Self.bodyProvider()
+            return nghttp2_submit_response(session, streamID, nva, count, &provider)
+        }
+        // Returns 0, NGHTTP2_ERR_NOMEM, NGHTTP2_ERR_INVALID_ARGUMENT (stream id 0: a bug) or
+        // NGHTTP2_ERR_PROTO (the stream cannot take a response any more: reset it).
+        precondition(rv != NGHTTP2_ERR_INVALID_ARGUMENT.rawValue, "response on stream 0")
+        if rv != 0 { submitReset(streamID: streamID, errorCode: NGHTTP2_INTERNAL_ERROR.rawValue) }
+    }
+
+    /// Submits a request whose body is pulled through the delegate; returns its stream id.
+    func submitRequest(headers: [(String, String)]) throws -> Int32 {
+        let streamID = withNameValues(headers) { nva, count in
+            var provider = Self.bodyProvider()
+            return nghttp2_submit_request(session, nil, nva, count, &provider, nil)
+        }
+        // Returns the new stream id, NGHTTP2_ERR_NOMEM, NGHTTP2_ERR_STREAM_ID_NOT_AVAILABLE (ids
+        // exhausted: the connection must be replaced) or NGHTTP2_ERR_PROTO.
+        guard streamID > 0 else { throw Failure(call: "nghttp2_submit_request", code: Int(streamID)) }
+        return streamID
+    }
+
+    /// Resets a stream.
+    func submitReset(streamID: Int32, errorCode: UInt32) {
+        // Returns 0, NGHTTP2_ERR_NOMEM or NGHTTP2_ERR_INVALID_ARGUMENT (stream 0: a bug).
+        let rv = nghttp2_submit_rst_stream(
+            session, UInt8(NGHTTP2_FLAG_NONE.rawValue), streamID, errorCode)
+        precondition(rv != NGHTTP2_ERR_INVALID_ARGUMENT.rawValue, "reset of stream 0")
+    }
+
+    /// Starts a graceful shutdown: GOAWAY naming the last stream this side processed.
+    func submitGoaway(errorCode: UInt32 = NGHTTP2_NO_ERROR.rawValue) {
+        let lastStreamID = nghttp2_session_get_last_proc_stream_id(session)
+        // Returns 0, NGHTTP2_ERR_NOMEM or NGHTTP2_ERR_INVALID_ARGUMENT (a bad last id: a bug).
+        let rv = nghttp2_submit_goaway(
+            session, UInt8(NGHTTP2_FLAG_NONE.rawValue), lastStreamID, errorCode, nil, 0)
+        precondition(rv != NGHTTP2_ERR_INVALID_ARGUMENT.rawValue, "bad GOAWAY")
+    }
+
+    /// Tells the session that a deferred body has bytes again.
+    func resumeBody(streamID: Int32) {
+        _ = nghttp2_session_resume_data(session, streamID)
+    }
+
+    /// Submits trailers; called from inside a body read that returned the last chunk.
+    fileprivate func submitTrailers(streamID: Int32, _ trailers: [(String, String)]) -> Int32 {
+        withNameValues(trailers) { nva, count in
+            nghttp2_submit_trailer(session, streamID, nva, count)
+        }
+    }
+
+    /// Calls `body` with the headers as an `nghttp2_nv` array. nghttp2 copies names and values
+    /// during the submit call, so the storage only has to outlive `body`.
+    private func withNameValues<R>(
+        _ headers: [(String, String)], _ body: (UnsafePointer<nghttp2_nv>, Int) -> R
+    ) -> R {
+        var storage: [UInt8] = []
+        var ranges: [(Int, Int, Int, Int)] = []
+        for (name, value) in headers {
+            let nameStart = storage.count
+            storage.append(contentsOf: name.utf8)
+            let valueStart = storage.count
+            storage.append(contentsOf: value.utf8)
+            ranges.append((nameStart, valueStart - nameStart, valueStart, storage.count - valueStart))
+        }
+        storage.append(0)  // never empty, so the base address exists
+        return storage.withUnsafeMutableBufferPointer { bytes in
+            let base = bytes.baseAddress!
+            let nva = ranges.map { range in
+                nghttp2_nv(
+                    name: base + range.0, value: base + range.2, namelen: range.1,
+                    valuelen: range.3, flags: UInt8(NGHTTP2_NV_FLAG_NONE.rawValue))
+            }
+            return nva.withUnsafeBufferPointer { body($0.baseAddress!, $0.count) }
+        }
+    }
+}
+
+/// Session limits the transport advertises in SETTINGS.
+struct H2SessionLimits {
+    var concurrentStreamsMax: Int
+    var streamWindowBytes: Int
+    var headerListBytesMax: Int
+}
+
+// MARK: - C callbacks
+
+extension NGHTTP2Session {
+    private static func owner(_ userData: UnsafeMutableRawPointer?) -> NGHTTP2Session {
+        Unmanaged<NGHTTP2Session>.fromOpaque(userData!).takeUnretainedValue()
+    }
+
+    private static func isFrame(_ frame: UnsafePointer<nghttp2_frame>, _ type: nghttp2_frame_type)
+        -> Bool
+    {
+        UInt32(frame.pointee.hd.type) == type.rawValue
+    }
+
+    private static func hasEndStream(_ frame: UnsafePointer<nghttp2_frame>) -> Bool {
+        frame.pointee.hd.flags & UInt8(NGHTTP2_FLAG_END_STREAM.rawValue) != 0
+    }
+
+    fileprivate static func install(on callbacks: OpaquePointer?) {
+        nghttp2_session_callbacks_set_on_begin_headers_callback(callbacks) { _, frame, userData in
+            guard let frame, NGHTTP2Session.isFrame(frame, NGHTTP2_HEADERS) else { return 0 }
+            NGHTTP2Session.owner(userData).delegate?.sessionDidBeginHeaders(streamID: frame.pointee.hd.stream_id)
+            return 0
+        }
+        nghttp2_session_callbacks_set_on_header_callback(callbacks) {
+            session, frame, name, nameLength, value, valueLength, _, userData in
+            guard let frame, let delegate = NGHTTP2Session.owner(userData).delegate else { return 0 }
+            let streamID = frame.pointee.hd.stream_id
+            let accepted = delegate.sessionDidReceiveHeader(
+                streamID: streamID,
+                name: UnsafeBufferPointer(start: name, count: nameLength),
+                value: UnsafeBufferPointer(start: value, count: valueLength))
+            guard !accepted else { return 0 }
+            // nghttp2's documented way to refuse one header block: reset with our own code,
+            // then ask it to skip the rest of the block.
+            nghttp2_submit_rst_stream(
+                session, UInt8(NGHTTP2_FLAG_NONE.rawValue), streamID,
+                NGHTTP2_REFUSED_STREAM.rawValue)
+            return NGHTTP2_ERR_TEMPORAL_CALLBACK_FAILURE.rawValue
+        }
+        nghttp2_session_callbacks_set_on_frame_recv_callback(callbacks) { _, frame, userData in
+            guard let frame, let delegate = NGHTTP2Session.owner(userData).delegate else { return 0 }
+            let streamID = frame.pointee.hd.stream_id
+            if NGHTTP2Session.isFrame(frame, NGHTTP2_HEADERS) {
+                delegate.sessionDidReceiveHeaders(streamID: streamID, endStream: NGHTTP2Session.hasEndStream(frame))
+            } else if NGHTTP2Session.isFrame(frame, NGHTTP2_DATA), NGHTTP2Session.hasEndStream(frame) {
+                delegate.sessionDidReceiveEndOfData(streamID: streamID)
+            }
+            return 0
+        }
+        nghttp2_session_callbacks_set_on_data_chunk_recv_callback(callbacks) {
+            _, _, streamID, data, length, userData in
+            NGHTTP2Session.owner(userData).delegate?.sessionDidReceiveData(
+                streamID: streamID, bytes: UnsafeRawBufferPointer(start: data, count: length))
+            return 0
+        }
+        nghttp2_session_callbacks_set_on_stream_close_callback(callbacks) {
+            _, streamID, errorCode, userData in
+            NGHTTP2Session.owner(userData).delegate?.sessionDidCloseStream(streamID: streamID, errorCode: errorCode)
+            return 0
+        }
+    }
+
+    /// A data provider that pulls body bytes from the delegate.
+    fileprivate static func bodyProvider() -> nghttp2_data_provider {
+        var provider = nghttp2_data_provider()
+        provider.source.ptr = nil
+        provider.read_callback = { _, streamID, buffer, length, dataFlags, _, userData in
+            let session = NGHTTP2Session.owner(userData)
+            guard let delegate = session.delegate, let buffer, let dataFlags else {
+                return Int(NGHTTP2_ERR_CALLBACK_FAILURE.rawValue)
+            }
+            let chunk = delegate.sessionReadBody(
+                streamID: streamID, into: UnsafeMutableRawBufferPointer(start: buffer, count: length))
+            if chunk.isLast {
+                dataFlags.pointee |= NGHTTP2_DATA_FLAG_EOF.rawValue
+                if let trailers = chunk.trailers {
+                    dataFlags.pointee |= NGHTTP2_DATA_FLAG_NO_END_STREAM.rawValue
+                    // Returns 0, NGHTTP2_ERR_NOMEM or NGHTTP2_ERR_INVALID_ARGUMENT; on failure the
+                    // stream cannot end properly, so fail it.
+                    guard session.submitTrailers(streamID: streamID, trailers) == 0 else {
+                        return Int(NGHTTP2_ERR_TEMPORAL_CALLBACK_FAILURE.rawValue)
+                    }
+                }
+            }
+            return chunk.byteCount
+        }
+        return provider
+    }
+}

@@ -1,0 +1,64 @@
+import ArgumentParser
+import CashbackServer
+import Logging
+import ServiceLifecycle
+
+/// `cashbackd`: serves the Cashback ledger over gRPC-style HTTP/2.
+@main
+struct Cashbackd: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "cashbackd",
+        abstract: "Serve the Cashback ledger (h2c with prior knowledge, gRPC mapping).",
+        discussion: """
+            Serves until SIGINT or SIGTERM, then stops accepting connections, finishes the \
+            calls in flight and exits 0.
+            """)
+
+    @Option(help: "Address to listen on, HOST:PORT ([::1]:PORT for IPv6); port 0 picks one.")
+    var listen = "127.0.0.1:50051"
+
+    @Option(help: "SQLite database file; created with its schema when missing.")
+    var database = "./cashback.sqlite"
+
+    @Option(help: "Largest request or response message, in bytes.")
+    var maxMessageBytes = 1 << 20
+
+    @Option(help: "Seconds that calls in flight may take to finish on shutdown.")
+    var shutdownGraceSeconds = 30
+
+    @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.")
+    var logLevel: String = "info"
+
+    func validate() throws {
+        _ = try CashbackServerConfiguration.parseListenAddress(listen)
+        guard maxMessageBytes >= 1024, maxMessageBytes <= 64 << 20 else {
+            throw ValidationError("--max-message-bytes must be 1024...\(64 << 20)")
+        }
+        guard shutdownGraceSeconds >= 0 else {
+            throw ValidationError("--shutdown-grace-seconds must not be negative")
+        }
+        guard Logger.Level(rawValue: logLevel) != nil else {
+            throw ValidationError("unknown --log-level '\(logLevel)'")
+        }
+    }
+
+    func run() async throws {
+        LoggingSystem.bootstrap(StreamLogHandler.standardError)
+        var logger = Logger(label: "cashbackd")
+        logger.logLevel = Logger.Level(rawValue: logLevel) ?? .info
+        let (host, port) = try CashbackServerConfiguration.parseListenAddress(listen)
+        var limits = CashbackServerConfiguration.default.limits
+        limits.messageBytesMax = maxMessageBytes
+        let server = CashbackServer(
+            configuration: CashbackServerConfiguration(
+                host: host, port: port, databasePath: database, limits: limits,
+                shutdownGracePeriod: .seconds(shutdownGraceSeconds)),
+            logger: logger)
+        let group = ServiceGroup(
+            configuration: ServiceGroupConfiguration(
+                services: [.init(service: server)],
+                gracefulShutdownSignals: [.sigterm, .sigint],
+                logger: logger))
+        try await group.run()
+    }
+}
