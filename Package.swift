@@ -68,7 +68,7 @@ let package = Package(
         .executableTarget(
             name: "cashbackd",
             dependencies: [
-                "CashbackServer",
+                "CashbackServer", "RPC",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

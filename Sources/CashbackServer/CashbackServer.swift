@@ -44,6 +44,9 @@ public struct CashbackServer: Service {
         AccrualsService(ledger: ledger, logger: logger).register(with: &router)
         WalletService(ledger: ledger, logger: logger).register(with: &router)
         health.register(with: &router)
+        // Reflection lists the router's methods, its own included.
+        let reflected = router.methods + CashbackV1.Reflection.methods
+        ReflectionService(methods: reflected).register(with: &router)
         return router
     }
 

@@ -27,27 +27,4 @@ public struct CashbackServerConfiguration: Sendable {
         self.limits = limits
         self.shutdownGracePeriod = shutdownGracePeriod
     }
-
-    /// Parses `HOST:PORT` (`[v6]:PORT` for IPv6).
-    ///
-    /// - Throws: a message naming what is wrong with the address.
-    public static func parseListenAddress(_ text: String) throws -> (host: String, port: Int) {
-        guard let colon = text.lastIndex(of: ":") else {
-            throw ListenAddressError(text: text, reason: "expected HOST:PORT")
-        }
-        var host = String(text[..<colon])
-        if host.hasPrefix("["), host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
-        guard !host.isEmpty else { throw ListenAddressError(text: text, reason: "missing host") }
-        guard let port = Int(text[text.index(after: colon)...]), (0...65535).contains(port) else {
-            throw ListenAddressError(text: text, reason: "port must be 0...65535")
-        }
-        return (host, port)
-    }
-}
-
-/// A listen address that cannot be parsed.
-public struct ListenAddressError: Error, CustomStringConvertible {
-    public let text: String
-    public let reason: String
-    public var description: String { "invalid listen address '\(text)': \(reason)" }
 }

@@ -1,47 +1,64 @@
-/// Renders the schema catalogue: every service, method and message shape, for tools.
+/// Renders the schema catalogue: every service, method and message shape, for tools such as
+/// `cashback-probe describe` and `call`.
 struct CatalogRenderer {
     let files: [SchemaFile]
 
     func render(into out: inout CodeWriter) {
-        out.doc(["Every service of the schema, with its methods and message shapes."])
+        out.doc(["Every service and message of the schema, with shapes and JSON mappings."])
         out.block("public enum SchemaCatalog") { out in
-            out.doc(["The services, sorted by name."])
+            out.doc(["The services, in schema order."])
             out.line("public static let services: [ServiceSchema] = [")
             for file in files {
-                for service in file.services {
-                    renderService(service, file: file, into: &out)
+                for service in file.services { renderService(service, file: file, into: &out) }
+            }
+            out.line("]")
+            out.line()
+            out.doc(["Every message, in schema order."])
+            out.line("public static let messages: [MessageSchema] = [")
+            for file in files {
+                for message in file.messages {
+                    out.line("    Messages.\(constant(message.name, file: file)),")
                 }
             }
             out.line("]")
+            out.line()
+            out.block("private enum Messages") { out in
+                for file in files {
+                    for message in file.messages { renderMessage(message, file: file, into: &out) }
+                }
+            }
         }
     }
 
-    private func renderService(_ service: ServiceDecl, file: SchemaFile, into out: inout CodeWriter)
-    {
+    private func renderService(
+        _ service: ServiceDecl, file: SchemaFile, into out: inout CodeWriter
+    ) {
         let namespace = SwiftNames.namespace(file.package)
         out.line("    ServiceSchema(")
         out.line("        name: \(SwiftNames.literal("\(file.package).\(service.name)")),")
-        out.line("        doc: \(docLiteral(service.doc)),")
+        renderDoc(service.doc, indent: "        ", into: &out)
         out.line("        methods: [")
         for method in service.methods {
-            let type = "\(namespace).\(service.name).Method.\(method.name)"
             out.line("            MethodSchema(")
-            out.line("                descriptor: \(type).descriptor,")
-            out.line("                doc: \(docLiteral(method.doc)),")
-            out.line("                request: \(messageSchema(method.input, file: file)),")
-            out.line("                response: \(messageSchema(method.output, file: file))")
+            out.line(
+                "                descriptor: \(namespace).\(service.name).Method.\(method.name).descriptor,")
+            renderDoc(method.doc, indent: "                ", into: &out)
+            out.line("                request: Messages.\(constant(method.input, file: file)),")
+            out.line("                response: Messages.\(constant(method.output, file: file))")
             out.line("            ),")
         }
         out.line("        ]")
         out.line("    ),")
     }
 
-    private func messageSchema(_ name: String, file: SchemaFile) -> String {
+    private func renderMessage(
+        _ message: MessageDecl, file: SchemaFile, into out: inout CodeWriter
+    ) {
         let namespace = SwiftNames.namespace(file.package)
-        guard let message = file.messages.first(where: { $0.name == name }) else {
-            preconditionFailure("the checker resolves every method type")
-        }
-        let fields = message.fields.map { field in
+        out.line("static let \(constant(message.name, file: file)) = MessageSchema(")
+        out.line("    \(namespace).\(message.name).self,")
+        out.line("    fields: [")
+        for field in message.fields {
             let type: String
             switch field.type {
             case .enumeration(let typeName), .message(let typeName):
@@ -49,14 +66,31 @@ struct CatalogRenderer {
             default:
                 type = field.type.schemaSpelling
             }
-            return "FieldSchema(name: \(SwiftNames.literal(field.name)), jsonName: "
-                + "\(SwiftNames.literal(SwiftNames.json(field.name))), number: \(field.number), "
-                + "type: \(SwiftNames.literal(type)), isRepeated: \(field.isRepeated))"
+            out.line("        FieldSchema(")
+            out.line(
+                "            name: \(SwiftNames.literal(field.name)), "
+                    + "jsonName: \(SwiftNames.literal(SwiftNames.json(field.name))),")
+            out.line(
+                "            number: \(field.number), type: \(SwiftNames.literal(type)), "
+                    + "isRepeated: \(field.isRepeated)),")
         }
-        return "MessageSchema(\(namespace).\(name).self, fields: [\(fields.joined(separator: ", "))])"
+        out.line("    ])")
     }
 
-    private func docLiteral(_ doc: [String]) -> String {
-        "[" + doc.map(SwiftNames.literal).joined(separator: ", ") + "]"
+    /// `cashback.v1` + `AccrueRequest` → `cashbackV1AccrueRequest`.
+    private func constant(_ message: String, file: SchemaFile) -> String {
+        let namespace = SwiftNames.namespace(file.package)
+        return namespace.prefix(1).lowercased() + namespace.dropFirst() + message
+    }
+
+    /// Writes `doc: [...]`, one line of documentation per source line.
+    private func renderDoc(_ doc: [String], indent: String, into out: inout CodeWriter) {
+        guard doc.count > 1 else {
+            out.line(indent + "doc: [\(doc.map(SwiftNames.literal).joined())],")
+            return
+        }
+        out.line(indent + "doc: [")
+        for line in doc { out.line(indent + "    \(SwiftNames.literal(line)),") }
+        out.line(indent + "],")
     }
 }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import CashbackServer
 import Logging
+import RPC
 import ServiceLifecycle
 
 /// `cashbackd`: serves the Cashback ledger over gRPC-style HTTP/2.
@@ -30,7 +31,7 @@ struct Cashbackd: AsyncParsableCommand {
     var logLevel: String = "info"
 
     func validate() throws {
-        _ = try CashbackServerConfiguration.parseListenAddress(listen)
+        _ = try HostAndPort(parsing: listen)
         guard maxMessageBytes >= 1024, maxMessageBytes <= 64 << 20 else {
             throw ValidationError("--max-message-bytes must be 1024...\(64 << 20)")
         }
@@ -46,12 +47,12 @@ struct Cashbackd: AsyncParsableCommand {
         LoggingSystem.bootstrap(StreamLogHandler.standardError)
         var logger = Logger(label: "cashbackd")
         logger.logLevel = Logger.Level(rawValue: logLevel) ?? .info
-        let (host, port) = try CashbackServerConfiguration.parseListenAddress(listen)
+        let address = try HostAndPort(parsing: listen)
         var limits = CashbackServerConfiguration.default.limits
         limits.messageBytesMax = maxMessageBytes
         let server = CashbackServer(
             configuration: CashbackServerConfiguration(
-                host: host, port: port, databasePath: database, limits: limits,
+                host: address.host, port: address.port, databasePath: database, limits: limits,
                 shutdownGracePeriod: .seconds(shutdownGraceSeconds)),
             logger: logger)
         let group = ServiceGroup(

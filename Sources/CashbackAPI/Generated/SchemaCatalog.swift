@@ -3,9 +3,9 @@
 
 import RPC
 
-/// Every service of the schema, with its methods and message shapes.
+/// Every service and message of the schema, with shapes and JSON mappings.
 public enum SchemaCatalog {
-    /// The services, sorted by name.
+    /// The services, in schema order.
     public static let services: [ServiceSchema] = [
         ServiceSchema(
             name: "cashback.v1.Accruals",
@@ -13,21 +13,32 @@ public enum SchemaCatalog {
             methods: [
                 MethodSchema(
                     descriptor: CashbackV1.Accruals.Method.Accrue.descriptor,
-                    doc: ["Credits pending cashback for an order. Idempotent on (merchant_id, order_id): a replay", "answers the first result; the same order with another member, amount, currency or time", "is ALREADY_EXISTS. Unknown merchant: NOT_FOUND. Currency other than the merchant's:", "INVALID_ARGUMENT."],
-                    request: MessageSchema(CashbackV1.AccrueRequest.self, fields: [FieldSchema(name: "merchant_id", jsonName: "merchantId", number: 1, type: "string", isRepeated: false), FieldSchema(name: "order_id", jsonName: "orderId", number: 2, type: "string", isRepeated: false), FieldSchema(name: "member_id", jsonName: "memberId", number: 3, type: "string", isRepeated: false), FieldSchema(name: "amount_minor", jsonName: "amountMinor", number: 4, type: "int64", isRepeated: false), FieldSchema(name: "currency", jsonName: "currency", number: 5, type: "string", isRepeated: false), FieldSchema(name: "ordered_at_ms", jsonName: "orderedAtMs", number: 6, type: "int64", isRepeated: false)]),
-                    response: MessageSchema(CashbackV1.AccrueResponse.self, fields: [FieldSchema(name: "accrual_id", jsonName: "accrualId", number: 1, type: "int64", isRepeated: false), FieldSchema(name: "cashback_minor", jsonName: "cashbackMinor", number: 2, type: "int64", isRepeated: false), FieldSchema(name: "state", jsonName: "state", number: 3, type: "cashback.v1.AccrualState", isRepeated: false)])
+                    doc: [
+                        "Credits pending cashback for an order. Idempotent on (merchant_id, order_id): a replay",
+                        "answers the first result; the same order with another member, amount, currency or time",
+                        "is ALREADY_EXISTS. Unknown merchant: NOT_FOUND. Currency other than the merchant's:",
+                        "INVALID_ARGUMENT.",
+                    ],
+                    request: Messages.cashbackV1AccrueRequest,
+                    response: Messages.cashbackV1AccrueResponse
                 ),
                 MethodSchema(
                     descriptor: CashbackV1.Accruals.Method.Confirm.descriptor,
-                    doc: ["The store confirmed the order: pending cashback becomes available. Repeating it answers", "CONFIRMED again; after Cancel it is FAILED_PRECONDITION; unknown order: NOT_FOUND."],
-                    request: MessageSchema(CashbackV1.OrderRef.self, fields: [FieldSchema(name: "merchant_id", jsonName: "merchantId", number: 1, type: "string", isRepeated: false), FieldSchema(name: "order_id", jsonName: "orderId", number: 2, type: "string", isRepeated: false)]),
-                    response: MessageSchema(CashbackV1.AccrualStateResponse.self, fields: [FieldSchema(name: "state", jsonName: "state", number: 1, type: "cashback.v1.AccrualState", isRepeated: false)])
+                    doc: [
+                        "The store confirmed the order: pending cashback becomes available. Repeating it answers",
+                        "CONFIRMED again; after Cancel it is FAILED_PRECONDITION; unknown order: NOT_FOUND.",
+                    ],
+                    request: Messages.cashbackV1OrderRef,
+                    response: Messages.cashbackV1AccrualStateResponse
                 ),
                 MethodSchema(
                     descriptor: CashbackV1.Accruals.Method.Cancel.descriptor,
-                    doc: ["The order was cancelled: the pending cashback is reversed. Repeating it answers", "CANCELLED again; after Confirm it is FAILED_PRECONDITION; unknown order: NOT_FOUND."],
-                    request: MessageSchema(CashbackV1.OrderRef.self, fields: [FieldSchema(name: "merchant_id", jsonName: "merchantId", number: 1, type: "string", isRepeated: false), FieldSchema(name: "order_id", jsonName: "orderId", number: 2, type: "string", isRepeated: false)]),
-                    response: MessageSchema(CashbackV1.AccrualStateResponse.self, fields: [FieldSchema(name: "state", jsonName: "state", number: 1, type: "cashback.v1.AccrualState", isRepeated: false)])
+                    doc: [
+                        "The order was cancelled: the pending cashback is reversed. Repeating it answers",
+                        "CANCELLED again; after Confirm it is FAILED_PRECONDITION; unknown order: NOT_FOUND.",
+                    ],
+                    request: Messages.cashbackV1OrderRef,
+                    response: Messages.cashbackV1AccrualStateResponse
                 ),
             ]
         ),
@@ -38,8 +49,23 @@ public enum SchemaCatalog {
                 MethodSchema(
                     descriptor: CashbackV1.Admin.Method.UpsertMerchant.descriptor,
                     doc: ["Creates or updates a merchant. Idempotent: repeating a call changes nothing more."],
-                    request: MessageSchema(CashbackV1.UpsertMerchantRequest.self, fields: [FieldSchema(name: "merchant_id", jsonName: "merchantId", number: 1, type: "string", isRepeated: false), FieldSchema(name: "name", jsonName: "name", number: 2, type: "string", isRepeated: false), FieldSchema(name: "currency", jsonName: "currency", number: 3, type: "string", isRepeated: false), FieldSchema(name: "shopper_rate_bps", jsonName: "shopperRateBps", number: 4, type: "uint32", isRepeated: false)]),
-                    response: MessageSchema(CashbackV1.UpsertMerchantResponse.self, fields: [FieldSchema(name: "merchant_id", jsonName: "merchantId", number: 1, type: "string", isRepeated: false), FieldSchema(name: "created", jsonName: "created", number: 2, type: "bool", isRepeated: false)])
+                    request: Messages.cashbackV1UpsertMerchantRequest,
+                    response: Messages.cashbackV1UpsertMerchantResponse
+                ),
+            ]
+        ),
+        ServiceSchema(
+            name: "cashback.v1.Reflection",
+            doc: [
+                "What a running server serves, for tools such as `cashback-probe list`. Message shapes are",
+                "in the schema (`Protocol/`), which tools compile in.",
+            ],
+            methods: [
+                MethodSchema(
+                    descriptor: CashbackV1.Reflection.Method.ListServices.descriptor,
+                    doc: ["Lists the services and methods this server answers."],
+                    request: Messages.cashbackV1ListServicesRequest,
+                    response: Messages.cashbackV1ListServicesResponse
                 ),
             ]
         ),
@@ -50,10 +76,150 @@ public enum SchemaCatalog {
                 MethodSchema(
                     descriptor: CashbackV1.Wallet.Method.GetBalance.descriptor,
                     doc: ["The member's balance in one currency."],
-                    request: MessageSchema(CashbackV1.GetBalanceRequest.self, fields: [FieldSchema(name: "member_id", jsonName: "memberId", number: 1, type: "string", isRepeated: false), FieldSchema(name: "currency", jsonName: "currency", number: 2, type: "string", isRepeated: false)]),
-                    response: MessageSchema(CashbackV1.GetBalanceResponse.self, fields: [FieldSchema(name: "pending_minor", jsonName: "pendingMinor", number: 1, type: "int64", isRepeated: false), FieldSchema(name: "available_minor", jsonName: "availableMinor", number: 2, type: "int64", isRepeated: false), FieldSchema(name: "lifetime_minor", jsonName: "lifetimeMinor", number: 3, type: "int64", isRepeated: false)])
+                    request: Messages.cashbackV1GetBalanceRequest,
+                    response: Messages.cashbackV1GetBalanceResponse
                 ),
             ]
         ),
     ]
+
+    /// Every message, in schema order.
+    public static let messages: [MessageSchema] = [
+        Messages.cashbackV1AccrueRequest,
+        Messages.cashbackV1AccrueResponse,
+        Messages.cashbackV1OrderRef,
+        Messages.cashbackV1AccrualStateResponse,
+        Messages.cashbackV1UpsertMerchantRequest,
+        Messages.cashbackV1UpsertMerchantResponse,
+        Messages.cashbackV1ListServicesRequest,
+        Messages.cashbackV1ServiceInfo,
+        Messages.cashbackV1ListServicesResponse,
+        Messages.cashbackV1GetBalanceRequest,
+        Messages.cashbackV1GetBalanceResponse,
+    ]
+
+    private enum Messages {
+        static let cashbackV1AccrueRequest = MessageSchema(
+            CashbackV1.AccrueRequest.self,
+            fields: [
+                FieldSchema(
+                    name: "merchant_id", jsonName: "merchantId",
+                    number: 1, type: "string", isRepeated: false),
+                FieldSchema(
+                    name: "order_id", jsonName: "orderId",
+                    number: 2, type: "string", isRepeated: false),
+                FieldSchema(
+                    name: "member_id", jsonName: "memberId",
+                    number: 3, type: "string", isRepeated: false),
+                FieldSchema(
+                    name: "amount_minor", jsonName: "amountMinor",
+                    number: 4, type: "int64", isRepeated: false),
+                FieldSchema(
+                    name: "currency", jsonName: "currency",
+                    number: 5, type: "string", isRepeated: false),
+                FieldSchema(
+                    name: "ordered_at_ms", jsonName: "orderedAtMs",
+                    number: 6, type: "int64", isRepeated: false),
+            ])
+        static let cashbackV1AccrueResponse = MessageSchema(
+            CashbackV1.AccrueResponse.self,
+            fields: [
+                FieldSchema(
+                    name: "accrual_id", jsonName: "accrualId",
+                    number: 1, type: "int64", isRepeated: false),
+                FieldSchema(
+                    name: "cashback_minor", jsonName: "cashbackMinor",
+                    number: 2, type: "int64", isRepeated: false),
+                FieldSchema(
+                    name: "state", jsonName: "state",
+                    number: 3, type: "cashback.v1.AccrualState", isRepeated: false),
+            ])
+        static let cashbackV1OrderRef = MessageSchema(
+            CashbackV1.OrderRef.self,
+            fields: [
+                FieldSchema(
+                    name: "merchant_id", jsonName: "merchantId",
+                    number: 1, type: "string", isRepeated: false),
+                FieldSchema(
+                    name: "order_id", jsonName: "orderId",
+                    number: 2, type: "string", isRepeated: false),
+            ])
+        static let cashbackV1AccrualStateResponse = MessageSchema(
+            CashbackV1.AccrualStateResponse.self,
+            fields: [
+                FieldSchema(
+                    name: "state", jsonName: "state",
+                    number: 1, type: "cashback.v1.AccrualState", isRepeated: false),
+            ])
+        static let cashbackV1UpsertMerchantRequest = MessageSchema(
+            CashbackV1.UpsertMerchantRequest.self,
+            fields: [
+                FieldSchema(
+                    name: "merchant_id", jsonName: "merchantId",
+                    number: 1, type: "string", isRepeated: false),
+                FieldSchema(
+                    name: "name", jsonName: "name",
+                    number: 2, type: "string", isRepeated: false),
+                FieldSchema(
+                    name: "currency", jsonName: "currency",
+                    number: 3, type: "string", isRepeated: false),
+                FieldSchema(
+                    name: "shopper_rate_bps", jsonName: "shopperRateBps",
+                    number: 4, type: "uint32", isRepeated: false),
+            ])
+        static let cashbackV1UpsertMerchantResponse = MessageSchema(
+            CashbackV1.UpsertMerchantResponse.self,
+            fields: [
+                FieldSchema(
+                    name: "merchant_id", jsonName: "merchantId",
+                    number: 1, type: "string", isRepeated: false),
+                FieldSchema(
+                    name: "created", jsonName: "created",
+                    number: 2, type: "bool", isRepeated: false),
+            ])
+        static let cashbackV1ListServicesRequest = MessageSchema(
+            CashbackV1.ListServicesRequest.self,
+            fields: [
+            ])
+        static let cashbackV1ServiceInfo = MessageSchema(
+            CashbackV1.ServiceInfo.self,
+            fields: [
+                FieldSchema(
+                    name: "name", jsonName: "name",
+                    number: 1, type: "string", isRepeated: false),
+                FieldSchema(
+                    name: "methods", jsonName: "methods",
+                    number: 2, type: "string", isRepeated: true),
+            ])
+        static let cashbackV1ListServicesResponse = MessageSchema(
+            CashbackV1.ListServicesResponse.self,
+            fields: [
+                FieldSchema(
+                    name: "services", jsonName: "services",
+                    number: 1, type: "cashback.v1.ServiceInfo", isRepeated: true),
+            ])
+        static let cashbackV1GetBalanceRequest = MessageSchema(
+            CashbackV1.GetBalanceRequest.self,
+            fields: [
+                FieldSchema(
+                    name: "member_id", jsonName: "memberId",
+                    number: 1, type: "string", isRepeated: false),
+                FieldSchema(
+                    name: "currency", jsonName: "currency",
+                    number: 2, type: "string", isRepeated: false),
+            ])
+        static let cashbackV1GetBalanceResponse = MessageSchema(
+            CashbackV1.GetBalanceResponse.self,
+            fields: [
+                FieldSchema(
+                    name: "pending_minor", jsonName: "pendingMinor",
+                    number: 1, type: "int64", isRepeated: false),
+                FieldSchema(
+                    name: "available_minor", jsonName: "availableMinor",
+                    number: 2, type: "int64", isRepeated: false),
+                FieldSchema(
+                    name: "lifetime_minor", jsonName: "lifetimeMinor",
+                    number: 3, type: "int64", isRepeated: false),
+            ])
+    }
 }

@@ -23,44 +23,44 @@ extension CashbackV1 {
         /// The case for a wire number.
         public init(rawValue: UInt32) {
             switch rawValue {
-                case 0: self = .unspecified
-                case 1: self = .pending
-                case 2: self = .confirmed
-                case 3: self = .cancelled
-                default: self = .unrecognized(rawValue)
+            case 0: self = .unspecified
+            case 1: self = .pending
+            case 2: self = .confirmed
+            case 3: self = .cancelled
+            default: self = .unrecognized(rawValue)
             }
         }
 
         /// The wire number.
         public var rawValue: UInt32 {
             switch self {
-                case .unspecified: 0
-                case .pending: 1
-                case .confirmed: 2
-                case .cancelled: 3
-                case .unrecognized(let number): number
+            case .unspecified: 0
+            case .pending: 1
+            case .confirmed: 2
+            case .cancelled: 3
+            case .unrecognized(let number): number
             }
         }
 
         /// The case named `jsonName` in the schema.
         public init?(jsonName: String) {
             switch jsonName {
-                case "UNSPECIFIED": self = .unspecified
-                case "PENDING": self = .pending
-                case "CONFIRMED": self = .confirmed
-                case "CANCELLED": self = .cancelled
-                default: return nil
+            case "UNSPECIFIED": self = .unspecified
+            case "PENDING": self = .pending
+            case "CONFIRMED": self = .confirmed
+            case "CANCELLED": self = .cancelled
+            default: return nil
             }
         }
 
         /// The value's name in the schema; `nil` for unrecognized numbers.
         public var jsonName: String? {
             switch self {
-                case .unspecified: "UNSPECIFIED"
-                case .pending: "PENDING"
-                case .confirmed: "CONFIRMED"
-                case .cancelled: "CANCELLED"
-                case .unrecognized: nil
+            case .unspecified: "UNSPECIFIED"
+            case .pending: "PENDING"
+            case .confirmed: "CONFIRMED"
+            case .cancelled: "CANCELLED"
+            case .unrecognized: nil
             }
         }
     }

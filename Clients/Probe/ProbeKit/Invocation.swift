@@ -1,0 +1,101 @@
+import CashbackClient
+import Foundation
+
+/// One run of the probe: which verb, against which server, with which request.
+struct Invocation {
+    let options: ProbeOptions
+    let standardInput: () -> [UInt8]
+
+    private static let verbs: Set<String> = ["list", "describe", "call", "health", "encode"]
+
+    func run(_ result: inout ProbeResult) async throws {
+        var words = options.words[...]
+        var address: HostAndPort?
+        if let first = words.first, !Self.verbs.contains(first) {
+            do { address = try HostAndPort(parsing: first) } catch {
+                throw ProbeUsageError("\(error)")
+            }
+            words = words.dropFirst()
+        }
+        guard let verb = words.popFirst() else { throw ProbeUsageError("missing verb") }
+        let argument = words.popFirst()
+        guard words.isEmpty else { throw ProbeUsageError("unexpected '\(words.first!)'") }
+        switch verb {
+        case "list": try await list(address: address, service: argument, into: &result)
+        case "describe": try await describe(address: address, symbol: argument, into: &result)
+        case "call": try await call(address: address, method: argument, into: &result)
+        case "health": try await health(address: address, service: argument, into: &result)
+        case "encode": try encode(method: argument, into: &result)
+        default: throw ProbeUsageError("unknown verb '\(verb)'")
+        }
+    }
+
+    // MARK: Verbs
+
+    private func list(address: HostAndPort?, service: String?, into result: inout ProbeResult)
+        async throws
+    {
+        let served = try await withClient(address) { client in
+            try await client.reflection.listServices(.init(), options: try callOptions())
+        }
+        let services = served.services.filter { service == nil || $0.name == service }
+        if let service, services.isEmpty {
+            throw RPCError(.notFound, "the server does not serve \(service)")
+        }
+        for info in services {
+            if service == nil { result.print(info.name) }
+            for method in info.methods { result.print("\(service == nil ? "  " : "")\(info.name)/\(method)") }
+        }
+    }
+
+    private func describe(address: HostAndPort?, symbol: String?, into result: inout ProbeResult)
+        async throws
+    {
+        guard let symbol else { throw ProbeUsageError("describe needs a symbol") }
+        if let address {
+            // Ask the server first, so that a symbol it does not serve is reported as such.
+            let served = try await withClient(address) { client in
+                try await client.reflection.listServices(.init(), options: try callOptions())
+            }
+            let names = served.services.flatMap { info in
+                [info.name] + info.methods.map { "\(info.name)/\($0)" }
+            }
+            let isMessage = SchemaCatalog.messages.contains { $0.name == symbol }
+            guard isMessage || names.contains(Self.normalized(symbol)) else {
+                throw RPCError(.notFound, "the server does not serve \(symbol)")
+            }
+        }
+        guard let text = SchemaDescription.describe(Self.normalized(symbol)) else {
+            throw RPCError(.notFound, "no service, method or message named \(symbol)")
+        }
+        result.print(text)
+    }
+
+    private func call(address: HostAndPort?, method: String?, into result: inout ProbeResult)
+        async throws
+    {
+        let schema = try Self.method(named: method)
+        let request = try requestBytes(for: schema)
+        let response = try await withClient(address) { client in
+            try await client.transport.unary(
+                schema.descriptor, request: request, options: try callOptions())
+        }
+        let json = try schema.response.jsonFromCompact(response)
+        result.print(String(decoding: json, as: UTF8.self))
+    }
+
+    private func health(address: HostAndPort?, service: String?, into result: inout ProbeResult)
+        async throws
+    {
+        let status = try await withClient(address) { client in
+            try await client.checkHealth(service: service ?? "", options: try callOptions())
+        }
+        result.print(status)
+        if status != "SERVING" { result.exitCode = 1 }
+    }
+
+    private func encode(method: String?, into result: inout ProbeResult) throws {
+        let schema = try Self.method(named: method)
+        result.standardOutput += GRPCFraming.frame(try requestBytes(for: schema))
+    }
+}

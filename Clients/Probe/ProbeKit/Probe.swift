@@ -1,0 +1,43 @@
+import ArgumentParser
+import CashbackClient
+import Foundation
+
+/// The `cashback-probe` tool: health, list, describe, call (JSON in and out) and encode.
+///
+/// ```swift
+/// let result = await Probe.run(["--plaintext", "127.0.0.1:50051", "health"])
+/// // result.standardOutput == "SERVING\n"
+/// ```
+public enum Probe {
+    /// Runs the probe with command-line `arguments` (without the program name).
+    public static func run(
+        _ arguments: [String], standardInput: @escaping () -> [UInt8] = { [] }
+    ) async
+        -> ProbeResult
+    {
+        var result = ProbeResult()
+        let options: ProbeOptions
+        do {
+            options = try ProbeOptions.parse(arguments)
+        } catch {
+            let code = ProbeOptions.exitCode(for: error)
+            let message = ProbeOptions.fullMessage(for: error)
+            if code == .success {
+                result.print(message)
+            } else {
+                result.fail(message, exitCode: 2)
+            }
+            return result
+        }
+        do {
+            try await Invocation(options: options, standardInput: standardInput).run(&result)
+        } catch let error as ProbeUsageError {
+            result.fail("usage: \(error.message)\n\n\(ProbeOptions.usage)", exitCode: 2)
+        } catch let error as RPCError {
+            result.fail("\(error.code.name): \(error.message)", exitCode: ProbeResult.exitCode(for: error))
+        } catch {
+            result.fail("error: \(error)", exitCode: 1)
+        }
+        return result
+    }
+}

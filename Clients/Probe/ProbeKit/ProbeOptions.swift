@@ -1,0 +1,43 @@
+import ArgumentParser
+
+/// The probe's command line, grpcurl-style: flags, then `[ADDRESS] VERB [ARGUMENT]`.
+struct ProbeOptions: ParsableArguments {
+    static let usage = """
+        cashback-probe --plaintext HOST:PORT list [SERVICE]
+        cashback-probe --plaintext HOST:PORT describe SYMBOL
+        cashback-probe --plaintext HOST:PORT call METHOD -d JSON
+        cashback-probe --plaintext HOST:PORT health [SERVICE]
+        cashback-probe encode METHOD -d JSON
+        """
+
+    @Flag(help: "Use cleartext HTTP/2 (h2c). Required: TLS is not supported yet.")
+    var plaintext = false
+
+    @Option(name: [.customShort("d"), .customLong("data")],
+            help: "The request as JSON; '@' reads standard input, '@FILE' a file.")
+    var data: String?
+
+    @Option(name: [.customShort("H"), .customLong("header")],
+            help: "Request metadata as 'name: value'; may be repeated.")
+    var headers: [String] = []
+
+    @Option(help: "Seconds the whole call may take (sent as grpc-timeout).")
+    var maxTime: Double?
+
+    @Option(help: "Seconds to wait for the connection.")
+    var connectTimeout: Double = 10
+
+    @Argument(help: "[HOST:PORT] VERB [ARGUMENT]: verbs are list, describe, call, health, encode.")
+    var words: [String] = []
+
+    static let configuration = CommandConfiguration(
+        commandName: "cashback-probe",
+        abstract: "Talk to a Cashback server: list, describe, call, health, encode.",
+        usage: usage,
+        discussion: """
+            JSON uses lower camel case field names (memberId); int64 values are JSON numbers \
+            (strings holding a decimal integer are accepted); enums are names (PENDING). \
+            Exit status: 0 on success, 64 + the gRPC status code when a call fails \
+            (69 = NOT_FOUND, 78 = UNAVAILABLE), 2 for usage errors, 1 for other failures.
+            """)
+}

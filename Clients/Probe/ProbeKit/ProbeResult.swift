@@ -1,0 +1,25 @@
+import RPC
+
+/// What a probe run produced: bytes for standard output, text for standard error, and the exit
+/// status. Kept in memory so that tests can check all three.
+public struct ProbeResult: Sendable {
+    public var standardOutput: [UInt8] = []
+    public var standardError = ""
+    public var exitCode: Int32 = 0
+
+    /// The exit status for a failed call: 64 + the gRPC code, as grpcurl does.
+    static func exitCode(for error: RPCError) -> Int32 { 64 + Int32(error.code.rawValue) }
+
+    mutating func print(_ text: String) { standardOutput += Array((text + "\n").utf8) }
+
+    mutating func fail(_ message: String, exitCode: Int32) {
+        standardError += message + "\n"
+        self.exitCode = exitCode
+    }
+}
+
+/// A usage error: wrong words, missing flags.
+struct ProbeUsageError: Error {
+    let message: String
+    init(_ message: String) { self.message = message }
+}

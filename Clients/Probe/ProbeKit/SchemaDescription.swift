@@ -1,0 +1,72 @@
+import CashbackClient
+
+/// Renders services, methods and messages of the compiled-in schema as schema text.
+enum SchemaDescription {
+    /// The description of a service, method (`pkg.Service/Method`) or message; `nil` if unknown.
+    static func describe(_ symbol: String) -> String? {
+        for service in SchemaCatalog.services {
+            if service.name == symbol { return describe(service) }
+            if let method = service.methods.first(where: { $0.descriptor.fullName == symbol }) {
+                return describe(method)
+            }
+        }
+        if let message = SchemaCatalog.messages.first(where: { $0.name == symbol }) {
+            return describe(message)
+        }
+        return nil
+    }
+
+    private static func describe(_ service: ServiceSchema) -> String {
+        var lines = ["\(service.name) is a service:"]
+        lines += service.doc.map { "// \($0)" }
+        lines.append("service \(service.name.split(separator: ".").last!) {")
+        for method in service.methods {
+            lines += method.doc.map { "    // \($0)" }
+            lines.append("    \(signature(method))")
+        }
+        lines.append("}")
+        return lines.joined(separator: "\n")
+    }
+
+    private static func describe(_ method: MethodSchema) -> String {
+        var lines = ["\(method.descriptor.fullName) is a method:"]
+        lines += method.doc.map { "// \($0)" }
+        lines.append(signature(method))
+        var shown: Set<String> = []
+        for message in [method.request, method.response] {
+            appendMessage(message, to: &lines, shown: &shown)
+        }
+        return lines.joined(separator: "\n")
+    }
+
+    private static func describe(_ message: MessageSchema) -> String {
+        var lines = ["\(message.name) is a message:"]
+        var shown: Set<String> = []
+        appendMessage(message, to: &lines, shown: &shown)
+        return lines.joined(separator: "\n")
+    }
+
+    /// Appends a message and, after it, every message type its fields use.
+    private static func appendMessage(
+        _ message: MessageSchema, to lines: inout [String], shown: inout Set<String>
+    ) {
+        guard shown.insert(message.name).inserted else { return }
+        lines.append("")
+        lines.append("message \(message.name) {")
+        for field in message.fields {
+            let label = field.isRepeated ? "repeated " : ""
+            lines.append(
+                "    \(label)\(field.type) \(field.name) = \(field.number);  // JSON: \(field.jsonName)")
+        }
+        lines.append("}")
+        for field in message.fields {
+            if let nested = SchemaCatalog.messages.first(where: { $0.name == field.type }) {
+                appendMessage(nested, to: &lines, shown: &shown)
+            }
+        }
+    }
+
+    private static func signature(_ method: MethodSchema) -> String {
+        "rpc \(method.descriptor.method)(\(method.request.name)) returns (\(method.response.name));"
+    }
+}

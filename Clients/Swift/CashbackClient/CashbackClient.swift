@@ -1,0 +1,94 @@
+@_exported import CashbackAPI
+import CompactCodec
+import H2
+@_exported import RPC
+
+/// A client of the Cashback service: one HTTP/2 connection, typed calls per service.
+///
+/// Concurrent calls share the connection, one HTTP/2 stream each. Every failure is an
+/// ``RPCError`` carrying the status code and message.
+///
+/// ```swift
+/// let client = try await CashbackClient.connect(host: "127.0.0.1", port: 50051)
+/// let balance = try await client.wallet.getBalance(.init(memberID: "m1", currency: "EUR"))
+/// print(balance.availableMinor)
+/// await client.close()
+/// ```
+public struct CashbackClient: Sendable {
+    /// `cashback.v1.Admin`: merchants.
+    public let admin: CashbackV1.Admin.Client
+    /// `cashback.v1.Accruals`: accrue, confirm, cancel.
+    public let accruals: CashbackV1.Accruals.Client
+    /// `cashback.v1.Wallet`: balances.
+    public let wallet: CashbackV1.Wallet.Client
+    /// `cashback.v1.Reflection`: what the server serves.
+    public let reflection: CashbackV1.Reflection.Client
+    /// The transport every call goes through.
+    public let transport: any RPCClientTransport
+    private let connection: H2ClientConnection?
+
+    /// Creates a client over any transport (for example `InProcessClientTransport` in tests).
+    public init(transport: any RPCClientTransport) {
+        self.init(transport: transport, connection: nil)
+    }
+
+    private init(transport: any RPCClientTransport, connection: H2ClientConnection?) {
+        self.transport = transport
+        self.connection = connection
+        admin = .init(transport: transport)
+        accruals = .init(transport: transport)
+        wallet = .init(transport: transport)
+        reflection = .init(transport: transport)
+    }
+
+    /// Connects over cleartext HTTP/2 with prior knowledge (h2c).
+    ///
+    /// - Parameters:
+    ///   - host: the server's host, e.g. `127.0.0.1`.
+    ///   - port: the server's port.
+    ///   - limits: bounds on messages (a response over the limit fails RESOURCE_EXHAUSTED).
+    ///   - connectTimeout: how long to wait for the TCP connection.
+    /// - Throws: ``RPCError`` UNAVAILABLE when the server cannot be reached.
+    public static func connect(
+        host: String, port: Int, limits: RPCLimits = .default,
+        connectTimeout: Duration = .seconds(10)
+    ) async throws -> CashbackClient {
+        let connection = try await H2ClientConnection.connect(
+            host: host, port: port, limits: limits, connectTimeout: connectTimeout)
+        return CashbackClient(transport: connection, connection: connection)
+    }
+
+    /// Asks `grpc.health.v1.Health/Check` whether the server (or one service) is serving.
+    ///
+    /// - Parameter service: a fully qualified service name, or empty for the whole server.
+    /// - Returns: `SERVING`, `NOT_SERVING`, `UNKNOWN` or `SERVICE_UNKNOWN`.
+    /// - Throws: ``RPCError``; NOT_FOUND for an unknown service.
+    public func checkHealth(service: String = "", options: CallOptions = CallOptions())
+        async throws -> String
+    {
+        var writer = CompactWriter()
+        // protobuf `HealthCheckRequest { string service = 1; }`: the same bytes in our codec.
+        writer.writeStringField(1, service)
+        let response = try await transport.unary(
+            MethodDescriptor(service: "grpc.health.v1.Health", method: "Check"),
+            request: writer.bytes, options: options)
+        var reader = CompactReader(bytes: response)
+        var status: UInt64 = 0
+        do throws(CompactDecodingError) {
+            while let tag = try reader.readTag() {
+                if tag.fieldNumber == 1 { status = try reader.readUInt64(tag) } else {
+                    try reader.skipField(tag)
+                }
+            }
+        } catch {
+            throw RPCError(.internal, "malformed HealthCheckResponse: \(error)")
+        }
+        let names = ["UNKNOWN", "SERVING", "NOT_SERVING", "SERVICE_UNKNOWN"]
+        return status < names.count ? names[Int(status)] : "STATUS_\(status)"
+    }
+
+    /// Closes the connection; calls in flight fail with UNAVAILABLE.
+    public func close() async {
+        await connection?.close()
+    }
+}

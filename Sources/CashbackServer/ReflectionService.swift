@@ -1,0 +1,18 @@
+import CashbackAPI
+import RPC
+
+/// `cashback.v1.Reflection`: what this server answers, read from its own router.
+struct ReflectionService: CashbackV1.Reflection.ServiceProtocol {
+    /// The methods of the finished router (this service's own included).
+    let methods: [MethodDescriptor]
+
+    func listServices(_ request: CashbackV1.ListServicesRequest, context: RPCServerContext)
+        async throws -> CashbackV1.ListServicesResponse
+    {
+        let byService = Dictionary(grouping: methods, by: \.service)
+        let services = byService.keys.sorted().map { name in
+            CashbackV1.ServiceInfo(name: name, methods: byService[name]!.map(\.method).sorted())
+        }
+        return CashbackV1.ListServicesResponse(services: services)
+    }
+}
