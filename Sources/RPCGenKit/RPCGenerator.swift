@@ -124,3 +124,34 @@ public enum RPCGenerator {
         return result
     }
 }
+
+extension RPCGenerator {
+    /// How the files on disk differ from what the schema generates.
+    public struct Drift: Sendable {
+        /// Generated files that are missing on disk or differ from it.
+        public var changed: [GeneratedFile]
+        /// Files in the generated directories that the schema no longer produces.
+        public var orphaned: [String]
+        public var isEmpty: Bool { changed.isEmpty && orphaned.isEmpty }
+    }
+
+    /// Compares what `schemaRoot` generates with the files under `repositoryRoot`.
+    public static func drift(schemaRoot: String, repositoryRoot: String) throws -> Drift {
+        let files = generate(try loadSchema(root: schemaRoot))
+        let root = URL(fileURLWithPath: repositoryRoot)
+        let changed = files.filter { file in
+            let url = root.appendingPathComponent(file.path)
+            return (try? String(contentsOf: url, encoding: .utf8)) != file.contents
+        }
+        let expected = Set(files.map(\.path))
+        var orphaned: [String] = []
+        for directory in [apiDirectory, clientDirectory] {
+            let names = (try? FileManager.default.contentsOfDirectory(
+                atPath: root.appendingPathComponent(directory).path)) ?? []
+            for name in names.sorted() where !expected.contains("\(directory)/\(name)") {
+                orphaned.append("\(directory)/\(name)")
+            }
+        }
+        return Drift(changed: changed, orphaned: orphaned)
+    }
+}

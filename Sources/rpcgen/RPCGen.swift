@@ -15,27 +15,28 @@ struct RPCGen: ParsableCommand {
     @Option(help: "The repository root that generated paths are relative to.")
     var root = "."
 
-    @Flag(help: "Write nothing; exit 1 when a generated file is missing or stale.")
+    @Flag(help: "Write nothing; exit 1 when a generated file is missing, stale or orphaned.")
     var check = false
 
     func run() throws {
-        let files = RPCGenerator.generate(try RPCGenerator.loadSchema(root: schema))
+        let drift = try RPCGenerator.drift(schemaRoot: schema, repositoryRoot: root)
         let rootURL = URL(fileURLWithPath: root)
-        var stale: [String] = []
-        for file in files {
-            let url = rootURL.appendingPathComponent(file.path)
-            let current = try? String(contentsOf: url, encoding: .utf8)
-            guard current != file.contents else { continue }
-            stale.append(file.path)
-            if !check {
+        if !check {
+            for file in drift.changed {
+                let url = rootURL.appendingPathComponent(file.path)
                 try FileManager.default.createDirectory(
                     at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
                 try file.contents.write(to: url, atomically: true, encoding: .utf8)
             }
+            for path in drift.orphaned {
+                try FileManager.default.removeItem(at: rootURL.appendingPathComponent(path))
+            }
         }
-        let verb = check ? "stale" : "written"
-        FileHandle.standardError.write(Data("rpcgen: \(stale.count) file(s) \(verb)\n".utf8))
-        for path in stale { FileHandle.standardError.write(Data("  \(path)\n".utf8)) }
-        if check && !stale.isEmpty { throw ExitCode(1) }
+        let verb = check ? "stale" : "updated"
+        var report = "rpcgen: \(drift.changed.count + drift.orphaned.count) file(s) \(verb)\n"
+        for file in drift.changed { report += "  \(file.path)\n" }
+        for path in drift.orphaned { report += "  \(path) (no longer generated)\n" }
+        FileHandle.standardError.write(Data(report.utf8))
+        if check && !drift.isEmpty { throw ExitCode(1) }
     }
 }

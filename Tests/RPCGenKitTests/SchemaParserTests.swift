@@ -1,0 +1,75 @@
+import RPCGenKit
+import Testing
+
+@Suite struct SchemaParserTests {
+    static let valid = """
+        package shop.v2;
+
+        /// A colour.
+        enum Colour {
+            UNSPECIFIED = 0;
+            DEEP_RED = 1;
+        }
+
+        /// An item.
+        message Item {
+            /// Its id.
+            string item_id = 1;
+            int64 price_minor = 2;
+            Colour colour = 3;
+            repeated string tags = 4;
+            Item parent = 5;
+        }
+
+        service Catalog {
+            /// Gets one item.
+            rpc GetItem(Item) returns (Item);
+        }
+        """
+
+    @Test func parsesEveryDeclaration() throws {
+        let file = try SchemaParser.parse(Self.valid, path: "shop.rpc").resolvingTypes
+        #expect(file.package == "shop.v2")
+        #expect(file.enums.first?.values.map(\.name) == ["UNSPECIFIED", "DEEP_RED"])
+        let fields = try #require(file.messages.first?.fields)
+        #expect(fields.map(\.number) == [1, 2, 3, 4, 5])
+        #expect(fields[0].doc == ["Its id."])
+        #expect(fields[2].type == .enumeration("Colour"))
+        #expect(fields[3].isRepeated)
+        #expect(fields[4].type == .message("Item"))
+        #expect(file.services.first?.methods.first?.doc == ["Gets one item."])
+    }
+
+    @Test(arguments: [
+        ("message A { string a = 1; }", "expected 'package'"),
+        ("package p; message A { string a = 1 }", "expected ';'"),
+        ("package p; message A { string a = 1; string b = 1; }", "used twice"),
+        ("package p; message A { string a = 1; int64 a = 2; }", "declared twice"),
+        ("package p; message A { Missing a = 1; }", "unknown type 'Missing'"),
+        ("package p; message A { string a = 0; }", "outside 1..."),
+        ("package p; message A { string a = 536870912; }", "outside 1..."),
+        ("package p; message A { string camelCase = 1; }", "lower_snake_case"),
+        ("package p; message a { }", "UpperCamelCase"),
+        ("package p; enum E { ONE = 1; }", "must start with value 0"),
+        ("package p; enum E { ZERO = 0; one = 1; }", "UPPER_SNAKE"),
+        ("package p; message A { repeated int64 a = 1; }", "repeated is supported"),
+        ("package p; service S { rpc M(Nope) returns (Nope); }", "unknown message 'Nope'"),
+        ("package P.x;", "lower-case words"),
+        ("package p; message A { string a = 1; } $", "unexpected character"),
+        ("package p; message A {", "end of file"),
+    ])
+    func rejectsBadSchemas(_ text: String, _ expected: String) {
+        #expect {
+            _ = try SchemaParser.parse(text, path: "bad.rpc")
+        } throws: { error in
+            "\(error)".contains(expected) && "\(error)".hasPrefix("bad.rpc:")
+        }
+    }
+
+    @Test func errorsCarryTheLineNumber() {
+        let text = "package p;\n\nmessage A {\n  string a = 1\n}\n"
+        #expect {
+            _ = try SchemaParser.parse(text, path: "x.rpc")
+        } throws: { "\($0)".hasPrefix("x.rpc:5:") }
+    }
+}
