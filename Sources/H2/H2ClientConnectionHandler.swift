@@ -38,15 +38,19 @@ final class H2ClientConnectionHandler: ChannelInboundHandler, NGHTTP2SessionDele
             promise.fail(RPCError(.resourceExhausted, "request exceeds the message size limit"))
             return
         }
+        // A `content-type` in the metadata replaces ours: tools use it to speak as a stock gRPC
+        // client (`application/grpc`) or to probe how a server treats other content.
+        let contentType = options.metadata["content-type"] ?? GRPCContentType.preferred
         var headers: [(String, String)] = [
             (":method", "POST"), (":scheme", "http"), (":path", method.path),
-            (":authority", authority), ("content-type", GRPCContentType.preferred),
-            ("te", "trailers"),
+            (":authority", authority), ("content-type", contentType), ("te", "trailers"),
         ]
         if let timeout = options.timeout {
             headers.append(("grpc-timeout", GRPCTimeout.format(timeout)))
         }
-        for field in options.metadata { headers.append((field.name, field.value)) }
+        for field in options.metadata where field.name != "content-type" {
+            headers.append((field.name, field.value))
+        }
         var stream = ClientStream(
             promise: promise, requestBody: GRPCFraming.frame(request),
             messageBytesMax: limits.messageBytesMax)
@@ -182,6 +186,9 @@ final class H2ClientConnectionHandler: ChannelInboundHandler, NGHTTP2SessionDele
 
     func sessionDidReceiveData(streamID: Int32, bytes: UnsafeRawBufferPointer) {
         guard var stream = streams[streamID], stream.failure == nil else { return }
+        // Only a 200 response carries gRPC messages; any other body is an HTTP error page,
+        // and the status maps to the call's error when the stream closes.
+        guard stream.httpStatus == "200" else { return }
         do throws(RPCError) {
             try stream.deframer.append(bytes)
             streams[streamID] = stream

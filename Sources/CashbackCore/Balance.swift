@@ -1,0 +1,59 @@
+/// A member's cashback in one currency, as materialized by the ledger.
+///
+/// ```swift
+/// print(balance.availableMinorUnits)  // what the member can spend or withdraw now
+/// ```
+public struct Balance: Hashable, Sendable {
+    /// The member the balance belongs to.
+    public var memberID: String
+    /// The currency of every amount in the balance.
+    public var currency: CurrencyCode
+    /// Cashback of accruals that are still pending (not yet confirmed nor cancelled).
+    public var pendingMinorUnits: Int64
+    /// Cashback that was confirmed and can be spent or withdrawn.
+    public var availableMinorUnits: Int64
+    /// Cumulative cashback that ever became available, that is the sum of the cashback of
+    /// every confirmed accrual. Spending or withdrawing lowers `availableMinorUnits`, never
+    /// this total; pending and cancelled cashback are never in it.
+    public var lifetimeMinorUnits: Int64
+
+    /// Creates a balance.
+    ///
+    /// - Parameters:
+    ///   - memberID: The member's id.
+    ///   - currency: The currency.
+    ///   - pendingMinorUnits: Pending cashback, `>= 0`.
+    ///   - availableMinorUnits: Available cashback, `>= 0`.
+    ///   - lifetimeMinorUnits: Cumulative confirmed cashback, `>= 0`.
+    public init(
+        memberID: String,
+        currency: CurrencyCode,
+        pendingMinorUnits: Int64,
+        availableMinorUnits: Int64,
+        lifetimeMinorUnits: Int64
+    ) {
+        assert(pendingMinorUnits >= 0)
+        assert(availableMinorUnits >= 0)
+        assert(lifetimeMinorUnits >= 0)
+        self.memberID = memberID
+        self.currency = currency
+        self.pendingMinorUnits = pendingMinorUnits
+        self.availableMinorUnits = availableMinorUnits
+        self.lifetimeMinorUnits = lifetimeMinorUnits
+    }
+
+    /// The balance of a member the ledger has never credited: all zeros.
+    ///
+    /// - Parameters:
+    ///   - memberID: The member's id.
+    ///   - currency: The currency.
+    public static func zero(memberID: String, currency: CurrencyCode) -> Balance {
+        Balance(
+            memberID: memberID,
+            currency: currency,
+            pendingMinorUnits: 0,
+            availableMinorUnits: 0,
+            lifetimeMinorUnits: 0
+        )
+    }
+}

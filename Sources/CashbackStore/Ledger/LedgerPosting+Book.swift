@@ -1,0 +1,28 @@
+import CashbackCore
+import GRDB
+
+extension LedgerPosting {
+    /// Writes the posting for `record`: one journal entry with its lines, and the member's
+    /// balance update. Runs inside the caller's transaction, so all of it commits or none.
+    ///
+    /// - Throws: `LedgerStoreError` with code `.balanceOutOfRange` if the balance would
+    ///   overflow or go negative, or a database error.
+    func book(_ db: Database, for record: AccrualRecord, nowMilliseconds: Int64) throws {
+        precondition(self.isBalanced, "a posting's lines must sum to zero")
+        try JournalTable.append(
+            db,
+            accrualID: record.accrualID,
+            kind: self.kind,
+            currency: record.currency,
+            lines: self.lines,
+            nowMilliseconds: nowMilliseconds
+        )
+        try BalancesTable.apply(
+            db,
+            self.delta,
+            memberID: record.memberID,
+            currency: record.currency,
+            nowMilliseconds: nowMilliseconds
+        )
+    }
+}

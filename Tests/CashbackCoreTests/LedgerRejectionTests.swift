@@ -1,0 +1,34 @@
+import CashbackCore
+import Testing
+
+@Suite("LedgerRejection")
+struct LedgerRejectionTests {
+    @Test("codes keep their wire numbers, in precedence order")
+    func fixedRawValues() {
+        let expected: [(LedgerRejection.Code, UInt8)] = [
+            (.invalidArgument, 1),
+            (.merchantNotFound, 2),
+            (.currencyMismatch, 3),
+            (.orderConflict, 4),
+            (.accrualNotFound, 5),
+            (.confirmAfterCancel, 6),
+            (.cancelAfterConfirm, 7),
+        ]
+        for (code, raw) in expected {
+            #expect(code.rawValue == raw, "\(code)")
+            #expect(LedgerRejection.Code(rawValue: raw) == code)
+        }
+        #expect(LedgerRejection.Code.allCases.count == expected.count)
+        #expect(LedgerRejection.Code(rawValue: 0) == nil)
+        #expect(LedgerRejection.Code(rawValue: 8) == nil)
+    }
+
+    @Test("equality covers code and message")
+    func equality() {
+        let a = LedgerRejection(.orderConflict, "x")
+        #expect(a == LedgerRejection(.orderConflict, "x"))
+        #expect(a != LedgerRejection(.orderConflict, "y"))
+        #expect(a != LedgerRejection(.accrualNotFound, "x"))
+        #expect(a.description == "orderConflict: x")
+    }
+}

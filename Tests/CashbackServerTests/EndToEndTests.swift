@@ -1,0 +1,134 @@
+import CashbackClient
+import CashbackStore
+import Testing
+
+/// The walkthrough of the README, over HTTP/2 on loopback with the generated client.
+@Suite struct EndToEndTests {
+    static let merchant = CashbackV1.UpsertMerchantRequest(
+        merchantID: "shop-1", name: "Shop One", currency: "EUR", shopperRateBps: 250)
+
+    static func accrual(_ order: String, member: String = "m1", amount: Int64 = 12_999)
+        -> CashbackV1.AccrueRequest
+    {
+        .init(
+            merchantID: "shop-1", orderID: order, memberID: member, amountMinor: amount,
+            currency: "EUR", orderedAtMs: 1_700_000_000_000)
+    }
+
+    static func balance(_ client: CashbackClient, member: String = "m1") async throws
+        -> CashbackV1.GetBalanceResponse
+    {
+        try await client.wallet.getBalance(.init(memberID: member, currency: "EUR"))
+    }
+
+    @Test func walkthroughUpsertAccrueBalanceConfirmBalance() async throws {
+        let server = try await TestServer.start()
+        let client = try await CashbackClient.connect(host: "127.0.0.1", port: server.port)
+
+        #expect(try await client.admin.upsertMerchant(Self.merchant).created)
+        #expect(try await !client.admin.upsertMerchant(Self.merchant).created)
+
+        let accrued = try await client.accruals.accrue(Self.accrual("o-1"))
+        #expect(accrued.cashbackMinor == 324)  // 12 999 × 2.5 % = 324.975, rounded down
+        #expect(accrued.state == .pending)
+        #expect(try await Self.balance(client) == .init(pendingMinor: 324))
+
+        let confirmed = try await client.accruals.confirm(.init(merchantID: "shop-1", orderID: "o-1"))
+        #expect(confirmed.state == .confirmed)
+        #expect(
+            try await Self.balance(client)
+                == .init(pendingMinor: 0, availableMinor: 324, lifetimeMinor: 324))
+
+        #expect(try await client.checkHealth() == "SERVING")
+        await client.close()
+        await server.stop()
+    }
+
+    @Test func hundredConcurrentAccrualsOnOneConnectionAreEachAnsweredOnce() async throws {
+        let server = try await TestServer.start()
+        let client = try await CashbackClient.connect(host: "127.0.0.1", port: server.port)
+        _ = try await client.admin.upsertMerchant(Self.merchant)
+
+        let responses = try await withThrowingTaskGroup(
+            of: (Int, CashbackV1.AccrueResponse).self
+        ) { group in
+            for index in 0..<100 {
+                group.addTask {
+                    let request = Self.accrual("order-\(index)", amount: Int64(1000 + index * 10))
+                    return (index, try await client.accruals.accrue(request))
+                }
+            }
+            return try await group.reduce(into: [Int: CashbackV1.AccrueResponse]()) {
+                #expect($0[$1.0] == nil, "answered twice")
+                $0[$1.0] = $1.1
+            }
+        }
+        #expect(responses.count == 100)
+        #expect(Set(responses.values.map(\.accrualID)).count == 100)
+        var expected: Int64 = 0
+        for index in 0..<100 {
+            let amount = Int64(1000 + index * 10)
+            expected += amount * 250 / 10_000
+        }
+        let answered = responses.values.map(\.cashbackMinor).reduce(0, +)
+        #expect(answered == expected)
+        #expect(try await Self.balance(client).pendingMinor == expected)
+        #expect(server.server.connectionCount == 1)
+        #expect(try await server.ledger.verifyBooks().isBalanced)
+        await client.close()
+        await server.stop()
+    }
+
+    @Test func aRestartedServerOnTheSameFileHasTheSameBalance() async throws {
+        let first = try await TestServer.start()
+        var client = try await CashbackClient.connect(host: "127.0.0.1", port: first.port)
+        _ = try await client.admin.upsertMerchant(Self.merchant)
+        _ = try await client.accruals.accrue(Self.accrual("o-1"))
+        _ = try await client.accruals.accrue(Self.accrual("o-2", amount: 40_000))
+        _ = try await client.accruals.confirm(.init(merchantID: "shop-1", orderID: "o-2"))
+        let before = try await Self.balance(client)
+        await client.close()
+        await first.stop()
+
+        let second = try await TestServer.start(databasePath: first.databasePath)
+        client = try await CashbackClient.connect(host: "127.0.0.1", port: second.port)
+        #expect(try await Self.balance(client) == before)
+        #expect(before == .init(pendingMinor: 324, availableMinor: 1000, lifetimeMinor: 1000))
+        // The accrual survived too: a replay answers the first result.
+        #expect(try await client.accruals.accrue(Self.accrual("o-1")).accrualID == 1)
+        await client.close()
+        await second.stop()
+    }
+
+    @Test func businessOutcomesTravelAsStatuses() async throws {
+        let server = try await TestServer.start()
+        let client = try await CashbackClient.connect(host: "127.0.0.1", port: server.port)
+        await #expect { _ = try await client.accruals.accrue(Self.accrual("o-1")) } throws: {
+            ($0 as? RPCError)?.code == .notFound
+        }
+        _ = try await client.admin.upsertMerchant(Self.merchant)
+        let first = try await client.accruals.accrue(Self.accrual("o-1"))
+        #expect(try await client.accruals.accrue(Self.accrual("o-1")) == first)
+        await #expect {
+            _ = try await client.accruals.accrue(Self.accrual("o-1", amount: 13_000))
+        } throws: { ($0 as? RPCError)?.code == .alreadyExists }
+        _ = try await client.accruals.cancel(.init(merchantID: "shop-1", orderID: "o-1"))
+        await #expect {
+            _ = try await client.accruals.confirm(.init(merchantID: "shop-1", orderID: "o-1"))
+        } throws: { ($0 as? RPCError)?.code == .failedPrecondition }
+        await #expect {
+            _ = try await client.accruals.confirm(.init(merchantID: "shop-1", orderID: "nope"))
+        } throws: { ($0 as? RPCError)?.code == .notFound }
+        await #expect {
+            _ = try await client.wallet.getBalance(.init(memberID: "", currency: "EUR"))
+        } throws: { ($0 as? RPCError)?.code == .invalidArgument }
+        await client.close()
+        await server.stop()
+    }
+}
+
+extension CashbackV1.GetBalanceResponse {
+    init(pendingMinor: Int64) {
+        self.init(pendingMinor: pendingMinor, availableMinor: 0, lifetimeMinor: 0)
+    }
+}

@@ -1,0 +1,192 @@
+import CashbackCore
+import Testing
+@testable import CashbackStore
+
+@Suite("SQLiteLedgerRepository.accrue")
+struct SQLiteLedgerRepositoryAccrueTests {
+    @Test("books pending cashback at the merchant's rate")
+    func happyPath() async throws {
+        try await withLedger { repository in
+            let outcome = try #require(
+                try await repository.accrue(try accrual(eligibleMinorUnits: 12_999)).success
+            )
+            #expect(!outcome.replayed)
+            let record = outcome.record
+            #expect(record.accrualID == 1)
+            #expect(record.merchantID == "shop-1")
+            #expect(record.orderID == "order-1")
+            #expect(record.memberID == "member-1")
+            #expect(record.currency == (try euro()))
+            #expect(record.eligibleMinorUnits == 12_999)
+            #expect(record.shopperRateBasisPoints == 500)
+            #expect(record.cashbackMinorUnits == 649)  // 12_999 * 5 % = 649.95, rounded down
+            #expect(record.state == .pending)
+            #expect(record.orderedAtMilliseconds == 1_700_000_000_000)
+
+            let balance = try await repository.euroBalance()
+            #expect(
+                balance
+                    == Balance(
+                        memberID: "member-1",
+                        currency: try euro(),
+                        pendingMinorUnits: 649,
+                        availableMinorUnits: 0,
+                        lifetimeMinorUnits: 0
+                    )
+            )
+            let books = try await repository.verifyBooks()
+            #expect(books.isBalanced)
+            #expect(books.journalEntryCount == 1)
+            #expect(books.journalLineCount == 2)
+            #expect(books.accrualCount == 1)
+        }
+    }
+
+    @Test("a replay returns the first record and writes nothing")
+    func replay() async throws {
+        try await withLedger { repository in
+            let first = try #require(try await repository.accrue(try accrual()).success)
+            let balance = try await repository.euroBalance()
+            let books = try await repository.verifyBooks()
+
+            let again = try #require(try await repository.accrue(try accrual()).success)
+            #expect(again.replayed)
+            #expect(again.record == first.record)
+            #expect(try await repository.euroBalance() == balance)
+            #expect(try await repository.verifyBooks() == books)
+        }
+    }
+
+    /// A second payload for order-1 (first accrued for member-1, 10_000, 1_700_000_000_000)
+    /// and the fields the conflict must name.
+    static let conflicts:
+        [(memberID: String, eligibleMinorUnits: Int64, orderedAtMs: Int64, fields: String)] = [
+            ("member-1", 10_001, 1_700_000_000_000, "amountMinor"),
+            ("member-2", 10_000, 1_700_000_000_000, "memberId"),
+            ("member-1", 10_000, 1_700_000_000_001, "orderedAtMs"),
+            ("member-2", 1, 1_700_000_000_000, "memberId, amountMinor"),
+        ]
+
+    @Test(
+        "the same order with another payload conflicts and writes nothing",
+        arguments: Self.conflicts
+    )
+    func conflict(
+        memberID: String,
+        eligibleMinorUnits: Int64,
+        orderedAtMs: Int64,
+        fields: String
+    ) async throws {
+        try await withLedger { repository in
+            _ = try await repository.accrue(try accrual())
+            let balances = [
+                try await repository.euroBalance("member-1"),
+                try await repository.euroBalance("member-2"),
+            ]
+            let books = try await repository.verifyBooks()
+
+            let command = try accrual(
+                memberID: memberID,
+                eligibleMinorUnits: eligibleMinorUnits,
+                orderedAtMilliseconds: orderedAtMs
+            )
+            let rejection = try #require(try await repository.accrue(command).failure)
+            #expect(
+                rejection
+                    == LedgerRejection(
+                        .orderConflict,
+                        "order 'order-1' of merchant 'shop-1' was already accrued "
+                            + "with a different \(fields)"
+                    )
+            )
+            #expect(try await repository.euroBalance("member-1") == balances[0])
+            #expect(try await repository.euroBalance("member-2") == balances[1])
+            #expect(try await repository.verifyBooks() == books)
+        }
+    }
+
+    @Test("member ids compare byte for byte, as the database does")
+    func canonicallyEquivalentIDsDiffer() async throws {
+        try await withLedger { repository in
+            let precomposed = "memb\u{E9}"
+            let decomposed = "membe\u{301}"
+            #expect(precomposed == decomposed)  // Swift's String equality...
+            _ = try await repository.accrue(try accrual(memberID: precomposed))
+            // ...is not the ledger's: the same order for a differently encoded id conflicts.
+            let rejection = try await repository.accrue(try accrual(memberID: decomposed)).failure
+            #expect(rejection?.code == .orderConflict)
+            #expect(rejection?.message.hasSuffix("memberId") == true)
+        }
+    }
+
+    @Test("an unknown merchant is refused, before any other check")
+    func unknownMerchant() async throws {
+        try await withLedger { repository in
+            let rejection = try #require(
+                try await repository.accrue(try accrual(merchantID: "shop-9", currency: "USD"))
+                    .failure
+            )
+            #expect(
+                rejection
+                    == LedgerRejection(.merchantNotFound, "merchant 'shop-9' is not registered")
+            )
+            #expect(try await repository.verifyBooks().journalEntryCount == 0)
+        }
+    }
+
+    @Test("a currency other than the merchant's is refused, before the replay check")
+    func currencyMismatch() async throws {
+        try await withLedger { repository in
+            let rejection = try #require(
+                try await repository.accrue(try accrual(currency: "USD")).failure
+            )
+            #expect(
+                rejection
+                    == LedgerRejection(
+                        .currencyMismatch,
+                        "currency USD does not match merchant 'shop-1' currency EUR"
+                    )
+            )
+            _ = try await repository.accrue(try accrual())
+            let again = try await repository.accrue(
+                try accrual(eligibleMinorUnits: 1, currency: "USD")
+            )
+            #expect(again.failure?.code == .currencyMismatch)
+            #expect(try await repository.verifyBooks().journalEntryCount == 1)
+        }
+    }
+
+    @Test("a zero rate books a zero cashback, still journaled and balanced")
+    func zeroCashback() async throws {
+        try await withLedger { repository in
+            _ = try await repository.upsertMerchant(try merchant(rateBasisPoints: 0))
+            let record = try #require(try await repository.accrue(try accrual()).success?.record)
+            #expect(record.cashbackMinorUnits == 0)
+            #expect(try await repository.euroBalance().pendingMinorUnits == 0)
+            let books = try await repository.verifyBooks()
+            #expect(books.isBalanced)
+            #expect(books.journalEntryCount == 1)
+        }
+    }
+
+    @Test("a balance that would overflow throws and rolls the whole accrual back")
+    func overflowRollsBack() async throws {
+        try await withLedger { repository in
+            _ = try await repository.accrue(try accrual("order-1"))
+            try await repository.executeBypassingLedgerForTesting(
+                sql: "UPDATE balances SET pending_minor = 9223372036854775800"
+            )
+            let books = try await repository.verifyBooks()
+            await #expect(throws: LedgerStoreError.self) {
+                _ = try await repository.accrue(try accrual("order-2"))
+            }
+            #expect(try await repository.verifyBooks() == books)
+            #expect(
+                try await repository.euroBalance().pendingMinorUnits == 9_223_372_036_854_775_800
+            )
+            #expect(
+                try await repository.confirm(try order("order-2")).failure?.code == .accrualNotFound
+            )
+        }
+    }
+}

@@ -1,0 +1,92 @@
+import CashbackCore
+import Foundation
+@testable import CashbackStore
+
+/// A directory of its own under the system's temporary directory, removed after `body`.
+func withTemporaryDirectory<T>(_ body: (URL) async throws -> T) async throws -> T {
+    let directory = FileManager.default.temporaryDirectory
+        .appendingPathComponent("cashback-store-tests-\(UUID().uuidString)", isDirectory: true)
+    try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: false)
+    defer { try? FileManager.default.removeItem(at: directory) }
+    return try await body(directory)
+}
+
+/// A fresh ledger file in a temporary directory, with merchant `shop-1` (EUR, 500 bps)
+/// registered, handed to `body` and deleted after it.
+func withLedger<T>(_ body: (SQLiteLedgerRepository) async throws -> T) async throws -> T {
+    try await withTemporaryDirectory { directory in
+        let repository = try SQLiteLedgerRepository(path: ledgerPath(in: directory))
+        _ = try await repository.upsertMerchant(try merchant())
+        return try await body(repository)
+    }
+}
+
+/// The ledger file's path inside `directory`.
+func ledgerPath(in directory: URL) -> String {
+    directory.appendingPathComponent("ledger.sqlite").path
+}
+
+/// A merchant upsert with test defaults.
+func merchant(
+    _ merchantID: String = "shop-1",
+    name: String = "Shop One",
+    currency: String = "EUR",
+    rateBasisPoints: Int64 = 500
+) throws -> MerchantUpsert {
+    try MerchantUpsert(
+        merchantID: merchantID,
+        name: name,
+        currency: currency,
+        shopperRateBasisPoints: rateBasisPoints
+    )
+}
+
+/// An accrual command with test defaults: 100.00 EUR at 5 % earns 5.00.
+func accrual(
+    _ orderID: String = "order-1",
+    merchantID: String = "shop-1",
+    memberID: String = "member-1",
+    eligibleMinorUnits: Int64 = 10_000,
+    currency: String = "EUR",
+    orderedAtMilliseconds: Int64 = 1_700_000_000_000
+) throws -> AccrueCommand {
+    try AccrueCommand(
+        merchantID: merchantID,
+        orderID: orderID,
+        memberID: memberID,
+        eligibleMinorUnits: eligibleMinorUnits,
+        currency: currency,
+        orderedAtMilliseconds: orderedAtMilliseconds
+    )
+}
+
+/// The reference of `orderID` at `merchantID`.
+func order(_ orderID: String = "order-1", merchantID: String = "shop-1") throws -> OrderReference {
+    try OrderReference(merchantID: merchantID, orderID: orderID)
+}
+
+/// The euro.
+func euro() throws -> CurrencyCode {
+    try CurrencyCode(validating: "EUR")
+}
+
+extension Result {
+    /// The success value, or `nil`.
+    var success: Success? {
+        if case .success(let value) = self { return value }
+        return nil
+    }
+
+    /// The failure, or `nil`.
+    var failure: Failure? {
+        if case .failure(let error) = self { return error }
+        return nil
+    }
+}
+
+extension SQLiteLedgerRepository {
+    /// The member's balance in euros.
+    func euroBalance(_ memberID: String = "member-1") async throws -> Balance {
+        try await self.balance(memberID: memberID, currency: try euro())
+    }
+}
