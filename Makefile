@@ -1,0 +1,61 @@
+# Cashback: the two commands that do all the set-up on a fresh Debian machine with Swift.
+#   make run    installs the system packages when missing, builds, serves on 127.0.0.1:50051
+#   make test   the same packages plus the test peers, then every test (Swift and interop)
+
+SWIFT ?= swift
+# System libraries the build links against (DESIGN §2).
+SYSTEM_PACKAGES := libnghttp2-dev libssl-dev libsqlite3-dev pkg-config
+# Real HTTP/2 peers and Python for the interop tests.
+TEST_PACKAGES := nghttp2-client curl python3 python3-venv
+INTEROP_VENV := .build-interop/venv
+PYTHON_PACKAGES := grpcio h2 pytest
+
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+.PHONY: run test build deps test-deps generate check-generated swift-test interop-test clean
+
+run: deps
+	$(SWIFT) run cashbackd
+
+build: deps
+	$(SWIFT) build
+
+test: deps test-deps swift-test interop-test
+
+swift-test:
+	$(SWIFT) test
+
+# Starts real cashbackd processes on 127.0.0.1 with ephemeral ports; each test stops its own.
+interop-test:
+	$(SWIFT) build --product cashbackd
+	CASHBACKD="$$($(SWIFT) build --show-bin-path)/cashbackd" \
+		$(INTEROP_VENV)/bin/python -m pytest -q Tests/Interop
+
+# Regenerates Sources/CashbackAPI/Generated and Clients/Swift/CashbackClient/Generated.
+generate:
+	$(SWIFT) run rpcgen
+
+check-generated:
+	$(SWIFT) run rpcgen --check
+
+deps:
+	@missing=""; for package in $(SYSTEM_PACKAGES); do \
+		dpkg -s $$package >/dev/null 2>&1 || missing="$$missing $$package"; done; \
+	if [ -n "$$missing" ]; then \
+		echo "installing:$$missing"; \
+		$(SUDO) apt-get update && $(SUDO) apt-get install -y --no-install-recommends $$missing; \
+	fi
+
+test-deps:
+	@missing=""; for package in $(TEST_PACKAGES); do \
+		dpkg -s $$package >/dev/null 2>&1 || missing="$$missing $$package"; done; \
+	if [ -n "$$missing" ] && ! { command -v nghttp && command -v curl && python3 -c 'import venv, ensurepip'; } >/dev/null 2>&1; then \
+		echo "installing:$$missing"; \
+		$(SUDO) apt-get update && $(SUDO) apt-get install -y --no-install-recommends $$missing; \
+	fi
+	@if [ ! -x $(INTEROP_VENV)/bin/python ]; then python3 -m venv $(INTEROP_VENV); fi
+	@$(INTEROP_VENV)/bin/python -c "import grpc, h2, pytest" 2>/dev/null || \
+		$(INTEROP_VENV)/bin/python -m pip install --quiet $(PYTHON_PACKAGES)
+
+clean:
+	rm -rf .build .build-interop

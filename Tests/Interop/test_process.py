@@ -1,0 +1,65 @@
+"""cashbackd as a process: signals, durability across restarts, flags."""
+import signal
+import subprocess
+
+import grpc
+import pytest
+
+from conftest import Server, vector
+
+
+def raw_call(channel, path):
+    return channel.unary_unary(path, request_serializer=None, response_deserializer=None)
+
+
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT])
+def test_signals_stop_the_server_with_status_zero(database, sig):
+    server = Server(database)
+    with grpc.insecure_channel(server.address) as channel:
+        assert raw_call(channel, "/grpc.health.v1.Health/Check")(b"") == b"\x08\x01"
+        # The connection is still open while the server shuts down.
+        assert server.stop(sig) == 0
+
+
+def test_an_accrual_survives_a_restart(database):
+    first = Server(database)
+    with grpc.insecure_channel(first.address) as channel:
+        raw_call(channel, "/cashback.v1.Admin/UpsertMerchant")(vector("upsert-merchant"))
+        raw_call(channel, "/cashback.v1.Accruals/Accrue")(vector("accrue"))
+    assert first.stop() == 0
+
+    second = Server(database)
+    try:
+        with grpc.insecure_channel(second.address) as channel:
+            balance = raw_call(channel, "/cashback.v1.Wallet/GetBalance")(vector("get-balance"))
+            assert balance == vector("balance")
+    finally:
+        assert second.stop() == 0
+
+
+def test_an_accrual_survives_a_kill(database):
+    """SIGKILL right after the answer: what was acknowledged is in the file."""
+    first = Server(database)
+    with grpc.insecure_channel(first.address) as channel:
+        raw_call(channel, "/cashback.v1.Admin/UpsertMerchant")(vector("upsert-merchant"))
+        assert raw_call(channel, "/cashback.v1.Accruals/Accrue")(vector("accrue")) == vector(
+            "accrue-response")
+    first.stop(signal.SIGKILL)
+
+    second = Server(database)
+    try:
+        with grpc.insecure_channel(second.address) as channel:
+            assert raw_call(channel, "/cashback.v1.Wallet/GetBalance")(
+                vector("get-balance")) == vector("balance")
+    finally:
+        second.stop()
+
+
+@pytest.mark.parametrize("flags", [["--listen", "nohost"], ["--listen", "127.0.0.1:70000"]])
+def test_bad_flags_are_refused(flags):
+    from conftest import ROOT
+    import os
+    binary = os.environ.get("CASHBACKD", str(ROOT / ".build/debug/cashbackd"))
+    result = subprocess.run([binary, *flags], capture_output=True, text=True, timeout=60)
+    assert result.returncode != 0
+    assert "invalid address" in result.stderr
