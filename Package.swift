@@ -108,13 +108,22 @@ let package = Package(
         // MARK: Tests
         .testTarget(name: "CompactCodecTests", dependencies: ["CompactCodec", "CashbackAPI"]),
         .testTarget(name: "RPCTests", dependencies: ["RPC"]),
+        .testTarget(
+            name: "H2Tests",
+            dependencies: [
+                "H2", "RPC", "CompactCodec",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ]
+        ),
+        .testTarget(name: "COpenSSLTests", dependencies: ["COpenSSL"]),
         .testTarget(name: "CashbackCoreTests", dependencies: ["CashbackCore"]),
         .testTarget(name: "CashbackStoreTests", dependencies: ["CashbackStore", "CashbackCore"]),
         .testTarget(name: "RPCGenKitTests", dependencies: ["RPCGenKit"]),
         .testTarget(
             name: "CashbackServerTests",
             dependencies: [
-                "CashbackServer", "CashbackClient", "CashbackAPI", "H2", "RPC", "COpenSSL",
+                "CashbackServer", "CashbackClient", "CashbackAPI", "H2", "RPC",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
             ]

@@ -1,0 +1,90 @@
+import H2
+import NIOCore
+import NIOPosix
+import RPC
+import Testing
+
+/// Deadlines, cancellation and graceful shutdown over a real loopback connection.
+@Suite struct CallLifecycleTests {
+    @Test func theServerEnforcesGRPCTimeoutAndCancelsTheHandler() async throws {
+        let slow = try await SlowServer.start()
+        let connection = try await H2ClientConnection.connect(host: "127.0.0.1", port: slow.port)
+        // The deadline travels as a header only; the client arms no timer of its own, so the
+        // answer can only come from the server.
+        let options = CallOptions(metadata: Metadata([("grpc-timeout", "50m")]))
+        await #expect {
+            _ = try await connection.unary(SlowServer.method, request: [1], options: options)
+        } throws: { ($0 as? RPCError)?.code == .deadlineExceeded }
+        slow.release.open()
+        await slow.cancelled.wait()
+        await connection.close()
+        await slow.server.shutdownGracefully()
+    }
+
+    @Test func theClientEnforcesItsOwnDeadline() async throws {
+        let slow = try await SlowServer.start()
+        let connection = try await H2ClientConnection.connect(host: "127.0.0.1", port: slow.port)
+        await #expect {
+            _ = try await connection.unary(
+                SlowServer.method, request: [1], options: CallOptions(timeout: .milliseconds(50)))
+        } throws: { ($0 as? RPCError)?.code == .deadlineExceeded }
+        slow.release.open()
+        await connection.close()
+        await slow.server.shutdownGracefully()
+    }
+
+    @Test func cancellingTheCallerResetsTheStreamAndCancelsTheHandler() async throws {
+        let slow = try await SlowServer.start()
+        let connection = try await H2ClientConnection.connect(host: "127.0.0.1", port: slow.port)
+        let call = Task {
+            try await connection.unary(SlowServer.method, request: [1], options: CallOptions())
+        }
+        await slow.entered.wait()
+        call.cancel()
+        await #expect(throws: (any Error).self) { _ = try await call.value }
+        slow.release.open()
+        await slow.cancelled.wait()
+        // The connection serves the next call.
+        #expect(try await connection.unary(SlowServer.method, request: [7], options: CallOptions()) == [7])
+        await connection.close()
+        await slow.server.shutdownGracefully()
+    }
+
+    @Test func gracefulShutdownFinishesCallsInFlightThenRefusesConnections() async throws {
+        let slow = try await SlowServer.start()
+        let port = slow.port
+        let connection = try await H2ClientConnection.connect(host: "127.0.0.1", port: port)
+        let call = Task {
+            try await connection.unary(SlowServer.method, request: [42], options: CallOptions())
+        }
+        await slow.entered.wait()
+        let shutdown = Task { await slow.server.shutdownGracefully() }
+        slow.release.open()
+        #expect(try await call.value == [42])
+        await shutdown.value
+        #expect(slow.server.connectionCount == 0)
+        await #expect {
+            _ = try await H2ClientConnection.connect(host: "127.0.0.1", port: port)
+        } throws: { ($0 as? RPCError)?.code == .unavailable }
+        await connection.close()
+    }
+
+    @Test func callsOnAClosedConnectionFailUnavailable() async throws {
+        let slow = try await SlowServer.start()
+        let connection = try await H2ClientConnection.connect(host: "127.0.0.1", port: slow.port)
+        await connection.close()
+        await #expect {
+            _ = try await connection.unary(SlowServer.method, request: [1], options: CallOptions())
+        } throws: { ($0 as? RPCError)?.code == .unavailable }
+        await slow.server.shutdownGracefully()
+    }
+
+    @Test func garbageInsteadOfAPrefaceClosesTheConnection() async throws {
+        let slow = try await SlowServer.start()
+        let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            .connect(host: "127.0.0.1", port: slow.port).get()
+        try await channel.writeAndFlush(ByteBuffer(string: "GET / HTTP/1.1\r\nHost: x\r\n\r\n"))
+        try await channel.closeFuture.get()  // the server closes it; nothing to wait on but that
+        await slow.server.shutdownGracefully()
+    }
+}
