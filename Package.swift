@@ -106,12 +106,20 @@ let package = Package(
         ),
 
         // MARK: Tests
+        .target(
+            name: "CashbackTestSupport",
+            dependencies: [
+                "CashbackServer", "CashbackStore", "H2", "RPC",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Tests/CashbackTestSupport"
+        ),
         .testTarget(name: "CompactCodecTests", dependencies: ["CompactCodec", "CashbackAPI"]),
         .testTarget(name: "RPCTests", dependencies: ["RPC"]),
         .testTarget(
             name: "H2Tests",
             dependencies: [
-                "H2", "RPC", "CompactCodec",
+                "H2", "RPC", "CompactCodec", "CashbackTestSupport",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
             ]
@@ -123,11 +131,12 @@ let package = Package(
         .testTarget(
             name: "CashbackServerTests",
             dependencies: [
-                "CashbackServer", "CashbackClient", "CashbackAPI", "H2", "RPC",
+                "CashbackServer", "CashbackClient", "CashbackAPI", "H2", "RPC", "CashbackTestSupport",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
             ]
         ),
-        .testTarget(name: "ProbeKitTests", dependencies: ["ProbeKit", "CashbackServer"]),
+        .testTarget(
+            name: "ProbeKitTests", dependencies: ["ProbeKit", "CashbackClient", "CashbackTestSupport"]),
     ]
 )

@@ -1,6 +1,7 @@
 import CashbackClient
 import CashbackStore
 import H2
+import CashbackTestSupport
 import Testing
 
 /// Hostile and malformed requests over the wire: each gets a clear status and writes nothing.

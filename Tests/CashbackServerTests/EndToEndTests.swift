@@ -1,5 +1,6 @@
 import CashbackClient
 import CashbackStore
+import CashbackTestSupport
 import Testing
 
 /// The walkthrough of the README, over HTTP/2 on loopback with the generated client.

@@ -2,6 +2,7 @@ import H2
 import NIOCore
 import NIOPosix
 import RPC
+import CashbackTestSupport
 import Testing
 
 /// Deadlines, cancellation and graceful shutdown over a real loopback connection.

@@ -1,0 +1,140 @@
+import CashbackClient
+import CashbackTestSupport
+import Foundation
+import ProbeKit
+import Testing
+
+/// `cashback-probe` against a real server on loopback: output, errors and exit codes.
+@Suite struct ProbeTests {
+    static func run(_ arguments: [String], stdin: String = "") async -> ProbeResult {
+        await Probe.run(arguments) { Array(stdin.utf8) }
+    }
+
+    static func output(_ result: ProbeResult) -> String {
+        String(decoding: result.standardOutput, as: UTF8.self)
+    }
+
+    /// The probe's JSON: pretty-printed with sorted keys, so scripts and tests can rely on it.
+    static func json(_ result: ProbeResult) -> String {
+        output(result)
+    }
+
+    @Test func walkthrough() async throws {
+        let server = try await TestServer.start()
+        let address = "127.0.0.1:\(server.port)"
+        let call = { (method: String, json: String) in
+            await Self.run(["--plaintext", address, "call", method, "-d", json])
+        }
+
+        let health = await Self.run(["--plaintext", address, "health"])
+        #expect(Self.output(health) == "SERVING\n")
+        #expect(health.exitCode == 0)
+
+        let upsert = await call(
+            "cashback.v1.Admin/UpsertMerchant",
+            #"{"merchantId":"shop-1","name":"Shop","currency":"EUR","shopperRateBps":250}"#)
+        #expect(Self.json(upsert) == "{\n  \"created\" : true,\n  \"merchantId\" : \"shop-1\"\n}\n")
+
+        let accrue = await call(
+            "cashback.v1.Accruals/Accrue",
+            #"{"merchantId":"shop-1","orderId":"o-1","memberId":"m1","amountMinor":"12999","#
+                + #""currency":"EUR","orderedAtMs":1700000000000}"#)
+        #expect(
+            Self.json(accrue)
+                == "{\n  \"accrualId\" : 1,\n  \"cashbackMinor\" : 324,\n  \"state\" : \"PENDING\"\n}\n")
+
+        let balance = await call(
+            "cashback.v1.Wallet.GetBalance", #"{"memberId":"m1","currency":"EUR"}"#)
+        #expect(
+            Self.json(balance)
+                == "{\n  \"availableMinor\" : 0,\n  \"lifetimeMinor\" : 0,\n  \"pendingMinor\" : 324\n}\n")
+
+        let confirm = await Self.run(
+            ["--plaintext", address, "call", "cashback.v1.Accruals/Confirm", "-d", "@"],
+            stdin: #"{"merchantId":"shop-1","orderId":"o-1"}"#)
+        #expect(Self.json(confirm) == "{\n  \"state\" : \"CONFIRMED\"\n}\n")
+        await server.stop()
+    }
+
+    @Test func listPrintsTheServicesAndMethodsTheServerServes() async throws {
+        let server = try await TestServer.start()
+        let result = await Self.run(["--plaintext", "127.0.0.1:\(server.port)", "list"])
+        let lines = Self.output(result).split(separator: "\n").map(String.init)
+        #expect(lines.contains("cashback.v1.Wallet"))
+        #expect(lines.contains("  cashback.v1.Wallet/GetBalance"))
+        #expect(lines.contains("  cashback.v1.Accruals/Accrue"))
+        #expect(lines.contains("  grpc.health.v1.Health/Check"))
+        let wallet = await Self.run(["--plaintext", "127.0.0.1:\(server.port)", "list", "cashback.v1.Wallet"])
+        #expect(Self.output(wallet) == "cashback.v1.Wallet/GetBalance\n")
+        await server.stop()
+    }
+
+    @Test func describePrintsRequestAndResponseShapes() async throws {
+        let server = try await TestServer.start()
+        let result = await Self.run(
+            ["--plaintext", "127.0.0.1:\(server.port)", "describe", "cashback.v1.Wallet/GetBalance"])
+        let text = Self.output(result)
+        #expect(text.contains(
+            "rpc GetBalance(cashback.v1.GetBalanceRequest) returns (cashback.v1.GetBalanceResponse);"))
+        #expect(text.contains("string member_id = 1;  // JSON: memberId"))
+        #expect(text.contains("int64 pending_minor = 1;  // JSON: pendingMinor"))
+        let missing = await Self.run(
+            ["--plaintext", "127.0.0.1:\(server.port)", "describe", "cashback.v1.Wallet/Nope"])
+        #expect(missing.exitCode == 64 + 5)
+        await server.stop()
+    }
+
+    @Test func encodeWritesTheLengthPrefixedFrame() async {
+        let result = await Self.run(
+            ["encode", "cashback.v1.Wallet/GetBalance", "-d", #"{"memberId":"m1","currency":"EUR"}"#])
+        #expect(result.standardOutput == [0, 0, 0, 0, 9, 0x0a, 0x02, 0x6d, 0x31, 0x12, 0x03, 0x45, 0x55, 0x52])
+        #expect(result.exitCode == 0)
+    }
+
+    @Test func failedCallsPrintTheStatusAndExitWith64PlusTheCode() async throws {
+        let server = try await TestServer.start()
+        let result = await Self.run([
+            "--plaintext", "127.0.0.1:\(server.port)", "call", "cashback.v1.Accruals/Confirm",
+            "-d", #"{"merchantId":"shop-1","orderId":"o-1"}"#,
+        ])
+        #expect(result.exitCode == 64 + 5)
+        #expect(result.standardError.hasPrefix("NOT_FOUND: "))
+        #expect(result.standardOutput.isEmpty)
+        await server.stop()
+    }
+
+    @Test(arguments: [
+        (#"{"memberID":"m1"}"#, "no field \"memberID\""),
+        (#"{"memberId":5}"#, "memberId"),
+        ("not json", "not a valid"),
+    ])
+    func badJSONIsRefusedBeforeAnythingIsSent(_ json: String, _ expected: String) async {
+        // No server listens on port 1: a request that were sent would fail UNAVAILABLE instead.
+        let result = await Self.run(
+            ["--plaintext", "127.0.0.1:1", "call", "cashback.v1.Wallet/GetBalance", "-d", json])
+        #expect(result.exitCode == 64 + 3)
+        #expect(result.standardError.contains(expected))
+    }
+
+    @Test func anUnreachableServerIsUnavailable() async {
+        let result = await Self.run(["--plaintext", "127.0.0.1:1", "health"])
+        #expect(result.exitCode == 64 + 14)
+        #expect(result.standardError.hasPrefix("UNAVAILABLE: "))
+    }
+
+    @Test(arguments: [
+        [], ["--plaintext", "127.0.0.1:1"], ["fly"], ["--plaintext", "127.0.0.1:1", "call"],
+        ["127.0.0.1:1", "health"], ["--plaintext", "nohost", "health"], ["list"],
+        ["--plaintext", "127.0.0.1:1", "health", "a", "b"], ["--bogus"],
+    ])
+    func usageErrorsExitWith2(_ arguments: [String]) async {
+        let result = await Self.run(arguments)
+        #expect(result.exitCode == 2)
+        #expect(!result.standardError.isEmpty)
+    }
+
+    @Test func unknownMethodsAreUnimplemented() async {
+        let result = await Self.run(["encode", "cashback.v1.Wallet/Steal", "-d", "{}"])
+        #expect(result.exitCode == 64 + 12)
+    }
+}
