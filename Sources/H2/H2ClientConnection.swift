@@ -36,12 +36,10 @@ public final class H2ClientConnection: RPCClientTransport {
         group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton
     ) async throws -> H2ClientConnection {
         let authority = "\(host):\(port)"
-        let timeoutMilliseconds = connectTimeout.components.seconds * 1000
-            + connectTimeout.components.attoseconds / 1_000_000_000_000_000
         do {
             let channel = try await ClientBootstrap(group: group)
                 .channelOption(.socketOption(.tcp_nodelay), value: 1)
-                .connectTimeout(.milliseconds(timeoutMilliseconds))
+                .connectTimeout(TimeAmount(clamping: connectTimeout))
                 .channelInitializer { channel in
                     channel.eventLoop.makeCompletedFuture {
                         try channel.pipeline.syncOperations.addHandler(

@@ -77,9 +77,7 @@ final class H2ClientConnectionHandler: ChannelInboundHandler, NGHTTP2SessionDele
 
     private func armDeadline(streamID: Int32, after timeout: Duration, loop: any EventLoop) {
         let bound = NIOLoopBound(self, eventLoop: loop)
-        let nanoseconds = timeout.components.seconds * 1_000_000_000
-            + timeout.components.attoseconds / 1_000_000_000
-        streams[streamID]?.deadline = loop.scheduleTask(in: .nanoseconds(nanoseconds)) {
+        streams[streamID]?.deadline = loop.scheduleTask(in: TimeAmount(clamping: timeout)) {
             bound.value.fail(streamID: streamID, RPCError(.deadlineExceeded, "deadline exceeded"))
             bound.value.flushOutput()
         }

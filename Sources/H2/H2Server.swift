@@ -67,10 +67,9 @@ public final class H2Server: Sendable {
     public func shutdownGracefully(gracePeriod: Duration = .seconds(30)) async {
         try? await serverChannel.close()
         let open = connections.all
-        let nanoseconds = gracePeriod.components.seconds * 1_000_000_000
         for channel in open {
             channel.pipeline.fireUserInboundEventTriggered(H2DrainEvent())
-            let forced = channel.eventLoop.scheduleTask(in: .nanoseconds(nanoseconds)) {
+            let forced = channel.eventLoop.scheduleTask(in: TimeAmount(clamping: gracePeriod)) {
                 channel.close(promise: nil)
             }
             channel.closeFuture.whenComplete { _ in forced.cancel() }

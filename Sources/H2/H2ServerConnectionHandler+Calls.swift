@@ -80,9 +80,7 @@ extension H2ServerConnectionHandler {
     private func armDeadline(streamID: Int32, after timeout: Duration) {
         guard let loop = context?.eventLoop else { return }
         let bound = NIOLoopBound(self, eventLoop: loop)
-        let nanoseconds = timeout.components.seconds * 1_000_000_000
-            + timeout.components.attoseconds / 1_000_000_000
-        streams[streamID]?.deadline = loop.scheduleTask(in: .nanoseconds(nanoseconds)) {
+        streams[streamID]?.deadline = loop.scheduleTask(in: TimeAmount(clamping: timeout)) {
             bound.value.deadlineExpired(streamID: streamID)
         }
     }

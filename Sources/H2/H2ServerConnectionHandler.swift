@@ -18,6 +18,8 @@ final class H2ServerConnectionHandler: ChannelInboundHandler, NGHTTP2SessionDele
     var context: ChannelHandlerContext?
     var streams: [Int32: ServerStream] = [:]
     private var isDraining = false
+    /// Armed while no stream is open; fires GOAWAY and close after the idle timeout.
+    private var idleTimer: Scheduled<Void>?
     var peer = "unknown"
 
     init(router: RPCRouter, limits: RPCLimits, logger: Logger) {
@@ -55,6 +57,7 @@ final class H2ServerConnectionHandler: ChannelInboundHandler, NGHTTP2SessionDele
 
     func channelActive(context: ChannelHandlerContext) {
         flushOutput()  // our SETTINGS
+        armIdleTimer()
         context.fireChannelActive()
     }
 
@@ -127,7 +130,25 @@ final class H2ServerConnectionHandler: ChannelInboundHandler, NGHTTP2SessionDele
         flushOutput()
     }
 
+    /// Starts the idle clock; a connection that carries no call for the idle timeout (or never
+    /// sends a request at all) is shut down gracefully.
+    private func armIdleTimer() {
+        guard let loop = context?.eventLoop, idleTimer == nil, streams.isEmpty else { return }
+        let bound = NIOLoopBound(self, eventLoop: loop)
+        idleTimer = loop.scheduleTask(in: TimeAmount(clamping: limits.connectionIdleTimeout)) {
+            bound.value.idleTimer = nil
+            bound.value.logger.debug("closing an idle connection")
+            bound.value.startDraining()
+        }
+    }
+
+    private func cancelIdleTimer() {
+        idleTimer?.cancel()
+        idleTimer = nil
+    }
+
     private func cancelAllCalls() {
+        cancelIdleTimer()
         for stream in streams.values {
             if case .running(let task) = stream.phase { task.cancel() }
             stream.deadline?.cancel()
@@ -140,6 +161,7 @@ final class H2ServerConnectionHandler: ChannelInboundHandler, NGHTTP2SessionDele
     func sessionDidBeginHeaders(streamID: Int32) {
         if streams[streamID] == nil {
             streams[streamID] = ServerStream(messageBytesMax: limits.messageBytesMax)
+            cancelIdleTimer()
         }
     }
 
@@ -192,8 +214,10 @@ final class H2ServerConnectionHandler: ChannelInboundHandler, NGHTTP2SessionDele
     }
 
     func sessionDidCloseStream(streamID: Int32, errorCode: UInt32) {
-        guard let stream = streams.removeValue(forKey: streamID) else { return }
-        if case .running(let task) = stream.phase { task.cancel() }
-        stream.deadline?.cancel()
+        if let stream = streams.removeValue(forKey: streamID) {
+            if case .running(let task) = stream.phase { task.cancel() }
+            stream.deadline?.cancel()
+        }
+        if streams.isEmpty { armIdleTimer() }
     }
 }

@@ -13,24 +13,29 @@ public struct RPCLimits: Hashable, Sendable {
     public var concurrentStreamsMax: Int
     /// Per-stream receive window advertised in SETTINGS_INITIAL_WINDOW_SIZE.
     public var streamWindowBytes: Int
+    /// How long a connection may stay open with no call in progress (including one that never
+    /// sends anything after connecting). Then it gets GOAWAY and is closed.
+    public var connectionIdleTimeout: Duration
 
     /// The limits used unless configured otherwise.
     public static let `default` = RPCLimits(
         messageBytesMax: 1 << 20,
         headerListBytesMax: 16 << 10,
         concurrentStreamsMax: 100,
-        streamWindowBytes: 1 << 20
+        streamWindowBytes: 1 << 20,
+        connectionIdleTimeout: .seconds(300)
     )
 
     /// Creates limits.
     public init(
         messageBytesMax: Int, headerListBytesMax: Int, concurrentStreamsMax: Int,
-        streamWindowBytes: Int
+        streamWindowBytes: Int, connectionIdleTimeout: Duration = .seconds(300)
     ) {
         self.messageBytesMax = messageBytesMax
         self.headerListBytesMax = headerListBytesMax
         self.concurrentStreamsMax = concurrentStreamsMax
         self.streamWindowBytes = streamWindowBytes
+        self.connectionIdleTimeout = connectionIdleTimeout
     }
 
     /// Whether the limits are consistent with each other and with what HTTP/2 allows.
@@ -39,5 +44,6 @@ public struct RPCLimits: Hashable, Sendable {
             && headerListBytesMax >= 4096
             && concurrentStreamsMax >= 1
             && streamWindowBytes >= 65_535 && streamWindowBytes <= Int(Int32.max)
+            && connectionIdleTimeout > .zero
     }
 }

@@ -24,6 +24,9 @@ struct Cashbackd: AsyncParsableCommand {
     @Option(help: "Largest request or response message, in bytes.")
     var maxMessageBytes = 1 << 20
 
+    @Option(help: "Seconds a connection may stay open with no call in progress.")
+    var idleTimeoutSeconds = 300
+
     @Option(help: "Seconds that calls in flight may take to finish on shutdown.")
     var shutdownGraceSeconds = 30
 
@@ -35,8 +38,11 @@ struct Cashbackd: AsyncParsableCommand {
         guard maxMessageBytes >= 1024, maxMessageBytes <= 64 << 20 else {
             throw ValidationError("--max-message-bytes must be 1024...\(64 << 20)")
         }
-        guard shutdownGraceSeconds >= 0 else {
-            throw ValidationError("--shutdown-grace-seconds must not be negative")
+        guard idleTimeoutSeconds >= 1, idleTimeoutSeconds <= 86_400 else {
+            throw ValidationError("--idle-timeout-seconds must be 1...86400")
+        }
+        guard shutdownGraceSeconds >= 0, shutdownGraceSeconds <= 3600 else {
+            throw ValidationError("--shutdown-grace-seconds must be 0...3600")
         }
         guard Logger.Level(rawValue: logLevel) != nil else {
             throw ValidationError("unknown --log-level '\(logLevel)'")
@@ -50,6 +56,7 @@ struct Cashbackd: AsyncParsableCommand {
         let address = try HostAndPort(parsing: listen)
         var limits = CashbackServerConfiguration.default.limits
         limits.messageBytesMax = maxMessageBytes
+        limits.connectionIdleTimeout = .seconds(idleTimeoutSeconds)
         let server = CashbackServer(
             configuration: CashbackServerConfiguration(
                 host: address.host, port: address.port, databasePath: database, limits: limits,

@@ -89,3 +89,54 @@ import Testing
         await slow.server.shutdownGracefully()
     }
 }
+
+/// Limits on connections and on hostile header values.
+@Suite struct ConnectionLimitTests {
+    @Test func aSilentConnectionIsClosedAfterTheIdleTimeout() async throws {
+        var limits = RPCLimits.default
+        limits.connectionIdleTimeout = .milliseconds(50)
+        let server = try await H2Server.bind(
+            host: "127.0.0.1", port: 0, router: RPCRouter(), limits: limits)
+        let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            .connect(host: "127.0.0.1", port: server.localAddress.port!).get()
+        try await channel.closeFuture.get()  // closed by the server, having sent nothing
+        await server.shutdownGracefully()
+    }
+
+    @Test func anIdleClientConnectionGetsGoawayAndLaterCallsFailUnavailable() async throws {
+        var limits = RPCLimits.default
+        limits.connectionIdleTimeout = .milliseconds(50)
+        var router = RPCRouter()
+        router.registerRaw(SlowServer.method) { (payload, _) throws(RPCError) in payload }
+        let server = try await H2Server.bind(
+            host: "127.0.0.1", port: 0, router: router, limits: limits)
+        let connection = try await H2ClientConnection.connect(
+            host: "127.0.0.1", port: server.localAddress.port!)
+        #expect(try await connection.unary(SlowServer.method, request: [3], options: CallOptions()) == [3])
+        // Wait for the server to drop the idle connection, then the next call fails cleanly.
+        while server.connectionCount > 0 { await Task.yield() }
+        await #expect {
+            _ = try await connection.unary(SlowServer.method, request: [3], options: CallOptions())
+        } throws: { ($0 as? RPCError)?.code == .unavailable }
+        await server.shutdownGracefully()
+    }
+
+    @Test(arguments: ["99999999H", "99999999M", "99999999S", "1n"])
+    func extremeTimeoutsNeitherTrapNorBreakTheServer(_ timeout: String) async throws {
+        var router = RPCRouter()
+        router.registerRaw(SlowServer.method) { (payload, _) throws(RPCError) in payload }
+        let server = try await H2Server.bind(host: "127.0.0.1", port: 0, router: router)
+        let connection = try await H2ClientConnection.connect(
+            host: "127.0.0.1", port: server.localAddress.port!)
+        let options = CallOptions(metadata: Metadata([("grpc-timeout", timeout)]))
+        do {
+            #expect(try await connection.unary(SlowServer.method, request: [5], options: options) == [5])
+        } catch let error as RPCError {
+            #expect(error.code == .deadlineExceeded)  // only the 1 ns deadline may expire
+            #expect(timeout == "1n")
+        }
+        #expect(try await connection.unary(SlowServer.method, request: [6], options: CallOptions()) == [6])
+        await connection.close()
+        await server.shutdownGracefully()
+    }
+}

@@ -10,6 +10,9 @@ extension Invocation {
         guard options.plaintext else {
             throw ProbeUsageError("TLS is not supported yet: pass --plaintext for h2c")
         }
+        guard options.connectTimeout > 0, options.connectTimeout <= 3600 else {
+            throw ProbeUsageError("--connect-timeout must be in (0, 3600] seconds")
+        }
         let client = try await CashbackClient.connect(
             host: address.host, port: address.port,
             connectTimeout: .milliseconds(Int64(options.connectTimeout * 1000)))
