@@ -33,21 +33,24 @@ struct AccrualsService: CashbackV1.Accruals.ServiceProtocol {
     func confirm(_ request: CashbackV1.OrderRef, context: RPCServerContext) async throws
         -> CashbackV1.AccrualStateResponse
     {
-        let reference = try orderReference(request)
-        let result = try await LedgerStatus.storing(logger, "Confirm") {
-            try await ledger.confirm(reference)
-        }
-        return CashbackV1.AccrualStateResponse(state: Self.wireState(try LedgerStatus.value(result).state))
+        try await transition(request, "Confirm", ledger.confirm)
     }
 
     func cancel(_ request: CashbackV1.OrderRef, context: RPCServerContext) async throws
         -> CashbackV1.AccrualStateResponse
     {
+        try await transition(request, "Cancel", ledger.cancel)
+    }
+
+    /// Confirm and Cancel: validate the order reference, apply, answer the resulting state.
+    private func transition(
+        _ request: CashbackV1.OrderRef, _ name: String,
+        _ apply: @Sendable (OrderReference) async throws -> Result<AccrualRecord, LedgerRejection>
+    ) async throws -> CashbackV1.AccrualStateResponse {
         let reference = try orderReference(request)
-        let result = try await LedgerStatus.storing(logger, "Cancel") {
-            try await ledger.cancel(reference)
-        }
-        return CashbackV1.AccrualStateResponse(state: Self.wireState(try LedgerStatus.value(result).state))
+        let result = try await LedgerStatus.storing(logger, name) { try await apply(reference) }
+        return CashbackV1.AccrualStateResponse(
+            state: Self.wireState(try LedgerStatus.value(result).state))
     }
 
     private func orderReference(_ request: CashbackV1.OrderRef) throws(RPCError) -> OrderReference {

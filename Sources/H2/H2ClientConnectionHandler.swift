@@ -96,14 +96,7 @@ final class H2ClientConnectionHandler: ChannelInboundHandler, NGHTTP2SessionDele
     func handlerAdded(context: ChannelHandlerContext) {
         self.context = context
         do {
-            let session = try NGHTTP2Session(
-                role: .client,
-                limits: H2SessionLimits(
-                    concurrentStreamsMax: limits.concurrentStreamsMax,
-                    streamWindowBytes: limits.streamWindowBytes,
-                    headerListBytesMax: limits.headerListBytesMax))
-            session.delegate = self
-            self.session = session
+            session = try NGHTTP2Session(role: .client, limits: limits, delegate: self)
         } catch {
             closedError = RPCError(.internal, "cannot create an HTTP/2 session: \(error)")
             context.close(promise: nil)
@@ -150,12 +143,7 @@ final class H2ClientConnectionHandler: ChannelInboundHandler, NGHTTP2SessionDele
     private func flushOutput() {
         guard let context, let session else { return }
         do {
-            while let output = try session.pendingOutput(
-                allocator: context.channel.allocator, limit: 64 << 10)
-            {
-                context.write(wrapOutboundOut(output), promise: nil)
-            }
-            context.flush()
+            _ = try session.flush(to: context)
         } catch {
             failAll(RPCError(.unavailable, "HTTP/2 session failed: \(error)"))
             context.close(promise: nil)

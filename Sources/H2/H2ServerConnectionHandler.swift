@@ -35,14 +35,7 @@ final class H2ServerConnectionHandler: ChannelInboundHandler, NGHTTP2SessionDele
         peer = context.channel.remoteAddress?.description ?? "unknown"
         logger[metadataKey: "peer"] = "\(peer)"
         do {
-            let session = try NGHTTP2Session(
-                role: .server,
-                limits: H2SessionLimits(
-                    concurrentStreamsMax: limits.concurrentStreamsMax,
-                    streamWindowBytes: limits.streamWindowBytes,
-                    headerListBytesMax: limits.headerListBytesMax))
-            session.delegate = self
-            self.session = session
+            session = try NGHTTP2Session(role: .server, limits: limits, delegate: self)
         } catch {
             logger.error("cannot create an HTTP/2 session", metadata: ["error": "\(error)"])
             context.close(promise: nil)
@@ -99,15 +92,9 @@ final class H2ServerConnectionHandler: ChannelInboundHandler, NGHTTP2SessionDele
     /// Never called from inside an nghttp2 callback.
     func flushOutput() {
         guard let context, let session else { return }
-        context.eventLoop.assertInEventLoop()
-        var lastWrite: EventLoopFuture<Void>?
+        let lastWrite: EventLoopFuture<Void>?
         do {
-            while let output = try session.pendingOutput(
-                allocator: context.channel.allocator, limit: 64 << 10)
-            {
-                lastWrite = context.write(wrapOutboundOut(output))
-            }
-            context.flush()
+            lastWrite = try session.flush(to: context)
         } catch {
             logger.debug("closing a connection", metadata: ["error": "\(error)"])
             context.close(promise: nil)

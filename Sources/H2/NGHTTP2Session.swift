@@ -1,5 +1,6 @@
 import CNGHTTP2
 import NIOCore
+import RPC
 
 /// What a session reports to the connection handler that owns it. Every call happens on the
 /// channel's event loop, from inside `nghttp2_session_mem_recv` or `mem_send`.
@@ -49,7 +50,8 @@ final class NGHTTP2Session {
     weak var delegate: (any NGHTTP2SessionDelegate)?
 
     /// Creates a session with every option it depends on set explicitly (STYLE §3).
-    init(role: Role, limits: H2SessionLimits) throws {
+    init(role: Role, limits: RPCLimits, delegate: any NGHTTP2SessionDelegate) throws {
+        self.delegate = delegate
         var callbacks: OpaquePointer?
         precondition(nghttp2_session_callbacks_new(&callbacks) == 0, "out of memory")
         defer { nghttp2_session_callbacks_del(callbacks) }
@@ -85,7 +87,7 @@ final class NGHTTP2Session {
 
     deinit { nghttp2_session_del(session) }
 
-    private func submitSettings(_ limits: H2SessionLimits) throws {
+    private func submitSettings(_ limits: RPCLimits) throws {
         let entries: [(nghttp2_settings_id, UInt32)] = [
             (NGHTTP2_SETTINGS_MAX_CONCURRENT_STREAMS, UInt32(limits.concurrentStreamsMax)),
             (NGHTTP2_SETTINGS_INITIAL_WINDOW_SIZE, UInt32(limits.streamWindowBytes)),
@@ -123,7 +125,7 @@ final class NGHTTP2Session {
     }
 
     /// Collects every byte the session wants to send, up to `limit`, into one buffer.
-    func pendingOutput(allocator: ByteBufferAllocator, limit: Int) throws -> ByteBuffer? {
+    private func pendingOutput(allocator: ByteBufferAllocator, limit: Int) throws -> ByteBuffer? {
         var output: ByteBuffer?
         while (output?.readableBytes ?? 0) < limit {
             var pointer: UnsafePointer<UInt8>?
@@ -136,6 +138,21 @@ final class NGHTTP2Session {
             output!.writeBytes(UnsafeRawBufferPointer(start: pointer, count: count))
         }
         return output
+    }
+
+    /// Writes every byte the session wants to send to `context`, in chunks of up to 64 KiB,
+    /// then flushes. Never call it from inside an nghttp2 callback.
+    ///
+    /// - Returns: the last write's future (`nil` when there was nothing to write).
+    /// - Throws: when nghttp2 fails; the connection must be closed.
+    func flush(to context: ChannelHandlerContext) throws -> EventLoopFuture<Void>? {
+        context.eventLoop.assertInEventLoop()
+        var lastWrite: EventLoopFuture<Void>?
+        while let output = try pendingOutput(allocator: context.channel.allocator, limit: 64 << 10) {
+            lastWrite = context.write(NIOAny(output))
+        }
+        context.flush()
+        return lastWrite
     }
 
     /// Whether the session is finished: it wants neither to read nor to write.
@@ -226,12 +243,6 @@ final class NGHTTP2Session {
     }
 }
 
-/// Session limits the transport advertises in SETTINGS.
-struct H2SessionLimits {
-    var concurrentStreamsMax: Int
-    var streamWindowBytes: Int
-    var headerListBytesMax: Int
-}
 
 // MARK: - C callbacks
 
