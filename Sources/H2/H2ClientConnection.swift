@@ -76,6 +76,12 @@ public final class H2ClientConnection: RPCClientTransport {
         }
     }
 
+    /// Returns once the connection has closed, whichever side closed it (a server's idle
+    /// timeout or shutdown, a network failure, ``close()``). A client reconnects after it.
+    public func waitUntilClosed() async {
+        try? await channel.closeFuture.get()
+    }
+
     /// Closes the connection; calls in flight fail with UNAVAILABLE.
     public func close() async {
         try? await channel.close()
