@@ -3,7 +3,9 @@ import NIOCore
 import RPC
 
 /// One call on the client: the request body being sent and the response being collected.
-struct ClientStream {
+///
+/// A class used only on the connection's event loop, so its buffers are mutated in place.
+final class ClientStream {
     let promise: EventLoopPromise<[UInt8]>
     let requestBody: [UInt8]
     var sentBytes = 0
@@ -11,6 +13,8 @@ struct ClientStream {
     var grpcStatus: String?
     var grpcMessage: String?
     var deframer: GRPCMessageDeframer
+    /// Response header and trailer bytes, counted as HTTP/2 does (name + value + 32).
+    var headerListBytes = 0
     var failure: RPCError?
     var deadline: Scheduled<Void>?
     /// The caller's handle for cancelling the call.
@@ -23,7 +27,7 @@ struct ClientStream {
     }
 
     /// Records a header field of the response headers or trailers.
-    mutating func record(name: String, value: String) {
+    func record(name: String, value: String) {
         switch name {
         case ":status": httpStatus = value
         case "grpc-status": grpcStatus = value

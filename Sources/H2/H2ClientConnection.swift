@@ -35,6 +35,7 @@ public final class H2ClientConnection: RPCClientTransport {
         connectTimeout: Duration = .seconds(10),
         group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton
     ) async throws -> H2ClientConnection {
+        precondition(limits.isValid, "inconsistent RPC limits: \(limits)")
         let authority = "\(host):\(port)"
         do {
             let channel = try await ClientBootstrap(group: group)
@@ -69,6 +70,11 @@ public final class H2ClientConnection: RPCClientTransport {
             channel.eventLoop.execute {
                 handler.value.startCall(
                     method, request: request, options: options, token: id, promise: promise)
+            }
+            // A task cancelled before this point ran `onCancel` ahead of `startCall`, which
+            // then found nothing to cancel: cancel again, after the start.
+            if Task.isCancelled {
+                channel.eventLoop.execute { handler.value.cancelCall(token: id) }
             }
             return try await promise.futureResult.get()
         } onCancel: {

@@ -51,7 +51,7 @@ final class H2ClientConnectionHandler: ChannelInboundHandler, NGHTTP2SessionDele
         for field in options.metadata where field.name != "content-type" {
             headers.append((field.name, field.value))
         }
-        var stream = ClientStream(
+        let stream = ClientStream(
             promise: promise, requestBody: GRPCFraming.frame(request),
             messageBytesMax: limits.messageBytesMax)
         stream.token = token
@@ -85,9 +85,8 @@ final class H2ClientConnectionHandler: ChannelInboundHandler, NGHTTP2SessionDele
 
     /// Ends a call now with `error` and resets its stream.
     private func fail(streamID: Int32, _ error: RPCError) {
-        guard var stream = streams[streamID], stream.failure == nil else { return }
+        guard let stream = streams[streamID], stream.failure == nil else { return }
         stream.failure = error
-        streams[streamID] = stream
         session?.submitReset(streamID: streamID, errorCode: NGHTTP2_CANCEL.rawValue)
     }
 
@@ -162,7 +161,13 @@ final class H2ClientConnectionHandler: ChannelInboundHandler, NGHTTP2SessionDele
     func sessionDidReceiveHeader(
         streamID: Int32, name: UnsafeBufferPointer<UInt8>, value: UnsafeBufferPointer<UInt8>
     ) -> Bool {
-        streams[streamID]?.record(
+        guard let stream = streams[streamID], stream.failure == nil else { return true }
+        stream.headerListBytes += name.count + value.count + 32
+        guard stream.headerListBytes <= limits.headerListBytesMax else {
+            stream.failure = RPCError(.internal, "the response's header list is over the limit")
+            return false  // the session resets the stream
+        }
+        stream.record(
             name: String(decoding: name, as: UTF8.self),
             value: String(decoding: value, as: UTF8.self))
         return true
@@ -171,20 +176,23 @@ final class H2ClientConnectionHandler: ChannelInboundHandler, NGHTTP2SessionDele
     func sessionDidReceiveHeaders(streamID: Int32, endStream: Bool) {}
 
     func sessionDidReceiveData(streamID: Int32, bytes: UnsafeRawBufferPointer) {
-        guard var stream = streams[streamID], stream.failure == nil else { return }
+        guard let stream = streams[streamID], stream.failure == nil else { return }
         // Only a 200 response carries gRPC messages; any other body is an HTTP error page,
         // and the status maps to the call's error when the stream closes.
         guard stream.httpStatus == "200" else { return }
         do throws(RPCError) {
             try stream.deframer.append(bytes)
-            streams[streamID] = stream
+            if stream.deframer.messages.count > 1 {
+                throw RPCError(.internal, "a unary response carries more than one message")
+            }
         } catch {
-            streams[streamID] = stream
             fail(streamID: streamID, error)
         }
     }
 
     func sessionDidReceiveEndOfData(streamID: Int32) {}
+
+    func sessionDidSendEndOfStream(streamID: Int32) {}
 
     func sessionDidCloseStream(streamID: Int32, errorCode: UInt32) {
         guard let stream = streams.removeValue(forKey: streamID) else { return }
@@ -199,7 +207,7 @@ final class H2ClientConnectionHandler: ChannelInboundHandler, NGHTTP2SessionDele
     func sessionReadBody(streamID: Int32, into buffer: UnsafeMutableRawBufferPointer)
         -> NGHTTP2BodyChunk
     {
-        guard var stream = streams[streamID] else {
+        guard let stream = streams[streamID] else {
             return NGHTTP2BodyChunk(byteCount: 0, isLast: true, trailers: nil)
         }
         let count = min(buffer.count, stream.requestBody.count - stream.sentBytes)
@@ -209,7 +217,6 @@ final class H2ClientConnectionHandler: ChannelInboundHandler, NGHTTP2SessionDele
                     rebasing: source[stream.sentBytes..<stream.sentBytes + count]))
         }
         stream.sentBytes += count
-        streams[streamID] = stream
         return NGHTTP2BodyChunk(
             byteCount: count, isLast: stream.sentBytes == stream.requestBody.count, trailers: nil)
     }

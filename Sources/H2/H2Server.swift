@@ -47,7 +47,12 @@ public final class H2Server: Sendable {
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
             .childChannelInitializer { channel in
-                connections.insert(channel)
+                guard connections.insert(channel, max: limits.connectionsMax) else {
+                    logger.warning(
+                        "refusing a connection: at the limit",
+                        metadata: ["connections": "\(limits.connectionsMax)"])
+                    return channel.close()
+                }
                 return channel.eventLoop.makeCompletedFuture {
                     try channel.pipeline.syncOperations.addHandler(
                         H2ServerConnectionHandler(router: router, limits: limits, logger: logger))
@@ -66,7 +71,8 @@ public final class H2Server: Sendable {
     /// `gracePeriod` at the latest.
     public func shutdownGracefully(gracePeriod: Duration = .seconds(30)) async {
         try? await serverChannel.close()
-        let open = connections.all
+        // From here on, a connection accepted in the meantime is drained as it is added.
+        let open = connections.startDraining()
         for channel in open {
             channel.pipeline.fireUserInboundEventTriggered(H2DrainEvent())
             let forced = channel.eventLoop.scheduleTask(in: TimeAmount(clamping: gracePeriod)) {
@@ -81,16 +87,41 @@ public final class H2Server: Sendable {
 
 /// The open connections of a server, so that shutdown can reach each one.
 private final class ConnectionSet: Sendable {
-    private let channels = Mutex<[ObjectIdentifier: any Channel]>([:])
+    private struct State {
+        var channels: [ObjectIdentifier: any Channel] = [:]
+        var isDraining = false
+    }
 
-    /// Adds a channel; it leaves the set when it closes.
-    func insert(_ channel: any Channel) {
+    private let state = Mutex(State())
+
+    /// Adds a channel unless `max` are open; it leaves the set when it closes. Once the server
+    /// drains, a new channel is told to drain at once.
+    func insert(_ channel: any Channel, max: Int) -> Bool {
         let id = ObjectIdentifier(channel)
-        channels.withLock { $0[id] = channel }
+        let (added, draining) = state.withLock { state -> (Bool, Bool) in
+            guard state.channels.count < max else { return (false, false) }
+            state.channels[id] = channel
+            return (true, state.isDraining)
+        }
+        guard added else { return false }
         channel.closeFuture.whenComplete { _ in
-            _ = self.channels.withLock { $0.removeValue(forKey: id) }
+            _ = self.state.withLock { $0.channels.removeValue(forKey: id) }
+        }
+        if draining {
+            channel.eventLoop.execute {
+                channel.pipeline.fireUserInboundEventTriggered(H2DrainEvent())
+            }
+        }
+        return true
+    }
+
+    /// Marks the set as draining and returns the channels open now.
+    func startDraining() -> [any Channel] {
+        state.withLock { state in
+            state.isDraining = true
+            return Array(state.channels.values)
         }
     }
 
-    var all: [any Channel] { channels.withLock { Array($0.values) } }
+    var all: [any Channel] { state.withLock { Array($0.channels.values) } }
 }

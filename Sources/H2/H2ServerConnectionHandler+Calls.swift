@@ -8,7 +8,9 @@ extension H2ServerConnectionHandler {
     func route(streamID: Int32) {
         guard let stream = streams[streamID] else { return }
         guard stream.method == "POST" else {
-            respondHTTP(streamID: streamID, status: 405, text: "gRPC requests use POST\n")
+            respondHTTP(
+                streamID: streamID, status: 405, text: "gRPC requests use POST\n",
+                extraHeaders: [("allow", "POST")])
             return
         }
         switch GRPCContentType.classify(stream.contentType) {
@@ -44,15 +46,14 @@ extension H2ServerConnectionHandler {
             }
             timeout = parsed
         }
-        streams[streamID]!.phase = .receivingBody(method, handler)
-        if let timeout { armDeadline(streamID: streamID, after: timeout) }
+        stream.phase = .receivingBody(method, handler)
+        if let timeout { armDeadline(stream, streamID: streamID, after: timeout) }
     }
 
     /// The request stream ended: run the handler on its one message.
     func endRequest(streamID: Int32) {
-        guard var stream = streams[streamID] else { return }
+        guard let stream = streams[streamID] else { return }
         stream.requestEnded = true
-        streams[streamID] = stream
         guard case .receivingBody(let method, let handler) = stream.phase else { return }
         guard stream.deframer.messages.count == 1, !stream.deframer.hasPartialMessage else {
             let reason =
@@ -61,10 +62,21 @@ extension H2ServerConnectionHandler {
             respond(streamID: streamID, error: RPCError(.invalidArgument, reason))
             return
         }
+        // Handlers that outlive their streams (cancellation is only a request) still count.
+        guard runningCalls < limits.concurrentStreamsMax else {
+            respond(
+                streamID: streamID,
+                error: RPCError(.resourceExhausted, "too many calls in progress on this connection"))
+            return
+        }
         let request = stream.deframer.messages[0]
+        stream.deframer = GRPCMessageDeframer(messageBytesMax: 0)
+        releaseBufferedBytes(of: stream)
+        stream.stallTimer?.cancel()
         let context = RPCServerContext(method: method, metadata: stream.metadata, peer: peer)
         let loop = self.context!.eventLoop
         let bound = NIOLoopBound(self, eventLoop: loop)
+        runningCalls += 1
         let task = Task {
             let result: Result<[UInt8], RPCError>
             do throws(RPCError) {
@@ -74,14 +86,28 @@ extension H2ServerConnectionHandler {
             }
             loop.execute { bound.value.finishCall(streamID: streamID, result: result) }
         }
-        streams[streamID]!.phase = .running(task)
+        stream.phase = .running(task)
     }
 
-    private func armDeadline(streamID: Int32, after timeout: Duration) {
+    // MARK: Timers
+
+    private func armDeadline(_ stream: ServerStream, streamID: Int32, after timeout: Duration) {
         guard let loop = context?.eventLoop else { return }
         let bound = NIOLoopBound(self, eventLoop: loop)
-        streams[streamID]?.deadline = loop.scheduleTask(in: TimeAmount(clamping: timeout)) {
+        stream.deadline = loop.scheduleTask(in: TimeAmount(clamping: timeout)) {
             bound.value.deadlineExpired(streamID: streamID)
+        }
+    }
+
+    /// Arms the stall timer: the request must arrive, or the response leave, in time.
+    func armStallTimer(_ stream: ServerStream, streamID: Int32) {
+        guard let loop = context?.eventLoop else { return }
+        let bound = NIOLoopBound(self, eventLoop: loop)
+        stream.stallTimer?.cancel()
+        stream.stallTimer = loop.scheduleTask(in: TimeAmount(clamping: limits.streamStallTimeout)) {
+            bound.value.logger.debug("resetting a stalled stream", metadata: ["stream": "\(streamID)"])
+            bound.value.session?.submitReset(streamID: streamID, errorCode: NGHTTP2_CANCEL.rawValue)
+            bound.value.flushOutput()
         }
     }
 
@@ -90,7 +116,9 @@ extension H2ServerConnectionHandler {
         switch stream.phase {
         case .receivingBody, .running:
             if case .running(let task) = stream.phase { task.cancel() }
-            respond(streamID: streamID, error: RPCError(.deadlineExceeded, "deadline exceeded"))
+            respond(
+                streamID: streamID, error: RPCError(.deadlineExceeded, "deadline exceeded"),
+                resetCode: NGHTTP2_CANCEL.rawValue)
             flushOutput()
         case .receivingHeaders, .responding, .answered:
             break
@@ -99,6 +127,8 @@ extension H2ServerConnectionHandler {
 
     /// A handler finished: answer, unless the stream is gone or already answered.
     private func finishCall(streamID: Int32, result: Result<[UInt8], RPCError>) {
+        runningCalls -= 1
+        assert(runningCalls >= 0, "call accounting went negative")
         guard let stream = streams[streamID], case .running = stream.phase else { return }
         stream.deadline?.cancel()
         switch result {
@@ -107,9 +137,9 @@ extension H2ServerConnectionHandler {
                 streamID: streamID,
                 error: RPCError(.resourceExhausted, "response exceeds the message size limit"))
         case .success(let payload):
-            streams[streamID]!.phase = .responding(
-                body: GRPCFraming.frame(payload), sentBytes: 0,
-                trailers: [("grpc-status", "0")])
+            stream.phase = .responding(
+                body: GRPCFraming.frame(payload), sentBytes: 0, trailers: [("grpc-status", "0")])
+            armStallTimer(stream, streamID: streamID)
             session?.submitResponse(
                 streamID: streamID,
                 headers: [(":status", "200"), ("content-type", stream.responseContentType)],
@@ -122,12 +152,14 @@ extension H2ServerConnectionHandler {
 
     // MARK: Answers
 
-    /// Answers with a gRPC error as a trailers-only response.
-    func respond(streamID: Int32, error: RPCError) {
-        guard var stream = streams[streamID] else { return }
+    /// Answers with a gRPC error as a trailers-only response. If the peer is still sending,
+    /// or `resetCode` is not NO_ERROR, the stream is reset once the answer has left, so the
+    /// peer stops sending and sees the status first.
+    func respond(streamID: Int32, error: RPCError, resetCode: UInt32 = NGHTTP2_NO_ERROR.rawValue) {
+        guard let stream = streams[streamID] else { return }
         stream.deadline?.cancel()
         stream.phase = .answered
-        streams[streamID] = stream
+        releaseBufferedBytes(of: stream)
         session?.submitResponse(
             streamID: streamID,
             headers: [
@@ -136,23 +168,37 @@ extension H2ServerConnectionHandler {
                 ("grpc-message", GRPCMessageEncoding.encode(error.message)),
             ],
             hasBody: false)
+        if !stream.requestEnded || resetCode != NGHTTP2_NO_ERROR.rawValue {
+            stream.resetAfterAnswer = resetCode
+        }
     }
 
     /// Answers a request that is not gRPC with a plain HTTP status and a line of text.
-    private func respondHTTP(streamID: Int32, status: Int, text: String) {
-        streams[streamID]!.phase = .responding(body: Array(text.utf8), sentBytes: 0, trailers: nil)
+    private func respondHTTP(
+        streamID: Int32, status: Int, text: String, extraHeaders: [(String, String)] = []
+    ) {
+        guard let stream = streams[streamID] else { return }
+        stream.phase = .responding(body: Array(text.utf8), sentBytes: 0, trailers: nil)
+        armStallTimer(stream, streamID: streamID)
         session?.submitResponse(
             streamID: streamID,
-            headers: [(":status", "\(status)"), ("content-type", "text/plain; charset=utf-8")],
+            headers: [(":status", "\(status)"), ("content-type", "text/plain; charset=utf-8")]
+                + extraHeaders,
             hasBody: true)
     }
 
     // MARK: NGHTTP2SessionDelegate: response side
 
+    func sessionDidSendEndOfStream(streamID: Int32) {
+        guard let stream = streams[streamID], let code = stream.resetAfterAnswer else { return }
+        stream.resetAfterAnswer = nil
+        session?.submitReset(streamID: streamID, errorCode: code)
+    }
+
     func sessionReadBody(streamID: Int32, into buffer: UnsafeMutableRawBufferPointer)
         -> NGHTTP2BodyChunk
     {
-        guard var stream = streams[streamID],
+        guard let stream = streams[streamID],
             case .responding(let body, let sent, let trailers) = stream.phase
         else {
             return NGHTTP2BodyChunk(byteCount: 0, isLast: true, trailers: nil)
@@ -162,8 +208,8 @@ extension H2ServerConnectionHandler {
             buffer.copyMemory(from: UnsafeRawBufferPointer(rebasing: source[sent..<sent + count]))
         }
         let isLast = sent + count == body.count
-        stream.phase = isLast ? .answered : .responding(body: body, sentBytes: sent + count, trailers: trailers)
-        streams[streamID] = stream
+        stream.phase =
+            isLast ? .answered : .responding(body: body, sentBytes: sent + count, trailers: trailers)
         return NGHTTP2BodyChunk(byteCount: count, isLast: isLast, trailers: isLast ? trailers : nil)
     }
 }

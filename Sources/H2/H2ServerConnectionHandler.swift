@@ -13,14 +13,19 @@ final class H2ServerConnectionHandler: ChannelInboundHandler, NGHTTP2SessionDele
 
     let router: RPCRouter
     let limits: RPCLimits
-    private var logger: Logger
+    var logger: Logger
     var session: NGHTTP2Session?
     var context: ChannelHandlerContext?
     var streams: [Int32: ServerStream] = [:]
+    var peer = "unknown"
+    /// Handler tasks started and not yet finished, whether or not their stream is still open:
+    /// a handler that outlives its stream still holds a slot until it returns.
+    var runningCalls = 0
+    /// Request bytes buffered across all streams (``RPCLimits/connectionRequestBytesMax``).
+    var bufferedRequestBytes = 0
     private var isDraining = false
     /// Armed while no stream is open; fires GOAWAY and close after the idle timeout.
     private var idleTimer: Scheduled<Void>?
-    var peer = "unknown"
 
     init(router: RPCRouter, limits: RPCLimits, logger: Logger) {
         self.router = router
@@ -64,13 +69,22 @@ final class H2ServerConnectionHandler: ChannelInboundHandler, NGHTTP2SessionDele
         do {
             try session?.receive(buffer)
         } catch {
-            // A protocol violation: nghttp2 has queued GOAWAY; send it and close.
+            // A protocol violation or a flood: nghttp2 has queued GOAWAY; send it and close.
             logger.debug("closing a connection", metadata: ["error": "\(error)"])
             flushOutput()
             context.close(promise: nil)
             return
         }
         flushOutput()
+    }
+
+    func channelWritabilityChanged(context: ChannelHandlerContext) {
+        // Back-pressure: while the peer does not read, stop reading its requests too; what
+        // nghttp2 queues meanwhile (PING and SETTINGS acks) is bounded by its flood limits.
+        let writable = context.channel.isWritable
+        context.channel.setOption(ChannelOptions.autoRead, value: writable).whenFailure { _ in }
+        if writable { flushOutput() }
+        context.fireChannelWritabilityChanged()
     }
 
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
@@ -88,8 +102,8 @@ final class H2ServerConnectionHandler: ChannelInboundHandler, NGHTTP2SessionDele
 
     // MARK: Output
 
-    /// Writes whatever nghttp2 has queued, then closes the connection if it is finished.
-    /// Never called from inside an nghttp2 callback.
+    /// Writes whatever nghttp2 has queued (as far as the channel is writable), then closes the
+    /// connection if it is finished. Never called from inside an nghttp2 callback.
     func flushOutput() {
         guard let context, let session else { return }
         let lastWrite: EventLoopFuture<Void>?
@@ -136,62 +150,60 @@ final class H2ServerConnectionHandler: ChannelInboundHandler, NGHTTP2SessionDele
 
     private func cancelAllCalls() {
         cancelIdleTimer()
-        for stream in streams.values {
-            if case .running(let task) = stream.phase { task.cancel() }
-            stream.deadline?.cancel()
-        }
+        for stream in streams.values { stream.cancelEverything() }
         streams.removeAll()
+        bufferedRequestBytes = 0
     }
 
     // MARK: NGHTTP2SessionDelegate: request side
 
     func sessionDidBeginHeaders(streamID: Int32) {
-        if streams[streamID] == nil {
-            streams[streamID] = ServerStream(messageBytesMax: limits.messageBytesMax)
-            cancelIdleTimer()
-        }
+        guard streams[streamID] == nil else { return }  // trailers of a known stream
+        let stream = ServerStream(messageBytesMax: limits.messageBytesMax)
+        streams[streamID] = stream
+        cancelIdleTimer()
+        armStallTimer(stream, streamID: streamID)
     }
 
     func sessionDidReceiveHeader(
         streamID: Int32, name: UnsafeBufferPointer<UInt8>, value: UnsafeBufferPointer<UInt8>
     ) -> Bool {
-        guard var stream = streams[streamID] else { return true }
+        guard let stream = streams[streamID] else { return true }
         stream.headerListBytes += name.count + value.count + 32
         guard stream.headerListBytes <= limits.headerListBytesMax else {
             logger.debug("header list over the limit", metadata: ["stream": "\(streamID)"])
-            streams[streamID] = nil
-            return false
+            return false  // the session resets the stream with ENHANCE_YOUR_CALM
         }
         if case .receivingHeaders = stream.phase {
             stream.record(
                 name: String(decoding: name, as: UTF8.self),
                 value: String(decoding: value, as: UTF8.self))
         }
-        streams[streamID] = stream
         return true
     }
 
     func sessionDidReceiveHeaders(streamID: Int32, endStream: Bool) {
-        guard var stream = streams[streamID] else { return }
-        if case .receivingHeaders = stream.phase {
-            streams[streamID] = stream
-            route(streamID: streamID)
-            guard let routed = streams[streamID] else { return }
-            stream = routed
-        }
+        guard let stream = streams[streamID] else { return }
+        if case .receivingHeaders = stream.phase { route(streamID: streamID) }
         if endStream { endRequest(streamID: streamID) }
     }
 
     func sessionDidReceiveData(streamID: Int32, bytes: UnsafeRawBufferPointer) {
-        guard var stream = streams[streamID], case .receivingBody = stream.phase else { return }
+        guard let stream = streams[streamID], case .receivingBody = stream.phase else { return }
         do throws(RPCError) {
+            guard bufferedRequestBytes + bytes.count <= limits.connectionRequestBytesMax else {
+                throw RPCError(
+                    .resourceExhausted,
+                    "the connection buffers more than \(limits.connectionRequestBytesMax) "
+                        + "request bytes")
+            }
+            stream.bufferedBytes += bytes.count
+            bufferedRequestBytes += bytes.count
             try stream.deframer.append(bytes)
             if stream.deframer.messages.count > 1 {
                 throw RPCError(.invalidArgument, "a unary call takes exactly one request message")
             }
-            streams[streamID] = stream
         } catch {
-            streams[streamID] = stream
             respond(streamID: streamID, error: error)
         }
     }
@@ -202,9 +214,16 @@ final class H2ServerConnectionHandler: ChannelInboundHandler, NGHTTP2SessionDele
 
     func sessionDidCloseStream(streamID: Int32, errorCode: UInt32) {
         if let stream = streams.removeValue(forKey: streamID) {
-            if case .running(let task) = stream.phase { task.cancel() }
-            stream.deadline?.cancel()
+            stream.cancelEverything()
+            releaseBufferedBytes(of: stream)
         }
         if streams.isEmpty { armIdleTimer() }
+    }
+
+    /// Gives a stream's buffered request bytes back to the connection's budget.
+    func releaseBufferedBytes(of stream: ServerStream) {
+        bufferedRequestBytes -= stream.bufferedBytes
+        stream.bufferedBytes = 0
+        assert(bufferedRequestBytes >= 0, "buffered byte accounting went negative")
     }
 }

@@ -17,6 +17,8 @@ protocol NGHTTP2SessionDelegate: AnyObject {
     func sessionDidReceiveData(streamID: Int32, bytes: UnsafeRawBufferPointer)
     /// A DATA frame carried END_STREAM.
     func sessionDidReceiveEndOfData(streamID: Int32)
+    /// A frame carrying END_STREAM (this side's last) has been handed to the socket.
+    func sessionDidSendEndOfStream(streamID: Int32)
     /// The stream is closed; `errorCode` is NO_ERROR unless it was reset.
     func sessionDidCloseStream(streamID: Int32, errorCode: UInt32)
     /// Copies the next body bytes of an outgoing stream into `buffer`.
@@ -148,7 +150,11 @@ final class NGHTTP2Session {
     func flush(to context: ChannelHandlerContext) throws -> EventLoopFuture<Void>? {
         context.eventLoop.assertInEventLoop()
         var lastWrite: EventLoopFuture<Void>?
-        while let output = try pendingOutput(allocator: context.channel.allocator, limit: 64 << 10) {
+        // Only as much as the channel takes: what stays queued in nghttp2 counts against its
+        // flood limits (`max_outbound_ack`), and writability coming back flushes the rest.
+        while context.channel.isWritable,
+            let output = try pendingOutput(allocator: context.channel.allocator, limit: 64 << 10)
+        {
             lastWrite = context.write(NIOAny(output))
         }
         context.flush()
@@ -278,9 +284,11 @@ extension NGHTTP2Session {
             guard !accepted else { return 0 }
             // nghttp2's documented way to refuse one header block: reset with our own code,
             // then ask it to skip the rest of the block.
+            // ENHANCE_YOUR_CALM, which gRPC clients report as RESOURCE_EXHAUSTED: the request
+            // was refused for its size, and retrying it unchanged would fail again.
             nghttp2_submit_rst_stream(
                 session, UInt8(NGHTTP2_FLAG_NONE.rawValue), streamID,
-                NGHTTP2_REFUSED_STREAM.rawValue)
+                NGHTTP2_ENHANCE_YOUR_CALM.rawValue)
             return NGHTTP2_ERR_TEMPORAL_CALLBACK_FAILURE.rawValue
         }
         nghttp2_session_callbacks_set_on_frame_recv_callback(callbacks) { _, frame, userData in
@@ -291,6 +299,12 @@ extension NGHTTP2Session {
             } else if NGHTTP2Session.isFrame(frame, NGHTTP2_DATA), NGHTTP2Session.hasEndStream(frame) {
                 delegate.sessionDidReceiveEndOfData(streamID: streamID)
             }
+            return 0
+        }
+        nghttp2_session_callbacks_set_on_frame_send_callback(callbacks) { _, frame, userData in
+            guard let frame, NGHTTP2Session.hasEndStream(frame) else { return 0 }
+            NGHTTP2Session.owner(userData).delegate?.sessionDidSendEndOfStream(
+                streamID: frame.pointee.hd.stream_id)
             return 0
         }
         nghttp2_session_callbacks_set_on_data_chunk_recv_callback(callbacks) {

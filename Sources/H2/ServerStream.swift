@@ -3,8 +3,10 @@ import RPC
 
 /// One request stream on the server, from its first HEADERS to its close.
 ///
-/// A value owned by ``H2ServerConnectionHandler``; it moves through ``Phase`` in one direction.
-struct ServerStream {
+/// A class owned by ``H2ServerConnectionHandler`` and used only on its event loop: its
+/// buffers are mutated in place (a struct copied out of the stream table would copy the
+/// request buffered so far on every DATA chunk). It moves through ``Phase`` in one direction.
+final class ServerStream {
     enum Phase {
         /// Header fields are arriving.
         case receivingHeaders
@@ -28,14 +30,23 @@ struct ServerStream {
     var headerListBytes = 0
     var requestEnded = false
     var deframer: GRPCMessageDeframer
+    /// Request bytes this stream holds, counted against the connection's budget.
+    var bufferedBytes = 0
+    /// The call's `grpc-timeout`.
     var deadline: Scheduled<Void>?
+    /// Fires when the request takes too long to arrive or the response to leave.
+    var stallTimer: Scheduled<Void>?
+    /// The RST_STREAM code to send once our last frame has left: set for an answer given
+    /// while the peer may still be sending. (Submitted earlier, nghttp2 would mark the stream
+    /// closing and drop the answer.)
+    var resetAfterAnswer: UInt32?
 
     init(messageBytesMax: Int) {
         deframer = GRPCMessageDeframer(messageBytesMax: messageBytesMax)
     }
 
     /// Records one header field of the request's header block.
-    mutating func record(name: String, value: String) {
+    func record(name: String, value: String) {
         switch name {
         case ":path": path = value
         case ":method": method = value
@@ -49,6 +60,21 @@ struct ServerStream {
 
     /// The content-type to answer with: the caller's own, as DESIGN §3 says.
     var responseContentType: String { contentType ?? GRPCContentType.plain }
+
+    /// Whether the handler has started (its request is complete).
+    var hasStartedCall: Bool {
+        switch phase {
+        case .receivingHeaders, .receivingBody: false
+        case .running, .responding, .answered: true
+        }
+    }
+
+    /// Cancels the timers and the handler's task; the stream is going away.
+    func cancelEverything() {
+        if case .running(let task) = phase { task.cancel() }
+        deadline?.cancel()
+        stallTimer?.cancel()
+    }
 }
 
 /// Sent through a connection's pipeline to start a graceful shutdown of that connection.

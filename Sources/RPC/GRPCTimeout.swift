@@ -25,9 +25,10 @@ public enum GRPCTimeout {
     public static func format(_ duration: Duration) -> String {
         let (seconds, attoseconds) = duration.components
         guard seconds >= 0 else { return "0n" }
+        // Saturating: a duration past Int64 nanoseconds (292 years) is sent as the largest.
         let nanoseconds = seconds.multipliedReportingOverflow(by: 1_000_000_000)
-        let total = nanoseconds.overflow ? Int64.max : nanoseconds.partialValue
-            .addingReportingOverflow(attoseconds / 1_000_000_000).partialValue
+        let sum = nanoseconds.partialValue.addingReportingOverflow(attoseconds / 1_000_000_000)
+        let total = nanoseconds.overflow || sum.overflow ? Int64.max : sum.partialValue
         let units: [(Int64, String)] = [
             (1, "n"), (1000, "u"), (1_000_000, "m"), (1_000_000_000, "S"),
             (60_000_000_000, "M"), (3_600_000_000_000, "H"),

@@ -7,7 +7,8 @@ public struct RPCLimits: Hashable, Sendable {
     /// RESOURCE_EXHAUSTED. gRPC's default is 4 MiB; our messages are tiny, so 1 MiB is ample.
     public var messageBytesMax: Int
     /// Largest request header list (name + value + 32 per field, as HTTP/2 counts it). Over it:
-    /// the stream is reset. gRPC suggests 8 KiB; 16 KiB leaves room for tokens.
+    /// RST_STREAM(ENHANCE_YOUR_CALM), which gRPC clients report as RESOURCE_EXHAUSTED. gRPC
+    /// suggests 8 KiB; 16 KiB leaves room for tokens.
     public var headerListBytesMax: Int
     /// SETTINGS_MAX_CONCURRENT_STREAMS advertised per connection.
     public var concurrentStreamsMax: Int
@@ -16,6 +17,14 @@ public struct RPCLimits: Hashable, Sendable {
     /// How long a connection may stay open with no call in progress (including one that never
     /// sends anything after connecting). Then it gets GOAWAY and is closed.
     public var connectionIdleTimeout: Duration
+    /// How long a request may take to arrive in full, and a response to leave. A stream that
+    /// stalls longer (slowloris, a zero receive window) is reset with CANCEL.
+    public var streamStallTimeout: Duration
+    /// Request bytes one connection may buffer across all its streams. Over it: the stream
+    /// that would exceed it is answered RESOURCE_EXHAUSTED.
+    public var connectionRequestBytesMax: Int
+    /// Connections the server keeps open at once; more are closed as they arrive.
+    public var connectionsMax: Int
 
     /// The limits used unless configured otherwise.
     public static let `default` = RPCLimits(
@@ -23,27 +32,37 @@ public struct RPCLimits: Hashable, Sendable {
         headerListBytesMax: 16 << 10,
         concurrentStreamsMax: 100,
         streamWindowBytes: 1 << 20,
-        connectionIdleTimeout: .seconds(300)
+        connectionIdleTimeout: .seconds(300),
+        streamStallTimeout: .seconds(30),
+        connectionRequestBytesMax: 16 << 20,
+        connectionsMax: 1024
     )
 
     /// Creates limits.
     public init(
         messageBytesMax: Int, headerListBytesMax: Int, concurrentStreamsMax: Int,
-        streamWindowBytes: Int, connectionIdleTimeout: Duration = .seconds(300)
+        streamWindowBytes: Int, connectionIdleTimeout: Duration = .seconds(300),
+        streamStallTimeout: Duration = .seconds(30), connectionRequestBytesMax: Int = 16 << 20,
+        connectionsMax: Int = 1024
     ) {
         self.messageBytesMax = messageBytesMax
         self.headerListBytesMax = headerListBytesMax
         self.concurrentStreamsMax = concurrentStreamsMax
         self.streamWindowBytes = streamWindowBytes
         self.connectionIdleTimeout = connectionIdleTimeout
+        self.streamStallTimeout = streamStallTimeout
+        self.connectionRequestBytesMax = connectionRequestBytesMax
+        self.connectionsMax = connectionsMax
     }
 
     /// Whether the limits are consistent with each other and with what HTTP/2 allows.
     public var isValid: Bool {
         messageBytesMax >= 1 && messageBytesMax <= Int(UInt32.max)
-            && headerListBytesMax >= 4096
-            && concurrentStreamsMax >= 1
+            && headerListBytesMax >= 4096 && headerListBytesMax <= Int(UInt32.max)
+            && concurrentStreamsMax >= 1 && concurrentStreamsMax <= Int(UInt32.max)
             && streamWindowBytes >= 65_535 && streamWindowBytes <= Int(Int32.max)
-            && connectionIdleTimeout > .zero
+            && connectionIdleTimeout > .zero && streamStallTimeout > .zero
+            && connectionRequestBytesMax >= messageBytesMax + GRPCFraming.prefixBytes
+            && connectionsMax >= 1
     }
 }
