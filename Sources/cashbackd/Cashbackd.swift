@@ -27,6 +27,15 @@ struct Cashbackd: AsyncParsableCommand {
     @Option(help: "Seconds a connection may stay open with no call in progress.")
     var idleTimeoutSeconds = 300
 
+    @Option(help: "Seconds a request may take to arrive, or a response to leave.")
+    var streamStallTimeoutSeconds = 30
+
+    @Option(help: "Request bytes one connection may buffer across its streams.")
+    var connectionRequestBytesMax = 16 << 20
+
+    @Option(help: "Connections served at once; more are closed as they arrive.")
+    var maxConnections = 1024
+
     @Option(help: "Seconds that calls in flight may take to finish on shutdown.")
     var shutdownGraceSeconds = 30
 
@@ -40,6 +49,19 @@ struct Cashbackd: AsyncParsableCommand {
         }
         guard idleTimeoutSeconds >= 1, idleTimeoutSeconds <= 86_400 else {
             throw ValidationError("--idle-timeout-seconds must be 1...86400")
+        }
+        guard streamStallTimeoutSeconds >= 1, streamStallTimeoutSeconds <= 3600 else {
+            throw ValidationError("--stream-stall-timeout-seconds must be 1...3600")
+        }
+        guard connectionRequestBytesMax >= maxMessageBytes + 5,
+            connectionRequestBytesMax <= 1 << 30
+        else {
+            throw ValidationError(
+                "--connection-request-bytes-max must be at least --max-message-bytes + 5 "
+                    + "and at most \(1 << 30)")
+        }
+        guard maxConnections >= 1, maxConnections <= 1_000_000 else {
+            throw ValidationError("--max-connections must be 1...1000000")
         }
         guard shutdownGraceSeconds >= 0, shutdownGraceSeconds <= 3600 else {
             throw ValidationError("--shutdown-grace-seconds must be 0...3600")
@@ -57,6 +79,9 @@ struct Cashbackd: AsyncParsableCommand {
         var limits = CashbackServerConfiguration.default.limits
         limits.messageBytesMax = maxMessageBytes
         limits.connectionIdleTimeout = .seconds(idleTimeoutSeconds)
+        limits.streamStallTimeout = .seconds(streamStallTimeoutSeconds)
+        limits.connectionRequestBytesMax = connectionRequestBytesMax
+        limits.connectionsMax = maxConnections
         let server = CashbackServer(
             configuration: CashbackServerConfiguration(
                 host: address.host, port: address.port, databasePath: database, limits: limits,

@@ -1,0 +1,154 @@
+"""Frame-level tests with the `h2` library: abuse and edge cases a stock client never sends."""
+import socket
+
+import h2.config
+import h2.connection
+import h2.events
+import pytest
+
+from conftest import Server, vector
+
+GET_BALANCE = "/cashback.v1.Wallet/GetBalance"
+ENHANCE_YOUR_CALM = 0xB
+CANCEL = 0x8
+
+
+def frame(payload):
+    return b"\x00" + len(payload).to_bytes(4, "big") + payload
+
+
+class Client:
+    """A raw HTTP/2 client over a blocking socket; every wait is bounded by a timeout."""
+
+    def __init__(self, server, timeout=20):
+        self.sock = socket.create_connection(("127.0.0.1", server.port), timeout=timeout)
+        self.conn = h2.connection.H2Connection(
+            h2.config.H2Configuration(client_side=True, header_encoding="utf-8"))
+        self.conn.initiate_connection()
+        self.flush()
+
+    def flush(self):
+        self.sock.sendall(self.conn.data_to_send())
+
+    def headers(self, path, end_stream=False, extra=()):
+        stream_id = self.conn.get_next_available_stream_id()
+        self.conn.send_headers(stream_id, [
+            (":method", "POST"), (":scheme", "http"), (":path", path),
+            (":authority", "localhost"), ("content-type", "application/grpc"),
+            ("te", "trailers"), *extra,
+        ], end_stream=end_stream)
+        self.flush()
+        return stream_id
+
+    def data(self, stream_id, payload, end_stream=False):
+        self.conn.send_data(stream_id, payload, end_stream=end_stream)
+        self.flush()
+
+    def events_until(self, stream_id, predicate):
+        """Reads until an event for `stream_id` satisfies `predicate`; returns all its events."""
+        seen = []
+        while True:
+            data = self.sock.recv(65536)
+            if not data:
+                raise AssertionError(f"connection closed; saw {seen}")
+            for event in self.conn.receive_data(data):
+                if getattr(event, "stream_id", None) == stream_id:
+                    seen.append(event)
+                    if predicate(event):
+                        self.flush()
+                        return seen
+            self.flush()
+
+    def response(self, stream_id):
+        """Headers, body and trailers of a stream that ends normally."""
+        events = self.events_until(stream_id, lambda e: isinstance(e, (h2.events.StreamEnded, h2.events.StreamReset)))
+        headers, body = {}, b""
+        for event in events:
+            if isinstance(event, (h2.events.ResponseReceived, h2.events.TrailersReceived)):
+                headers.update(dict(event.headers))
+            elif isinstance(event, h2.events.DataReceived):
+                body += event.data
+                self.conn.acknowledge_received_data(event.flow_controlled_length, stream_id)
+        return headers, body, events
+
+    def close(self):
+        self.sock.close()
+
+
+@pytest.fixture
+def client(server):
+    running = Client(server)
+    yield running
+    running.close()
+
+
+def test_a_request_in_one_byte_data_frames(client):
+    stream_id = client.headers(GET_BALANCE)
+    body = frame(vector("get-balance"))
+    for index, byte in enumerate(body):
+        client.data(stream_id, bytes([byte]), end_stream=index == len(body) - 1)
+    headers, payload, _ = client.response(stream_id)
+    assert headers["grpc-status"] == "0"
+    assert payload == frame(b"")
+
+
+def test_an_early_answer_then_reset_while_the_client_still_sends(client):
+    stream_id = client.headers("/cashback.v1.Wallet/Nope")
+    client.data(stream_id, b"\x00\x00\x00")
+    events = client.events_until(stream_id, lambda e: isinstance(e, h2.events.StreamReset))
+    answered = [e for e in events if isinstance(e, h2.events.ResponseReceived)]
+    assert answered and dict(answered[0].headers)["grpc-status"] == "12"
+    assert events[-1].error_code == 0  # NO_ERROR: stop sending, the answer is final
+
+
+def test_an_oversized_header_list_is_reset_with_enhance_your_calm(client):
+    stream_id = client.headers(GET_BALANCE, extra=[("x-pad", "x" * 8000), ("x-pad2", "y" * 9000)])
+    events = client.events_until(stream_id, lambda e: isinstance(e, h2.events.StreamReset))
+    assert events[-1].error_code == ENHANCE_YOUR_CALM
+    # The connection still serves.
+    ok = client.headers(GET_BALANCE)
+    client.data(ok, frame(vector("get-balance")), end_stream=True)
+    assert client.response(ok)[0]["grpc-status"] == "0"
+
+
+def test_a_stalled_request_is_reset(database):
+    server = Server(database, ["--stream-stall-timeout-seconds", "1"])
+    client = Client(server)
+    try:
+        stream_id = client.headers(GET_BALANCE)  # and then nothing: slowloris
+        events = client.events_until(stream_id, lambda e: isinstance(e, h2.events.StreamReset))
+        assert events[-1].error_code == CANCEL
+    finally:
+        client.close()
+        server.stop()
+
+
+def test_the_connection_request_byte_budget(database):
+    server = Server(database, ["--max-message-bytes", "1024", "--connection-request-bytes-max", "2048"])
+    client = Client(server)
+    try:
+        partial = (1000).to_bytes(5, "big") + b"x" * 900  # declares 1000 bytes, sends 905
+        streams = [client.headers(GET_BALANCE) for _ in range(3)]
+        for stream_id in streams:
+            client.data(stream_id, partial)
+        headers, _, _ = client.response(streams[2])
+        assert headers["grpc-status"] == "8"  # RESOURCE_EXHAUSTED
+        assert "request bytes" in headers["grpc-message"]
+    finally:
+        client.close()
+        server.stop()
+
+
+def test_connections_over_the_limit_are_closed(database):
+    server = Server(database, ["--max-connections", "1"])
+    first = Client(server)
+    try:
+        stream_id = first.headers(GET_BALANCE)
+        first.data(stream_id, frame(vector("get-balance")), end_stream=True)
+        assert first.response(stream_id)[0]["grpc-status"] == "0"
+        second = socket.create_connection(("127.0.0.1", server.port), timeout=20)
+        assert second.recv(1024) == b""  # closed at once
+        second.close()
+    finally:
+        first.close()
+        server.stop()
