@@ -12,8 +12,10 @@ public struct LedgerRejection: Error, Equatable, Hashable, Sendable, CustomStrin
     /// Why a command was refused.
     ///
     /// The cases are ordered by precedence: when several apply, a command is refused with the
-    /// one that has the lowest raw value. Raw values go on the wire and are never renumbered;
-    /// a new code takes the next free number.
+    /// one that has the lowest raw value, with one exception: an order already accrued is
+    /// judged against its own booking (replay or `orderConflict`) before `currencyMismatch`,
+    /// so that idempotency survives a change of the merchant's currency. Raw values go on the
+    /// wire and are never renumbered; a new code takes the next free number.
     ///
     /// The server maps them to RPC status codes: `invalidArgument` and `currencyMismatch` to
     /// INVALID_ARGUMENT, `merchantNotFound` and `accrualNotFound` to NOT_FOUND,

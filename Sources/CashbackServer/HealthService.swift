@@ -11,7 +11,8 @@ import Synchronization
 ///   SERVING is `08 01`, NOT_SERVING `08 02`.
 /// For these two field types the protobuf layout is byte for byte the compact codec's (a
 /// length-delimited string and a plain varint under the same tag), so the request is read with
-/// ``CompactReader``; what is accepted is exactly what protobuf would accept. `Watch` (a
+/// ``CompactReader``. One difference from a protobuf parser: unknown fields of the deprecated
+/// group wire types (3 and 4) are rejected as malformed rather than skipped. `Watch` (a
 /// server-streaming method) is not served and answers UNIMPLEMENTED.
 final class HealthService: Sendable {
     /// gRPC's `ServingStatus` numbers.

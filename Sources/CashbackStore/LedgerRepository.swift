@@ -28,10 +28,12 @@ public protocol LedgerRepository: Sendable {
 
     /// Books the pending cashback of an order, idempotently on (merchant, order id).
     ///
-    /// Checked in this order: unknown merchant (`merchantNotFound`), currency other than the
-    /// merchant's (`currencyMismatch`), an accrual for the same order with a different member,
-    /// amount, currency or order time (`orderConflict`). The same order with the same payload
-    /// is a replay: the first record comes back with `replayed == true` and nothing is written.
+    /// Checked in this order: unknown merchant (`merchantNotFound`); then, for an order already
+    /// accrued, its booking: the same member, amount, currency and order time is a replay (the
+    /// first record comes back with `replayed == true` and nothing is written), anything else
+    /// is `orderConflict`; then, for a new order, a currency other than the merchant's
+    /// (`currencyMismatch`). Idempotency outranks the merchant's current settings, so a replay
+    /// answers the first result even after the merchant changed its currency.
     /// Otherwise the cashback is computed at the merchant's current rate, which the accrual
     /// locks, and the accrual, its journal entry and the member's pending balance are written
     /// in one transaction.

@@ -32,8 +32,10 @@ extension SQLiteLedgerRepository {
         in db: Database,
         nowMilliseconds: Int64
     ) throws -> Result<AccrueOutcome, LedgerRejection> {
-        // Checks run in the precedence order of `LedgerRejection.Code`; all of them come
-        // before the first write, so a rejection leaves nothing to roll back.
+        // Checks come before the first write, so a rejection leaves nothing to roll back. An
+        // order already accrued is judged against its own booking before anything about the
+        // merchant's current settings: a replay must answer the first result even after the
+        // merchant changed its currency (idempotency outranks `currencyMismatch`).
         guard let merchant = try MerchantsTable.fetch(db, merchantID: command.merchantID) else {
             return .failure(
                 LedgerRejection(
@@ -41,6 +43,9 @@ extension SQLiteLedgerRepository {
                     "merchant '\(command.merchantID)' is not registered"
                 )
             )
+        }
+        if let existing = try AccrualsTable.fetch(db, command.orderReference) {
+            return Self.replayOrConflict(command, existing: existing)
         }
         guard merchant.currency == command.currency else {
             return .failure(
@@ -50,10 +55,6 @@ extension SQLiteLedgerRepository {
                         + "currency \(merchant.currency)"
                 )
             )
-        }
-        let ref = command.orderReference
-        if let existing = try AccrualsTable.fetch(db, ref) {
-            return Self.replayOrConflict(command, existing: existing)
         }
 
         // The rate is read and locked in the same transaction that books the accrual, so a

@@ -8,8 +8,8 @@ public enum CompactWireType: UInt8, Sendable, Hashable {
     case varint = 0
     /// Eight bytes, little-endian. Reserved for fixed-width 64-bit values; skipped when unknown.
     case fixed64 = 1
-    /// A varint byte count followed by that many bytes: strings, bytes, nested messages, packed
-    /// repeated scalars.
+    /// A varint byte count followed by that many bytes: strings, bytes, nested messages (and,
+    /// once the schema language supports them, packed repeated scalars).
     case lengthDelimited = 2
     /// Four bytes, little-endian. Reserved for fixed-width 32-bit values; skipped when unknown.
     case fixed32 = 5

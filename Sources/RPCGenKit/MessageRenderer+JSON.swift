@@ -1,5 +1,6 @@
-/// The JSON mapping of a message: lower camel case names, every field written (defaults too, so
-/// scripts can rely on a field being there), unknown names rejected.
+/// The JSON mapping of a message: lower camel case names, every scalar, enum and repeated field
+/// written (defaults too, so scripts can rely on a field being there; an unset message field is
+/// left out), unknown names rejected.
 extension MessageRenderer {
     func renderJSON(_ message: MessageDecl, into out: inout CodeWriter) {
         let type = "\(namespace).\(message.name)"

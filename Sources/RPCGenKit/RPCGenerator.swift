@@ -28,9 +28,30 @@ public enum RPCGenerator {
             throw SchemaError(path: root, line: 0, message: "cannot read the schema directory")
         }
         let paths = walker.compactMap { $0 as? String }.filter { $0.hasSuffix(".rpc") }.sorted()
-        return try paths.map { path in
+        let files = try paths.map { path in
             let text = try String(contentsOf: rootURL.appendingPathComponent(path), encoding: .utf8)
             return try SchemaParser.parse(text, path: path).resolvingTypes
+        }
+        try checkNamesAcrossFiles(files)
+        return files
+    }
+
+    /// Files of one package share a Swift namespace: a type or service name may be declared
+    /// in one of them only.
+    public static func checkNamesAcrossFiles(_ files: [SchemaFile]) throws(SchemaError) {
+        var declared: [String: String] = [:]  // package.Name → path
+        for file in files {
+            let names =
+                file.messages.map { ($0.name, $0.line) } + file.enums.map { ($0.name, $0.line) }
+                + file.services.map { ($0.name, $0.line) }
+            for (name, line) in names {
+                let key = "\(file.package).\(name)"
+                if let other = declared[key] {
+                    throw SchemaError(
+                        path: file.path, line: line, message: "'\(key)' is also declared in \(other)")
+                }
+                declared[key] = file.path
+            }
         }
     }
 

@@ -6,10 +6,13 @@ struct SchemaChecker {
     func check() throws(SchemaError) {
         try checkPackage()
         var declared: Set<String> = []
-        for name in file.messages.map(\.name) + file.enums.map(\.name) + file.services.map(\.name)
-        {
-            try require(isUpperCamel(name), "'\(name)' must be UpperCamelCase")
-            try require(declared.insert(name).inserted, "'\(name)' is declared twice")
+        let names =
+            file.messages.map { ($0.name, $0.line) } + file.enums.map { ($0.name, $0.line) }
+            + file.services.map { ($0.name, $0.line) }
+        for (name, line) in names {
+            try require(isUpperCamel(name), "'\(name)' must be UpperCamelCase", line: line)
+            try require(
+                declared.insert(name).inserted, "'\(name)' is declared twice", line: line)
         }
         for message in file.messages { try check(message) }
         for decl in file.enums { try check(decl) }
@@ -27,18 +30,31 @@ struct SchemaChecker {
 
     private func check(_ message: MessageDecl) throws(SchemaError) {
         var names: Set<String> = []
+        var generatedNames: Set<String> = []
         var numbers: Set<UInt32> = []
         for field in message.fields {
             let owner = "\(message.name).\(field.name)"
-            try require(isLowerSnake(field.name), "field '\(owner)' must be lower_snake_case")
-            try require(names.insert(field.name).inserted, "field '\(owner)' is declared twice")
+            let line = field.line
+            try require(
+                isLowerSnake(field.name), "field '\(owner)' must be lower_snake_case", line: line)
+            try require(
+                names.insert(field.name).inserted, "field '\(owner)' is declared twice", line: line)
+            // `foo_1` and `foo1` differ in the schema but not in Swift or JSON.
+            let swift = SwiftNames.property(field.name)
+            let json = SwiftNames.json(field.name)
+            try require(
+                generatedNames.insert("swift:" + swift).inserted
+                    && generatedNames.insert("json:" + json).inserted,
+                "field '\(owner)' maps to the same Swift or JSON name as another field",
+                line: line)
             try require(
                 numbers.insert(field.number).inserted,
-                "field number \(field.number) is used twice in \(message.name)")
+                "field number \(field.number) is used twice in \(message.name)", line: line)
             if case .message(let typeName) = field.type {
                 let known = file.messages.contains { $0.name == typeName }
                     || file.enums.contains { $0.name == typeName }
-                try require(known, "field '\(owner)' has unknown type '\(typeName)'")
+                try require(
+                    known, "field '\(owner)' has unknown type '\(typeName)'", line: line)
             }
             if field.isRepeated {
                 let supported: Bool
@@ -47,33 +63,50 @@ struct SchemaChecker {
                 default: supported = false
                 }
                 try require(
-                    supported, "field '\(owner)': repeated is supported for string and messages")
+                    supported, "field '\(owner)': repeated is supported for string and messages",
+                    line: line)
             }
         }
     }
 
     private func check(_ decl: EnumDecl) throws(SchemaError) {
-        try require(decl.values.first?.number == 0, "enum \(decl.name) must start with value 0")
+        try require(
+            decl.values.first?.number == 0, "enum \(decl.name) must start with value 0",
+            line: decl.line)
         var names: Set<String> = []
+        var cases: Set<String> = []
         var numbers: Set<UInt32> = []
         for value in decl.values {
-            try require(isUpperSnake(value.name), "enum value '\(value.name)' must be UPPER_SNAKE")
-            try require(names.insert(value.name).inserted, "'\(value.name)' is declared twice")
+            let line = value.line
+            try require(
+                isUpperSnake(value.name), "enum value '\(value.name)' must be UPPER_SNAKE",
+                line: line)
+            try require(
+                names.insert(value.name).inserted, "'\(value.name)' is declared twice", line: line)
+            try require(
+                cases.insert(SwiftNames.enumCase(value.name)).inserted,
+                "enum value '\(value.name)' maps to the same Swift case as another value",
+                line: line)
             try require(
                 numbers.insert(value.number).inserted,
-                "enum \(decl.name) uses number \(value.number) twice")
+                "enum \(decl.name) uses number \(value.number) twice", line: line)
         }
     }
 
     private func check(_ service: ServiceDecl) throws(SchemaError) {
         var names: Set<String> = []
         for method in service.methods {
-            try require(isUpperCamel(method.name), "method '\(method.name)' must be UpperCamelCase")
-            try require(names.insert(method.name).inserted, "'\(method.name)' is declared twice")
+            let line = method.line
+            try require(
+                isUpperCamel(method.name), "method '\(method.name)' must be UpperCamelCase",
+                line: line)
+            try require(
+                names.insert(method.name).inserted, "'\(method.name)' is declared twice",
+                line: line)
             for type in [method.input, method.output] {
                 try require(
                     file.messages.contains { $0.name == type },
-                    "method '\(method.name)' names unknown message '\(type)'")
+                    "method '\(method.name)' names unknown message '\(type)'", line: line)
             }
         }
     }
@@ -86,8 +119,9 @@ struct SchemaChecker {
         return type
     }
 
-    private func require(_ condition: Bool, _ message: String) throws(SchemaError) {
-        guard condition else { throw SchemaError(path: file.path, line: 0, message: message) }
+    private func require(_ condition: Bool, _ message: String, line: Int = 0) throws(SchemaError)
+    {
+        guard condition else { throw SchemaError(path: file.path, line: line, message: message) }
     }
 
     private func isUpperCamel(_ name: String) -> Bool {

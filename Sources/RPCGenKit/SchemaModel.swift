@@ -16,6 +16,8 @@ public struct SchemaFile: Hashable, Sendable {
 /// A `message` declaration.
 public struct MessageDecl: Hashable, Sendable {
     public var name: String
+    /// The line the declaration starts on, for error messages.
+    public var line: Int = 0
     public var doc: [String]
     public var fields: [FieldDecl]
 }
@@ -23,6 +25,8 @@ public struct MessageDecl: Hashable, Sendable {
 /// One field of a message.
 public struct FieldDecl: Hashable, Sendable {
     public var name: String
+    /// The line the declaration starts on, for error messages.
+    public var line: Int = 0
     public var doc: [String]
     public var type: FieldType
     public var number: UInt32
@@ -61,6 +65,8 @@ public enum FieldType: Hashable, Sendable {
 /// An `enum` declaration.
 public struct EnumDecl: Hashable, Sendable {
     public var name: String
+    /// The line the declaration starts on, for error messages.
+    public var line: Int = 0
     public var doc: [String]
     public var values: [EnumValueDecl]
 }
@@ -68,6 +74,8 @@ public struct EnumDecl: Hashable, Sendable {
 /// One value of an enum.
 public struct EnumValueDecl: Hashable, Sendable {
     public var name: String
+    /// The line the declaration starts on, for error messages.
+    public var line: Int = 0
     public var doc: [String]
     public var number: UInt32
 }
@@ -75,6 +83,8 @@ public struct EnumValueDecl: Hashable, Sendable {
 /// A `service` declaration.
 public struct ServiceDecl: Hashable, Sendable {
     public var name: String
+    /// The line the declaration starts on, for error messages.
+    public var line: Int = 0
     public var doc: [String]
     public var methods: [MethodDecl]
 }
@@ -82,6 +92,8 @@ public struct ServiceDecl: Hashable, Sendable {
 /// One unary method of a service.
 public struct MethodDecl: Hashable, Sendable {
     public var name: String
+    /// The line the declaration starts on, for error messages.
+    public var line: Int = 0
     public var doc: [String]
     public var input: String
     public var output: String

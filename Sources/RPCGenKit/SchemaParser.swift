@@ -44,10 +44,13 @@ public struct SchemaParser {
     }
 
     private mutating func parseMessage(doc: [String]) throws(SchemaError) -> MessageDecl {
+        let line = currentLine
         var message = MessageDecl(name: try identifier("message name"), doc: doc, fields: [])
+        message.line = line
         try expectSymbol("{")
         while !(try takeSymbol("}")) {
             let fieldDoc = takeDoc()
+            let fieldLine = currentLine
             var typeName = try identifier("field type")
             let isRepeated = typeName == "repeated"
             if isRepeated { typeName = try identifier("field type") }
@@ -58,31 +61,38 @@ public struct SchemaParser {
             let type = FieldType.scalars[typeName] ?? .message(typeName)  // resolved by checker
             message.fields.append(
                 FieldDecl(
-                    name: name, doc: fieldDoc, type: type, number: number,
+                    name: name, line: fieldLine, doc: fieldDoc, type: type, number: number,
                     isRepeated: isRepeated))
         }
         return message
     }
 
     private mutating func parseEnum(doc: [String]) throws(SchemaError) -> EnumDecl {
+        let line = currentLine
         var decl = EnumDecl(name: try identifier("enum name"), doc: doc, values: [])
+        decl.line = line
         try expectSymbol("{")
         while !(try takeSymbol("}")) {
             let valueDoc = takeDoc()
+            let valueLine = currentLine
             let name = try identifier("enum value name")
             try expectSymbol("=")
             let number = try fieldNumber(allowZero: true)
             try expectSymbol(";")
-            decl.values.append(EnumValueDecl(name: name, doc: valueDoc, number: number))
+            decl.values.append(
+                EnumValueDecl(name: name, line: valueLine, doc: valueDoc, number: number))
         }
         return decl
     }
 
     private mutating func parseService(doc: [String]) throws(SchemaError) -> ServiceDecl {
+        let line = currentLine
         var service = ServiceDecl(name: try identifier("service name"), doc: doc, methods: [])
+        service.line = line
         try expectSymbol("{")
         while !(try takeSymbol("}")) {
             let methodDoc = takeDoc()
+            let methodLine = currentLine
             try expectKeyword("rpc")
             let name = try identifier("method name")
             try expectSymbol("(")
@@ -94,12 +104,16 @@ public struct SchemaParser {
             try expectSymbol(")")
             try expectSymbol(";")
             service.methods.append(
-                MethodDecl(name: name, doc: methodDoc, input: input, output: output))
+                MethodDecl(
+                    name: name, line: methodLine, doc: methodDoc, input: input, output: output))
         }
         return service
     }
 
     // MARK: Tokens
+
+    /// The line of the next token (past any doc comment).
+    private var currentLine: Int { peek()?.line ?? tokens.last?.line ?? 1 }
 
     private func peek() -> SchemaLexer.Token? {
         var probe = index

@@ -134,7 +134,7 @@ struct SQLiteLedgerRepositoryAccrueTests {
         }
     }
 
-    @Test("a currency other than the merchant's is refused, before the replay check")
+    @Test("a new order in a currency other than the merchant's is refused")
     func currencyMismatch() async throws {
         try await withLedger { repository in
             let rejection = try #require(
@@ -147,12 +147,29 @@ struct SQLiteLedgerRepositoryAccrueTests {
                         "currency USD does not match merchant 'shop-1' currency EUR"
                     )
             )
+            // An order already booked is judged against its booking: another currency is a
+            // conflict with the first payload.
             _ = try await repository.accrue(try accrual())
             let again = try await repository.accrue(
                 try accrual(eligibleMinorUnits: 1, currency: "USD")
             )
-            #expect(again.failure?.code == .currencyMismatch)
+            #expect(again.failure?.code == .orderConflict)
             #expect(try await repository.verifyBooks().journalEntryCount == 1)
+        }
+    }
+
+    @Test("a replay answers the first result even after the merchant changed its currency")
+    func replayAfterCurrencyChange() async throws {
+        try await withLedger { repository in
+            let first = try #require(try await repository.accrue(try accrual()).success)
+            _ = try await repository.upsertMerchant(try merchant(currency: "USD"))
+            let replay = try #require(try await repository.accrue(try accrual()).success)
+            #expect(replay.replayed)
+            #expect(replay.record == first.record)
+            #expect(try await repository.verifyBooks().journalEntryCount == 1)
+            #expect(
+                try await repository.accrue(try accrual("order-2")).failure?.code
+                    == .currencyMismatch)
         }
     }
 

@@ -57,6 +57,8 @@ import Testing
         ("package P.x;", "lower-case words"),
         ("package p; message A { string a = 1; } $", "unexpected character"),
         ("package p; message A {", "end of file"),
+        ("package p; message A { string foo_1 = 1; string foo1 = 2; }", "same Swift or JSON name"),
+        ("package p; enum E { A_1 = 0; A1 = 1; }", "same Swift case"),
     ])
     func rejectsBadSchemas(_ text: String, _ expected: String) {
         #expect {
@@ -64,6 +66,23 @@ import Testing
         } throws: { error in
             "\(error)".contains(expected) && "\(error)".hasPrefix("bad.rpc:")
         }
+    }
+
+    @Test func checkerErrorsCarryTheLineOfTheDeclaration() {
+        let text = "package p;\n\nmessage A {\n  string a = 1;\n  string b = 1;\n}\n"
+        #expect {
+            _ = try SchemaParser.parse(text, path: "x.rpc")
+        } throws: { "\($0)".hasPrefix("x.rpc:5: field number 1 is used twice") }
+    }
+
+    @Test func aNameDeclaredInTwoFilesOfOnePackageIsRefused() throws {
+        let first = try SchemaParser.parse("package p;\nmessage A { }", path: "a.rpc")
+        let second = try SchemaParser.parse("package p;\n\nmessage A { }", path: "b.rpc")
+        let other = try SchemaParser.parse("package q;\nmessage A { }", path: "c.rpc")
+        #expect {
+            try RPCGenerator.checkNamesAcrossFiles([first, second])
+        } throws: { "\($0)" == "b.rpc:3: 'p.A' is also declared in a.rpc" }
+        try RPCGenerator.checkNamesAcrossFiles([first, other])
     }
 
     @Test func errorsCarryTheLineNumber() {
