@@ -5,7 +5,7 @@ import CashbackTestSupport
 import Testing
 
 /// Hostile and malformed requests over the wire: each gets a clear status and writes nothing.
-@Suite struct BadInputTests {
+@Suite(.timeLimit(.minutes(1))) struct BadInputTests {
     static let accrue = CashbackV1.Accruals.Method.Accrue.descriptor
 
     static func validAccrual() -> [UInt8] {

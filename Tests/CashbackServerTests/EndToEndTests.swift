@@ -4,7 +4,7 @@ import CashbackTestSupport
 import Testing
 
 /// The walkthrough of the README, over HTTP/2 on loopback with the generated client.
-@Suite struct EndToEndTests {
+@Suite(.timeLimit(.minutes(1))) struct EndToEndTests {
     static let merchant = CashbackV1.UpsertMerchantRequest(
         merchantID: "shop-1", name: "Shop One", currency: "EUR", shopperRateBps: 250)
 

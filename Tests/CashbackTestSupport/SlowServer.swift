@@ -2,7 +2,8 @@ import H2
 import RPC
 
 /// A server whose one method, `test.Slow/Wait`, blocks until the test opens `release`. It
-/// opens `entered` when a call arrives and `cancelled` when the call's task is cancelled.
+/// opens `entered` when a call arrives, `cancelled` when the call's task was cancelled, and
+/// `finished` when the handler returns.
 public struct SlowServer: Sendable {
     public static let method = MethodDescriptor(service: "test.Slow", method: "Wait")
 
@@ -10,6 +11,7 @@ public struct SlowServer: Sendable {
     public let entered: Gate
     public let release: Gate
     public let cancelled: Gate
+    public let finished: Gate
 
     public var port: Int { server.localAddress.port! }
 
@@ -17,9 +19,11 @@ public struct SlowServer: Sendable {
         let entered = Gate()
         let release = Gate()
         let cancelled = Gate()
+        let finished = Gate()
         var router = RPCRouter()
         router.registerRaw(method) { (payload, _) throws(RPCError) in
             entered.open()
+            defer { finished.open() }
             await release.wait()
             if Task.isCancelled {
                 cancelled.open()
@@ -28,6 +32,8 @@ public struct SlowServer: Sendable {
             return payload
         }
         let server = try await H2Server.bind(host: "127.0.0.1", port: 0, router: router)
-        return SlowServer(server: server, entered: entered, release: release, cancelled: cancelled)
+        return SlowServer(
+            server: server, entered: entered, release: release, cancelled: cancelled,
+            finished: finished)
     }
 }

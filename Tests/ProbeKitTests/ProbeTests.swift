@@ -5,7 +5,7 @@ import ProbeKit
 import Testing
 
 /// `cashback-probe` against a real server on loopback: output, errors and exit codes.
-@Suite struct ProbeTests {
+@Suite(.timeLimit(.minutes(1))) struct ProbeTests {
     static func run(_ arguments: [String], stdin: String = "") async -> ProbeResult {
         await Probe.run(arguments) { Array(stdin.utf8) }
     }
