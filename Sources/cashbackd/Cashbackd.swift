@@ -30,8 +30,17 @@ struct Cashbackd: AsyncParsableCommand {
     @Option(help: "Seconds a request may take to arrive, or a response to leave.")
     var streamStallTimeoutSeconds = 30
 
-    @Option(help: "Request bytes one connection may buffer across its streams.")
-    var connectionRequestBytesMax = 16 << 20
+    @Option(
+        help: """
+            Request bytes one connection may buffer across its streams. \
+            (default: 16 MiB, or 4 × --max-message-bytes when that is more)
+            """)
+    var connectionRequestBytesMax: Int?
+
+    /// The request byte budget: as given, or scaled with the message limit.
+    var requestBytesBudget: Int {
+        connectionRequestBytesMax ?? max(16 << 20, 4 * (maxMessageBytes + 5))
+    }
 
     @Option(help: "Connections served at once; more are closed as they arrive.")
     var maxConnections = 1024
@@ -53,9 +62,7 @@ struct Cashbackd: AsyncParsableCommand {
         guard streamStallTimeoutSeconds >= 1, streamStallTimeoutSeconds <= 3600 else {
             throw ValidationError("--stream-stall-timeout-seconds must be 1...3600")
         }
-        guard connectionRequestBytesMax >= maxMessageBytes + 5,
-            connectionRequestBytesMax <= 1 << 30
-        else {
+        guard requestBytesBudget >= maxMessageBytes + 5, requestBytesBudget <= 1 << 30 else {
             throw ValidationError(
                 "--connection-request-bytes-max must be at least --max-message-bytes + 5 "
                     + "and at most \(1 << 30)")
@@ -80,7 +87,7 @@ struct Cashbackd: AsyncParsableCommand {
         limits.messageBytesMax = maxMessageBytes
         limits.connectionIdleTimeout = .seconds(idleTimeoutSeconds)
         limits.streamStallTimeout = .seconds(streamStallTimeoutSeconds)
-        limits.connectionRequestBytesMax = connectionRequestBytesMax
+        limits.connectionRequestBytesMax = requestBytesBudget
         limits.connectionsMax = maxConnections
         let server = CashbackServer(
             configuration: CashbackServerConfiguration(
