@@ -152,9 +152,10 @@ extension H2ServerConnectionHandler {
 
     // MARK: Answers
 
-    /// Answers with a gRPC error as a trailers-only response. If the peer is still sending,
-    /// or `resetCode` is not NO_ERROR, the stream is reset once the answer has left, so the
-    /// peer stops sending and sees the status first.
+    /// Answers with a gRPC error as a trailers-only response. If the peer is still sending, the
+    /// stream is reset with `resetCode` once the answer has left, so the peer stops sending and
+    /// sees the status first. (If it has finished, our END_STREAM closes the stream, and a
+    /// frame on a closed stream would be a protocol error.)
     func respond(streamID: Int32, error: RPCError, resetCode: UInt32 = NGHTTP2_NO_ERROR.rawValue) {
         guard let stream = streams[streamID] else { return }
         stream.deadline?.cancel()
@@ -168,7 +169,7 @@ extension H2ServerConnectionHandler {
                 ("grpc-message", GRPCMessageEncoding.encode(error.message)),
             ],
             hasBody: false)
-        if !stream.requestEnded || resetCode != NGHTTP2_NO_ERROR.rawValue {
+        if !stream.requestEnded {
             stream.resetAfterAnswer = resetCode
         }
     }
