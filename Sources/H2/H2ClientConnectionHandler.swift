@@ -194,6 +194,8 @@ final class H2ClientConnectionHandler: ChannelInboundHandler, NGHTTP2SessionDele
 
     func sessionDidSendEndOfStream(streamID: Int32) {}
 
+    func sessionDidNoticeGlitch() {}
+
     func sessionDidCloseStream(streamID: Int32, errorCode: UInt32) {
         guard let stream = streams.removeValue(forKey: streamID) else { return }
         if let token = stream.token { tokens[token] = nil }

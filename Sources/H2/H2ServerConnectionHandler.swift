@@ -26,11 +26,16 @@ final class H2ServerConnectionHandler: ChannelInboundHandler, NGHTTP2SessionDele
     private var isDraining = false
     /// Armed while no stream is open; fires GOAWAY and close after the idle timeout.
     private var idleTimer: Scheduled<Void>?
+    /// Frames without requests this connection may still send (floods, MadeYouReset).
+    private var glitches: GlitchBudget
 
     init(router: RPCRouter, limits: RPCLimits, logger: Logger) {
         self.router = router
         self.limits = limits
         self.logger = logger
+        self.glitches = GlitchBudget(
+            burstMax: limits.glitchBurstMax, refillPerSecond: limits.glitchRefillPerSecond,
+            now: .now())
     }
 
     // MARK: Channel events
@@ -156,6 +161,13 @@ final class H2ServerConnectionHandler: ChannelInboundHandler, NGHTTP2SessionDele
     }
 
     // MARK: NGHTTP2SessionDelegate: request side
+
+    func sessionDidNoticeGlitch() {
+        guard !glitches.record(at: .now()) else { return }
+        logger.notice("closing a connection: too many frames without requests")
+        // GOAWAY(ENHANCE_YOUR_CALM); the session then finishes and flushOutput closes.
+        session?.terminate(errorCode: NGHTTP2_ENHANCE_YOUR_CALM.rawValue)
+    }
 
     func sessionDidBeginHeaders(streamID: Int32) {
         guard streams[streamID] == nil else { return }  // trailers of a known stream

@@ -17,6 +17,9 @@ protocol NGHTTP2SessionDelegate: AnyObject {
     func sessionDidReceiveData(streamID: Int32, bytes: UnsafeRawBufferPointer)
     /// A DATA frame carried END_STREAM.
     func sessionDidReceiveEndOfData(streamID: Int32)
+    /// The peer sent a frame that carries no request: a PING, SETTINGS, RST_STREAM, an empty
+    /// DATA frame, or an invalid frame.
+    func sessionDidNoticeGlitch()
     /// A frame carrying END_STREAM (this side's last) has been handed to the socket.
     func sessionDidSendEndOfStream(streamID: Int32)
     /// The stream is closed; `errorCode` is NO_ERROR unless it was reset.
@@ -210,6 +213,12 @@ final class NGHTTP2Session {
         precondition(rv != NGHTTP2_ERR_INVALID_ARGUMENT.rawValue, "bad GOAWAY")
     }
 
+    /// Ends the connection now: GOAWAY with `errorCode`, then nothing more is read.
+    func terminate(errorCode: UInt32) {
+        // Returns 0 or NGHTTP2_ERR_NOMEM; either way the connection is being closed.
+        _ = nghttp2_session_terminate_session(session, errorCode)
+    }
+
     /// Tells the session that a deferred body has bytes again.
     func resumeBody(streamID: Int32) {
         _ = nghttp2_session_resume_data(session, streamID)
@@ -263,6 +272,15 @@ extension NGHTTP2Session {
         UInt32(frame.pointee.hd.type) == type.rawValue
     }
 
+    /// Frames that cost work but carry no request (acks are our own frames' answers).
+    private static func isGlitch(_ frame: UnsafePointer<nghttp2_frame>) -> Bool {
+        let isAck = frame.pointee.hd.flags & UInt8(NGHTTP2_FLAG_ACK.rawValue) != 0
+        if isFrame(frame, NGHTTP2_PING) || isFrame(frame, NGHTTP2_SETTINGS) { return !isAck }
+        if isFrame(frame, NGHTTP2_RST_STREAM) { return true }
+        if isFrame(frame, NGHTTP2_DATA) { return frame.pointee.hd.length == 0 && !hasEndStream(frame) }
+        return false
+    }
+
     private static func hasEndStream(_ frame: UnsafePointer<nghttp2_frame>) -> Bool {
         frame.pointee.hd.flags & UInt8(NGHTTP2_FLAG_END_STREAM.rawValue) != 0
     }
@@ -294,11 +312,17 @@ extension NGHTTP2Session {
         nghttp2_session_callbacks_set_on_frame_recv_callback(callbacks) { _, frame, userData in
             guard let frame, let delegate = NGHTTP2Session.owner(userData).delegate else { return 0 }
             let streamID = frame.pointee.hd.stream_id
+            if NGHTTP2Session.isGlitch(frame) { delegate.sessionDidNoticeGlitch() }
             if NGHTTP2Session.isFrame(frame, NGHTTP2_HEADERS) {
                 delegate.sessionDidReceiveHeaders(streamID: streamID, endStream: NGHTTP2Session.hasEndStream(frame))
             } else if NGHTTP2Session.isFrame(frame, NGHTTP2_DATA), NGHTTP2Session.hasEndStream(frame) {
                 delegate.sessionDidReceiveEndOfData(streamID: streamID)
             }
+            return 0
+        }
+        nghttp2_session_callbacks_set_on_invalid_frame_recv_callback(callbacks) {
+            _, _, _, userData in
+            NGHTTP2Session.owner(userData).delegate?.sessionDidNoticeGlitch()
             return 0
         }
         nghttp2_session_callbacks_set_on_frame_send_callback(callbacks) { _, frame, userData in

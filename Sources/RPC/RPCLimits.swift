@@ -25,6 +25,12 @@ public struct RPCLimits: Hashable, Sendable {
     public var connectionRequestBytesMax: Int
     /// Connections the server keeps open at once; more are closed as they arrive.
     public var connectionsMax: Int
+    /// Frames without a request (PING, SETTINGS, the peer's RST_STREAM, empty DATA, invalid
+    /// frames) a connection may send in a burst; past the budget it is closed with
+    /// GOAWAY(ENHANCE_YOUR_CALM).
+    public var glitchBurstMax: Int
+    /// How many such frames per second the budget forgives.
+    public var glitchRefillPerSecond: Int
 
     /// The limits used unless configured otherwise.
     public static let `default` = RPCLimits(
@@ -35,7 +41,9 @@ public struct RPCLimits: Hashable, Sendable {
         connectionIdleTimeout: .seconds(300),
         streamStallTimeout: .seconds(30),
         connectionRequestBytesMax: 16 << 20,
-        connectionsMax: 1024
+        connectionsMax: 1024,
+        glitchBurstMax: 200,
+        glitchRefillPerSecond: 20
     )
 
     /// Creates limits.
@@ -43,7 +51,7 @@ public struct RPCLimits: Hashable, Sendable {
         messageBytesMax: Int, headerListBytesMax: Int, concurrentStreamsMax: Int,
         streamWindowBytes: Int, connectionIdleTimeout: Duration = .seconds(300),
         streamStallTimeout: Duration = .seconds(30), connectionRequestBytesMax: Int = 16 << 20,
-        connectionsMax: Int = 1024
+        connectionsMax: Int = 1024, glitchBurstMax: Int = 200, glitchRefillPerSecond: Int = 20
     ) {
         self.messageBytesMax = messageBytesMax
         self.headerListBytesMax = headerListBytesMax
@@ -53,6 +61,8 @@ public struct RPCLimits: Hashable, Sendable {
         self.streamStallTimeout = streamStallTimeout
         self.connectionRequestBytesMax = connectionRequestBytesMax
         self.connectionsMax = connectionsMax
+        self.glitchBurstMax = glitchBurstMax
+        self.glitchRefillPerSecond = glitchRefillPerSecond
     }
 
     /// Whether the limits are consistent with each other and with what HTTP/2 allows.
@@ -64,5 +74,6 @@ public struct RPCLimits: Hashable, Sendable {
             && connectionIdleTimeout > .zero && streamStallTimeout > .zero
             && connectionRequestBytesMax >= messageBytesMax + GRPCFraming.prefixBytes
             && connectionsMax >= 1
+            && glitchBurstMax >= 1 && glitchRefillPerSecond >= 0 && glitchRefillPerSecond <= 1_000_000
     }
 }

@@ -152,3 +152,42 @@ def test_connections_over_the_limit_are_closed(database):
     finally:
         first.close()
         server.stop()
+
+
+def test_a_ping_flood_gets_goaway_enhance_your_calm(server):
+    client = Client(server)
+    try:
+        for index in range(400):
+            client.conn.ping(index.to_bytes(8, "big"))
+        client.flush()
+        goaway = None
+        while goaway is None:
+            data = client.sock.recv(65536)
+            if not data:
+                break
+            for event in client.conn.receive_data(data):
+                if isinstance(event, h2.events.ConnectionTerminated):
+                    goaway = event
+        assert goaway is not None and goaway.error_code == ENHANCE_YOUR_CALM
+    finally:
+        client.close()
+
+
+def test_an_empty_data_flood_gets_goaway_enhance_your_calm(server):
+    client = Client(server)
+    try:
+        stream_id = client.headers(GET_BALANCE)
+        for _ in range(400):
+            client.conn.send_data(stream_id, b"")
+        client.flush()
+        goaway = None
+        while goaway is None:
+            data = client.sock.recv(65536)
+            if not data:
+                break
+            for event in client.conn.receive_data(data):
+                if isinstance(event, h2.events.ConnectionTerminated):
+                    goaway = event
+        assert goaway is not None and goaway.error_code == ENHANCE_YOUR_CALM
+    finally:
+        client.close()
