@@ -8,7 +8,8 @@ SYSTEM_PACKAGES := libnghttp2-dev libssl-dev libsqlite3-dev pkg-config
 # Real HTTP/2 peers and Python for the interop tests.
 TEST_PACKAGES := nghttp2-client curl python3 python3-venv
 INTEROP_VENV := .build-interop/venv
-PYTHON_PACKAGES := grpcio h2 pytest
+# Pinned: the interop tests are checked against these versions.
+PYTHON_PACKAGES := grpcio==1.85.1 h2==4.4.1 pytest==9.2.0
 
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
@@ -43,7 +44,8 @@ deps:
 		dpkg -s $$package >/dev/null 2>&1 || missing="$$missing $$package"; done; \
 	if [ -n "$$missing" ]; then \
 		echo "installing:$$missing"; \
-		$(SUDO) apt-get update && $(SUDO) apt-get install -y --no-install-recommends $$missing; \
+		$(SUDO) apt-get update && \
+		$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends $$missing; \
 	fi
 
 test-deps:
@@ -51,11 +53,12 @@ test-deps:
 		dpkg -s $$package >/dev/null 2>&1 || missing="$$missing $$package"; done; \
 	if [ -n "$$missing" ] && ! { command -v nghttp && command -v curl && python3 -c 'import venv, ensurepip'; } >/dev/null 2>&1; then \
 		echo "installing:$$missing"; \
-		$(SUDO) apt-get update && $(SUDO) apt-get install -y --no-install-recommends $$missing; \
+		$(SUDO) apt-get update && \
+		$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends $$missing; \
 	fi
 	@if [ ! -x $(INTEROP_VENV)/bin/python ]; then python3 -m venv $(INTEROP_VENV); fi
-	@$(INTEROP_VENV)/bin/python -c "import grpc, h2, pytest" 2>/dev/null || \
-		$(INTEROP_VENV)/bin/python -m pip install --quiet $(PYTHON_PACKAGES)
+	@$(INTEROP_VENV)/bin/python -m pip install --quiet --disable-pip-version-check \
+		$(PYTHON_PACKAGES)
 
 clean:
 	rm -rf .build .build-interop

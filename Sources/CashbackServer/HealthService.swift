@@ -40,7 +40,8 @@ final class HealthService: Sendable {
         router.registerRaw(Self.check) { (payload, _) throws(RPCError) in
             let service = try Self.decodeServiceName(payload)
             guard service.isEmpty || self.services.contains(service) else {
-                throw RPCError(.notFound, "unknown service '\(service)'")
+                let shown = service.count > 128 ? service.prefix(128) + "..." : Substring(service)
+                throw RPCError(.notFound, "unknown service '\(shown)'")
             }
             let status: ServingStatus =
                 self.isShuttingDown.load(ordering: .relaxed) ? .notServing : .serving

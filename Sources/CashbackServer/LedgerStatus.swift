@@ -1,4 +1,5 @@
 import CashbackCore
+import CashbackStore
 import Logging
 import RPC
 
@@ -44,6 +45,12 @@ enum LedgerStatus {
             throw error
         } catch is CancellationError {
             throw RPCError(.cancelled, "the call was cancelled")
+        } catch let error as LedgerStoreError where error.code == .balanceOutOfRange {
+            // Not transient: the same command would overflow again, so it must not read as a
+            // retryable storage failure.
+            throw RPCError(
+                .failedPrecondition,
+                "\(what) would take a balance out of its range; nothing was applied")
         } catch {
             logger.error("ledger failure", metadata: ["call": "\(what)", "error": "\(error)"])
             throw RPCError(.internal, "storage failure during \(what); nothing was applied")

@@ -166,12 +166,25 @@ extension H2ServerConnectionHandler {
             headers: [
                 (":status", "200"), ("content-type", stream.responseContentType),
                 ("grpc-status", "\(error.code.rawValue)"),
-                ("grpc-message", GRPCMessageEncoding.encode(error.message)),
+                ("grpc-message", GRPCMessageEncoding.encode(Self.bounded(error.message))),
             ],
             hasBody: false)
         if !stream.requestEnded {
             stream.resetAfterAnswer = resetCode
         }
+    }
+
+    /// A status message cut to at most 1 KiB of UTF-8 (on a character boundary): messages may
+    /// quote what the caller sent, and a header must stay far below any peer's header limit.
+    static func bounded(_ message: String) -> String {
+        let limit = 1024
+        guard message.utf8.count > limit else { return message }
+        var cut = ""
+        for character in message {
+            guard cut.utf8.count + character.utf8.count <= limit - 3 else { break }
+            cut.append(character)
+        }
+        return cut + "..."
     }
 
     /// Answers a request that is not gRPC with a plain HTTP status and a line of text.

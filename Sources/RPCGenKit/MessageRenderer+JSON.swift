@@ -55,7 +55,7 @@ extension MessageRenderer {
 
     private func jsonEncode(_ field: FieldDecl) -> String {
         let key = SwiftNames.literal(SwiftNames.json(field.name))
-        let name = SwiftNames.property(field.name)
+        let name = "self." + SwiftNames.property(field.name)
         if field.isRepeated { return "try json.encode(\(name), forKey: CompactJSONKey(\(key)))" }
         switch field.type {
         case .bytes: return "try json.encodeCompactBytes(\(name), \(key))"

@@ -68,8 +68,10 @@ struct MessageRenderer {
                     for field in message.fields {
                         let name = SwiftNames.property(field.name)
                         let read = readExpression(field)
+                        // `self.` keeps a field named like a local (`tag`, `reader`) apart.
                         let assignment =
-                            field.isRepeated ? "\(name).append(\(read))" : "\(name) = \(read)"
+                            field.isRepeated
+                            ? "self.\(name).append(\(read))" : "self.\(name) = \(read)"
                         out.line("case \(field.number): \(assignment)")
                     }
                     out.line("default: try reader.skipField(tag)")
@@ -85,8 +87,8 @@ struct MessageRenderer {
         out.block("public func encode(to \(parameter): inout CompactWriter)") { out in
             for field in sorted {
                 out.line(
-                    "writer.\(writeMethod(field))(\(field.number), \(SwiftNames.property(field.name)))"
-                )
+                    "writer.\(writeMethod(field))(\(field.number), "
+                        + "self.\(SwiftNames.property(field.name)))")
             }
         }
     }

@@ -14,9 +14,45 @@ struct SchemaChecker {
             try require(
                 declared.insert(name).inserted, "'\(name)' is declared twice", line: line)
         }
+        for (name, line) in names where Self.reservedTypeNames.contains(name) {
+            try require(false, "'\(name)' is reserved in the generated Swift", line: line)
+        }
         for message in file.messages { try check(message) }
+        try checkNoValueCycles()
         for decl in file.enums { try check(decl) }
         for service in file.services { try check(service) }
+    }
+
+    /// Names the generated code uses unqualified inside a package's namespace.
+    static let reservedTypeNames: Set<String> = [
+        "String", "Bool", "Int", "Int32", "Int64", "UInt8", "UInt32", "UInt64", "Array",
+        "Optional", "Result", "Error", "Codable", "Decoder", "Encoder", "Sendable", "Hashable",
+        "Method", "Client", "ServiceProtocol", "CompactMessage", "MethodDescriptor",
+    ]
+
+    /// A message cannot hold itself by value, directly or through other messages (Swift
+    /// structs would be infinitely large); `repeated` fields are arrays and may.
+    private func checkNoValueCycles() throws(SchemaError) {
+        var edges: [String: [String]] = [:]
+        for message in file.messages {
+            edges[message.name] = message.fields.compactMap { field in
+                guard !field.isRepeated, case .message(let type) = resolved(field.type) else {
+                    return nil
+                }
+                return type
+            }
+        }
+        for message in file.messages {
+            var stack = edges[message.name] ?? []
+            var seen: Set<String> = []
+            while let next = stack.popLast() {
+                try require(
+                    next != message.name,
+                    "message \(message.name) contains itself; use a repeated field",
+                    line: message.line)
+                if seen.insert(next).inserted { stack += edges[next] ?? [] }
+            }
+        }
     }
 
     private func checkPackage() throws(SchemaError) {
@@ -83,6 +119,9 @@ struct SchemaChecker {
                 line: line)
             try require(
                 names.insert(value.name).inserted, "'\(value.name)' is declared twice", line: line)
+            try require(
+                SwiftNames.enumCase(value.name) != "unrecognized",
+                "enum value '\(value.name)' is reserved (numbers the schema lacks)", line: line)
             try require(
                 cases.insert(SwiftNames.enumCase(value.name)).inserted,
                 "enum value '\(value.name)' maps to the same Swift case as another value",

@@ -1,3 +1,5 @@
+import Foundation
+
 /// Splits schema text into tokens: identifiers (dots allowed), numbers, punctuation, and
 /// `///` doc comments; `//` comments and white space are dropped.
 struct SchemaLexer {
@@ -15,7 +17,9 @@ struct SchemaLexer {
 
     static func tokens(of text: String, path: String) throws(SchemaError) -> [Token] {
         var tokens: [Token] = []
-        let chars = Array(text)
+        // "\r\n" is one Character in Swift and would never equal "\n": normalise line ends.
+        let chars = Array(text.replacingOccurrences(of: "\r\n", with: "\n")
+            .replacingOccurrences(of: "\r", with: "\n"))
         var index = 0
         var line = 1
         while index < chars.count {

@@ -1,10 +1,16 @@
 /// How schema names become Swift and JSON names. Defined once so that the message types, the
 /// client stubs and the JSON mapping can never disagree.
 enum SwiftNames {
+    /// Swift's reserved words (The Swift Programming Language, "Lexical Structure"): a name
+    /// that is one of them is written in backticks.
     private static let keywords: Set<String> = [
-        "class", "default", "enum", "extension", "func", "import", "in", "init", "internal",
-        "let", "operator", "private", "protocol", "public", "return", "self", "static", "struct",
-        "subscript", "super", "switch", "Type", "var", "where", "while", "case", "is", "as",
+        "associatedtype", "borrowing", "class", "consuming", "deinit", "enum", "extension",
+        "fileprivate", "func", "import", "init", "inout", "internal", "let", "nonisolated", "open",
+        "operator", "private", "precedencegroup", "protocol", "public", "rethrows", "static",
+        "struct", "subscript", "typealias", "var", "break", "case", "catch", "continue",
+        "default", "defer", "do", "else", "fallthrough", "for", "guard", "if", "in", "repeat",
+        "return", "throw", "switch", "where", "while", "Any", "as", "await", "false", "is", "nil",
+        "self", "Self", "super", "throws", "true", "try", "Type",
     ]
 
     /// `cashback.v1` → `CashbackV1`.

@@ -53,17 +53,17 @@ import Testing
 
     @Test(arguments: file.invalid)
     func invalidBytesFailWithTheNamedError(_ vector: Vector) throws {
-        #expect(throws: (any Error).self) { try vector.schema.jsonFromCompact(vector.bytes) }
-        do {
+        #expect {
             _ = try vector.schema.jsonFromCompact(vector.bytes)
-        } catch let error as CompactDecodingError {
-            #expect(error.code.description == vector.error)
+        } throws: { error in
+            (error as? CompactDecodingError)?.code.description == vector.error
         }
     }
 
-    @Test func everyMessageOfTheSchemaHasAValidVectorOrIsTrivial() {
+    @Test func everyMessageOfTheSchemaHasAValidVector() {
         let covered = Set(Self.file.valid.map(\.message))
-        #expect(covered.count >= 8)
+        let missing = SchemaCatalog.messages.map(\.name).filter { !covered.contains($0) }
+        #expect(missing.isEmpty, "messages without a golden vector: \(missing)")
     }
 }
 

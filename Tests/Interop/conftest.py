@@ -6,6 +6,7 @@ import re
 import signal
 import subprocess
 import tempfile
+import threading
 
 import pytest
 
@@ -42,15 +43,21 @@ class Server:
         else:
             raise RuntimeError("cashbackd did not start:\n" + "".join(self.log))
         self.address = f"127.0.0.1:{self.port}"
+        # Keep reading the log: a full pipe would block the server the next time it logs.
+        self.drain = threading.Thread(target=self._drain_log, daemon=True)
+        self.drain.start()
+
+    def _drain_log(self):
+        for line in self.process.stderr:
+            self.log.append(line)
 
     def stop(self, sig=signal.SIGTERM, timeout=30):
         """Signals the server and returns its exit status."""
         if self.process.poll() is None:
             self.process.send_signal(sig)
-        try:
-            return self.process.wait(timeout=timeout)
-        finally:
-            self.process.stderr.close()
+        status = self.process.wait(timeout=timeout)
+        self.drain.join(timeout=timeout)
+        return status
 
 
 @pytest.fixture

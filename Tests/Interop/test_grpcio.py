@@ -74,6 +74,12 @@ def test_errors_have_their_status(channel, path, payload, code):
     assert error.value.details()
 
 
-def test_deadline_is_sent_and_calls_within_it_succeed(channel):
+def test_calls_with_a_deadline_succeed_within_it(channel):
     balance = raw_call(channel, "/cashback.v1.Wallet/GetBalance")(vector("get-balance"), timeout=10)
     assert balance == b""
+
+
+def test_an_expired_deadline_is_deadline_exceeded(channel):
+    with pytest.raises(grpc.RpcError) as error:
+        raw_call(channel, "/cashback.v1.Wallet/GetBalance")(vector("get-balance"), timeout=0.000001)
+    assert error.value.code() == grpc.StatusCode.DEADLINE_EXCEEDED

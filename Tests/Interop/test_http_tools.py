@@ -3,8 +3,6 @@ import re
 import shutil
 import subprocess
 
-import pytest
-
 from conftest import vector
 
 GRPC = ["-H", "content-type: application/grpc", "-H", "te: trailers"]
@@ -47,8 +45,8 @@ def test_curl_wrong_content_type_gets_415(server):
     assert re.search(r"^HTTP/2 415", dump, re.M)
 
 
-@pytest.mark.skipif(shutil.which("nghttp") is None, reason="nghttp2-client is not installed")
 def test_nghttp_malformed_body_gets_a_grpc_error(server, tmp_path):
+    assert shutil.which("nghttp"), "make test installs nghttp2-client"
     body = tmp_path / "body.bin"
     body.write_bytes(frame(b"\x08"))
     result = subprocess.run(

@@ -126,6 +126,12 @@ import Testing
         [], ["--plaintext", "127.0.0.1:1"], ["fly"], ["--plaintext", "127.0.0.1:1", "call"],
         ["127.0.0.1:1", "health"], ["--plaintext", "nohost", "health"], ["list"],
         ["--plaintext", "127.0.0.1:1", "health", "a", "b"], ["--bogus"],
+        ["--plaintext", "127.0.0.1:1", "-H", "te: x", "health"],
+        ["--plaintext", "127.0.0.1:1", "-H", "x-a: line\nbreak", "health"],
+        ["--plaintext", "127.0.0.1:1", "-H", "Bad Name: v", "health"],
+        ["--plaintext", "127.0.0.1:1", "-H", "no-colon", "health"],
+        ["--plaintext", "127.0.0.1:1", "--max-time", "0", "health"],
+        ["--plaintext", "127.0.0.1:1", "--connect-timeout", "1e30", "health"],
     ])
     func usageErrorsExitWith2(_ arguments: [String]) async {
         let result = await Self.run(arguments)

@@ -27,12 +27,30 @@ import Testing
         #expect(api.contains("public struct Item: CompactMessage {"))
         #expect(api.contains("public static let schemaName = \"shop.v2.Item\""))
         #expect(api.contains("    /// Its id.\n        public var itemID: String\n"))
-        #expect(api.contains("public var parent: ShopV2.Item?"))
+        #expect(api.contains("public var price: ShopV2.Price?"))
         #expect(api.contains("public var tags: [String]"))
-        #expect(api.contains("case 3: colour = try reader.readEnum(tag)"))
-        #expect(api.contains("case 4: tags.append(try reader.readString(tag))"))
-        #expect(api.contains("writer.writeInt64Field(2, priceMinor)"))
+        #expect(api.contains("case 3: self.colour = try reader.readEnum(tag)"))
+        #expect(api.contains("case 4: self.tags.append(try reader.readString(tag))"))
+        #expect(api.contains("writer.writeInt64Field(2, self.priceMinor)"))
         #expect(api.contains("try json.decodeCompactInteger(Int64.self, \"priceMinor\")"))
+    }
+
+    @Test func escapesKeywordsAndKeepsFieldsApartFromLocals() throws {
+        let schema = """
+            package k;
+            message M {
+                string if = 1;
+                string tag = 2;
+                string writer = 3;
+                string json = 4;
+            }
+            """
+        let api = RPCGenerator.generate([try SchemaParser.parse(schema, path: "k.rpc")])[0].contents
+        #expect(api.contains("public var `if`: String"))
+        #expect(api.contains("case 1: self.`if` = try reader.readString(tag)"))
+        #expect(api.contains("case 2: self.tag = try reader.readString(tag)"))
+        #expect(api.contains("writer.writeStringField(3, self.writer)"))
+        #expect(api.contains("try json.encode(self.json, forKey: CompactJSONKey(\"json\"))"))
     }
 
     @Test func rendersEnumsThatKeepUnknownNumbers() {

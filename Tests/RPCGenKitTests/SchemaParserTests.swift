@@ -1,3 +1,4 @@
+import Foundation
 import RPCGenKit
 import Testing
 
@@ -18,7 +19,11 @@ import Testing
             int64 price_minor = 2;
             Colour colour = 3;
             repeated string tags = 4;
-            Item parent = 5;
+            Price price = 5;
+        }
+
+        message Price {
+            int64 amount_minor = 1;
         }
 
         service Catalog {
@@ -36,7 +41,7 @@ import Testing
         #expect(fields[0].doc == ["Its id."])
         #expect(fields[2].type == .enumeration("Colour"))
         #expect(fields[3].isRepeated)
-        #expect(fields[4].type == .message("Item"))
+        #expect(fields[4].type == .message("Price"))
         #expect(file.services.first?.methods.first?.doc == ["Gets one item."])
     }
 
@@ -59,6 +64,10 @@ import Testing
         ("package p; message A {", "end of file"),
         ("package p; message A { string foo_1 = 1; string foo1 = 2; }", "same Swift or JSON name"),
         ("package p; enum E { A_1 = 0; A1 = 1; }", "same Swift case"),
+        ("package p; enum E { ZERO = 0; UNRECOGNIZED = 1; }", "is reserved"),
+        ("package p; message String { }", "reserved in the generated Swift"),
+        ("package p; message A { A next = 1; }", "contains itself"),
+        ("package p; message A { B b = 1; } message B { A a = 1; }", "contains itself"),
     ])
     func rejectsBadSchemas(_ text: String, _ expected: String) {
         #expect {
@@ -83,6 +92,18 @@ import Testing
             try RPCGenerator.checkNamesAcrossFiles([first, second])
         } throws: { "\($0)" == "b.rpc:3: 'p.A' is also declared in a.rpc" }
         try RPCGenerator.checkNamesAcrossFiles([first, other])
+    }
+
+    @Test func aMessageMayHoldItselfThroughARepeatedField() throws {
+        _ = try SchemaParser.parse("package p; message A { repeated A children = 1; }", path: "t.rpc")
+    }
+
+    @Test func windowsLineEndingsParseLikeUnixOnes() throws {
+        let unix = try SchemaParser.parse(Self.valid, path: "u.rpc")
+        let windows = try SchemaParser.parse(
+            Self.valid.replacingOccurrences(of: "\n", with: "\r\n"), path: "u.rpc")
+        #expect(windows == unix)
+        #expect(windows.messages.first?.fields.count == 5)
     }
 
     @Test func errorsCarryTheLineNumber() {

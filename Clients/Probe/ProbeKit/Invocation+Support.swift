@@ -13,6 +13,7 @@ extension Invocation {
         guard options.connectTimeout > 0, options.connectTimeout <= 3600 else {
             throw ProbeUsageError("--connect-timeout must be in (0, 3600] seconds")
         }
+        _ = try callOptions()  // usage errors before any connection attempt
         let client = try await CashbackClient.connect(
             host: address.host, port: address.port,
             connectTimeout: .milliseconds(Int64(options.connectTimeout * 1000)))
@@ -35,8 +36,20 @@ extension Invocation {
             }
             let name = header[..<colon].trimmingCharacters(in: .whitespaces).lowercased()
             let value = header[header.index(after: colon)...].trimmingCharacters(in: .whitespaces)
-            guard !name.isEmpty, !name.hasPrefix(":"), !name.hasPrefix("grpc-") else {
+            // content-type stays allowed: it lets the probe speak as a stock gRPC client.
+            let reserved: Set<String> = ["te", "user-agent", "host", "connection"]
+            guard !name.isEmpty, !name.hasPrefix(":"), !name.hasPrefix("grpc-"),
+                !reserved.contains(name)
+            else {
                 throw ProbeUsageError("header name '\(name)' is reserved or empty")
+            }
+            // gRPC metadata names are [0-9a-z_.-]; values are printable ASCII.
+            let validName = name.unicodeScalars.allSatisfy {
+                ("a"..."z").contains($0) || ("0"..."9").contains($0) || "_.-".unicodeScalars.contains($0)
+            }
+            let validValue = value.unicodeScalars.allSatisfy { $0.value >= 0x20 && $0.value <= 0x7e }
+            guard validName, validValue else {
+                throw ProbeUsageError("header '\(header)' is not a valid gRPC metadata entry")
             }
             metadata.add(name, value)
         }

@@ -125,12 +125,12 @@ extension CashbackV1 {
             self.init()
             while let tag = try reader.readTag() {
                 switch tag.fieldNumber {
-                case 1: merchantID = try reader.readString(tag)
-                case 2: orderID = try reader.readString(tag)
-                case 3: memberID = try reader.readString(tag)
-                case 4: amountMinor = try reader.readInt64(tag)
-                case 5: currency = try reader.readString(tag)
-                case 6: orderedAtMs = try reader.readInt64(tag)
+                case 1: self.merchantID = try reader.readString(tag)
+                case 2: self.orderID = try reader.readString(tag)
+                case 3: self.memberID = try reader.readString(tag)
+                case 4: self.amountMinor = try reader.readInt64(tag)
+                case 5: self.currency = try reader.readString(tag)
+                case 6: self.orderedAtMs = try reader.readInt64(tag)
                 default: try reader.skipField(tag)
                 }
             }
@@ -138,12 +138,12 @@ extension CashbackV1 {
 
         /// Writes the fields in field-number order, defaults left out.
         public func encode(to writer: inout CompactWriter) {
-            writer.writeStringField(1, merchantID)
-            writer.writeStringField(2, orderID)
-            writer.writeStringField(3, memberID)
-            writer.writeInt64Field(4, amountMinor)
-            writer.writeStringField(5, currency)
-            writer.writeInt64Field(6, orderedAtMs)
+            writer.writeStringField(1, self.merchantID)
+            writer.writeStringField(2, self.orderID)
+            writer.writeStringField(3, self.memberID)
+            writer.writeInt64Field(4, self.amountMinor)
+            writer.writeStringField(5, self.currency)
+            writer.writeInt64Field(6, self.orderedAtMs)
         }
     }
 }
@@ -179,12 +179,12 @@ extension CashbackV1.AccrueRequest: Codable {
     /// Writes the message as a JSON object with every field.
     public func encode(to encoder: any Encoder) throws {
         var json = encoder.container(keyedBy: CompactJSONKey.self)
-        try json.encode(merchantID, forKey: CompactJSONKey("merchantId"))
-        try json.encode(orderID, forKey: CompactJSONKey("orderId"))
-        try json.encode(memberID, forKey: CompactJSONKey("memberId"))
-        try json.encode(amountMinor, forKey: CompactJSONKey("amountMinor"))
-        try json.encode(currency, forKey: CompactJSONKey("currency"))
-        try json.encode(orderedAtMs, forKey: CompactJSONKey("orderedAtMs"))
+        try json.encode(self.merchantID, forKey: CompactJSONKey("merchantId"))
+        try json.encode(self.orderID, forKey: CompactJSONKey("orderId"))
+        try json.encode(self.memberID, forKey: CompactJSONKey("memberId"))
+        try json.encode(self.amountMinor, forKey: CompactJSONKey("amountMinor"))
+        try json.encode(self.currency, forKey: CompactJSONKey("currency"))
+        try json.encode(self.orderedAtMs, forKey: CompactJSONKey("orderedAtMs"))
     }
 }
 
@@ -227,9 +227,9 @@ extension CashbackV1 {
             self.init()
             while let tag = try reader.readTag() {
                 switch tag.fieldNumber {
-                case 1: accrualID = try reader.readInt64(tag)
-                case 2: cashbackMinor = try reader.readInt64(tag)
-                case 3: state = try reader.readEnum(tag)
+                case 1: self.accrualID = try reader.readInt64(tag)
+                case 2: self.cashbackMinor = try reader.readInt64(tag)
+                case 3: self.state = try reader.readEnum(tag)
                 default: try reader.skipField(tag)
                 }
             }
@@ -237,9 +237,9 @@ extension CashbackV1 {
 
         /// Writes the fields in field-number order, defaults left out.
         public func encode(to writer: inout CompactWriter) {
-            writer.writeInt64Field(1, accrualID)
-            writer.writeInt64Field(2, cashbackMinor)
-            writer.writeEnumField(3, state)
+            writer.writeInt64Field(1, self.accrualID)
+            writer.writeInt64Field(2, self.cashbackMinor)
+            writer.writeEnumField(3, self.state)
         }
     }
 }
@@ -266,9 +266,9 @@ extension CashbackV1.AccrueResponse: Codable {
     /// Writes the message as a JSON object with every field.
     public func encode(to encoder: any Encoder) throws {
         var json = encoder.container(keyedBy: CompactJSONKey.self)
-        try json.encode(accrualID, forKey: CompactJSONKey("accrualId"))
-        try json.encode(cashbackMinor, forKey: CompactJSONKey("cashbackMinor"))
-        try json.encodeCompactEnum(state, "state")
+        try json.encode(self.accrualID, forKey: CompactJSONKey("accrualId"))
+        try json.encode(self.cashbackMinor, forKey: CompactJSONKey("cashbackMinor"))
+        try json.encodeCompactEnum(self.state, "state")
     }
 }
 
@@ -304,8 +304,8 @@ extension CashbackV1 {
             self.init()
             while let tag = try reader.readTag() {
                 switch tag.fieldNumber {
-                case 1: merchantID = try reader.readString(tag)
-                case 2: orderID = try reader.readString(tag)
+                case 1: self.merchantID = try reader.readString(tag)
+                case 2: self.orderID = try reader.readString(tag)
                 default: try reader.skipField(tag)
                 }
             }
@@ -313,8 +313,8 @@ extension CashbackV1 {
 
         /// Writes the fields in field-number order, defaults left out.
         public func encode(to writer: inout CompactWriter) {
-            writer.writeStringField(1, merchantID)
-            writer.writeStringField(2, orderID)
+            writer.writeStringField(1, self.merchantID)
+            writer.writeStringField(2, self.orderID)
         }
     }
 }
@@ -338,8 +338,8 @@ extension CashbackV1.OrderRef: Codable {
     /// Writes the message as a JSON object with every field.
     public func encode(to encoder: any Encoder) throws {
         var json = encoder.container(keyedBy: CompactJSONKey.self)
-        try json.encode(merchantID, forKey: CompactJSONKey("merchantId"))
-        try json.encode(orderID, forKey: CompactJSONKey("orderId"))
+        try json.encode(self.merchantID, forKey: CompactJSONKey("merchantId"))
+        try json.encode(self.orderID, forKey: CompactJSONKey("orderId"))
     }
 }
 
@@ -370,7 +370,7 @@ extension CashbackV1 {
             self.init()
             while let tag = try reader.readTag() {
                 switch tag.fieldNumber {
-                case 1: state = try reader.readEnum(tag)
+                case 1: self.state = try reader.readEnum(tag)
                 default: try reader.skipField(tag)
                 }
             }
@@ -378,7 +378,7 @@ extension CashbackV1 {
 
         /// Writes the fields in field-number order, defaults left out.
         public func encode(to writer: inout CompactWriter) {
-            writer.writeEnumField(1, state)
+            writer.writeEnumField(1, self.state)
         }
     }
 }
@@ -399,7 +399,7 @@ extension CashbackV1.AccrualStateResponse: Codable {
     /// Writes the message as a JSON object with every field.
     public func encode(to encoder: any Encoder) throws {
         var json = encoder.container(keyedBy: CompactJSONKey.self)
-        try json.encodeCompactEnum(state, "state")
+        try json.encodeCompactEnum(self.state, "state")
     }
 }
 

@@ -51,10 +51,10 @@ extension CashbackV1 {
             self.init()
             while let tag = try reader.readTag() {
                 switch tag.fieldNumber {
-                case 1: merchantID = try reader.readString(tag)
-                case 2: name = try reader.readString(tag)
-                case 3: currency = try reader.readString(tag)
-                case 4: shopperRateBps = try reader.readUInt32(tag)
+                case 1: self.merchantID = try reader.readString(tag)
+                case 2: self.name = try reader.readString(tag)
+                case 3: self.currency = try reader.readString(tag)
+                case 4: self.shopperRateBps = try reader.readUInt32(tag)
                 default: try reader.skipField(tag)
                 }
             }
@@ -62,10 +62,10 @@ extension CashbackV1 {
 
         /// Writes the fields in field-number order, defaults left out.
         public func encode(to writer: inout CompactWriter) {
-            writer.writeStringField(1, merchantID)
-            writer.writeStringField(2, name)
-            writer.writeStringField(3, currency)
-            writer.writeUInt32Field(4, shopperRateBps)
+            writer.writeStringField(1, self.merchantID)
+            writer.writeStringField(2, self.name)
+            writer.writeStringField(3, self.currency)
+            writer.writeUInt32Field(4, self.shopperRateBps)
         }
     }
 }
@@ -95,10 +95,10 @@ extension CashbackV1.UpsertMerchantRequest: Codable {
     /// Writes the message as a JSON object with every field.
     public func encode(to encoder: any Encoder) throws {
         var json = encoder.container(keyedBy: CompactJSONKey.self)
-        try json.encode(merchantID, forKey: CompactJSONKey("merchantId"))
-        try json.encode(name, forKey: CompactJSONKey("name"))
-        try json.encode(currency, forKey: CompactJSONKey("currency"))
-        try json.encode(shopperRateBps, forKey: CompactJSONKey("shopperRateBps"))
+        try json.encode(self.merchantID, forKey: CompactJSONKey("merchantId"))
+        try json.encode(self.name, forKey: CompactJSONKey("name"))
+        try json.encode(self.currency, forKey: CompactJSONKey("currency"))
+        try json.encode(self.shopperRateBps, forKey: CompactJSONKey("shopperRateBps"))
     }
 }
 
@@ -135,8 +135,8 @@ extension CashbackV1 {
             self.init()
             while let tag = try reader.readTag() {
                 switch tag.fieldNumber {
-                case 1: merchantID = try reader.readString(tag)
-                case 2: created = try reader.readBool(tag)
+                case 1: self.merchantID = try reader.readString(tag)
+                case 2: self.created = try reader.readBool(tag)
                 default: try reader.skipField(tag)
                 }
             }
@@ -144,8 +144,8 @@ extension CashbackV1 {
 
         /// Writes the fields in field-number order, defaults left out.
         public func encode(to writer: inout CompactWriter) {
-            writer.writeStringField(1, merchantID)
-            writer.writeBoolField(2, created)
+            writer.writeStringField(1, self.merchantID)
+            writer.writeBoolField(2, self.created)
         }
     }
 }
@@ -169,8 +169,8 @@ extension CashbackV1.UpsertMerchantResponse: Codable {
     /// Writes the message as a JSON object with every field.
     public func encode(to encoder: any Encoder) throws {
         var json = encoder.container(keyedBy: CompactJSONKey.self)
-        try json.encode(merchantID, forKey: CompactJSONKey("merchantId"))
-        try json.encode(created, forKey: CompactJSONKey("created"))
+        try json.encode(self.merchantID, forKey: CompactJSONKey("merchantId"))
+        try json.encode(self.created, forKey: CompactJSONKey("created"))
     }
 }
 

@@ -81,8 +81,8 @@ extension CashbackV1 {
             self.init()
             while let tag = try reader.readTag() {
                 switch tag.fieldNumber {
-                case 1: name = try reader.readString(tag)
-                case 2: methods.append(try reader.readString(tag))
+                case 1: self.name = try reader.readString(tag)
+                case 2: self.methods.append(try reader.readString(tag))
                 default: try reader.skipField(tag)
                 }
             }
@@ -90,8 +90,8 @@ extension CashbackV1 {
 
         /// Writes the fields in field-number order, defaults left out.
         public func encode(to writer: inout CompactWriter) {
-            writer.writeStringField(1, name)
-            writer.writeRepeatedStringField(2, methods)
+            writer.writeStringField(1, self.name)
+            writer.writeRepeatedStringField(2, self.methods)
         }
     }
 }
@@ -115,8 +115,8 @@ extension CashbackV1.ServiceInfo: Codable {
     /// Writes the message as a JSON object with every field.
     public func encode(to encoder: any Encoder) throws {
         var json = encoder.container(keyedBy: CompactJSONKey.self)
-        try json.encode(name, forKey: CompactJSONKey("name"))
-        try json.encode(methods, forKey: CompactJSONKey("methods"))
+        try json.encode(self.name, forKey: CompactJSONKey("name"))
+        try json.encode(self.methods, forKey: CompactJSONKey("methods"))
     }
 }
 
@@ -147,7 +147,7 @@ extension CashbackV1 {
             self.init()
             while let tag = try reader.readTag() {
                 switch tag.fieldNumber {
-                case 1: services.append(try reader.readMessage(tag) as CashbackV1.ServiceInfo)
+                case 1: self.services.append(try reader.readMessage(tag) as CashbackV1.ServiceInfo)
                 default: try reader.skipField(tag)
                 }
             }
@@ -155,7 +155,7 @@ extension CashbackV1 {
 
         /// Writes the fields in field-number order, defaults left out.
         public func encode(to writer: inout CompactWriter) {
-            writer.writeRepeatedMessageField(1, services)
+            writer.writeRepeatedMessageField(1, self.services)
         }
     }
 }
@@ -176,7 +176,7 @@ extension CashbackV1.ListServicesResponse: Codable {
     /// Writes the message as a JSON object with every field.
     public func encode(to encoder: any Encoder) throws {
         var json = encoder.container(keyedBy: CompactJSONKey.self)
-        try json.encode(services, forKey: CompactJSONKey("services"))
+        try json.encode(self.services, forKey: CompactJSONKey("services"))
     }
 }
 

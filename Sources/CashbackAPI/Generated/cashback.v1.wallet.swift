@@ -37,8 +37,8 @@ extension CashbackV1 {
             self.init()
             while let tag = try reader.readTag() {
                 switch tag.fieldNumber {
-                case 1: memberID = try reader.readString(tag)
-                case 2: currency = try reader.readString(tag)
+                case 1: self.memberID = try reader.readString(tag)
+                case 2: self.currency = try reader.readString(tag)
                 default: try reader.skipField(tag)
                 }
             }
@@ -46,8 +46,8 @@ extension CashbackV1 {
 
         /// Writes the fields in field-number order, defaults left out.
         public func encode(to writer: inout CompactWriter) {
-            writer.writeStringField(1, memberID)
-            writer.writeStringField(2, currency)
+            writer.writeStringField(1, self.memberID)
+            writer.writeStringField(2, self.currency)
         }
     }
 }
@@ -71,8 +71,8 @@ extension CashbackV1.GetBalanceRequest: Codable {
     /// Writes the message as a JSON object with every field.
     public func encode(to encoder: any Encoder) throws {
         var json = encoder.container(keyedBy: CompactJSONKey.self)
-        try json.encode(memberID, forKey: CompactJSONKey("memberId"))
-        try json.encode(currency, forKey: CompactJSONKey("currency"))
+        try json.encode(self.memberID, forKey: CompactJSONKey("memberId"))
+        try json.encode(self.currency, forKey: CompactJSONKey("currency"))
     }
 }
 
@@ -116,9 +116,9 @@ extension CashbackV1 {
             self.init()
             while let tag = try reader.readTag() {
                 switch tag.fieldNumber {
-                case 1: pendingMinor = try reader.readInt64(tag)
-                case 2: availableMinor = try reader.readInt64(tag)
-                case 3: lifetimeMinor = try reader.readInt64(tag)
+                case 1: self.pendingMinor = try reader.readInt64(tag)
+                case 2: self.availableMinor = try reader.readInt64(tag)
+                case 3: self.lifetimeMinor = try reader.readInt64(tag)
                 default: try reader.skipField(tag)
                 }
             }
@@ -126,9 +126,9 @@ extension CashbackV1 {
 
         /// Writes the fields in field-number order, defaults left out.
         public func encode(to writer: inout CompactWriter) {
-            writer.writeInt64Field(1, pendingMinor)
-            writer.writeInt64Field(2, availableMinor)
-            writer.writeInt64Field(3, lifetimeMinor)
+            writer.writeInt64Field(1, self.pendingMinor)
+            writer.writeInt64Field(2, self.availableMinor)
+            writer.writeInt64Field(3, self.lifetimeMinor)
         }
     }
 }
@@ -155,9 +155,9 @@ extension CashbackV1.GetBalanceResponse: Codable {
     /// Writes the message as a JSON object with every field.
     public func encode(to encoder: any Encoder) throws {
         var json = encoder.container(keyedBy: CompactJSONKey.self)
-        try json.encode(pendingMinor, forKey: CompactJSONKey("pendingMinor"))
-        try json.encode(availableMinor, forKey: CompactJSONKey("availableMinor"))
-        try json.encode(lifetimeMinor, forKey: CompactJSONKey("lifetimeMinor"))
+        try json.encode(self.pendingMinor, forKey: CompactJSONKey("pendingMinor"))
+        try json.encode(self.availableMinor, forKey: CompactJSONKey("availableMinor"))
+        try json.encode(self.lifetimeMinor, forKey: CompactJSONKey("lifetimeMinor"))
     }
 }
 
