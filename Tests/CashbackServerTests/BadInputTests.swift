@@ -150,3 +150,30 @@ import Testing
         }
     }
 }
+
+/// Status messages stay bounded whatever the caller sent.
+@Suite(.timeLimit(.minutes(1))) struct StatusMessageTests {
+    @Test func aLongEchoedNameIsCutToOneKibibyte() async throws {
+        let server = try await TestServer.start()
+        let connection = try await H2ClientConnection.connect(host: "127.0.0.1", port: server.port)
+        let longName = String(repeating: "x", count: 5000)
+        await #expect {
+            _ = try await connection.unary(
+                MethodDescriptor(service: "cashback.v1.Wallet", method: longName), request: [],
+                options: CallOptions())
+        } throws: { error in
+            guard let error = error as? RPCError else { return false }
+            return error.code == .unimplemented && error.message.utf8.count <= 1024
+                && error.message.hasSuffix("...")
+        }
+        let client = CashbackClient(transport: connection)
+        await #expect {
+            _ = try await client.checkHealth(service: longName)
+        } throws: { error in
+            guard let error = error as? RPCError else { return false }
+            return error.code == .notFound && error.message.utf8.count < 200
+        }
+        await connection.close()
+        await server.stop()
+    }
+}

@@ -1,0 +1,43 @@
+import CashbackCore
+@testable import CashbackServer
+import CashbackStore
+import Logging
+import RPC
+import Testing
+
+/// How ledger outcomes and store failures become statuses.
+@Suite struct LedgerStatusTests {
+    static let logger = Logger(label: "test")
+
+    @Test(arguments: [
+        (LedgerRejection.Code.invalidArgument, RPCStatusCode.invalidArgument),
+        (.merchantNotFound, .notFound), (.currencyMismatch, .invalidArgument),
+        (.orderConflict, .alreadyExists), (.accrualNotFound, .notFound),
+        (.confirmAfterCancel, .failedPrecondition), (.cancelAfterConfirm, .failedPrecondition),
+    ])
+    func everyRejectionHasItsStatus(_ code: LedgerRejection.Code, _ status: RPCStatusCode) {
+        let error = LedgerStatus.error(for: LedgerRejection(code, "why"))
+        #expect(error.code == status)
+        #expect(error.message == "why")
+    }
+
+    @Test func aBalanceOverflowIsNotARetryableStorageFailure() async {
+        await #expect {
+            _ = try await LedgerStatus.storing(Self.logger, "Accrue") { () async throws -> Int in
+                throw LedgerStoreError(.balanceOutOfRange, "pending would overflow")
+            }
+        } throws: { ($0 as? RPCError)?.code == .failedPrecondition }
+    }
+
+    @Test func otherStoreFailuresAreInternalAndSayNothingWasApplied() async {
+        struct DiskFull: Error {}
+        await #expect {
+            _ = try await LedgerStatus.storing(Self.logger, "Accrue") { () async throws -> Int in
+                throw DiskFull()
+            }
+        } throws: { error in
+            guard let error = error as? RPCError else { return false }
+            return error.code == .internal && error.message.contains("nothing was applied")
+        }
+    }
+}
