@@ -82,6 +82,9 @@ public final class H2ClientConnection: RPCClientTransport {
         }
     }
 
+    /// Whether the connection is still open (it may still be told to go away at any time).
+    public var isOpen: Bool { channel.isActive }
+
     /// Returns once the connection has closed, whichever side closed it (a server's idle
     /// timeout or shutdown, a network failure, ``close()``). A client reconnects after it.
     public func waitUntilClosed() async {

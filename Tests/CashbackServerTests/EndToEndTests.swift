@@ -1,4 +1,4 @@
-import CashbackClient
+@testable import CashbackClient
 import CashbackStore
 import CashbackTestSupport
 import Testing
@@ -131,5 +131,37 @@ import Testing
 extension CashbackV1.GetBalanceResponse {
     init(pendingMinor: Int64) {
         self.init(pendingMinor: pendingMinor, availableMinor: 0, lifetimeMinor: 0)
+    }
+}
+
+/// A long-lived client outlives the server's idle timeout.
+@Suite(.timeLimit(.minutes(1))) struct ReconnectTests {
+    @Test func theClientReconnectsAfterTheServerClosedAnIdleConnection() async throws {
+        var limits = RPCLimits.default
+        limits.connectionIdleTimeout = .seconds(1)
+        let server = try await TestServer.start(limits: limits)
+        let client = try await CashbackClient.connect(host: "127.0.0.1", port: server.port)
+        await client.waitUntilDisconnected()  // the server's idle timeout closed it
+        #expect(try await client.checkHealth() == "SERVING")
+        await client.close()
+        await #expect {
+            _ = try await client.checkHealth()
+        } throws: { ($0 as? RPCError)?.code == .unavailable }
+        await server.stop()
+    }
+
+    @Test func concurrentCallsAfterADropShareOneNewConnection() async throws {
+        var limits = RPCLimits.default
+        limits.connectionIdleTimeout = .seconds(1)
+        let server = try await TestServer.start(limits: limits)
+        let client = try await CashbackClient.connect(host: "127.0.0.1", port: server.port)
+        await client.waitUntilDisconnected()
+        try await withThrowingTaskGroup(of: String.self) { group in
+            for _ in 0..<20 { group.addTask { try await client.checkHealth() } }
+            for try await status in group { #expect(status == "SERVING") }
+        }
+        #expect(await client.connection?.connectionsOpened == 2)  // the first, and one more
+        await client.close()
+        await server.stop()
     }
 }

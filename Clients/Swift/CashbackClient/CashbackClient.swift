@@ -5,8 +5,11 @@ import H2
 
 /// A client of the Cashback service: one HTTP/2 connection, typed calls per service.
 ///
-/// Concurrent calls share the connection, one HTTP/2 stream each. Every failure is an
-/// ``RPCError`` carrying the status code and message.
+/// Concurrent calls share the connection, one HTTP/2 stream each. When the connection closes
+/// (the server's idle timeout, a restart), the next call opens a new one; calls in flight at
+/// that moment fail with UNAVAILABLE and are safe to replay, as every Cashback command except
+/// UpsertMerchant's older-over-newer case is idempotent. Every failure is an ``RPCError``
+/// carrying the status code and message.
 ///
 /// ```swift
 /// let client = try await CashbackClient.connect(host: "127.0.0.1", port: 50051)
@@ -25,14 +28,14 @@ public struct CashbackClient: Sendable {
     public let reflection: CashbackV1.Reflection.Client
     /// The transport every call goes through.
     public let transport: any RPCClientTransport
-    private let connection: H2ClientConnection?
+    let connection: ReconnectingTransport?
 
     /// Creates a client over any transport (for example `InProcessClientTransport` in tests).
     public init(transport: any RPCClientTransport) {
         self.init(transport: transport, connection: nil)
     }
 
-    private init(transport: any RPCClientTransport, connection: H2ClientConnection?) {
+    private init(transport: any RPCClientTransport, connection: ReconnectingTransport?) {
         self.transport = transport
         self.connection = connection
         admin = .init(transport: transport)
@@ -41,7 +44,8 @@ public struct CashbackClient: Sendable {
         reflection = .init(transport: transport)
     }
 
-    /// Connects over cleartext HTTP/2 with prior knowledge (h2c).
+    /// Connects over cleartext HTTP/2 with prior knowledge (h2c). The first connection is made
+    /// here, so an unreachable server is reported at once.
     ///
     /// - Parameters:
     ///   - host: the server's host, e.g. `127.0.0.1`.
@@ -53,9 +57,17 @@ public struct CashbackClient: Sendable {
         host: String, port: Int, limits: RPCLimits = .default,
         connectTimeout: Duration = .seconds(10)
     ) async throws -> CashbackClient {
-        let connection = try await H2ClientConnection.connect(
+        let first = try await H2ClientConnection.connect(
             host: host, port: port, limits: limits, connectTimeout: connectTimeout)
+        let connection = ReconnectingTransport(
+            first: first, host: host, port: port, limits: limits, connectTimeout: connectTimeout)
         return CashbackClient(transport: connection, connection: connection)
+    }
+
+    /// Returns once the current connection has closed (the server's idle timeout or shutdown,
+    /// a network failure). The next call connects again.
+    public func waitUntilDisconnected() async {
+        await connection?.waitUntilCurrentConnectionCloses()
     }
 
     /// Asks `grpc.health.v1.Health/Check` whether the server (or one service) is serving.
@@ -87,7 +99,7 @@ public struct CashbackClient: Sendable {
         return status < names.count ? names[Int(status)] : "STATUS_\(status)"
     }
 
-    /// Closes the connection; calls in flight fail with UNAVAILABLE.
+    /// Closes the connection; calls in flight fail with UNAVAILABLE, and so do later calls.
     public func close() async {
         await connection?.close()
     }
