@@ -71,6 +71,16 @@ class Client:
                 self.conn.acknowledge_received_data(event.flow_controlled_length, stream_id)
         return headers, body, events
 
+    def goaway_error_code(self):
+        """Reads until the server's GOAWAY and returns its error code (None if it just closed)."""
+        while True:
+            data = self.sock.recv(65536)
+            if not data:
+                return None
+            for event in self.conn.receive_data(data):
+                if isinstance(event, h2.events.ConnectionTerminated):
+                    return event.error_code
+
     def close(self):
         self.sock.close()
 
@@ -160,15 +170,7 @@ def test_a_ping_flood_gets_goaway_enhance_your_calm(server):
         for index in range(400):
             client.conn.ping(index.to_bytes(8, "big"))
         client.flush()
-        goaway = None
-        while goaway is None:
-            data = client.sock.recv(65536)
-            if not data:
-                break
-            for event in client.conn.receive_data(data):
-                if isinstance(event, h2.events.ConnectionTerminated):
-                    goaway = event
-        assert goaway is not None and goaway.error_code == ENHANCE_YOUR_CALM
+        assert client.goaway_error_code() == ENHANCE_YOUR_CALM
     finally:
         client.close()
 
@@ -180,14 +182,6 @@ def test_an_empty_data_flood_gets_goaway_enhance_your_calm(server):
         for _ in range(400):
             client.conn.send_data(stream_id, b"")
         client.flush()
-        goaway = None
-        while goaway is None:
-            data = client.sock.recv(65536)
-            if not data:
-                break
-            for event in client.conn.receive_data(data):
-                if isinstance(event, h2.events.ConnectionTerminated):
-                    goaway = event
-        assert goaway is not None and goaway.error_code == ENHANCE_YOUR_CALM
+        assert client.goaway_error_code() == ENHANCE_YOUR_CALM
     finally:
         client.close()
