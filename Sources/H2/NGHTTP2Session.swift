@@ -219,11 +219,6 @@ final class NGHTTP2Session {
         _ = nghttp2_session_terminate_session(session, errorCode)
     }
 
-    /// Tells the session that a deferred body has bytes again.
-    func resumeBody(streamID: Int32) {
-        _ = nghttp2_session_resume_data(session, streamID)
-    }
-
     /// Submits trailers; called from inside a body read that returned the last chunk.
     fileprivate func submitTrailers(streamID: Int32, _ trailers: [(String, String)]) -> Int32 {
         withNameValues(trailers) { nva, count in

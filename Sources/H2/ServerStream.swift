@@ -61,14 +61,6 @@ final class ServerStream {
     /// The content-type to answer with: the caller's own, as DESIGN §3 says.
     var responseContentType: String { contentType ?? GRPCContentType.plain }
 
-    /// Whether the handler has started (its request is complete).
-    var hasStartedCall: Bool {
-        switch phase {
-        case .receivingHeaders, .receivingBody: false
-        case .running, .responding, .answered: true
-        }
-    }
-
     /// Cancels the timers and the handler's task; the stream is going away.
     func cancelEverything() {
         if case .running(let task) = phase { task.cancel() }
