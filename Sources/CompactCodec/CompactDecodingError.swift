@@ -39,7 +39,9 @@ public struct CompactDecodingError: Error, Hashable, Sendable, CustomStringConve
     public let code: Code
     /// A sentence for humans, naming the field and offset where known.
     public let message: String
-    /// The byte offset, from the start of the outermost message, where decoding failed.
+    /// The byte offset, from the start of the outermost message, of the first byte of the
+    /// element at fault: the tag, varint, length prefix or fixed-width value, or the contents of
+    /// the string or nested message (see ``CompactReader`` and `Protocol/WIRE.md` §5.9).
     public let offset: Int
 
     /// Creates an error.

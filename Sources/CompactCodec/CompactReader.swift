@@ -4,7 +4,8 @@
 /// compared with the bytes left in the enclosing message before anything is read, and nesting is
 /// capped by ``CompactLimits/nestingDepthMax``.
 ///
-/// Generated decoders loop over ``readTag()`` and dispatch on the field number:
+/// Generated decoders loop over ``readTag()`` and dispatch on the field number, reading each
+/// value right after its tag:
 ///
 /// ```swift
 /// while let tag = try reader.readTag() {
@@ -14,6 +15,12 @@
 ///     }
 /// }
 /// ```
+///
+/// Every error's ``CompactDecodingError/offset`` is the offset of the first byte of the element
+/// at fault: the tag (a bad field number or wire type, or a wire type the field's schema type
+/// does not use), the varint (too long, cut short, or out of the field's range), the length
+/// prefix (past the end), the fixed-width value (cut short), or the contents of a string (not
+/// UTF-8) or nested message (too deep). `Protocol/WIRE.md` §5.9 states the same rule.
 public struct CompactReader: Sendable {
     private let bytes: [UInt8]
     /// Index of the next byte to read.
@@ -22,6 +29,8 @@ public struct CompactReader: Sendable {
     private var end: Int
     private var depth: Int
     private let limits: CompactLimits
+    /// Offset of the last tag read: a value read with the wrong wire type is reported there.
+    private var tagStart: Int
 
     /// Creates a reader over one complete message.
     public init(bytes: [UInt8], limits: CompactLimits = .default) {
@@ -30,6 +39,7 @@ public struct CompactReader: Sendable {
         self.end = bytes.count
         self.depth = 0
         self.limits = limits
+        self.tagStart = 0
     }
 
     /// Whether every byte of the current message has been read.
@@ -44,6 +54,7 @@ public struct CompactReader: Sendable {
     public mutating func readTag() throws(CompactDecodingError) -> CompactTag? {
         guard index < end else { return nil }
         let start = index
+        tagStart = start
         let raw = try readVarint()
         let fieldNumber = raw >> 3
         guard fieldNumber >= 1, fieldNumber <= UInt64(CompactTag.fieldNumberMax) else {
@@ -95,34 +106,36 @@ public struct CompactReader: Sendable {
 
     /// Reads a `bool` field's value: varint 0 or 1, nothing else.
     public mutating func readBool(_ tag: CompactTag) throws(CompactDecodingError) -> Bool {
-        let value = try readVarintField(tag)
-        guard value <= 1 else { throw outOfRange(tag, value, "bool") }
+        let (value, start) = try readVarintField(tag)
+        guard value <= 1 else { throw outOfRange(tag, value, "bool", at: start) }
         return value == 1
     }
 
     /// Reads an `int64` field's value (zig-zag varint).
     public mutating func readInt64(_ tag: CompactTag) throws(CompactDecodingError) -> Int64 {
-        ZigZag.decode(try readVarintField(tag))
+        ZigZag.decode(try readVarintField(tag).value)
     }
 
     /// Reads an `int32` field's value (zig-zag varint that must fit 32 bits).
     public mutating func readInt32(_ tag: CompactTag) throws(CompactDecodingError) -> Int32 {
-        let raw = try readVarintField(tag)
+        let (raw, start) = try readVarintField(tag)
         guard let value = Int32(exactly: ZigZag.decode(raw)) else {
-            throw outOfRange(tag, raw, "int32")
+            throw outOfRange(tag, raw, "int32", at: start)
         }
         return value
     }
 
     /// Reads a `uint64` field's value.
     public mutating func readUInt64(_ tag: CompactTag) throws(CompactDecodingError) -> UInt64 {
-        try readVarintField(tag)
+        try readVarintField(tag).value
     }
 
     /// Reads a `uint32` field's value (a varint that must fit 32 bits).
     public mutating func readUInt32(_ tag: CompactTag) throws(CompactDecodingError) -> UInt32 {
-        let raw = try readVarintField(tag)
-        guard let value = UInt32(exactly: raw) else { throw outOfRange(tag, raw, "uint32") }
+        let (raw, start) = try readVarintField(tag)
+        guard let value = UInt32(exactly: raw) else {
+            throw outOfRange(tag, raw, "uint32", at: start)
+        }
         return value
     }
 
@@ -145,7 +158,9 @@ public struct CompactReader: Sendable {
         try expect(tag, .lengthDelimited)
         let length = try readLength(field: tag.fieldNumber)
         guard depth < limits.nestingDepthMax else {
-            throw error(.depthLimitExceeded, "messages nest deeper than \(limits.nestingDepthMax)")
+            throw error(
+                .depthLimitExceeded, "messages nest deeper than \(limits.nestingDepthMax)",
+                at: index)
         }
         let outerEnd = end
         end = index + length
@@ -178,11 +193,13 @@ public struct CompactReader: Sendable {
         }
     }
 
+    /// Reads a varint field's value and the offset where the varint starts.
     private mutating func readVarintField(_ tag: CompactTag) throws(CompactDecodingError)
-        -> UInt64
+        -> (value: UInt64, start: Int)
     {
         try expect(tag, .varint)
-        return try readVarint()
+        let start = index
+        return (try readVarint(), start)
     }
 
     /// Reads a length prefix and checks it against the bytes left in the current message.
@@ -199,11 +216,12 @@ public struct CompactReader: Sendable {
 
     private mutating func skipBytes(_ count: Int, field: UInt32) throws(CompactDecodingError) {
         guard count <= end - index else {
-            throw error(.truncated, "field \(field) is truncated")
+            throw error(.truncated, "field \(field) is truncated", at: index)
         }
         index += count
     }
 
+    /// Checks the wire type of the tag just read; a mismatch is reported at that tag.
     private func expect(_ tag: CompactTag, _ wireType: CompactWireType)
         throws(CompactDecodingError)
     {
@@ -211,19 +229,22 @@ public struct CompactReader: Sendable {
             throw error(
                 .wrongWireType,
                 "field \(tag.fieldNumber) has wire type \(tag.wireType.rawValue), "
-                    + "expected \(wireType.rawValue)")
+                    + "expected \(wireType.rawValue)", at: tagStart)
         }
     }
 
-    private func outOfRange(_ tag: CompactTag, _ value: UInt64, _ type: String)
+    private func outOfRange(_ tag: CompactTag, _ value: UInt64, _ type: String, at start: Int)
         -> CompactDecodingError
     {
-        error(.valueOutOfRange, "field \(tag.fieldNumber) value \(value) does not fit \(type)")
+        error(
+            .valueOutOfRange, "field \(tag.fieldNumber) value \(value) does not fit \(type)",
+            at: start)
     }
 
-    private func error(_ code: CompactDecodingError.Code, _ message: String, at offset: Int? = nil)
+    /// An error at `offset`, the first byte of the element at fault (see the type's comment).
+    private func error(_ code: CompactDecodingError.Code, _ message: String, at offset: Int)
         -> CompactDecodingError
     {
-        CompactDecodingError(code: code, message: message, offset: offset ?? index)
+        CompactDecodingError(code: code, message: message, offset: offset)
     }
 }

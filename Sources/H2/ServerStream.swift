@@ -58,7 +58,8 @@ final class ServerStream {
         }
     }
 
-    /// The content-type to answer with: the caller's own, as DESIGN §3 says.
+    /// The content-type to answer with: the caller's own, which is what stock gRPC clients
+    /// expect (`Protocol/WIRE.md` §2.2).
     var responseContentType: String { contentType ?? GRPCContentType.plain }
 
     /// Cancels the timers and the handler's task; the stream is going away.

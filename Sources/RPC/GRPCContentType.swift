@@ -1,4 +1,4 @@
-/// How a request's `content-type` is treated (DESIGN §3).
+/// How a request's `content-type` is treated (`Protocol/WIRE.md` §2.2).
 ///
 /// The schema fixes the codec, so `application/grpc`, `application/grpc+compact` and
 /// `application/grpc;…` are accepted and answered with the same content-type. Other gRPC codecs

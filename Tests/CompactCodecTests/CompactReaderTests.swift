@@ -117,6 +117,29 @@ struct Nested: CompactMessage {
         }
     }
 
+    /// Offsets are counted from the outermost message and point at the first byte of the
+    /// element at fault, also inside nested messages (the golden vectors cover the top level).
+    @Test(arguments: [
+        // The third level's contents (`12 00`, at 4) are one level too deep for a limit of 1.
+        ([0x0a, 0x04, 0x0a, 0x02, 0x12, 0x00], CompactDecodingError.Code.depthLimitExceeded, 4),
+        // A nested string's contents (at 4) are not UTF-8.
+        ([0x0a, 0x04, 0x12, 0x02, 0xc3, 0x28], .invalidUTF8, 4),
+        // A nested tag (at 2) gives the string field 2 wire type 0.
+        ([0x0a, 0x02, 0x10, 0x01], .wrongWireType, 2),
+        // A nested length prefix (at 3) runs past its message, not past the input.
+        ([0x0a, 0x02, 0x12, 0x05, 0x61, 0x62, 0x63, 0x64, 0x65], .lengthPastEnd, 3),
+    ] as [([UInt8], CompactDecodingError.Code, Int)])
+    func nestedErrorsPointAtTheElementAtFault(
+        _ bytes: [UInt8], _ code: CompactDecodingError.Code, _ offset: Int
+    ) {
+        #expect {
+            _ = try Nested(compactBytes: bytes, limits: CompactLimits(nestingDepthMax: 1))
+        } throws: { error in
+            guard let error = error as? CompactDecodingError else { return false }
+            return error.code == code && error.offset == offset
+        }
+    }
+
     @Test func errorsNameTheFieldAndOffset() {
         let bytes: [UInt8] = [0x0a, 0x02, 0x6d, 0x31, 0x12, 0x09, 0x45]
         #expect {

@@ -12,6 +12,7 @@ import Testing
         let hex: String
         let json: JSONValue?
         let error: String?
+        let offset: Int?
         var testDescription: String { name }
 
         var bytes: [UInt8] {
@@ -51,13 +52,33 @@ import Testing
         #expect(try JSONDecoder().decode(JSONValue.self, from: Data(json)) == vector.json!)
     }
 
+    /// Decode-only bytes are not what an encoder writes: re-encoding the decoded message gives
+    /// other bytes, the canonical encoding of the vector's JSON. A vector that re-encodes to its
+    /// own bytes converts both ways and belongs in `valid`.
+    @Test(arguments: file.decodeOnly)
+    func decodeOnlyBytesReEncodeToOtherCanonicalBytes(_ vector: Vector) throws {
+        let reEncoded = try vector.schema.compactFromJSON(
+            vector.schema.jsonFromCompact(vector.bytes))
+        #expect(reEncoded != vector.bytes, "re-encodes to its own bytes: move it to 'valid'")
+        let canonical = try vector.schema.compactFromJSON(
+            Array(JSONEncoder().encode(vector.json!)))
+        #expect(reEncoded == canonical)
+    }
+
     @Test(arguments: file.invalid)
-    func invalidBytesFailWithTheNamedError(_ vector: Vector) throws {
+    func invalidBytesFailWithTheNamedErrorAtTheNamedOffset(_ vector: Vector) throws {
+        let offset = try #require(vector.offset, "an invalid vector names its error's offset")
         #expect {
             _ = try vector.schema.jsonFromCompact(vector.bytes)
         } throws: { error in
-            (error as? CompactDecodingError)?.code.description == vector.error
+            guard let error = error as? CompactDecodingError else { return false }
+            return error.code.description == vector.error && error.offset == offset
         }
+    }
+
+    @Test func vectorNamesAreUnique() {
+        let names = (Self.file.valid + Self.file.decodeOnly + Self.file.invalid).map(\.name)
+        #expect(Set(names).count == names.count)
     }
 
     @Test func everyMessageOfTheSchemaHasAValidVector() {
