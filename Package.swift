@@ -1,6 +1,7 @@
 // swift-tools-version:6.1
-// The package of the Cashback ledger service. Targets follow DESIGN §2: each depends only on the
-// ones above it in that picture; C libraries sit behind system-library targets of their own.
+// The package of the Cashback ledger service. Targets follow the layering of ARCHITECTURE.md: each
+// depends only on the ones above it there; C libraries sit behind system-library targets of their
+// own.
 import PackageDescription
 
 let package = Package(
@@ -51,16 +52,22 @@ let package = Package(
 
         // MARK: Domain and storage
         .target(name: "CashbackCore"),
+        // The storage boundary: the repository protocol and its outcomes, free of any database
+        // library, so that another implementation (PostgreSQL) can sit beside SQLite.
+        .target(name: "CashbackRepository", dependencies: ["CashbackCore"]),
         .target(
             name: "CashbackStore",
-            dependencies: ["CashbackCore", .product(name: "GRDB", package: "GRDB.swift")]
+            dependencies: [
+                "CashbackCore", "CashbackRepository",
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ]
         ),
 
         // MARK: Server
         .target(
             name: "CashbackServer",
             dependencies: [
-                "CashbackAPI", "CashbackCore", "CashbackStore", "RPC", "H2",
+                "CashbackAPI", "CashbackCore", "CashbackRepository", "CashbackStore", "RPC", "H2",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
@@ -68,7 +75,7 @@ let package = Package(
         .executableTarget(
             name: "cashbackd",
             dependencies: [
-                "CashbackServer", "RPC",
+                "CashbackServer", "CashbackStore", "RPC",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -126,12 +133,16 @@ let package = Package(
         ),
         .testTarget(name: "COpenSSLTests", dependencies: ["COpenSSL"]),
         .testTarget(name: "CashbackCoreTests", dependencies: ["CashbackCore"]),
-        .testTarget(name: "CashbackStoreTests", dependencies: ["CashbackStore", "CashbackCore"]),
+        .testTarget(
+            name: "CashbackStoreTests",
+            dependencies: ["CashbackStore", "CashbackCore", "CashbackRepository"]
+        ),
         .testTarget(name: "RPCGenKitTests", dependencies: ["RPCGenKit"]),
         .testTarget(
             name: "CashbackServerTests",
             dependencies: [
-                "CashbackServer", "CashbackClient", "CashbackAPI", "H2", "RPC", "CashbackTestSupport",
+                "CashbackServer", "CashbackClient", "CashbackAPI", "CashbackRepository", "H2", "RPC",
+                "CashbackTestSupport",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
             ]

@@ -5,7 +5,9 @@
 /// ```swift
 /// AccrualState(rawValue: 2)  // .confirmed
 /// ```
-public enum AccrualState: UInt8, Sendable, Hashable, CaseIterable, CustomStringConvertible {
+public enum AccrualState: UInt8, Sendable, Hashable, CaseIterable, Codable,
+    CustomStringConvertible
+{
     /// Reported by the merchant; the cashback counts as pending and cannot be spent.
     case pending = 1
     /// Confirmed after the return window; the cashback is available to the member.

@@ -12,10 +12,14 @@ public struct Balance: Hashable, Sendable {
     public var pendingMinorUnits: Int64
     /// Cashback that was confirmed and can be spent or withdrawn.
     public var availableMinorUnits: Int64
-    /// Cumulative cashback that ever became available, that is the sum of the cashback of
-    /// every confirmed accrual. Spending or withdrawing lowers `availableMinorUnits`, never
-    /// this total; pending and cancelled cashback are never in it.
+    /// The cashback of every confirmed accrual, net of refunds after confirmation. Spending or
+    /// withdrawing lowers `availableMinorUnits`, never this total; pending and cancelled
+    /// cashback are never in it.
     public var lifetimeMinorUnits: Int64
+    /// What the member owes the program: cashback clawed back by a refund after confirmation
+    /// that the available balance could not cover. The member's next confirmed cashback pays
+    /// it off first.
+    public var debtMinorUnits: Int64
 
     /// Creates a balance.
     ///
@@ -25,16 +29,20 @@ public struct Balance: Hashable, Sendable {
     ///   - pendingMinorUnits: Pending cashback, `>= 0`.
     ///   - availableMinorUnits: Available cashback, `>= 0`.
     ///   - lifetimeMinorUnits: Cumulative confirmed cashback, `>= 0`.
+    ///   - debtMinorUnits: What the member owes, `>= 0`.
     public init(
         memberID: String,
         currency: CurrencyCode,
         pendingMinorUnits: Int64,
         availableMinorUnits: Int64,
-        lifetimeMinorUnits: Int64
+        lifetimeMinorUnits: Int64,
+        debtMinorUnits: Int64 = 0
     ) {
         assert(pendingMinorUnits >= 0)
         assert(availableMinorUnits >= 0)
         assert(lifetimeMinorUnits >= 0)
+        assert(debtMinorUnits >= 0)
+        self.debtMinorUnits = debtMinorUnits
         self.memberID = memberID
         self.currency = currency
         self.pendingMinorUnits = pendingMinorUnits

@@ -41,3 +41,17 @@ public struct CurrencyCode: Hashable, Sendable, CustomStringConvertible {
         self.rawValue
     }
 }
+
+extension CurrencyCode: Codable {
+    /// Reads the code from a single string, validating it.
+    public init(from decoder: any Decoder) throws {
+        let raw = try decoder.singleValueContainer().decode(String.self)
+        try self.init(validating: raw)
+    }
+
+    /// Writes the code as a single string.
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.singleValueContainer()
+        try container.encode(self.rawValue)
+    }
+}

@@ -21,4 +21,43 @@ public enum LedgerLimits {
     /// When an order was placed: milliseconds since the Unix epoch, inclusive. The upper bound
     /// is 9999-12-31T23:59:59.999Z, the last instant a four-digit year can name.
     public static let orderedAtMilliseconds: ClosedRange<Int64> = 1...253_402_300_799_999
+
+    /// A merchant's commission, paid by the store per order: basis points of the eligible
+    /// amount, inclusive (0 % ... 100 %).
+    public static let commissionBasisPoints: ClosedRange<Int64> = 0...Cashback.basisPointsPerWhole
+
+    /// A merchant's hold (return window) and cashback expiry: days, inclusive. Ten years is
+    /// far beyond any real window and keeps `days × 86 400 000` ms well inside `Int64`.
+    public static let merchantDays: ClosedRange<Int64> = 0...3_650
+
+    /// Lines of one order, inclusive. An order without lines is priced as one line.
+    public static let orderLinesMax = 100
+
+    /// Member segments sent with one order, inclusive.
+    public static let orderSegmentsMax = 16
+
+    /// Category rules of one rule set.
+    public static let ruleCategoriesMax = 200
+
+    /// Tiers of one rule set.
+    public static let ruleTiersMax = 32
+
+    /// Campaigns of one rule set.
+    public static let ruleCampaignsMax = 64
+
+    /// Amounts a rule set names (minimum order, cap, fixed amount, tier bounds): minor units,
+    /// inclusive. The upper bound is the largest eligible amount.
+    public static let ruleAmountMinorUnits: ClosedRange<Int64> = 0...1_000_000_000_000_000
+
+    /// Campaign windows: milliseconds since the Unix epoch, inclusive (as order times).
+    public static let campaignMilliseconds: ClosedRange<Int64> = 0...253_402_300_799_999
+
+    /// Rule-set versions a request may name: 0 means "the latest".
+    public static let ruleVersion: ClosedRange<Int64> = 0...Int64(Int32.max)
+
+    /// Free-text reasons kept with an adjustment: UTF-8 bytes, inclusive.
+    public static let reasonBytes: ClosedRange<Int> = 0...500
+
+    /// Milliseconds in one day, for hold and expiry windows.
+    public static let millisecondsPerDay: Int64 = 86_400_000
 }

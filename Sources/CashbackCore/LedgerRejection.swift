@@ -11,17 +11,17 @@
 public struct LedgerRejection: Error, Equatable, Hashable, Sendable, CustomStringConvertible {
     /// Why a command was refused.
     ///
-    /// The cases are ordered by precedence: when several apply, a command is refused with the
-    /// one that has the lowest raw value, with one exception: an order already accrued is
-    /// judged against its own booking (replay or `orderConflict`) before `currencyMismatch`,
-    /// so that idempotency survives a change of the merchant's currency. Raw values go on the
-    /// wire and are never renumbered; a new code takes the next free number.
+    /// Raw values are stable ids: they are never renumbered, and a new code takes the next
+    /// free number. The order in which a command checks them is stated per command on
+    /// `LedgerRepository`; a replay (of an order or an idempotency key) is always judged
+    /// before anything about the current state, so that it answers the first result.
     ///
     /// The server maps them to RPC status codes: `invalidArgument` and `currencyMismatch` to
-    /// INVALID_ARGUMENT, `merchantNotFound` and `accrualNotFound` to NOT_FOUND,
-    /// `orderConflict` to ALREADY_EXISTS, `confirmAfterCancel` and `cancelAfterConfirm` to
-    /// FAILED_PRECONDITION. None of them is transient: retrying the same command gives the
-    /// same answer until some other command changes the state.
+    /// INVALID_ARGUMENT; `merchantNotFound`, `accrualNotFound` and `ruleSetNotFound` to
+    /// NOT_FOUND; `orderConflict` and `idempotencyConflict` to ALREADY_EXISTS;
+    /// `confirmAfterCancel`, `cancelAfterConfirm`, `merchantPaused`, `adjustmentRefused` and
+    /// `seedRateChanged` to FAILED_PRECONDITION. None of them is transient: retrying the same
+    /// command gives the same answer until some other command changes the state.
     public enum Code: UInt8, Sendable, Hashable, CaseIterable, CustomStringConvertible {
         /// A field is missing, malformed or outside its limit (see `LedgerLimits`).
         case invalidArgument = 1
@@ -37,6 +37,18 @@ public struct LedgerRejection: Error, Equatable, Hashable, Sendable, CustomStrin
         case confirmAfterCancel = 6
         /// A confirmed accrual cannot be cancelled.
         case cancelAfterConfirm = 7
+        /// The merchant is paused: it takes no new orders.
+        case merchantPaused = 8
+        /// The requested rule-set version was never published for the merchant.
+        case ruleSetNotFound = 9
+        /// The idempotency key was already used with a different payload.
+        case idempotencyConflict = 10
+        /// The adjustment cannot apply: the accrual was cancelled, or the refund would raise
+        /// the eligible amount or refund more than a line has left.
+        case adjustmentRefused = 11
+        /// An update of a merchant sent a shopper rate other than the one its first rule set
+        /// was seeded with; rates change by publishing a rule set.
+        case seedRateChanged = 12
 
         /// The code's name in lower camel case, as it appears in logs.
         public var description: String {
@@ -48,6 +60,11 @@ public struct LedgerRejection: Error, Equatable, Hashable, Sendable, CustomStrin
             case .accrualNotFound: "accrualNotFound"
             case .confirmAfterCancel: "confirmAfterCancel"
             case .cancelAfterConfirm: "cancelAfterConfirm"
+            case .merchantPaused: "merchantPaused"
+            case .ruleSetNotFound: "ruleSetNotFound"
+            case .idempotencyConflict: "idempotencyConflict"
+            case .adjustmentRefused: "adjustmentRefused"
+            case .seedRateChanged: "seedRateChanged"
             }
         }
     }

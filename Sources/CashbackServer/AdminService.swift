@@ -1,13 +1,16 @@
 import CashbackAPI
 import CashbackCore
-import CashbackStore
+import CashbackRepository
 import Logging
 import RPC
 
-/// `cashback.v1.Admin`: merchants.
+/// `cashback.v1.Admin`: merchants, rule sets, verification of the books.
 struct AdminService: CashbackV1.Admin.ServiceProtocol {
     let ledger: any LedgerRepository
     let logger: Logger
+
+    /// The most breaches one Verify answer lists; `breachCount` tells them all.
+    static let verifyBreachesMax = 1000
 
     func upsertMerchant(_ request: CashbackV1.UpsertMerchantRequest, context: RPCServerContext)
         async throws -> CashbackV1.UpsertMerchantResponse
@@ -15,12 +18,96 @@ struct AdminService: CashbackV1.Admin.ServiceProtocol {
         let upsert = try LedgerStatus.validated { () throws(LedgerRejection) in
             try MerchantUpsert(
                 merchantID: request.merchantID, name: request.name, currency: request.currency,
-                shopperRateBasisPoints: Int64(request.shopperRateBps))
+                shopperRateBasisPoints: Int64(request.shopperRateBps),
+                commissionBasisPoints: Int64(request.commissionBps),
+                holdDays: Int64(request.holdDays),
+                cashbackExpiryDays: Int64(request.cashbackExpiryDays),
+                status: try Self.status(request.status),
+                idempotencyKey: request.idempotencyKey)
         }
-        let outcome = try await LedgerStatus.storing(logger, "UpsertMerchant") {
+        let result = try await LedgerStatus.storing(logger, "UpsertMerchant") {
             try await ledger.upsertMerchant(upsert)
         }
+        let outcome = try LedgerStatus.value(result)
         return CashbackV1.UpsertMerchantResponse(
             merchantID: outcome.merchant.merchantID, created: outcome.created)
+    }
+
+    func publishRuleSet(_ request: CashbackV1.PublishRuleSetRequest, context: RPCServerContext)
+        async throws -> CashbackV1.PublishRuleSetResponse
+    {
+        let publication = try LedgerStatus.validated { () throws(LedgerRejection) in
+            guard let rules = request.rules else {
+                throw LedgerRejection(
+                    .invalidArgument, "rules is missing; send at least {\"baseRateBps\": 0}")
+            }
+            return try RuleSetPublication(
+                merchantID: request.merchantID, rules: try RuleSetMapping.domain(rules),
+                idempotencyKey: request.idempotencyKey)
+        }
+        let result = try await LedgerStatus.storing(logger, "PublishRuleSet") {
+            try await ledger.publishRuleSet(publication)
+        }
+        let published = try LedgerStatus.value(result)
+        return CashbackV1.PublishRuleSetResponse(
+            merchantID: published.merchantID, version: published.version,
+            publishedAtMs: published.publishedAtMilliseconds)
+    }
+
+    func getRuleSet(_ request: CashbackV1.GetRuleSetRequest, context: RPCServerContext)
+        async throws -> CashbackV1.GetRuleSetResponse
+    {
+        let merchantID = try LedgerStatus.validated { () throws(LedgerRejection) in
+            try Identifier.validate(request.merchantID, field: "merchantId")
+            guard LedgerLimits.ruleVersion.contains(request.version) else {
+                throw LedgerRejection(
+                    .invalidArgument,
+                    "version must be 0 (the latest) or a published version, got \(request.version)")
+            }
+            return request.merchantID
+        }
+        let result = try await LedgerStatus.storing(logger, "GetRuleSet") {
+            try await ledger.ruleSet(merchantID: merchantID, version: request.version)
+        }
+        let published = try LedgerStatus.value(result)
+        return CashbackV1.GetRuleSetResponse(
+            merchantID: published.merchantID, version: published.version,
+            publishedAtMs: published.publishedAtMilliseconds,
+            rules: RuleSetMapping.wire(published.rules))
+    }
+
+    func verify(_ request: CashbackV1.VerifyRequest, context: RPCServerContext) async throws
+        -> CashbackV1.VerifyResponse
+    {
+        let report = try await LedgerStatus.storing(logger, "Verify") {
+            try await ledger.verifyBooks()
+        }
+        if !report.isBalanced {
+            logger.error(
+                "the books have breaches",
+                metadata: ["count": "\(report.discrepancies.count)",
+                           "first": "\(report.discrepancies[0])"])
+        }
+        return CashbackV1.VerifyResponse(
+            ok: report.isBalanced,
+            breaches: report.discrepancies.prefix(Self.verifyBreachesMax).map {
+                CashbackV1.VerifyBreach(kind: $0.kind, message: $0.description)
+            },
+            breachCount: Int64(report.discrepancies.count),
+            journalEntries: Int64(report.journalEntryCount),
+            accruals: Int64(report.accrualCount),
+            memberAccounts: Int64(report.memberAccountCount))
+    }
+
+    private static func status(_ status: CashbackV1.MerchantStatus) throws(LedgerRejection)
+        -> MerchantStatus
+    {
+        switch status {
+        case .unspecified, .active: return .active
+        case .paused: return .paused
+        case .unrecognized(let number):
+            throw LedgerRejection(
+                .invalidArgument, "status \(number) is unknown; send ACTIVE or PAUSED")
+        }
     }
 }

@@ -1,4 +1,5 @@
 import CashbackAPI
+import CashbackRepository
 import CashbackStore
 import H2
 import Logging

@@ -1,4 +1,5 @@
 import CashbackCore
+import CashbackRepository
 import CashbackStore
 import Logging
 import RPC
@@ -10,9 +11,11 @@ enum LedgerStatus {
         let code: RPCStatusCode =
             switch rejection.code {
             case .invalidArgument, .currencyMismatch: .invalidArgument
-            case .merchantNotFound, .accrualNotFound: .notFound
-            case .orderConflict: .alreadyExists
-            case .confirmAfterCancel, .cancelAfterConfirm: .failedPrecondition
+            case .merchantNotFound, .accrualNotFound, .ruleSetNotFound: .notFound
+            case .orderConflict, .idempotencyConflict: .alreadyExists
+            case .confirmAfterCancel, .cancelAfterConfirm, .merchantPaused, .adjustmentRefused,
+                .seedRateChanged:
+                .failedPrecondition
             }
         return RPCError(code, rejection.message)
     }

@@ -1,5 +1,6 @@
 import CashbackAPI
 import CashbackCore
+import CashbackRepository
 import CashbackStore
 import Logging
 import RPC
@@ -21,6 +22,7 @@ struct WalletService: CashbackV1.Wallet.ServiceProtocol {
         return CashbackV1.GetBalanceResponse(
             pendingMinor: balance.pendingMinorUnits,
             availableMinor: balance.availableMinorUnits,
-            lifetimeMinor: balance.lifetimeMinorUnits)
+            lifetimeMinor: balance.lifetimeMinorUnits,
+            debtMinor: balance.debtMinorUnits)
     }
 }

@@ -1,7 +1,21 @@
 import CashbackCore
+import CashbackRepository
 import GRDB
 
 extension SQLiteLedgerRepository {
+    /// Prices an order as `accrue(_:)` would now, on a reader snapshot; writes nothing.
+    ///
+    /// See `LedgerRepository.quote(_:)`.
+    public func quote(
+        _ command: QuoteCommand
+    ) async throws -> Result<PricingExplanation, LedgerRejection> {
+        try await self.pool.read { db in
+            try Self.price(
+                command.order, merchantID: command.merchantID, currency: command.currency, in: db
+            ).map(\.explanation)
+        }
+    }
+
     /// Books the pending cashback of an order, idempotently on (merchant, order id).
     ///
     /// See `LedgerRepository.accrue(_:)` for the rules and their order.
@@ -13,8 +27,6 @@ extension SQLiteLedgerRepository {
     /// }
     /// ```
     ///
-    /// - Parameter command: The validated accrual.
-    /// - Returns: The outcome once committed, or the rejection (nothing written).
     /// - Throws: `LedgerStoreError` (`.balanceOutOfRange`, `.corruptRow`) or a database error;
     ///   the transaction was rolled back.
     public func accrue(
@@ -22,7 +34,7 @@ extension SQLiteLedgerRepository {
     ) async throws -> Result<AccrueOutcome, LedgerRejection> {
         let now = Self.nowMilliseconds()
         return try await self.pool.write { db in
-            try Self.accrue(command, in: db, nowMilliseconds: now)
+            try Savepoint.run(db) { try Self.accrue(command, in: db, nowMilliseconds: now) }
         }
     }
 
@@ -32,65 +44,92 @@ extension SQLiteLedgerRepository {
         in db: Database,
         nowMilliseconds: Int64
     ) throws -> Result<AccrueOutcome, LedgerRejection> {
-        // Checks come before the first write, so a rejection leaves nothing to roll back. An
-        // order already accrued is judged against its own booking before anything about the
-        // merchant's current settings: a replay must answer the first result even after the
-        // merchant changed its currency (idempotency outranks `currencyMismatch`).
-        guard let merchant = try MerchantsTable.fetch(db, merchantID: command.merchantID) else {
-            return .failure(
-                LedgerRejection(
-                    .merchantNotFound,
-                    "merchant '\(command.merchantID)' is not registered"
-                )
-            )
+        // An order already accrued is judged against its own booking before anything about
+        // the merchant's current settings: a replay must answer the first result even after
+        // the merchant changed its currency, paused, or published new rules.
+        guard try MerchantsTable.fetch(db, merchantID: command.merchantID) != nil else {
+            return .failure(Self.merchantNotFound(command.merchantID))
         }
         if let existing = try AccrualsTable.fetch(db, command.orderReference) {
             return Self.replayOrConflict(command, existing: existing)
         }
-        guard merchant.currency == command.currency else {
+        let priced = try Self.price(
+            command.order, merchantID: command.merchantID, currency: command.currency, in: db)
+        guard case .success(let (merchant, explanation)) = priced else {
+            return priced.map { _ in preconditionFailure("unreachable") }
+        }
+        let holdEnds = command.orderedAtMilliseconds
+            + merchant.holdDays * LedgerLimits.millisecondsPerDay
+        let record = try AccrualsTable.insertPending(
+            db, command, explanation: explanation, holdEndsAtMilliseconds: holdEnds,
+            nowMilliseconds: nowMilliseconds)
+        try LedgerPosting.accrual(of: record).book(db, for: record, nowMilliseconds: nowMilliseconds)
+        try AccrualEventsTable.append(
+            db, accrualID: record.accrualID,
+            AccrualChange(
+                kind: .accrue, atMilliseconds: nowMilliseconds, state: .pending,
+                eligibleMinorUnits: record.eligibleMinorUnits,
+                cashbackMinorUnits: record.cashbackMinorUnits,
+                cashbackDeltaMinorUnits: record.cashbackMinorUnits, debtMinorUnits: 0,
+                idempotencyKey: "", reason: ""))
+        return .success(
+            AccrueOutcome(
+                record: record, replayed: false,
+                firstCashbackMinorUnits: record.cashbackMinorUnits))
+    }
+
+    /// Quote and Accrue's shared checks and pricing: the merchant, its status and currency,
+    /// the rule version; then `Pricing.price`.
+    static func price(
+        _ order: OrderPricingInput,
+        merchantID: String,
+        currency: CurrencyCode,
+        in db: Database
+    ) throws -> Result<(merchant: Merchant, explanation: PricingExplanation), LedgerRejection> {
+        guard let merchant = try MerchantsTable.fetch(db, merchantID: merchantID) else {
+            return .failure(Self.merchantNotFound(merchantID))
+        }
+        guard merchant.status == .active else {
+            return .failure(
+                LedgerRejection(
+                    .merchantPaused,
+                    "merchant '\(merchantID)' is paused and takes no new orders; "
+                        + "UpsertMerchant with status ACTIVE resumes it"))
+        }
+        guard merchant.currency == currency else {
             return .failure(
                 LedgerRejection(
                     .currencyMismatch,
-                    "currency \(command.currency) does not match merchant '\(merchant.merchantID)' "
-                        + "currency \(merchant.currency)"
-                )
-            )
+                    "currency \(currency) does not match merchant '\(merchantID)' currency "
+                        + "\(merchant.currency)"))
         }
-
-        // The rate is read and locked in the same transaction that books the accrual, so a
-        // concurrent rate change applies either wholly before or wholly after this order.
-        let cashback = Cashback.amountMinorUnits(
-            eligibleMinorUnits: command.eligibleMinorUnits,
-            rateBasisPoints: merchant.shopperRateBasisPoints
-        )
-        let record = try AccrualsTable.insertPending(
-            db,
-            command,
-            rateBasisPoints: merchant.shopperRateBasisPoints,
-            cashbackMinorUnits: cashback,
-            nowMilliseconds: nowMilliseconds
-        )
-        try LedgerPosting.accrual(of: record).book(
-            db,
-            for: record,
-            nowMilliseconds: nowMilliseconds
-        )
-        return .success(AccrueOutcome(record: record, replayed: false))
+        guard
+            let published = try RuleSetsTable.fetch(
+                db, merchantID: merchantID, version: order.ruleVersion)
+        else {
+            return .failure(Self.ruleSetNotFound(merchantID, order.ruleVersion))
+        }
+        let explanation = Pricing.price(
+            order, rules: published.rules, version: published.version,
+            commissionBasisPoints: merchant.commissionBasisPoints)
+        return .success((merchant, explanation))
     }
 
     /// A replay if `command` carries exactly the payload `existing` was accrued with, else a
     /// conflict naming every field that differs.
     static func replayOrConflict(
         _ command: AccrueCommand,
-        existing: AccrualRecord
+        existing stored: StoredAccrual
     ) -> Result<AccrueOutcome, LedgerRejection> {
+        let existing = stored.record
         var differing: [String] = []
         // Byte-wise, as the database compares ids: Swift's `==` on strings would call two
-        // canonically equivalent but differently encoded member ids equal.
-        if !existing.memberID.utf8.elementsEqual(command.memberID.utf8) {
+        // canonically equivalent but differently encoded ids equal.
+        func same(_ left: String, _ right: String) -> Bool { left.utf8.elementsEqual(right.utf8) }
+        if !same(existing.memberID, command.memberID) {
             differing.append("memberId")
         }
-        if existing.eligibleMinorUnits != command.eligibleMinorUnits {
+        if existing.reportedMinorUnits != command.eligibleMinorUnits {
             differing.append("amountMinor")
         }
         if existing.currency != command.currency {
@@ -99,15 +138,37 @@ extension SQLiteLedgerRepository {
         if existing.orderedAtMilliseconds != command.orderedAtMilliseconds {
             differing.append("orderedAtMs")
         }
+        // Orders without lines hold one implicit line of their amount, compared above.
+        let withLines = command.order.hasReportedLines || existing.order.hasReportedLines
+        let firstLines = command.order.lines
+        let storedLines = existing.order.lines
+        let sameLines =
+            firstLines.count == storedLines.count
+            && zip(firstLines, storedLines).allSatisfy {
+                same($0.sku, $1.sku) && same($0.category, $1.category)
+                    && $0.amountMinorUnits == $1.amountMinorUnits
+            }
+        if withLines && !sameLines {
+            differing.append("lines")
+        }
+        if command.order.segments.count != existing.order.segments.count
+            || !zip(command.order.segments, existing.order.segments).allSatisfy(same)
+        {
+            differing.append("segments")
+        }
+        if command.order.ruleVersion != 0 && command.order.ruleVersion != existing.ruleVersion {
+            differing.append("ruleVersion")
+        }
         guard differing.isEmpty else {
             return .failure(
                 LedgerRejection(
                     .orderConflict,
                     "\(command.orderReference) was already accrued with a different "
-                        + differing.joined(separator: ", ")
-                )
-            )
+                        + differing.joined(separator: ", ")))
         }
-        return .success(AccrueOutcome(record: existing, replayed: true))
+        return .success(
+            AccrueOutcome(
+                record: existing, replayed: true,
+                firstCashbackMinorUnits: stored.firstCashbackMinorUnits))
     }
 }

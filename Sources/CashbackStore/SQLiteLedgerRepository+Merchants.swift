@@ -1,30 +1,53 @@
 import CashbackCore
+import CashbackRepository
 import GRDB
 
 extension SQLiteLedgerRepository {
-    /// Registers a merchant or overwrites its name, currency and rate.
+    /// Registers a merchant or overwrites its settings, idempotently on the key.
     ///
     /// See `LedgerRepository.upsertMerchant(_:)`.
     ///
     /// ```swift
     /// let outcome = try await repository.upsertMerchant(upsert)
-    /// print(outcome.created)  // true the first time
     /// ```
-    ///
-    /// - Parameter upsert: The validated merchant.
-    /// - Returns: The merchant as stored and whether this call created it.
-    /// - Throws: A database error; nothing was written.
-    public func upsertMerchant(_ upsert: MerchantUpsert) async throws -> MerchantUpsertOutcome {
+    public func upsertMerchant(
+        _ upsert: MerchantUpsert
+    ) async throws -> Result<MerchantUpsertOutcome, LedgerRejection> {
         let now = Self.nowMilliseconds()
-        let merchant = Merchant(upsert)
-        // Returns once the transaction has committed: `write` commits before it resumes us.
         return try await self.pool.write { db in
-            if try MerchantsTable.fetch(db, merchantID: merchant.merchantID) == nil {
-                try MerchantsTable.insert(db, merchant, nowMilliseconds: now)
-                return MerchantUpsertOutcome(merchant: merchant, created: true)
+            try Idempotent.run(
+                db, method: "Admin/UpsertMerchant", key: upsert.idempotencyKey, request: upsert,
+                nowMilliseconds: now
+            ) {
+                try Self.upsertMerchant(upsert, in: db, nowMilliseconds: now)
             }
-            try MerchantsTable.update(db, merchant, nowMilliseconds: now)
-            return MerchantUpsertOutcome(merchant: merchant, created: false)
         }
+    }
+
+    private static func upsertMerchant(
+        _ upsert: MerchantUpsert,
+        in db: Database,
+        nowMilliseconds: Int64
+    ) throws -> Result<MerchantUpsertOutcome, LedgerRejection> {
+        let existing = try MerchantsTable.fetch(db, merchantID: upsert.merchantID)
+        if let existing, existing.shopperRateBasisPoints != upsert.shopperRateBasisPoints {
+            return .failure(
+                LedgerRejection(
+                    .seedRateChanged,
+                    "shopperRateBps \(upsert.shopperRateBasisPoints) differs from "
+                        + "\(existing.shopperRateBasisPoints), the rate merchant "
+                        + "'\(upsert.merchantID)' was created with; it only seeds rule set "
+                        + "version 1: publish a new rule set (Admin/PublishRuleSet) to change "
+                        + "rates"))
+        }
+        let merchant = Merchant(upsert)
+        try MerchantsTable.upsert(db, merchant, nowMilliseconds: nowMilliseconds)
+        if existing == nil {
+            try RuleSetsTable.insert(
+                db, merchantID: merchant.merchantID, version: 1,
+                rules: .flat(rateBasisPoints: merchant.shopperRateBasisPoints),
+                nowMilliseconds: nowMilliseconds)
+        }
+        return .success(MerchantUpsertOutcome(merchant: merchant, created: existing == nil))
     }
 }

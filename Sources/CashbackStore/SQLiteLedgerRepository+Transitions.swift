@@ -1,35 +1,21 @@
 import CashbackCore
+import CashbackRepository
 import GRDB
 
 extension SQLiteLedgerRepository {
-    /// Confirms an order: pending cashback becomes available and counts towards lifetime.
+    /// Confirms an order: pending cashback pays off the member's debt first, the rest becomes
+    /// available; all of it counts towards lifetime.
     ///
     /// See `LedgerRepository.confirm(_:)`.
-    ///
-    /// ```swift
-    /// let result = try await repository.confirm(try OrderReference(merchantID: "m", orderID: "o"))
-    /// ```
-    ///
-    /// - Parameter ref: The order to confirm.
-    /// - Returns: The accrual once committed, or the rejection (nothing written).
-    /// - Throws: `LedgerStoreError` or a database error; the transaction was rolled back.
     public func confirm(
         _ ref: OrderReference
     ) async throws -> Result<AccrualRecord, LedgerRejection> {
         try await self.apply(.confirm, to: ref)
     }
 
-    /// Cancels an order: pending cashback is reversed.
+    /// Cancels an order: pending cashback and commission are reversed.
     ///
     /// See `LedgerRepository.cancel(_:)`.
-    ///
-    /// ```swift
-    /// let result = try await repository.cancel(try OrderReference(merchantID: "m", orderID: "o"))
-    /// ```
-    ///
-    /// - Parameter ref: The order to cancel.
-    /// - Returns: The accrual once committed, or the rejection (nothing written).
-    /// - Throws: `LedgerStoreError` or a database error; the transaction was rolled back.
     public func cancel(
         _ ref: OrderReference
     ) async throws -> Result<AccrualRecord, LedgerRejection> {
@@ -44,7 +30,7 @@ extension SQLiteLedgerRepository {
     ) async throws -> Result<AccrualRecord, LedgerRejection> {
         let now = Self.nowMilliseconds()
         return try await self.pool.write { db in
-            try Self.apply(event, to: ref, in: db, nowMilliseconds: now)
+            try Savepoint.run(db) { try Self.apply(event, to: ref, in: db, nowMilliseconds: now) }
         }
     }
 
@@ -55,7 +41,7 @@ extension SQLiteLedgerRepository {
         in db: Database,
         nowMilliseconds: Int64
     ) throws -> Result<AccrualRecord, LedgerRejection> {
-        guard let record = try AccrualsTable.fetch(db, ref) else {
+        guard let record = try AccrualsTable.fetch(db, ref)?.record else {
             return .failure(LedgerRejection(.accrualNotFound, "no accrual for \(ref)"))
         }
         switch record.state.action(on: event) {
@@ -64,15 +50,30 @@ extension SQLiteLedgerRepository {
         case .reject(let rejection):
             return .failure(LedgerRejection(rejection.code, "\(ref): \(rejection.message)"))
         case .transition(to: let next):
+            let posting: LedgerPosting
+            switch next {
+            case .confirmed:
+                let balance = try BalancesTable.fetch(
+                    db, memberID: record.memberID, currency: record.currency)
+                posting = .confirmation(of: record, debtMinorUnits: balance?.debtMinorUnits ?? 0)
+            case .cancelled:
+                posting = .cancellation(of: record)
+            case .pending:
+                preconditionFailure("no event moves an accrual back to pending")
+            }
             try AccrualsTable.updateState(
-                db,
-                accrualID: record.accrualID,
-                from: record.state,
-                to: next,
-                nowMilliseconds: nowMilliseconds
-            )
-            let posting = LedgerPosting.transition(of: record, to: next)
+                db, accrualID: record.accrualID, from: record.state, to: next,
+                nowMilliseconds: nowMilliseconds)
             try posting.book(db, for: record, nowMilliseconds: nowMilliseconds)
+            try AccrualEventsTable.append(
+                db, accrualID: record.accrualID,
+                AccrualChange(
+                    kind: next == .confirmed ? .confirm : .cancel,
+                    atMilliseconds: nowMilliseconds, state: next,
+                    eligibleMinorUnits: record.eligibleMinorUnits,
+                    cashbackMinorUnits: next == .confirmed ? record.cashbackMinorUnits : 0,
+                    cashbackDeltaMinorUnits: next == .confirmed ? 0 : -record.cashbackMinorUnits,
+                    debtMinorUnits: 0, idempotencyKey: "", reason: ""))
             var moved = record
             moved.state = next
             return .success(moved)

@@ -1,14 +1,18 @@
 import CashbackCore
+import CashbackRepository
 import GRDB
 
 extension SQLiteLedgerRepository {
-    /// Proves the books on one consistent snapshot.
+    /// Checks every invariant of the books on one consistent snapshot.
     ///
-    /// Checks that every journal entry has at least two lines in one currency summing to zero;
-    /// that every member's materialized pending and available balances equal the sums of the
-    /// lines on those accounts, and lifetime the sum credited to available by confirmations;
-    /// and, as a second witness, that pending equals the cashback of the member's pending
-    /// accruals and lifetime that of the confirmed ones.
+    /// - every journal entry has at least two lines in one currency summing to zero;
+    /// - every member balance equals its journal lines (pending, available, debt; lifetime: the
+    ///   confirmations and adjustments on available and debt), pending equals the cashback of
+    ///   the member's pending accruals and lifetime that of the confirmed ones;
+    /// - no balance bucket is negative (available and debt included);
+    /// - each (merchant, order id) is accrued once and each idempotency key applied once;
+    /// - each accrual's cashback is at most what its own rule version gives for what is left
+    ///   of the order, and its member journal lines add up to its cashback (0 if cancelled).
     ///
     /// Runs on a reader connection; the writer goes on meanwhile.
     ///
@@ -17,7 +21,6 @@ extension SQLiteLedgerRepository {
     /// precondition(report.isBalanced, "\(report.discrepancies)")
     /// ```
     ///
-    /// - Returns: What was checked and every discrepancy found.
     /// - Throws: A database error (a sum that overflows `Int64` is one: SQLite's `SUM` refuses
     ///   to wrap).
     public func verifyBooks() async throws -> BooksReport {
@@ -32,12 +35,13 @@ enum BooksVerification {
     static func run(_ db: Database) throws -> BooksReport {
         let unbalanced = try Self.unbalancedEntries(db)
         let (accountCount, mismatches) = try Self.balanceMismatches(db)
+        let (accrualCount, accrualBreaches) = try AccrualVerification.run(db)
         return BooksReport(
             journalEntryCount: try Self.count(db, "SELECT COUNT(*) FROM journal_entries"),
             journalLineCount: try Self.count(db, "SELECT COUNT(*) FROM journal_lines"),
-            accrualCount: try Self.count(db, "SELECT COUNT(*) FROM accruals"),
+            accrualCount: accrualCount,
             memberAccountCount: accountCount,
-            discrepancies: unbalanced + mismatches
+            discrepancies: unbalanced + mismatches + (try Self.duplicates(db)) + accrualBreaches
         )
     }
 
@@ -70,6 +74,35 @@ enum BooksVerification {
         }
     }
 
+    /// Orders accrued twice, and idempotency keys applied twice (in the key table, and among
+    /// the adjustments of the accrual history).
+    private static func duplicates(_ db: Database) throws -> [BooksDiscrepancy] {
+        let orders = try Row.fetchAll(
+            db,
+            sql: """
+                SELECT merchant_id, order_id, COUNT(*) AS n FROM accruals
+                GROUP BY merchant_id, order_id HAVING n > 1 ORDER BY merchant_id, order_id
+                """
+        ).map { row in
+            BooksDiscrepancy.duplicateOrder(
+                merchantID: row["merchant_id"], orderID: row["order_id"], count: row["n"])
+        }
+        let keys = try Row.fetchAll(
+            db,
+            sql: """
+                SELECT method, key, COUNT(*) AS n FROM idempotency_keys
+                GROUP BY method, key HAVING n > 1
+                UNION ALL
+                SELECT 'Accruals/Adjust', idempotency_key, COUNT(*) AS n FROM accrual_events
+                WHERE kind = 'adjust' GROUP BY idempotency_key HAVING n > 1
+                ORDER BY 1, 2
+                """
+        ).map { row in
+            BooksDiscrepancy.duplicateIdempotencyKey(method: row[0], key: row[1], count: row[2])
+        }
+        return orders + keys
+    }
+
     /// Every (member, currency) seen in the journal, the accruals or the balances, with its
     /// materialized buckets next to what the journal and the accruals say.
     private static let memberAccountsSQL = """
@@ -79,10 +112,13 @@ enum BooksVerification {
                        AS pending,
                    SUM(CASE WHEN l.account = :availableAccount THEN l.amount_minor ELSE 0 END)
                        AS available,
-                   SUM(CASE WHEN l.account = :availableAccount AND e.kind = :confirmKind
+                   -SUM(CASE WHEN l.account = :debtAccount THEN l.amount_minor ELSE 0 END)
+                       AS debt,
+                   SUM(CASE WHEN l.account IN (:availableAccount, :debtAccount)
+                             AND e.kind IN (:confirmKind, :adjustKind)
                             THEN l.amount_minor ELSE 0 END) AS lifetime
             FROM journal_lines AS l JOIN journal_entries AS e ON e.id = l.entry_id
-            WHERE l.account IN (:pendingAccount, :availableAccount)
+            WHERE l.account IN (:pendingAccount, :availableAccount, :debtAccount)
             GROUP BY l.owner_id, l.currency
         ),
         accrued AS (
@@ -101,9 +137,11 @@ enum BooksVerification {
                COALESCE(b.pending_minor, 0) AS held_pending,
                COALESCE(b.available_minor, 0) AS held_available,
                COALESCE(b.lifetime_minor, 0) AS held_lifetime,
+               COALESCE(b.debt_minor, 0) AS held_debt,
                COALESCE(j.pending, 0) AS journal_pending,
                COALESCE(j.available, 0) AS journal_available,
                COALESCE(j.lifetime, 0) AS journal_lifetime,
+               COALESCE(j.debt, 0) AS journal_debt,
                COALESCE(r.pending, 0) AS accrued_pending,
                COALESCE(r.lifetime, 0) AS accrued_lifetime
         FROM accounts AS a
@@ -113,45 +151,124 @@ enum BooksVerification {
         ORDER BY a.member_id, a.currency
         """
 
-    /// The member accounts compared, and every bucket that disagrees with its evidence.
+    private static let comparisons: [(BalanceBucket, BooksEvidence, String, String)] = [
+        (.pending, .journal, "held_pending", "journal_pending"),
+        (.available, .journal, "held_available", "journal_available"),
+        (.debt, .journal, "held_debt", "journal_debt"),
+        (.lifetime, .journal, "held_lifetime", "journal_lifetime"),
+        (.pending, .accruals, "held_pending", "accrued_pending"),
+        (.lifetime, .accruals, "held_lifetime", "accrued_lifetime"),
+    ]
+
+    private static let buckets: [(BalanceBucket, String)] = [
+        (.pending, "held_pending"), (.available, "held_available"),
+        (.lifetime, "held_lifetime"), (.debt, "held_debt"),
+    ]
+
+    /// The member accounts compared, and every bucket that disagrees with its evidence or is
+    /// negative.
     private static func balanceMismatches(_ db: Database) throws -> (Int, [BooksDiscrepancy]) {
         let statement = try db.cachedStatement(sql: Self.memberAccountsSQL)
         let arguments: StatementArguments = [
             "pendingAccount": LedgerAccount.memberPending.rawValue,
             "availableAccount": LedgerAccount.memberAvailable.rawValue,
+            "debtAccount": LedgerAccount.memberDebt.rawValue,
             "confirmKind": JournalEntryKind.confirm.rawValue,
+            "adjustKind": JournalEntryKind.adjust.rawValue,
             "pendingState": Int64(AccrualState.pending.rawValue),
             "confirmedState": Int64(AccrualState.confirmed.rawValue),
         ]
         // A cursor, not an array: the number of members is unbounded, the memory is not.
         let rows = try Row.fetchCursor(statement, arguments: arguments)
         var accountCount = 0
-        var mismatches: [BooksDiscrepancy] = []
+        var breaches: [BooksDiscrepancy] = []
         while let row = try rows.next() {
             accountCount += 1
-            let comparisons: [(BalanceBucket, BooksEvidence, String, String)] = [
-                (.pending, .journal, "held_pending", "journal_pending"),
-                (.available, .journal, "held_available", "journal_available"),
-                (.lifetime, .journal, "held_lifetime", "journal_lifetime"),
-                (.pending, .accruals, "held_pending", "accrued_pending"),
-                (.lifetime, .accruals, "held_lifetime", "accrued_lifetime"),
-            ]
-            for (bucket, evidence, heldColumn, expectedColumn) in comparisons {
+            let member = try row.decode(String.self, forColumn: "member_id")
+            let currency = try row.decode(String.self, forColumn: "currency")
+            for (bucket, column) in Self.buckets {
+                let held = try row.decode(Int64.self, forColumn: column)
+                if held < 0 {
+                    breaches.append(
+                        .negativeBalance(
+                            memberID: member, currency: currency, bucket: bucket, minorUnits: held))
+                }
+            }
+            for (bucket, evidence, heldColumn, expectedColumn) in Self.comparisons {
                 let held = try row.decode(Int64.self, forColumn: heldColumn)
                 let expected = try row.decode(Int64.self, forColumn: expectedColumn)
                 guard held != expected else { continue }
-                mismatches.append(
+                breaches.append(
                     .balanceMismatch(
-                        memberID: try row.decode(String.self, forColumn: "member_id"),
-                        currency: try row.decode(String.self, forColumn: "currency"),
-                        bucket: bucket,
-                        evidence: evidence,
-                        materializedMinorUnits: held,
-                        expectedMinorUnits: expected
-                    )
-                )
+                        memberID: member, currency: currency, bucket: bucket,
+                        evidence: evidence, materializedMinorUnits: held,
+                        expectedMinorUnits: expected))
             }
         }
-        return (accountCount, mismatches)
+        return (accountCount, breaches)
+    }
+}
+
+/// The per-accrual checks of `verifyBooks()`: each accrual priced again with its own rule
+/// version, and its member journal lines summed.
+enum AccrualVerification {
+    static func run(_ db: Database) throws -> (Int, [BooksDiscrepancy]) {
+        let journal = try db.cachedStatement(
+            sql: """
+                SELECT COALESCE(SUM(l.amount_minor), 0)
+                FROM journal_entries AS e JOIN journal_lines AS l ON l.entry_id = e.id
+                WHERE e.accrual_id = ? AND l.account IN (?, ?, ?)
+                """)
+        var rules: [String: RuleSet] = [:]
+        var count = 0
+        var breaches: [BooksDiscrepancy] = []
+        let rows = try AccrualsTable.cursor(db)
+        while let row = try rows.next() {
+            count += 1
+            let accrualID = try row.decode(Int64.self, forColumn: "id")
+            let record: AccrualRecord
+            do {
+                record = try AccrualsTable.record(row).record
+            } catch {
+                breaches.append(.unreadableAccrual(accrualID: accrualID, reason: "\(error)"))
+                continue
+            }
+            let ruleKey = "\(record.ruleVersion):\(record.merchantID)"
+            if rules[ruleKey] == nil {
+                rules[ruleKey] = try RuleSetsTable.fetch(
+                    db, merchantID: record.merchantID, version: record.ruleVersion)?.rules
+            }
+            guard let ruleSet = rules[ruleKey] else {
+                breaches.append(
+                    .unreadableAccrual(
+                        accrualID: accrualID,
+                        reason: "rule version \(record.ruleVersion) is missing"))
+                continue
+            }
+            let allowed = Pricing.price(
+                record.order, rules: ruleSet, version: record.ruleVersion,
+                commissionBasisPoints: record.explanation.commissionBasisPoints
+            ).cashbackMinorUnits
+            if record.cashbackMinorUnits > allowed {
+                breaches.append(
+                    .cashbackAboveRules(
+                        accrualID: accrualID, cashbackMinorUnits: record.cashbackMinorUnits,
+                        allowedMinorUnits: allowed))
+            }
+            let booked =
+                try Int64.fetchOne(
+                    journal,
+                    arguments: [
+                        accrualID, LedgerAccount.memberPending.rawValue,
+                        LedgerAccount.memberAvailable.rawValue, LedgerAccount.memberDebt.rawValue,
+                    ]) ?? 0
+            let expected = record.state == .cancelled ? 0 : record.cashbackMinorUnits
+            if booked != expected {
+                breaches.append(
+                    .accrualJournalMismatch(
+                        accrualID: accrualID, expectedMinorUnits: expected, journalMinorUnits: booked))
+            }
+        }
+        return (count, breaches)
     }
 }

@@ -1,4 +1,5 @@
 import CashbackCore
+import CashbackRepository
 import Foundation
 import GRDB
 

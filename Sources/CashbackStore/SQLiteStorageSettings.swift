@@ -1,3 +1,4 @@
+import CashbackRepository
 import GRDB
 
 /// The pragmas of the ledger's connections, read back from SQLite.

@@ -4,13 +4,22 @@ import Logging
 import RPC
 import ServiceLifecycle
 
-/// `cashbackd`: serves the Cashback ledger over gRPC-style HTTP/2.
+/// `cashbackd`: serves the Cashback ledger over gRPC-style HTTP/2, or verifies its books.
 @main
 struct Cashbackd: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "cashbackd",
+        abstract: "The Cashback ledger server.",
+        subcommands: [Serve.self, Verify.self],
+        defaultSubcommand: Serve.self)
+}
+
+/// `cashbackd serve` (the default): serves the ledger.
+struct Serve: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
         abstract: "Serve the Cashback ledger (h2c with prior knowledge, gRPC mapping).",
         discussion: """
+            The default subcommand: `cashbackd --listen ...` is `cashbackd serve --listen ...`. \
             Serves until SIGINT or SIGTERM, then stops accepting connections, finishes the \
             calls in flight and exits 0.
             """)

@@ -3,7 +3,7 @@ import Testing
 
 @Suite("LedgerRejection")
 struct LedgerRejectionTests {
-    @Test("codes keep their wire numbers, in precedence order")
+    @Test("codes keep their wire numbers")
     func fixedRawValues() {
         let expected: [(LedgerRejection.Code, UInt8)] = [
             (.invalidArgument, 1),
@@ -13,6 +13,11 @@ struct LedgerRejectionTests {
             (.accrualNotFound, 5),
             (.confirmAfterCancel, 6),
             (.cancelAfterConfirm, 7),
+            (.merchantPaused, 8),
+            (.ruleSetNotFound, 9),
+            (.idempotencyConflict, 10),
+            (.adjustmentRefused, 11),
+            (.seedRateChanged, 12),
         ]
         for (code, raw) in expected {
             #expect(code.rawValue == raw, "\(code)")
@@ -20,7 +25,7 @@ struct LedgerRejectionTests {
         }
         #expect(LedgerRejection.Code.allCases.count == expected.count)
         #expect(LedgerRejection.Code(rawValue: 0) == nil)
-        #expect(LedgerRejection.Code(rawValue: 8) == nil)
+        #expect(LedgerRejection.Code(rawValue: 13) == nil)
     }
 
     @Test("equality covers code and message")

@@ -7,13 +7,21 @@ struct MerchantUpsertTests {
         merchantID: String = "shop-1",
         name: String = "Shop One",
         currency: String = "EUR",
-        shopperRateBasisPoints: Int64 = 250
+        shopperRateBasisPoints: Int64 = 250,
+        commissionBasisPoints: Int64 = 400,
+        holdDays: Int64 = 30,
+        cashbackExpiryDays: Int64 = 365,
+        idempotencyKey: String = "key-1"
     ) throws(LedgerRejection) -> MerchantUpsert {
         try MerchantUpsert(
             merchantID: merchantID,
             name: name,
             currency: currency,
-            shopperRateBasisPoints: shopperRateBasisPoints
+            shopperRateBasisPoints: shopperRateBasisPoints,
+            commissionBasisPoints: commissionBasisPoints,
+            holdDays: holdDays,
+            cashbackExpiryDays: cashbackExpiryDays,
+            idempotencyKey: idempotencyKey
         )
     }
 
@@ -27,6 +35,13 @@ struct MerchantUpsertTests {
         _ = try Self.make(shopperRateBasisPoints: 0)
         _ = try Self.make(shopperRateBasisPoints: 10_000)
         _ = try Self.make(name: String(repeating: "n", count: 200))
+        _ = try Self.make(commissionBasisPoints: 0, holdDays: 0, cashbackExpiryDays: 0)
+        _ = try Self.make(commissionBasisPoints: 10_000, holdDays: 3_650, cashbackExpiryDays: 3_650)
+        _ = try Self.make(idempotencyKey: String(repeating: "k", count: 128))
+        #expect(upsert.commissionBasisPoints == 400)
+        #expect(upsert.holdDays == 30)
+        #expect(upsert.cashbackExpiryDays == 365)
+        #expect(upsert.status == .active)
         #expect(Merchant(upsert).shopperRateBasisPoints == 250)
     }
 
@@ -57,6 +72,26 @@ struct MerchantUpsertTests {
             (
                 rejection { try Self.make(shopperRateBasisPoints: 10_001) },
                 "shopperRateBps must be 0...10000 basis points, got 10001"
+            ),
+            (
+                rejection { try Self.make(commissionBasisPoints: 10_001) },
+                "commissionBps must be 0...10000 basis points, got 10001"
+            ),
+            (
+                rejection { try Self.make(holdDays: 3_651) },
+                "holdDays must be 0...3650 days, got 3651"
+            ),
+            (
+                rejection { try Self.make(cashbackExpiryDays: -1) },
+                "cashbackExpiryDays must be 0...3650 days, got -1"
+            ),
+            (
+                rejection { try Self.make(idempotencyKey: "") },
+                "idempotencyKey must be 1...128 UTF-8 bytes, got 0"
+            ),
+            (
+                rejection { try Self.make(idempotencyKey: String(repeating: "k", count: 129)) },
+                "idempotencyKey must be 1...128 UTF-8 bytes, got 129"
             ),
         ]
         for (rejection, message) in cases {

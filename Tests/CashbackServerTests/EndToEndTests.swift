@@ -6,7 +6,8 @@ import Testing
 /// The walkthrough of the README, over HTTP/2 on loopback with the generated client.
 @Suite(.timeLimit(.minutes(1))) struct EndToEndTests {
     static let merchant = CashbackV1.UpsertMerchantRequest(
-        merchantID: "shop-1", name: "Shop One", currency: "EUR", shopperRateBps: 250)
+        merchantID: "shop-1", name: "Shop One", currency: "EUR", shopperRateBps: 250,
+        idempotencyKey: "upsert-shop-1")
 
     static func accrual(_ order: String, member: String = "m1", amount: Int64 = 12_999)
         -> CashbackV1.AccrueRequest
@@ -27,7 +28,11 @@ import Testing
         let client = try await CashbackClient.connect(host: "127.0.0.1", port: server.port)
 
         #expect(try await client.admin.upsertMerchant(Self.merchant).created)
-        #expect(try await !client.admin.upsertMerchant(Self.merchant).created)
+        // A replay of the key answers the first response; a new key updates.
+        #expect(try await client.admin.upsertMerchant(Self.merchant).created)
+        var again = Self.merchant
+        again.idempotencyKey = "upsert-shop-1-again"
+        #expect(try await !client.admin.upsertMerchant(again).created)
 
         let accrued = try await client.accruals.accrue(Self.accrual("o-1"))
         #expect(accrued.cashbackMinor == 324)  // 12 999 × 2.5 % = 324.975, rounded down

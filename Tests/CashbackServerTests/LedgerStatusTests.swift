@@ -1,4 +1,5 @@
 import CashbackCore
+import CashbackRepository
 @testable import CashbackServer
 import CashbackStore
 import Logging
@@ -14,8 +15,12 @@ import Testing
         (.merchantNotFound, .notFound), (.currencyMismatch, .invalidArgument),
         (.orderConflict, .alreadyExists), (.accrualNotFound, .notFound),
         (.confirmAfterCancel, .failedPrecondition), (.cancelAfterConfirm, .failedPrecondition),
+        (.merchantPaused, .failedPrecondition), (.ruleSetNotFound, .notFound),
+        (.idempotencyConflict, .alreadyExists), (.adjustmentRefused, .failedPrecondition),
+        (.seedRateChanged, .failedPrecondition),
     ])
     func everyRejectionHasItsStatus(_ code: LedgerRejection.Code, _ status: RPCStatusCode) {
+        #expect(LedgerRejection.Code.allCases.count == 12, "a new code needs a row here")
         let error = LedgerStatus.error(for: LedgerRejection(code, "why"))
         #expect(error.code == status)
         #expect(error.message == "why")

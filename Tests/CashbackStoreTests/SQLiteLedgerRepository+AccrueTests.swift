@@ -1,4 +1,5 @@
 import CashbackCore
+import CashbackRepository
 import Testing
 @testable import CashbackStore
 
@@ -18,7 +19,8 @@ struct SQLiteLedgerRepositoryAccrueTests {
             #expect(record.memberID == "member-1")
             #expect(record.currency == (try euro()))
             #expect(record.eligibleMinorUnits == 12_999)
-            #expect(record.shopperRateBasisPoints == 500)
+            #expect(record.ruleVersion == 1)
+            #expect(record.explanation.lines.map(\.rateBasisPoints) == [500])
             #expect(record.cashbackMinorUnits == 649)  // 12_999 * 5 % = 649.95, rounded down
             #expect(record.state == .pending)
             #expect(record.orderedAtMilliseconds == 1_700_000_000_000)
@@ -37,7 +39,7 @@ struct SQLiteLedgerRepositoryAccrueTests {
             let books = try await repository.verifyBooks()
             #expect(books.isBalanced)
             #expect(books.journalEntryCount == 1)
-            #expect(books.journalLineCount == 2)
+            #expect(books.journalLineCount == 3)  // member pending, receivable, margin
             #expect(books.accrualCount == 1)
         }
     }
@@ -105,17 +107,16 @@ struct SQLiteLedgerRepositoryAccrueTests {
         }
     }
 
-    @Test("member ids compare byte for byte, as the database does")
-    func canonicallyEquivalentIDsDiffer() async throws {
+    @Test("a canonically equivalent but differently encoded member id never reaches the ledger")
+    func canonicallyEquivalentIDsAreRefused() async throws {
         try await withLedger { repository in
             let precomposed = "memb\u{E9}"
             let decomposed = "membe\u{301}"
-            #expect(precomposed == decomposed)  // Swift's String equality...
-            _ = try await repository.accrue(try accrual(memberID: precomposed))
-            // ...is not the ledger's: the same order for a differently encoded id conflicts.
-            let rejection = try await repository.accrue(try accrual(memberID: decomposed)).failure
-            #expect(rejection?.code == .orderConflict)
-            #expect(rejection?.message.hasSuffix("memberId") == true)
+            #expect(precomposed == decomposed)  // Swift's String equality is not the ledger's.
+            _ = try await repository.accrue(try accrual(memberID: precomposed)).get()
+            // The id policy refuses the NFD spelling before it can be compared with anything.
+            #expect(throws: LedgerRejection.self) { try accrual(memberID: decomposed) }
+            #expect(try await repository.verifyBooks().journalEntryCount == 1)
         }
     }
 
@@ -176,7 +177,8 @@ struct SQLiteLedgerRepositoryAccrueTests {
     @Test("a zero rate books a zero cashback, still journaled and balanced")
     func zeroCashback() async throws {
         try await withLedger { repository in
-            _ = try await repository.upsertMerchant(try merchant(rateBasisPoints: 0))
+            _ = try await repository.publishRuleSet(try publication(.flat(rateBasisPoints: 0)))
+                .get()
             let record = try #require(try await repository.accrue(try accrual()).success?.record)
             #expect(record.cashbackMinorUnits == 0)
             #expect(try await repository.euroBalance().pendingMinorUnits == 0)

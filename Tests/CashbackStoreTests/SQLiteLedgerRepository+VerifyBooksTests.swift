@@ -1,4 +1,5 @@
 import CashbackCore
+import CashbackRepository
 import Testing
 @testable import CashbackStore
 
@@ -44,7 +45,8 @@ struct SQLiteLedgerRepositoryVerifyBooksTests {
             #expect(report.accrualCount == 30)
             // 30 accruals + 8 + 7 + 8 confirms/cancels for indexes ≡ 0, 1, 2 (mod 4).
             #expect(report.journalEntryCount == 30 + 8 + 7 + 8)
-            #expect(report.journalLineCount == report.journalEntryCount * 2)
+            // Accrue, cancel and confirm entries have three lines each.
+            #expect(report.journalLineCount == report.journalEntryCount * 3)
             #expect(report.memberAccountCount == 6)  // 3 members × 2 currencies
         }
     }
@@ -150,7 +152,7 @@ struct SQLiteLedgerRepositoryVerifyBooksTests {
                     try await repository.executeBypassingLedgerForTesting(sql: sql)
                 }
             }
-            #expect(try await repository.verifyBooks().journalLineCount == 2)
+            #expect(try await repository.verifyBooks().journalLineCount == 3)
         }
     }
 
@@ -161,7 +163,15 @@ struct SQLiteLedgerRepositoryVerifyBooksTests {
             let entry = "INSERT INTO journal_entries (accrual_id, kind, created_ms) VALUES"
             for sql in [
                 "\(entry) (1, 'accrue', 0)",  // accrual 1 booked a second time
-                "\(entry) (1, 'adjust', 0)",  // no such kind
+                "\(entry) (1, 'refund', 0)",  // no such kind
+                "INSERT INTO journal_lines (entry_id, account, owner_id, currency, amount_minor) "
+                    + "VALUES (1, 'member-savings', 'm', 'EUR', 0)",  // no such account
+                "UPDATE balances SET debt_minor = -1",
+                "UPDATE accruals SET eligible_now_minor = eligible_minor + 1",
+                "UPDATE rule_sets SET rules = '{}'",
+                "DELETE FROM rule_sets",
+                "UPDATE idempotency_keys SET response = '{}'",
+                "DELETE FROM accrual_events",
                 "\(entry) (99, 'cancel', 0)",  // no such accrual
                 "UPDATE accruals SET state = 4",
                 "UPDATE accruals SET cashback_minor = eligible_minor + 1",

@@ -32,7 +32,7 @@ import Testing
 
         let upsert = await call(
             "cashback.v1.Admin/UpsertMerchant",
-            #"{"merchantId":"shop-1","name":"Shop","currency":"EUR","shopperRateBps":250}"#)
+            #"{"merchantId":"shop-1","name":"Shop","currency":"EUR","shopperRateBps":250,"idempotencyKey":"k1"}"#)
         #expect(Self.json(upsert) == "{\n  \"created\" : true,\n  \"merchantId\" : \"shop-1\"\n}\n")
 
         let accrue = await call(
@@ -41,13 +41,15 @@ import Testing
                 + #""currency":"EUR","orderedAtMs":1700000000000}"#)
         #expect(
             Self.json(accrue)
-                == "{\n  \"accrualId\" : 1,\n  \"cashbackMinor\" : 324,\n  \"state\" : \"PENDING\"\n}\n")
+                == "{\n  \"accrualId\" : 1,\n  \"cashbackMinor\" : 324,\n  \"ruleVersion\" : 1,\n"
+                + "  \"state\" : \"PENDING\"\n}\n")
 
         let balance = await call(
             "cashback.v1.Wallet.GetBalance", #"{"memberId":"m1","currency":"EUR"}"#)
         #expect(
             Self.json(balance)
-                == "{\n  \"availableMinor\" : 0,\n  \"lifetimeMinor\" : 0,\n  \"pendingMinor\" : 324\n}\n")
+                == "{\n  \"availableMinor\" : 0,\n  \"debtMinor\" : 0,\n  \"lifetimeMinor\" : 0,\n"
+                + "  \"pendingMinor\" : 324\n}\n")
 
         let confirm = await Self.run(
             ["--plaintext", address, "call", "cashback.v1.Accruals/Confirm", "-d", "@"],

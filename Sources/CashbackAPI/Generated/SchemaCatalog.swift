@@ -15,8 +15,9 @@ public enum SchemaCatalog {
                     descriptor: CashbackV1.Accruals.Method.Accrue.descriptor,
                     doc: [
                         "Credits pending cashback for an order. Idempotent on (merchant_id, order_id): a replay",
-                        "answers the first result; the same order with another member, amount, currency or time",
-                        "is ALREADY_EXISTS. Unknown merchant: NOT_FOUND. Currency other than the merchant's:",
+                        "answers the first result; the same order with another member, amount, lines, segments,",
+                        "currency or time is ALREADY_EXISTS. Unknown merchant or rule version: NOT_FOUND.",
+                        "Paused merchant: FAILED_PRECONDITION. Currency other than the merchant's:",
                         "INVALID_ARGUMENT.",
                     ],
                     request: Messages.cashbackV1AccrueRequest,
@@ -25,8 +26,9 @@ public enum SchemaCatalog {
                 MethodSchema(
                     descriptor: CashbackV1.Accruals.Method.Confirm.descriptor,
                     doc: [
-                        "The store confirmed the order: pending cashback becomes available. Repeating it answers",
-                        "CONFIRMED again; after Cancel it is FAILED_PRECONDITION; unknown order: NOT_FOUND.",
+                        "The store confirmed the order: pending cashback becomes available (paying off the",
+                        "member's debt first). Repeating it answers CONFIRMED again; after Cancel it is",
+                        "FAILED_PRECONDITION; unknown order: NOT_FOUND.",
                     ],
                     request: Messages.cashbackV1OrderRef,
                     response: Messages.cashbackV1AccrualStateResponse
@@ -35,22 +37,73 @@ public enum SchemaCatalog {
                     descriptor: CashbackV1.Accruals.Method.Cancel.descriptor,
                     doc: [
                         "The order was cancelled: the pending cashback is reversed. Repeating it answers",
-                        "CANCELLED again; after Confirm it is FAILED_PRECONDITION; unknown order: NOT_FOUND.",
+                        "CANCELLED again; after Confirm it is FAILED_PRECONDITION (use Adjust); unknown order:",
+                        "NOT_FOUND.",
                     ],
                     request: Messages.cashbackV1OrderRef,
                     response: Messages.cashbackV1AccrualStateResponse
+                ),
+                MethodSchema(
+                    descriptor: CashbackV1.Accruals.Method.Quote.descriptor,
+                    doc: ["Prices an order exactly as Accrue would now, and writes nothing. Errors as Accrue's."],
+                    request: Messages.cashbackV1QuoteRequest,
+                    response: Messages.cashbackV1QuoteResponse
+                ),
+                MethodSchema(
+                    descriptor: CashbackV1.Accruals.Method.GetAccrual.descriptor,
+                    doc: [
+                        "The accrual as it is now: state, amounts, locked version, per-line pricing, hold end",
+                        "and history. Unknown order: NOT_FOUND.",
+                    ],
+                    request: Messages.cashbackV1OrderRef,
+                    response: Messages.cashbackV1Accrual
+                ),
+                MethodSchema(
+                    descriptor: CashbackV1.Accruals.Method.Adjust.descriptor,
+                    doc: [
+                        "A partial or full refund: the cashback is priced again with the accrual's own rule",
+                        "version and never rises; after confirmation the clawback comes out of available first,",
+                        "the rest becomes debt. Cancelled accrual, a raise, or a line refunded beyond what it",
+                        "has left: FAILED_PRECONDITION.",
+                    ],
+                    request: Messages.cashbackV1AdjustRequest,
+                    response: Messages.cashbackV1AdjustResponse
                 ),
             ]
         ),
         ServiceSchema(
             name: "cashback.v1.Admin",
-            doc: ["Back-office administration of merchants."],
+            doc: ["Back-office administration: merchants, rule sets, verification of the books."],
             methods: [
                 MethodSchema(
                     descriptor: CashbackV1.Admin.Method.UpsertMerchant.descriptor,
-                    doc: ["Creates or updates a merchant. Idempotent: repeating a call changes nothing more."],
+                    doc: [
+                        "Creates or updates a merchant, idempotently on `idempotency_key`. Creating a merchant",
+                        "publishes its rule set version 1 (a flat `shopper_rate_bps`).",
+                    ],
                     request: Messages.cashbackV1UpsertMerchantRequest,
                     response: Messages.cashbackV1UpsertMerchantResponse
+                ),
+                MethodSchema(
+                    descriptor: CashbackV1.Admin.Method.PublishRuleSet.descriptor,
+                    doc: [
+                        "Publishes the next rule-set version of a merchant (never edited in place). Unknown",
+                        "merchant: NOT_FOUND; a rule set that cannot be evaluated: INVALID_ARGUMENT.",
+                    ],
+                    request: Messages.cashbackV1PublishRuleSetRequest,
+                    response: Messages.cashbackV1PublishRuleSetResponse
+                ),
+                MethodSchema(
+                    descriptor: CashbackV1.Admin.Method.GetRuleSet.descriptor,
+                    doc: ["Reads one rule-set version (0 = the latest). Unknown merchant or version: NOT_FOUND."],
+                    request: Messages.cashbackV1GetRuleSetRequest,
+                    response: Messages.cashbackV1GetRuleSetResponse
+                ),
+                MethodSchema(
+                    descriptor: CashbackV1.Admin.Method.Verify.descriptor,
+                    doc: ["Checks every invariant of the books on the live database and lists each breach."],
+                    request: Messages.cashbackV1VerifyRequest,
+                    response: Messages.cashbackV1VerifyResponse
                 ),
             ]
         ),
@@ -85,12 +138,33 @@ public enum SchemaCatalog {
 
     /// Every message, in schema order.
     public static let messages: [MessageSchema] = [
+        Messages.cashbackV1OrderLine,
         Messages.cashbackV1AccrueRequest,
         Messages.cashbackV1AccrueResponse,
         Messages.cashbackV1OrderRef,
         Messages.cashbackV1AccrualStateResponse,
+        Messages.cashbackV1QuoteRequest,
+        Messages.cashbackV1LinePricing,
+        Messages.cashbackV1Pricing,
+        Messages.cashbackV1QuoteResponse,
+        Messages.cashbackV1AccrualChange,
+        Messages.cashbackV1Accrual,
+        Messages.cashbackV1RefundedLine,
+        Messages.cashbackV1AdjustRequest,
+        Messages.cashbackV1AdjustResponse,
         Messages.cashbackV1UpsertMerchantRequest,
         Messages.cashbackV1UpsertMerchantResponse,
+        Messages.cashbackV1CategoryRule,
+        Messages.cashbackV1Tier,
+        Messages.cashbackV1Campaign,
+        Messages.cashbackV1RuleSet,
+        Messages.cashbackV1PublishRuleSetRequest,
+        Messages.cashbackV1PublishRuleSetResponse,
+        Messages.cashbackV1GetRuleSetRequest,
+        Messages.cashbackV1GetRuleSetResponse,
+        Messages.cashbackV1VerifyRequest,
+        Messages.cashbackV1VerifyBreach,
+        Messages.cashbackV1VerifyResponse,
         Messages.cashbackV1ListServicesRequest,
         Messages.cashbackV1ServiceInfo,
         Messages.cashbackV1ListServicesResponse,
@@ -99,6 +173,19 @@ public enum SchemaCatalog {
     ]
 
     private enum Messages {
+        static let cashbackV1OrderLine = MessageSchema(
+            CashbackV1.OrderLine.self,
+            fields: [
+                FieldSchema(
+                    name: "sku", jsonName: "sku",
+                    number: 1, type: "string", isRepeated: false),
+                FieldSchema(
+                    name: "category", jsonName: "category",
+                    number: 2, type: "string", isRepeated: false),
+                FieldSchema(
+                    name: "amount_minor", jsonName: "amountMinor",
+                    number: 3, type: "int64", isRepeated: false),
+            ])
         static let cashbackV1AccrueRequest = MessageSchema(
             CashbackV1.AccrueRequest.self,
             fields: [
@@ -120,6 +207,15 @@ public enum SchemaCatalog {
                 FieldSchema(
                     name: "ordered_at_ms", jsonName: "orderedAtMs",
                     number: 6, type: "int64", isRepeated: false),
+                FieldSchema(
+                    name: "lines", jsonName: "lines",
+                    number: 7, type: "cashback.v1.OrderLine", isRepeated: true),
+                FieldSchema(
+                    name: "segments", jsonName: "segments",
+                    number: 8, type: "string", isRepeated: true),
+                FieldSchema(
+                    name: "rule_version", jsonName: "ruleVersion",
+                    number: 9, type: "int64", isRepeated: false),
             ])
         static let cashbackV1AccrueResponse = MessageSchema(
             CashbackV1.AccrueResponse.self,
@@ -133,6 +229,9 @@ public enum SchemaCatalog {
                 FieldSchema(
                     name: "state", jsonName: "state",
                     number: 3, type: "cashback.v1.AccrualState", isRepeated: false),
+                FieldSchema(
+                    name: "rule_version", jsonName: "ruleVersion",
+                    number: 4, type: "int64", isRepeated: false),
             ])
         static let cashbackV1OrderRef = MessageSchema(
             CashbackV1.OrderRef.self,
@@ -151,6 +250,264 @@ public enum SchemaCatalog {
                     name: "state", jsonName: "state",
                     number: 1, type: "cashback.v1.AccrualState", isRepeated: false),
             ])
+        static let cashbackV1QuoteRequest = MessageSchema(
+            CashbackV1.QuoteRequest.self,
+            fields: [
+                FieldSchema(
+                    name: "merchant_id", jsonName: "merchantId",
+                    number: 1, type: "string", isRepeated: false),
+                FieldSchema(
+                    name: "member_id", jsonName: "memberId",
+                    number: 2, type: "string", isRepeated: false),
+                FieldSchema(
+                    name: "amount_minor", jsonName: "amountMinor",
+                    number: 3, type: "int64", isRepeated: false),
+                FieldSchema(
+                    name: "currency", jsonName: "currency",
+                    number: 4, type: "string", isRepeated: false),
+                FieldSchema(
+                    name: "ordered_at_ms", jsonName: "orderedAtMs",
+                    number: 5, type: "int64", isRepeated: false),
+                FieldSchema(
+                    name: "lines", jsonName: "lines",
+                    number: 6, type: "cashback.v1.OrderLine", isRepeated: true),
+                FieldSchema(
+                    name: "segments", jsonName: "segments",
+                    number: 7, type: "string", isRepeated: true),
+                FieldSchema(
+                    name: "rule_version", jsonName: "ruleVersion",
+                    number: 8, type: "int64", isRepeated: false),
+            ])
+        static let cashbackV1LinePricing = MessageSchema(
+            CashbackV1.LinePricing.self,
+            fields: [
+                FieldSchema(
+                    name: "sku", jsonName: "sku",
+                    number: 1, type: "string", isRepeated: false),
+                FieldSchema(
+                    name: "category", jsonName: "category",
+                    number: 2, type: "string", isRepeated: false),
+                FieldSchema(
+                    name: "amount_minor", jsonName: "amountMinor",
+                    number: 3, type: "int64", isRepeated: false),
+                FieldSchema(
+                    name: "refunded_minor", jsonName: "refundedMinor",
+                    number: 4, type: "int64", isRepeated: false),
+                FieldSchema(
+                    name: "rate_bps", jsonName: "rateBps",
+                    number: 5, type: "uint32", isRepeated: false),
+                FieldSchema(
+                    name: "cashback_minor", jsonName: "cashbackMinor",
+                    number: 6, type: "int64", isRepeated: false),
+                FieldSchema(
+                    name: "rule", jsonName: "rule",
+                    number: 7, type: "string", isRepeated: false),
+                FieldSchema(
+                    name: "excluded", jsonName: "excluded",
+                    number: 8, type: "bool", isRepeated: false),
+            ])
+        static let cashbackV1Pricing = MessageSchema(
+            CashbackV1.Pricing.self,
+            fields: [
+                FieldSchema(
+                    name: "rule_version", jsonName: "ruleVersion",
+                    number: 1, type: "int64", isRepeated: false),
+                FieldSchema(
+                    name: "eligible_minor", jsonName: "eligibleMinor",
+                    number: 2, type: "int64", isRepeated: false),
+                FieldSchema(
+                    name: "lines", jsonName: "lines",
+                    number: 3, type: "cashback.v1.LinePricing", isRepeated: true),
+                FieldSchema(
+                    name: "campaign_id", jsonName: "campaignId",
+                    number: 4, type: "string", isRepeated: false),
+                FieldSchema(
+                    name: "below_minimum", jsonName: "belowMinimum",
+                    number: 5, type: "bool", isRepeated: false),
+                FieldSchema(
+                    name: "minimum_order_minor", jsonName: "minimumOrderMinor",
+                    number: 6, type: "int64", isRepeated: false),
+                FieldSchema(
+                    name: "fixed_minor", jsonName: "fixedMinor",
+                    number: 7, type: "int64", isRepeated: false),
+                FieldSchema(
+                    name: "uncapped_minor", jsonName: "uncappedMinor",
+                    number: 8, type: "int64", isRepeated: false),
+                FieldSchema(
+                    name: "cap_applied", jsonName: "capApplied",
+                    number: 9, type: "bool", isRepeated: false),
+                FieldSchema(
+                    name: "cap_minor", jsonName: "capMinor",
+                    number: 10, type: "int64", isRepeated: false),
+                FieldSchema(
+                    name: "limited_to_eligible", jsonName: "limitedToEligible",
+                    number: 11, type: "bool", isRepeated: false),
+                FieldSchema(
+                    name: "kept_by_adjustment", jsonName: "keptByAdjustment",
+                    number: 12, type: "bool", isRepeated: false),
+                FieldSchema(
+                    name: "cashback_minor", jsonName: "cashbackMinor",
+                    number: 13, type: "int64", isRepeated: false),
+                FieldSchema(
+                    name: "commission_bps", jsonName: "commissionBps",
+                    number: 14, type: "uint32", isRepeated: false),
+                FieldSchema(
+                    name: "commission_minor", jsonName: "commissionMinor",
+                    number: 15, type: "int64", isRepeated: false),
+                FieldSchema(
+                    name: "margin_minor", jsonName: "marginMinor",
+                    number: 16, type: "int64", isRepeated: false),
+            ])
+        static let cashbackV1QuoteResponse = MessageSchema(
+            CashbackV1.QuoteResponse.self,
+            fields: [
+                FieldSchema(
+                    name: "cashback_minor", jsonName: "cashbackMinor",
+                    number: 1, type: "int64", isRepeated: false),
+                FieldSchema(
+                    name: "rule_version", jsonName: "ruleVersion",
+                    number: 2, type: "int64", isRepeated: false),
+                FieldSchema(
+                    name: "pricing", jsonName: "pricing",
+                    number: 3, type: "cashback.v1.Pricing", isRepeated: false),
+            ])
+        static let cashbackV1AccrualChange = MessageSchema(
+            CashbackV1.AccrualChange.self,
+            fields: [
+                FieldSchema(
+                    name: "kind", jsonName: "kind",
+                    number: 1, type: "cashback.v1.AccrualChangeKind", isRepeated: false),
+                FieldSchema(
+                    name: "at_ms", jsonName: "atMs",
+                    number: 2, type: "int64", isRepeated: false),
+                FieldSchema(
+                    name: "state", jsonName: "state",
+                    number: 3, type: "cashback.v1.AccrualState", isRepeated: false),
+                FieldSchema(
+                    name: "eligible_minor", jsonName: "eligibleMinor",
+                    number: 4, type: "int64", isRepeated: false),
+                FieldSchema(
+                    name: "cashback_minor", jsonName: "cashbackMinor",
+                    number: 5, type: "int64", isRepeated: false),
+                FieldSchema(
+                    name: "cashback_delta_minor", jsonName: "cashbackDeltaMinor",
+                    number: 6, type: "int64", isRepeated: false),
+                FieldSchema(
+                    name: "debt_minor", jsonName: "debtMinor",
+                    number: 7, type: "int64", isRepeated: false),
+                FieldSchema(
+                    name: "idempotency_key", jsonName: "idempotencyKey",
+                    number: 8, type: "string", isRepeated: false),
+                FieldSchema(
+                    name: "reason", jsonName: "reason",
+                    number: 9, type: "string", isRepeated: false),
+            ])
+        static let cashbackV1Accrual = MessageSchema(
+            CashbackV1.Accrual.self,
+            fields: [
+                FieldSchema(
+                    name: "accrual_id", jsonName: "accrualId",
+                    number: 1, type: "int64", isRepeated: false),
+                FieldSchema(
+                    name: "merchant_id", jsonName: "merchantId",
+                    number: 2, type: "string", isRepeated: false),
+                FieldSchema(
+                    name: "order_id", jsonName: "orderId",
+                    number: 3, type: "string", isRepeated: false),
+                FieldSchema(
+                    name: "member_id", jsonName: "memberId",
+                    number: 4, type: "string", isRepeated: false),
+                FieldSchema(
+                    name: "currency", jsonName: "currency",
+                    number: 5, type: "string", isRepeated: false),
+                FieldSchema(
+                    name: "state", jsonName: "state",
+                    number: 6, type: "cashback.v1.AccrualState", isRepeated: false),
+                FieldSchema(
+                    name: "reported_minor", jsonName: "reportedMinor",
+                    number: 7, type: "int64", isRepeated: false),
+                FieldSchema(
+                    name: "eligible_minor", jsonName: "eligibleMinor",
+                    number: 8, type: "int64", isRepeated: false),
+                FieldSchema(
+                    name: "cashback_minor", jsonName: "cashbackMinor",
+                    number: 9, type: "int64", isRepeated: false),
+                FieldSchema(
+                    name: "commission_minor", jsonName: "commissionMinor",
+                    number: 10, type: "int64", isRepeated: false),
+                FieldSchema(
+                    name: "rule_version", jsonName: "ruleVersion",
+                    number: 11, type: "int64", isRepeated: false),
+                FieldSchema(
+                    name: "ordered_at_ms", jsonName: "orderedAtMs",
+                    number: 12, type: "int64", isRepeated: false),
+                FieldSchema(
+                    name: "hold_ends_at_ms", jsonName: "holdEndsAtMs",
+                    number: 13, type: "int64", isRepeated: false),
+                FieldSchema(
+                    name: "segments", jsonName: "segments",
+                    number: 14, type: "string", isRepeated: true),
+                FieldSchema(
+                    name: "pricing", jsonName: "pricing",
+                    number: 15, type: "cashback.v1.Pricing", isRepeated: false),
+                FieldSchema(
+                    name: "history", jsonName: "history",
+                    number: 16, type: "cashback.v1.AccrualChange", isRepeated: true),
+            ])
+        static let cashbackV1RefundedLine = MessageSchema(
+            CashbackV1.RefundedLine.self,
+            fields: [
+                FieldSchema(
+                    name: "sku", jsonName: "sku",
+                    number: 1, type: "string", isRepeated: false),
+                FieldSchema(
+                    name: "amount_minor", jsonName: "amountMinor",
+                    number: 2, type: "int64", isRepeated: false),
+            ])
+        static let cashbackV1AdjustRequest = MessageSchema(
+            CashbackV1.AdjustRequest.self,
+            fields: [
+                FieldSchema(
+                    name: "merchant_id", jsonName: "merchantId",
+                    number: 1, type: "string", isRepeated: false),
+                FieldSchema(
+                    name: "order_id", jsonName: "orderId",
+                    number: 2, type: "string", isRepeated: false),
+                FieldSchema(
+                    name: "idempotency_key", jsonName: "idempotencyKey",
+                    number: 3, type: "string", isRepeated: false),
+                FieldSchema(
+                    name: "new_amount_minor", jsonName: "newAmountMinor",
+                    number: 4, type: "int64", isRepeated: false),
+                FieldSchema(
+                    name: "refunded_lines", jsonName: "refundedLines",
+                    number: 5, type: "cashback.v1.RefundedLine", isRepeated: true),
+                FieldSchema(
+                    name: "full_refund", jsonName: "fullRefund",
+                    number: 6, type: "bool", isRepeated: false),
+                FieldSchema(
+                    name: "reason", jsonName: "reason",
+                    number: 7, type: "string", isRepeated: false),
+            ])
+        static let cashbackV1AdjustResponse = MessageSchema(
+            CashbackV1.AdjustResponse.self,
+            fields: [
+                FieldSchema(
+                    name: "state", jsonName: "state",
+                    number: 1, type: "cashback.v1.AccrualState", isRepeated: false),
+                FieldSchema(
+                    name: "eligible_minor", jsonName: "eligibleMinor",
+                    number: 2, type: "int64", isRepeated: false),
+                FieldSchema(
+                    name: "cashback_minor", jsonName: "cashbackMinor",
+                    number: 3, type: "int64", isRepeated: false),
+                FieldSchema(
+                    name: "clawed_back_minor", jsonName: "clawedBackMinor",
+                    number: 4, type: "int64", isRepeated: false),
+                FieldSchema(
+                    name: "debt_minor", jsonName: "debtMinor",
+                    number: 5, type: "int64", isRepeated: false),
+            ])
         static let cashbackV1UpsertMerchantRequest = MessageSchema(
             CashbackV1.UpsertMerchantRequest.self,
             fields: [
@@ -166,6 +523,21 @@ public enum SchemaCatalog {
                 FieldSchema(
                     name: "shopper_rate_bps", jsonName: "shopperRateBps",
                     number: 4, type: "uint32", isRepeated: false),
+                FieldSchema(
+                    name: "commission_bps", jsonName: "commissionBps",
+                    number: 5, type: "uint32", isRepeated: false),
+                FieldSchema(
+                    name: "hold_days", jsonName: "holdDays",
+                    number: 6, type: "uint32", isRepeated: false),
+                FieldSchema(
+                    name: "cashback_expiry_days", jsonName: "cashbackExpiryDays",
+                    number: 7, type: "uint32", isRepeated: false),
+                FieldSchema(
+                    name: "status", jsonName: "status",
+                    number: 8, type: "cashback.v1.MerchantStatus", isRepeated: false),
+                FieldSchema(
+                    name: "idempotency_key", jsonName: "idempotencyKey",
+                    number: 9, type: "string", isRepeated: false),
             ])
         static let cashbackV1UpsertMerchantResponse = MessageSchema(
             CashbackV1.UpsertMerchantResponse.self,
@@ -176,6 +548,167 @@ public enum SchemaCatalog {
                 FieldSchema(
                     name: "created", jsonName: "created",
                     number: 2, type: "bool", isRepeated: false),
+            ])
+        static let cashbackV1CategoryRule = MessageSchema(
+            CashbackV1.CategoryRule.self,
+            fields: [
+                FieldSchema(
+                    name: "category", jsonName: "category",
+                    number: 1, type: "string", isRepeated: false),
+                FieldSchema(
+                    name: "rate_bps", jsonName: "rateBps",
+                    number: 2, type: "uint32", isRepeated: false),
+                FieldSchema(
+                    name: "excluded", jsonName: "excluded",
+                    number: 3, type: "bool", isRepeated: false),
+            ])
+        static let cashbackV1Tier = MessageSchema(
+            CashbackV1.Tier.self,
+            fields: [
+                FieldSchema(
+                    name: "from_minor", jsonName: "fromMinor",
+                    number: 1, type: "int64", isRepeated: false),
+                FieldSchema(
+                    name: "to_minor", jsonName: "toMinor",
+                    number: 2, type: "int64", isRepeated: false),
+                FieldSchema(
+                    name: "rate_bps", jsonName: "rateBps",
+                    number: 3, type: "uint32", isRepeated: false),
+            ])
+        static let cashbackV1Campaign = MessageSchema(
+            CashbackV1.Campaign.self,
+            fields: [
+                FieldSchema(
+                    name: "campaign_id", jsonName: "campaignId",
+                    number: 1, type: "string", isRepeated: false),
+                FieldSchema(
+                    name: "starts_at_ms", jsonName: "startsAtMs",
+                    number: 2, type: "int64", isRepeated: false),
+                FieldSchema(
+                    name: "ends_at_ms", jsonName: "endsAtMs",
+                    number: 3, type: "int64", isRepeated: false),
+                FieldSchema(
+                    name: "priority", jsonName: "priority",
+                    number: 4, type: "uint32", isRepeated: false),
+                FieldSchema(
+                    name: "segment", jsonName: "segment",
+                    number: 5, type: "string", isRepeated: false),
+                FieldSchema(
+                    name: "rate_bps", jsonName: "rateBps",
+                    number: 6, type: "uint32", isRepeated: false),
+            ])
+        static let cashbackV1RuleSet = MessageSchema(
+            CashbackV1.RuleSet.self,
+            fields: [
+                FieldSchema(
+                    name: "base_rate_bps", jsonName: "baseRateBps",
+                    number: 1, type: "uint32", isRepeated: false),
+                FieldSchema(
+                    name: "categories", jsonName: "categories",
+                    number: 2, type: "cashback.v1.CategoryRule", isRepeated: true),
+                FieldSchema(
+                    name: "tiers", jsonName: "tiers",
+                    number: 3, type: "cashback.v1.Tier", isRepeated: true),
+                FieldSchema(
+                    name: "minimum_order_minor", jsonName: "minimumOrderMinor",
+                    number: 4, type: "int64", isRepeated: false),
+                FieldSchema(
+                    name: "cap_per_order_minor", jsonName: "capPerOrderMinor",
+                    number: 5, type: "int64", isRepeated: false),
+                FieldSchema(
+                    name: "fixed_per_order_minor", jsonName: "fixedPerOrderMinor",
+                    number: 6, type: "int64", isRepeated: false),
+                FieldSchema(
+                    name: "campaigns", jsonName: "campaigns",
+                    number: 7, type: "cashback.v1.Campaign", isRepeated: true),
+            ])
+        static let cashbackV1PublishRuleSetRequest = MessageSchema(
+            CashbackV1.PublishRuleSetRequest.self,
+            fields: [
+                FieldSchema(
+                    name: "merchant_id", jsonName: "merchantId",
+                    number: 1, type: "string", isRepeated: false),
+                FieldSchema(
+                    name: "rules", jsonName: "rules",
+                    number: 2, type: "cashback.v1.RuleSet", isRepeated: false),
+                FieldSchema(
+                    name: "idempotency_key", jsonName: "idempotencyKey",
+                    number: 3, type: "string", isRepeated: false),
+            ])
+        static let cashbackV1PublishRuleSetResponse = MessageSchema(
+            CashbackV1.PublishRuleSetResponse.self,
+            fields: [
+                FieldSchema(
+                    name: "merchant_id", jsonName: "merchantId",
+                    number: 1, type: "string", isRepeated: false),
+                FieldSchema(
+                    name: "version", jsonName: "version",
+                    number: 2, type: "int64", isRepeated: false),
+                FieldSchema(
+                    name: "published_at_ms", jsonName: "publishedAtMs",
+                    number: 3, type: "int64", isRepeated: false),
+            ])
+        static let cashbackV1GetRuleSetRequest = MessageSchema(
+            CashbackV1.GetRuleSetRequest.self,
+            fields: [
+                FieldSchema(
+                    name: "merchant_id", jsonName: "merchantId",
+                    number: 1, type: "string", isRepeated: false),
+                FieldSchema(
+                    name: "version", jsonName: "version",
+                    number: 2, type: "int64", isRepeated: false),
+            ])
+        static let cashbackV1GetRuleSetResponse = MessageSchema(
+            CashbackV1.GetRuleSetResponse.self,
+            fields: [
+                FieldSchema(
+                    name: "merchant_id", jsonName: "merchantId",
+                    number: 1, type: "string", isRepeated: false),
+                FieldSchema(
+                    name: "version", jsonName: "version",
+                    number: 2, type: "int64", isRepeated: false),
+                FieldSchema(
+                    name: "published_at_ms", jsonName: "publishedAtMs",
+                    number: 3, type: "int64", isRepeated: false),
+                FieldSchema(
+                    name: "rules", jsonName: "rules",
+                    number: 4, type: "cashback.v1.RuleSet", isRepeated: false),
+            ])
+        static let cashbackV1VerifyRequest = MessageSchema(
+            CashbackV1.VerifyRequest.self,
+            fields: [
+            ])
+        static let cashbackV1VerifyBreach = MessageSchema(
+            CashbackV1.VerifyBreach.self,
+            fields: [
+                FieldSchema(
+                    name: "kind", jsonName: "kind",
+                    number: 1, type: "string", isRepeated: false),
+                FieldSchema(
+                    name: "message", jsonName: "message",
+                    number: 2, type: "string", isRepeated: false),
+            ])
+        static let cashbackV1VerifyResponse = MessageSchema(
+            CashbackV1.VerifyResponse.self,
+            fields: [
+                FieldSchema(
+                    name: "ok", jsonName: "ok",
+                    number: 1, type: "bool", isRepeated: false),
+                FieldSchema(
+                    name: "breaches", jsonName: "breaches",
+                    number: 2, type: "cashback.v1.VerifyBreach", isRepeated: true),
+                FieldSchema(
+                    name: "breach_count", jsonName: "breachCount",
+                    number: 3, type: "int64", isRepeated: false),
+                FieldSchema(
+                    name: "journal_entries", jsonName: "journalEntries",
+                    number: 4, type: "int64", isRepeated: false),
+                FieldSchema(
+                    name: "accruals", jsonName: "accruals",
+                    number: 5, type: "int64", isRepeated: false),
+                FieldSchema(
+                    name: "member_accounts", jsonName: "memberAccounts",
+                    number: 6, type: "int64", isRepeated: false),
             ])
         static let cashbackV1ListServicesRequest = MessageSchema(
             CashbackV1.ListServicesRequest.self,
@@ -220,6 +753,9 @@ public enum SchemaCatalog {
                 FieldSchema(
                     name: "lifetime_minor", jsonName: "lifetimeMinor",
                     number: 3, type: "int64", isRepeated: false),
+                FieldSchema(
+                    name: "debt_minor", jsonName: "debtMinor",
+                    number: 4, type: "int64", isRepeated: false),
             ])
     }
 }

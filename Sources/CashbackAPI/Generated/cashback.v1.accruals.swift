@@ -66,6 +66,158 @@ extension CashbackV1 {
     }
 }
 
+// MARK: - AccrualChangeKind
+
+extension CashbackV1 {
+    /// What happened to an accrual.
+    public enum AccrualChangeKind: CompactJSONEnum {
+        case unspecified
+        /// Accrued as pending.
+        case accrue
+        /// Confirmed.
+        case confirm
+        /// Cancelled.
+        case cancel
+        /// A refund lowered the eligible amount.
+        case adjust
+        /// A number this version of the schema does not know.
+        case unrecognized(UInt32)
+
+        /// The case for a wire number.
+        public init(rawValue: UInt32) {
+            switch rawValue {
+            case 0: self = .unspecified
+            case 1: self = .accrue
+            case 2: self = .confirm
+            case 3: self = .cancel
+            case 4: self = .adjust
+            default: self = .unrecognized(rawValue)
+            }
+        }
+
+        /// The wire number.
+        public var rawValue: UInt32 {
+            switch self {
+            case .unspecified: 0
+            case .accrue: 1
+            case .confirm: 2
+            case .cancel: 3
+            case .adjust: 4
+            case .unrecognized(let number): number
+            }
+        }
+
+        /// The case named `jsonName` in the schema.
+        public init?(jsonName: String) {
+            switch jsonName {
+            case "UNSPECIFIED": self = .unspecified
+            case "ACCRUE": self = .accrue
+            case "CONFIRM": self = .confirm
+            case "CANCEL": self = .cancel
+            case "ADJUST": self = .adjust
+            default: return nil
+            }
+        }
+
+        /// The value's name in the schema; `nil` for unrecognized numbers.
+        public var jsonName: String? {
+            switch self {
+            case .unspecified: "UNSPECIFIED"
+            case .accrue: "ACCRUE"
+            case .confirm: "CONFIRM"
+            case .cancel: "CANCEL"
+            case .adjust: "ADJUST"
+            case .unrecognized: nil
+            }
+        }
+    }
+}
+
+// MARK: - OrderLine
+
+extension CashbackV1 {
+    /// One line of an order.
+    public struct OrderLine: CompactMessage {
+        /// The message's name in the schema.
+        public static let schemaName = "cashback.v1.OrderLine"
+
+        /// The line's product id (an identifier), unique within the order; refunds name it.
+        public var sku: String
+
+        /// The product category that category rules match; may be empty.
+        public var category: String
+
+        /// The line's eligible amount, in minor units: 1 to 10^15.
+        public var amountMinor: Int64
+
+        /// A message with every field at its default.
+        public init() {
+            self.sku = ""
+            self.category = ""
+            self.amountMinor = 0
+        }
+
+        /// Creates a message from its fields; omitted fields take their defaults.
+        public init(
+            sku: String = "",
+            category: String = "",
+            amountMinor: Int64 = 0
+        ) {
+            self.sku = sku
+            self.category = category
+            self.amountMinor = amountMinor
+        }
+
+        /// Reads the message's fields; unknown fields are skipped.
+        public init(compactReader reader: inout CompactReader) throws(CompactDecodingError) {
+            self.init()
+            while let tag = try reader.readTag() {
+                switch tag.fieldNumber {
+                case 1: self.sku = try reader.readString(tag)
+                case 2: self.category = try reader.readString(tag)
+                case 3: self.amountMinor = try reader.readInt64(tag)
+                default: try reader.skipField(tag)
+                }
+            }
+        }
+
+        /// Writes the fields in field-number order, defaults left out.
+        public func encode(to writer: inout CompactWriter) {
+            writer.writeStringField(1, self.sku)
+            writer.writeStringField(2, self.category)
+            writer.writeInt64Field(3, self.amountMinor)
+        }
+    }
+}
+
+// MARK: OrderLine JSON mapping
+
+extension CashbackV1.OrderLine: Codable {
+    /// Reads the message from a JSON object; unknown field names are an error.
+    public init(from decoder: any Decoder) throws {
+        let json = try decoder.container(keyedBy: CompactJSONKey.self)
+        try json.rejectUnknownKeys(["sku", "category", "amountMinor"], in: "cashback.v1.OrderLine")
+        self.init()
+        if let value = try json.decodeCompactString("sku") {
+            self.sku = value
+        }
+        if let value = try json.decodeCompactString("category") {
+            self.category = value
+        }
+        if let value = try json.decodeCompactInteger(Int64.self, "amountMinor") {
+            self.amountMinor = value
+        }
+    }
+
+    /// Writes the message as a JSON object with every field.
+    public func encode(to encoder: any Encoder) throws {
+        var json = encoder.container(keyedBy: CompactJSONKey.self)
+        try json.encode(self.sku, forKey: CompactJSONKey("sku"))
+        try json.encode(self.category, forKey: CompactJSONKey("category"))
+        try json.encode(self.amountMinor, forKey: CompactJSONKey("amountMinor"))
+    }
+}
+
 // MARK: - AccrueRequest
 
 extension CashbackV1 {
@@ -77,21 +229,32 @@ extension CashbackV1 {
         /// The merchant the order was placed with.
         public var merchantID: String
 
-        /// The merchant's order id: 1 to 128 UTF-8 bytes, unique per merchant.
+        /// The merchant's order id: an identifier (1 to 128 UTF-8 bytes), unique per merchant.
         public var orderID: String
 
         /// The member who placed the order.
         public var memberID: String
 
         /// The order's eligible net amount (no shipping, taxes or discounts), in minor units of
-        /// `currency`: 1 to 10^15.
+        /// `currency`: 1 to 10^15. With `lines`: 0 or exactly their sum.
         public var amountMinor: Int64
 
         /// ISO 4217 code; must be the merchant's currency.
         public var currency: String
 
-        /// When the order was placed, in milliseconds since 1970-01-01T00:00:00Z.
+        /// When the order was placed, in milliseconds since 1970-01-01T00:00:00Z. Campaign
+        /// windows are matched against it.
         public var orderedAtMs: Int64
+
+        /// The order's lines (at most 100); without lines the order is one line of `amount_minor`.
+        public var lines: [CashbackV1.OrderLine]
+
+        /// The member's segments (at most 16 identifiers), matched against campaign segments.
+        public var segments: [String]
+
+        /// The rule-set version to lock, e.g. the one a Quote answered at checkout; 0 = the
+        /// latest. Unknown version: NOT_FOUND.
+        public var ruleVersion: Int64
 
         /// A message with every field at its default.
         public init() {
@@ -101,6 +264,9 @@ extension CashbackV1 {
             self.amountMinor = 0
             self.currency = ""
             self.orderedAtMs = 0
+            self.lines = []
+            self.segments = []
+            self.ruleVersion = 0
         }
 
         /// Creates a message from its fields; omitted fields take their defaults.
@@ -110,7 +276,10 @@ extension CashbackV1 {
             memberID: String = "",
             amountMinor: Int64 = 0,
             currency: String = "",
-            orderedAtMs: Int64 = 0
+            orderedAtMs: Int64 = 0,
+            lines: [CashbackV1.OrderLine] = [],
+            segments: [String] = [],
+            ruleVersion: Int64 = 0
         ) {
             self.merchantID = merchantID
             self.orderID = orderID
@@ -118,6 +287,9 @@ extension CashbackV1 {
             self.amountMinor = amountMinor
             self.currency = currency
             self.orderedAtMs = orderedAtMs
+            self.lines = lines
+            self.segments = segments
+            self.ruleVersion = ruleVersion
         }
 
         /// Reads the message's fields; unknown fields are skipped.
@@ -131,6 +303,9 @@ extension CashbackV1 {
                 case 4: self.amountMinor = try reader.readInt64(tag)
                 case 5: self.currency = try reader.readString(tag)
                 case 6: self.orderedAtMs = try reader.readInt64(tag)
+                case 7: self.lines.append(try reader.readMessage(tag) as CashbackV1.OrderLine)
+                case 8: self.segments.append(try reader.readString(tag))
+                case 9: self.ruleVersion = try reader.readInt64(tag)
                 default: try reader.skipField(tag)
                 }
             }
@@ -144,6 +319,9 @@ extension CashbackV1 {
             writer.writeInt64Field(4, self.amountMinor)
             writer.writeStringField(5, self.currency)
             writer.writeInt64Field(6, self.orderedAtMs)
+            writer.writeRepeatedMessageField(7, self.lines)
+            writer.writeRepeatedStringField(8, self.segments)
+            writer.writeInt64Field(9, self.ruleVersion)
         }
     }
 }
@@ -154,7 +332,7 @@ extension CashbackV1.AccrueRequest: Codable {
     /// Reads the message from a JSON object; unknown field names are an error.
     public init(from decoder: any Decoder) throws {
         let json = try decoder.container(keyedBy: CompactJSONKey.self)
-        try json.rejectUnknownKeys(["merchantId", "orderId", "memberId", "amountMinor", "currency", "orderedAtMs"], in: "cashback.v1.AccrueRequest")
+        try json.rejectUnknownKeys(["merchantId", "orderId", "memberId", "amountMinor", "currency", "orderedAtMs", "lines", "segments", "ruleVersion"], in: "cashback.v1.AccrueRequest")
         self.init()
         if let value = try json.decodeCompactString("merchantId") {
             self.merchantID = value
@@ -174,6 +352,15 @@ extension CashbackV1.AccrueRequest: Codable {
         if let value = try json.decodeCompactInteger(Int64.self, "orderedAtMs") {
             self.orderedAtMs = value
         }
+        if let value = try json.decodeIfPresent([CashbackV1.OrderLine].self, forKey: CompactJSONKey("lines")) {
+            self.lines = value
+        }
+        if let value = try json.decodeIfPresent([String].self, forKey: CompactJSONKey("segments")) {
+            self.segments = value
+        }
+        if let value = try json.decodeCompactInteger(Int64.self, "ruleVersion") {
+            self.ruleVersion = value
+        }
     }
 
     /// Writes the message as a JSON object with every field.
@@ -185,6 +372,9 @@ extension CashbackV1.AccrueRequest: Codable {
         try json.encode(self.amountMinor, forKey: CompactJSONKey("amountMinor"))
         try json.encode(self.currency, forKey: CompactJSONKey("currency"))
         try json.encode(self.orderedAtMs, forKey: CompactJSONKey("orderedAtMs"))
+        try json.encode(self.lines, forKey: CompactJSONKey("lines"))
+        try json.encode(self.segments, forKey: CompactJSONKey("segments"))
+        try json.encode(self.ruleVersion, forKey: CompactJSONKey("ruleVersion"))
     }
 }
 
@@ -198,28 +388,34 @@ extension CashbackV1 {
         /// The accrual's id, assigned by the server.
         public var accrualID: Int64
 
-        /// The cashback credited, in minor units: amount × rate / 10000, rounded down.
+        /// The cashback credited, in minor units (see the pricing rules, WIRE.md §9.5).
         public var cashbackMinor: Int64
 
         /// Always PENDING: the state the accrual was created in (a replay answers the same).
         public var state: CashbackV1.AccrualState
+
+        /// The rule-set version the accrual locked.
+        public var ruleVersion: Int64
 
         /// A message with every field at its default.
         public init() {
             self.accrualID = 0
             self.cashbackMinor = 0
             self.state = CashbackV1.AccrualState(rawValue: 0)
+            self.ruleVersion = 0
         }
 
         /// Creates a message from its fields; omitted fields take their defaults.
         public init(
             accrualID: Int64 = 0,
             cashbackMinor: Int64 = 0,
-            state: CashbackV1.AccrualState = CashbackV1.AccrualState(rawValue: 0)
+            state: CashbackV1.AccrualState = CashbackV1.AccrualState(rawValue: 0),
+            ruleVersion: Int64 = 0
         ) {
             self.accrualID = accrualID
             self.cashbackMinor = cashbackMinor
             self.state = state
+            self.ruleVersion = ruleVersion
         }
 
         /// Reads the message's fields; unknown fields are skipped.
@@ -230,6 +426,7 @@ extension CashbackV1 {
                 case 1: self.accrualID = try reader.readInt64(tag)
                 case 2: self.cashbackMinor = try reader.readInt64(tag)
                 case 3: self.state = try reader.readEnum(tag)
+                case 4: self.ruleVersion = try reader.readInt64(tag)
                 default: try reader.skipField(tag)
                 }
             }
@@ -240,6 +437,7 @@ extension CashbackV1 {
             writer.writeInt64Field(1, self.accrualID)
             writer.writeInt64Field(2, self.cashbackMinor)
             writer.writeEnumField(3, self.state)
+            writer.writeInt64Field(4, self.ruleVersion)
         }
     }
 }
@@ -250,7 +448,7 @@ extension CashbackV1.AccrueResponse: Codable {
     /// Reads the message from a JSON object; unknown field names are an error.
     public init(from decoder: any Decoder) throws {
         let json = try decoder.container(keyedBy: CompactJSONKey.self)
-        try json.rejectUnknownKeys(["accrualId", "cashbackMinor", "state"], in: "cashback.v1.AccrueResponse")
+        try json.rejectUnknownKeys(["accrualId", "cashbackMinor", "state", "ruleVersion"], in: "cashback.v1.AccrueResponse")
         self.init()
         if let value = try json.decodeCompactInteger(Int64.self, "accrualId") {
             self.accrualID = value
@@ -261,6 +459,9 @@ extension CashbackV1.AccrueResponse: Codable {
         if let value = try json.decodeCompactEnum(CashbackV1.AccrualState.self, "state") {
             self.state = value
         }
+        if let value = try json.decodeCompactInteger(Int64.self, "ruleVersion") {
+            self.ruleVersion = value
+        }
     }
 
     /// Writes the message as a JSON object with every field.
@@ -269,6 +470,7 @@ extension CashbackV1.AccrueResponse: Codable {
         try json.encode(self.accrualID, forKey: CompactJSONKey("accrualId"))
         try json.encode(self.cashbackMinor, forKey: CompactJSONKey("cashbackMinor"))
         try json.encodeCompactEnum(self.state, "state")
+        try json.encode(self.ruleVersion, forKey: CompactJSONKey("ruleVersion"))
     }
 }
 
@@ -403,6 +605,1319 @@ extension CashbackV1.AccrualStateResponse: Codable {
     }
 }
 
+// MARK: - QuoteRequest
+
+extension CashbackV1 {
+    /// The order a quote prices: Accrue's fields without an order id.
+    public struct QuoteRequest: CompactMessage {
+        /// The message's name in the schema.
+        public static let schemaName = "cashback.v1.QuoteRequest"
+
+        public var merchantID: String
+
+        public var memberID: String
+
+        /// As AccrueRequest.amount_minor.
+        public var amountMinor: Int64
+
+        public var currency: String
+
+        /// When the order is (or would be) placed; campaigns are matched against it.
+        public var orderedAtMs: Int64
+
+        public var lines: [CashbackV1.OrderLine]
+
+        public var segments: [String]
+
+        /// The version to price with; 0 = the latest.
+        public var ruleVersion: Int64
+
+        /// A message with every field at its default.
+        public init() {
+            self.merchantID = ""
+            self.memberID = ""
+            self.amountMinor = 0
+            self.currency = ""
+            self.orderedAtMs = 0
+            self.lines = []
+            self.segments = []
+            self.ruleVersion = 0
+        }
+
+        /// Creates a message from its fields; omitted fields take their defaults.
+        public init(
+            merchantID: String = "",
+            memberID: String = "",
+            amountMinor: Int64 = 0,
+            currency: String = "",
+            orderedAtMs: Int64 = 0,
+            lines: [CashbackV1.OrderLine] = [],
+            segments: [String] = [],
+            ruleVersion: Int64 = 0
+        ) {
+            self.merchantID = merchantID
+            self.memberID = memberID
+            self.amountMinor = amountMinor
+            self.currency = currency
+            self.orderedAtMs = orderedAtMs
+            self.lines = lines
+            self.segments = segments
+            self.ruleVersion = ruleVersion
+        }
+
+        /// Reads the message's fields; unknown fields are skipped.
+        public init(compactReader reader: inout CompactReader) throws(CompactDecodingError) {
+            self.init()
+            while let tag = try reader.readTag() {
+                switch tag.fieldNumber {
+                case 1: self.merchantID = try reader.readString(tag)
+                case 2: self.memberID = try reader.readString(tag)
+                case 3: self.amountMinor = try reader.readInt64(tag)
+                case 4: self.currency = try reader.readString(tag)
+                case 5: self.orderedAtMs = try reader.readInt64(tag)
+                case 6: self.lines.append(try reader.readMessage(tag) as CashbackV1.OrderLine)
+                case 7: self.segments.append(try reader.readString(tag))
+                case 8: self.ruleVersion = try reader.readInt64(tag)
+                default: try reader.skipField(tag)
+                }
+            }
+        }
+
+        /// Writes the fields in field-number order, defaults left out.
+        public func encode(to writer: inout CompactWriter) {
+            writer.writeStringField(1, self.merchantID)
+            writer.writeStringField(2, self.memberID)
+            writer.writeInt64Field(3, self.amountMinor)
+            writer.writeStringField(4, self.currency)
+            writer.writeInt64Field(5, self.orderedAtMs)
+            writer.writeRepeatedMessageField(6, self.lines)
+            writer.writeRepeatedStringField(7, self.segments)
+            writer.writeInt64Field(8, self.ruleVersion)
+        }
+    }
+}
+
+// MARK: QuoteRequest JSON mapping
+
+extension CashbackV1.QuoteRequest: Codable {
+    /// Reads the message from a JSON object; unknown field names are an error.
+    public init(from decoder: any Decoder) throws {
+        let json = try decoder.container(keyedBy: CompactJSONKey.self)
+        try json.rejectUnknownKeys(["merchantId", "memberId", "amountMinor", "currency", "orderedAtMs", "lines", "segments", "ruleVersion"], in: "cashback.v1.QuoteRequest")
+        self.init()
+        if let value = try json.decodeCompactString("merchantId") {
+            self.merchantID = value
+        }
+        if let value = try json.decodeCompactString("memberId") {
+            self.memberID = value
+        }
+        if let value = try json.decodeCompactInteger(Int64.self, "amountMinor") {
+            self.amountMinor = value
+        }
+        if let value = try json.decodeCompactString("currency") {
+            self.currency = value
+        }
+        if let value = try json.decodeCompactInteger(Int64.self, "orderedAtMs") {
+            self.orderedAtMs = value
+        }
+        if let value = try json.decodeIfPresent([CashbackV1.OrderLine].self, forKey: CompactJSONKey("lines")) {
+            self.lines = value
+        }
+        if let value = try json.decodeIfPresent([String].self, forKey: CompactJSONKey("segments")) {
+            self.segments = value
+        }
+        if let value = try json.decodeCompactInteger(Int64.self, "ruleVersion") {
+            self.ruleVersion = value
+        }
+    }
+
+    /// Writes the message as a JSON object with every field.
+    public func encode(to encoder: any Encoder) throws {
+        var json = encoder.container(keyedBy: CompactJSONKey.self)
+        try json.encode(self.merchantID, forKey: CompactJSONKey("merchantId"))
+        try json.encode(self.memberID, forKey: CompactJSONKey("memberId"))
+        try json.encode(self.amountMinor, forKey: CompactJSONKey("amountMinor"))
+        try json.encode(self.currency, forKey: CompactJSONKey("currency"))
+        try json.encode(self.orderedAtMs, forKey: CompactJSONKey("orderedAtMs"))
+        try json.encode(self.lines, forKey: CompactJSONKey("lines"))
+        try json.encode(self.segments, forKey: CompactJSONKey("segments"))
+        try json.encode(self.ruleVersion, forKey: CompactJSONKey("ruleVersion"))
+    }
+}
+
+// MARK: - LinePricing
+
+extension CashbackV1 {
+    /// How one line was priced.
+    public struct LinePricing: CompactMessage {
+        /// The message's name in the schema.
+        public static let schemaName = "cashback.v1.LinePricing"
+
+        /// The line's sku (empty for an order reported without lines).
+        public var sku: String
+
+        public var category: String
+
+        /// What is left of the line after refunds: what was priced, in minor units.
+        public var amountMinor: Int64
+
+        /// The part of the line refunded so far, in minor units.
+        public var refundedMinor: Int64
+
+        /// The rate that priced the line, in basis points.
+        public var rateBps: UInt32
+
+        /// `floor(amount × rate / 10000)`, before the cap.
+        public var cashbackMinor: Int64
+
+        /// The rule that set the rate: `base`, `tier:<i>`, `category:<name>`, `campaign:<id>`,
+        /// `excluded:<category>` or `minimum-order`.
+        public var rule: String
+
+        /// True when the line's category is excluded.
+        public var excluded: Bool
+
+        /// A message with every field at its default.
+        public init() {
+            self.sku = ""
+            self.category = ""
+            self.amountMinor = 0
+            self.refundedMinor = 0
+            self.rateBps = 0
+            self.cashbackMinor = 0
+            self.rule = ""
+            self.excluded = false
+        }
+
+        /// Creates a message from its fields; omitted fields take their defaults.
+        public init(
+            sku: String = "",
+            category: String = "",
+            amountMinor: Int64 = 0,
+            refundedMinor: Int64 = 0,
+            rateBps: UInt32 = 0,
+            cashbackMinor: Int64 = 0,
+            rule: String = "",
+            excluded: Bool = false
+        ) {
+            self.sku = sku
+            self.category = category
+            self.amountMinor = amountMinor
+            self.refundedMinor = refundedMinor
+            self.rateBps = rateBps
+            self.cashbackMinor = cashbackMinor
+            self.rule = rule
+            self.excluded = excluded
+        }
+
+        /// Reads the message's fields; unknown fields are skipped.
+        public init(compactReader reader: inout CompactReader) throws(CompactDecodingError) {
+            self.init()
+            while let tag = try reader.readTag() {
+                switch tag.fieldNumber {
+                case 1: self.sku = try reader.readString(tag)
+                case 2: self.category = try reader.readString(tag)
+                case 3: self.amountMinor = try reader.readInt64(tag)
+                case 4: self.refundedMinor = try reader.readInt64(tag)
+                case 5: self.rateBps = try reader.readUInt32(tag)
+                case 6: self.cashbackMinor = try reader.readInt64(tag)
+                case 7: self.rule = try reader.readString(tag)
+                case 8: self.excluded = try reader.readBool(tag)
+                default: try reader.skipField(tag)
+                }
+            }
+        }
+
+        /// Writes the fields in field-number order, defaults left out.
+        public func encode(to writer: inout CompactWriter) {
+            writer.writeStringField(1, self.sku)
+            writer.writeStringField(2, self.category)
+            writer.writeInt64Field(3, self.amountMinor)
+            writer.writeInt64Field(4, self.refundedMinor)
+            writer.writeUInt32Field(5, self.rateBps)
+            writer.writeInt64Field(6, self.cashbackMinor)
+            writer.writeStringField(7, self.rule)
+            writer.writeBoolField(8, self.excluded)
+        }
+    }
+}
+
+// MARK: LinePricing JSON mapping
+
+extension CashbackV1.LinePricing: Codable {
+    /// Reads the message from a JSON object; unknown field names are an error.
+    public init(from decoder: any Decoder) throws {
+        let json = try decoder.container(keyedBy: CompactJSONKey.self)
+        try json.rejectUnknownKeys(["sku", "category", "amountMinor", "refundedMinor", "rateBps", "cashbackMinor", "rule", "excluded"], in: "cashback.v1.LinePricing")
+        self.init()
+        if let value = try json.decodeCompactString("sku") {
+            self.sku = value
+        }
+        if let value = try json.decodeCompactString("category") {
+            self.category = value
+        }
+        if let value = try json.decodeCompactInteger(Int64.self, "amountMinor") {
+            self.amountMinor = value
+        }
+        if let value = try json.decodeCompactInteger(Int64.self, "refundedMinor") {
+            self.refundedMinor = value
+        }
+        if let value = try json.decodeCompactInteger(UInt32.self, "rateBps") {
+            self.rateBps = value
+        }
+        if let value = try json.decodeCompactInteger(Int64.self, "cashbackMinor") {
+            self.cashbackMinor = value
+        }
+        if let value = try json.decodeCompactString("rule") {
+            self.rule = value
+        }
+        if let value = try json.decodeCompactBool("excluded") {
+            self.excluded = value
+        }
+    }
+
+    /// Writes the message as a JSON object with every field.
+    public func encode(to encoder: any Encoder) throws {
+        var json = encoder.container(keyedBy: CompactJSONKey.self)
+        try json.encode(self.sku, forKey: CompactJSONKey("sku"))
+        try json.encode(self.category, forKey: CompactJSONKey("category"))
+        try json.encode(self.amountMinor, forKey: CompactJSONKey("amountMinor"))
+        try json.encode(self.refundedMinor, forKey: CompactJSONKey("refundedMinor"))
+        try json.encode(self.rateBps, forKey: CompactJSONKey("rateBps"))
+        try json.encode(self.cashbackMinor, forKey: CompactJSONKey("cashbackMinor"))
+        try json.encode(self.rule, forKey: CompactJSONKey("rule"))
+        try json.encode(self.excluded, forKey: CompactJSONKey("excluded"))
+    }
+}
+
+// MARK: - Pricing
+
+extension CashbackV1 {
+    /// How an order is priced: Quote answers it, GetAccrual shows it as the accrual is now.
+    public struct Pricing: CompactMessage {
+        /// The message's name in the schema.
+        public static let schemaName = "cashback.v1.Pricing"
+
+        /// The rule-set version that priced the order.
+        public var ruleVersion: Int64
+
+        /// The eligible amount: the sum of what is left of the lines, in minor units.
+        public var eligibleMinor: Int64
+
+        public var lines: [CashbackV1.LinePricing]
+
+        /// The campaign that priced the lines, or empty.
+        public var campaignID: String
+
+        /// True when the order is below the minimum order: nothing earned.
+        public var belowMinimum: Bool
+
+        public var minimumOrderMinor: Int64
+
+        /// The fixed amount added to the order.
+        public var fixedMinor: Int64
+
+        /// Lines plus the fixed amount, before the cap.
+        public var uncappedMinor: Int64
+
+        /// True when the per-order cap lowered the cashback.
+        public var capApplied: Bool
+
+        public var capMinor: Int64
+
+        /// True when the cashback was lowered to the eligible amount.
+        public var limitedToEligible: Bool
+
+        /// True when an adjustment priced the order higher than what it held: the cashback stayed.
+        public var keptByAdjustment: Bool
+
+        /// The cashback, in minor units.
+        public var cashbackMinor: Int64
+
+        /// The merchant's commission rate locked for the order, in basis points.
+        public var commissionBps: UInt32
+
+        /// `floor(eligible × commission rate / 10000)`.
+        public var commissionMinor: Int64
+
+        /// Commission − cashback; negative for a subsidised order.
+        public var marginMinor: Int64
+
+        /// A message with every field at its default.
+        public init() {
+            self.ruleVersion = 0
+            self.eligibleMinor = 0
+            self.lines = []
+            self.campaignID = ""
+            self.belowMinimum = false
+            self.minimumOrderMinor = 0
+            self.fixedMinor = 0
+            self.uncappedMinor = 0
+            self.capApplied = false
+            self.capMinor = 0
+            self.limitedToEligible = false
+            self.keptByAdjustment = false
+            self.cashbackMinor = 0
+            self.commissionBps = 0
+            self.commissionMinor = 0
+            self.marginMinor = 0
+        }
+
+        /// Creates a message from its fields; omitted fields take their defaults.
+        public init(
+            ruleVersion: Int64 = 0,
+            eligibleMinor: Int64 = 0,
+            lines: [CashbackV1.LinePricing] = [],
+            campaignID: String = "",
+            belowMinimum: Bool = false,
+            minimumOrderMinor: Int64 = 0,
+            fixedMinor: Int64 = 0,
+            uncappedMinor: Int64 = 0,
+            capApplied: Bool = false,
+            capMinor: Int64 = 0,
+            limitedToEligible: Bool = false,
+            keptByAdjustment: Bool = false,
+            cashbackMinor: Int64 = 0,
+            commissionBps: UInt32 = 0,
+            commissionMinor: Int64 = 0,
+            marginMinor: Int64 = 0
+        ) {
+            self.ruleVersion = ruleVersion
+            self.eligibleMinor = eligibleMinor
+            self.lines = lines
+            self.campaignID = campaignID
+            self.belowMinimum = belowMinimum
+            self.minimumOrderMinor = minimumOrderMinor
+            self.fixedMinor = fixedMinor
+            self.uncappedMinor = uncappedMinor
+            self.capApplied = capApplied
+            self.capMinor = capMinor
+            self.limitedToEligible = limitedToEligible
+            self.keptByAdjustment = keptByAdjustment
+            self.cashbackMinor = cashbackMinor
+            self.commissionBps = commissionBps
+            self.commissionMinor = commissionMinor
+            self.marginMinor = marginMinor
+        }
+
+        /// Reads the message's fields; unknown fields are skipped.
+        public init(compactReader reader: inout CompactReader) throws(CompactDecodingError) {
+            self.init()
+            while let tag = try reader.readTag() {
+                switch tag.fieldNumber {
+                case 1: self.ruleVersion = try reader.readInt64(tag)
+                case 2: self.eligibleMinor = try reader.readInt64(tag)
+                case 3: self.lines.append(try reader.readMessage(tag) as CashbackV1.LinePricing)
+                case 4: self.campaignID = try reader.readString(tag)
+                case 5: self.belowMinimum = try reader.readBool(tag)
+                case 6: self.minimumOrderMinor = try reader.readInt64(tag)
+                case 7: self.fixedMinor = try reader.readInt64(tag)
+                case 8: self.uncappedMinor = try reader.readInt64(tag)
+                case 9: self.capApplied = try reader.readBool(tag)
+                case 10: self.capMinor = try reader.readInt64(tag)
+                case 11: self.limitedToEligible = try reader.readBool(tag)
+                case 12: self.keptByAdjustment = try reader.readBool(tag)
+                case 13: self.cashbackMinor = try reader.readInt64(tag)
+                case 14: self.commissionBps = try reader.readUInt32(tag)
+                case 15: self.commissionMinor = try reader.readInt64(tag)
+                case 16: self.marginMinor = try reader.readInt64(tag)
+                default: try reader.skipField(tag)
+                }
+            }
+        }
+
+        /// Writes the fields in field-number order, defaults left out.
+        public func encode(to writer: inout CompactWriter) {
+            writer.writeInt64Field(1, self.ruleVersion)
+            writer.writeInt64Field(2, self.eligibleMinor)
+            writer.writeRepeatedMessageField(3, self.lines)
+            writer.writeStringField(4, self.campaignID)
+            writer.writeBoolField(5, self.belowMinimum)
+            writer.writeInt64Field(6, self.minimumOrderMinor)
+            writer.writeInt64Field(7, self.fixedMinor)
+            writer.writeInt64Field(8, self.uncappedMinor)
+            writer.writeBoolField(9, self.capApplied)
+            writer.writeInt64Field(10, self.capMinor)
+            writer.writeBoolField(11, self.limitedToEligible)
+            writer.writeBoolField(12, self.keptByAdjustment)
+            writer.writeInt64Field(13, self.cashbackMinor)
+            writer.writeUInt32Field(14, self.commissionBps)
+            writer.writeInt64Field(15, self.commissionMinor)
+            writer.writeInt64Field(16, self.marginMinor)
+        }
+    }
+}
+
+// MARK: Pricing JSON mapping
+
+extension CashbackV1.Pricing: Codable {
+    /// Reads the message from a JSON object; unknown field names are an error.
+    public init(from decoder: any Decoder) throws {
+        let json = try decoder.container(keyedBy: CompactJSONKey.self)
+        try json.rejectUnknownKeys(["ruleVersion", "eligibleMinor", "lines", "campaignId", "belowMinimum", "minimumOrderMinor", "fixedMinor", "uncappedMinor", "capApplied", "capMinor", "limitedToEligible", "keptByAdjustment", "cashbackMinor", "commissionBps", "commissionMinor", "marginMinor"], in: "cashback.v1.Pricing")
+        self.init()
+        if let value = try json.decodeCompactInteger(Int64.self, "ruleVersion") {
+            self.ruleVersion = value
+        }
+        if let value = try json.decodeCompactInteger(Int64.self, "eligibleMinor") {
+            self.eligibleMinor = value
+        }
+        if let value = try json.decodeIfPresent([CashbackV1.LinePricing].self, forKey: CompactJSONKey("lines")) {
+            self.lines = value
+        }
+        if let value = try json.decodeCompactString("campaignId") {
+            self.campaignID = value
+        }
+        if let value = try json.decodeCompactBool("belowMinimum") {
+            self.belowMinimum = value
+        }
+        if let value = try json.decodeCompactInteger(Int64.self, "minimumOrderMinor") {
+            self.minimumOrderMinor = value
+        }
+        if let value = try json.decodeCompactInteger(Int64.self, "fixedMinor") {
+            self.fixedMinor = value
+        }
+        if let value = try json.decodeCompactInteger(Int64.self, "uncappedMinor") {
+            self.uncappedMinor = value
+        }
+        if let value = try json.decodeCompactBool("capApplied") {
+            self.capApplied = value
+        }
+        if let value = try json.decodeCompactInteger(Int64.self, "capMinor") {
+            self.capMinor = value
+        }
+        if let value = try json.decodeCompactBool("limitedToEligible") {
+            self.limitedToEligible = value
+        }
+        if let value = try json.decodeCompactBool("keptByAdjustment") {
+            self.keptByAdjustment = value
+        }
+        if let value = try json.decodeCompactInteger(Int64.self, "cashbackMinor") {
+            self.cashbackMinor = value
+        }
+        if let value = try json.decodeCompactInteger(UInt32.self, "commissionBps") {
+            self.commissionBps = value
+        }
+        if let value = try json.decodeCompactInteger(Int64.self, "commissionMinor") {
+            self.commissionMinor = value
+        }
+        if let value = try json.decodeCompactInteger(Int64.self, "marginMinor") {
+            self.marginMinor = value
+        }
+    }
+
+    /// Writes the message as a JSON object with every field.
+    public func encode(to encoder: any Encoder) throws {
+        var json = encoder.container(keyedBy: CompactJSONKey.self)
+        try json.encode(self.ruleVersion, forKey: CompactJSONKey("ruleVersion"))
+        try json.encode(self.eligibleMinor, forKey: CompactJSONKey("eligibleMinor"))
+        try json.encode(self.lines, forKey: CompactJSONKey("lines"))
+        try json.encode(self.campaignID, forKey: CompactJSONKey("campaignId"))
+        try json.encode(self.belowMinimum, forKey: CompactJSONKey("belowMinimum"))
+        try json.encode(self.minimumOrderMinor, forKey: CompactJSONKey("minimumOrderMinor"))
+        try json.encode(self.fixedMinor, forKey: CompactJSONKey("fixedMinor"))
+        try json.encode(self.uncappedMinor, forKey: CompactJSONKey("uncappedMinor"))
+        try json.encode(self.capApplied, forKey: CompactJSONKey("capApplied"))
+        try json.encode(self.capMinor, forKey: CompactJSONKey("capMinor"))
+        try json.encode(self.limitedToEligible, forKey: CompactJSONKey("limitedToEligible"))
+        try json.encode(self.keptByAdjustment, forKey: CompactJSONKey("keptByAdjustment"))
+        try json.encode(self.cashbackMinor, forKey: CompactJSONKey("cashbackMinor"))
+        try json.encode(self.commissionBps, forKey: CompactJSONKey("commissionBps"))
+        try json.encode(self.commissionMinor, forKey: CompactJSONKey("commissionMinor"))
+        try json.encode(self.marginMinor, forKey: CompactJSONKey("marginMinor"))
+    }
+}
+
+// MARK: - QuoteResponse
+
+extension CashbackV1 {
+    public struct QuoteResponse: CompactMessage {
+        /// The message's name in the schema.
+        public static let schemaName = "cashback.v1.QuoteResponse"
+
+        /// The cashback the order would earn now, in minor units.
+        public var cashbackMinor: Int64
+
+        /// The version that priced it: pass it as AccrueRequest.rule_version to lock it.
+        public var ruleVersion: Int64
+
+        /// The explanation.
+        public var pricing: CashbackV1.Pricing?
+
+        /// A message with every field at its default.
+        public init() {
+            self.cashbackMinor = 0
+            self.ruleVersion = 0
+            self.pricing = nil
+        }
+
+        /// Creates a message from its fields; omitted fields take their defaults.
+        public init(
+            cashbackMinor: Int64 = 0,
+            ruleVersion: Int64 = 0,
+            pricing: CashbackV1.Pricing? = nil
+        ) {
+            self.cashbackMinor = cashbackMinor
+            self.ruleVersion = ruleVersion
+            self.pricing = pricing
+        }
+
+        /// Reads the message's fields; unknown fields are skipped.
+        public init(compactReader reader: inout CompactReader) throws(CompactDecodingError) {
+            self.init()
+            while let tag = try reader.readTag() {
+                switch tag.fieldNumber {
+                case 1: self.cashbackMinor = try reader.readInt64(tag)
+                case 2: self.ruleVersion = try reader.readInt64(tag)
+                case 3: self.pricing = try reader.readMessage(tag) as CashbackV1.Pricing
+                default: try reader.skipField(tag)
+                }
+            }
+        }
+
+        /// Writes the fields in field-number order, defaults left out.
+        public func encode(to writer: inout CompactWriter) {
+            writer.writeInt64Field(1, self.cashbackMinor)
+            writer.writeInt64Field(2, self.ruleVersion)
+            writer.writeMessageField(3, self.pricing)
+        }
+    }
+}
+
+// MARK: QuoteResponse JSON mapping
+
+extension CashbackV1.QuoteResponse: Codable {
+    /// Reads the message from a JSON object; unknown field names are an error.
+    public init(from decoder: any Decoder) throws {
+        let json = try decoder.container(keyedBy: CompactJSONKey.self)
+        try json.rejectUnknownKeys(["cashbackMinor", "ruleVersion", "pricing"], in: "cashback.v1.QuoteResponse")
+        self.init()
+        if let value = try json.decodeCompactInteger(Int64.self, "cashbackMinor") {
+            self.cashbackMinor = value
+        }
+        if let value = try json.decodeCompactInteger(Int64.self, "ruleVersion") {
+            self.ruleVersion = value
+        }
+        if let value = try json.decodeIfPresent(CashbackV1.Pricing.self, forKey: CompactJSONKey("pricing")) {
+            self.pricing = value
+        }
+    }
+
+    /// Writes the message as a JSON object with every field.
+    public func encode(to encoder: any Encoder) throws {
+        var json = encoder.container(keyedBy: CompactJSONKey.self)
+        try json.encode(self.cashbackMinor, forKey: CompactJSONKey("cashbackMinor"))
+        try json.encode(self.ruleVersion, forKey: CompactJSONKey("ruleVersion"))
+        try json.encodeIfPresent(self.pricing, forKey: CompactJSONKey("pricing"))
+    }
+}
+
+// MARK: - AccrualChange
+
+extension CashbackV1 {
+    /// One change in an accrual's history.
+    public struct AccrualChange: CompactMessage {
+        /// The message's name in the schema.
+        public static let schemaName = "cashback.v1.AccrualChange"
+
+        public var kind: CashbackV1.AccrualChangeKind
+
+        /// When the ledger recorded it, in milliseconds since the Unix epoch.
+        public var atMs: Int64
+
+        /// The state after the change.
+        public var state: CashbackV1.AccrualState
+
+        /// The eligible amount after the change, in minor units.
+        public var eligibleMinor: Int64
+
+        /// The member's cashback from the accrual after the change (0 once cancelled).
+        public var cashbackMinor: Int64
+
+        /// How the change moved that cashback (negative for a reversal or clawback).
+        public var cashbackDeltaMinor: Int64
+
+        /// Of a clawback after confirmation, the part that became the member's debt.
+        public var debtMinor: Int64
+
+        /// The adjustment's idempotency key (empty for other kinds).
+        public var idempotencyKey: String
+
+        /// The adjustment's reason (empty for other kinds).
+        public var reason: String
+
+        /// A message with every field at its default.
+        public init() {
+            self.kind = CashbackV1.AccrualChangeKind(rawValue: 0)
+            self.atMs = 0
+            self.state = CashbackV1.AccrualState(rawValue: 0)
+            self.eligibleMinor = 0
+            self.cashbackMinor = 0
+            self.cashbackDeltaMinor = 0
+            self.debtMinor = 0
+            self.idempotencyKey = ""
+            self.reason = ""
+        }
+
+        /// Creates a message from its fields; omitted fields take their defaults.
+        public init(
+            kind: CashbackV1.AccrualChangeKind = CashbackV1.AccrualChangeKind(rawValue: 0),
+            atMs: Int64 = 0,
+            state: CashbackV1.AccrualState = CashbackV1.AccrualState(rawValue: 0),
+            eligibleMinor: Int64 = 0,
+            cashbackMinor: Int64 = 0,
+            cashbackDeltaMinor: Int64 = 0,
+            debtMinor: Int64 = 0,
+            idempotencyKey: String = "",
+            reason: String = ""
+        ) {
+            self.kind = kind
+            self.atMs = atMs
+            self.state = state
+            self.eligibleMinor = eligibleMinor
+            self.cashbackMinor = cashbackMinor
+            self.cashbackDeltaMinor = cashbackDeltaMinor
+            self.debtMinor = debtMinor
+            self.idempotencyKey = idempotencyKey
+            self.reason = reason
+        }
+
+        /// Reads the message's fields; unknown fields are skipped.
+        public init(compactReader reader: inout CompactReader) throws(CompactDecodingError) {
+            self.init()
+            while let tag = try reader.readTag() {
+                switch tag.fieldNumber {
+                case 1: self.kind = try reader.readEnum(tag)
+                case 2: self.atMs = try reader.readInt64(tag)
+                case 3: self.state = try reader.readEnum(tag)
+                case 4: self.eligibleMinor = try reader.readInt64(tag)
+                case 5: self.cashbackMinor = try reader.readInt64(tag)
+                case 6: self.cashbackDeltaMinor = try reader.readInt64(tag)
+                case 7: self.debtMinor = try reader.readInt64(tag)
+                case 8: self.idempotencyKey = try reader.readString(tag)
+                case 9: self.reason = try reader.readString(tag)
+                default: try reader.skipField(tag)
+                }
+            }
+        }
+
+        /// Writes the fields in field-number order, defaults left out.
+        public func encode(to writer: inout CompactWriter) {
+            writer.writeEnumField(1, self.kind)
+            writer.writeInt64Field(2, self.atMs)
+            writer.writeEnumField(3, self.state)
+            writer.writeInt64Field(4, self.eligibleMinor)
+            writer.writeInt64Field(5, self.cashbackMinor)
+            writer.writeInt64Field(6, self.cashbackDeltaMinor)
+            writer.writeInt64Field(7, self.debtMinor)
+            writer.writeStringField(8, self.idempotencyKey)
+            writer.writeStringField(9, self.reason)
+        }
+    }
+}
+
+// MARK: AccrualChange JSON mapping
+
+extension CashbackV1.AccrualChange: Codable {
+    /// Reads the message from a JSON object; unknown field names are an error.
+    public init(from decoder: any Decoder) throws {
+        let json = try decoder.container(keyedBy: CompactJSONKey.self)
+        try json.rejectUnknownKeys(["kind", "atMs", "state", "eligibleMinor", "cashbackMinor", "cashbackDeltaMinor", "debtMinor", "idempotencyKey", "reason"], in: "cashback.v1.AccrualChange")
+        self.init()
+        if let value = try json.decodeCompactEnum(CashbackV1.AccrualChangeKind.self, "kind") {
+            self.kind = value
+        }
+        if let value = try json.decodeCompactInteger(Int64.self, "atMs") {
+            self.atMs = value
+        }
+        if let value = try json.decodeCompactEnum(CashbackV1.AccrualState.self, "state") {
+            self.state = value
+        }
+        if let value = try json.decodeCompactInteger(Int64.self, "eligibleMinor") {
+            self.eligibleMinor = value
+        }
+        if let value = try json.decodeCompactInteger(Int64.self, "cashbackMinor") {
+            self.cashbackMinor = value
+        }
+        if let value = try json.decodeCompactInteger(Int64.self, "cashbackDeltaMinor") {
+            self.cashbackDeltaMinor = value
+        }
+        if let value = try json.decodeCompactInteger(Int64.self, "debtMinor") {
+            self.debtMinor = value
+        }
+        if let value = try json.decodeCompactString("idempotencyKey") {
+            self.idempotencyKey = value
+        }
+        if let value = try json.decodeCompactString("reason") {
+            self.reason = value
+        }
+    }
+
+    /// Writes the message as a JSON object with every field.
+    public func encode(to encoder: any Encoder) throws {
+        var json = encoder.container(keyedBy: CompactJSONKey.self)
+        try json.encodeCompactEnum(self.kind, "kind")
+        try json.encode(self.atMs, forKey: CompactJSONKey("atMs"))
+        try json.encodeCompactEnum(self.state, "state")
+        try json.encode(self.eligibleMinor, forKey: CompactJSONKey("eligibleMinor"))
+        try json.encode(self.cashbackMinor, forKey: CompactJSONKey("cashbackMinor"))
+        try json.encode(self.cashbackDeltaMinor, forKey: CompactJSONKey("cashbackDeltaMinor"))
+        try json.encode(self.debtMinor, forKey: CompactJSONKey("debtMinor"))
+        try json.encode(self.idempotencyKey, forKey: CompactJSONKey("idempotencyKey"))
+        try json.encode(self.reason, forKey: CompactJSONKey("reason"))
+    }
+}
+
+// MARK: - Accrual
+
+extension CashbackV1 {
+    /// An accrual as it is now.
+    public struct Accrual: CompactMessage {
+        /// The message's name in the schema.
+        public static let schemaName = "cashback.v1.Accrual"
+
+        public var accrualID: Int64
+
+        public var merchantID: String
+
+        public var orderID: String
+
+        public var memberID: String
+
+        public var currency: String
+
+        public var state: CashbackV1.AccrualState
+
+        /// The eligible amount first reported, in minor units.
+        public var reportedMinor: Int64
+
+        /// The eligible amount left after refunds, in minor units.
+        public var eligibleMinor: Int64
+
+        /// The cashback the accrual holds, in minor units (what a cancel reverses).
+        public var cashbackMinor: Int64
+
+        /// The commission the store owes, in minor units.
+        public var commissionMinor: Int64
+
+        /// The locked rule-set version.
+        public var ruleVersion: Int64
+
+        public var orderedAtMs: Int64
+
+        /// When the merchant's return window ends: order time + the merchant's hold days (locked
+        /// at accrual time). Informative: Confirm is the store's call.
+        public var holdEndsAtMs: Int64
+
+        /// The member's segments sent with the order.
+        public var segments: [String]
+
+        /// How the accrual is priced now (per line: rule, rate; cap and exclusions).
+        public var pricing: CashbackV1.Pricing?
+
+        /// Every change, oldest first.
+        public var history: [CashbackV1.AccrualChange]
+
+        /// A message with every field at its default.
+        public init() {
+            self.accrualID = 0
+            self.merchantID = ""
+            self.orderID = ""
+            self.memberID = ""
+            self.currency = ""
+            self.state = CashbackV1.AccrualState(rawValue: 0)
+            self.reportedMinor = 0
+            self.eligibleMinor = 0
+            self.cashbackMinor = 0
+            self.commissionMinor = 0
+            self.ruleVersion = 0
+            self.orderedAtMs = 0
+            self.holdEndsAtMs = 0
+            self.segments = []
+            self.pricing = nil
+            self.history = []
+        }
+
+        /// Creates a message from its fields; omitted fields take their defaults.
+        public init(
+            accrualID: Int64 = 0,
+            merchantID: String = "",
+            orderID: String = "",
+            memberID: String = "",
+            currency: String = "",
+            state: CashbackV1.AccrualState = CashbackV1.AccrualState(rawValue: 0),
+            reportedMinor: Int64 = 0,
+            eligibleMinor: Int64 = 0,
+            cashbackMinor: Int64 = 0,
+            commissionMinor: Int64 = 0,
+            ruleVersion: Int64 = 0,
+            orderedAtMs: Int64 = 0,
+            holdEndsAtMs: Int64 = 0,
+            segments: [String] = [],
+            pricing: CashbackV1.Pricing? = nil,
+            history: [CashbackV1.AccrualChange] = []
+        ) {
+            self.accrualID = accrualID
+            self.merchantID = merchantID
+            self.orderID = orderID
+            self.memberID = memberID
+            self.currency = currency
+            self.state = state
+            self.reportedMinor = reportedMinor
+            self.eligibleMinor = eligibleMinor
+            self.cashbackMinor = cashbackMinor
+            self.commissionMinor = commissionMinor
+            self.ruleVersion = ruleVersion
+            self.orderedAtMs = orderedAtMs
+            self.holdEndsAtMs = holdEndsAtMs
+            self.segments = segments
+            self.pricing = pricing
+            self.history = history
+        }
+
+        /// Reads the message's fields; unknown fields are skipped.
+        public init(compactReader reader: inout CompactReader) throws(CompactDecodingError) {
+            self.init()
+            while let tag = try reader.readTag() {
+                switch tag.fieldNumber {
+                case 1: self.accrualID = try reader.readInt64(tag)
+                case 2: self.merchantID = try reader.readString(tag)
+                case 3: self.orderID = try reader.readString(tag)
+                case 4: self.memberID = try reader.readString(tag)
+                case 5: self.currency = try reader.readString(tag)
+                case 6: self.state = try reader.readEnum(tag)
+                case 7: self.reportedMinor = try reader.readInt64(tag)
+                case 8: self.eligibleMinor = try reader.readInt64(tag)
+                case 9: self.cashbackMinor = try reader.readInt64(tag)
+                case 10: self.commissionMinor = try reader.readInt64(tag)
+                case 11: self.ruleVersion = try reader.readInt64(tag)
+                case 12: self.orderedAtMs = try reader.readInt64(tag)
+                case 13: self.holdEndsAtMs = try reader.readInt64(tag)
+                case 14: self.segments.append(try reader.readString(tag))
+                case 15: self.pricing = try reader.readMessage(tag) as CashbackV1.Pricing
+                case 16: self.history.append(try reader.readMessage(tag) as CashbackV1.AccrualChange)
+                default: try reader.skipField(tag)
+                }
+            }
+        }
+
+        /// Writes the fields in field-number order, defaults left out.
+        public func encode(to writer: inout CompactWriter) {
+            writer.writeInt64Field(1, self.accrualID)
+            writer.writeStringField(2, self.merchantID)
+            writer.writeStringField(3, self.orderID)
+            writer.writeStringField(4, self.memberID)
+            writer.writeStringField(5, self.currency)
+            writer.writeEnumField(6, self.state)
+            writer.writeInt64Field(7, self.reportedMinor)
+            writer.writeInt64Field(8, self.eligibleMinor)
+            writer.writeInt64Field(9, self.cashbackMinor)
+            writer.writeInt64Field(10, self.commissionMinor)
+            writer.writeInt64Field(11, self.ruleVersion)
+            writer.writeInt64Field(12, self.orderedAtMs)
+            writer.writeInt64Field(13, self.holdEndsAtMs)
+            writer.writeRepeatedStringField(14, self.segments)
+            writer.writeMessageField(15, self.pricing)
+            writer.writeRepeatedMessageField(16, self.history)
+        }
+    }
+}
+
+// MARK: Accrual JSON mapping
+
+extension CashbackV1.Accrual: Codable {
+    /// Reads the message from a JSON object; unknown field names are an error.
+    public init(from decoder: any Decoder) throws {
+        let json = try decoder.container(keyedBy: CompactJSONKey.self)
+        try json.rejectUnknownKeys(["accrualId", "merchantId", "orderId", "memberId", "currency", "state", "reportedMinor", "eligibleMinor", "cashbackMinor", "commissionMinor", "ruleVersion", "orderedAtMs", "holdEndsAtMs", "segments", "pricing", "history"], in: "cashback.v1.Accrual")
+        self.init()
+        if let value = try json.decodeCompactInteger(Int64.self, "accrualId") {
+            self.accrualID = value
+        }
+        if let value = try json.decodeCompactString("merchantId") {
+            self.merchantID = value
+        }
+        if let value = try json.decodeCompactString("orderId") {
+            self.orderID = value
+        }
+        if let value = try json.decodeCompactString("memberId") {
+            self.memberID = value
+        }
+        if let value = try json.decodeCompactString("currency") {
+            self.currency = value
+        }
+        if let value = try json.decodeCompactEnum(CashbackV1.AccrualState.self, "state") {
+            self.state = value
+        }
+        if let value = try json.decodeCompactInteger(Int64.self, "reportedMinor") {
+            self.reportedMinor = value
+        }
+        if let value = try json.decodeCompactInteger(Int64.self, "eligibleMinor") {
+            self.eligibleMinor = value
+        }
+        if let value = try json.decodeCompactInteger(Int64.self, "cashbackMinor") {
+            self.cashbackMinor = value
+        }
+        if let value = try json.decodeCompactInteger(Int64.self, "commissionMinor") {
+            self.commissionMinor = value
+        }
+        if let value = try json.decodeCompactInteger(Int64.self, "ruleVersion") {
+            self.ruleVersion = value
+        }
+        if let value = try json.decodeCompactInteger(Int64.self, "orderedAtMs") {
+            self.orderedAtMs = value
+        }
+        if let value = try json.decodeCompactInteger(Int64.self, "holdEndsAtMs") {
+            self.holdEndsAtMs = value
+        }
+        if let value = try json.decodeIfPresent([String].self, forKey: CompactJSONKey("segments")) {
+            self.segments = value
+        }
+        if let value = try json.decodeIfPresent(CashbackV1.Pricing.self, forKey: CompactJSONKey("pricing")) {
+            self.pricing = value
+        }
+        if let value = try json.decodeIfPresent([CashbackV1.AccrualChange].self, forKey: CompactJSONKey("history")) {
+            self.history = value
+        }
+    }
+
+    /// Writes the message as a JSON object with every field.
+    public func encode(to encoder: any Encoder) throws {
+        var json = encoder.container(keyedBy: CompactJSONKey.self)
+        try json.encode(self.accrualID, forKey: CompactJSONKey("accrualId"))
+        try json.encode(self.merchantID, forKey: CompactJSONKey("merchantId"))
+        try json.encode(self.orderID, forKey: CompactJSONKey("orderId"))
+        try json.encode(self.memberID, forKey: CompactJSONKey("memberId"))
+        try json.encode(self.currency, forKey: CompactJSONKey("currency"))
+        try json.encodeCompactEnum(self.state, "state")
+        try json.encode(self.reportedMinor, forKey: CompactJSONKey("reportedMinor"))
+        try json.encode(self.eligibleMinor, forKey: CompactJSONKey("eligibleMinor"))
+        try json.encode(self.cashbackMinor, forKey: CompactJSONKey("cashbackMinor"))
+        try json.encode(self.commissionMinor, forKey: CompactJSONKey("commissionMinor"))
+        try json.encode(self.ruleVersion, forKey: CompactJSONKey("ruleVersion"))
+        try json.encode(self.orderedAtMs, forKey: CompactJSONKey("orderedAtMs"))
+        try json.encode(self.holdEndsAtMs, forKey: CompactJSONKey("holdEndsAtMs"))
+        try json.encode(self.segments, forKey: CompactJSONKey("segments"))
+        try json.encodeIfPresent(self.pricing, forKey: CompactJSONKey("pricing"))
+        try json.encode(self.history, forKey: CompactJSONKey("history"))
+    }
+}
+
+// MARK: - RefundedLine
+
+extension CashbackV1 {
+    /// An amount refunded from one line of an order.
+    public struct RefundedLine: CompactMessage {
+        /// The message's name in the schema.
+        public static let schemaName = "cashback.v1.RefundedLine"
+
+        /// The line's sku, as accrued.
+        public var sku: String
+
+        /// The amount refunded now, in minor units (at most what the line has left).
+        public var amountMinor: Int64
+
+        /// A message with every field at its default.
+        public init() {
+            self.sku = ""
+            self.amountMinor = 0
+        }
+
+        /// Creates a message from its fields; omitted fields take their defaults.
+        public init(
+            sku: String = "",
+            amountMinor: Int64 = 0
+        ) {
+            self.sku = sku
+            self.amountMinor = amountMinor
+        }
+
+        /// Reads the message's fields; unknown fields are skipped.
+        public init(compactReader reader: inout CompactReader) throws(CompactDecodingError) {
+            self.init()
+            while let tag = try reader.readTag() {
+                switch tag.fieldNumber {
+                case 1: self.sku = try reader.readString(tag)
+                case 2: self.amountMinor = try reader.readInt64(tag)
+                default: try reader.skipField(tag)
+                }
+            }
+        }
+
+        /// Writes the fields in field-number order, defaults left out.
+        public func encode(to writer: inout CompactWriter) {
+            writer.writeStringField(1, self.sku)
+            writer.writeInt64Field(2, self.amountMinor)
+        }
+    }
+}
+
+// MARK: RefundedLine JSON mapping
+
+extension CashbackV1.RefundedLine: Codable {
+    /// Reads the message from a JSON object; unknown field names are an error.
+    public init(from decoder: any Decoder) throws {
+        let json = try decoder.container(keyedBy: CompactJSONKey.self)
+        try json.rejectUnknownKeys(["sku", "amountMinor"], in: "cashback.v1.RefundedLine")
+        self.init()
+        if let value = try json.decodeCompactString("sku") {
+            self.sku = value
+        }
+        if let value = try json.decodeCompactInteger(Int64.self, "amountMinor") {
+            self.amountMinor = value
+        }
+    }
+
+    /// Writes the message as a JSON object with every field.
+    public func encode(to encoder: any Encoder) throws {
+        var json = encoder.container(keyedBy: CompactJSONKey.self)
+        try json.encode(self.sku, forKey: CompactJSONKey("sku"))
+        try json.encode(self.amountMinor, forKey: CompactJSONKey("amountMinor"))
+    }
+}
+
+// MARK: - AdjustRequest
+
+extension CashbackV1 {
+    /// A partial or full refund. Send exactly one of `new_amount_minor` (orders accrued without
+    /// lines), `refunded_lines` (orders accrued with lines) or `full_refund`.
+    public struct AdjustRequest: CompactMessage {
+        /// The message's name in the schema.
+        public static let schemaName = "cashback.v1.AdjustRequest"
+
+        public var merchantID: String
+
+        public var orderID: String
+
+        /// The caller's key for this adjustment (1 to 128 bytes): a replay changes nothing and
+        /// answers the first response; the same key with another request is ALREADY_EXISTS.
+        public var idempotencyKey: String
+
+        /// The order's new eligible amount, at most what is left, in minor units.
+        public var newAmountMinor: Int64
+
+        /// Amounts refunded from named lines.
+        public var refundedLines: [CashbackV1.RefundedLine]
+
+        /// Refund everything: the eligible amount becomes 0.
+        public var fullRefund: Bool
+
+        /// Why (at most 500 bytes), kept in the accrual's history.
+        public var reason: String
+
+        /// A message with every field at its default.
+        public init() {
+            self.merchantID = ""
+            self.orderID = ""
+            self.idempotencyKey = ""
+            self.newAmountMinor = 0
+            self.refundedLines = []
+            self.fullRefund = false
+            self.reason = ""
+        }
+
+        /// Creates a message from its fields; omitted fields take their defaults.
+        public init(
+            merchantID: String = "",
+            orderID: String = "",
+            idempotencyKey: String = "",
+            newAmountMinor: Int64 = 0,
+            refundedLines: [CashbackV1.RefundedLine] = [],
+            fullRefund: Bool = false,
+            reason: String = ""
+        ) {
+            self.merchantID = merchantID
+            self.orderID = orderID
+            self.idempotencyKey = idempotencyKey
+            self.newAmountMinor = newAmountMinor
+            self.refundedLines = refundedLines
+            self.fullRefund = fullRefund
+            self.reason = reason
+        }
+
+        /// Reads the message's fields; unknown fields are skipped.
+        public init(compactReader reader: inout CompactReader) throws(CompactDecodingError) {
+            self.init()
+            while let tag = try reader.readTag() {
+                switch tag.fieldNumber {
+                case 1: self.merchantID = try reader.readString(tag)
+                case 2: self.orderID = try reader.readString(tag)
+                case 3: self.idempotencyKey = try reader.readString(tag)
+                case 4: self.newAmountMinor = try reader.readInt64(tag)
+                case 5: self.refundedLines.append(try reader.readMessage(tag) as CashbackV1.RefundedLine)
+                case 6: self.fullRefund = try reader.readBool(tag)
+                case 7: self.reason = try reader.readString(tag)
+                default: try reader.skipField(tag)
+                }
+            }
+        }
+
+        /// Writes the fields in field-number order, defaults left out.
+        public func encode(to writer: inout CompactWriter) {
+            writer.writeStringField(1, self.merchantID)
+            writer.writeStringField(2, self.orderID)
+            writer.writeStringField(3, self.idempotencyKey)
+            writer.writeInt64Field(4, self.newAmountMinor)
+            writer.writeRepeatedMessageField(5, self.refundedLines)
+            writer.writeBoolField(6, self.fullRefund)
+            writer.writeStringField(7, self.reason)
+        }
+    }
+}
+
+// MARK: AdjustRequest JSON mapping
+
+extension CashbackV1.AdjustRequest: Codable {
+    /// Reads the message from a JSON object; unknown field names are an error.
+    public init(from decoder: any Decoder) throws {
+        let json = try decoder.container(keyedBy: CompactJSONKey.self)
+        try json.rejectUnknownKeys(["merchantId", "orderId", "idempotencyKey", "newAmountMinor", "refundedLines", "fullRefund", "reason"], in: "cashback.v1.AdjustRequest")
+        self.init()
+        if let value = try json.decodeCompactString("merchantId") {
+            self.merchantID = value
+        }
+        if let value = try json.decodeCompactString("orderId") {
+            self.orderID = value
+        }
+        if let value = try json.decodeCompactString("idempotencyKey") {
+            self.idempotencyKey = value
+        }
+        if let value = try json.decodeCompactInteger(Int64.self, "newAmountMinor") {
+            self.newAmountMinor = value
+        }
+        if let value = try json.decodeIfPresent([CashbackV1.RefundedLine].self, forKey: CompactJSONKey("refundedLines")) {
+            self.refundedLines = value
+        }
+        if let value = try json.decodeCompactBool("fullRefund") {
+            self.fullRefund = value
+        }
+        if let value = try json.decodeCompactString("reason") {
+            self.reason = value
+        }
+    }
+
+    /// Writes the message as a JSON object with every field.
+    public func encode(to encoder: any Encoder) throws {
+        var json = encoder.container(keyedBy: CompactJSONKey.self)
+        try json.encode(self.merchantID, forKey: CompactJSONKey("merchantId"))
+        try json.encode(self.orderID, forKey: CompactJSONKey("orderId"))
+        try json.encode(self.idempotencyKey, forKey: CompactJSONKey("idempotencyKey"))
+        try json.encode(self.newAmountMinor, forKey: CompactJSONKey("newAmountMinor"))
+        try json.encode(self.refundedLines, forKey: CompactJSONKey("refundedLines"))
+        try json.encode(self.fullRefund, forKey: CompactJSONKey("fullRefund"))
+        try json.encode(self.reason, forKey: CompactJSONKey("reason"))
+    }
+}
+
+// MARK: - AdjustResponse
+
+extension CashbackV1 {
+    public struct AdjustResponse: CompactMessage {
+        /// The message's name in the schema.
+        public static let schemaName = "cashback.v1.AdjustResponse"
+
+        /// The accrual's state (an adjustment does not change it).
+        public var state: CashbackV1.AccrualState
+
+        /// The eligible amount left, in minor units.
+        public var eligibleMinor: Int64
+
+        /// The accrual's cashback after the adjustment, in minor units.
+        public var cashbackMinor: Int64
+
+        /// The cashback this adjustment took back, in minor units.
+        public var clawedBackMinor: Int64
+
+        /// Of that, the part that became the member's debt (after confirmation, what the
+        /// available balance could not cover).
+        public var debtMinor: Int64
+
+        /// A message with every field at its default.
+        public init() {
+            self.state = CashbackV1.AccrualState(rawValue: 0)
+            self.eligibleMinor = 0
+            self.cashbackMinor = 0
+            self.clawedBackMinor = 0
+            self.debtMinor = 0
+        }
+
+        /// Creates a message from its fields; omitted fields take their defaults.
+        public init(
+            state: CashbackV1.AccrualState = CashbackV1.AccrualState(rawValue: 0),
+            eligibleMinor: Int64 = 0,
+            cashbackMinor: Int64 = 0,
+            clawedBackMinor: Int64 = 0,
+            debtMinor: Int64 = 0
+        ) {
+            self.state = state
+            self.eligibleMinor = eligibleMinor
+            self.cashbackMinor = cashbackMinor
+            self.clawedBackMinor = clawedBackMinor
+            self.debtMinor = debtMinor
+        }
+
+        /// Reads the message's fields; unknown fields are skipped.
+        public init(compactReader reader: inout CompactReader) throws(CompactDecodingError) {
+            self.init()
+            while let tag = try reader.readTag() {
+                switch tag.fieldNumber {
+                case 1: self.state = try reader.readEnum(tag)
+                case 2: self.eligibleMinor = try reader.readInt64(tag)
+                case 3: self.cashbackMinor = try reader.readInt64(tag)
+                case 4: self.clawedBackMinor = try reader.readInt64(tag)
+                case 5: self.debtMinor = try reader.readInt64(tag)
+                default: try reader.skipField(tag)
+                }
+            }
+        }
+
+        /// Writes the fields in field-number order, defaults left out.
+        public func encode(to writer: inout CompactWriter) {
+            writer.writeEnumField(1, self.state)
+            writer.writeInt64Field(2, self.eligibleMinor)
+            writer.writeInt64Field(3, self.cashbackMinor)
+            writer.writeInt64Field(4, self.clawedBackMinor)
+            writer.writeInt64Field(5, self.debtMinor)
+        }
+    }
+}
+
+// MARK: AdjustResponse JSON mapping
+
+extension CashbackV1.AdjustResponse: Codable {
+    /// Reads the message from a JSON object; unknown field names are an error.
+    public init(from decoder: any Decoder) throws {
+        let json = try decoder.container(keyedBy: CompactJSONKey.self)
+        try json.rejectUnknownKeys(["state", "eligibleMinor", "cashbackMinor", "clawedBackMinor", "debtMinor"], in: "cashback.v1.AdjustResponse")
+        self.init()
+        if let value = try json.decodeCompactEnum(CashbackV1.AccrualState.self, "state") {
+            self.state = value
+        }
+        if let value = try json.decodeCompactInteger(Int64.self, "eligibleMinor") {
+            self.eligibleMinor = value
+        }
+        if let value = try json.decodeCompactInteger(Int64.self, "cashbackMinor") {
+            self.cashbackMinor = value
+        }
+        if let value = try json.decodeCompactInteger(Int64.self, "clawedBackMinor") {
+            self.clawedBackMinor = value
+        }
+        if let value = try json.decodeCompactInteger(Int64.self, "debtMinor") {
+            self.debtMinor = value
+        }
+    }
+
+    /// Writes the message as a JSON object with every field.
+    public func encode(to encoder: any Encoder) throws {
+        var json = encoder.container(keyedBy: CompactJSONKey.self)
+        try json.encodeCompactEnum(self.state, "state")
+        try json.encode(self.eligibleMinor, forKey: CompactJSONKey("eligibleMinor"))
+        try json.encode(self.cashbackMinor, forKey: CompactJSONKey("cashbackMinor"))
+        try json.encode(self.clawedBackMinor, forKey: CompactJSONKey("clawedBackMinor"))
+        try json.encode(self.debtMinor, forKey: CompactJSONKey("debtMinor"))
+    }
+}
+
 // MARK: - Accruals service
 
 extension CashbackV1 {
@@ -414,8 +1929,9 @@ extension CashbackV1 {
         /// The service's methods.
         public enum Method {
             /// Credits pending cashback for an order. Idempotent on (merchant_id, order_id): a replay
-            /// answers the first result; the same order with another member, amount, currency or time
-            /// is ALREADY_EXISTS. Unknown merchant: NOT_FOUND. Currency other than the merchant's:
+            /// answers the first result; the same order with another member, amount, lines, segments,
+            /// currency or time is ALREADY_EXISTS. Unknown merchant or rule version: NOT_FOUND.
+            /// Paused merchant: FAILED_PRECONDITION. Currency other than the merchant's:
             /// INVALID_ARGUMENT.
             public enum Accrue {
                 /// The request message.
@@ -425,8 +1941,9 @@ extension CashbackV1 {
                 /// The method's name and path.
                 public static let descriptor = MethodDescriptor(service: "cashback.v1.Accruals", method: "Accrue")
             }
-            /// The store confirmed the order: pending cashback becomes available. Repeating it answers
-            /// CONFIRMED again; after Cancel it is FAILED_PRECONDITION; unknown order: NOT_FOUND.
+            /// The store confirmed the order: pending cashback becomes available (paying off the
+            /// member's debt first). Repeating it answers CONFIRMED again; after Cancel it is
+            /// FAILED_PRECONDITION; unknown order: NOT_FOUND.
             public enum Confirm {
                 /// The request message.
                 public typealias Input = CashbackV1.OrderRef
@@ -436,7 +1953,8 @@ extension CashbackV1 {
                 public static let descriptor = MethodDescriptor(service: "cashback.v1.Accruals", method: "Confirm")
             }
             /// The order was cancelled: the pending cashback is reversed. Repeating it answers
-            /// CANCELLED again; after Confirm it is FAILED_PRECONDITION; unknown order: NOT_FOUND.
+            /// CANCELLED again; after Confirm it is FAILED_PRECONDITION (use Adjust); unknown order:
+            /// NOT_FOUND.
             public enum Cancel {
                 /// The request message.
                 public typealias Input = CashbackV1.OrderRef
@@ -445,28 +1963,75 @@ extension CashbackV1 {
                 /// The method's name and path.
                 public static let descriptor = MethodDescriptor(service: "cashback.v1.Accruals", method: "Cancel")
             }
+            /// Prices an order exactly as Accrue would now, and writes nothing. Errors as Accrue's.
+            public enum Quote {
+                /// The request message.
+                public typealias Input = CashbackV1.QuoteRequest
+                /// The response message.
+                public typealias Output = CashbackV1.QuoteResponse
+                /// The method's name and path.
+                public static let descriptor = MethodDescriptor(service: "cashback.v1.Accruals", method: "Quote")
+            }
+            /// The accrual as it is now: state, amounts, locked version, per-line pricing, hold end
+            /// and history. Unknown order: NOT_FOUND.
+            public enum GetAccrual {
+                /// The request message.
+                public typealias Input = CashbackV1.OrderRef
+                /// The response message.
+                public typealias Output = CashbackV1.Accrual
+                /// The method's name and path.
+                public static let descriptor = MethodDescriptor(service: "cashback.v1.Accruals", method: "GetAccrual")
+            }
+            /// A partial or full refund: the cashback is priced again with the accrual's own rule
+            /// version and never rises; after confirmation the clawback comes out of available first,
+            /// the rest becomes debt. Cancelled accrual, a raise, or a line refunded beyond what it
+            /// has left: FAILED_PRECONDITION.
+            public enum Adjust {
+                /// The request message.
+                public typealias Input = CashbackV1.AdjustRequest
+                /// The response message.
+                public typealias Output = CashbackV1.AdjustResponse
+                /// The method's name and path.
+                public static let descriptor = MethodDescriptor(service: "cashback.v1.Accruals", method: "Adjust")
+            }
         }
 
         /// Every method of the service, in schema order.
-        public static let methods: [MethodDescriptor] = [Method.Accrue.descriptor, Method.Confirm.descriptor, Method.Cancel.descriptor]
+        public static let methods: [MethodDescriptor] = [Method.Accrue.descriptor, Method.Confirm.descriptor, Method.Cancel.descriptor, Method.Quote.descriptor, Method.GetAccrual.descriptor, Method.Adjust.descriptor]
 
         /// What a server implements to serve the service.
         ///
         /// Throw `RPCError` to answer with a status other than OK.
         public protocol ServiceProtocol: Sendable {
             /// Credits pending cashback for an order. Idempotent on (merchant_id, order_id): a replay
-            /// answers the first result; the same order with another member, amount, currency or time
-            /// is ALREADY_EXISTS. Unknown merchant: NOT_FOUND. Currency other than the merchant's:
+            /// answers the first result; the same order with another member, amount, lines, segments,
+            /// currency or time is ALREADY_EXISTS. Unknown merchant or rule version: NOT_FOUND.
+            /// Paused merchant: FAILED_PRECONDITION. Currency other than the merchant's:
             /// INVALID_ARGUMENT.
             func accrue(_ request: Method.Accrue.Input, context: RPCServerContext) async throws -> Method.Accrue.Output
 
-            /// The store confirmed the order: pending cashback becomes available. Repeating it answers
-            /// CONFIRMED again; after Cancel it is FAILED_PRECONDITION; unknown order: NOT_FOUND.
+            /// The store confirmed the order: pending cashback becomes available (paying off the
+            /// member's debt first). Repeating it answers CONFIRMED again; after Cancel it is
+            /// FAILED_PRECONDITION; unknown order: NOT_FOUND.
             func confirm(_ request: Method.Confirm.Input, context: RPCServerContext) async throws -> Method.Confirm.Output
 
             /// The order was cancelled: the pending cashback is reversed. Repeating it answers
-            /// CANCELLED again; after Confirm it is FAILED_PRECONDITION; unknown order: NOT_FOUND.
+            /// CANCELLED again; after Confirm it is FAILED_PRECONDITION (use Adjust); unknown order:
+            /// NOT_FOUND.
             func cancel(_ request: Method.Cancel.Input, context: RPCServerContext) async throws -> Method.Cancel.Output
+
+            /// Prices an order exactly as Accrue would now, and writes nothing. Errors as Accrue's.
+            func quote(_ request: Method.Quote.Input, context: RPCServerContext) async throws -> Method.Quote.Output
+
+            /// The accrual as it is now: state, amounts, locked version, per-line pricing, hold end
+            /// and history. Unknown order: NOT_FOUND.
+            func getAccrual(_ request: Method.GetAccrual.Input, context: RPCServerContext) async throws -> Method.GetAccrual.Output
+
+            /// A partial or full refund: the cashback is priced again with the accrual's own rule
+            /// version and never rises; after confirmation the clawback comes out of available first,
+            /// the rest becomes debt. Cancelled accrual, a raise, or a line refunded beyond what it
+            /// has left: FAILED_PRECONDITION.
+            func adjust(_ request: Method.Adjust.Input, context: RPCServerContext) async throws -> Method.Adjust.Output
         }
     }
 }
@@ -485,6 +2050,18 @@ extension CashbackV1.Accruals.ServiceProtocol {
         router.registerUnary(CashbackV1.Accruals.Method.Cancel.descriptor) {
             (request: CashbackV1.Accruals.Method.Cancel.Input, context) in
             try await self.cancel(request, context: context)
+        }
+        router.registerUnary(CashbackV1.Accruals.Method.Quote.descriptor) {
+            (request: CashbackV1.Accruals.Method.Quote.Input, context) in
+            try await self.quote(request, context: context)
+        }
+        router.registerUnary(CashbackV1.Accruals.Method.GetAccrual.descriptor) {
+            (request: CashbackV1.Accruals.Method.GetAccrual.Input, context) in
+            try await self.getAccrual(request, context: context)
+        }
+        router.registerUnary(CashbackV1.Accruals.Method.Adjust.descriptor) {
+            (request: CashbackV1.Accruals.Method.Adjust.Input, context) in
+            try await self.adjust(request, context: context)
         }
     }
 }

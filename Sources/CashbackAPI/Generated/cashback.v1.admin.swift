@@ -4,15 +4,73 @@
 import CompactCodec
 import RPC
 
+// MARK: - MerchantStatus
+
+extension CashbackV1 {
+    /// Whether a merchant takes new orders.
+    public enum MerchantStatus: CompactJSONEnum {
+        /// Left out: ACTIVE.
+        case unspecified
+        /// New orders are accrued.
+        case active
+        /// New orders (Accrue, Quote) are FAILED_PRECONDITION; orders already accrued still move
+        /// through their lifecycle.
+        case paused
+        /// A number this version of the schema does not know.
+        case unrecognized(UInt32)
+
+        /// The case for a wire number.
+        public init(rawValue: UInt32) {
+            switch rawValue {
+            case 0: self = .unspecified
+            case 1: self = .active
+            case 2: self = .paused
+            default: self = .unrecognized(rawValue)
+            }
+        }
+
+        /// The wire number.
+        public var rawValue: UInt32 {
+            switch self {
+            case .unspecified: 0
+            case .active: 1
+            case .paused: 2
+            case .unrecognized(let number): number
+            }
+        }
+
+        /// The case named `jsonName` in the schema.
+        public init?(jsonName: String) {
+            switch jsonName {
+            case "UNSPECIFIED": self = .unspecified
+            case "ACTIVE": self = .active
+            case "PAUSED": self = .paused
+            default: return nil
+            }
+        }
+
+        /// The value's name in the schema; `nil` for unrecognized numbers.
+        public var jsonName: String? {
+            switch self {
+            case .unspecified: "UNSPECIFIED"
+            case .active: "ACTIVE"
+            case .paused: "PAUSED"
+            case .unrecognized: nil
+            }
+        }
+    }
+}
+
 // MARK: - UpsertMerchantRequest
 
 extension CashbackV1 {
-    /// Creates a merchant or updates its name, currency and shopper rate.
+    /// Creates a merchant or overwrites its settings. Every field is overwritten on an update.
     public struct UpsertMerchantRequest: CompactMessage {
         /// The message's name in the schema.
         public static let schemaName = "cashback.v1.UpsertMerchantRequest"
 
-        /// The merchant's id: 1 to 128 UTF-8 bytes, chosen by the caller.
+        /// The merchant's id: an identifier (1 to 128 UTF-8 bytes, NFC, no spaces; WIRE.md §4.1),
+        /// chosen by the caller.
         public var merchantID: String
 
         /// The merchant's display name: 1 to 200 UTF-8 bytes.
@@ -21,9 +79,27 @@ extension CashbackV1 {
         /// The ISO 4217 code of the currency its orders are reported in, e.g. `EUR`.
         public var currency: String
 
-        /// The share of an order's eligible amount credited to the shopper, in basis points
-        /// (0 to 10000; 250 = 2.5 %). Accruals keep the rate in force when they were made.
+        /// The flat shopper rate of the merchant's first rule set (version 1), in basis points
+        /// (0 to 10000; 250 = 2.5 %). Rates change only with PublishRuleSet: an update that sends
+        /// another value is FAILED_PRECONDITION.
         public var shopperRateBps: UInt32
+
+        /// The commission the store pays per order, in basis points of the eligible amount
+        /// (0 to 10000). Each accrual locks the commission in force when it is booked.
+        public var commissionBps: UInt32
+
+        /// The return window, in days after the order (0 to 3650): `holdEndsAtMs` of its accruals.
+        public var holdDays: UInt32
+
+        /// Days after confirmation before cashback expires (0 to 3650; 0 = never).
+        public var cashbackExpiryDays: UInt32
+
+        /// ACTIVE or PAUSED; left out, ACTIVE.
+        public var status: CashbackV1.MerchantStatus
+
+        /// The caller's key for this request: 1 to 128 bytes, an identifier. A replay answers the
+        /// first response; the same key with another request is ALREADY_EXISTS.
+        public var idempotencyKey: String
 
         /// A message with every field at its default.
         public init() {
@@ -31,6 +107,11 @@ extension CashbackV1 {
             self.name = ""
             self.currency = ""
             self.shopperRateBps = 0
+            self.commissionBps = 0
+            self.holdDays = 0
+            self.cashbackExpiryDays = 0
+            self.status = CashbackV1.MerchantStatus(rawValue: 0)
+            self.idempotencyKey = ""
         }
 
         /// Creates a message from its fields; omitted fields take their defaults.
@@ -38,12 +119,22 @@ extension CashbackV1 {
             merchantID: String = "",
             name: String = "",
             currency: String = "",
-            shopperRateBps: UInt32 = 0
+            shopperRateBps: UInt32 = 0,
+            commissionBps: UInt32 = 0,
+            holdDays: UInt32 = 0,
+            cashbackExpiryDays: UInt32 = 0,
+            status: CashbackV1.MerchantStatus = CashbackV1.MerchantStatus(rawValue: 0),
+            idempotencyKey: String = ""
         ) {
             self.merchantID = merchantID
             self.name = name
             self.currency = currency
             self.shopperRateBps = shopperRateBps
+            self.commissionBps = commissionBps
+            self.holdDays = holdDays
+            self.cashbackExpiryDays = cashbackExpiryDays
+            self.status = status
+            self.idempotencyKey = idempotencyKey
         }
 
         /// Reads the message's fields; unknown fields are skipped.
@@ -55,6 +146,11 @@ extension CashbackV1 {
                 case 2: self.name = try reader.readString(tag)
                 case 3: self.currency = try reader.readString(tag)
                 case 4: self.shopperRateBps = try reader.readUInt32(tag)
+                case 5: self.commissionBps = try reader.readUInt32(tag)
+                case 6: self.holdDays = try reader.readUInt32(tag)
+                case 7: self.cashbackExpiryDays = try reader.readUInt32(tag)
+                case 8: self.status = try reader.readEnum(tag)
+                case 9: self.idempotencyKey = try reader.readString(tag)
                 default: try reader.skipField(tag)
                 }
             }
@@ -66,6 +162,11 @@ extension CashbackV1 {
             writer.writeStringField(2, self.name)
             writer.writeStringField(3, self.currency)
             writer.writeUInt32Field(4, self.shopperRateBps)
+            writer.writeUInt32Field(5, self.commissionBps)
+            writer.writeUInt32Field(6, self.holdDays)
+            writer.writeUInt32Field(7, self.cashbackExpiryDays)
+            writer.writeEnumField(8, self.status)
+            writer.writeStringField(9, self.idempotencyKey)
         }
     }
 }
@@ -76,7 +177,7 @@ extension CashbackV1.UpsertMerchantRequest: Codable {
     /// Reads the message from a JSON object; unknown field names are an error.
     public init(from decoder: any Decoder) throws {
         let json = try decoder.container(keyedBy: CompactJSONKey.self)
-        try json.rejectUnknownKeys(["merchantId", "name", "currency", "shopperRateBps"], in: "cashback.v1.UpsertMerchantRequest")
+        try json.rejectUnknownKeys(["merchantId", "name", "currency", "shopperRateBps", "commissionBps", "holdDays", "cashbackExpiryDays", "status", "idempotencyKey"], in: "cashback.v1.UpsertMerchantRequest")
         self.init()
         if let value = try json.decodeCompactString("merchantId") {
             self.merchantID = value
@@ -90,6 +191,21 @@ extension CashbackV1.UpsertMerchantRequest: Codable {
         if let value = try json.decodeCompactInteger(UInt32.self, "shopperRateBps") {
             self.shopperRateBps = value
         }
+        if let value = try json.decodeCompactInteger(UInt32.self, "commissionBps") {
+            self.commissionBps = value
+        }
+        if let value = try json.decodeCompactInteger(UInt32.self, "holdDays") {
+            self.holdDays = value
+        }
+        if let value = try json.decodeCompactInteger(UInt32.self, "cashbackExpiryDays") {
+            self.cashbackExpiryDays = value
+        }
+        if let value = try json.decodeCompactEnum(CashbackV1.MerchantStatus.self, "status") {
+            self.status = value
+        }
+        if let value = try json.decodeCompactString("idempotencyKey") {
+            self.idempotencyKey = value
+        }
     }
 
     /// Writes the message as a JSON object with every field.
@@ -99,6 +215,11 @@ extension CashbackV1.UpsertMerchantRequest: Codable {
         try json.encode(self.name, forKey: CompactJSONKey("name"))
         try json.encode(self.currency, forKey: CompactJSONKey("currency"))
         try json.encode(self.shopperRateBps, forKey: CompactJSONKey("shopperRateBps"))
+        try json.encode(self.commissionBps, forKey: CompactJSONKey("commissionBps"))
+        try json.encode(self.holdDays, forKey: CompactJSONKey("holdDays"))
+        try json.encode(self.cashbackExpiryDays, forKey: CompactJSONKey("cashbackExpiryDays"))
+        try json.encodeCompactEnum(self.status, "status")
+        try json.encode(self.idempotencyKey, forKey: CompactJSONKey("idempotencyKey"))
     }
 }
 
@@ -112,7 +233,7 @@ extension CashbackV1 {
         /// The merchant's id, as sent.
         public var merchantID: String
 
-        /// True when the merchant did not exist before this call.
+        /// True when the merchant did not exist before this call (a replay answers the same).
         public var created: Bool
 
         /// A message with every field at its default.
@@ -174,17 +295,1018 @@ extension CashbackV1.UpsertMerchantResponse: Codable {
     }
 }
 
+// MARK: - CategoryRule
+
+extension CashbackV1 {
+    /// A rate override or an exclusion for one product category.
+    public struct CategoryRule: CompactMessage {
+        /// The message's name in the schema.
+        public static let schemaName = "cashback.v1.CategoryRule"
+
+        /// The category, as order lines name it (compared byte for byte).
+        public var category: String
+
+        /// The rate of the category's lines, in basis points; ignored when `excluded`.
+        public var rateBps: UInt32
+
+        /// The category's lines earn nothing, whatever else applies (campaigns included).
+        public var excluded: Bool
+
+        /// A message with every field at its default.
+        public init() {
+            self.category = ""
+            self.rateBps = 0
+            self.excluded = false
+        }
+
+        /// Creates a message from its fields; omitted fields take their defaults.
+        public init(
+            category: String = "",
+            rateBps: UInt32 = 0,
+            excluded: Bool = false
+        ) {
+            self.category = category
+            self.rateBps = rateBps
+            self.excluded = excluded
+        }
+
+        /// Reads the message's fields; unknown fields are skipped.
+        public init(compactReader reader: inout CompactReader) throws(CompactDecodingError) {
+            self.init()
+            while let tag = try reader.readTag() {
+                switch tag.fieldNumber {
+                case 1: self.category = try reader.readString(tag)
+                case 2: self.rateBps = try reader.readUInt32(tag)
+                case 3: self.excluded = try reader.readBool(tag)
+                default: try reader.skipField(tag)
+                }
+            }
+        }
+
+        /// Writes the fields in field-number order, defaults left out.
+        public func encode(to writer: inout CompactWriter) {
+            writer.writeStringField(1, self.category)
+            writer.writeUInt32Field(2, self.rateBps)
+            writer.writeBoolField(3, self.excluded)
+        }
+    }
+}
+
+// MARK: CategoryRule JSON mapping
+
+extension CashbackV1.CategoryRule: Codable {
+    /// Reads the message from a JSON object; unknown field names are an error.
+    public init(from decoder: any Decoder) throws {
+        let json = try decoder.container(keyedBy: CompactJSONKey.self)
+        try json.rejectUnknownKeys(["category", "rateBps", "excluded"], in: "cashback.v1.CategoryRule")
+        self.init()
+        if let value = try json.decodeCompactString("category") {
+            self.category = value
+        }
+        if let value = try json.decodeCompactInteger(UInt32.self, "rateBps") {
+            self.rateBps = value
+        }
+        if let value = try json.decodeCompactBool("excluded") {
+            self.excluded = value
+        }
+    }
+
+    /// Writes the message as a JSON object with every field.
+    public func encode(to encoder: any Encoder) throws {
+        var json = encoder.container(keyedBy: CompactJSONKey.self)
+        try json.encode(self.category, forKey: CompactJSONKey("category"))
+        try json.encode(self.rateBps, forKey: CompactJSONKey("rateBps"))
+        try json.encode(self.excluded, forKey: CompactJSONKey("excluded"))
+    }
+}
+
+// MARK: - Tier
+
+extension CashbackV1 {
+    /// A rate for orders whose eligible amount falls in `[from_minor, to_minor)`: the bracket
+    /// sets the rate of the whole order.
+    public struct Tier: CompactMessage {
+        /// The message's name in the schema.
+        public static let schemaName = "cashback.v1.Tier"
+
+        /// The bracket's inclusive lower bound, in minor units.
+        public var fromMinor: Int64
+
+        /// The bracket's exclusive upper bound, in minor units; 0 = no upper bound.
+        public var toMinor: Int64
+
+        /// The rate of orders in the bracket, in basis points.
+        public var rateBps: UInt32
+
+        /// A message with every field at its default.
+        public init() {
+            self.fromMinor = 0
+            self.toMinor = 0
+            self.rateBps = 0
+        }
+
+        /// Creates a message from its fields; omitted fields take their defaults.
+        public init(
+            fromMinor: Int64 = 0,
+            toMinor: Int64 = 0,
+            rateBps: UInt32 = 0
+        ) {
+            self.fromMinor = fromMinor
+            self.toMinor = toMinor
+            self.rateBps = rateBps
+        }
+
+        /// Reads the message's fields; unknown fields are skipped.
+        public init(compactReader reader: inout CompactReader) throws(CompactDecodingError) {
+            self.init()
+            while let tag = try reader.readTag() {
+                switch tag.fieldNumber {
+                case 1: self.fromMinor = try reader.readInt64(tag)
+                case 2: self.toMinor = try reader.readInt64(tag)
+                case 3: self.rateBps = try reader.readUInt32(tag)
+                default: try reader.skipField(tag)
+                }
+            }
+        }
+
+        /// Writes the fields in field-number order, defaults left out.
+        public func encode(to writer: inout CompactWriter) {
+            writer.writeInt64Field(1, self.fromMinor)
+            writer.writeInt64Field(2, self.toMinor)
+            writer.writeUInt32Field(3, self.rateBps)
+        }
+    }
+}
+
+// MARK: Tier JSON mapping
+
+extension CashbackV1.Tier: Codable {
+    /// Reads the message from a JSON object; unknown field names are an error.
+    public init(from decoder: any Decoder) throws {
+        let json = try decoder.container(keyedBy: CompactJSONKey.self)
+        try json.rejectUnknownKeys(["fromMinor", "toMinor", "rateBps"], in: "cashback.v1.Tier")
+        self.init()
+        if let value = try json.decodeCompactInteger(Int64.self, "fromMinor") {
+            self.fromMinor = value
+        }
+        if let value = try json.decodeCompactInteger(Int64.self, "toMinor") {
+            self.toMinor = value
+        }
+        if let value = try json.decodeCompactInteger(UInt32.self, "rateBps") {
+            self.rateBps = value
+        }
+    }
+
+    /// Writes the message as a JSON object with every field.
+    public func encode(to encoder: any Encoder) throws {
+        var json = encoder.container(keyedBy: CompactJSONKey.self)
+        try json.encode(self.fromMinor, forKey: CompactJSONKey("fromMinor"))
+        try json.encode(self.toMinor, forKey: CompactJSONKey("toMinor"))
+        try json.encode(self.rateBps, forKey: CompactJSONKey("rateBps"))
+    }
+}
+
+// MARK: - Campaign
+
+extension CashbackV1 {
+    /// A rate for orders placed in `[starts_at_ms, ends_at_ms)`, optionally for one segment.
+    public struct Campaign: CompactMessage {
+        /// The message's name in the schema.
+        public static let schemaName = "cashback.v1.Campaign"
+
+        /// The campaign's id (an identifier), shown in explanations.
+        public var campaignID: String
+
+        /// The window's inclusive start (order time), in milliseconds since the Unix epoch.
+        public var startsAtMs: Int64
+
+        /// The window's exclusive end (order time), in milliseconds since the Unix epoch.
+        public var endsAtMs: Int64
+
+        /// The highest priority wins among campaigns that apply; unique within a rule set.
+        public var priority: UInt32
+
+        /// Only orders that carry this member segment; empty = every member.
+        public var segment: String
+
+        /// The rate of the order's lines, in basis points.
+        public var rateBps: UInt32
+
+        /// A message with every field at its default.
+        public init() {
+            self.campaignID = ""
+            self.startsAtMs = 0
+            self.endsAtMs = 0
+            self.priority = 0
+            self.segment = ""
+            self.rateBps = 0
+        }
+
+        /// Creates a message from its fields; omitted fields take their defaults.
+        public init(
+            campaignID: String = "",
+            startsAtMs: Int64 = 0,
+            endsAtMs: Int64 = 0,
+            priority: UInt32 = 0,
+            segment: String = "",
+            rateBps: UInt32 = 0
+        ) {
+            self.campaignID = campaignID
+            self.startsAtMs = startsAtMs
+            self.endsAtMs = endsAtMs
+            self.priority = priority
+            self.segment = segment
+            self.rateBps = rateBps
+        }
+
+        /// Reads the message's fields; unknown fields are skipped.
+        public init(compactReader reader: inout CompactReader) throws(CompactDecodingError) {
+            self.init()
+            while let tag = try reader.readTag() {
+                switch tag.fieldNumber {
+                case 1: self.campaignID = try reader.readString(tag)
+                case 2: self.startsAtMs = try reader.readInt64(tag)
+                case 3: self.endsAtMs = try reader.readInt64(tag)
+                case 4: self.priority = try reader.readUInt32(tag)
+                case 5: self.segment = try reader.readString(tag)
+                case 6: self.rateBps = try reader.readUInt32(tag)
+                default: try reader.skipField(tag)
+                }
+            }
+        }
+
+        /// Writes the fields in field-number order, defaults left out.
+        public func encode(to writer: inout CompactWriter) {
+            writer.writeStringField(1, self.campaignID)
+            writer.writeInt64Field(2, self.startsAtMs)
+            writer.writeInt64Field(3, self.endsAtMs)
+            writer.writeUInt32Field(4, self.priority)
+            writer.writeStringField(5, self.segment)
+            writer.writeUInt32Field(6, self.rateBps)
+        }
+    }
+}
+
+// MARK: Campaign JSON mapping
+
+extension CashbackV1.Campaign: Codable {
+    /// Reads the message from a JSON object; unknown field names are an error.
+    public init(from decoder: any Decoder) throws {
+        let json = try decoder.container(keyedBy: CompactJSONKey.self)
+        try json.rejectUnknownKeys(["campaignId", "startsAtMs", "endsAtMs", "priority", "segment", "rateBps"], in: "cashback.v1.Campaign")
+        self.init()
+        if let value = try json.decodeCompactString("campaignId") {
+            self.campaignID = value
+        }
+        if let value = try json.decodeCompactInteger(Int64.self, "startsAtMs") {
+            self.startsAtMs = value
+        }
+        if let value = try json.decodeCompactInteger(Int64.self, "endsAtMs") {
+            self.endsAtMs = value
+        }
+        if let value = try json.decodeCompactInteger(UInt32.self, "priority") {
+            self.priority = value
+        }
+        if let value = try json.decodeCompactString("segment") {
+            self.segment = value
+        }
+        if let value = try json.decodeCompactInteger(UInt32.self, "rateBps") {
+            self.rateBps = value
+        }
+    }
+
+    /// Writes the message as a JSON object with every field.
+    public func encode(to encoder: any Encoder) throws {
+        var json = encoder.container(keyedBy: CompactJSONKey.self)
+        try json.encode(self.campaignID, forKey: CompactJSONKey("campaignId"))
+        try json.encode(self.startsAtMs, forKey: CompactJSONKey("startsAtMs"))
+        try json.encode(self.endsAtMs, forKey: CompactJSONKey("endsAtMs"))
+        try json.encode(self.priority, forKey: CompactJSONKey("priority"))
+        try json.encode(self.segment, forKey: CompactJSONKey("segment"))
+        try json.encode(self.rateBps, forKey: CompactJSONKey("rateBps"))
+    }
+}
+
+// MARK: - RuleSet
+
+extension CashbackV1 {
+    /// A merchant's pricing rules. Precedence (WIRE.md §9.5): minimum order, then per line
+    /// exclusion > campaign > category > tier > base, rounded down per line; then the fixed
+    /// amount, the cap, and never more than the eligible amount.
+    public struct RuleSet: CompactMessage {
+        /// The message's name in the schema.
+        public static let schemaName = "cashback.v1.RuleSet"
+
+        /// The rate of a line no other rule prices, in basis points (0 to 10000).
+        public var baseRateBps: UInt32
+
+        /// Category overrides and exclusions (at most 200, categories unique).
+        public var categories: [CashbackV1.CategoryRule]
+
+        /// Tiers by the order's eligible amount (at most 32, brackets must not overlap).
+        public var tiers: [CashbackV1.Tier]
+
+        /// Orders below this eligible amount earn nothing; 0 = no minimum.
+        public var minimumOrderMinor: Int64
+
+        /// The most cashback one order earns, in minor units; 0 = no cap.
+        public var capPerOrderMinor: Int64
+
+        /// A fixed amount added once per order with an earning line, in minor units.
+        public var fixedPerOrderMinor: Int64
+
+        /// Time-boxed rates (at most 64; ids and priorities unique).
+        public var campaigns: [CashbackV1.Campaign]
+
+        /// A message with every field at its default.
+        public init() {
+            self.baseRateBps = 0
+            self.categories = []
+            self.tiers = []
+            self.minimumOrderMinor = 0
+            self.capPerOrderMinor = 0
+            self.fixedPerOrderMinor = 0
+            self.campaigns = []
+        }
+
+        /// Creates a message from its fields; omitted fields take their defaults.
+        public init(
+            baseRateBps: UInt32 = 0,
+            categories: [CashbackV1.CategoryRule] = [],
+            tiers: [CashbackV1.Tier] = [],
+            minimumOrderMinor: Int64 = 0,
+            capPerOrderMinor: Int64 = 0,
+            fixedPerOrderMinor: Int64 = 0,
+            campaigns: [CashbackV1.Campaign] = []
+        ) {
+            self.baseRateBps = baseRateBps
+            self.categories = categories
+            self.tiers = tiers
+            self.minimumOrderMinor = minimumOrderMinor
+            self.capPerOrderMinor = capPerOrderMinor
+            self.fixedPerOrderMinor = fixedPerOrderMinor
+            self.campaigns = campaigns
+        }
+
+        /// Reads the message's fields; unknown fields are skipped.
+        public init(compactReader reader: inout CompactReader) throws(CompactDecodingError) {
+            self.init()
+            while let tag = try reader.readTag() {
+                switch tag.fieldNumber {
+                case 1: self.baseRateBps = try reader.readUInt32(tag)
+                case 2: self.categories.append(try reader.readMessage(tag) as CashbackV1.CategoryRule)
+                case 3: self.tiers.append(try reader.readMessage(tag) as CashbackV1.Tier)
+                case 4: self.minimumOrderMinor = try reader.readInt64(tag)
+                case 5: self.capPerOrderMinor = try reader.readInt64(tag)
+                case 6: self.fixedPerOrderMinor = try reader.readInt64(tag)
+                case 7: self.campaigns.append(try reader.readMessage(tag) as CashbackV1.Campaign)
+                default: try reader.skipField(tag)
+                }
+            }
+        }
+
+        /// Writes the fields in field-number order, defaults left out.
+        public func encode(to writer: inout CompactWriter) {
+            writer.writeUInt32Field(1, self.baseRateBps)
+            writer.writeRepeatedMessageField(2, self.categories)
+            writer.writeRepeatedMessageField(3, self.tiers)
+            writer.writeInt64Field(4, self.minimumOrderMinor)
+            writer.writeInt64Field(5, self.capPerOrderMinor)
+            writer.writeInt64Field(6, self.fixedPerOrderMinor)
+            writer.writeRepeatedMessageField(7, self.campaigns)
+        }
+    }
+}
+
+// MARK: RuleSet JSON mapping
+
+extension CashbackV1.RuleSet: Codable {
+    /// Reads the message from a JSON object; unknown field names are an error.
+    public init(from decoder: any Decoder) throws {
+        let json = try decoder.container(keyedBy: CompactJSONKey.self)
+        try json.rejectUnknownKeys(["baseRateBps", "categories", "tiers", "minimumOrderMinor", "capPerOrderMinor", "fixedPerOrderMinor", "campaigns"], in: "cashback.v1.RuleSet")
+        self.init()
+        if let value = try json.decodeCompactInteger(UInt32.self, "baseRateBps") {
+            self.baseRateBps = value
+        }
+        if let value = try json.decodeIfPresent([CashbackV1.CategoryRule].self, forKey: CompactJSONKey("categories")) {
+            self.categories = value
+        }
+        if let value = try json.decodeIfPresent([CashbackV1.Tier].self, forKey: CompactJSONKey("tiers")) {
+            self.tiers = value
+        }
+        if let value = try json.decodeCompactInteger(Int64.self, "minimumOrderMinor") {
+            self.minimumOrderMinor = value
+        }
+        if let value = try json.decodeCompactInteger(Int64.self, "capPerOrderMinor") {
+            self.capPerOrderMinor = value
+        }
+        if let value = try json.decodeCompactInteger(Int64.self, "fixedPerOrderMinor") {
+            self.fixedPerOrderMinor = value
+        }
+        if let value = try json.decodeIfPresent([CashbackV1.Campaign].self, forKey: CompactJSONKey("campaigns")) {
+            self.campaigns = value
+        }
+    }
+
+    /// Writes the message as a JSON object with every field.
+    public func encode(to encoder: any Encoder) throws {
+        var json = encoder.container(keyedBy: CompactJSONKey.self)
+        try json.encode(self.baseRateBps, forKey: CompactJSONKey("baseRateBps"))
+        try json.encode(self.categories, forKey: CompactJSONKey("categories"))
+        try json.encode(self.tiers, forKey: CompactJSONKey("tiers"))
+        try json.encode(self.minimumOrderMinor, forKey: CompactJSONKey("minimumOrderMinor"))
+        try json.encode(self.capPerOrderMinor, forKey: CompactJSONKey("capPerOrderMinor"))
+        try json.encode(self.fixedPerOrderMinor, forKey: CompactJSONKey("fixedPerOrderMinor"))
+        try json.encode(self.campaigns, forKey: CompactJSONKey("campaigns"))
+    }
+}
+
+// MARK: - PublishRuleSetRequest
+
+extension CashbackV1 {
+    public struct PublishRuleSetRequest: CompactMessage {
+        /// The message's name in the schema.
+        public static let schemaName = "cashback.v1.PublishRuleSetRequest"
+
+        /// The merchant.
+        public var merchantID: String
+
+        /// The rules; a rule set that cannot be evaluated is INVALID_ARGUMENT naming the rule.
+        public var rules: CashbackV1.RuleSet?
+
+        /// The caller's key for this request (1 to 128 bytes): a replay answers the first version.
+        public var idempotencyKey: String
+
+        /// A message with every field at its default.
+        public init() {
+            self.merchantID = ""
+            self.rules = nil
+            self.idempotencyKey = ""
+        }
+
+        /// Creates a message from its fields; omitted fields take their defaults.
+        public init(
+            merchantID: String = "",
+            rules: CashbackV1.RuleSet? = nil,
+            idempotencyKey: String = ""
+        ) {
+            self.merchantID = merchantID
+            self.rules = rules
+            self.idempotencyKey = idempotencyKey
+        }
+
+        /// Reads the message's fields; unknown fields are skipped.
+        public init(compactReader reader: inout CompactReader) throws(CompactDecodingError) {
+            self.init()
+            while let tag = try reader.readTag() {
+                switch tag.fieldNumber {
+                case 1: self.merchantID = try reader.readString(tag)
+                case 2: self.rules = try reader.readMessage(tag) as CashbackV1.RuleSet
+                case 3: self.idempotencyKey = try reader.readString(tag)
+                default: try reader.skipField(tag)
+                }
+            }
+        }
+
+        /// Writes the fields in field-number order, defaults left out.
+        public func encode(to writer: inout CompactWriter) {
+            writer.writeStringField(1, self.merchantID)
+            writer.writeMessageField(2, self.rules)
+            writer.writeStringField(3, self.idempotencyKey)
+        }
+    }
+}
+
+// MARK: PublishRuleSetRequest JSON mapping
+
+extension CashbackV1.PublishRuleSetRequest: Codable {
+    /// Reads the message from a JSON object; unknown field names are an error.
+    public init(from decoder: any Decoder) throws {
+        let json = try decoder.container(keyedBy: CompactJSONKey.self)
+        try json.rejectUnknownKeys(["merchantId", "rules", "idempotencyKey"], in: "cashback.v1.PublishRuleSetRequest")
+        self.init()
+        if let value = try json.decodeCompactString("merchantId") {
+            self.merchantID = value
+        }
+        if let value = try json.decodeIfPresent(CashbackV1.RuleSet.self, forKey: CompactJSONKey("rules")) {
+            self.rules = value
+        }
+        if let value = try json.decodeCompactString("idempotencyKey") {
+            self.idempotencyKey = value
+        }
+    }
+
+    /// Writes the message as a JSON object with every field.
+    public func encode(to encoder: any Encoder) throws {
+        var json = encoder.container(keyedBy: CompactJSONKey.self)
+        try json.encode(self.merchantID, forKey: CompactJSONKey("merchantId"))
+        try json.encodeIfPresent(self.rules, forKey: CompactJSONKey("rules"))
+        try json.encode(self.idempotencyKey, forKey: CompactJSONKey("idempotencyKey"))
+    }
+}
+
+// MARK: - PublishRuleSetResponse
+
+extension CashbackV1 {
+    public struct PublishRuleSetResponse: CompactMessage {
+        /// The message's name in the schema.
+        public static let schemaName = "cashback.v1.PublishRuleSetResponse"
+
+        /// The merchant.
+        public var merchantID: String
+
+        /// The new version: 1 more than the previous one.
+        public var version: Int64
+
+        /// When it was published, in milliseconds since the Unix epoch.
+        public var publishedAtMs: Int64
+
+        /// A message with every field at its default.
+        public init() {
+            self.merchantID = ""
+            self.version = 0
+            self.publishedAtMs = 0
+        }
+
+        /// Creates a message from its fields; omitted fields take their defaults.
+        public init(
+            merchantID: String = "",
+            version: Int64 = 0,
+            publishedAtMs: Int64 = 0
+        ) {
+            self.merchantID = merchantID
+            self.version = version
+            self.publishedAtMs = publishedAtMs
+        }
+
+        /// Reads the message's fields; unknown fields are skipped.
+        public init(compactReader reader: inout CompactReader) throws(CompactDecodingError) {
+            self.init()
+            while let tag = try reader.readTag() {
+                switch tag.fieldNumber {
+                case 1: self.merchantID = try reader.readString(tag)
+                case 2: self.version = try reader.readInt64(tag)
+                case 3: self.publishedAtMs = try reader.readInt64(tag)
+                default: try reader.skipField(tag)
+                }
+            }
+        }
+
+        /// Writes the fields in field-number order, defaults left out.
+        public func encode(to writer: inout CompactWriter) {
+            writer.writeStringField(1, self.merchantID)
+            writer.writeInt64Field(2, self.version)
+            writer.writeInt64Field(3, self.publishedAtMs)
+        }
+    }
+}
+
+// MARK: PublishRuleSetResponse JSON mapping
+
+extension CashbackV1.PublishRuleSetResponse: Codable {
+    /// Reads the message from a JSON object; unknown field names are an error.
+    public init(from decoder: any Decoder) throws {
+        let json = try decoder.container(keyedBy: CompactJSONKey.self)
+        try json.rejectUnknownKeys(["merchantId", "version", "publishedAtMs"], in: "cashback.v1.PublishRuleSetResponse")
+        self.init()
+        if let value = try json.decodeCompactString("merchantId") {
+            self.merchantID = value
+        }
+        if let value = try json.decodeCompactInteger(Int64.self, "version") {
+            self.version = value
+        }
+        if let value = try json.decodeCompactInteger(Int64.self, "publishedAtMs") {
+            self.publishedAtMs = value
+        }
+    }
+
+    /// Writes the message as a JSON object with every field.
+    public func encode(to encoder: any Encoder) throws {
+        var json = encoder.container(keyedBy: CompactJSONKey.self)
+        try json.encode(self.merchantID, forKey: CompactJSONKey("merchantId"))
+        try json.encode(self.version, forKey: CompactJSONKey("version"))
+        try json.encode(self.publishedAtMs, forKey: CompactJSONKey("publishedAtMs"))
+    }
+}
+
+// MARK: - GetRuleSetRequest
+
+extension CashbackV1 {
+    public struct GetRuleSetRequest: CompactMessage {
+        /// The message's name in the schema.
+        public static let schemaName = "cashback.v1.GetRuleSetRequest"
+
+        /// The merchant.
+        public var merchantID: String
+
+        /// The version to read; 0 = the latest.
+        public var version: Int64
+
+        /// A message with every field at its default.
+        public init() {
+            self.merchantID = ""
+            self.version = 0
+        }
+
+        /// Creates a message from its fields; omitted fields take their defaults.
+        public init(
+            merchantID: String = "",
+            version: Int64 = 0
+        ) {
+            self.merchantID = merchantID
+            self.version = version
+        }
+
+        /// Reads the message's fields; unknown fields are skipped.
+        public init(compactReader reader: inout CompactReader) throws(CompactDecodingError) {
+            self.init()
+            while let tag = try reader.readTag() {
+                switch tag.fieldNumber {
+                case 1: self.merchantID = try reader.readString(tag)
+                case 2: self.version = try reader.readInt64(tag)
+                default: try reader.skipField(tag)
+                }
+            }
+        }
+
+        /// Writes the fields in field-number order, defaults left out.
+        public func encode(to writer: inout CompactWriter) {
+            writer.writeStringField(1, self.merchantID)
+            writer.writeInt64Field(2, self.version)
+        }
+    }
+}
+
+// MARK: GetRuleSetRequest JSON mapping
+
+extension CashbackV1.GetRuleSetRequest: Codable {
+    /// Reads the message from a JSON object; unknown field names are an error.
+    public init(from decoder: any Decoder) throws {
+        let json = try decoder.container(keyedBy: CompactJSONKey.self)
+        try json.rejectUnknownKeys(["merchantId", "version"], in: "cashback.v1.GetRuleSetRequest")
+        self.init()
+        if let value = try json.decodeCompactString("merchantId") {
+            self.merchantID = value
+        }
+        if let value = try json.decodeCompactInteger(Int64.self, "version") {
+            self.version = value
+        }
+    }
+
+    /// Writes the message as a JSON object with every field.
+    public func encode(to encoder: any Encoder) throws {
+        var json = encoder.container(keyedBy: CompactJSONKey.self)
+        try json.encode(self.merchantID, forKey: CompactJSONKey("merchantId"))
+        try json.encode(self.version, forKey: CompactJSONKey("version"))
+    }
+}
+
+// MARK: - GetRuleSetResponse
+
+extension CashbackV1 {
+    public struct GetRuleSetResponse: CompactMessage {
+        /// The message's name in the schema.
+        public static let schemaName = "cashback.v1.GetRuleSetResponse"
+
+        /// The merchant.
+        public var merchantID: String
+
+        /// The version read.
+        public var version: Int64
+
+        /// When it was published, in milliseconds since the Unix epoch.
+        public var publishedAtMs: Int64
+
+        /// The rules.
+        public var rules: CashbackV1.RuleSet?
+
+        /// A message with every field at its default.
+        public init() {
+            self.merchantID = ""
+            self.version = 0
+            self.publishedAtMs = 0
+            self.rules = nil
+        }
+
+        /// Creates a message from its fields; omitted fields take their defaults.
+        public init(
+            merchantID: String = "",
+            version: Int64 = 0,
+            publishedAtMs: Int64 = 0,
+            rules: CashbackV1.RuleSet? = nil
+        ) {
+            self.merchantID = merchantID
+            self.version = version
+            self.publishedAtMs = publishedAtMs
+            self.rules = rules
+        }
+
+        /// Reads the message's fields; unknown fields are skipped.
+        public init(compactReader reader: inout CompactReader) throws(CompactDecodingError) {
+            self.init()
+            while let tag = try reader.readTag() {
+                switch tag.fieldNumber {
+                case 1: self.merchantID = try reader.readString(tag)
+                case 2: self.version = try reader.readInt64(tag)
+                case 3: self.publishedAtMs = try reader.readInt64(tag)
+                case 4: self.rules = try reader.readMessage(tag) as CashbackV1.RuleSet
+                default: try reader.skipField(tag)
+                }
+            }
+        }
+
+        /// Writes the fields in field-number order, defaults left out.
+        public func encode(to writer: inout CompactWriter) {
+            writer.writeStringField(1, self.merchantID)
+            writer.writeInt64Field(2, self.version)
+            writer.writeInt64Field(3, self.publishedAtMs)
+            writer.writeMessageField(4, self.rules)
+        }
+    }
+}
+
+// MARK: GetRuleSetResponse JSON mapping
+
+extension CashbackV1.GetRuleSetResponse: Codable {
+    /// Reads the message from a JSON object; unknown field names are an error.
+    public init(from decoder: any Decoder) throws {
+        let json = try decoder.container(keyedBy: CompactJSONKey.self)
+        try json.rejectUnknownKeys(["merchantId", "version", "publishedAtMs", "rules"], in: "cashback.v1.GetRuleSetResponse")
+        self.init()
+        if let value = try json.decodeCompactString("merchantId") {
+            self.merchantID = value
+        }
+        if let value = try json.decodeCompactInteger(Int64.self, "version") {
+            self.version = value
+        }
+        if let value = try json.decodeCompactInteger(Int64.self, "publishedAtMs") {
+            self.publishedAtMs = value
+        }
+        if let value = try json.decodeIfPresent(CashbackV1.RuleSet.self, forKey: CompactJSONKey("rules")) {
+            self.rules = value
+        }
+    }
+
+    /// Writes the message as a JSON object with every field.
+    public func encode(to encoder: any Encoder) throws {
+        var json = encoder.container(keyedBy: CompactJSONKey.self)
+        try json.encode(self.merchantID, forKey: CompactJSONKey("merchantId"))
+        try json.encode(self.version, forKey: CompactJSONKey("version"))
+        try json.encode(self.publishedAtMs, forKey: CompactJSONKey("publishedAtMs"))
+        try json.encodeIfPresent(self.rules, forKey: CompactJSONKey("rules"))
+    }
+}
+
+// MARK: - VerifyRequest
+
+extension CashbackV1 {
+    public struct VerifyRequest: CompactMessage {
+        /// The message's name in the schema.
+        public static let schemaName = "cashback.v1.VerifyRequest"
+
+        /// A message with every field at its default.
+        public init() {
+        }
+
+        /// Reads the message's fields; unknown fields are skipped.
+        public init(compactReader reader: inout CompactReader) throws(CompactDecodingError) {
+            self.init()
+            while let tag = try reader.readTag() {
+                switch tag.fieldNumber {
+                default: try reader.skipField(tag)
+                }
+            }
+        }
+
+        /// Writes the fields in field-number order, defaults left out.
+        public func encode(to _: inout CompactWriter) {
+        }
+    }
+}
+
+// MARK: VerifyRequest JSON mapping
+
+extension CashbackV1.VerifyRequest: Codable {
+    /// Reads the message from a JSON object; unknown field names are an error.
+    public init(from decoder: any Decoder) throws {
+        let json = try decoder.container(keyedBy: CompactJSONKey.self)
+        try json.rejectUnknownKeys([], in: "cashback.v1.VerifyRequest")
+        self.init()
+    }
+
+    /// Writes the message as a JSON object with every field.
+    public func encode(to encoder: any Encoder) throws {
+        _ = encoder.container(keyedBy: CompactJSONKey.self)
+    }
+}
+
+// MARK: - VerifyBreach
+
+extension CashbackV1 {
+    /// One breach of an invariant of the books.
+    public struct VerifyBreach: CompactMessage {
+        /// The message's name in the schema.
+        public static let schemaName = "cashback.v1.VerifyBreach"
+
+        /// A stable name: unbalancedEntry, balanceMismatch, negativeBalance, duplicateOrder,
+        /// duplicateIdempotencyKey, cashbackAboveRules, accrualJournalMismatch, unreadableAccrual.
+        public var kind: String
+
+        /// A sentence naming the entry, member or accrual and the amounts.
+        public var message: String
+
+        /// A message with every field at its default.
+        public init() {
+            self.kind = ""
+            self.message = ""
+        }
+
+        /// Creates a message from its fields; omitted fields take their defaults.
+        public init(
+            kind: String = "",
+            message: String = ""
+        ) {
+            self.kind = kind
+            self.message = message
+        }
+
+        /// Reads the message's fields; unknown fields are skipped.
+        public init(compactReader reader: inout CompactReader) throws(CompactDecodingError) {
+            self.init()
+            while let tag = try reader.readTag() {
+                switch tag.fieldNumber {
+                case 1: self.kind = try reader.readString(tag)
+                case 2: self.message = try reader.readString(tag)
+                default: try reader.skipField(tag)
+                }
+            }
+        }
+
+        /// Writes the fields in field-number order, defaults left out.
+        public func encode(to writer: inout CompactWriter) {
+            writer.writeStringField(1, self.kind)
+            writer.writeStringField(2, self.message)
+        }
+    }
+}
+
+// MARK: VerifyBreach JSON mapping
+
+extension CashbackV1.VerifyBreach: Codable {
+    /// Reads the message from a JSON object; unknown field names are an error.
+    public init(from decoder: any Decoder) throws {
+        let json = try decoder.container(keyedBy: CompactJSONKey.self)
+        try json.rejectUnknownKeys(["kind", "message"], in: "cashback.v1.VerifyBreach")
+        self.init()
+        if let value = try json.decodeCompactString("kind") {
+            self.kind = value
+        }
+        if let value = try json.decodeCompactString("message") {
+            self.message = value
+        }
+    }
+
+    /// Writes the message as a JSON object with every field.
+    public func encode(to encoder: any Encoder) throws {
+        var json = encoder.container(keyedBy: CompactJSONKey.self)
+        try json.encode(self.kind, forKey: CompactJSONKey("kind"))
+        try json.encode(self.message, forKey: CompactJSONKey("message"))
+    }
+}
+
+// MARK: - VerifyResponse
+
+extension CashbackV1 {
+    public struct VerifyResponse: CompactMessage {
+        /// The message's name in the schema.
+        public static let schemaName = "cashback.v1.VerifyResponse"
+
+        /// True when every invariant holds.
+        public var ok: Bool
+
+        /// The breaches, at most 1000 (`breach_count` tells how many there are in all).
+        public var breaches: [CashbackV1.VerifyBreach]
+
+        /// Every breach found.
+        public var breachCount: Int64
+
+        /// Journal entries checked.
+        public var journalEntries: Int64
+
+        /// Accruals checked (each priced again with its own rule version).
+        public var accruals: Int64
+
+        /// Member accounts (member, currency) checked.
+        public var memberAccounts: Int64
+
+        /// A message with every field at its default.
+        public init() {
+            self.ok = false
+            self.breaches = []
+            self.breachCount = 0
+            self.journalEntries = 0
+            self.accruals = 0
+            self.memberAccounts = 0
+        }
+
+        /// Creates a message from its fields; omitted fields take their defaults.
+        public init(
+            ok: Bool = false,
+            breaches: [CashbackV1.VerifyBreach] = [],
+            breachCount: Int64 = 0,
+            journalEntries: Int64 = 0,
+            accruals: Int64 = 0,
+            memberAccounts: Int64 = 0
+        ) {
+            self.ok = ok
+            self.breaches = breaches
+            self.breachCount = breachCount
+            self.journalEntries = journalEntries
+            self.accruals = accruals
+            self.memberAccounts = memberAccounts
+        }
+
+        /// Reads the message's fields; unknown fields are skipped.
+        public init(compactReader reader: inout CompactReader) throws(CompactDecodingError) {
+            self.init()
+            while let tag = try reader.readTag() {
+                switch tag.fieldNumber {
+                case 1: self.ok = try reader.readBool(tag)
+                case 2: self.breaches.append(try reader.readMessage(tag) as CashbackV1.VerifyBreach)
+                case 3: self.breachCount = try reader.readInt64(tag)
+                case 4: self.journalEntries = try reader.readInt64(tag)
+                case 5: self.accruals = try reader.readInt64(tag)
+                case 6: self.memberAccounts = try reader.readInt64(tag)
+                default: try reader.skipField(tag)
+                }
+            }
+        }
+
+        /// Writes the fields in field-number order, defaults left out.
+        public func encode(to writer: inout CompactWriter) {
+            writer.writeBoolField(1, self.ok)
+            writer.writeRepeatedMessageField(2, self.breaches)
+            writer.writeInt64Field(3, self.breachCount)
+            writer.writeInt64Field(4, self.journalEntries)
+            writer.writeInt64Field(5, self.accruals)
+            writer.writeInt64Field(6, self.memberAccounts)
+        }
+    }
+}
+
+// MARK: VerifyResponse JSON mapping
+
+extension CashbackV1.VerifyResponse: Codable {
+    /// Reads the message from a JSON object; unknown field names are an error.
+    public init(from decoder: any Decoder) throws {
+        let json = try decoder.container(keyedBy: CompactJSONKey.self)
+        try json.rejectUnknownKeys(["ok", "breaches", "breachCount", "journalEntries", "accruals", "memberAccounts"], in: "cashback.v1.VerifyResponse")
+        self.init()
+        if let value = try json.decodeCompactBool("ok") {
+            self.ok = value
+        }
+        if let value = try json.decodeIfPresent([CashbackV1.VerifyBreach].self, forKey: CompactJSONKey("breaches")) {
+            self.breaches = value
+        }
+        if let value = try json.decodeCompactInteger(Int64.self, "breachCount") {
+            self.breachCount = value
+        }
+        if let value = try json.decodeCompactInteger(Int64.self, "journalEntries") {
+            self.journalEntries = value
+        }
+        if let value = try json.decodeCompactInteger(Int64.self, "accruals") {
+            self.accruals = value
+        }
+        if let value = try json.decodeCompactInteger(Int64.self, "memberAccounts") {
+            self.memberAccounts = value
+        }
+    }
+
+    /// Writes the message as a JSON object with every field.
+    public func encode(to encoder: any Encoder) throws {
+        var json = encoder.container(keyedBy: CompactJSONKey.self)
+        try json.encode(self.ok, forKey: CompactJSONKey("ok"))
+        try json.encode(self.breaches, forKey: CompactJSONKey("breaches"))
+        try json.encode(self.breachCount, forKey: CompactJSONKey("breachCount"))
+        try json.encode(self.journalEntries, forKey: CompactJSONKey("journalEntries"))
+        try json.encode(self.accruals, forKey: CompactJSONKey("accruals"))
+        try json.encode(self.memberAccounts, forKey: CompactJSONKey("memberAccounts"))
+    }
+}
+
 // MARK: - Admin service
 
 extension CashbackV1 {
-    /// Back-office administration of merchants.
+    /// Back-office administration: merchants, rule sets, verification of the books.
     public enum Admin {
         /// The service's fully qualified name.
         public static let name = "cashback.v1.Admin"
 
         /// The service's methods.
         public enum Method {
-            /// Creates or updates a merchant. Idempotent: repeating a call changes nothing more.
+            /// Creates or updates a merchant, idempotently on `idempotency_key`. Creating a merchant
+            /// publishes its rule set version 1 (a flat `shopper_rate_bps`).
             public enum UpsertMerchant {
                 /// The request message.
                 public typealias Input = CashbackV1.UpsertMerchantRequest
@@ -193,17 +1315,56 @@ extension CashbackV1 {
                 /// The method's name and path.
                 public static let descriptor = MethodDescriptor(service: "cashback.v1.Admin", method: "UpsertMerchant")
             }
+            /// Publishes the next rule-set version of a merchant (never edited in place). Unknown
+            /// merchant: NOT_FOUND; a rule set that cannot be evaluated: INVALID_ARGUMENT.
+            public enum PublishRuleSet {
+                /// The request message.
+                public typealias Input = CashbackV1.PublishRuleSetRequest
+                /// The response message.
+                public typealias Output = CashbackV1.PublishRuleSetResponse
+                /// The method's name and path.
+                public static let descriptor = MethodDescriptor(service: "cashback.v1.Admin", method: "PublishRuleSet")
+            }
+            /// Reads one rule-set version (0 = the latest). Unknown merchant or version: NOT_FOUND.
+            public enum GetRuleSet {
+                /// The request message.
+                public typealias Input = CashbackV1.GetRuleSetRequest
+                /// The response message.
+                public typealias Output = CashbackV1.GetRuleSetResponse
+                /// The method's name and path.
+                public static let descriptor = MethodDescriptor(service: "cashback.v1.Admin", method: "GetRuleSet")
+            }
+            /// Checks every invariant of the books on the live database and lists each breach.
+            public enum Verify {
+                /// The request message.
+                public typealias Input = CashbackV1.VerifyRequest
+                /// The response message.
+                public typealias Output = CashbackV1.VerifyResponse
+                /// The method's name and path.
+                public static let descriptor = MethodDescriptor(service: "cashback.v1.Admin", method: "Verify")
+            }
         }
 
         /// Every method of the service, in schema order.
-        public static let methods: [MethodDescriptor] = [Method.UpsertMerchant.descriptor]
+        public static let methods: [MethodDescriptor] = [Method.UpsertMerchant.descriptor, Method.PublishRuleSet.descriptor, Method.GetRuleSet.descriptor, Method.Verify.descriptor]
 
         /// What a server implements to serve the service.
         ///
         /// Throw `RPCError` to answer with a status other than OK.
         public protocol ServiceProtocol: Sendable {
-            /// Creates or updates a merchant. Idempotent: repeating a call changes nothing more.
+            /// Creates or updates a merchant, idempotently on `idempotency_key`. Creating a merchant
+            /// publishes its rule set version 1 (a flat `shopper_rate_bps`).
             func upsertMerchant(_ request: Method.UpsertMerchant.Input, context: RPCServerContext) async throws -> Method.UpsertMerchant.Output
+
+            /// Publishes the next rule-set version of a merchant (never edited in place). Unknown
+            /// merchant: NOT_FOUND; a rule set that cannot be evaluated: INVALID_ARGUMENT.
+            func publishRuleSet(_ request: Method.PublishRuleSet.Input, context: RPCServerContext) async throws -> Method.PublishRuleSet.Output
+
+            /// Reads one rule-set version (0 = the latest). Unknown merchant or version: NOT_FOUND.
+            func getRuleSet(_ request: Method.GetRuleSet.Input, context: RPCServerContext) async throws -> Method.GetRuleSet.Output
+
+            /// Checks every invariant of the books on the live database and lists each breach.
+            func verify(_ request: Method.Verify.Input, context: RPCServerContext) async throws -> Method.Verify.Output
         }
     }
 }
@@ -214,6 +1375,18 @@ extension CashbackV1.Admin.ServiceProtocol {
         router.registerUnary(CashbackV1.Admin.Method.UpsertMerchant.descriptor) {
             (request: CashbackV1.Admin.Method.UpsertMerchant.Input, context) in
             try await self.upsertMerchant(request, context: context)
+        }
+        router.registerUnary(CashbackV1.Admin.Method.PublishRuleSet.descriptor) {
+            (request: CashbackV1.Admin.Method.PublishRuleSet.Input, context) in
+            try await self.publishRuleSet(request, context: context)
+        }
+        router.registerUnary(CashbackV1.Admin.Method.GetRuleSet.descriptor) {
+            (request: CashbackV1.Admin.Method.GetRuleSet.Input, context) in
+            try await self.getRuleSet(request, context: context)
+        }
+        router.registerUnary(CashbackV1.Admin.Method.Verify.descriptor) {
+            (request: CashbackV1.Admin.Method.Verify.Input, context) in
+            try await self.verify(request, context: context)
         }
     }
 }

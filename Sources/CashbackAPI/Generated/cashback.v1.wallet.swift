@@ -90,25 +90,32 @@ extension CashbackV1 {
         /// Cashback the member may spend or withdraw.
         public var availableMinor: Int64
 
-        /// All cashback that ever became available.
+        /// The cashback of every confirmed accrual, net of refunds after confirmation.
         public var lifetimeMinor: Int64
+
+        /// What the member owes: cashback clawed back after confirmation that the available
+        /// balance could not cover; the member's next confirmed cashback pays it off first.
+        public var debtMinor: Int64
 
         /// A message with every field at its default.
         public init() {
             self.pendingMinor = 0
             self.availableMinor = 0
             self.lifetimeMinor = 0
+            self.debtMinor = 0
         }
 
         /// Creates a message from its fields; omitted fields take their defaults.
         public init(
             pendingMinor: Int64 = 0,
             availableMinor: Int64 = 0,
-            lifetimeMinor: Int64 = 0
+            lifetimeMinor: Int64 = 0,
+            debtMinor: Int64 = 0
         ) {
             self.pendingMinor = pendingMinor
             self.availableMinor = availableMinor
             self.lifetimeMinor = lifetimeMinor
+            self.debtMinor = debtMinor
         }
 
         /// Reads the message's fields; unknown fields are skipped.
@@ -119,6 +126,7 @@ extension CashbackV1 {
                 case 1: self.pendingMinor = try reader.readInt64(tag)
                 case 2: self.availableMinor = try reader.readInt64(tag)
                 case 3: self.lifetimeMinor = try reader.readInt64(tag)
+                case 4: self.debtMinor = try reader.readInt64(tag)
                 default: try reader.skipField(tag)
                 }
             }
@@ -129,6 +137,7 @@ extension CashbackV1 {
             writer.writeInt64Field(1, self.pendingMinor)
             writer.writeInt64Field(2, self.availableMinor)
             writer.writeInt64Field(3, self.lifetimeMinor)
+            writer.writeInt64Field(4, self.debtMinor)
         }
     }
 }
@@ -139,7 +148,7 @@ extension CashbackV1.GetBalanceResponse: Codable {
     /// Reads the message from a JSON object; unknown field names are an error.
     public init(from decoder: any Decoder) throws {
         let json = try decoder.container(keyedBy: CompactJSONKey.self)
-        try json.rejectUnknownKeys(["pendingMinor", "availableMinor", "lifetimeMinor"], in: "cashback.v1.GetBalanceResponse")
+        try json.rejectUnknownKeys(["pendingMinor", "availableMinor", "lifetimeMinor", "debtMinor"], in: "cashback.v1.GetBalanceResponse")
         self.init()
         if let value = try json.decodeCompactInteger(Int64.self, "pendingMinor") {
             self.pendingMinor = value
@@ -150,6 +159,9 @@ extension CashbackV1.GetBalanceResponse: Codable {
         if let value = try json.decodeCompactInteger(Int64.self, "lifetimeMinor") {
             self.lifetimeMinor = value
         }
+        if let value = try json.decodeCompactInteger(Int64.self, "debtMinor") {
+            self.debtMinor = value
+        }
     }
 
     /// Writes the message as a JSON object with every field.
@@ -158,6 +170,7 @@ extension CashbackV1.GetBalanceResponse: Codable {
         try json.encode(self.pendingMinor, forKey: CompactJSONKey("pendingMinor"))
         try json.encode(self.availableMinor, forKey: CompactJSONKey("availableMinor"))
         try json.encode(self.lifetimeMinor, forKey: CompactJSONKey("lifetimeMinor"))
+        try json.encode(self.debtMinor, forKey: CompactJSONKey("debtMinor"))
     }
 }
 

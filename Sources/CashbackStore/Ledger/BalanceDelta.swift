@@ -6,4 +6,6 @@ struct BalanceDelta: Hashable, Sendable {
     var availableMinorUnits: Int64 = 0
     /// Change of `lifetime_minor`.
     var lifetimeMinorUnits: Int64 = 0
+    /// Change of `debt_minor`.
+    var debtMinorUnits: Int64 = 0
 }

@@ -1,7 +1,13 @@
 /// The kinds of account the journal books against; the raw values are stored.
 ///
 /// An account is (kind, owner id, currency): the owner is a member for the member kinds and a
-/// merchant for the receivable.
+/// merchant for the receivable and the margin.
+///
+/// Signs: a line's amount is signed and every entry sums to zero. The member's pending and
+/// available balances are the sums of their lines; the member's debt is the negated sum of the
+/// debt account's lines (what the member owes, like the receivable, sits on the negative
+/// side); the merchant receivable is negative for what the merchant owes; the platform margin
+/// is the sum of its lines.
 enum LedgerAccount: String, Sendable, CaseIterable {
     /// A member's cashback not yet confirmed.
     case memberPending = "member-pending"
@@ -10,6 +16,10 @@ enum LedgerAccount: String, Sendable, CaseIterable {
     /// What the program is owed by a merchant for the cashback it passes on; the opposite
     /// side of every accrual and cancellation.
     case merchantReceivable = "merchant-receivable"
+    /// What a member owes the program after a refund clawed back more than was available.
+    case memberDebt = "member-debt"
+    /// The program's margin on a merchant's orders: commission − cashback.
+    case platformMargin = "platform-margin"
 }
 
 /// What a journal entry records; the raw values are stored.
@@ -20,6 +30,8 @@ enum JournalEntryKind: String, Sendable, CaseIterable {
     case confirm
     /// An accrual was cancelled.
     case cancel
+    /// A refund lowered an accrual's eligible amount.
+    case adjust
 }
 
 /// One line of a journal entry: a signed amount on one account.

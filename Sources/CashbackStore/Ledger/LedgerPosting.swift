@@ -1,14 +1,21 @@
 import CashbackCore
 
 /// The money that moves with one accrual event: its journal lines and the balance change they
-/// imply, defined together so that the two can never disagree.
+/// imply, defined together so that the two can never disagree. `c` is the cashback, `k` the
+/// commission, `p` the debt a confirmation pays off (`min(debt, c)`), `Δc`/`Δk` what an
+/// adjustment takes back, `a` the part of `Δc` the available balance covers.
 ///
-/// | event   | journal lines                              | balance change                  |
-/// |---------|--------------------------------------------|---------------------------------|
-/// | accrue  | member pending +c, merchant receivable −c  | pending +c                      |
-/// | confirm | member pending −c, member available +c     | pending −c, available +c,       |
-/// |         |                                            | lifetime +c                     |
-/// | cancel  | member pending −c, merchant receivable +c  | pending −c                      |
+/// | event   | journal lines                                          | balance change          |
+/// |---------|--------------------------------------------------------|-------------------------|
+/// | accrue  | pending +c, receivable −k, margin +(k−c)               | pending +c              |
+/// | confirm | pending −c, available +(c−p), debt +p                  | pending −c,             |
+/// |         |                                                        | available +(c−p),       |
+/// |         |                                                        | lifetime +c, debt −p    |
+/// | cancel  | pending −c, receivable +k, margin −(k−c)               | pending −c              |
+/// | adjust, | pending −Δc, receivable +Δk, margin −(Δk−Δc)           | pending −Δc             |
+/// | pending |                                                        |                         |
+/// | adjust, | available −a, debt −(Δc−a), receivable +Δk,            | available −a,           |
+/// | confirmed | margin −(Δk−Δc)                                      | debt +(Δc−a), lifetime −Δc |
 struct LedgerPosting: Hashable, Sendable {
     /// What the entry records.
     var kind: JournalEntryKind
@@ -21,71 +28,97 @@ struct LedgerPosting: Hashable, Sendable {
     static func accrual(of record: AccrualRecord) -> LedgerPosting {
         assert(record.state == .pending)
         let cashback = record.cashbackMinorUnits
+        let commission = record.commissionMinorUnits
         return LedgerPosting(
             kind: .accrue,
             lines: [
-                JournalLine(
-                    account: .memberPending,
-                    ownerID: record.memberID,
-                    amountMinorUnits: cashback
-                ),
-                JournalLine(
-                    account: .merchantReceivable,
-                    ownerID: record.merchantID,
-                    amountMinorUnits: -cashback
-                ),
+                Self.member(.memberPending, record, cashback),
+                Self.merchant(.merchantReceivable, record, -commission),
+                Self.merchant(.platformMargin, record, commission - cashback),
             ],
-            delta: BalanceDelta(pendingMinorUnits: cashback)
-        )
+            delta: BalanceDelta(pendingMinorUnits: cashback))
     }
 
-    /// The posting that moves a pending accrual to `state`.
-    static func transition(of record: AccrualRecord, to state: AccrualState) -> LedgerPosting {
-        precondition(record.state == .pending, "only a pending accrual moves")
+    /// The posting that confirms a pending accrual; `debtMinorUnits` is the member's debt
+    /// before it, paid off first.
+    static func confirmation(of record: AccrualRecord, debtMinorUnits debt: Int64) -> LedgerPosting {
+        precondition(record.state == .pending, "only a pending accrual is confirmed")
         let cashback = record.cashbackMinorUnits
-        let member = record.memberID
-        switch state {
-        case .confirmed:
-            return LedgerPosting(
-                kind: .confirm,
-                lines: [
-                    JournalLine(
-                        account: .memberPending,
-                        ownerID: member,
-                        amountMinorUnits: -cashback
-                    ),
-                    JournalLine(
-                        account: .memberAvailable,
-                        ownerID: member,
-                        amountMinorUnits: cashback
-                    ),
-                ],
-                delta: BalanceDelta(
-                    pendingMinorUnits: -cashback,
-                    availableMinorUnits: cashback,
-                    lifetimeMinorUnits: cashback
-                )
-            )
-        case .cancelled:
-            return LedgerPosting(
-                kind: .cancel,
-                lines: [
-                    JournalLine(
-                        account: .memberPending,
-                        ownerID: member,
-                        amountMinorUnits: -cashback
-                    ),
-                    JournalLine(
-                        account: .merchantReceivable,
-                        ownerID: record.merchantID,
-                        amountMinorUnits: cashback
-                    ),
-                ],
-                delta: BalanceDelta(pendingMinorUnits: -cashback)
-            )
+        let payoff = min(debt, cashback)
+        return LedgerPosting(
+            kind: .confirm,
+            lines: [
+                Self.member(.memberPending, record, -cashback),
+                Self.member(.memberAvailable, record, cashback - payoff),
+                Self.member(.memberDebt, record, payoff),
+            ],
+            delta: BalanceDelta(
+                pendingMinorUnits: -cashback, availableMinorUnits: cashback - payoff,
+                lifetimeMinorUnits: cashback, debtMinorUnits: -payoff))
+    }
+
+    /// The posting that cancels a pending accrual.
+    static func cancellation(of record: AccrualRecord) -> LedgerPosting {
+        precondition(record.state == .pending, "only a pending accrual is cancelled")
+        let cashback = record.cashbackMinorUnits
+        let commission = record.commissionMinorUnits
+        return LedgerPosting(
+            kind: .cancel,
+            lines: [
+                Self.member(.memberPending, record, -cashback),
+                Self.merchant(.merchantReceivable, record, commission),
+                Self.merchant(.platformMargin, record, cashback - commission),
+            ],
+            delta: BalanceDelta(pendingMinorUnits: -cashback))
+    }
+
+    /// The posting of an adjustment from `before` to `after`; `availableMinorUnits` is the
+    /// member's available balance before it (for a confirmed accrual).
+    static func adjustment(
+        from before: AccrualRecord,
+        to after: AccrualRecord,
+        availableMinorUnits available: Int64
+    ) -> LedgerPosting {
+        let cashbackBack = before.cashbackMinorUnits - after.cashbackMinorUnits
+        let commissionBack = before.commissionMinorUnits - after.commissionMinorUnits
+        precondition(cashbackBack >= 0 && commissionBack >= 0, "an adjustment only lowers")
+        let merchantLines = [
+            Self.merchant(.merchantReceivable, before, commissionBack),
+            Self.merchant(.platformMargin, before, cashbackBack - commissionBack),
+        ]
+        switch before.state {
         case .pending:
-            preconditionFailure("no event moves an accrual back to pending")
+            return LedgerPosting(
+                kind: .adjust,
+                lines: [Self.member(.memberPending, before, -cashbackBack)] + merchantLines,
+                delta: BalanceDelta(pendingMinorUnits: -cashbackBack))
+        case .confirmed:
+            let fromAvailable = min(available, cashbackBack)
+            let toDebt = cashbackBack - fromAvailable
+            return LedgerPosting(
+                kind: .adjust,
+                lines: [
+                    Self.member(.memberAvailable, before, -fromAvailable),
+                    Self.member(.memberDebt, before, -toDebt),
+                ] + merchantLines,
+                delta: BalanceDelta(
+                    availableMinorUnits: -fromAvailable, lifetimeMinorUnits: -cashbackBack,
+                    debtMinorUnits: toDebt))
+        case .cancelled:
+            preconditionFailure("a cancelled accrual is never adjusted")
         }
+    }
+
+    private static func member(_ account: LedgerAccount, _ record: AccrualRecord, _ amount: Int64)
+        -> JournalLine
+    {
+        JournalLine(account: account, ownerID: record.memberID, amountMinorUnits: amount)
+    }
+
+    private static func merchant(_ account: LedgerAccount, _ record: AccrualRecord, _ amount: Int64)
+        -> JournalLine
+    {
+        JournalLine(account: account, ownerID: record.merchantID, amountMinorUnits: amount)
     }
 
     /// `true` when the lines sum to zero without overflow: the double-entry invariant.

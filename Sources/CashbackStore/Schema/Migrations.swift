@@ -13,6 +13,10 @@ enum Migrations {
         migrator.registerMigration("v1") { db in
             try db.execute(sql: Self.v1)
         }
+        migrator.registerMigration("v2") { db in
+            try db.execute(sql: Self.v2)
+            try LegacyAccruals.convert(db)
+        }
         return migrator
     }
 
@@ -105,6 +109,148 @@ enum Migrations {
         CREATE INDEX journal_lines_by_account ON journal_lines(account, owner_id, currency);
 
         -- The journal is append-only: a correction is a new entry, never an edit.
+        CREATE TRIGGER journal_entries_no_update BEFORE UPDATE ON journal_entries
+            BEGIN SELECT RAISE(ABORT, 'journal entries are immutable'); END;
+        CREATE TRIGGER journal_entries_no_delete BEFORE DELETE ON journal_entries
+            BEGIN SELECT RAISE(ABORT, 'journal entries are immutable'); END;
+        CREATE TRIGGER journal_lines_no_update BEFORE UPDATE ON journal_lines
+            BEGIN SELECT RAISE(ABORT, 'journal lines are immutable'); END;
+        CREATE TRIGGER journal_lines_no_delete BEFORE DELETE ON journal_lines
+            BEGIN SELECT RAISE(ABORT, 'journal lines are immutable'); END;
+        """
+
+    /// The ledger of rules and lifecycle: merchants gain commission, hold, expiry and status;
+    /// versioned rule sets; accruals lock their rule version, commission and hold and keep
+    /// their lines and pricing; a history per accrual; idempotency keys; member debt; and a
+    /// journal with debt and margin accounts and adjustment entries.
+    ///
+    /// The journal tables are rebuilt (SQLite cannot change a CHECK constraint in place): the
+    /// immutability triggers are dropped, the rows copied with their ids, and the triggers
+    /// created again on the new tables. Accruals of a v1 file get their rule versions and
+    /// pricing from `LegacyAccruals.convert(_:)`, run right after this SQL.
+    ///
+    /// Stored JSON (`rule_sets.rules`, `accruals.pricing`) is the `Codable` form of
+    /// `CashbackCore.RuleSet` and `StoredPricing`: their property names are a storage format.
+    private static let v2 = """
+        ALTER TABLE merchants ADD COLUMN commission_bps INTEGER NOT NULL DEFAULT 0
+            CHECK (commission_bps BETWEEN 0 AND 10000);
+        ALTER TABLE merchants ADD COLUMN hold_days INTEGER NOT NULL DEFAULT 0
+            CHECK (hold_days BETWEEN 0 AND 3650);
+        ALTER TABLE merchants ADD COLUMN cashback_expiry_days INTEGER NOT NULL DEFAULT 0
+            CHECK (cashback_expiry_days BETWEEN 0 AND 3650);
+        ALTER TABLE merchants ADD COLUMN status INTEGER NOT NULL DEFAULT 1
+            CHECK (status IN (1, 2));
+
+        CREATE TABLE rule_sets (
+            merchant_id TEXT NOT NULL REFERENCES merchants(id),
+            version INTEGER NOT NULL CHECK (version >= 1),
+            rules TEXT NOT NULL CHECK (json_valid(rules)),
+            published_ms INTEGER NOT NULL,
+            PRIMARY KEY (merchant_id, version)
+        ) STRICT, WITHOUT ROWID;
+        CREATE TRIGGER rule_sets_no_update BEFORE UPDATE ON rule_sets
+            BEGIN SELECT RAISE(ABORT, 'rule sets are immutable: publish a new version'); END;
+        CREATE TRIGGER rule_sets_no_delete BEFORE DELETE ON rule_sets
+            BEGIN SELECT RAISE(ABORT, 'rule sets are immutable: publish a new version'); END;
+
+        -- eligible_minor stays the amount first reported; eligible_now_minor follows refunds.
+        ALTER TABLE accruals ADD COLUMN eligible_now_minor INTEGER NOT NULL DEFAULT 0
+            CHECK (eligible_now_minor >= 0 AND eligible_now_minor <= eligible_minor);
+        ALTER TABLE accruals ADD COLUMN rule_version INTEGER NOT NULL DEFAULT 1
+            CHECK (rule_version >= 1);
+        ALTER TABLE accruals ADD COLUMN commission_bps INTEGER NOT NULL DEFAULT 0
+            CHECK (commission_bps BETWEEN 0 AND 10000);
+        ALTER TABLE accruals ADD COLUMN commission_minor INTEGER NOT NULL DEFAULT 0
+            CHECK (commission_minor >= 0 AND commission_minor <= eligible_minor);
+        ALTER TABLE accruals ADD COLUMN first_cashback_minor INTEGER NOT NULL DEFAULT 0
+            CHECK (first_cashback_minor >= 0);
+        ALTER TABLE accruals ADD COLUMN hold_ends_at_ms INTEGER NOT NULL DEFAULT 0;
+        ALTER TABLE accruals ADD COLUMN pricing TEXT NOT NULL DEFAULT '{}'
+            CHECK (json_valid(pricing));
+
+        CREATE TABLE accrual_events (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            accrual_id INTEGER NOT NULL REFERENCES accruals(id),
+            kind TEXT NOT NULL CHECK (kind IN ('accrue', 'confirm', 'cancel', 'adjust')),
+            state INTEGER NOT NULL CHECK (state IN (1, 2, 3)),
+            eligible_minor INTEGER NOT NULL CHECK (eligible_minor >= 0),
+            cashback_minor INTEGER NOT NULL CHECK (cashback_minor >= 0),
+            cashback_delta_minor INTEGER NOT NULL,
+            debt_minor INTEGER NOT NULL CHECK (debt_minor >= 0),
+            idempotency_key TEXT NOT NULL,
+            reason TEXT NOT NULL,
+            created_ms INTEGER NOT NULL
+        ) STRICT;
+        CREATE INDEX accrual_events_by_accrual ON accrual_events(accrual_id, id);
+        CREATE TRIGGER accrual_events_no_update BEFORE UPDATE ON accrual_events
+            BEGIN SELECT RAISE(ABORT, 'accrual history is immutable'); END;
+        CREATE TRIGGER accrual_events_no_delete BEFORE DELETE ON accrual_events
+            BEGIN SELECT RAISE(ABORT, 'accrual history is immutable'); END;
+
+        -- One row per applied key, per method: the request as validated and the first answer.
+        CREATE TABLE idempotency_keys (
+            method TEXT NOT NULL,
+            key TEXT NOT NULL CHECK (length(CAST(key AS BLOB)) BETWEEN 1 AND 128),
+            request TEXT NOT NULL,
+            response TEXT NOT NULL,
+            created_ms INTEGER NOT NULL,
+            PRIMARY KEY (method, key)
+        ) STRICT, WITHOUT ROWID;
+        CREATE TRIGGER idempotency_keys_no_update BEFORE UPDATE ON idempotency_keys
+            BEGIN SELECT RAISE(ABORT, 'idempotency keys are kept forever'); END;
+        CREATE TRIGGER idempotency_keys_no_delete BEFORE DELETE ON idempotency_keys
+            BEGIN SELECT RAISE(ABORT, 'idempotency keys are kept forever'); END;
+
+        ALTER TABLE balances ADD COLUMN debt_minor INTEGER NOT NULL DEFAULT 0
+            CHECK (debt_minor >= 0);
+
+        DROP TRIGGER journal_entries_no_update;
+        DROP TRIGGER journal_entries_no_delete;
+        DROP TRIGGER journal_lines_no_update;
+        DROP TRIGGER journal_lines_no_delete;
+        DROP INDEX journal_entries_once_per_accrual;
+        DROP INDEX journal_lines_by_entry;
+        DROP INDEX journal_lines_by_account;
+
+        CREATE TABLE journal_entries_v2 (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            accrual_id INTEGER REFERENCES accruals(id),
+            kind TEXT NOT NULL
+                CHECK (kind IN ('accrue', 'confirm', 'cancel', 'adjust')),
+            created_ms INTEGER NOT NULL
+        ) STRICT;
+        INSERT INTO journal_entries_v2 (id, accrual_id, kind, created_ms)
+            SELECT id, accrual_id, kind, created_ms FROM journal_entries;
+
+        CREATE TABLE journal_lines_v2 (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            entry_id INTEGER NOT NULL REFERENCES journal_entries_v2(id),
+            account TEXT NOT NULL
+                CHECK (account IN ('member-pending', 'member-available', 'member-debt',
+                                   'merchant-receivable', 'platform-margin')),
+            owner_id TEXT NOT NULL,
+            currency TEXT NOT NULL
+                CHECK (currency GLOB '[A-Z][A-Z][A-Z]'),
+            amount_minor INTEGER NOT NULL
+        ) STRICT;
+        INSERT INTO journal_lines_v2 (id, entry_id, account, owner_id, currency, amount_minor)
+            SELECT id, entry_id, account, owner_id, currency, amount_minor FROM journal_lines;
+
+        DROP TABLE journal_lines;
+        DROP TABLE journal_entries;
+        ALTER TABLE journal_entries_v2 RENAME TO journal_entries;
+        ALTER TABLE journal_lines_v2 RENAME TO journal_lines;
+
+        -- An accrual is booked, confirmed and cancelled at most once each: a second booking
+        -- of the same event is a double payment, refused by the file itself. Adjustments
+        -- may be many; each is keyed in idempotency_keys.
+        CREATE UNIQUE INDEX journal_entries_once_per_accrual
+            ON journal_entries(accrual_id, kind)
+            WHERE kind IN ('accrue', 'confirm', 'cancel');
+        CREATE INDEX journal_entries_by_accrual ON journal_entries(accrual_id);
+        CREATE INDEX journal_lines_by_entry ON journal_lines(entry_id);
+        CREATE INDEX journal_lines_by_account ON journal_lines(account, owner_id, currency);
+
         CREATE TRIGGER journal_entries_no_update BEFORE UPDATE ON journal_entries
             BEGIN SELECT RAISE(ABORT, 'journal entries are immutable'); END;
         CREATE TRIGGER journal_entries_no_delete BEFORE DELETE ON journal_entries

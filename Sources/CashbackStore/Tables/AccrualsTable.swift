@@ -1,60 +1,64 @@
 import CashbackCore
+import CashbackRepository
 import GRDB
 
 /// SQL for the `accruals` table. Every value is a bound parameter.
 enum AccrualsTable {
+    private static let columns = """
+        id, merchant_id, order_id, member_id, currency, eligible_minor, cashback_minor, state,
+        hold_ends_at_ms, first_cashback_minor, pricing
+        """
+
     /// The accrual of the order `ref`, or `nil`.
-    static func fetch(_ db: Database, _ ref: OrderReference) throws -> AccrualRecord? {
+    static func fetch(_ db: Database, _ ref: OrderReference) throws -> StoredAccrual? {
         let statement = try db.cachedStatement(
-            sql: """
-                SELECT id, merchant_id, order_id, member_id, currency, eligible_minor, rate_bps,
-                       cashback_minor, state, ordered_at_ms
-                FROM accruals WHERE merchant_id = ? AND order_id = ?
-                """
-        )
+            sql: "SELECT \(Self.columns) FROM accruals WHERE merchant_id = ? AND order_id = ?")
         guard let row = try Row.fetchOne(statement, arguments: [ref.merchantID, ref.orderID]) else {
             return nil
         }
         return try Self.record(row)
     }
 
-    /// Inserts a new pending accrual for `command` at the locked `rateBasisPoints`.
+    /// Inserts a new pending accrual priced by `explanation`.
     ///
     /// - Returns: The record as stored, with its new id.
     static func insertPending(
         _ db: Database,
         _ command: AccrueCommand,
-        rateBasisPoints: Int64,
-        cashbackMinorUnits: Int64,
+        explanation: PricingExplanation,
+        holdEndsAtMilliseconds: Int64,
         nowMilliseconds: Int64
     ) throws -> AccrualRecord {
+        let order = command.order.replacingRuleVersion(explanation.ruleVersion)
         let statement = try db.cachedStatement(
             sql: """
                 INSERT INTO accruals (merchant_id, order_id, member_id, currency, eligible_minor,
                                       rate_bps, cashback_minor, state, ordered_at_ms,
-                                      created_ms, updated_ms)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                                      created_ms, updated_ms, eligible_now_minor, rule_version,
+                                      commission_bps, commission_minor, first_cashback_minor,
+                                      hold_ends_at_ms, pricing)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """
         )
         try statement.execute(arguments: [
             command.merchantID, command.orderID, command.memberID, command.currency.rawValue,
-            command.eligibleMinorUnits, rateBasisPoints, cashbackMinorUnits,
-            Int64(AccrualState.pending.rawValue), command.orderedAtMilliseconds,
-            nowMilliseconds, nowMilliseconds,
+            command.eligibleMinorUnits,
+            // The v1 column: the rate of the first line (every line's is in `pricing`).
+            explanation.lines.first?.rateBasisPoints ?? 0,
+            explanation.cashbackMinorUnits, Int64(AccrualState.pending.rawValue),
+            command.orderedAtMilliseconds, nowMilliseconds, nowMilliseconds,
+            explanation.eligibleMinorUnits, explanation.ruleVersion,
+            explanation.commissionBasisPoints, explanation.commissionMinorUnits,
+            explanation.cashbackMinorUnits, holdEndsAtMilliseconds,
+            try StoredJSON.encode(StoredPricing(order: order, explanation: explanation)),
         ])
         assert(db.changesCount == 1)
         return AccrualRecord(
-            accrualID: db.lastInsertedRowID,
-            merchantID: command.merchantID,
-            orderID: command.orderID,
-            memberID: command.memberID,
-            currency: command.currency,
-            eligibleMinorUnits: command.eligibleMinorUnits,
-            shopperRateBasisPoints: rateBasisPoints,
-            cashbackMinorUnits: cashbackMinorUnits,
-            state: .pending,
-            orderedAtMilliseconds: command.orderedAtMilliseconds
-        )
+            accrualID: db.lastInsertedRowID, merchantID: command.merchantID,
+            orderID: command.orderID, memberID: command.memberID, currency: command.currency,
+            reportedMinorUnits: command.eligibleMinorUnits, order: order,
+            explanation: explanation, state: .pending,
+            holdEndsAtMilliseconds: holdEndsAtMilliseconds)
     }
 
     /// Moves accrual `accrualID` from state `from` to state `to`.
@@ -68,36 +72,71 @@ enum AccrualsTable {
         // The `state = ?` guard makes a lost race (impossible with one writer, but cheap to
         // rule out) change nothing instead of overwriting a state it did not read.
         let statement = try db.cachedStatement(
-            sql: """
-                UPDATE accruals SET state = ?, updated_ms = ? WHERE id = ? AND state = ?
-                """
-        )
+            sql: "UPDATE accruals SET state = ?, updated_ms = ? WHERE id = ? AND state = ?")
         try statement.execute(arguments: [
             Int64(to.rawValue), nowMilliseconds, accrualID, Int64(from.rawValue),
         ])
         precondition(db.changesCount == 1, "accrual \(accrualID) was not in state \(from)")
     }
 
-    private static func record(_ row: Row) throws -> AccrualRecord {
-        let eligible = try StoredValues.nonNegativeAmount(row, column: "eligible_minor")
+    /// Stores the order and pricing of `record` after an adjustment.
+    static func updatePricing(_ db: Database, _ record: AccrualRecord, nowMilliseconds: Int64)
+        throws
+    {
+        let statement = try db.cachedStatement(
+            sql: """
+                UPDATE accruals SET cashback_minor = ?, eligible_now_minor = ?,
+                    commission_minor = ?, pricing = ?, updated_ms = ?
+                WHERE id = ?
+                """
+        )
+        try statement.execute(arguments: [
+            record.cashbackMinorUnits, record.eligibleMinorUnits, record.commissionMinorUnits,
+            try StoredJSON.encode(StoredPricing(order: record.order, explanation: record.explanation)),
+            nowMilliseconds, record.accrualID,
+        ])
+        precondition(db.changesCount == 1, "accrual \(record.accrualID) vanished")
+    }
+
+    /// Every accrual, in id order, for `verifyBooks()`.
+    static func cursor(_ db: Database) throws -> RowCursor {
+        try Row.fetchCursor(db, sql: "SELECT \(Self.columns) FROM accruals ORDER BY id")
+    }
+
+    /// An accrual row as a record.
+    static func record(_ row: Row) throws -> StoredAccrual {
+        let reported = try StoredValues.nonNegativeAmount(row, column: "eligible_minor")
         let cashback = try StoredValues.nonNegativeAmount(row, column: "cashback_minor")
-        guard cashback <= eligible else {
+        let pricing = try StoredJSON.decode(
+            StoredPricing.self, try row.decode(String.self, forColumn: "pricing"),
+            column: "pricing")
+        guard cashback <= reported, pricing.explanation.cashbackMinorUnits == cashback,
+            pricing.explanation.eligibleMinorUnits <= reported
+        else {
             throw LedgerStoreError(
                 .corruptRow,
-                "accrual cashback \(cashback) exceeds eligible \(eligible)"
-            )
+                "accrual cashback \(cashback) disagrees with its pricing or exceeds \(reported)")
         }
-        return AccrualRecord(
+        let record = AccrualRecord(
             accrualID: try row.decode(Int64.self, forColumn: "id"),
             merchantID: try row.decode(String.self, forColumn: "merchant_id"),
             orderID: try row.decode(String.self, forColumn: "order_id"),
             memberID: try row.decode(String.self, forColumn: "member_id"),
             currency: try StoredValues.currency(row, column: "currency"),
-            eligibleMinorUnits: eligible,
-            shopperRateBasisPoints: try StoredValues.rate(row, column: "rate_bps"),
-            cashbackMinorUnits: cashback,
+            reportedMinorUnits: reported,
+            order: pricing.order,
+            explanation: pricing.explanation,
             state: try StoredValues.accrualState(row, column: "state"),
-            orderedAtMilliseconds: try row.decode(Int64.self, forColumn: "ordered_at_ms")
-        )
+            holdEndsAtMilliseconds: try row.decode(Int64.self, forColumn: "hold_ends_at_ms"))
+        return StoredAccrual(
+            record: record,
+            firstCashbackMinorUnits: try StoredValues.nonNegativeAmount(
+                row, column: "first_cashback_minor"))
     }
+}
+
+/// An accrual as stored, with what its first answer said.
+struct StoredAccrual {
+    var record: AccrualRecord
+    var firstCashbackMinorUnits: Int64
 }

@@ -1,4 +1,5 @@
 import CashbackCore
+import CashbackRepository
 import GRDB
 
 /// SQL for the materialized `balances` table.
@@ -7,7 +8,7 @@ enum BalancesTable {
     static func fetch(_ db: Database, memberID: String, currency: CurrencyCode) throws -> Balance? {
         let statement = try db.cachedStatement(
             sql: """
-                SELECT pending_minor, available_minor, lifetime_minor
+                SELECT pending_minor, available_minor, lifetime_minor, debt_minor
                 FROM balances WHERE member_id = ? AND currency = ?
                 """
         )
@@ -19,7 +20,8 @@ enum BalancesTable {
             currency: currency,
             pendingMinorUnits: try StoredValues.nonNegativeAmount(row, column: "pending_minor"),
             availableMinorUnits: try StoredValues.nonNegativeAmount(row, column: "available_minor"),
-            lifetimeMinorUnits: try StoredValues.nonNegativeAmount(row, column: "lifetime_minor")
+            lifetimeMinorUnits: try StoredValues.nonNegativeAmount(row, column: "lifetime_minor"),
+            debtMinorUnits: try StoredValues.nonNegativeAmount(row, column: "debt_minor")
         )
     }
 
@@ -47,18 +49,19 @@ enum BalancesTable {
         let statement = try db.cachedStatement(
             sql: """
                 INSERT INTO balances (member_id, currency, pending_minor, available_minor,
-                                      lifetime_minor, updated_ms)
-                VALUES (?, ?, ?, ?, ?, ?)
+                                      lifetime_minor, debt_minor, updated_ms)
+                VALUES (?, ?, ?, ?, ?, ?, ?)
                 ON CONFLICT (member_id, currency) DO UPDATE SET
                     pending_minor = excluded.pending_minor,
                     available_minor = excluded.available_minor,
                     lifetime_minor = excluded.lifetime_minor,
+                    debt_minor = excluded.debt_minor,
                     updated_ms = excluded.updated_ms
                 """
         )
         try statement.execute(arguments: [
             memberID, currency.rawValue, next.pendingMinorUnits, next.availableMinorUnits,
-            next.lifetimeMinorUnits, nowMilliseconds,
+            next.lifetimeMinorUnits, next.debtMinorUnits, nowMilliseconds,
         ])
         // Paired check across the boundary: what was written reads back the same.
         assert((try? Self.fetch(db, memberID: memberID, currency: currency)) == next)
@@ -84,6 +87,12 @@ enum BalancesTable {
             balance.lifetimeMinorUnits,
             delta.lifetimeMinorUnits,
             bucket: .lifetime,
+            balance: balance
+        )
+        next.debtMinorUnits = try Self.add(
+            balance.debtMinorUnits,
+            delta.debtMinorUnits,
+            bucket: .debt,
             balance: balance
         )
         return next

@@ -1,4 +1,5 @@
 import CashbackCore
+import CashbackRepository
 import GRDB
 
 /// Decoding of the columns whose stored values carry a domain invariant.
@@ -41,5 +42,16 @@ enum StoredValues {
             throw LedgerStoreError(.corruptRow, "column \(column) holds negative amount \(amount)")
         }
         return amount
+    }
+}
+
+extension StoredValues {
+    /// A days column (hold, expiry).
+    static func days(_ row: Row, column: String) throws -> Int64 {
+        let days = try row.decode(Int64.self, forColumn: column)
+        guard LedgerLimits.merchantDays.contains(days) else {
+            throw LedgerStoreError(.corruptRow, "column \(column) holds \(days) days")
+        }
+        return days
     }
 }

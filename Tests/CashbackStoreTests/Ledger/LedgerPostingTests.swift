@@ -1,31 +1,24 @@
 import CashbackCore
+import CashbackRepository
 import Testing
 @testable import CashbackStore
 
 @Suite("LedgerPosting")
 struct LedgerPostingTests {
-    private static func pendingRecord(cashback: Int64) throws -> AccrualRecord {
-        AccrualRecord(
-            accrualID: 1,
-            merchantID: "shop-1",
-            orderID: "order-1",
-            memberID: "member-1",
-            currency: try euro(),
-            eligibleMinorUnits: cashback * 20,
-            shopperRateBasisPoints: 500,
-            cashbackMinorUnits: cashback,
-            state: .pending,
-            orderedAtMilliseconds: 1
-        )
-    }
-
     @Test("every posting balances, and its balance change matches its member lines")
     func postingsBalance() throws {
-        let record = try Self.pendingRecord(cashback: 750)
+        let record = try pendingRecord(eligibleMinorUnits: 15_000, commissionBasisPoints: 800)
+        var confirmed = record
+        confirmed.state = .confirmed
+        var refunded = confirmed
+        refunded.explanation.cashbackMinorUnits = 250
+        refunded.explanation.commissionMinorUnits = 400
         let postings = [
             LedgerPosting.accrual(of: record),
-            LedgerPosting.transition(of: record, to: .confirmed),
-            LedgerPosting.transition(of: record, to: .cancelled),
+            LedgerPosting.confirmation(of: record, debtMinorUnits: 0),
+            LedgerPosting.cancellation(of: record),
+            LedgerPosting.confirmation(of: record, debtMinorUnits: 100),
+            LedgerPosting.adjustment(from: confirmed, to: refunded, availableMinorUnits: 300),
         ]
         for posting in postings {
             #expect(posting.isBalanced, "\(posting.kind)")
@@ -35,13 +28,25 @@ struct LedgerPostingTests {
             let available = posting.lines.filter { $0.account == .memberAvailable }.map(
                 \.amountMinorUnits
             )
+            let debt = posting.lines.filter { $0.account == .memberDebt }.map(\.amountMinorUnits)
             #expect(pending.reduce(0, +) == posting.delta.pendingMinorUnits)
             #expect(available.reduce(0, +) == posting.delta.availableMinorUnits)
+            #expect(-debt.reduce(0, +) == posting.delta.debtMinorUnits)
         }
-        #expect(postings.map(\.kind) == [.accrue, .confirm, .cancel])
+        #expect(postings.map(\.kind) == [.accrue, .confirm, .cancel, .confirm, .adjust])
         #expect(postings[1].delta.lifetimeMinorUnits == 750)
         #expect(postings[0].delta.lifetimeMinorUnits == 0)
         #expect(postings[2].delta.lifetimeMinorUnits == 0)
+        // Commission 1 200, cashback 750: the receivable takes the commission, the margin
+        // the difference.
+        #expect(postings[0].lines.map(\.amountMinorUnits) == [750, -1_200, 450])
+        // Debt 100 is paid off first: 650 reach available.
+        #expect(postings[3].delta.availableMinorUnits == 650)
+        #expect(postings[3].delta.debtMinorUnits == -100)
+        // A clawback of 500 with 300 available: 300 from available, 200 becomes debt.
+        #expect(postings[4].delta.availableMinorUnits == -300)
+        #expect(postings[4].delta.debtMinorUnits == 200)
+        #expect(postings[4].delta.lifetimeMinorUnits == -500)
     }
 
     @Test("lines that do not sum to zero, or a single line, are not balanced")

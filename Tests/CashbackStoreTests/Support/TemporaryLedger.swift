@@ -1,4 +1,5 @@
 import CashbackCore
+import CashbackRepository
 import Foundation
 @testable import CashbackStore
 
@@ -16,7 +17,7 @@ func withTemporaryDirectory<T>(_ body: (URL) async throws -> T) async throws -> 
 func withLedger<T>(_ body: (SQLiteLedgerRepository) async throws -> T) async throws -> T {
     try await withTemporaryDirectory { directory in
         let repository = try SQLiteLedgerRepository(path: ledgerPath(in: directory))
-        _ = try await repository.upsertMerchant(try merchant())
+        _ = try await repository.upsertMerchant(try merchant()).get()
         return try await body(repository)
     }
 }
@@ -31,14 +32,52 @@ func merchant(
     _ merchantID: String = "shop-1",
     name: String = "Shop One",
     currency: String = "EUR",
-    rateBasisPoints: Int64 = 500
+    rateBasisPoints: Int64 = 500,
+    commissionBasisPoints: Int64 = 0,
+    holdDays: Int64 = 0,
+    status: MerchantStatus = .active,
+    key: String? = nil
 ) throws -> MerchantUpsert {
     try MerchantUpsert(
         merchantID: merchantID,
         name: name,
         currency: currency,
-        shopperRateBasisPoints: rateBasisPoints
+        shopperRateBasisPoints: rateBasisPoints,
+        commissionBasisPoints: commissionBasisPoints,
+        holdDays: holdDays,
+        status: status,
+        // By default one key per distinct request, so that tests upsert freely.
+        idempotencyKey: key
+            ?? "upsert-\(merchantID)-\(name.utf8.count)-\(currency)-\(rateBasisPoints)-"
+            + "\(commissionBasisPoints)-\(holdDays)-\(status.rawValue)"
     )
+}
+
+/// A flat rule set publication for `merchantID`.
+func publication(
+    _ rules: RuleSet,
+    merchantID: String = "shop-1",
+    key: String = "publish-1"
+) throws -> RuleSetPublication {
+    try RuleSetPublication(merchantID: merchantID, rules: rules, idempotencyKey: key)
+}
+
+/// A pending accrual record priced flat at `rateBasisPoints`, for posting tests.
+func pendingRecord(
+    eligibleMinorUnits: Int64,
+    rateBasisPoints: Int64 = 500,
+    commissionBasisPoints: Int64 = 0
+) throws -> AccrualRecord {
+    let order = try OrderPricingInput(
+        amountMinorUnits: eligibleMinorUnits, lines: [], segments: [],
+        orderedAtMilliseconds: 1, ruleVersion: 1)
+    let explanation = Pricing.price(
+        order, rules: .flat(rateBasisPoints: rateBasisPoints), version: 1,
+        commissionBasisPoints: commissionBasisPoints)
+    return AccrualRecord(
+        accrualID: 1, merchantID: "shop-1", orderID: "order-1", memberID: "member-1",
+        currency: try euro(), reportedMinorUnits: eligibleMinorUnits, order: order,
+        explanation: explanation, state: .pending, holdEndsAtMilliseconds: 1)
 }
 
 /// An accrual command with test defaults: 100.00 EUR at 5 % earns 5.00.
@@ -48,16 +87,36 @@ func accrual(
     memberID: String = "member-1",
     eligibleMinorUnits: Int64 = 10_000,
     currency: String = "EUR",
-    orderedAtMilliseconds: Int64 = 1_700_000_000_000
+    orderedAtMilliseconds: Int64 = 1_700_000_000_000,
+    lines: [OrderLine] = [],
+    segments: [String] = [],
+    ruleVersion: Int64 = 0
 ) throws -> AccrueCommand {
     try AccrueCommand(
         merchantID: merchantID,
         orderID: orderID,
         memberID: memberID,
-        eligibleMinorUnits: eligibleMinorUnits,
+        eligibleMinorUnits: lines.isEmpty ? eligibleMinorUnits : 0,
         currency: currency,
-        orderedAtMilliseconds: orderedAtMilliseconds
+        orderedAtMilliseconds: orderedAtMilliseconds,
+        lines: lines,
+        segments: segments,
+        ruleVersion: ruleVersion
     )
+}
+
+/// An adjustment of `orderID` with test defaults.
+func adjustment(
+    _ orderID: String = "order-1",
+    key: String,
+    newAmountMinorUnits: Int64 = 0,
+    refundedLines: [RefundedLine] = [],
+    fullRefund: Bool = false
+) throws -> AdjustCommand {
+    try AdjustCommand(
+        merchantID: "shop-1", orderID: orderID, idempotencyKey: key,
+        newAmountMinorUnits: newAmountMinorUnits, refundedLines: refundedLines,
+        fullRefund: fullRefund, reason: "test")
 }
 
 /// The reference of `orderID` at `merchantID`.

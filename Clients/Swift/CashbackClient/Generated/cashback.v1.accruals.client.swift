@@ -20,8 +20,9 @@ extension CashbackV1.Accruals {
         }
 
         /// Credits pending cashback for an order. Idempotent on (merchant_id, order_id): a replay
-        /// answers the first result; the same order with another member, amount, currency or time
-        /// is ALREADY_EXISTS. Unknown merchant: NOT_FOUND. Currency other than the merchant's:
+        /// answers the first result; the same order with another member, amount, lines, segments,
+        /// currency or time is ALREADY_EXISTS. Unknown merchant or rule version: NOT_FOUND.
+        /// Paused merchant: FAILED_PRECONDITION. Currency other than the merchant's:
         /// INVALID_ARGUMENT.
         ///
         /// - Throws: `RPCError` with the server's status, or UNAVAILABLE when the call
@@ -38,8 +39,9 @@ extension CashbackV1.Accruals {
             return try decodeResponse(response)
         }
 
-        /// The store confirmed the order: pending cashback becomes available. Repeating it answers
-        /// CONFIRMED again; after Cancel it is FAILED_PRECONDITION; unknown order: NOT_FOUND.
+        /// The store confirmed the order: pending cashback becomes available (paying off the
+        /// member's debt first). Repeating it answers CONFIRMED again; after Cancel it is
+        /// FAILED_PRECONDITION; unknown order: NOT_FOUND.
         ///
         /// - Throws: `RPCError` with the server's status, or UNAVAILABLE when the call
         ///   could not reach the server.
@@ -56,7 +58,8 @@ extension CashbackV1.Accruals {
         }
 
         /// The order was cancelled: the pending cashback is reversed. Repeating it answers
-        /// CANCELLED again; after Confirm it is FAILED_PRECONDITION; unknown order: NOT_FOUND.
+        /// CANCELLED again; after Confirm it is FAILED_PRECONDITION (use Adjust); unknown order:
+        /// NOT_FOUND.
         ///
         /// - Throws: `RPCError` with the server's status, or UNAVAILABLE when the call
         ///   could not reach the server.
@@ -66,6 +69,58 @@ extension CashbackV1.Accruals {
         ) async throws -> CashbackV1.Accruals.Method.Cancel.Output {
             let response = try await transport.unary(
                 CashbackV1.Accruals.Method.Cancel.descriptor,
+                request: request.compactBytes(),
+                options: options
+            )
+            return try decodeResponse(response)
+        }
+
+        /// Prices an order exactly as Accrue would now, and writes nothing. Errors as Accrue's.
+        ///
+        /// - Throws: `RPCError` with the server's status, or UNAVAILABLE when the call
+        ///   could not reach the server.
+        public func quote(
+            _ request: CashbackV1.Accruals.Method.Quote.Input,
+            options: CallOptions = CallOptions()
+        ) async throws -> CashbackV1.Accruals.Method.Quote.Output {
+            let response = try await transport.unary(
+                CashbackV1.Accruals.Method.Quote.descriptor,
+                request: request.compactBytes(),
+                options: options
+            )
+            return try decodeResponse(response)
+        }
+
+        /// The accrual as it is now: state, amounts, locked version, per-line pricing, hold end
+        /// and history. Unknown order: NOT_FOUND.
+        ///
+        /// - Throws: `RPCError` with the server's status, or UNAVAILABLE when the call
+        ///   could not reach the server.
+        public func getAccrual(
+            _ request: CashbackV1.Accruals.Method.GetAccrual.Input,
+            options: CallOptions = CallOptions()
+        ) async throws -> CashbackV1.Accruals.Method.GetAccrual.Output {
+            let response = try await transport.unary(
+                CashbackV1.Accruals.Method.GetAccrual.descriptor,
+                request: request.compactBytes(),
+                options: options
+            )
+            return try decodeResponse(response)
+        }
+
+        /// A partial or full refund: the cashback is priced again with the accrual's own rule
+        /// version and never rises; after confirmation the clawback comes out of available first,
+        /// the rest becomes debt. Cancelled accrual, a raise, or a line refunded beyond what it
+        /// has left: FAILED_PRECONDITION.
+        ///
+        /// - Throws: `RPCError` with the server's status, or UNAVAILABLE when the call
+        ///   could not reach the server.
+        public func adjust(
+            _ request: CashbackV1.Accruals.Method.Adjust.Input,
+            options: CallOptions = CallOptions()
+        ) async throws -> CashbackV1.Accruals.Method.Adjust.Output {
+            let response = try await transport.unary(
+                CashbackV1.Accruals.Method.Adjust.descriptor,
                 request: request.compactBytes(),
                 options: options
             )

@@ -10,7 +10,7 @@ import RPC
 extension CashbackV1.Admin {
     /// A typed client of `cashback.v1.Admin`.
     ///
-    /// Back-office administration of merchants.
+    /// Back-office administration: merchants, rule sets, verification of the books.
     public struct Client: Sendable {
         private let transport: any RPCClientTransport
 
@@ -19,7 +19,8 @@ extension CashbackV1.Admin {
             self.transport = transport
         }
 
-        /// Creates or updates a merchant. Idempotent: repeating a call changes nothing more.
+        /// Creates or updates a merchant, idempotently on `idempotency_key`. Creating a merchant
+        /// publishes its rule set version 1 (a flat `shopper_rate_bps`).
         ///
         /// - Throws: `RPCError` with the server's status, or UNAVAILABLE when the call
         ///   could not reach the server.
@@ -29,6 +30,55 @@ extension CashbackV1.Admin {
         ) async throws -> CashbackV1.Admin.Method.UpsertMerchant.Output {
             let response = try await transport.unary(
                 CashbackV1.Admin.Method.UpsertMerchant.descriptor,
+                request: request.compactBytes(),
+                options: options
+            )
+            return try decodeResponse(response)
+        }
+
+        /// Publishes the next rule-set version of a merchant (never edited in place). Unknown
+        /// merchant: NOT_FOUND; a rule set that cannot be evaluated: INVALID_ARGUMENT.
+        ///
+        /// - Throws: `RPCError` with the server's status, or UNAVAILABLE when the call
+        ///   could not reach the server.
+        public func publishRuleSet(
+            _ request: CashbackV1.Admin.Method.PublishRuleSet.Input,
+            options: CallOptions = CallOptions()
+        ) async throws -> CashbackV1.Admin.Method.PublishRuleSet.Output {
+            let response = try await transport.unary(
+                CashbackV1.Admin.Method.PublishRuleSet.descriptor,
+                request: request.compactBytes(),
+                options: options
+            )
+            return try decodeResponse(response)
+        }
+
+        /// Reads one rule-set version (0 = the latest). Unknown merchant or version: NOT_FOUND.
+        ///
+        /// - Throws: `RPCError` with the server's status, or UNAVAILABLE when the call
+        ///   could not reach the server.
+        public func getRuleSet(
+            _ request: CashbackV1.Admin.Method.GetRuleSet.Input,
+            options: CallOptions = CallOptions()
+        ) async throws -> CashbackV1.Admin.Method.GetRuleSet.Output {
+            let response = try await transport.unary(
+                CashbackV1.Admin.Method.GetRuleSet.descriptor,
+                request: request.compactBytes(),
+                options: options
+            )
+            return try decodeResponse(response)
+        }
+
+        /// Checks every invariant of the books on the live database and lists each breach.
+        ///
+        /// - Throws: `RPCError` with the server's status, or UNAVAILABLE when the call
+        ///   could not reach the server.
+        public func verify(
+            _ request: CashbackV1.Admin.Method.Verify.Input,
+            options: CallOptions = CallOptions()
+        ) async throws -> CashbackV1.Admin.Method.Verify.Output {
+            let response = try await transport.unary(
+                CashbackV1.Admin.Method.Verify.descriptor,
                 request: request.compactBytes(),
                 options: options
             )

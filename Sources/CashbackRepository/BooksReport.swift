@@ -1,4 +1,4 @@
-/// The result of `LedgerRepository.verifyBooks()`: what was checked and what did not add up.
+/// The result of `LedgerRepository.verifyBooks()`: what was checked and every breach found.
 ///
 /// ```swift
 /// let report = try await repository.verifyBooks()
@@ -9,26 +9,19 @@ public struct BooksReport: Hashable, Sendable {
     public var journalEntryCount: Int
     /// Journal lines checked.
     public var journalLineCount: Int
-    /// Accruals in the ledger.
+    /// Accruals in the ledger (each one priced again).
     public var accrualCount: Int
     /// Member accounts (member, currency) compared, from either the journal or the balances.
     public var memberAccountCount: Int
-    /// Everything that did not add up; empty when the books balance.
+    /// Every breach; empty when the books hold every invariant.
     public var discrepancies: [BooksDiscrepancy]
 
-    /// `true` when no discrepancy was found.
+    /// `true` when no breach was found.
     public var isBalanced: Bool {
         self.discrepancies.isEmpty
     }
 
     /// Creates a report.
-    ///
-    /// - Parameters:
-    ///   - journalEntryCount: Journal entries checked.
-    ///   - journalLineCount: Journal lines checked.
-    ///   - accrualCount: Accruals in the ledger.
-    ///   - memberAccountCount: Member accounts compared.
-    ///   - discrepancies: What did not add up.
     public init(
         journalEntryCount: Int,
         journalLineCount: Int,
@@ -44,7 +37,7 @@ public struct BooksReport: Hashable, Sendable {
     }
 }
 
-/// One thing that does not add up in the books.
+/// One breach of an invariant of the books.
 public enum BooksDiscrepancy: Hashable, Sendable, CustomStringConvertible {
     /// A journal entry whose lines do not sum to zero, that has fewer than two lines, or whose
     /// lines are in more than one currency.
@@ -58,6 +51,33 @@ public enum BooksDiscrepancy: Hashable, Sendable, CustomStringConvertible {
         materializedMinorUnits: Int64,
         expectedMinorUnits: Int64
     )
+    /// A balance bucket that must never be negative is.
+    case negativeBalance(memberID: String, currency: String, bucket: BalanceBucket, minorUnits: Int64)
+    /// A (merchant, order id) pair accrued more than once.
+    case duplicateOrder(merchantID: String, orderID: String, count: Int)
+    /// An idempotency key applied more than once.
+    case duplicateIdempotencyKey(method: String, key: String, count: Int)
+    /// An accrual holds more cashback than its own rule version gives for what is left of the
+    /// order.
+    case cashbackAboveRules(accrualID: Int64, cashbackMinorUnits: Int64, allowedMinorUnits: Int64)
+    /// The member lines booked for an accrual do not add up to its cashback (0 if cancelled).
+    case accrualJournalMismatch(accrualID: Int64, expectedMinorUnits: Int64, journalMinorUnits: Int64)
+    /// An accrual whose stored pricing or rule version cannot be read.
+    case unreadableAccrual(accrualID: Int64, reason: String)
+
+    /// The breach's kind, in lower camel case: a stable name for scripts.
+    public var kind: String {
+        switch self {
+        case .unbalancedEntry: "unbalancedEntry"
+        case .balanceMismatch: "balanceMismatch"
+        case .negativeBalance: "negativeBalance"
+        case .duplicateOrder: "duplicateOrder"
+        case .duplicateIdempotencyKey: "duplicateIdempotencyKey"
+        case .cashbackAboveRules: "cashbackAboveRules"
+        case .accrualJournalMismatch: "accrualJournalMismatch"
+        case .unreadableAccrual: "unreadableAccrual"
+        }
+    }
 
     /// A sentence for a human.
     public var description: String {
@@ -66,15 +86,24 @@ public enum BooksDiscrepancy: Hashable, Sendable, CustomStringConvertible {
             return "journal entry \(entryID) is unbalanced: \(lineCount) lines in "
                 + "\(currencyCount) currencies summing to \(sum)"
         case .balanceMismatch(
-            let member,
-            let currency,
-            let bucket,
-            let evidence,
-            let held,
-            let expected
+            let member, let currency, let bucket, let evidence, let held, let expected
         ):
             return "member '\(member)' \(currency) \(bucket) is \(held) "
                 + "but the \(evidence) say \(expected)"
+        case .negativeBalance(let member, let currency, let bucket, let amount):
+            return "member '\(member)' \(currency) \(bucket) is negative: \(amount)"
+        case .duplicateOrder(let merchant, let order, let count):
+            return "order '\(order)' of merchant '\(merchant)' is accrued \(count) times"
+        case .duplicateIdempotencyKey(let method, let key, let count):
+            return "idempotency key '\(key)' of \(method) is applied \(count) times"
+        case .cashbackAboveRules(let accrual, let cashback, let allowed):
+            return "accrual \(accrual) holds cashback \(cashback) but its rule version gives "
+                + "at most \(allowed)"
+        case .accrualJournalMismatch(let accrual, let expected, let journal):
+            return "accrual \(accrual) should hold \(expected) on member accounts but the "
+                + "journal lines say \(journal)"
+        case .unreadableAccrual(let accrual, let reason):
+            return "accrual \(accrual) cannot be priced again: \(reason)"
         }
     }
 }
@@ -87,6 +116,8 @@ public enum BalanceBucket: String, Hashable, Sendable, CustomStringConvertible {
     case available
     /// `Balance.lifetimeMinorUnits`.
     case lifetime
+    /// `Balance.debtMinorUnits`.
+    case debt
 
     /// The bucket's name.
     public var description: String {
@@ -96,8 +127,7 @@ public enum BalanceBucket: String, Hashable, Sendable, CustomStringConvertible {
 
 /// What a materialized balance was compared against.
 public enum BooksEvidence: String, Hashable, Sendable, CustomStringConvertible {
-    /// The sum of the member account's journal lines (for lifetime: the lines that confirm
-    /// entries credited to the available account).
+    /// The sum of the member account's journal lines.
     case journal
     /// The cashback of the member's accruals in the matching state (pending accruals for
     /// pending, confirmed accruals for lifetime).
