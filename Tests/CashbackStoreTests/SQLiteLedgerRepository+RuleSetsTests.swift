@@ -1,0 +1,77 @@
+import CashbackCore
+import CashbackRepository
+import Testing
+@testable import CashbackStore
+
+@Suite("SQLiteLedgerRepository rule sets and quotes")
+struct SQLiteLedgerRepositoryRuleSetsTests {
+    @Test("versions count up; a key replays its version; unknowns are refused")
+    func publishAndRead() async throws {
+        try await withLedger { repository in
+            let two = try await repository.publishRuleSet(
+                try publication(.flat(rateBasisPoints: 700), key: "p-1")).get()
+            #expect(two.version == 2 && !two.replayed)
+            let replay = try await repository.publishRuleSet(
+                try publication(.flat(rateBasisPoints: 700), key: "p-1")).get()
+            #expect(replay.version == 2 && replay.replayed)
+            #expect(
+                try await repository.publishRuleSet(
+                    try publication(.flat(rateBasisPoints: 800), key: "p-1")
+                ).failure?.code == .idempotencyConflict)
+            let three = try await repository.publishRuleSet(
+                try publication(.flat(rateBasisPoints: 800), key: "p-2")).get()
+            #expect(three.version == 3)
+            #expect(
+                try await repository.publishRuleSet(
+                    try publication(.flat(rateBasisPoints: 800), merchantID: "shop-9", key: "p-3")
+                ).failure?.code == .merchantNotFound)
+
+            #expect(try await repository.ruleSet(merchantID: "shop-1", version: 2).get().rules
+                == .flat(rateBasisPoints: 700))
+            #expect(try await repository.ruleSet(merchantID: "shop-1", version: 0).get().version == 3)
+            #expect(try await repository.ruleSet(merchantID: "shop-1", version: 4).failure?.code
+                == .ruleSetNotFound)
+            #expect(try await repository.ruleSet(merchantID: "shop-9", version: 0).failure?.code
+                == .merchantNotFound)
+            #expect(
+                try await repository.accrue(try accrual(ruleVersion: 9)).failure?.code
+                    == .ruleSetNotFound)
+        }
+    }
+
+    @Test("a quote writes nothing and answers what the accrual then books")
+    func quoteWritesNothing() async throws {
+        try await withLedger { repository in
+            let quote = try QuoteCommand(
+                merchantID: "shop-1", memberID: "member-1", eligibleMinorUnits: 12_999,
+                currency: "EUR", orderedAtMilliseconds: 1_700_000_000_000)
+            let before = try await repository.verifyBooks()
+            let explanation = try await repository.quote(quote).get()
+            #expect(try await repository.verifyBooks() == before)
+            let accrued = try await repository.accrue(try accrual(eligibleMinorUnits: 12_999)).get()
+            #expect(accrued.record.explanation == explanation)
+            #expect(explanation.cashbackMinorUnits == 649)
+
+            let wrongCurrency = try QuoteCommand(
+                merchantID: "shop-1", memberID: "member-1", eligibleMinorUnits: 1, currency: "USD",
+                orderedAtMilliseconds: 1)
+            #expect(try await repository.quote(wrongCurrency).failure?.code == .currencyMismatch)
+        }
+    }
+
+    @Test("Verify notices cashback above the rules and accrual lines that do not add up")
+    func verifyNoticesAccrualBreaches() async throws {
+        try await withLedger { repository in
+            _ = try await repository.accrue(try accrual()).get()
+            try await repository.executeBypassingLedgerForTesting(
+                sql: """
+                    UPDATE accruals SET cashback_minor = 600,
+                        pricing = json_set(pricing, '$.explanation.cashbackMinorUnits', 600)
+                    """)
+            let kinds = try await repository.verifyBooks().discrepancies.map(\.kind)
+            #expect(kinds.contains("cashbackAboveRules"))
+            #expect(kinds.contains("accrualJournalMismatch"))
+            #expect(kinds.contains("balanceMismatch"))  // pending vs the accruals
+        }
+    }
+}
