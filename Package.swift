@@ -19,6 +19,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        .package(url: "https://github.com/x-sheep/swift-property-based.git", from: "2.0.1"),
     ],
     targets: [
         // MARK: C libraries, each behind a thin wall
@@ -135,7 +136,10 @@ let package = Package(
         .testTarget(name: "CashbackCoreTests", dependencies: ["CashbackCore"]),
         .testTarget(
             name: "CashbackStoreTests",
-            dependencies: ["CashbackStore", "CashbackCore", "CashbackRepository"]
+            dependencies: [
+                "CashbackStore", "CashbackCore", "CashbackRepository",
+                .product(name: "PropertyBased", package: "swift-property-based"),
+            ]
         ),
         .testTarget(name: "RPCGenKitTests", dependencies: ["RPCGenKit"]),
         .testTarget(
