@@ -63,3 +63,40 @@ def test_bad_flags_are_refused(flags):
     result = subprocess.run([binary, *flags], capture_output=True, text=True, timeout=60)
     assert result.returncode != 0
     assert "invalid address" in result.stderr
+
+
+def cashbackd(*args):
+    from conftest import ROOT
+    import os
+    binary = os.environ.get("CASHBACKD", str(ROOT / ".build/debug/cashbackd"))
+    return subprocess.run([binary, *args], capture_output=True, text=True, timeout=120)
+
+
+def test_verify_offline_finds_clean_books_then_a_breach(database):
+    import sqlite3
+    server = Server(database)
+    with grpc.insecure_channel(server.address) as channel:
+        raw_call(channel, "/cashback.v1.Admin/UpsertMerchant")(vector("upsert-merchant"))
+        raw_call(channel, "/cashback.v1.Accruals/Accrue")(vector("accrue"))
+    assert server.stop() == 0
+
+    clean = cashbackd("verify", "--database", database)
+    assert clean.returncode == 0, clean.stdout + clean.stderr
+    assert clean.stdout.startswith("ok: ")
+    assert "1 accruals" in clean.stdout
+
+    # Change a balance behind the ledger's back: verify names the breach and exits 1.
+    with sqlite3.connect(database) as connection:
+        connection.execute("UPDATE balances SET pending_minor = pending_minor + 1")
+    broken = cashbackd("verify", "--database", database)
+    assert broken.returncode == 1
+    assert "balanceMismatch: member 'm1' EUR pending is 325" in broken.stdout
+    assert "breach(es)" in broken.stdout
+
+
+def test_verify_refuses_a_missing_file(tmp_path):
+    missing = tmp_path / "nope.sqlite"
+    result = cashbackd("verify", "--database", str(missing))
+    assert result.returncode == 2
+    assert f"no database at {missing}" in result.stderr
+    assert not missing.exists()

@@ -58,6 +58,34 @@ import Testing
         await server.stop()
     }
 
+    @Test func ledgerMethodsAreReachable() async throws {
+        let server = try await TestServer.start()
+        let address = "127.0.0.1:\(server.port)"
+        let call = { (method: String, json: String) in
+            await Self.run(["--plaintext", address, "call", method, "-d", json])
+        }
+        _ = await call(
+            "cashback.v1.Admin/UpsertMerchant",
+            #"{"merchantId":"shop-1","name":"Shop","currency":"EUR","shopperRateBps":250,"idempotencyKey":"k1"}"#)
+        let published = await call(
+            "cashback.v1.Admin/PublishRuleSet",
+            #"{"merchantId":"shop-1","idempotencyKey":"r1","rules":{"baseRateBps":300,"#
+                + #""categories":[{"category":"books","rateBps":800}]}}"#)
+        #expect(Self.json(published).contains(#""version" : 2"#), "\(Self.json(published))")
+        let quote = await call(
+            "cashback.v1.Accruals/Quote",
+            #"{"merchantId":"shop-1","memberId":"m1","currency":"EUR","orderedAtMs":1,"#
+                + #""lines":[{"sku":"b1","category":"books","amountMinor":1000}]}"#)
+        #expect(Self.json(quote).contains(#""rule" : "category:books""#), "\(Self.json(quote))")
+        #expect(Self.json(quote).contains(#""cashbackMinor" : 80"#))
+        let verify = await call("cashback.v1.Admin/Verify", "{}")
+        #expect(Self.json(verify).contains(#""ok" : true"#), "\(Self.json(verify))")
+        let missing = await call(
+            "cashback.v1.Accruals/GetAccrual", #"{"merchantId":"shop-1","orderId":"o-9"}"#)
+        #expect(missing.exitCode == 64 + 5)  // NOT_FOUND
+        await server.stop()
+    }
+
     @Test func listPrintsTheServicesAndMethodsTheServerServes() async throws {
         let server = try await TestServer.start()
         let result = await Self.run(["--plaintext", "127.0.0.1:\(server.port)", "list"])
