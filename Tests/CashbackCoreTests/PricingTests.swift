@@ -16,10 +16,9 @@ struct PricingTests {
         fixed: Int64 = 0,
         campaigns: [Campaign] = []
     ) throws -> RuleSet {
-        try RuleSet(
-            validating: base, categories: categories, tiers: tiers,
-            minimumOrderMinorUnits: minimum, capPerOrderMinorUnits: cap,
-            fixedPerOrderMinorUnits: fixed, campaigns: campaigns)
+        try RuleSetValidationTests.make(
+            base: base, categories: categories, tiers: tiers, minimum: minimum, cap: cap,
+            fixed: fixed, campaigns: campaigns)
     }
 
     static func order(

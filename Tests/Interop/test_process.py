@@ -8,6 +8,14 @@ import pytest
 from conftest import Server, vector
 
 
+def cashbackd(*args):
+    """Runs cashbackd to completion with `args`."""
+    from conftest import ROOT
+    import os
+    binary = os.environ.get("CASHBACKD", str(ROOT / ".build/debug/cashbackd"))
+    return subprocess.run([binary, *args], capture_output=True, text=True, timeout=120)
+
+
 def raw_call(channel, path):
     return channel.unary_unary(path, request_serializer=None, response_deserializer=None)
 
@@ -57,19 +65,9 @@ def test_an_accrual_survives_a_kill(database):
 
 @pytest.mark.parametrize("flags", [["--listen", "nohost"], ["--listen", "127.0.0.1:70000"]])
 def test_bad_flags_are_refused(flags):
-    from conftest import ROOT
-    import os
-    binary = os.environ.get("CASHBACKD", str(ROOT / ".build/debug/cashbackd"))
-    result = subprocess.run([binary, *flags], capture_output=True, text=True, timeout=60)
+    result = cashbackd(*flags)
     assert result.returncode != 0
     assert "invalid address" in result.stderr
-
-
-def cashbackd(*args):
-    from conftest import ROOT
-    import os
-    binary = os.environ.get("CASHBACKD", str(ROOT / ".build/debug/cashbackd"))
-    return subprocess.run([binary, *args], capture_output=True, text=True, timeout=120)
 
 
 def test_verify_offline_finds_clean_books_then_a_breach(database):
