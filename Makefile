@@ -3,7 +3,7 @@
 #   make test   the same packages plus the test peers, then every test (Swift and interop)
 
 SWIFT ?= swift
-# System libraries the build links against (DESIGN §2).
+# System libraries the build links against (ARCHITECTURE.md §1).
 SYSTEM_PACKAGES := libnghttp2-dev libssl-dev libsqlite3-dev pkg-config
 # Real HTTP/2 peers and Python for the interop tests.
 TEST_PACKAGES := nghttp2-client curl python3 python3-venv
