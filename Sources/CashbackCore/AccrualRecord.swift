@@ -102,8 +102,9 @@ public struct AccrualChange: Hashable, Sendable {
     public var cashbackMinorUnits: Int64
     /// How the change moved the cashback (negative for a clawback), in minor units.
     public var cashbackDeltaMinorUnits: Int64
-    /// Of a clawback after confirmation, the part the available balance could not cover and
-    /// that became debt, in minor units.
+    /// For an adjustment after confirmation: the part of the clawback the available balance
+    /// could not cover, which became debt. For a confirmation: the debt it paid off first.
+    /// In minor units.
     public var debtMinorUnits: Int64
     /// The adjustment's idempotency key (empty for other kinds).
     public var idempotencyKey: String

@@ -35,8 +35,9 @@ public struct AccrueCommand: Hashable, Sendable {
     ///   - segments: The member's segments, for campaigns (optional).
     ///   - ruleVersion: The rule-set version to lock, for example the one a quote answered;
     ///     0 = the latest.
-    /// - Throws: `LedgerRejection` with code `.invalidArgument` naming the first field (in the
-    ///   order of the parameters) that is out of its limit.
+    /// - Throws: `LedgerRejection` with code `.invalidArgument` naming the first field at
+    ///   fault, checked in this order: the ids, then the order (amount and lines, segments,
+    ///   time, rule version), then the currency.
     public init(
         merchantID: String,
         orderID: String,
@@ -93,7 +94,9 @@ public struct QuoteCommand: Hashable, Sendable {
 
     /// Validates every field as `AccrueCommand` does (there is no order id yet).
     ///
-    /// - Throws: `LedgerRejection` with code `.invalidArgument` naming the field.
+    /// - Throws: `LedgerRejection` with code `.invalidArgument` naming the first field at
+    ///   fault: the ids, then the order (amount and lines, segments, time, rule version), then
+    ///   the currency.
     public init(
         merchantID: String,
         memberID: String,

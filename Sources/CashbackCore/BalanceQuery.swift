@@ -4,7 +4,7 @@
 /// let query = try BalanceQuery(memberID: "member-7", currency: "EUR")
 /// ```
 public struct BalanceQuery: Hashable, Sendable {
-    /// The member's id; 1...128 UTF-8 bytes, no control characters.
+    /// The member's id; an identifier (see `FieldValidation.identifier`).
     public let memberID: String
     /// The account's currency.
     public let currency: CurrencyCode

@@ -5,7 +5,9 @@
 /// limits relate to each other (for example that the largest amount at the largest rate cannot
 /// overflow), so changing one here is safe only while those tests pass.
 public enum LedgerLimits {
-    /// Merchant, order and member ids: UTF-8 bytes, inclusive.
+    /// Every identifier (merchant, order, member, sku, category, segment and campaign ids,
+    /// idempotency keys): UTF-8 bytes, inclusive. The rest of the policy is in
+    /// `FieldValidation.identifier`.
     public static let identifierBytes: ClosedRange<Int> = 1...128
 
     /// A merchant's display name: UTF-8 bytes, inclusive.
@@ -57,6 +59,10 @@ public enum LedgerLimits {
 
     /// Free-text reasons kept with an adjustment: UTF-8 bytes, inclusive.
     public static let reasonBytes: ClosedRange<Int> = 0...500
+
+    /// Adjustments one accrual takes, so that its history (and a GetAccrual answer) stays
+    /// bounded; an adjustment that changes nothing is not counted.
+    public static let adjustmentsPerAccrualMax = 1_000
 
     /// Milliseconds in one day, for hold and expiry windows.
     public static let millisecondsPerDay: Int64 = 86_400_000

@@ -12,8 +12,8 @@ public struct OrderReference: Hashable, Sendable, CustomStringConvertible {
     /// Validates both ids against `LedgerLimits.identifierBytes`.
     ///
     /// - Parameters:
-    ///   - merchantID: The merchant's id; 1...128 UTF-8 bytes, no control characters.
-    ///   - orderID: The order's id; 1...128 UTF-8 bytes, no control characters.
+    ///   - merchantID: The merchant's id; an identifier (see `FieldValidation.identifier`).
+    ///   - orderID: The order's id; an identifier (see `FieldValidation.identifier`).
     /// - Throws: `LedgerRejection` with code `.invalidArgument` naming the field at fault.
     public init(merchantID: String, orderID: String) throws(LedgerRejection) {
         try FieldValidation.identifier(merchantID, field: "merchantId")

@@ -65,6 +65,8 @@ public enum Pricing {
                 rule: rule, excluded: excluded)
         }
         let earns = !belowMinimum && lines.contains { !$0.excluded && $0.amountMinorUnits > 0 }
+        // The campaign is named wherever it set a line's rate, even on a line refunded to 0.
+        let campaignPriced = !belowMinimum && lines.contains { !$0.excluded }
         let fixed = earns ? rules.fixedPerOrderMinorUnits : 0
         // Each line's cashback is at most its amount, and the amounts sum to at most 10^15;
         // the fixed amount is at most 10^15 too: the sum stays far below `Int64.max`.
@@ -80,7 +82,8 @@ public enum Pricing {
         assert(cashback >= 0 && cashback <= eligible)
         return PricingExplanation(
             ruleVersion: version, eligibleMinorUnits: eligible, lines: lines,
-            campaignID: (earns ? campaign?.campaignID : nil) ?? "", belowMinimum: belowMinimum,
+            campaignID: (campaignPriced ? campaign?.campaignID : nil) ?? "",
+            belowMinimum: belowMinimum,
             minimumOrderMinorUnits: rules.minimumOrderMinorUnits, fixedMinorUnits: fixed,
             uncappedMinorUnits: uncapped, capApplied: capApplied, capMinorUnits: cap,
             limitedToEligible: limitedToEligible, keptByAdjustment: false,

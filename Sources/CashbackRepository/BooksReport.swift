@@ -60,8 +60,11 @@ public enum BooksDiscrepancy: Hashable, Sendable, CustomStringConvertible {
     /// An accrual holds more cashback than its own rule version gives for what is left of the
     /// order.
     case cashbackAboveRules(accrualID: Int64, cashbackMinorUnits: Int64, allowedMinorUnits: Int64)
-    /// The member lines booked for an accrual do not add up to its cashback (0 if cancelled).
-    case accrualJournalMismatch(accrualID: Int64, expectedMinorUnits: Int64, journalMinorUnits: Int64)
+    /// The lines booked for an accrual on one side do not add up to what the accrual holds:
+    /// `member` (pending, available and debt) to its cashback, `merchant-receivable` to minus
+    /// its commission, `platform-margin` to commission − cashback; all 0 once cancelled.
+    case accrualJournalMismatch(
+        accrualID: Int64, side: String, expectedMinorUnits: Int64, journalMinorUnits: Int64)
     /// An accrual whose stored pricing or rule version cannot be read.
     case unreadableAccrual(accrualID: Int64, reason: String)
 
@@ -99,9 +102,9 @@ public enum BooksDiscrepancy: Hashable, Sendable, CustomStringConvertible {
         case .cashbackAboveRules(let accrual, let cashback, let allowed):
             return "accrual \(accrual) holds cashback \(cashback) but its rule version gives "
                 + "at most \(allowed)"
-        case .accrualJournalMismatch(let accrual, let expected, let journal):
-            return "accrual \(accrual) should hold \(expected) on member accounts but the "
-                + "journal lines say \(journal)"
+        case .accrualJournalMismatch(let accrual, let side, let expected, let journal):
+            return "accrual \(accrual) should hold \(expected) on its \(side) lines but the "
+                + "journal says \(journal)"
         case .unreadableAccrual(let accrual, let reason):
             return "accrual \(accrual) cannot be priced again: \(reason)"
         }

@@ -88,8 +88,10 @@ public protocol LedgerRepository: Sendable {
     ///
     /// Checked in this order: the key (replay or `idempotencyConflict`); unknown order
     /// (`accrualNotFound`); a cancelled accrual (`adjustmentRefused`); the change itself
-    /// (`Adjustment.lines(after:of:)`). The cashback is priced again with the accrual's own
-    /// rule version and never rises. On a pending accrual the pending cashback falls; on a
+    /// (`Adjustment.lines(after:of:)`); an accrual that already had
+    /// `LedgerLimits.adjustmentsPerAccrualMax` adjustments (`adjustmentRefused`). A change that
+    /// refunds nothing is answered without writing anything but the key. The cashback is
+    /// priced again with the accrual's own rule version and never rises. On a pending accrual the pending cashback falls; on a
     /// confirmed one the clawback comes out of available first and the rest becomes debt.
     func adjust(_ command: AdjustCommand) async throws -> Result<AdjustOutcome, LedgerRejection>
 

@@ -37,6 +37,8 @@ struct AdminService: CashbackV1.Admin.ServiceProtocol {
         async throws -> CashbackV1.PublishRuleSetResponse
     {
         let publication = try LedgerStatus.validated { () throws(LedgerRejection) in
+            // Fields in schema order: the merchant first, then its rules, then the key.
+            try Identifier.validate(request.merchantID, field: "merchantId")
             guard let rules = request.rules else {
                 throw LedgerRejection(
                     .invalidArgument, "rules is missing; send at least {\"baseRateBps\": 0}")

@@ -1,6 +1,5 @@
 import CashbackCore
 import CashbackRepository
-import CashbackStore
 import Logging
 import RPC
 

@@ -1,7 +1,6 @@
 import CashbackAPI
 import CashbackCore
 import CashbackRepository
-import CashbackStore
 import Logging
 import RPC
 

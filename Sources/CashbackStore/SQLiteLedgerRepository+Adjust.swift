@@ -48,6 +48,23 @@ extension SQLiteLedgerRepository {
         case .success(let left):
             lines = left
         }
+        guard lines != before.order.lines else {
+            // Nothing refunded (a new amount equal to what is left): nothing moves, and
+            // nothing is written but the key, so that the history stays meaningful.
+            return .success(
+                AdjustOutcome(
+                    state: before.state, eligibleMinorUnits: before.eligibleMinorUnits,
+                    cashbackMinorUnits: before.cashbackMinorUnits, clawedBackMinorUnits: 0,
+                    debtMinorUnits: 0))
+        }
+        let adjustments = try AccrualEventsTable.count(db, accrualID: before.accrualID, kind: .adjust)
+        guard adjustments < LedgerLimits.adjustmentsPerAccrualMax else {
+            return .failure(
+                LedgerRejection(
+                    .adjustmentRefused,
+                    "\(ref) has had \(adjustments) adjustments, the most one accrual takes; "
+                        + "a full refund of what is left is one adjustment"))
+        }
         guard
             let published = try RuleSetsTable.fetch(
                 db, merchantID: before.merchantID, version: before.ruleVersion)

@@ -35,10 +35,10 @@ extension SQLiteLedgerRepository {
                 LedgerRejection(
                     .seedRateChanged,
                     "shopperRateBps \(upsert.shopperRateBasisPoints) differs from "
-                        + "\(existing.shopperRateBasisPoints), the rate merchant "
-                        + "'\(upsert.merchantID)' was created with; it only seeds rule set "
-                        + "version 1: publish a new rule set (Admin/PublishRuleSet) to change "
-                        + "rates"))
+                        + "\(existing.shopperRateBasisPoints), the shopperRateBps merchant "
+                        + "'\(upsert.merchantID)' is registered with; it only seeds a new "
+                        + "merchant's first rule set: publish a new rule set "
+                        + "(Admin/PublishRuleSet) to change rates"))
         }
         let merchant = Merchant(upsert)
         try MerchantsTable.upsert(db, merchant, nowMilliseconds: nowMilliseconds)

@@ -73,7 +73,9 @@ extension SQLiteLedgerRepository {
                     eligibleMinorUnits: record.eligibleMinorUnits,
                     cashbackMinorUnits: next == .confirmed ? record.cashbackMinorUnits : 0,
                     cashbackDeltaMinorUnits: next == .confirmed ? 0 : -record.cashbackMinorUnits,
-                    debtMinorUnits: 0, idempotencyKey: "", reason: ""))
+                    // A confirmation pays debt off first: how much, for the history.
+                    debtMinorUnits: -posting.delta.debtMinorUnits, idempotencyKey: "",
+                    reason: ""))
             var moved = record
             moved.state = next
             return .success(moved)

@@ -215,9 +215,15 @@ enum AccrualVerification {
     static func run(_ db: Database) throws -> (Int, [BooksDiscrepancy]) {
         let journal = try db.cachedStatement(
             sql: """
-                SELECT COALESCE(SUM(l.amount_minor), 0)
+                SELECT
+                    COALESCE(SUM(CASE WHEN l.account IN (:pending, :available, :debt)
+                                 THEN l.amount_minor END), 0) AS member,
+                    COALESCE(SUM(CASE WHEN l.account = :receivable THEN l.amount_minor END), 0)
+                        AS receivable,
+                    COALESCE(SUM(CASE WHEN l.account = :margin THEN l.amount_minor END), 0)
+                        AS margin
                 FROM journal_entries AS e JOIN journal_lines AS l ON l.entry_id = e.id
-                WHERE e.accrual_id = ? AND l.account IN (?, ?, ?)
+                WHERE e.accrual_id = :accrual
                 """)
         var rules: [String: RuleSet] = [:]
         var count = 0
@@ -255,18 +261,32 @@ enum AccrualVerification {
                         accrualID: accrualID, cashbackMinorUnits: record.cashbackMinorUnits,
                         allowedMinorUnits: allowed))
             }
-            let booked =
-                try Int64.fetchOne(
-                    journal,
-                    arguments: [
-                        accrualID, LedgerAccount.memberPending.rawValue,
-                        LedgerAccount.memberAvailable.rawValue, LedgerAccount.memberDebt.rawValue,
-                    ]) ?? 0
-            let expected = record.state == .cancelled ? 0 : record.cashbackMinorUnits
-            if booked != expected {
-                breaches.append(
-                    .accrualJournalMismatch(
-                        accrualID: accrualID, expectedMinorUnits: expected, journalMinorUnits: booked))
+            let booked = try Row.fetchOne(
+                journal,
+                arguments: [
+                    "pending": LedgerAccount.memberPending.rawValue,
+                    "available": LedgerAccount.memberAvailable.rawValue,
+                    "debt": LedgerAccount.memberDebt.rawValue,
+                    "receivable": LedgerAccount.merchantReceivable.rawValue,
+                    "margin": LedgerAccount.platformMargin.rawValue,
+                    "accrual": accrualID,
+                ])
+            let live = record.state != .cancelled
+            let cashback = live ? record.cashbackMinorUnits : 0
+            let commission = live ? record.commissionMinorUnits : 0
+            let sides: [(side: String, column: String, expected: Int64)] = [
+                ("member", "member", cashback),
+                (LedgerAccount.merchantReceivable.rawValue, "receivable", -commission),
+                (LedgerAccount.platformMargin.rawValue, "margin", commission - cashback),
+            ]
+            for (side, column, expected) in sides {
+                let held: Int64 = booked?[column] ?? 0
+                if held != expected {
+                    breaches.append(
+                        .accrualJournalMismatch(
+                            accrualID: accrualID, side: side, expectedMinorUnits: expected,
+                            journalMinorUnits: held))
+                }
             }
         }
         return (count, breaches)

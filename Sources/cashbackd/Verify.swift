@@ -1,4 +1,5 @@
 import ArgumentParser
+import CashbackRepository
 import CashbackStore
 import Foundation
 
@@ -7,10 +8,10 @@ struct Verify: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Check every invariant of a ledger file's books and list each breach.",
         discussion: """
-            Exit status: 0 when the books hold every invariant, 1 when there is a breach (each \\
-            is printed as `kind: message`), 2 when the file cannot be opened. A file written by \\
-            an older cashbackd is migrated first, as the server would. Run it on a copy, or \\
-            while the server is stopped.
+            Exit status: 0 when the books hold every invariant, 1 when there is a breach (each \
+            is printed as `kind: message`), 2 when the file cannot be opened or checked. A \
+            file written by an older cashbackd is migrated first, as the server would. Run it \
+            on a copy, or while the server is stopped.
             """)
 
     @Option(help: "The SQLite database file to check; it must exist.")
@@ -28,8 +29,15 @@ struct Verify: AsyncParsableCommand {
             printError("cashbackd verify: cannot open \(database): \(error)")
             throw ExitCode(2)
         }
-        let report = try await repository.verifyBooks()
-        try repository.close()
+        let report: BooksReport
+        do {
+            report = try await repository.verifyBooks()
+            try repository.close()
+        } catch {
+            // Not a breach: the check itself could not finish (1 is kept for breaches).
+            printError("cashbackd verify: cannot check \(database): \(error)")
+            throw ExitCode(2)
+        }
         let checked =
             "\(report.journalEntryCount) journal entries, \(report.accrualCount) accruals, "
             + "\(report.memberAccountCount) member accounts"

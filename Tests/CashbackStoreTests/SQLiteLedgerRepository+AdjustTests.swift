@@ -23,16 +23,18 @@ struct SQLiteLedgerRepositoryAdjustTests {
             let conflict = try await repository.adjust(
                 try adjustment(key: "refund-1", newAmountMinorUnits: 5_000))
             #expect(conflict.failure?.code == .idempotencyConflict)
-            // The same new amount under a new key takes nothing more.
+            // The same new amount under a new key takes nothing more, and writes nothing.
+            let books = try await repository.verifyBooks()
             let again = try await repository.adjust(
                 try adjustment(key: "refund-2", newAmountMinorUnits: 6_000)).get()
-            #expect(again.clawedBackMinorUnits == 0)
+            #expect(again.clawedBackMinorUnits == 0 && again.cashbackMinorUnits == 300)
+            #expect(try await repository.verifyBooks() == books)
 
             #expect(try await repository.euroBalance().pendingMinorUnits == 300)
             let details = try await repository.accrual(try order()).get()
             #expect(details.record.commissionMinorUnits == 480)
             #expect(details.record.reportedMinorUnits == 10_000)
-            #expect(details.history.map(\.kind) == [.accrue, .adjust, .adjust])
+            #expect(details.history.map(\.kind) == [.accrue, .adjust])
             #expect(details.history[1].idempotencyKey == "refund-1")
             #expect(details.history[1].cashbackDeltaMinorUnits == -200)
             #expect(try await repository.verifyBooks().discrepancies == [])
@@ -86,6 +88,10 @@ struct SQLiteLedgerRepositoryAdjustTests {
             #expect(balance.lifetimeMinorUnits == 100 + 250 + 100)
             let history = try await repository.accrual(try order("o-1")).get().history
             #expect(history.last?.debtMinorUnits == 300)
+            // The confirmation that paid debt off says how much.
+            let payoff = try await repository.accrual(try order("o-2")).get().history
+            #expect(payoff.map(\.kind) == [.accrue, .confirm])
+            #expect(payoff.last?.debtMinorUnits == 250)
             #expect(try await repository.verifyBooks().discrepancies == [])
         }
     }
@@ -115,6 +121,29 @@ struct SQLiteLedgerRepositoryAdjustTests {
             #expect(
                 try await repository.adjust(try adjustment("o-1", key: "k", newAmountMinorUnits: 10_000))
                     .failure?.code != .idempotencyConflict)
+        }
+    }
+
+    @Test("one accrual takes at most 1000 adjustments that change something")
+    func adjustmentsAreBounded() async throws {
+        try await withLedger { repository in
+            _ = try await repository.accrue(try accrual(eligibleMinorUnits: 10_000)).get()
+            for index in 0..<LedgerLimits.adjustmentsPerAccrualMax {
+                _ = try await repository.adjust(
+                    try adjustment(key: "r-\(index)", newAmountMinorUnits: Int64(9_999 - index)))
+                    .get()
+            }
+            let refused = try await repository.adjust(
+                try adjustment(key: "r-last", fullRefund: true)).failure
+            #expect(refused?.code == .adjustmentRefused)
+            #expect(refused?.message.contains("1000 adjustments") == true)
+            // An adjustment that changes nothing is answered and not counted.
+            #expect(
+                try await repository.adjust(try adjustment(key: "r-same", newAmountMinorUnits: 9_000))
+                    .success?.clawedBackMinorUnits == 0)
+            let details = try await repository.accrual(try order()).get()
+            #expect(details.history.count == 1 + LedgerLimits.adjustmentsPerAccrualMax)
+            #expect(try await repository.verifyBooks().discrepancies == [])
         }
     }
 

@@ -59,6 +59,24 @@ struct SQLiteLedgerRepositoryRuleSetsTests {
         }
     }
 
+    @Test("Verify notices a commission that the merchant-side lines do not book")
+    func verifyNoticesMerchantSide() async throws {
+        try await withLedger { repository in
+            _ = try await repository.upsertMerchant(try merchant(commissionBasisPoints: 800)).get()
+            _ = try await repository.accrue(try accrual()).get()
+            try await repository.executeBypassingLedgerForTesting(
+                sql: """
+                    UPDATE accruals SET commission_minor = 700,
+                        pricing = json_set(pricing, '$.explanation.commissionMinorUnits', 700)
+                    """)
+            let sides = try await repository.verifyBooks().discrepancies.compactMap {
+                if case .accrualJournalMismatch(_, let side, _, _) = $0 { return side }
+                return nil
+            }
+            #expect(sides == ["merchant-receivable", "platform-margin"])
+        }
+    }
+
     @Test("Verify notices cashback above the rules and accrual lines that do not add up")
     func verifyNoticesAccrualBreaches() async throws {
         try await withLedger { repository in

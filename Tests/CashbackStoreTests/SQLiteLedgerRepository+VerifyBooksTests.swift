@@ -132,7 +132,11 @@ struct SQLiteLedgerRepositoryVerifyBooksTests {
             let report = try await repository.verifyBooks()
             #expect(
                 report.discrepancies == [
-                    .unbalancedEntry(entryID: 2, lineCount: 1, currencyCount: 1, sumMinorUnits: 7)
+                    .unbalancedEntry(entryID: 2, lineCount: 1, currencyCount: 1, sumMinorUnits: 7),
+                    // The second witness: the line lands on the accrual's receivable.
+                    .accrualJournalMismatch(
+                        accrualID: 1, side: "merchant-receivable", expectedMinorUnits: 0,
+                        journalMinorUnits: 7),
                 ]
             )
         }

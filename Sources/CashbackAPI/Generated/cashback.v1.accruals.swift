@@ -1237,7 +1237,8 @@ extension CashbackV1 {
         /// How the change moved that cashback (negative for a reversal or clawback).
         public var cashbackDeltaMinor: Int64
 
-        /// Of a clawback after confirmation, the part that became the member's debt.
+        /// ADJUST after confirmation: the part of the clawback that became the member's debt.
+        /// CONFIRM: the member's debt this confirmation paid off before crediting available.
         public var debtMinor: Int64
 
         /// The adjustment's idempotency key (empty for other kinds).

@@ -13,8 +13,8 @@ enum LedgerAccount: String, Sendable, CaseIterable {
     case memberPending = "member-pending"
     /// A member's confirmed cashback, spendable and withdrawable.
     case memberAvailable = "member-available"
-    /// What the program is owed by a merchant for the cashback it passes on; the opposite
-    /// side of every accrual and cancellation.
+    /// What a merchant owes the program: the commission of its orders (for accruals migrated
+    /// from v1, which had no commission, the cashback passed on).
     case merchantReceivable = "merchant-receivable"
     /// What a member owes the program after a refund clawed back more than was available.
     case memberDebt = "member-debt"

@@ -11,8 +11,11 @@ import GRDB
 /// the version of its own rate. Priced again with that version, every accrual gets exactly the
 /// cashback it was booked with, so the books and `verifyBooks()` stay as they were.
 ///
-/// v1 had no commission (0), no hold (the window ends at the order time) and no lines (one
-/// implicit line holds the amount). History rows are derived from the journal entries.
+/// v1 booked the merchant's receivable for the cashback it passed on, with no margin: that is
+/// a commission equal to the cashback, which is what a migrated accrual locks (the v1 rate as
+/// its commission rate), so that a later cancel or refund reverses exactly what v1 booked.
+/// v1 had no hold (the window ends at the order time) and no lines (one implicit line holds
+/// the amount). History rows are derived from the journal entries.
 enum LegacyAccruals {
     static func convert(_ db: Database) throws {
         let merchants = try Row.fetchAll(
@@ -75,7 +78,7 @@ enum LegacyAccruals {
             }
             let explanation = Pricing.price(
                 order, rules: .flat(rateBasisPoints: rate), version: version,
-                commissionBasisPoints: 0)
+                commissionBasisPoints: rate)
             let cashback: Int64 = accrual["cashback_minor"]
             guard explanation.cashbackMinorUnits == cashback else {
                 throw LedgerStoreError(
@@ -87,7 +90,7 @@ enum LegacyAccruals {
                 sql: """
                     UPDATE accruals SET eligible_now_minor = eligible_minor, rule_version = ?,
                         first_cashback_minor = cashback_minor, hold_ends_at_ms = ordered_at_ms,
-                        pricing = ?
+                        commission_bps = rate_bps, commission_minor = cashback_minor, pricing = ?
                     WHERE id = ?
                     """,
                 arguments: [

@@ -21,6 +21,13 @@ enum AccrualEventsTable {
         ])
     }
 
+    /// How many changes of `kind` accrual `accrualID` has had.
+    static func count(_ db: Database, accrualID: Int64, kind: AccrualChange.Kind) throws -> Int {
+        let statement = try db.cachedStatement(
+            sql: "SELECT COUNT(*) FROM accrual_events WHERE accrual_id = ? AND kind = ?")
+        return try Int.fetchOne(statement, arguments: [accrualID, kind.rawValue]) ?? 0
+    }
+
     /// The history of accrual `accrualID`, oldest first.
     static func fetchAll(_ db: Database, accrualID: Int64) throws -> [AccrualChange] {
         let statement = try db.cachedStatement(

@@ -60,6 +60,9 @@ struct MigrationsTests {
             #expect(first.record.cashbackMinorUnits == 324)
             #expect(first.record.state == .confirmed)
             #expect(first.history.map(\.kind) == [.accrue, .confirm])
+            // v1 booked the receivable for the cashback: a migrated accrual's commission.
+            #expect(first.record.commissionMinorUnits == 324)
+            #expect(first.record.explanation.marginMinorUnits == 0)
             let third = try await repository.accrual(try order("o-3")).get()
             #expect(third.record.ruleVersion == 2)
             #expect(third.history.map(\.cashbackDeltaMinorUnits) == [50, -50])
