@@ -20,6 +20,18 @@ public struct Balance: Hashable, Sendable {
     /// that the available balance could not cover. The member's next confirmed cashback pays
     /// it off first.
     public var debtMinorUnits: Int64
+    /// Cashback set aside for withdrawals in flight (requested, not yet completed or failed).
+    public var reservedMinorUnits: Int64 = 0
+    /// Cashback ever spent on purchases (refunds of redemptions do not lower it).
+    public var spentMinorUnits: Int64 = 0
+    /// Cashback ever paid out by completed withdrawals.
+    public var withdrawnMinorUnits: Int64 = 0
+    /// Cashback that expired unused.
+    public var expiredMinorUnits: Int64 = 0
+    /// Of the available cashback, the amount that expires soonest (0 when nothing expires).
+    public var nextExpiryMinorUnits: Int64 = 0
+    /// When `nextExpiryMinorUnits` expires, in milliseconds since the Unix epoch (0 = never).
+    public var nextExpiryAtMilliseconds: Int64 = 0
 
     /// Creates a balance.
     ///

@@ -64,6 +64,12 @@ public enum LedgerLimits {
     /// bounded; an adjustment that changes nothing is not counted.
     public static let adjustmentsPerAccrualMax = 1_000
 
+    /// Lots one expiry run expires; a run that leaves more says so.
+    public static let expiryLotsPerRun = 10_000
+
+    /// Withdrawals one ListWithdrawals page holds.
+    public static let withdrawalsPageMax = 500
+
     /// Milliseconds in one day, for hold and expiry windows.
     public static let millisecondsPerDay: Int64 = 86_400_000
 }

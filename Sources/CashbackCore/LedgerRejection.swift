@@ -17,10 +17,12 @@ public struct LedgerRejection: Error, Equatable, Hashable, Sendable, CustomStrin
     /// before anything about the current state, so that it answers the first result.
     ///
     /// The server maps them to RPC status codes: `invalidArgument` and `currencyMismatch` to
-    /// INVALID_ARGUMENT; `merchantNotFound`, `accrualNotFound` and `ruleSetNotFound` to
-    /// NOT_FOUND; `orderConflict` and `idempotencyConflict` to ALREADY_EXISTS;
-    /// `confirmAfterCancel`, `cancelAfterConfirm`, `merchantPaused`, `adjustmentRefused` and
-    /// `seedRateChanged` to FAILED_PRECONDITION. None of them is transient: retrying the same
+    /// INVALID_ARGUMENT, and so is `belowWithdrawalMinimum`; `merchantNotFound`,
+    /// `accrualNotFound`, `ruleSetNotFound`, `redemptionNotFound` and `withdrawalNotFound` to
+    /// NOT_FOUND; `orderConflict` and `idempotencyConflict` to ALREADY_EXISTS; the rest
+    /// (`confirmAfterCancel`, `cancelAfterConfirm`, `merchantPaused`, `adjustmentRefused`,
+    /// `seedRateChanged`, `insufficientFunds`, `memberFrozen`, `withdrawalSettled`,
+    /// `refundExceedsRedemption`) to FAILED_PRECONDITION. None of them is transient: retrying the same
     /// command gives the same answer until some other command changes the state.
     public enum Code: UInt8, Sendable, Hashable, CaseIterable, CustomStringConvertible {
         /// A field is missing, malformed or outside its limit (see `LedgerLimits`).
@@ -49,6 +51,20 @@ public struct LedgerRejection: Error, Equatable, Hashable, Sendable, CustomStrin
         /// An update of a merchant sent a shopper rate other than the one its first rule set
         /// was seeded with; rates change by publishing a rule set.
         case seedRateChanged = 12
+        /// The member's available balance does not cover the amount.
+        case insufficientFunds = 13
+        /// The member is frozen: no redeem or withdraw.
+        case memberFrozen = 14
+        /// No redemption with that id.
+        case redemptionNotFound = 15
+        /// No withdrawal with that id.
+        case withdrawalNotFound = 16
+        /// The withdrawal was already settled the other way (completed, or failed).
+        case withdrawalSettled = 17
+        /// The refund exceeds what is left of the redemption.
+        case refundExceedsRedemption = 18
+        /// The withdrawal is below the currency's minimum.
+        case belowWithdrawalMinimum = 19
 
         /// The code's name in lower camel case, as it appears in logs.
         public var description: String {
@@ -65,6 +81,13 @@ public struct LedgerRejection: Error, Equatable, Hashable, Sendable, CustomStrin
             case .idempotencyConflict: "idempotencyConflict"
             case .adjustmentRefused: "adjustmentRefused"
             case .seedRateChanged: "seedRateChanged"
+            case .insufficientFunds: "insufficientFunds"
+            case .memberFrozen: "memberFrozen"
+            case .redemptionNotFound: "redemptionNotFound"
+            case .withdrawalNotFound: "withdrawalNotFound"
+            case .withdrawalSettled: "withdrawalSettled"
+            case .refundExceedsRedemption: "refundExceedsRedemption"
+            case .belowWithdrawalMinimum: "belowWithdrawalMinimum"
             }
         }
     }

@@ -67,6 +67,9 @@ public enum BooksDiscrepancy: Hashable, Sendable, CustomStringConvertible {
         accrualID: Int64, side: String, expectedMinorUnits: Int64, journalMinorUnits: Int64)
     /// An accrual whose stored pricing or rule version cannot be read.
     case unreadableAccrual(accrualID: Int64, reason: String)
+    /// A withdrawal whose settlement entries disagree with its state: settled twice, or a
+    /// state without its entry.
+    case withdrawalSettlement(withdrawalID: Int64, state: String, completions: Int, failures: Int)
 
     /// The breach's kind, in lower camel case: a stable name for scripts.
     public var kind: String {
@@ -79,6 +82,7 @@ public enum BooksDiscrepancy: Hashable, Sendable, CustomStringConvertible {
         case .cashbackAboveRules: "cashbackAboveRules"
         case .accrualJournalMismatch: "accrualJournalMismatch"
         case .unreadableAccrual: "unreadableAccrual"
+        case .withdrawalSettlement: "withdrawalSettlement"
         }
     }
 
@@ -107,6 +111,9 @@ public enum BooksDiscrepancy: Hashable, Sendable, CustomStringConvertible {
                 + "journal says \(journal)"
         case .unreadableAccrual(let accrual, let reason):
             return "accrual \(accrual) cannot be priced again: \(reason)"
+        case .withdrawalSettlement(let withdrawal, let state, let completions, let failures):
+            return "withdrawal \(withdrawal) is \(state) with \(completions) completion and "
+                + "\(failures) failure entries"
         }
     }
 }
@@ -121,6 +128,14 @@ public enum BalanceBucket: String, Hashable, Sendable, CustomStringConvertible {
     case lifetime
     /// `Balance.debtMinorUnits`.
     case debt
+    /// `Balance.reservedMinorUnits`.
+    case reserved
+    /// `Balance.spentMinorUnits`.
+    case spent
+    /// `Balance.withdrawnMinorUnits`.
+    case withdrawn
+    /// `Balance.expiredMinorUnits`.
+    case expired
 
     /// The bucket's name.
     public var description: String {
@@ -135,12 +150,21 @@ public enum BooksEvidence: String, Hashable, Sendable, CustomStringConvertible {
     /// The cashback of the member's accruals in the matching state (pending accruals for
     /// pending, confirmed accruals for lifetime).
     case accruals
+    /// What is left in the member's lots (for available).
+    case lots
+    /// The member's withdrawals (reserved ones for reserved, completed ones for withdrawn).
+    case withdrawals
+    /// The member's redemptions (for spent).
+    case redemptions
 
     /// The evidence's name, plural, for sentences.
     public var description: String {
         switch self {
         case .journal: "journal lines"
         case .accruals: "accruals"
+        case .lots: "lots"
+        case .withdrawals: "withdrawals"
+        case .redemptions: "redemptions"
         }
     }
 }

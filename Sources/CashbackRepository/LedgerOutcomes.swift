@@ -106,3 +106,118 @@ public struct AccrualDetails: Hashable, Sendable {
         self.history = history
     }
 }
+
+/// A redemption as answered by Redeem and RefundRedemption; a replay answers the same.
+public struct RedemptionOutcome: Hashable, Sendable, Codable {
+    /// The redemption's id.
+    public var redemptionID: Int64
+    /// The member.
+    public var memberID: String
+    /// The currency.
+    public var currency: CurrencyCode
+    /// The amount spent, in minor units.
+    public var amountMinorUnits: Int64
+    /// The part refunded so far, in minor units.
+    public var refundedMinorUnits: Int64
+    /// The member's available balance right after the command, in minor units.
+    public var availableMinorUnits: Int64
+    /// `true` if the call replayed an idempotency key: nothing was written.
+    public var replayed: Bool
+
+    /// Creates an outcome.
+    public init(
+        redemptionID: Int64, memberID: String, currency: CurrencyCode, amountMinorUnits: Int64,
+        refundedMinorUnits: Int64, availableMinorUnits: Int64, replayed: Bool = false
+    ) {
+        self.redemptionID = redemptionID
+        self.memberID = memberID
+        self.currency = currency
+        self.amountMinorUnits = amountMinorUnits
+        self.refundedMinorUnits = refundedMinorUnits
+        self.availableMinorUnits = availableMinorUnits
+        self.replayed = replayed
+    }
+}
+
+/// A withdrawal as the ledger holds it, with its destination masked.
+public struct WithdrawalRecord: Hashable, Sendable, Codable {
+    /// The withdrawal's id.
+    public var withdrawalID: Int64
+    /// The member.
+    public var memberID: String
+    /// The currency.
+    public var currency: CurrencyCode
+    /// The amount, in minor units.
+    public var amountMinorUnits: Int64
+    /// The destination's kind.
+    public var destinationKind: PayoutDestination.Kind
+    /// The destination's account, masked (`PayoutDestination.masked`).
+    public var maskedAccount: String
+    /// Where the withdrawal is.
+    public var state: WithdrawalState
+    /// Why it failed (empty unless failed).
+    public var failureReason: String
+    /// When it was requested, in milliseconds since the Unix epoch.
+    public var createdAtMilliseconds: Int64
+    /// When it was completed or failed (0 while reserved).
+    public var settledAtMilliseconds: Int64
+    /// `true` if the call replayed an idempotency key: nothing was written.
+    public var replayed: Bool
+
+    /// Creates a record.
+    public init(
+        withdrawalID: Int64, memberID: String, currency: CurrencyCode, amountMinorUnits: Int64,
+        destinationKind: PayoutDestination.Kind, maskedAccount: String, state: WithdrawalState,
+        failureReason: String, createdAtMilliseconds: Int64, settledAtMilliseconds: Int64,
+        replayed: Bool = false
+    ) {
+        self.withdrawalID = withdrawalID
+        self.memberID = memberID
+        self.currency = currency
+        self.amountMinorUnits = amountMinorUnits
+        self.destinationKind = destinationKind
+        self.maskedAccount = maskedAccount
+        self.state = state
+        self.failureReason = failureReason
+        self.createdAtMilliseconds = createdAtMilliseconds
+        self.settledAtMilliseconds = settledAtMilliseconds
+        self.replayed = replayed
+    }
+}
+
+/// What a freeze or an unfreeze answered.
+public struct MemberFreezeOutcome: Hashable, Sendable, Codable {
+    /// The member.
+    public var memberID: String
+    /// Whether the member is frozen now.
+    public var frozen: Bool
+    /// `true` if the call replayed an idempotency key: nothing was written.
+    public var replayed: Bool
+
+    /// Creates an outcome.
+    public init(memberID: String, frozen: Bool, replayed: Bool = false) {
+        self.memberID = memberID
+        self.frozen = frozen
+        self.replayed = replayed
+    }
+}
+
+/// What an expiry run did.
+public struct ExpiryRunOutcome: Hashable, Sendable, Codable {
+    /// Lots that expired in this run.
+    public var expiredLotCount: Int
+    /// Member accounts (member, currency) that lost cashback in this run.
+    public var memberAccountCount: Int
+    /// `true` when more expired lots remain than one run takes: run again (with a new key).
+    public var more: Bool
+    /// `true` if the call replayed an idempotency key: nothing was written.
+    public var replayed: Bool
+
+    /// Creates an outcome.
+    public init(expiredLotCount: Int, memberAccountCount: Int, more: Bool, replayed: Bool = false) {
+        self.expiredLotCount = expiredLotCount
+        self.memberAccountCount = memberAccountCount
+        self.more = more
+        self.replayed = replayed
+    }
+}

@@ -98,10 +98,53 @@ public protocol LedgerRepository: Sendable {
     /// The accrual as it is now, with its history; unknown order: `accrualNotFound`.
     func accrual(_ ref: OrderReference) async throws -> Result<AccrualDetails, LedgerRejection>
 
-    /// A member's balance in one currency; all zeros for a member the ledger never credited.
+    /// A member's balance in one currency, with the next expiry; all zeros for a member the
+    /// ledger never credited.
     ///
     /// Reads a committed snapshot without waiting for the writer.
     func balance(memberID: String, currency: CurrencyCode) async throws -> Balance
+
+    /// Spends available cashback, idempotently on the key.
+    ///
+    /// Checked in this order: the key (replay or `idempotencyConflict`); a frozen member
+    /// (`memberFrozen`); an amount above available (`insufficientFunds`). The lots that
+    /// expire soonest are spent first.
+    func redeem(_ command: RedeemCommand) async throws -> Result<RedemptionOutcome, LedgerRejection>
+
+    /// Refunds (part of) a redemption into the lots it came from, idempotently on the key.
+    ///
+    /// Checked in this order: the key; unknown redemption (`redemptionNotFound`); more than
+    /// is left of it (`refundExceedsRedemption`).
+    func refundRedemption(
+        _ command: RedemptionRefundCommand
+    ) async throws -> Result<RedemptionOutcome, LedgerRejection>
+
+    /// Reserves available cashback for a payout, idempotently on the key.
+    ///
+    /// Checked in this order: the key; a frozen member (`memberFrozen`); an amount below the
+    /// currency's minimum (`belowWithdrawalMinimum`); above available (`insufficientFunds`).
+    func withdraw(_ command: WithdrawCommand) async throws -> Result<WithdrawalRecord, LedgerRejection>
+
+    /// Completes (reserved → withdrawn) or fails (reserved → available, back into its lots) a
+    /// withdrawal, idempotently on the key; settling it again the same way answers it as it
+    /// is, the other way is `withdrawalSettled`; unknown: `withdrawalNotFound`.
+    func settleWithdrawal(
+        _ command: WithdrawalSettlementCommand
+    ) async throws -> Result<WithdrawalRecord, LedgerRejection>
+
+    /// Withdrawals in id order after `afterID`, in `state` (nil: any), at most `limit`.
+    func withdrawals(state: WithdrawalState?, afterID: Int64, limit: Int) async throws
+        -> [WithdrawalRecord]
+
+    /// Freezes or unfreezes a member, idempotently on the key; the actor and the reason are
+    /// kept forever.
+    func setFrozen(
+        _ command: MemberFreezeCommand
+    ) async throws -> Result<MemberFreezeOutcome, LedgerRejection>
+
+    /// Moves what is left of lots expired by `asOf` from available to expired, idempotently on
+    /// the key; at most `LedgerLimits.expiryLotsPerRun` lots per run.
+    func runExpiry(_ command: ExpiryRunCommand) async throws -> Result<ExpiryRunOutcome, LedgerRejection>
 
     /// Checks every invariant of the books on one consistent snapshot and lists each breach
     /// (see `BooksDiscrepancy`).

@@ -9,11 +9,14 @@ enum LedgerStatus {
     static func error(for rejection: LedgerRejection) -> RPCError {
         let code: RPCStatusCode =
             switch rejection.code {
-            case .invalidArgument, .currencyMismatch: .invalidArgument
-            case .merchantNotFound, .accrualNotFound, .ruleSetNotFound: .notFound
+            case .invalidArgument, .currencyMismatch, .belowWithdrawalMinimum: .invalidArgument
+            case .merchantNotFound, .accrualNotFound, .ruleSetNotFound, .redemptionNotFound,
+                .withdrawalNotFound:
+                .notFound
             case .orderConflict, .idempotencyConflict: .alreadyExists
             case .confirmAfterCancel, .cancelAfterConfirm, .merchantPaused, .adjustmentRefused,
-                .seedRateChanged:
+                .seedRateChanged, .insufficientFunds, .memberFrozen, .withdrawalSettled,
+                .refundExceedsRedemption:
                 .failedPrecondition
             }
         return RPCError(code, rejection.message)

@@ -32,7 +32,7 @@ extension SQLiteLedgerRepository {
     public func accrue(
         _ command: AccrueCommand
     ) async throws -> Result<AccrueOutcome, LedgerRejection> {
-        let now = Self.nowMilliseconds()
+        let now = self.clock()
         return try await self.pool.write { db in
             try Savepoint.run(db) { try Self.accrue(command, in: db, nowMilliseconds: now) }
         }

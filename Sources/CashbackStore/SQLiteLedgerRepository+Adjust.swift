@@ -15,7 +15,7 @@ extension SQLiteLedgerRepository {
     public func adjust(
         _ command: AdjustCommand
     ) async throws -> Result<AdjustOutcome, LedgerRejection> {
-        let now = Self.nowMilliseconds()
+        let now = self.clock()
         return try await self.pool.write { db in
             try Idempotent.run(
                 db, method: "Accruals/Adjust", key: command.idempotencyKey, request: command,
@@ -88,6 +88,11 @@ extension SQLiteLedgerRepository {
             from: before, to: after, availableMinorUnits: balance.availableMinorUnits)
         try AccrualsTable.updatePricing(db, after, nowMilliseconds: nowMilliseconds)
         try posting.book(db, for: before, nowMilliseconds: nowMilliseconds)
+        // What leaves available leaves the lots too: the accrual's own lot first.
+        _ = try LotsTable.draw(
+            db, memberID: before.memberID, currency: before.currency,
+            amountMinorUnits: -posting.delta.availableMinorUnits,
+            preferredAccrualID: before.accrualID)
         let clawedBack = before.cashbackMinorUnits - after.cashbackMinorUnits
         let debt = posting.delta.debtMinorUnits
         try AccrualEventsTable.append(

@@ -13,7 +13,7 @@ extension SQLiteLedgerRepository {
     public func upsertMerchant(
         _ upsert: MerchantUpsert
     ) async throws -> Result<MerchantUpsertOutcome, LedgerRejection> {
-        let now = Self.nowMilliseconds()
+        let now = self.clock()
         return try await self.pool.write { db in
             try Idempotent.run(
                 db, method: "Admin/UpsertMerchant", key: upsert.idempotencyKey, request: upsert,

@@ -9,7 +9,7 @@ extension SQLiteLedgerRepository {
     public func publishRuleSet(
         _ publication: RuleSetPublication
     ) async throws -> Result<PublishedRuleSet, LedgerRejection> {
-        let now = Self.nowMilliseconds()
+        let now = self.clock()
         return try await self.pool.write { db in
             try Idempotent.run(
                 db, method: "Admin/PublishRuleSet", key: publication.idempotencyKey,

@@ -28,7 +28,7 @@ extension SQLiteLedgerRepository {
         _ event: AccrualEvent,
         to ref: OrderReference
     ) async throws -> Result<AccrualRecord, LedgerRejection> {
-        let now = Self.nowMilliseconds()
+        let now = self.clock()
         return try await self.pool.write { db in
             try Savepoint.run(db) { try Self.apply(event, to: ref, in: db, nowMilliseconds: now) }
         }
@@ -65,6 +65,19 @@ extension SQLiteLedgerRepository {
                 db, accrualID: record.accrualID, from: record.state, to: next,
                 nowMilliseconds: nowMilliseconds)
             try posting.book(db, for: record, nowMilliseconds: nowMilliseconds)
+            if posting.delta.availableMinorUnits > 0 {
+                // What reaches available forms a lot that expires the merchant's expiry days
+                // after this confirmation (never when the merchant says 0).
+                let days = try MerchantsTable.fetch(db, merchantID: record.merchantID)?
+                    .cashbackExpiryDays ?? 0
+                try LotsTable.insert(
+                    db, memberID: record.memberID, currency: record.currency,
+                    accrualID: record.accrualID,
+                    amountMinorUnits: posting.delta.availableMinorUnits,
+                    expiresAtMilliseconds: days == 0
+                        ? nil : nowMilliseconds + days * LedgerLimits.millisecondsPerDay,
+                    nowMilliseconds: nowMilliseconds)
+            }
             try AccrualEventsTable.append(
                 db, accrualID: record.accrualID,
                 AccrualChange(

@@ -41,8 +41,39 @@ enum BooksVerification {
             journalLineCount: try Self.count(db, "SELECT COUNT(*) FROM journal_lines"),
             accrualCount: accrualCount,
             memberAccountCount: accountCount,
-            discrepancies: unbalanced + mismatches + (try Self.duplicates(db)) + accrualBreaches
+            discrepancies: unbalanced + mismatches + (try Self.duplicates(db))
+                + (try Self.settlements(db)) + accrualBreaches
         )
+    }
+
+    /// Withdrawals whose completion and failure entries disagree with their state: a
+    /// withdrawal is completed or failed at most once, and its state says which.
+    private static func settlements(_ db: Database) throws -> [BooksDiscrepancy] {
+        try Row.fetchAll(
+            db,
+            sql: """
+                SELECT w.id, w.state,
+                       COUNT(CASE WHEN e.kind = 'complete-withdrawal' THEN 1 END) AS completions,
+                       COUNT(CASE WHEN e.kind = 'fail-withdrawal' THEN 1 END) AS failures
+                FROM withdrawals AS w
+                LEFT JOIN journal_entries AS e ON e.source_id = w.id
+                    AND e.kind IN ('complete-withdrawal', 'fail-withdrawal')
+                GROUP BY w.id
+                HAVING completions + failures > 1
+                    OR (w.state = 1 AND completions + failures != 0)
+                    OR (w.state = 2 AND completions != 1)
+                    OR (w.state = 3 AND failures != 1)
+                ORDER BY w.id
+                """
+        ).map { row in
+            let raw: Int64 = row["state"]
+            let state =
+                UInt8(exactly: raw).flatMap(WithdrawalState.init(rawValue:))?.description
+                ?? "in state \(raw)"
+            return .withdrawalSettlement(
+                withdrawalID: row["id"], state: state, completions: row["completions"],
+                failures: row["failures"])
+        }
     }
 
     private static func count(_ db: Database, _ sql: String) throws -> Int {
@@ -116,10 +147,34 @@ enum BooksVerification {
                        AS debt,
                    SUM(CASE WHEN l.account IN (:availableAccount, :debtAccount)
                              AND e.kind IN (:confirmKind, :adjustKind)
-                            THEN l.amount_minor ELSE 0 END) AS lifetime
+                            THEN l.amount_minor ELSE 0 END) AS lifetime,
+                   SUM(CASE WHEN l.account = 'member-reserved' THEN l.amount_minor ELSE 0 END)
+                       AS reserved,
+                   SUM(CASE WHEN l.account = 'member-spent' AND e.kind = 'redeem'
+                            THEN l.amount_minor ELSE 0 END) AS spent,
+                   SUM(CASE WHEN l.account = 'member-withdrawn' THEN l.amount_minor ELSE 0 END)
+                       AS withdrawn,
+                   SUM(CASE WHEN l.account = 'member-expired' THEN l.amount_minor ELSE 0 END)
+                       AS expired
             FROM journal_lines AS l JOIN journal_entries AS e ON e.id = l.entry_id
-            WHERE l.account IN (:pendingAccount, :availableAccount, :debtAccount)
+            WHERE l.account IN (:pendingAccount, :availableAccount, :debtAccount,
+                                'member-reserved', 'member-spent', 'member-withdrawn',
+                                'member-expired')
             GROUP BY l.owner_id, l.currency
+        ),
+        lotted AS (
+            SELECT member_id, currency, SUM(remaining_minor) AS available
+            FROM lots GROUP BY member_id, currency
+        ),
+        paid AS (
+            SELECT member_id, currency,
+                   SUM(CASE WHEN state = 1 THEN amount_minor ELSE 0 END) AS reserved,
+                   SUM(CASE WHEN state = 2 THEN amount_minor ELSE 0 END) AS withdrawn
+            FROM withdrawals GROUP BY member_id, currency
+        ),
+        redeemed AS (
+            SELECT member_id, currency, SUM(amount_minor) AS spent
+            FROM redemptions GROUP BY member_id, currency
         ),
         accrued AS (
             SELECT member_id, currency,
@@ -132,12 +187,27 @@ enum BooksVerification {
             SELECT member_id, currency FROM journal
             UNION SELECT member_id, currency FROM accrued
             UNION SELECT member_id, currency FROM balances
+            UNION SELECT member_id, currency FROM lotted
+            UNION SELECT member_id, currency FROM paid
+            UNION SELECT member_id, currency FROM redeemed
         )
         SELECT a.member_id, a.currency,
                COALESCE(b.pending_minor, 0) AS held_pending,
                COALESCE(b.available_minor, 0) AS held_available,
                COALESCE(b.lifetime_minor, 0) AS held_lifetime,
                COALESCE(b.debt_minor, 0) AS held_debt,
+               COALESCE(b.reserved_minor, 0) AS held_reserved,
+               COALESCE(b.spent_minor, 0) AS held_spent,
+               COALESCE(b.withdrawn_minor, 0) AS held_withdrawn,
+               COALESCE(b.expired_minor, 0) AS held_expired,
+               COALESCE(j.reserved, 0) AS journal_reserved,
+               COALESCE(j.spent, 0) AS journal_spent,
+               COALESCE(j.withdrawn, 0) AS journal_withdrawn,
+               COALESCE(j.expired, 0) AS journal_expired,
+               COALESCE(t.available, 0) AS lotted_available,
+               COALESCE(w.reserved, 0) AS paid_reserved,
+               COALESCE(w.withdrawn, 0) AS paid_withdrawn,
+               COALESCE(d.spent, 0) AS redeemed_spent,
                COALESCE(j.pending, 0) AS journal_pending,
                COALESCE(j.available, 0) AS journal_available,
                COALESCE(j.lifetime, 0) AS journal_lifetime,
@@ -148,6 +218,9 @@ enum BooksVerification {
         LEFT JOIN balances AS b ON b.member_id = a.member_id AND b.currency = a.currency
         LEFT JOIN journal AS j ON j.member_id = a.member_id AND j.currency = a.currency
         LEFT JOIN accrued AS r ON r.member_id = a.member_id AND r.currency = a.currency
+        LEFT JOIN lotted AS t ON t.member_id = a.member_id AND t.currency = a.currency
+        LEFT JOIN paid AS w ON w.member_id = a.member_id AND w.currency = a.currency
+        LEFT JOIN redeemed AS d ON d.member_id = a.member_id AND d.currency = a.currency
         ORDER BY a.member_id, a.currency
         """
 
@@ -158,11 +231,20 @@ enum BooksVerification {
         (.lifetime, .journal, "held_lifetime", "journal_lifetime"),
         (.pending, .accruals, "held_pending", "accrued_pending"),
         (.lifetime, .accruals, "held_lifetime", "accrued_lifetime"),
+        (.reserved, .journal, "held_reserved", "journal_reserved"),
+        (.spent, .journal, "held_spent", "journal_spent"),
+        (.withdrawn, .journal, "held_withdrawn", "journal_withdrawn"),
+        (.expired, .journal, "held_expired", "journal_expired"),
+        (.available, .lots, "held_available", "lotted_available"),
+        (.reserved, .withdrawals, "held_reserved", "paid_reserved"),
+        (.withdrawn, .withdrawals, "held_withdrawn", "paid_withdrawn"),
+        (.spent, .redemptions, "held_spent", "redeemed_spent"),
     ]
 
     private static let buckets: [(BalanceBucket, String)] = [
         (.pending, "held_pending"), (.available, "held_available"),
-        (.lifetime, "held_lifetime"), (.debt, "held_debt"),
+        (.lifetime, "held_lifetime"), (.debt, "held_debt"), (.reserved, "held_reserved"),
+        (.spent, "held_spent"), (.withdrawn, "held_withdrawn"), (.expired, "held_expired"),
     ]
 
     /// The member accounts compared, and every bucket that disagrees with its evidence or is

@@ -20,6 +20,11 @@ import GRDB
 public final class SQLiteLedgerRepository: LedgerRepository {
     /// The pool: one writer, several readers. `DatabasePool` is `Sendable`.
     let pool: DatabasePool
+    /// What the wallet allows (withdrawal minimums).
+    let policy: WalletPolicy
+    /// The clock: milliseconds since the Unix epoch. Stamps every row, and starts the expiry
+    /// of confirmed cashback; tests inject their own.
+    let clock: @Sendable () -> Int64
 
     /// Opens (or creates) the ledger file at `path` and migrates its schema.
     ///
@@ -31,7 +36,17 @@ public final class SQLiteLedgerRepository: LedgerRepository {
     /// - Throws: GRDB's `DatabaseError` if the file cannot be opened or migrated, and
     ///   `LedgerStoreError` with code `.storageMisconfigured` if the connection does not end
     ///   up in WAL mode with `synchronous = FULL`.
-    public init(path: String) throws {
+    /// - Parameters:
+    ///   - path: The SQLite file.
+    ///   - policy: What the wallet allows.
+    ///   - clock: Milliseconds since the Unix epoch; the wall clock unless a test injects one.
+    public init(
+        path: String,
+        policy: WalletPolicy = .default,
+        clock: @escaping @Sendable () -> Int64 = SQLiteLedgerRepository.wallClockMilliseconds
+    ) throws {
+        self.policy = policy
+        self.clock = clock
         self.pool = try DatabasePool(path: path, configuration: Self.configuration())
         // `DatabasePool` switches its writer to WAL *after* `prepareDatabase` ran, and with it
         // sets `synchronous = NORMAL` (GRDB's `Database.setUpWALMode()`): a power cut could
@@ -88,9 +103,9 @@ public final class SQLiteLedgerRepository: LedgerRepository {
         return configuration
     }
 
-    /// Wall-clock time for the `created_ms`/`updated_ms` audit columns. Never used for money
-    /// or for ordering: ids order the journal.
-    static func nowMilliseconds() -> Int64 {
+    /// The wall clock, in milliseconds since the Unix epoch: the default `clock`. Ids, not
+    /// times, order the journal.
+    @Sendable public static func wallClockMilliseconds() -> Int64 {
         Int64((Date().timeIntervalSince1970 * 1_000).rounded(.down))
     }
 }

@@ -18,6 +18,13 @@ struct LedgerRejectionTests {
             (.idempotencyConflict, 10),
             (.adjustmentRefused, 11),
             (.seedRateChanged, 12),
+            (.insufficientFunds, 13),
+            (.memberFrozen, 14),
+            (.redemptionNotFound, 15),
+            (.withdrawalNotFound, 16),
+            (.withdrawalSettled, 17),
+            (.refundExceedsRedemption, 18),
+            (.belowWithdrawalMinimum, 19),
         ]
         for (code, raw) in expected {
             #expect(code.rawValue == raw, "\(code)")
@@ -25,7 +32,7 @@ struct LedgerRejectionTests {
         }
         #expect(LedgerRejection.Code.allCases.count == expected.count)
         #expect(LedgerRejection.Code(rawValue: 0) == nil)
-        #expect(LedgerRejection.Code(rawValue: 13) == nil)
+        #expect(LedgerRejection.Code(rawValue: 20) == nil)
     }
 
     @Test("equality covers code and message")

@@ -17,10 +17,14 @@ import Testing
         (.confirmAfterCancel, .failedPrecondition), (.cancelAfterConfirm, .failedPrecondition),
         (.merchantPaused, .failedPrecondition), (.ruleSetNotFound, .notFound),
         (.idempotencyConflict, .alreadyExists), (.adjustmentRefused, .failedPrecondition),
-        (.seedRateChanged, .failedPrecondition),
+        (.seedRateChanged, .failedPrecondition), (.insufficientFunds, .failedPrecondition),
+        (.memberFrozen, .failedPrecondition), (.redemptionNotFound, .notFound),
+        (.withdrawalNotFound, .notFound), (.withdrawalSettled, .failedPrecondition),
+        (.refundExceedsRedemption, .failedPrecondition),
+        (.belowWithdrawalMinimum, .invalidArgument),
     ])
     func everyRejectionHasItsStatus(_ code: LedgerRejection.Code, _ status: RPCStatusCode) {
-        #expect(LedgerRejection.Code.allCases.count == 12, "a new code needs a row here")
+        #expect(LedgerRejection.Code.allCases.count == 19, "a new code needs a row here")
         let error = LedgerStatus.error(for: LedgerRejection(code, "why"))
         #expect(error.code == status)
         #expect(error.message == "why")

@@ -41,20 +41,13 @@ struct SQLiteLedgerRepositoryAdjustTests {
         }
     }
 
-    /// Takes `amount` out of member-1's available balance with a balanced journal entry (not
-    /// tied to an accrual), as spending will in part 2: the only way to owe more than is
-    /// available before the wallet exists.
+    /// Spends `amount` of member-1's available balance.
     static func spend(_ repository: SQLiteLedgerRepository, _ amount: Int64) async throws {
-        try await repository.executeBypassingLedgerForTesting(
-            sql: """
-                INSERT INTO journal_entries (accrual_id, kind, created_ms) VALUES (NULL, 'cancel', 0);
-                INSERT INTO journal_lines (entry_id, account, owner_id, currency, amount_minor)
-                    VALUES (last_insert_rowid(), 'member-available', 'member-1', 'EUR', -\(amount));
-                INSERT INTO journal_lines (entry_id, account, owner_id, currency, amount_minor)
-                    SELECT MAX(id), 'merchant-receivable', 'shop-1', 'EUR', \(amount)
-                    FROM journal_entries;
-                UPDATE balances SET available_minor = available_minor - \(amount);
-                """)
+        _ = try await repository.redeem(
+            try RedeemCommand(
+                memberID: "member-1", currency: "EUR", amountMinorUnits: amount,
+                idempotencyKey: "spend-\(amount)")
+        ).get()
         #expect(try await repository.verifyBooks().discrepancies == [])
     }
 

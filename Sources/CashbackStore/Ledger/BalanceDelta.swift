@@ -8,4 +8,12 @@ struct BalanceDelta: Hashable, Sendable {
     var lifetimeMinorUnits: Int64 = 0
     /// Change of `debt_minor`.
     var debtMinorUnits: Int64 = 0
+    /// Change of `reserved_minor`.
+    var reservedMinorUnits: Int64 = 0
+    /// Change of `spent_minor` (gross: only redemptions raise it, nothing lowers it).
+    var spentMinorUnits: Int64 = 0
+    /// Change of `withdrawn_minor`.
+    var withdrawnMinorUnits: Int64 = 0
+    /// Change of `expired_minor`.
+    var expiredMinorUnits: Int64 = 0
 }

@@ -20,6 +20,14 @@ enum LedgerAccount: String, Sendable, CaseIterable {
     case memberDebt = "member-debt"
     /// The program's margin on a merchant's orders: commission − cashback.
     case platformMargin = "platform-margin"
+    /// A member's cashback set aside for withdrawals in flight.
+    case memberReserved = "member-reserved"
+    /// What a member spent on purchases, net of refunds of redemptions.
+    case memberSpent = "member-spent"
+    /// What a member was paid out.
+    case memberWithdrawn = "member-withdrawn"
+    /// What expired unused.
+    case memberExpired = "member-expired"
 }
 
 /// What a journal entry records; the raw values are stored.
@@ -32,6 +40,18 @@ enum JournalEntryKind: String, Sendable, CaseIterable {
     case cancel
     /// A refund lowered an accrual's eligible amount.
     case adjust
+    /// A member spent available cashback.
+    case redeem
+    /// A redemption was refunded.
+    case refundRedemption = "refund-redemption"
+    /// A withdrawal reserved available cashback.
+    case withdraw
+    /// A withdrawal was paid out.
+    case completeWithdrawal = "complete-withdrawal"
+    /// A withdrawal failed; its amount went back to available.
+    case failWithdrawal = "fail-withdrawal"
+    /// Lots expired.
+    case expire
 }
 
 /// One line of a journal entry: a signed amount on one account.

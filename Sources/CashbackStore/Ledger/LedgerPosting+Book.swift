@@ -9,20 +9,36 @@ extension LedgerPosting {
     /// - Throws: `LedgerStoreError` with code `.balanceOutOfRange` if the balance would
     ///   overflow or go negative, or a database error.
     func book(_ db: Database, for record: AccrualRecord, nowMilliseconds: Int64) throws {
+        try self.book(
+            db, memberID: record.memberID, currency: record.currency,
+            accrualID: record.accrualID, sourceID: nil, nowMilliseconds: nowMilliseconds)
+    }
+
+    /// Writes the posting of a member's wallet event: `sourceID` is the redemption or the
+    /// withdrawal it records (nil for an expiry).
+    func book(
+        _ db: Database,
+        memberID: String,
+        currency: CurrencyCode,
+        accrualID: Int64?,
+        sourceID: Int64?,
+        nowMilliseconds: Int64
+    ) throws {
         precondition(self.isBalanced, "a posting's lines must sum to zero")
         try JournalTable.append(
             db,
-            accrualID: record.accrualID,
+            accrualID: accrualID,
+            sourceID: sourceID,
             kind: self.kind,
-            currency: record.currency,
+            currency: currency,
             lines: self.lines,
             nowMilliseconds: nowMilliseconds
         )
         try BalancesTable.apply(
             db,
             self.delta,
-            memberID: record.memberID,
-            currency: record.currency,
+            memberID: memberID,
+            currency: currency,
             nowMilliseconds: nowMilliseconds
         )
     }

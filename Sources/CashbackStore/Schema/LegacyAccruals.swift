@@ -99,6 +99,17 @@ enum LegacyAccruals {
                 ])
         }
         try Self.deriveHistory(db, merchantID: merchantID)
+        // v1 had no spending and no expiry: a confirmed accrual's cashback is all available,
+        // as a lot that never expires.
+        try db.execute(
+            sql: """
+                INSERT INTO lots (member_id, currency, accrual_id, amount_minor, remaining_minor,
+                                  expires_at_ms, created_ms)
+                SELECT member_id, currency, id, cashback_minor, cashback_minor, NULL, updated_ms
+                FROM accruals WHERE merchant_id = ? AND state = 2 AND cashback_minor > 0
+                ORDER BY id
+                """,
+            arguments: [merchantID])
     }
 
     /// One history row per v1 journal entry of the merchant's accruals.

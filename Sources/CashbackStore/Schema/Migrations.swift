@@ -119,10 +119,13 @@ enum Migrations {
             BEGIN SELECT RAISE(ABORT, 'journal lines are immutable'); END;
         """
 
-    /// The ledger of rules and lifecycle: merchants gain commission, hold, expiry and status;
-    /// versioned rule sets; accruals lock their rule version, commission and hold and keep
-    /// their lines and pricing; a history per accrual; idempotency keys; member debt; and a
-    /// journal with debt and margin accounts and adjustment entries.
+    /// The ledger of rules, lifecycle and wallet: merchants gain commission, hold, expiry and
+    /// status; versioned rule sets; accruals lock their rule version, commission and hold and
+    /// keep their lines and pricing; a history per accrual; idempotency keys; member debt,
+    /// reserved, spent, withdrawn and expired buckets; lots of confirmed cashback with their
+    /// expiry; redemptions and withdrawals with the lots they drew on; frozen members and the
+    /// audit trail of admin actions; and a journal with the accounts and entry kinds of all of
+    /// it.
     ///
     /// The journal tables are rebuilt (SQLite cannot change a CHECK constraint in place): the
     /// immutability triggers are dropped, the rows copied with their ids, and the triggers
@@ -203,6 +206,90 @@ enum Migrations {
 
         ALTER TABLE balances ADD COLUMN debt_minor INTEGER NOT NULL DEFAULT 0
             CHECK (debt_minor >= 0);
+        ALTER TABLE balances ADD COLUMN reserved_minor INTEGER NOT NULL DEFAULT 0
+            CHECK (reserved_minor >= 0);
+        ALTER TABLE balances ADD COLUMN spent_minor INTEGER NOT NULL DEFAULT 0
+            CHECK (spent_minor >= 0);
+        ALTER TABLE balances ADD COLUMN withdrawn_minor INTEGER NOT NULL DEFAULT 0
+            CHECK (withdrawn_minor >= 0);
+        ALTER TABLE balances ADD COLUMN expired_minor INTEGER NOT NULL DEFAULT 0
+            CHECK (expired_minor >= 0);
+
+        -- Confirmed cashback, in lots that expire (expires_at_ms NULL: never). Spending,
+        -- withdrawing and clawbacks draw on remaining_minor, soonest expiry first; the lots of
+        -- a member sum to the available balance.
+        CREATE TABLE lots (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            member_id TEXT NOT NULL,
+            currency TEXT NOT NULL CHECK (currency GLOB '[A-Z][A-Z][A-Z]'),
+            accrual_id INTEGER REFERENCES accruals(id),
+            amount_minor INTEGER NOT NULL CHECK (amount_minor > 0),
+            remaining_minor INTEGER NOT NULL
+                CHECK (remaining_minor >= 0 AND remaining_minor <= amount_minor),
+            expires_at_ms INTEGER,
+            created_ms INTEGER NOT NULL
+        ) STRICT;
+        CREATE INDEX lots_by_member ON lots(member_id, currency, expires_at_ms)
+            WHERE remaining_minor > 0;
+        CREATE INDEX lots_by_expiry ON lots(expires_at_ms) WHERE remaining_minor > 0;
+
+        CREATE TABLE redemptions (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            member_id TEXT NOT NULL,
+            currency TEXT NOT NULL CHECK (currency GLOB '[A-Z][A-Z][A-Z]'),
+            amount_minor INTEGER NOT NULL CHECK (amount_minor > 0),
+            refunded_minor INTEGER NOT NULL
+                CHECK (refunded_minor >= 0 AND refunded_minor <= amount_minor),
+            purchase_ref TEXT NOT NULL,
+            created_ms INTEGER NOT NULL
+        ) STRICT;
+
+        -- What a redemption or a withdrawal drew from each lot, so that a refund or a failed
+        -- payout goes back where it came from, with the lot's own expiry.
+        CREATE TABLE lot_draws (
+            source_kind TEXT NOT NULL CHECK (source_kind IN ('redemption', 'withdrawal')),
+            source_id INTEGER NOT NULL,
+            lot_id INTEGER NOT NULL REFERENCES lots(id),
+            amount_minor INTEGER NOT NULL CHECK (amount_minor > 0),
+            returned_minor INTEGER NOT NULL
+                CHECK (returned_minor >= 0 AND returned_minor <= amount_minor),
+            PRIMARY KEY (source_kind, source_id, lot_id)
+        ) STRICT, WITHOUT ROWID;
+
+        CREATE TABLE withdrawals (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            member_id TEXT NOT NULL,
+            currency TEXT NOT NULL CHECK (currency GLOB '[A-Z][A-Z][A-Z]'),
+            amount_minor INTEGER NOT NULL CHECK (amount_minor > 0),
+            destination_kind INTEGER NOT NULL CHECK (destination_kind IN (1, 2, 3)),
+            destination_account TEXT NOT NULL,
+            state INTEGER NOT NULL CHECK (state IN (1, 2, 3)),
+            failure_reason TEXT NOT NULL,
+            created_ms INTEGER NOT NULL,
+            settled_ms INTEGER
+        ) STRICT;
+        CREATE INDEX withdrawals_by_state ON withdrawals(state, id);
+
+        -- Frozen members: no redeem or withdraw while frozen.
+        CREATE TABLE members (
+            member_id TEXT NOT NULL PRIMARY KEY,
+            frozen INTEGER NOT NULL CHECK (frozen IN (0, 1)),
+            updated_ms INTEGER NOT NULL
+        ) STRICT, WITHOUT ROWID;
+
+        -- Every admin action on a member, with its actor and reason, kept forever.
+        CREATE TABLE admin_actions (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            action TEXT NOT NULL,
+            member_id TEXT NOT NULL,
+            actor TEXT NOT NULL,
+            reason TEXT NOT NULL,
+            created_ms INTEGER NOT NULL
+        ) STRICT;
+        CREATE TRIGGER admin_actions_no_update BEFORE UPDATE ON admin_actions
+            BEGIN SELECT RAISE(ABORT, 'admin actions are kept forever'); END;
+        CREATE TRIGGER admin_actions_no_delete BEFORE DELETE ON admin_actions
+            BEGIN SELECT RAISE(ABORT, 'admin actions are kept forever'); END;
 
         DROP TRIGGER journal_entries_no_update;
         DROP TRIGGER journal_entries_no_delete;
@@ -212,11 +299,16 @@ enum Migrations {
         DROP INDEX journal_lines_by_entry;
         DROP INDEX journal_lines_by_account;
 
+        -- accrual_id for the accrual's own entries; source_id for the redemption or the
+        -- withdrawal of wallet entries.
         CREATE TABLE journal_entries_v2 (
             id INTEGER PRIMARY KEY AUTOINCREMENT,
             accrual_id INTEGER REFERENCES accruals(id),
             kind TEXT NOT NULL
-                CHECK (kind IN ('accrue', 'confirm', 'cancel', 'adjust')),
+                CHECK (kind IN ('accrue', 'confirm', 'cancel', 'adjust', 'redeem',
+                                'refund-redemption', 'withdraw', 'complete-withdrawal',
+                                'fail-withdrawal', 'expire')),
+            source_id INTEGER,
             created_ms INTEGER NOT NULL
         ) STRICT;
         INSERT INTO journal_entries_v2 (id, accrual_id, kind, created_ms)
@@ -227,7 +319,9 @@ enum Migrations {
             entry_id INTEGER NOT NULL REFERENCES journal_entries_v2(id),
             account TEXT NOT NULL
                 CHECK (account IN ('member-pending', 'member-available', 'member-debt',
-                                   'merchant-receivable', 'platform-margin')),
+                                   'member-reserved', 'member-spent', 'member-withdrawn',
+                                   'member-expired', 'merchant-receivable',
+                                   'platform-margin')),
             owner_id TEXT NOT NULL,
             currency TEXT NOT NULL
                 CHECK (currency GLOB '[A-Z][A-Z][A-Z]'),
@@ -247,6 +341,14 @@ enum Migrations {
         CREATE UNIQUE INDEX journal_entries_once_per_accrual
             ON journal_entries(accrual_id, kind)
             WHERE kind IN ('accrue', 'confirm', 'cancel');
+        -- A withdrawal is booked, and then completed or failed, once: a second settlement is
+        -- a double payout, refused by the file itself.
+        CREATE UNIQUE INDEX journal_entries_once_per_withdrawal
+            ON journal_entries(source_id, kind)
+            WHERE kind = 'withdraw';
+        CREATE UNIQUE INDEX journal_entries_settled_once
+            ON journal_entries(source_id)
+            WHERE kind IN ('complete-withdrawal', 'fail-withdrawal');
         CREATE INDEX journal_entries_by_accrual ON journal_entries(accrual_id);
         CREATE INDEX journal_lines_by_entry ON journal_lines(entry_id);
         CREATE INDEX journal_lines_by_account ON journal_lines(account, owner_id, currency);

@@ -8,14 +8,15 @@ enum BalancesTable {
     static func fetch(_ db: Database, memberID: String, currency: CurrencyCode) throws -> Balance? {
         let statement = try db.cachedStatement(
             sql: """
-                SELECT pending_minor, available_minor, lifetime_minor, debt_minor
+                SELECT pending_minor, available_minor, lifetime_minor, debt_minor, reserved_minor,
+                       spent_minor, withdrawn_minor, expired_minor
                 FROM balances WHERE member_id = ? AND currency = ?
                 """
         )
         guard let row = try Row.fetchOne(statement, arguments: [memberID, currency.rawValue]) else {
             return nil
         }
-        return Balance(
+        var balance = Balance(
             memberID: memberID,
             currency: currency,
             pendingMinorUnits: try StoredValues.nonNegativeAmount(row, column: "pending_minor"),
@@ -23,6 +24,12 @@ enum BalancesTable {
             lifetimeMinorUnits: try StoredValues.nonNegativeAmount(row, column: "lifetime_minor"),
             debtMinorUnits: try StoredValues.nonNegativeAmount(row, column: "debt_minor")
         )
+        balance.reservedMinorUnits = try StoredValues.nonNegativeAmount(row, column: "reserved_minor")
+        balance.spentMinorUnits = try StoredValues.nonNegativeAmount(row, column: "spent_minor")
+        balance.withdrawnMinorUnits = try StoredValues.nonNegativeAmount(
+            row, column: "withdrawn_minor")
+        balance.expiredMinorUnits = try StoredValues.nonNegativeAmount(row, column: "expired_minor")
+        return balance
     }
 
     /// Adds `delta` to the member's balance, creating it at zero first if needed.
@@ -49,19 +56,26 @@ enum BalancesTable {
         let statement = try db.cachedStatement(
             sql: """
                 INSERT INTO balances (member_id, currency, pending_minor, available_minor,
-                                      lifetime_minor, debt_minor, updated_ms)
-                VALUES (?, ?, ?, ?, ?, ?, ?)
+                                      lifetime_minor, debt_minor, reserved_minor, spent_minor,
+                                      withdrawn_minor, expired_minor, updated_ms)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 ON CONFLICT (member_id, currency) DO UPDATE SET
                     pending_minor = excluded.pending_minor,
                     available_minor = excluded.available_minor,
                     lifetime_minor = excluded.lifetime_minor,
                     debt_minor = excluded.debt_minor,
+                    reserved_minor = excluded.reserved_minor,
+                    spent_minor = excluded.spent_minor,
+                    withdrawn_minor = excluded.withdrawn_minor,
+                    expired_minor = excluded.expired_minor,
                     updated_ms = excluded.updated_ms
                 """
         )
         try statement.execute(arguments: [
             memberID, currency.rawValue, next.pendingMinorUnits, next.availableMinorUnits,
-            next.lifetimeMinorUnits, next.debtMinorUnits, nowMilliseconds,
+            next.lifetimeMinorUnits, next.debtMinorUnits, next.reservedMinorUnits,
+            next.spentMinorUnits, next.withdrawnMinorUnits, next.expiredMinorUnits,
+            nowMilliseconds,
         ])
         // Paired check across the boundary: what was written reads back the same.
         assert((try? Self.fetch(db, memberID: memberID, currency: currency)) == next)
@@ -90,11 +104,18 @@ enum BalancesTable {
             balance: balance
         )
         next.debtMinorUnits = try Self.add(
-            balance.debtMinorUnits,
-            delta.debtMinorUnits,
-            bucket: .debt,
-            balance: balance
-        )
+            balance.debtMinorUnits, delta.debtMinorUnits, bucket: .debt, balance: balance)
+        next.reservedMinorUnits = try Self.add(
+            balance.reservedMinorUnits, delta.reservedMinorUnits, bucket: .reserved,
+            balance: balance)
+        next.spentMinorUnits = try Self.add(
+            balance.spentMinorUnits, delta.spentMinorUnits, bucket: .spent, balance: balance)
+        next.withdrawnMinorUnits = try Self.add(
+            balance.withdrawnMinorUnits, delta.withdrawnMinorUnits, bucket: .withdrawn,
+            balance: balance)
+        next.expiredMinorUnits = try Self.add(
+            balance.expiredMinorUnits, delta.expiredMinorUnits, bucket: .expired,
+            balance: balance)
         return next
     }
 

@@ -9,7 +9,8 @@ enum JournalTable {
     @discardableResult
     static func append(
         _ db: Database,
-        accrualID: Int64,
+        accrualID: Int64?,
+        sourceID: Int64? = nil,
         kind: JournalEntryKind,
         currency: CurrencyCode,
         lines: [JournalLine],
@@ -17,10 +18,11 @@ enum JournalTable {
     ) throws -> Int64 {
         let entry = try db.cachedStatement(
             sql: """
-                INSERT INTO journal_entries (accrual_id, kind, created_ms) VALUES (?, ?, ?)
+                INSERT INTO journal_entries (accrual_id, source_id, kind, created_ms)
+                VALUES (?, ?, ?, ?)
                 """
         )
-        try entry.execute(arguments: [accrualID, kind.rawValue, nowMilliseconds])
+        try entry.execute(arguments: [accrualID, sourceID, kind.rawValue, nowMilliseconds])
         let entryID = db.lastInsertedRowID
 
         let line = try db.cachedStatement(

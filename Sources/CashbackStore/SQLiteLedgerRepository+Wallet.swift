@@ -1,0 +1,295 @@
+import CashbackCore
+import CashbackRepository
+import GRDB
+
+extension SQLiteLedgerRepository {
+    /// Spends available cashback. See `LedgerRepository.redeem(_:)`.
+    public func redeem(
+        _ command: RedeemCommand
+    ) async throws -> Result<RedemptionOutcome, LedgerRejection> {
+        let now = self.clock()
+        return try await self.pool.write { db in
+            try Idempotent.run(
+                db, method: "Wallet/Redeem", key: command.idempotencyKey, request: command,
+                nowMilliseconds: now
+            ) { () throws -> Result<RedemptionOutcome, LedgerRejection> in
+                let balance = try Self.spendable(
+                    db, memberID: command.memberID, currency: command.currency,
+                    amountMinorUnits: command.amountMinorUnits)
+                guard case .success(let available) = balance else {
+                    return balance.map { _ in preconditionFailure("unreachable") }
+                }
+                let id = try RedemptionsTable.insert(db, command, nowMilliseconds: now)
+                let draws = try LotsTable.draw(
+                    db, memberID: command.memberID, currency: command.currency,
+                    amountMinorUnits: command.amountMinorUnits)
+                try LotsTable.recordDraws(db, .redemption, id: id, draws)
+                try LedgerPosting.wallet(
+                    .redeem, memberID: command.memberID, amountMinorUnits: command.amountMinorUnits
+                ).book(
+                    db, memberID: command.memberID, currency: command.currency, accrualID: nil,
+                    sourceID: id, nowMilliseconds: now)
+                return .success(
+                    RedemptionOutcome(
+                        redemptionID: id, memberID: command.memberID, currency: command.currency,
+                        amountMinorUnits: command.amountMinorUnits, refundedMinorUnits: 0,
+                        availableMinorUnits: available - command.amountMinorUnits))
+            }
+        }
+    }
+
+    /// Refunds (part of) a redemption. See `LedgerRepository.refundRedemption(_:)`.
+    public func refundRedemption(
+        _ command: RedemptionRefundCommand
+    ) async throws -> Result<RedemptionOutcome, LedgerRejection> {
+        let now = self.clock()
+        return try await self.pool.write { db in
+            try Idempotent.run(
+                db, method: "Wallet/RefundRedemption", key: command.idempotencyKey,
+                request: command, nowMilliseconds: now
+            ) { () throws -> Result<RedemptionOutcome, LedgerRejection> in
+                guard let redemption = try RedemptionsTable.fetch(db, id: command.redemptionID)
+                else {
+                    return .failure(
+                        LedgerRejection(
+                            .redemptionNotFound, "no redemption \(command.redemptionID)"))
+                }
+                let left = redemption.amountMinorUnits - redemption.refundedMinorUnits
+                guard command.amountMinorUnits <= left else {
+                    return .failure(
+                        LedgerRejection(
+                            .refundExceedsRedemption,
+                            "redemption \(command.redemptionID) has \(left) left to refund, "
+                                + "not \(command.amountMinorUnits)"))
+                }
+                try RedemptionsTable.addRefund(
+                    db, id: command.redemptionID, amountMinorUnits: command.amountMinorUnits)
+                try LotsTable.returnDraws(
+                    db, .redemption, id: command.redemptionID,
+                    amountMinorUnits: command.amountMinorUnits)
+                try LedgerPosting.wallet(
+                    .refundRedemption, memberID: redemption.memberID,
+                    amountMinorUnits: command.amountMinorUnits
+                ).book(
+                    db, memberID: redemption.memberID, currency: redemption.currency,
+                    accrualID: nil, sourceID: command.redemptionID, nowMilliseconds: now)
+                let balance = try BalancesTable.fetch(
+                    db, memberID: redemption.memberID, currency: redemption.currency)
+                return .success(
+                    RedemptionOutcome(
+                        redemptionID: command.redemptionID, memberID: redemption.memberID,
+                        currency: redemption.currency,
+                        amountMinorUnits: redemption.amountMinorUnits,
+                        refundedMinorUnits: redemption.refundedMinorUnits
+                            + command.amountMinorUnits,
+                        availableMinorUnits: balance?.availableMinorUnits ?? 0))
+            }
+        }
+    }
+
+    /// Reserves available cashback for a payout. See `LedgerRepository.withdraw(_:)`.
+    public func withdraw(
+        _ command: WithdrawCommand
+    ) async throws -> Result<WithdrawalRecord, LedgerRejection> {
+        let now = self.clock()
+        let minimum = self.policy.withdrawalMinimum(command.currency)
+        return try await self.pool.write { db in
+            try Idempotent.run(
+                db, method: "Wallet/Withdraw", key: command.idempotencyKey, request: command,
+                nowMilliseconds: now
+            ) { () throws -> Result<WithdrawalRecord, LedgerRejection> in
+                guard try !MembersTable.isFrozen(db, memberID: command.memberID) else {
+                    return .failure(Self.frozen(command.memberID))
+                }
+                guard command.amountMinorUnits >= minimum else {
+                    return .failure(
+                        LedgerRejection(
+                            .belowWithdrawalMinimum,
+                            "amountMinor \(command.amountMinorUnits) is below the "
+                                + "\(command.currency) withdrawal minimum, \(minimum)"))
+                }
+                let balance = try Self.spendable(
+                    db, memberID: command.memberID, currency: command.currency,
+                    amountMinorUnits: command.amountMinorUnits)
+                guard case .success = balance else {
+                    return balance.map { _ in preconditionFailure("unreachable") }
+                }
+                let record = try WithdrawalsTable.insert(db, command, nowMilliseconds: now)
+                let draws = try LotsTable.draw(
+                    db, memberID: command.memberID, currency: command.currency,
+                    amountMinorUnits: command.amountMinorUnits)
+                try LotsTable.recordDraws(db, .withdrawal, id: record.withdrawalID, draws)
+                try LedgerPosting.wallet(
+                    .withdraw, memberID: command.memberID, amountMinorUnits: command.amountMinorUnits
+                ).book(
+                    db, memberID: command.memberID, currency: command.currency, accrualID: nil,
+                    sourceID: record.withdrawalID, nowMilliseconds: now)
+                return .success(record)
+            }
+        }
+    }
+
+    /// Completes or fails a withdrawal. See `LedgerRepository.settleWithdrawal(_:)`.
+    public func settleWithdrawal(
+        _ command: WithdrawalSettlementCommand
+    ) async throws -> Result<WithdrawalRecord, LedgerRejection> {
+        let now = self.clock()
+        let method =
+            if case .completed = command.outcome {
+                "Payouts/CompleteWithdrawal"
+            } else {
+                "Payouts/FailWithdrawal"
+            }
+        return try await self.pool.write { db in
+            try Idempotent.run(
+                db, method: method, key: command.idempotencyKey, request: command,
+                nowMilliseconds: now
+            ) {
+                try Self.settle(command, in: db, nowMilliseconds: now)
+            }
+        }
+    }
+
+    private static func settle(
+        _ command: WithdrawalSettlementCommand,
+        in db: Database,
+        nowMilliseconds now: Int64
+    ) throws -> Result<WithdrawalRecord, LedgerRejection> {
+        guard let record = try WithdrawalsTable.fetch(db, id: command.withdrawalID) else {
+            return .failure(
+                LedgerRejection(.withdrawalNotFound, "no withdrawal \(command.withdrawalID)"))
+        }
+        let (target, reason): (WithdrawalState, String) =
+            switch command.outcome {
+            case .completed: (.completed, "")
+            case .failed(let reason): (.failed, reason)
+            }
+        switch record.state {
+        case target:
+            return .success(record)  // settled this way already: answer it as it is
+        case .completed, .failed:
+            return .failure(
+                LedgerRejection(
+                    .withdrawalSettled,
+                    "withdrawal \(record.withdrawalID) was already \(record.state); it is settled "
+                        + "once"))
+        case .reserved:
+            break
+        }
+        try WithdrawalsTable.settle(
+            db, id: record.withdrawalID, to: target, reason: reason, nowMilliseconds: now)
+        if target == .failed {
+            try LotsTable.returnDraws(
+                db, .withdrawal, id: record.withdrawalID, amountMinorUnits: record.amountMinorUnits)
+        }
+        try LedgerPosting.wallet(
+            target == .completed ? .completeWithdrawal : .failWithdrawal,
+            memberID: record.memberID, amountMinorUnits: record.amountMinorUnits
+        ).book(
+            db, memberID: record.memberID, currency: record.currency, accrualID: nil,
+            sourceID: record.withdrawalID, nowMilliseconds: now)
+        var settled = record
+        settled.state = target
+        settled.failureReason = reason
+        settled.settledAtMilliseconds = now
+        return .success(settled)
+    }
+
+    /// A page of withdrawals, from a reader snapshot.
+    /// See `LedgerRepository.withdrawals(state:afterID:limit:)`.
+    public func withdrawals(state: WithdrawalState?, afterID: Int64, limit: Int) async throws
+        -> [WithdrawalRecord]
+    {
+        precondition(limit > 0 && limit <= LedgerLimits.withdrawalsPageMax)
+        return try await self.pool.read { db in
+            try WithdrawalsTable.page(db, state: state, afterID: afterID, limit: limit)
+        }
+    }
+
+    /// Freezes or unfreezes a member. See `LedgerRepository.setFrozen(_:)`.
+    public func setFrozen(
+        _ command: MemberFreezeCommand
+    ) async throws -> Result<MemberFreezeOutcome, LedgerRejection> {
+        let now = self.clock()
+        return try await self.pool.write { db in
+            try Idempotent.run(
+                db, method: command.frozen ? "Admin/FreezeMember" : "Admin/UnfreezeMember",
+                key: command.idempotencyKey, request: command, nowMilliseconds: now
+            ) { () throws -> Result<MemberFreezeOutcome, LedgerRejection> in
+                try MembersTable.setFrozen(db, command, nowMilliseconds: now)
+                return .success(MemberFreezeOutcome(memberID: command.memberID, frozen: command.frozen))
+            }
+        }
+    }
+
+    /// Expires what is left of lots expired by `asOf`. See `LedgerRepository.runExpiry(_:)`.
+    public func runExpiry(
+        _ command: ExpiryRunCommand
+    ) async throws -> Result<ExpiryRunOutcome, LedgerRejection> {
+        let now = self.clock()
+        return try await self.pool.write { db in
+            try Idempotent.run(
+                db, method: "Admin/RunExpiry", key: command.idempotencyKey, request: command,
+                nowMilliseconds: now
+            ) { () throws -> Result<ExpiryRunOutcome, LedgerRejection> in
+                let lots = try LotsTable.expired(
+                    db, asOfMilliseconds: command.asOfMilliseconds,
+                    limit: LedgerLimits.expiryLotsPerRun + 1)
+                let taken = lots.prefix(LedgerLimits.expiryLotsPerRun)
+                // One entry per member account: the lots come sorted by member and currency.
+                var accounts = 0
+                var index = taken.startIndex
+                while index < taken.endIndex {
+                    let first = taken[index]
+                    var amount: Int64 = 0
+                    while index < taken.endIndex, taken[index].memberID == first.memberID,
+                        taken[index].currency == first.currency
+                    {
+                        try LotsTable.empty(db, lotID: taken[index].lotID)
+                        amount += taken[index].amountMinorUnits
+                        index += 1
+                    }
+                    try LedgerPosting.wallet(.expire, memberID: first.memberID, amountMinorUnits: amount)
+                        .book(
+                            db, memberID: first.memberID, currency: first.currency,
+                            accrualID: nil, sourceID: nil, nowMilliseconds: now)
+                    accounts += 1
+                }
+                return .success(
+                    ExpiryRunOutcome(
+                        expiredLotCount: taken.count, memberAccountCount: accounts,
+                        more: lots.count > taken.count))
+            }
+        }
+    }
+
+    /// The member's available balance if it covers `amount` and the member is not frozen.
+    private static func spendable(
+        _ db: Database, memberID: String, currency: CurrencyCode, amountMinorUnits amount: Int64
+    ) throws -> Result<Int64, LedgerRejection> {
+        guard try !MembersTable.isFrozen(db, memberID: memberID) else {
+            return .failure(Self.frozen(memberID))
+        }
+        let available =
+            try BalancesTable.fetch(db, memberID: memberID, currency: currency)?
+            .availableMinorUnits ?? 0
+        guard amount <= available else {
+            return .failure(
+                LedgerRejection(
+                    .insufficientFunds,
+                    "member '\(memberID)' has \(available) \(currency) available, not \(amount)"))
+        }
+        return .success(available)
+    }
+
+    private static func frozen(_ memberID: String) -> LedgerRejection {
+        LedgerRejection(
+            .memberFrozen,
+            "member '\(memberID)' is frozen: no redeem or withdraw until Admin/UnfreezeMember")
+    }
+}
+
+extension RedemptionOutcome: Replayable {}
+extension WithdrawalRecord: Replayable {}
+extension MemberFreezeOutcome: Replayable {}
+extension ExpiryRunOutcome: Replayable {}

@@ -1,0 +1,275 @@
+import CashbackCore
+import CashbackRepository
+import Foundation
+import Synchronization
+import Testing
+@testable import CashbackStore
+
+/// A clock tests move by hand.
+final class TestClock: Sendable {
+    private let now = Mutex<Int64>(1_800_000_000_000)
+
+    var milliseconds: Int64 { self.now.withLock { $0 } }
+
+    func advance(days: Int64) {
+        self.now.withLock { $0 += days * LedgerLimits.millisecondsPerDay }
+    }
+
+    var read: @Sendable () -> Int64 { { self.milliseconds } }
+}
+
+@Suite("SQLiteLedgerRepository wallet: lots, expiry, redeem, withdraw, payouts, freeze")
+struct SQLiteLedgerRepositoryWalletTests {
+    /// A ledger with merchants `shop-30` (cashback expires 30 days after confirmation) and
+    /// `shop-0` (never), both flat 500 bps, on `clock`.
+    static func withWallet<T>(
+        _ clock: TestClock = TestClock(),
+        _ body: (SQLiteLedgerRepository, TestClock) async throws -> T
+    ) async throws -> T {
+        try await withTemporaryDirectory { directory in
+            let repository = try SQLiteLedgerRepository(
+                path: ledgerPath(in: directory), clock: clock.read)
+            for (id, days) in [("shop-30", Int64(30)), ("shop-0", Int64(0))] {
+                _ = try await repository.upsertMerchant(
+                    try MerchantUpsert(
+                        merchantID: id, name: id, currency: "EUR", shopperRateBasisPoints: 500,
+                        cashbackExpiryDays: days, idempotencyKey: "m-\(id)")
+                ).get()
+            }
+            return try await body(repository, clock)
+        }
+    }
+
+    /// Accrues and confirms `amount` × 5 % for member-1 at `shop`.
+    static func earn(
+        _ repository: SQLiteLedgerRepository, _ orderID: String, _ amount: Int64, shop: String
+    ) async throws {
+        _ = try await repository.accrue(
+            try accrual(orderID, merchantID: shop, eligibleMinorUnits: amount)).get()
+        _ = try await repository.confirm(try order(orderID, merchantID: shop)).get()
+    }
+
+    static func redeem(_ amount: Int64, key: String, member: String = "member-1") throws
+        -> RedeemCommand
+    {
+        try RedeemCommand(
+            memberID: member, currency: "EUR", amountMinorUnits: amount, idempotencyKey: key)
+    }
+
+    static let card = try! PayoutDestination(kind: .card, account: "4111111111111111")
+
+    static func withdraw(_ amount: Int64, key: String, member: String = "member-1") throws
+        -> WithdrawCommand
+    {
+        try WithdrawCommand(
+            memberID: member, currency: "EUR", amountMinorUnits: amount, destination: Self.card,
+            idempotencyKey: key)
+    }
+
+    @Test("confirmed cashback forms lots; spending takes the soonest expiry first; expiry takes the rest")
+    func lotsAndExpiry() async throws {
+        try await Self.withWallet { repository, clock in
+            try await Self.earn(repository, "never", 20_000, shop: "shop-0")  // 1 000, never
+            try await Self.earn(repository, "soon", 10_000, shop: "shop-30")  // 500, in 30 days
+            var balance = try await repository.euroBalance()
+            #expect(balance.availableMinorUnits == 1_500)
+            #expect(balance.nextExpiryMinorUnits == 500)
+            #expect(balance.nextExpiryAtMilliseconds == clock.milliseconds + 30 * 86_400_000)
+
+            // 300 spent: from the lot that expires, not the one that never does.
+            let spent = try await repository.redeem(try Self.redeem(300, key: "r-1")).get()
+            #expect(spent.availableMinorUnits == 1_200)
+            balance = try await repository.euroBalance()
+            #expect(balance.nextExpiryMinorUnits == 200)
+
+            // Nothing has expired yet at day 29; at day 30 the 200 left of the lot expire.
+            clock.advance(days: 29)
+            let early = try await repository.runExpiry(
+                try ExpiryRunCommand(asOfMilliseconds: clock.milliseconds, idempotencyKey: "x-1")
+            ).get()
+            #expect(early.expiredLotCount == 0)
+            clock.advance(days: 1)
+            let run = try ExpiryRunCommand(asOfMilliseconds: clock.milliseconds, idempotencyKey: "x-2")
+            let expired = try await repository.runExpiry(run).get()
+            #expect(expired.expiredLotCount == 1 && expired.memberAccountCount == 1 && !expired.more)
+            #expect(try await repository.runExpiry(run).get().replayed)
+            balance = try await repository.euroBalance()
+            #expect(balance.availableMinorUnits == 1_000)
+            #expect(balance.expiredMinorUnits == 200)
+            #expect(balance.spentMinorUnits == 300)
+            #expect(balance.nextExpiryMinorUnits == 0 && balance.nextExpiryAtMilliseconds == 0)
+            #expect(try await repository.verifyBooks().discrepancies == [])
+        }
+    }
+
+    @Test("redeem: beyond available is refused and changes nothing; refunds go back to their lots")
+    func redeemAndRefund() async throws {
+        try await Self.withWallet { repository, clock in
+            try await Self.earn(repository, "o-1", 10_000, shop: "shop-30")  // 500
+            let before = try await repository.verifyBooks()
+            let refused = try await repository.redeem(try Self.redeem(501, key: "r-0"))
+            #expect(refused.failure?.code == .insufficientFunds)
+            #expect(try await repository.verifyBooks() == before)
+
+            let redemption = try await repository.redeem(try Self.redeem(400, key: "r-1")).get()
+            #expect(try await repository.redeem(try Self.redeem(400, key: "r-1")).get().replayed)
+            #expect(
+                try await repository.redeem(try Self.redeem(300, key: "r-1")).failure?.code
+                    == .idempotencyConflict)
+            let refund = try RedemptionRefundCommand(
+                redemptionID: redemption.redemptionID, amountMinorUnits: 150, idempotencyKey: "f-1")
+            let refunded = try await repository.refundRedemption(refund).get()
+            #expect(refunded.refundedMinorUnits == 150 && refunded.availableMinorUnits == 250)
+            #expect(
+                try await repository.refundRedemption(
+                    try RedemptionRefundCommand(
+                        redemptionID: redemption.redemptionID, amountMinorUnits: 251,
+                        idempotencyKey: "f-2")
+                ).failure?.code == .refundExceedsRedemption)
+            #expect(
+                try await repository.refundRedemption(
+                    try RedemptionRefundCommand(
+                        redemptionID: 99, amountMinorUnits: 1, idempotencyKey: "f-3")
+                ).failure?.code == .redemptionNotFound)
+            // The refund went back into the lot with its original expiry.
+            let balance = try await repository.euroBalance()
+            #expect(balance.nextExpiryMinorUnits == 250)
+            #expect(balance.nextExpiryAtMilliseconds == clock.milliseconds + 30 * 86_400_000)
+            #expect(balance.spentMinorUnits == 400)  // gross: refunds do not lower it
+            #expect(try await repository.verifyBooks().discrepancies == [])
+        }
+    }
+
+    @Test("withdraw reserves; complete pays out once; fail returns to the lots; masked everywhere")
+    func withdrawalsAndPayouts() async throws {
+        try await Self.withWallet { repository, _ in
+            try await Self.earn(repository, "o-1", 100_000, shop: "shop-30")  // 5 000
+            #expect(
+                try await repository.withdraw(try Self.withdraw(999, key: "w-0")).failure?.code
+                    == .belowWithdrawalMinimum)
+            #expect(
+                try await repository.withdraw(try Self.withdraw(5_001, key: "w-0")).failure?.code
+                    == .insufficientFunds)
+            let first = try await repository.withdraw(try Self.withdraw(2_000, key: "w-1")).get()
+            #expect(first.state == .reserved)
+            #expect(first.maskedAccount == "************1111")
+            let second = try await repository.withdraw(try Self.withdraw(1_000, key: "w-2")).get()
+            var balance = try await repository.euroBalance()
+            #expect(balance.availableMinorUnits == 2_000 && balance.reservedMinorUnits == 3_000)
+
+            let complete = try WithdrawalSettlementCommand(
+                withdrawalID: first.withdrawalID, outcome: .completed, idempotencyKey: "c-1")
+            #expect(try await repository.settleWithdrawal(complete).get().state == .completed)
+            #expect(try await repository.settleWithdrawal(complete).get().replayed)
+            // Failing a completed withdrawal is refused; completing it again answers it.
+            #expect(
+                try await repository.settleWithdrawal(
+                    try WithdrawalSettlementCommand(
+                        withdrawalID: first.withdrawalID, outcome: .failed(reason: "bounced"),
+                        idempotencyKey: "f-1")
+                ).failure?.code == .withdrawalSettled)
+            #expect(
+                try await repository.settleWithdrawal(
+                    try WithdrawalSettlementCommand(
+                        withdrawalID: first.withdrawalID, outcome: .completed,
+                        idempotencyKey: "c-2")
+                ).get().state == .completed)
+
+            let failed = try await repository.settleWithdrawal(
+                try WithdrawalSettlementCommand(
+                    withdrawalID: second.withdrawalID, outcome: .failed(reason: "card closed"),
+                    idempotencyKey: "f-2")
+            ).get()
+            #expect(failed.state == .failed && failed.failureReason == "card closed")
+            #expect(
+                try await repository.settleWithdrawal(
+                    try WithdrawalSettlementCommand(
+                        withdrawalID: 99, outcome: .completed, idempotencyKey: "c-3")
+                ).failure?.code == .withdrawalNotFound)
+
+            balance = try await repository.euroBalance()
+            #expect(balance.availableMinorUnits == 3_000)
+            #expect(balance.reservedMinorUnits == 0)
+            #expect(balance.withdrawnMinorUnits == 2_000)
+            #expect(balance.nextExpiryMinorUnits == 3_000)  // back into the lot, same expiry
+
+            let reserved = try await repository.withdrawals(state: .reserved, afterID: 0, limit: 10)
+            #expect(reserved.isEmpty)
+            let all = try await repository.withdrawals(state: nil, afterID: 0, limit: 1)
+            #expect(all.map(\.withdrawalID) == [first.withdrawalID])
+            let next = try await repository.withdrawals(state: nil, afterID: all[0].withdrawalID, limit: 10)
+            #expect(next.map(\.state) == [.failed])
+            #expect(try await repository.verifyBooks().discrepancies == [])
+        }
+    }
+
+    @Test("a frozen member can neither redeem nor withdraw; unfreezing restores both")
+    func frozen() async throws {
+        try await Self.withWallet { repository, _ in
+            try await Self.earn(repository, "o-1", 100_000, shop: "shop-0")
+            let freeze = try MemberFreezeCommand(
+                memberID: "member-1", frozen: true, actor: "ops-1", reason: "fraud review",
+                idempotencyKey: "z-1")
+            #expect(try await repository.setFrozen(freeze).get().frozen)
+            #expect(
+                try await repository.redeem(try Self.redeem(1, key: "r-1")).failure?.code
+                    == .memberFrozen)
+            #expect(
+                try await repository.withdraw(try Self.withdraw(1_000, key: "w-1")).failure?.code
+                    == .memberFrozen)
+            // Orders still accrue and confirm for a frozen member.
+            try await Self.earn(repository, "o-2", 1_000, shop: "shop-0")
+            _ = try await repository.setFrozen(
+                try MemberFreezeCommand(
+                    memberID: "member-1", frozen: false, actor: "ops-2", reason: "cleared",
+                    idempotencyKey: "z-2")
+            ).get()
+            #expect(try await repository.redeem(try Self.redeem(1, key: "r-1")).success != nil)
+            #expect(try await repository.verifyBooks().discrepancies == [])
+        }
+    }
+
+    @Test("many tasks redeem and withdraw on one member at once: available never goes below zero")
+    func concurrentSpending() async throws {
+        try await Self.withWallet { repository, _ in
+            try await Self.earn(repository, "o-1", 200_000, shop: "shop-30")  // 10 000
+            let accepted = try await withThrowingTaskGroup(of: Int64.self) { group in
+                for index in 0..<60 {
+                    group.addTask {
+                        if index.isMultiple(of: 2) {
+                            let result = try await repository.redeem(
+                                try Self.redeem(700, key: "r-\(index)"))
+                            return result.success == nil ? 0 : 700
+                        }
+                        let result = try await repository.withdraw(
+                            try Self.withdraw(1_100, key: "w-\(index)"))
+                        return result.success == nil ? 0 : 1_100
+                    }
+                }
+                return try await group.reduce(0, +)
+            }
+            let balance = try await repository.euroBalance()
+            #expect(accepted <= 10_000)
+            #expect(balance.availableMinorUnits == 10_000 - accepted)
+            #expect(balance.availableMinorUnits >= 0)
+            #expect(balance.availableMinorUnits < 700)  // nothing left that one more would fit
+            #expect(try await repository.verifyBooks().discrepancies == [])
+        }
+    }
+
+    @Test("a clawback after spending draws on the lots too, and the rest becomes debt")
+    func clawbackAfterSpending() async throws {
+        try await Self.withWallet { repository, _ in
+            try await Self.earn(repository, "o-1", 10_000, shop: "shop-30")  // 500
+            _ = try await repository.redeem(try Self.redeem(450, key: "r-1")).get()
+            let refund = try await repository.adjust(
+                try AdjustCommand(
+                    merchantID: "shop-30", orderID: "o-1", idempotencyKey: "a-1", fullRefund: true)
+            ).get()
+            #expect(refund.clawedBackMinorUnits == 500 && refund.debtMinorUnits == 450)
+            let balance = try await repository.euroBalance()
+            #expect(balance.availableMinorUnits == 0 && balance.debtMinorUnits == 450)
+            #expect(try await repository.verifyBooks().discrepancies == [])
+        }
+    }
+}
