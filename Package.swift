@@ -76,7 +76,7 @@ let package = Package(
         .executableTarget(
             name: "cashbackd",
             dependencies: [
-                "CashbackServer", "CashbackRepository", "CashbackStore", "RPC",
+                "CashbackServer", "CashbackCore", "CashbackRepository", "CashbackStore", "RPC",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

@@ -101,6 +101,52 @@ struct AdminService: CashbackV1.Admin.ServiceProtocol {
             memberAccounts: Int64(report.memberAccountCount))
     }
 
+    func freezeMember(_ request: CashbackV1.FreezeMemberRequest, context: RPCServerContext)
+        async throws -> CashbackV1.FreezeMemberResponse
+    {
+        try await setFrozen(request, frozen: true, "FreezeMember")
+    }
+
+    func unfreezeMember(_ request: CashbackV1.FreezeMemberRequest, context: RPCServerContext)
+        async throws -> CashbackV1.FreezeMemberResponse
+    {
+        try await setFrozen(request, frozen: false, "UnfreezeMember")
+    }
+
+    private func setFrozen(
+        _ request: CashbackV1.FreezeMemberRequest, frozen: Bool, _ name: String
+    ) async throws -> CashbackV1.FreezeMemberResponse {
+        let command = try LedgerStatus.validated { () throws(LedgerRejection) in
+            try MemberFreezeCommand(
+                memberID: request.memberID, frozen: frozen, actor: request.actor,
+                reason: request.reason, idempotencyKey: request.idempotencyKey)
+        }
+        let result = try await LedgerStatus.storing(logger, name) {
+            try await ledger.setFrozen(command)
+        }
+        let outcome = try LedgerStatus.value(result)
+        logger.notice(
+            "member \(frozen ? "frozen" : "unfrozen")",
+            metadata: ["member": "\(command.memberID)", "actor": "\(command.actor)"])
+        return CashbackV1.FreezeMemberResponse(memberID: outcome.memberID, frozen: outcome.frozen)
+    }
+
+    func runExpiry(_ request: CashbackV1.RunExpiryRequest, context: RPCServerContext)
+        async throws -> CashbackV1.RunExpiryResponse
+    {
+        let command = try LedgerStatus.validated { () throws(LedgerRejection) in
+            try ExpiryRunCommand(
+                asOfMilliseconds: request.asOfMs, idempotencyKey: request.idempotencyKey)
+        }
+        let result = try await LedgerStatus.storing(logger, "RunExpiry") {
+            try await ledger.runExpiry(command)
+        }
+        let outcome = try LedgerStatus.value(result)
+        return CashbackV1.RunExpiryResponse(
+            expiredLots: Int64(outcome.expiredLotCount),
+            memberAccounts: Int64(outcome.memberAccountCount), more: outcome.more)
+    }
+
     private static func status(_ status: CashbackV1.MerchantStatus) throws(LedgerRejection)
         -> MerchantStatus
     {

@@ -44,6 +44,7 @@ public struct CashbackServer: Service {
         AdminService(ledger: ledger, logger: logger).register(with: &router)
         AccrualsService(ledger: ledger, logger: logger).register(with: &router)
         WalletService(ledger: ledger, logger: logger).register(with: &router)
+        PayoutsService(ledger: ledger, logger: logger).register(with: &router)
         health.register(with: &router)
         // Reflection lists the router's methods, its own included.
         let reflected = router.methods + CashbackV1.Reflection.methods
@@ -57,7 +58,8 @@ public struct CashbackServer: Service {
     }
 
     public func run() async throws {
-        let ledger = try SQLiteLedgerRepository(path: configuration.databasePath)
+        let ledger = try SQLiteLedgerRepository(
+            path: configuration.databasePath, policy: configuration.walletPolicy)
         let health = HealthService(services: Self.serviceNames)
         let router = Self.makeRouter(ledger: ledger, health: health, logger: logger)
         let server = try await H2Server.bind(

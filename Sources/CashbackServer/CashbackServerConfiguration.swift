@@ -1,3 +1,4 @@
+import CashbackCore
 import RPC
 
 /// Where and how the server serves.
@@ -12,6 +13,8 @@ public struct CashbackServerConfiguration: Sendable {
     public var limits: RPCLimits
     /// How long calls in flight may take to finish on shutdown.
     public var shutdownGracePeriod: Duration
+    /// What the wallet allows: withdrawal minimums per currency.
+    public var walletPolicy: WalletPolicy = .default
 
     /// The embedded default: `127.0.0.1:50051`, `./cashback.sqlite`.
     public static let `default` = CashbackServerConfiguration(

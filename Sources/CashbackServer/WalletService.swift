@@ -4,7 +4,7 @@ import CashbackRepository
 import Logging
 import RPC
 
-/// `cashback.v1.Wallet`: balances.
+/// `cashback.v1.Wallet`: balance, spending, withdrawals.
 struct WalletService: CashbackV1.Wallet.ServiceProtocol {
     let ledger: any LedgerRepository
     let logger: Logger
@@ -22,6 +22,190 @@ struct WalletService: CashbackV1.Wallet.ServiceProtocol {
             pendingMinor: balance.pendingMinorUnits,
             availableMinor: balance.availableMinorUnits,
             lifetimeMinor: balance.lifetimeMinorUnits,
-            debtMinor: balance.debtMinorUnits)
+            debtMinor: balance.debtMinorUnits,
+            reservedMinor: balance.reservedMinorUnits,
+            spentMinor: balance.spentMinorUnits,
+            withdrawnMinor: balance.withdrawnMinorUnits,
+            expiredMinor: balance.expiredMinorUnits,
+            nextExpiryMinor: balance.nextExpiryMinorUnits,
+            nextExpiryAtMs: balance.nextExpiryAtMilliseconds)
+    }
+
+    func redeem(_ request: CashbackV1.RedeemRequest, context: RPCServerContext) async throws
+        -> CashbackV1.RedeemResponse
+    {
+        let command = try LedgerStatus.validated { () throws(LedgerRejection) in
+            try RedeemCommand(
+                memberID: request.memberID, currency: request.currency,
+                amountMinorUnits: request.amountMinor, purchaseReference: request.purchaseRef,
+                idempotencyKey: request.idempotencyKey)
+        }
+        let result = try await LedgerStatus.storing(logger, "Redeem") {
+            try await ledger.redeem(command)
+        }
+        return Self.wire(try LedgerStatus.value(result))
+    }
+
+    func refundRedemption(
+        _ request: CashbackV1.RefundRedemptionRequest, context: RPCServerContext
+    ) async throws -> CashbackV1.RedeemResponse {
+        let command = try LedgerStatus.validated { () throws(LedgerRejection) in
+            try RedemptionRefundCommand(
+                redemptionID: request.redemptionID, amountMinorUnits: request.amountMinor,
+                reason: request.reason, idempotencyKey: request.idempotencyKey)
+        }
+        let result = try await LedgerStatus.storing(logger, "RefundRedemption") {
+            try await ledger.refundRedemption(command)
+        }
+        return Self.wire(try LedgerStatus.value(result))
+    }
+
+    func withdraw(_ request: CashbackV1.WithdrawRequest, context: RPCServerContext) async throws
+        -> CashbackV1.WithdrawResponse
+    {
+        let command = try LedgerStatus.validated { () throws(LedgerRejection) in
+            try Identifier.validate(request.memberID, field: "memberId")
+            return try WithdrawCommand(
+                memberID: request.memberID, currency: request.currency,
+                amountMinorUnits: request.amountMinor,
+                destination: try PayoutMapping.destination(request.destination),
+                idempotencyKey: request.idempotencyKey)
+        }
+        let result = try await LedgerStatus.storing(logger, "Withdraw") {
+            try await ledger.withdraw(command)
+        }
+        let withdrawal = PayoutMapping.wire(try LedgerStatus.value(result))
+        return CashbackV1.WithdrawResponse(
+            withdrawalID: withdrawal.withdrawalID, state: withdrawal.state, withdrawal: withdrawal)
+    }
+
+    static func wire(_ outcome: RedemptionOutcome) -> CashbackV1.RedeemResponse {
+        CashbackV1.RedeemResponse(
+            redemptionID: outcome.redemptionID, amountMinor: outcome.amountMinorUnits,
+            refundedMinor: outcome.refundedMinorUnits, availableMinor: outcome.availableMinorUnits)
+    }
+}
+
+/// `cashback.v1.Payouts`: the payout worker's side of withdrawals.
+struct PayoutsService: CashbackV1.Payouts.ServiceProtocol {
+    let ledger: any LedgerRepository
+    let logger: Logger
+
+    /// The page size when the request leaves it out.
+    static let defaultPageSize = 50
+
+    func listWithdrawals(
+        _ request: CashbackV1.ListWithdrawalsRequest, context: RPCServerContext
+    ) async throws -> CashbackV1.ListWithdrawalsResponse {
+        let (state, afterID, limit) = try LedgerStatus.validated {
+            () throws(LedgerRejection) -> (WithdrawalState?, Int64, Int) in
+            let state = try PayoutMapping.state(request.state)
+            let size = request.pageSize == 0 ? Self.defaultPageSize : Int(request.pageSize)
+            guard (1...LedgerLimits.withdrawalsPageMax).contains(size) else {
+                throw LedgerRejection(
+                    .invalidArgument,
+                    "pageSize must be 1...\(LedgerLimits.withdrawalsPageMax) (0 for "
+                        + "\(Self.defaultPageSize)), got \(request.pageSize)")
+            }
+            guard request.pageToken.isEmpty || Int64(request.pageToken).map({ $0 > 0 }) == true
+            else {
+                throw LedgerRejection(
+                    .invalidArgument,
+                    "pageToken must be empty or a nextPageToken this method answered")
+            }
+            return (state, Int64(request.pageToken) ?? 0, size)
+        }
+        let page = try await LedgerStatus.storing(logger, "ListWithdrawals") {
+            try await ledger.withdrawals(state: state, afterID: afterID, limit: limit)
+        }
+        return CashbackV1.ListWithdrawalsResponse(
+            withdrawals: page.map(PayoutMapping.wire),
+            nextPageToken: page.count == limit ? "\(page.last!.withdrawalID)" : "")
+    }
+
+    func completeWithdrawal(
+        _ request: CashbackV1.CompleteWithdrawalRequest, context: RPCServerContext
+    ) async throws -> CashbackV1.Withdrawal {
+        try await settle("CompleteWithdrawal") { () throws(LedgerRejection) in
+            try WithdrawalSettlementCommand(
+                withdrawalID: request.withdrawalID, outcome: .completed,
+                idempotencyKey: request.idempotencyKey)
+        }
+    }
+
+    func failWithdrawal(
+        _ request: CashbackV1.FailWithdrawalRequest, context: RPCServerContext
+    ) async throws -> CashbackV1.Withdrawal {
+        try await settle("FailWithdrawal") { () throws(LedgerRejection) in
+            try WithdrawalSettlementCommand(
+                withdrawalID: request.withdrawalID, outcome: .failed(reason: request.reason),
+                idempotencyKey: request.idempotencyKey)
+        }
+    }
+
+    private func settle(
+        _ name: String, _ make: () throws(LedgerRejection) -> WithdrawalSettlementCommand
+    ) async throws -> CashbackV1.Withdrawal {
+        let command = try LedgerStatus.validated(make)
+        let result = try await LedgerStatus.storing(logger, name) {
+            try await ledger.settleWithdrawal(command)
+        }
+        return PayoutMapping.wire(try LedgerStatus.value(result))
+    }
+}
+
+/// Withdrawals between the wire and the domain. Accounts leave the server masked only.
+enum PayoutMapping {
+    static func destination(_ wire: CashbackV1.PayoutDestination?) throws(LedgerRejection)
+        -> PayoutDestination
+    {
+        guard let wire else {
+            throw LedgerRejection(
+                .invalidArgument, "destination is missing; send {kind, account}")
+        }
+        let kind: PayoutDestination.Kind
+        switch wire.kind {
+        case .card: kind = .card
+        case .ewallet: kind = .ewallet
+        case .phone: kind = .phone
+        case .unspecified, .unrecognized:
+            throw LedgerRejection(
+                .invalidArgument, "destination.kind must be CARD, EWALLET or PHONE")
+        }
+        return try PayoutDestination(kind: kind, account: wire.account)
+    }
+
+    static func state(_ wire: CashbackV1.WithdrawalState) throws(LedgerRejection)
+        -> WithdrawalState?
+    {
+        switch wire {
+        case .unspecified: return nil
+        case .reserved: return .reserved
+        case .completed: return .completed
+        case .failed: return .failed
+        case .unrecognized(let number):
+            throw LedgerRejection(.invalidArgument, "state \(number) is unknown")
+        }
+    }
+
+    static func wire(_ record: WithdrawalRecord) -> CashbackV1.Withdrawal {
+        let kind: CashbackV1.DestinationKind =
+            switch record.destinationKind {
+            case .card: .card
+            case .ewallet: .ewallet
+            case .phone: .phone
+            }
+        let state: CashbackV1.WithdrawalState =
+            switch record.state {
+            case .reserved: .reserved
+            case .completed: .completed
+            case .failed: .failed
+            }
+        return CashbackV1.Withdrawal(
+            withdrawalID: record.withdrawalID, memberID: record.memberID,
+            currency: record.currency.rawValue, amountMinor: record.amountMinorUnits,
+            destination: .init(kind: kind, account: record.maskedAccount), state: state,
+            failureReason: record.failureReason, createdAtMs: record.createdAtMilliseconds,
+            settledAtMs: record.settledAtMilliseconds)
     }
 }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import CashbackCore
 import CashbackServer
 import Logging
 import RPC
@@ -60,6 +61,35 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.")
     var logLevel: String = "info"
 
+    @Option(help: "The smallest withdrawal, in minor units, of a currency without its own minimum.")
+    var withdrawalMinimum: Int64 = WalletPolicy.default.defaultWithdrawalMinimumMinorUnits
+
+    @Option(
+        help: """
+            The smallest withdrawal of one currency, as CODE=MINOR_UNITS (e.g. JPY=1000); \
+            repeat it for more currencies.
+            """)
+    var currencyWithdrawalMinimum: [String] = []
+
+    /// The wallet policy the flags describe.
+    func walletPolicy() throws -> WalletPolicy {
+        var policy = WalletPolicy.default
+        policy.defaultWithdrawalMinimumMinorUnits = withdrawalMinimum
+        for entry in currencyWithdrawalMinimum {
+            let parts = entry.split(separator: "=", omittingEmptySubsequences: false)
+            guard parts.count == 2, let amount = Int64(parts[1]),
+                LedgerLimits.eligibleMinorUnits.contains(amount),
+                let currency = try? CurrencyCode(validating: String(parts[0]))
+            else {
+                throw ValidationError(
+                    "--currency-withdrawal-minimum must be CODE=MINOR_UNITS with a 3-letter "
+                        + "code and 1...\(LedgerLimits.eligibleMinorUnits.upperBound), got '\(entry)'")
+            }
+            policy.withdrawalMinimumMinorUnits[currency] = amount
+        }
+        return policy
+    }
+
     func validate() throws {
         _ = try HostAndPort(parsing: listen)
         guard maxMessageBytes >= 1024, maxMessageBytes <= 64 << 20 else {
@@ -85,6 +115,11 @@ struct Serve: AsyncParsableCommand {
         guard Logger.Level(rawValue: logLevel) != nil else {
             throw ValidationError("unknown --log-level '\(logLevel)'")
         }
+        guard LedgerLimits.eligibleMinorUnits.contains(withdrawalMinimum) else {
+            throw ValidationError(
+                "--withdrawal-minimum must be 1...\(LedgerLimits.eligibleMinorUnits.upperBound)")
+        }
+        _ = try walletPolicy()
     }
 
     func run() async throws {
@@ -98,11 +133,11 @@ struct Serve: AsyncParsableCommand {
         limits.streamStallTimeout = .seconds(streamStallTimeoutSeconds)
         limits.connectionRequestBytesMax = requestBytesBudget
         limits.connectionsMax = maxConnections
-        let server = CashbackServer(
-            configuration: CashbackServerConfiguration(
-                host: address.host, port: address.port, databasePath: database, limits: limits,
-                shutdownGracePeriod: .seconds(shutdownGraceSeconds)),
-            logger: logger)
+        var configuration = CashbackServerConfiguration(
+            host: address.host, port: address.port, databasePath: database, limits: limits,
+            shutdownGracePeriod: .seconds(shutdownGraceSeconds))
+        configuration.walletPolicy = try walletPolicy()
+        let server = CashbackServer(configuration: configuration, logger: logger)
         let group = ServiceGroup(
             configuration: ServiceGroupConfiguration(
                 services: [.init(service: server)],

@@ -48,8 +48,10 @@ import Testing
             "cashback.v1.Wallet.GetBalance", #"{"memberId":"m1","currency":"EUR"}"#)
         #expect(
             Self.json(balance)
-                == "{\n  \"availableMinor\" : 0,\n  \"debtMinor\" : 0,\n  \"lifetimeMinor\" : 0,\n"
-                + "  \"pendingMinor\" : 324\n}\n")
+                == "{\n  \"availableMinor\" : 0,\n  \"debtMinor\" : 0,\n  \"expiredMinor\" : 0,\n"
+                + "  \"lifetimeMinor\" : 0,\n  \"nextExpiryAtMs\" : 0,\n  \"nextExpiryMinor\" : 0,\n"
+                + "  \"pendingMinor\" : 324,\n  \"reservedMinor\" : 0,\n  \"spentMinor\" : 0,\n"
+                + "  \"withdrawnMinor\" : 0\n}\n")
 
         let confirm = await Self.run(
             ["--plaintext", address, "call", "cashback.v1.Accruals/Confirm", "-d", "@"],
@@ -95,7 +97,10 @@ import Testing
         #expect(lines.contains("  cashback.v1.Accruals/Accrue"))
         #expect(lines.contains("  grpc.health.v1.Health/Check"))
         let wallet = await Self.run(["--plaintext", "127.0.0.1:\(server.port)", "list", "cashback.v1.Wallet"])
-        #expect(Self.output(wallet) == "cashback.v1.Wallet/GetBalance\n")
+        #expect(
+            Self.output(wallet)
+                == "cashback.v1.Wallet/GetBalance\ncashback.v1.Wallet/Redeem\n"
+                + "cashback.v1.Wallet/RefundRedemption\ncashback.v1.Wallet/Withdraw\n")
         await server.stop()
     }
 

@@ -18,12 +18,14 @@ import H2
 /// await client.close()
 /// ```
 public struct CashbackClient: Sendable {
-    /// `cashback.v1.Admin`: merchants.
+    /// `cashback.v1.Admin`: merchants, rule sets, members, expiry, verification.
     public let admin: CashbackV1.Admin.Client
-    /// `cashback.v1.Accruals`: accrue, confirm, cancel.
+    /// `cashback.v1.Accruals`: quote, accrue, confirm, cancel, adjust, explain.
     public let accruals: CashbackV1.Accruals.Client
-    /// `cashback.v1.Wallet`: balances.
+    /// `cashback.v1.Wallet`: balance, redeem, refund a redemption, withdraw.
     public let wallet: CashbackV1.Wallet.Client
+    /// `cashback.v1.Payouts`: the payout worker's side of withdrawals.
+    public let payouts: CashbackV1.Payouts.Client
     /// `cashback.v1.Reflection`: what the server serves.
     public let reflection: CashbackV1.Reflection.Client
     /// The transport every call goes through.
@@ -41,6 +43,7 @@ public struct CashbackClient: Sendable {
         admin = .init(transport: transport)
         accruals = .init(transport: transport)
         wallet = .init(transport: transport)
+        payouts = .init(transport: transport)
         reflection = .init(transport: transport)
     }
 

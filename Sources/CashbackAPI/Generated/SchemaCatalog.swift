@@ -73,7 +73,10 @@ public enum SchemaCatalog {
         ),
         ServiceSchema(
             name: "cashback.v1.Admin",
-            doc: ["Back-office administration: merchants, rule sets, verification of the books."],
+            doc: [
+                "Back-office administration: merchants, rule sets, members, expiry, verification of the",
+                "books.",
+            ],
             methods: [
                 MethodSchema(
                     descriptor: CashbackV1.Admin.Method.UpsertMerchant.descriptor,
@@ -105,6 +108,24 @@ public enum SchemaCatalog {
                     request: Messages.cashbackV1VerifyRequest,
                     response: Messages.cashbackV1VerifyResponse
                 ),
+                MethodSchema(
+                    descriptor: CashbackV1.Admin.Method.FreezeMember.descriptor,
+                    doc: ["Freezes a member: no Redeem or Withdraw until UnfreezeMember. Orders still accrue."],
+                    request: Messages.cashbackV1FreezeMemberRequest,
+                    response: Messages.cashbackV1FreezeMemberResponse
+                ),
+                MethodSchema(
+                    descriptor: CashbackV1.Admin.Method.UnfreezeMember.descriptor,
+                    doc: ["Unfreezes a member."],
+                    request: Messages.cashbackV1FreezeMemberRequest,
+                    response: Messages.cashbackV1FreezeMemberResponse
+                ),
+                MethodSchema(
+                    descriptor: CashbackV1.Admin.Method.RunExpiry.descriptor,
+                    doc: ["Moves what is left of expired lots from available to expired."],
+                    request: Messages.cashbackV1RunExpiryRequest,
+                    response: Messages.cashbackV1RunExpiryResponse
+                ),
             ]
         ),
         ServiceSchema(
@@ -124,13 +145,71 @@ public enum SchemaCatalog {
         ),
         ServiceSchema(
             name: "cashback.v1.Wallet",
-            doc: ["Member-facing balance queries."],
+            doc: ["The member's wallet: balance, spending and withdrawals."],
             methods: [
                 MethodSchema(
                     descriptor: CashbackV1.Wallet.Method.GetBalance.descriptor,
-                    doc: ["The member's balance in one currency."],
+                    doc: ["The member's balance in one currency, with the next expiry."],
                     request: Messages.cashbackV1GetBalanceRequest,
                     response: Messages.cashbackV1GetBalanceResponse
+                ),
+                MethodSchema(
+                    descriptor: CashbackV1.Wallet.Method.Redeem.descriptor,
+                    doc: [
+                        "Spends available cashback, soonest-expiring first. More than available, or a frozen",
+                        "member: FAILED_PRECONDITION, and nothing changes.",
+                    ],
+                    request: Messages.cashbackV1RedeemRequest,
+                    response: Messages.cashbackV1RedeemResponse
+                ),
+                MethodSchema(
+                    descriptor: CashbackV1.Wallet.Method.RefundRedemption.descriptor,
+                    doc: [
+                        "Refunds (part of) a redemption back into the lots it came from. Unknown redemption:",
+                        "NOT_FOUND; more than is left of it: FAILED_PRECONDITION.",
+                    ],
+                    request: Messages.cashbackV1RefundRedemptionRequest,
+                    response: Messages.cashbackV1RedeemResponse
+                ),
+                MethodSchema(
+                    descriptor: CashbackV1.Wallet.Method.Withdraw.descriptor,
+                    doc: [
+                        "Moves available cashback to reserved for a payout. Below the currency's minimum:",
+                        "INVALID_ARGUMENT; more than available, or a frozen member: FAILED_PRECONDITION.",
+                    ],
+                    request: Messages.cashbackV1WithdrawRequest,
+                    response: Messages.cashbackV1WithdrawResponse
+                ),
+            ]
+        ),
+        ServiceSchema(
+            name: "cashback.v1.Payouts",
+            doc: ["The payout worker's side of withdrawals."],
+            methods: [
+                MethodSchema(
+                    descriptor: CashbackV1.Payouts.Method.ListWithdrawals.descriptor,
+                    doc: ["Withdrawals by state, oldest first, a page at a time."],
+                    request: Messages.cashbackV1ListWithdrawalsRequest,
+                    response: Messages.cashbackV1ListWithdrawalsResponse
+                ),
+                MethodSchema(
+                    descriptor: CashbackV1.Payouts.Method.CompleteWithdrawal.descriptor,
+                    doc: [
+                        "The payout reached the destination: reserved → withdrawn. Completing it again answers",
+                        "it; after FailWithdrawal: FAILED_PRECONDITION; unknown: NOT_FOUND.",
+                    ],
+                    request: Messages.cashbackV1CompleteWithdrawalRequest,
+                    response: Messages.cashbackV1Withdrawal
+                ),
+                MethodSchema(
+                    descriptor: CashbackV1.Payouts.Method.FailWithdrawal.descriptor,
+                    doc: [
+                        "The payout failed: reserved → available, back into the lots it came from with their",
+                        "original expiry. Failing it again answers it; after CompleteWithdrawal:",
+                        "FAILED_PRECONDITION; unknown: NOT_FOUND.",
+                    ],
+                    request: Messages.cashbackV1FailWithdrawalRequest,
+                    response: Messages.cashbackV1Withdrawal
                 ),
             ]
         ),
@@ -165,11 +244,26 @@ public enum SchemaCatalog {
         Messages.cashbackV1VerifyRequest,
         Messages.cashbackV1VerifyBreach,
         Messages.cashbackV1VerifyResponse,
+        Messages.cashbackV1FreezeMemberRequest,
+        Messages.cashbackV1FreezeMemberResponse,
+        Messages.cashbackV1RunExpiryRequest,
+        Messages.cashbackV1RunExpiryResponse,
         Messages.cashbackV1ListServicesRequest,
         Messages.cashbackV1ServiceInfo,
         Messages.cashbackV1ListServicesResponse,
         Messages.cashbackV1GetBalanceRequest,
         Messages.cashbackV1GetBalanceResponse,
+        Messages.cashbackV1RedeemRequest,
+        Messages.cashbackV1RedeemResponse,
+        Messages.cashbackV1RefundRedemptionRequest,
+        Messages.cashbackV1PayoutDestination,
+        Messages.cashbackV1WithdrawRequest,
+        Messages.cashbackV1Withdrawal,
+        Messages.cashbackV1WithdrawResponse,
+        Messages.cashbackV1ListWithdrawalsRequest,
+        Messages.cashbackV1ListWithdrawalsResponse,
+        Messages.cashbackV1CompleteWithdrawalRequest,
+        Messages.cashbackV1FailWithdrawalRequest,
     ]
 
     private enum Messages {
@@ -710,6 +804,55 @@ public enum SchemaCatalog {
                     name: "member_accounts", jsonName: "memberAccounts",
                     number: 6, type: "int64", isRepeated: false),
             ])
+        static let cashbackV1FreezeMemberRequest = MessageSchema(
+            CashbackV1.FreezeMemberRequest.self,
+            fields: [
+                FieldSchema(
+                    name: "member_id", jsonName: "memberId",
+                    number: 1, type: "string", isRepeated: false),
+                FieldSchema(
+                    name: "actor", jsonName: "actor",
+                    number: 2, type: "string", isRepeated: false),
+                FieldSchema(
+                    name: "reason", jsonName: "reason",
+                    number: 3, type: "string", isRepeated: false),
+                FieldSchema(
+                    name: "idempotency_key", jsonName: "idempotencyKey",
+                    number: 4, type: "string", isRepeated: false),
+            ])
+        static let cashbackV1FreezeMemberResponse = MessageSchema(
+            CashbackV1.FreezeMemberResponse.self,
+            fields: [
+                FieldSchema(
+                    name: "member_id", jsonName: "memberId",
+                    number: 1, type: "string", isRepeated: false),
+                FieldSchema(
+                    name: "frozen", jsonName: "frozen",
+                    number: 2, type: "bool", isRepeated: false),
+            ])
+        static let cashbackV1RunExpiryRequest = MessageSchema(
+            CashbackV1.RunExpiryRequest.self,
+            fields: [
+                FieldSchema(
+                    name: "as_of_ms", jsonName: "asOfMs",
+                    number: 1, type: "int64", isRepeated: false),
+                FieldSchema(
+                    name: "idempotency_key", jsonName: "idempotencyKey",
+                    number: 2, type: "string", isRepeated: false),
+            ])
+        static let cashbackV1RunExpiryResponse = MessageSchema(
+            CashbackV1.RunExpiryResponse.self,
+            fields: [
+                FieldSchema(
+                    name: "expired_lots", jsonName: "expiredLots",
+                    number: 1, type: "int64", isRepeated: false),
+                FieldSchema(
+                    name: "member_accounts", jsonName: "memberAccounts",
+                    number: 2, type: "int64", isRepeated: false),
+                FieldSchema(
+                    name: "more", jsonName: "more",
+                    number: 3, type: "bool", isRepeated: false),
+            ])
         static let cashbackV1ListServicesRequest = MessageSchema(
             CashbackV1.ListServicesRequest.self,
             fields: [
@@ -756,6 +899,194 @@ public enum SchemaCatalog {
                 FieldSchema(
                     name: "debt_minor", jsonName: "debtMinor",
                     number: 4, type: "int64", isRepeated: false),
+                FieldSchema(
+                    name: "reserved_minor", jsonName: "reservedMinor",
+                    number: 5, type: "int64", isRepeated: false),
+                FieldSchema(
+                    name: "spent_minor", jsonName: "spentMinor",
+                    number: 6, type: "int64", isRepeated: false),
+                FieldSchema(
+                    name: "withdrawn_minor", jsonName: "withdrawnMinor",
+                    number: 7, type: "int64", isRepeated: false),
+                FieldSchema(
+                    name: "expired_minor", jsonName: "expiredMinor",
+                    number: 8, type: "int64", isRepeated: false),
+                FieldSchema(
+                    name: "next_expiry_minor", jsonName: "nextExpiryMinor",
+                    number: 9, type: "int64", isRepeated: false),
+                FieldSchema(
+                    name: "next_expiry_at_ms", jsonName: "nextExpiryAtMs",
+                    number: 10, type: "int64", isRepeated: false),
+            ])
+        static let cashbackV1RedeemRequest = MessageSchema(
+            CashbackV1.RedeemRequest.self,
+            fields: [
+                FieldSchema(
+                    name: "member_id", jsonName: "memberId",
+                    number: 1, type: "string", isRepeated: false),
+                FieldSchema(
+                    name: "currency", jsonName: "currency",
+                    number: 2, type: "string", isRepeated: false),
+                FieldSchema(
+                    name: "amount_minor", jsonName: "amountMinor",
+                    number: 3, type: "int64", isRepeated: false),
+                FieldSchema(
+                    name: "idempotency_key", jsonName: "idempotencyKey",
+                    number: 4, type: "string", isRepeated: false),
+                FieldSchema(
+                    name: "purchase_ref", jsonName: "purchaseRef",
+                    number: 5, type: "string", isRepeated: false),
+            ])
+        static let cashbackV1RedeemResponse = MessageSchema(
+            CashbackV1.RedeemResponse.self,
+            fields: [
+                FieldSchema(
+                    name: "redemption_id", jsonName: "redemptionId",
+                    number: 1, type: "int64", isRepeated: false),
+                FieldSchema(
+                    name: "amount_minor", jsonName: "amountMinor",
+                    number: 2, type: "int64", isRepeated: false),
+                FieldSchema(
+                    name: "refunded_minor", jsonName: "refundedMinor",
+                    number: 3, type: "int64", isRepeated: false),
+                FieldSchema(
+                    name: "available_minor", jsonName: "availableMinor",
+                    number: 4, type: "int64", isRepeated: false),
+            ])
+        static let cashbackV1RefundRedemptionRequest = MessageSchema(
+            CashbackV1.RefundRedemptionRequest.self,
+            fields: [
+                FieldSchema(
+                    name: "redemption_id", jsonName: "redemptionId",
+                    number: 1, type: "int64", isRepeated: false),
+                FieldSchema(
+                    name: "amount_minor", jsonName: "amountMinor",
+                    number: 2, type: "int64", isRepeated: false),
+                FieldSchema(
+                    name: "idempotency_key", jsonName: "idempotencyKey",
+                    number: 3, type: "string", isRepeated: false),
+                FieldSchema(
+                    name: "reason", jsonName: "reason",
+                    number: 4, type: "string", isRepeated: false),
+            ])
+        static let cashbackV1PayoutDestination = MessageSchema(
+            CashbackV1.PayoutDestination.self,
+            fields: [
+                FieldSchema(
+                    name: "kind", jsonName: "kind",
+                    number: 1, type: "cashback.v1.DestinationKind", isRepeated: false),
+                FieldSchema(
+                    name: "account", jsonName: "account",
+                    number: 2, type: "string", isRepeated: false),
+            ])
+        static let cashbackV1WithdrawRequest = MessageSchema(
+            CashbackV1.WithdrawRequest.self,
+            fields: [
+                FieldSchema(
+                    name: "member_id", jsonName: "memberId",
+                    number: 1, type: "string", isRepeated: false),
+                FieldSchema(
+                    name: "currency", jsonName: "currency",
+                    number: 2, type: "string", isRepeated: false),
+                FieldSchema(
+                    name: "amount_minor", jsonName: "amountMinor",
+                    number: 3, type: "int64", isRepeated: false),
+                FieldSchema(
+                    name: "destination", jsonName: "destination",
+                    number: 4, type: "cashback.v1.PayoutDestination", isRepeated: false),
+                FieldSchema(
+                    name: "idempotency_key", jsonName: "idempotencyKey",
+                    number: 5, type: "string", isRepeated: false),
+            ])
+        static let cashbackV1Withdrawal = MessageSchema(
+            CashbackV1.Withdrawal.self,
+            fields: [
+                FieldSchema(
+                    name: "withdrawal_id", jsonName: "withdrawalId",
+                    number: 1, type: "int64", isRepeated: false),
+                FieldSchema(
+                    name: "member_id", jsonName: "memberId",
+                    number: 2, type: "string", isRepeated: false),
+                FieldSchema(
+                    name: "currency", jsonName: "currency",
+                    number: 3, type: "string", isRepeated: false),
+                FieldSchema(
+                    name: "amount_minor", jsonName: "amountMinor",
+                    number: 4, type: "int64", isRepeated: false),
+                FieldSchema(
+                    name: "destination", jsonName: "destination",
+                    number: 5, type: "cashback.v1.PayoutDestination", isRepeated: false),
+                FieldSchema(
+                    name: "state", jsonName: "state",
+                    number: 6, type: "cashback.v1.WithdrawalState", isRepeated: false),
+                FieldSchema(
+                    name: "failure_reason", jsonName: "failureReason",
+                    number: 7, type: "string", isRepeated: false),
+                FieldSchema(
+                    name: "created_at_ms", jsonName: "createdAtMs",
+                    number: 8, type: "int64", isRepeated: false),
+                FieldSchema(
+                    name: "settled_at_ms", jsonName: "settledAtMs",
+                    number: 9, type: "int64", isRepeated: false),
+            ])
+        static let cashbackV1WithdrawResponse = MessageSchema(
+            CashbackV1.WithdrawResponse.self,
+            fields: [
+                FieldSchema(
+                    name: "withdrawal_id", jsonName: "withdrawalId",
+                    number: 1, type: "int64", isRepeated: false),
+                FieldSchema(
+                    name: "state", jsonName: "state",
+                    number: 2, type: "cashback.v1.WithdrawalState", isRepeated: false),
+                FieldSchema(
+                    name: "withdrawal", jsonName: "withdrawal",
+                    number: 3, type: "cashback.v1.Withdrawal", isRepeated: false),
+            ])
+        static let cashbackV1ListWithdrawalsRequest = MessageSchema(
+            CashbackV1.ListWithdrawalsRequest.self,
+            fields: [
+                FieldSchema(
+                    name: "state", jsonName: "state",
+                    number: 1, type: "cashback.v1.WithdrawalState", isRepeated: false),
+                FieldSchema(
+                    name: "page_size", jsonName: "pageSize",
+                    number: 2, type: "int32", isRepeated: false),
+                FieldSchema(
+                    name: "page_token", jsonName: "pageToken",
+                    number: 3, type: "string", isRepeated: false),
+            ])
+        static let cashbackV1ListWithdrawalsResponse = MessageSchema(
+            CashbackV1.ListWithdrawalsResponse.self,
+            fields: [
+                FieldSchema(
+                    name: "withdrawals", jsonName: "withdrawals",
+                    number: 1, type: "cashback.v1.Withdrawal", isRepeated: true),
+                FieldSchema(
+                    name: "next_page_token", jsonName: "nextPageToken",
+                    number: 2, type: "string", isRepeated: false),
+            ])
+        static let cashbackV1CompleteWithdrawalRequest = MessageSchema(
+            CashbackV1.CompleteWithdrawalRequest.self,
+            fields: [
+                FieldSchema(
+                    name: "withdrawal_id", jsonName: "withdrawalId",
+                    number: 1, type: "int64", isRepeated: false),
+                FieldSchema(
+                    name: "idempotency_key", jsonName: "idempotencyKey",
+                    number: 2, type: "string", isRepeated: false),
+            ])
+        static let cashbackV1FailWithdrawalRequest = MessageSchema(
+            CashbackV1.FailWithdrawalRequest.self,
+            fields: [
+                FieldSchema(
+                    name: "withdrawal_id", jsonName: "withdrawalId",
+                    number: 1, type: "int64", isRepeated: false),
+                FieldSchema(
+                    name: "reason", jsonName: "reason",
+                    number: 2, type: "string", isRepeated: false),
+                FieldSchema(
+                    name: "idempotency_key", jsonName: "idempotencyKey",
+                    number: 3, type: "string", isRepeated: false),
             ])
     }
 }

@@ -1295,10 +1295,335 @@ extension CashbackV1.VerifyResponse: Codable {
     }
 }
 
+// MARK: - FreezeMemberRequest
+
+extension CashbackV1 {
+    /// Freeze or unfreeze a member: while frozen, Redeem and Withdraw are refused.
+    public struct FreezeMemberRequest: CompactMessage {
+        /// The message's name in the schema.
+        public static let schemaName = "cashback.v1.FreezeMemberRequest"
+
+        public var memberID: String
+
+        /// Who does it (an identifier), kept forever.
+        public var actor: String
+
+        /// Why (1 to 500 bytes), kept forever.
+        public var reason: String
+
+        /// The caller's key for this request (1 to 128 bytes).
+        public var idempotencyKey: String
+
+        /// A message with every field at its default.
+        public init() {
+            self.memberID = ""
+            self.actor = ""
+            self.reason = ""
+            self.idempotencyKey = ""
+        }
+
+        /// Creates a message from its fields; omitted fields take their defaults.
+        public init(
+            memberID: String = "",
+            actor: String = "",
+            reason: String = "",
+            idempotencyKey: String = ""
+        ) {
+            self.memberID = memberID
+            self.actor = actor
+            self.reason = reason
+            self.idempotencyKey = idempotencyKey
+        }
+
+        /// Reads the message's fields; unknown fields are skipped.
+        public init(compactReader reader: inout CompactReader) throws(CompactDecodingError) {
+            self.init()
+            while let tag = try reader.readTag() {
+                switch tag.fieldNumber {
+                case 1: self.memberID = try reader.readString(tag)
+                case 2: self.actor = try reader.readString(tag)
+                case 3: self.reason = try reader.readString(tag)
+                case 4: self.idempotencyKey = try reader.readString(tag)
+                default: try reader.skipField(tag)
+                }
+            }
+        }
+
+        /// Writes the fields in field-number order, defaults left out.
+        public func encode(to writer: inout CompactWriter) {
+            writer.writeStringField(1, self.memberID)
+            writer.writeStringField(2, self.actor)
+            writer.writeStringField(3, self.reason)
+            writer.writeStringField(4, self.idempotencyKey)
+        }
+    }
+}
+
+// MARK: FreezeMemberRequest JSON mapping
+
+extension CashbackV1.FreezeMemberRequest: Codable {
+    /// Reads the message from a JSON object; unknown field names are an error.
+    public init(from decoder: any Decoder) throws {
+        let json = try decoder.container(keyedBy: CompactJSONKey.self)
+        try json.rejectUnknownKeys(["memberId", "actor", "reason", "idempotencyKey"], in: "cashback.v1.FreezeMemberRequest")
+        self.init()
+        if let value = try json.decodeCompactString("memberId") {
+            self.memberID = value
+        }
+        if let value = try json.decodeCompactString("actor") {
+            self.actor = value
+        }
+        if let value = try json.decodeCompactString("reason") {
+            self.reason = value
+        }
+        if let value = try json.decodeCompactString("idempotencyKey") {
+            self.idempotencyKey = value
+        }
+    }
+
+    /// Writes the message as a JSON object with every field.
+    public func encode(to encoder: any Encoder) throws {
+        var json = encoder.container(keyedBy: CompactJSONKey.self)
+        try json.encode(self.memberID, forKey: CompactJSONKey("memberId"))
+        try json.encode(self.actor, forKey: CompactJSONKey("actor"))
+        try json.encode(self.reason, forKey: CompactJSONKey("reason"))
+        try json.encode(self.idempotencyKey, forKey: CompactJSONKey("idempotencyKey"))
+    }
+}
+
+// MARK: - FreezeMemberResponse
+
+extension CashbackV1 {
+    public struct FreezeMemberResponse: CompactMessage {
+        /// The message's name in the schema.
+        public static let schemaName = "cashback.v1.FreezeMemberResponse"
+
+        public var memberID: String
+
+        /// Whether the member is frozen after the call.
+        public var frozen: Bool
+
+        /// A message with every field at its default.
+        public init() {
+            self.memberID = ""
+            self.frozen = false
+        }
+
+        /// Creates a message from its fields; omitted fields take their defaults.
+        public init(
+            memberID: String = "",
+            frozen: Bool = false
+        ) {
+            self.memberID = memberID
+            self.frozen = frozen
+        }
+
+        /// Reads the message's fields; unknown fields are skipped.
+        public init(compactReader reader: inout CompactReader) throws(CompactDecodingError) {
+            self.init()
+            while let tag = try reader.readTag() {
+                switch tag.fieldNumber {
+                case 1: self.memberID = try reader.readString(tag)
+                case 2: self.frozen = try reader.readBool(tag)
+                default: try reader.skipField(tag)
+                }
+            }
+        }
+
+        /// Writes the fields in field-number order, defaults left out.
+        public func encode(to writer: inout CompactWriter) {
+            writer.writeStringField(1, self.memberID)
+            writer.writeBoolField(2, self.frozen)
+        }
+    }
+}
+
+// MARK: FreezeMemberResponse JSON mapping
+
+extension CashbackV1.FreezeMemberResponse: Codable {
+    /// Reads the message from a JSON object; unknown field names are an error.
+    public init(from decoder: any Decoder) throws {
+        let json = try decoder.container(keyedBy: CompactJSONKey.self)
+        try json.rejectUnknownKeys(["memberId", "frozen"], in: "cashback.v1.FreezeMemberResponse")
+        self.init()
+        if let value = try json.decodeCompactString("memberId") {
+            self.memberID = value
+        }
+        if let value = try json.decodeCompactBool("frozen") {
+            self.frozen = value
+        }
+    }
+
+    /// Writes the message as a JSON object with every field.
+    public func encode(to encoder: any Encoder) throws {
+        var json = encoder.container(keyedBy: CompactJSONKey.self)
+        try json.encode(self.memberID, forKey: CompactJSONKey("memberId"))
+        try json.encode(self.frozen, forKey: CompactJSONKey("frozen"))
+    }
+}
+
+// MARK: - RunExpiryRequest
+
+extension CashbackV1 {
+    /// Expire what is left of every lot whose expiry is at or before `as_of_ms`.
+    public struct RunExpiryRequest: CompactMessage {
+        /// The message's name in the schema.
+        public static let schemaName = "cashback.v1.RunExpiryRequest"
+
+        /// The instant to expire up to, in milliseconds since the Unix epoch (required).
+        public var asOfMs: Int64
+
+        /// The caller's key for this request (1 to 128 bytes).
+        public var idempotencyKey: String
+
+        /// A message with every field at its default.
+        public init() {
+            self.asOfMs = 0
+            self.idempotencyKey = ""
+        }
+
+        /// Creates a message from its fields; omitted fields take their defaults.
+        public init(
+            asOfMs: Int64 = 0,
+            idempotencyKey: String = ""
+        ) {
+            self.asOfMs = asOfMs
+            self.idempotencyKey = idempotencyKey
+        }
+
+        /// Reads the message's fields; unknown fields are skipped.
+        public init(compactReader reader: inout CompactReader) throws(CompactDecodingError) {
+            self.init()
+            while let tag = try reader.readTag() {
+                switch tag.fieldNumber {
+                case 1: self.asOfMs = try reader.readInt64(tag)
+                case 2: self.idempotencyKey = try reader.readString(tag)
+                default: try reader.skipField(tag)
+                }
+            }
+        }
+
+        /// Writes the fields in field-number order, defaults left out.
+        public func encode(to writer: inout CompactWriter) {
+            writer.writeInt64Field(1, self.asOfMs)
+            writer.writeStringField(2, self.idempotencyKey)
+        }
+    }
+}
+
+// MARK: RunExpiryRequest JSON mapping
+
+extension CashbackV1.RunExpiryRequest: Codable {
+    /// Reads the message from a JSON object; unknown field names are an error.
+    public init(from decoder: any Decoder) throws {
+        let json = try decoder.container(keyedBy: CompactJSONKey.self)
+        try json.rejectUnknownKeys(["asOfMs", "idempotencyKey"], in: "cashback.v1.RunExpiryRequest")
+        self.init()
+        if let value = try json.decodeCompactInteger(Int64.self, "asOfMs") {
+            self.asOfMs = value
+        }
+        if let value = try json.decodeCompactString("idempotencyKey") {
+            self.idempotencyKey = value
+        }
+    }
+
+    /// Writes the message as a JSON object with every field.
+    public func encode(to encoder: any Encoder) throws {
+        var json = encoder.container(keyedBy: CompactJSONKey.self)
+        try json.encode(self.asOfMs, forKey: CompactJSONKey("asOfMs"))
+        try json.encode(self.idempotencyKey, forKey: CompactJSONKey("idempotencyKey"))
+    }
+}
+
+// MARK: - RunExpiryResponse
+
+extension CashbackV1 {
+    public struct RunExpiryResponse: CompactMessage {
+        /// The message's name in the schema.
+        public static let schemaName = "cashback.v1.RunExpiryResponse"
+
+        /// Lots that expired in this run.
+        public var expiredLots: Int64
+
+        /// Member accounts that lost cashback in this run.
+        public var memberAccounts: Int64
+
+        /// True when more expired lots remain than one run takes (10 000): run again with a new key.
+        public var more: Bool
+
+        /// A message with every field at its default.
+        public init() {
+            self.expiredLots = 0
+            self.memberAccounts = 0
+            self.more = false
+        }
+
+        /// Creates a message from its fields; omitted fields take their defaults.
+        public init(
+            expiredLots: Int64 = 0,
+            memberAccounts: Int64 = 0,
+            more: Bool = false
+        ) {
+            self.expiredLots = expiredLots
+            self.memberAccounts = memberAccounts
+            self.more = more
+        }
+
+        /// Reads the message's fields; unknown fields are skipped.
+        public init(compactReader reader: inout CompactReader) throws(CompactDecodingError) {
+            self.init()
+            while let tag = try reader.readTag() {
+                switch tag.fieldNumber {
+                case 1: self.expiredLots = try reader.readInt64(tag)
+                case 2: self.memberAccounts = try reader.readInt64(tag)
+                case 3: self.more = try reader.readBool(tag)
+                default: try reader.skipField(tag)
+                }
+            }
+        }
+
+        /// Writes the fields in field-number order, defaults left out.
+        public func encode(to writer: inout CompactWriter) {
+            writer.writeInt64Field(1, self.expiredLots)
+            writer.writeInt64Field(2, self.memberAccounts)
+            writer.writeBoolField(3, self.more)
+        }
+    }
+}
+
+// MARK: RunExpiryResponse JSON mapping
+
+extension CashbackV1.RunExpiryResponse: Codable {
+    /// Reads the message from a JSON object; unknown field names are an error.
+    public init(from decoder: any Decoder) throws {
+        let json = try decoder.container(keyedBy: CompactJSONKey.self)
+        try json.rejectUnknownKeys(["expiredLots", "memberAccounts", "more"], in: "cashback.v1.RunExpiryResponse")
+        self.init()
+        if let value = try json.decodeCompactInteger(Int64.self, "expiredLots") {
+            self.expiredLots = value
+        }
+        if let value = try json.decodeCompactInteger(Int64.self, "memberAccounts") {
+            self.memberAccounts = value
+        }
+        if let value = try json.decodeCompactBool("more") {
+            self.more = value
+        }
+    }
+
+    /// Writes the message as a JSON object with every field.
+    public func encode(to encoder: any Encoder) throws {
+        var json = encoder.container(keyedBy: CompactJSONKey.self)
+        try json.encode(self.expiredLots, forKey: CompactJSONKey("expiredLots"))
+        try json.encode(self.memberAccounts, forKey: CompactJSONKey("memberAccounts"))
+        try json.encode(self.more, forKey: CompactJSONKey("more"))
+    }
+}
+
 // MARK: - Admin service
 
 extension CashbackV1 {
-    /// Back-office administration: merchants, rule sets, verification of the books.
+    /// Back-office administration: merchants, rule sets, members, expiry, verification of the
+    /// books.
     public enum Admin {
         /// The service's fully qualified name.
         public static let name = "cashback.v1.Admin"
@@ -1343,10 +1668,37 @@ extension CashbackV1 {
                 /// The method's name and path.
                 public static let descriptor = MethodDescriptor(service: "cashback.v1.Admin", method: "Verify")
             }
+            /// Freezes a member: no Redeem or Withdraw until UnfreezeMember. Orders still accrue.
+            public enum FreezeMember {
+                /// The request message.
+                public typealias Input = CashbackV1.FreezeMemberRequest
+                /// The response message.
+                public typealias Output = CashbackV1.FreezeMemberResponse
+                /// The method's name and path.
+                public static let descriptor = MethodDescriptor(service: "cashback.v1.Admin", method: "FreezeMember")
+            }
+            /// Unfreezes a member.
+            public enum UnfreezeMember {
+                /// The request message.
+                public typealias Input = CashbackV1.FreezeMemberRequest
+                /// The response message.
+                public typealias Output = CashbackV1.FreezeMemberResponse
+                /// The method's name and path.
+                public static let descriptor = MethodDescriptor(service: "cashback.v1.Admin", method: "UnfreezeMember")
+            }
+            /// Moves what is left of expired lots from available to expired.
+            public enum RunExpiry {
+                /// The request message.
+                public typealias Input = CashbackV1.RunExpiryRequest
+                /// The response message.
+                public typealias Output = CashbackV1.RunExpiryResponse
+                /// The method's name and path.
+                public static let descriptor = MethodDescriptor(service: "cashback.v1.Admin", method: "RunExpiry")
+            }
         }
 
         /// Every method of the service, in schema order.
-        public static let methods: [MethodDescriptor] = [Method.UpsertMerchant.descriptor, Method.PublishRuleSet.descriptor, Method.GetRuleSet.descriptor, Method.Verify.descriptor]
+        public static let methods: [MethodDescriptor] = [Method.UpsertMerchant.descriptor, Method.PublishRuleSet.descriptor, Method.GetRuleSet.descriptor, Method.Verify.descriptor, Method.FreezeMember.descriptor, Method.UnfreezeMember.descriptor, Method.RunExpiry.descriptor]
 
         /// What a server implements to serve the service.
         ///
@@ -1365,6 +1717,15 @@ extension CashbackV1 {
 
             /// Checks every invariant of the books on the live database and lists each breach.
             func verify(_ request: Method.Verify.Input, context: RPCServerContext) async throws -> Method.Verify.Output
+
+            /// Freezes a member: no Redeem or Withdraw until UnfreezeMember. Orders still accrue.
+            func freezeMember(_ request: Method.FreezeMember.Input, context: RPCServerContext) async throws -> Method.FreezeMember.Output
+
+            /// Unfreezes a member.
+            func unfreezeMember(_ request: Method.UnfreezeMember.Input, context: RPCServerContext) async throws -> Method.UnfreezeMember.Output
+
+            /// Moves what is left of expired lots from available to expired.
+            func runExpiry(_ request: Method.RunExpiry.Input, context: RPCServerContext) async throws -> Method.RunExpiry.Output
         }
     }
 }
@@ -1387,6 +1748,18 @@ extension CashbackV1.Admin.ServiceProtocol {
         router.registerUnary(CashbackV1.Admin.Method.Verify.descriptor) {
             (request: CashbackV1.Admin.Method.Verify.Input, context) in
             try await self.verify(request, context: context)
+        }
+        router.registerUnary(CashbackV1.Admin.Method.FreezeMember.descriptor) {
+            (request: CashbackV1.Admin.Method.FreezeMember.Input, context) in
+            try await self.freezeMember(request, context: context)
+        }
+        router.registerUnary(CashbackV1.Admin.Method.UnfreezeMember.descriptor) {
+            (request: CashbackV1.Admin.Method.UnfreezeMember.Input, context) in
+            try await self.unfreezeMember(request, context: context)
+        }
+        router.registerUnary(CashbackV1.Admin.Method.RunExpiry.descriptor) {
+            (request: CashbackV1.Admin.Method.RunExpiry.Input, context) in
+            try await self.runExpiry(request, context: context)
         }
     }
 }

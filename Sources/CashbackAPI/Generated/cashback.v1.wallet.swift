@@ -4,6 +4,128 @@
 import CompactCodec
 import RPC
 
+// MARK: - DestinationKind
+
+extension CashbackV1 {
+    /// The kind of a payout destination.
+    public enum DestinationKind: CompactJSONEnum {
+        case unspecified
+        /// A card number: 12 to 19 digits with a valid check digit.
+        case card
+        /// An e-wallet account: an identifier (e.g. an e-mail address), 3 to 128 bytes.
+        case ewallet
+        /// A phone number in E.164: + and 8 to 15 digits.
+        case phone
+        /// A number this version of the schema does not know.
+        case unrecognized(UInt32)
+
+        /// The case for a wire number.
+        public init(rawValue: UInt32) {
+            switch rawValue {
+            case 0: self = .unspecified
+            case 1: self = .card
+            case 2: self = .ewallet
+            case 3: self = .phone
+            default: self = .unrecognized(rawValue)
+            }
+        }
+
+        /// The wire number.
+        public var rawValue: UInt32 {
+            switch self {
+            case .unspecified: 0
+            case .card: 1
+            case .ewallet: 2
+            case .phone: 3
+            case .unrecognized(let number): number
+            }
+        }
+
+        /// The case named `jsonName` in the schema.
+        public init?(jsonName: String) {
+            switch jsonName {
+            case "UNSPECIFIED": self = .unspecified
+            case "CARD": self = .card
+            case "EWALLET": self = .ewallet
+            case "PHONE": self = .phone
+            default: return nil
+            }
+        }
+
+        /// The value's name in the schema; `nil` for unrecognized numbers.
+        public var jsonName: String? {
+            switch self {
+            case .unspecified: "UNSPECIFIED"
+            case .card: "CARD"
+            case .ewallet: "EWALLET"
+            case .phone: "PHONE"
+            case .unrecognized: nil
+            }
+        }
+    }
+}
+
+// MARK: - WithdrawalState
+
+extension CashbackV1 {
+    /// Where a withdrawal is.
+    public enum WithdrawalState: CompactJSONEnum {
+        case unspecified
+        /// Requested: the amount is reserved.
+        case reserved
+        /// Paid out.
+        case completed
+        /// The payout failed: the amount went back to available.
+        case failed
+        /// A number this version of the schema does not know.
+        case unrecognized(UInt32)
+
+        /// The case for a wire number.
+        public init(rawValue: UInt32) {
+            switch rawValue {
+            case 0: self = .unspecified
+            case 1: self = .reserved
+            case 2: self = .completed
+            case 3: self = .failed
+            default: self = .unrecognized(rawValue)
+            }
+        }
+
+        /// The wire number.
+        public var rawValue: UInt32 {
+            switch self {
+            case .unspecified: 0
+            case .reserved: 1
+            case .completed: 2
+            case .failed: 3
+            case .unrecognized(let number): number
+            }
+        }
+
+        /// The case named `jsonName` in the schema.
+        public init?(jsonName: String) {
+            switch jsonName {
+            case "UNSPECIFIED": self = .unspecified
+            case "RESERVED": self = .reserved
+            case "COMPLETED": self = .completed
+            case "FAILED": self = .failed
+            default: return nil
+            }
+        }
+
+        /// The value's name in the schema; `nil` for unrecognized numbers.
+        public var jsonName: String? {
+            switch self {
+            case .unspecified: "UNSPECIFIED"
+            case .reserved: "RESERVED"
+            case .completed: "COMPLETED"
+            case .failed: "FAILED"
+            case .unrecognized: nil
+            }
+        }
+    }
+}
+
 // MARK: - GetBalanceRequest
 
 extension CashbackV1 {
@@ -97,12 +219,36 @@ extension CashbackV1 {
         /// balance could not cover; the member's next confirmed cashback pays it off first.
         public var debtMinor: Int64
 
+        /// Cashback set aside for withdrawals in flight.
+        public var reservedMinor: Int64
+
+        /// Cashback ever spent on purchases (refunds of redemptions do not lower it).
+        public var spentMinor: Int64
+
+        /// Cashback ever paid out by completed withdrawals.
+        public var withdrawnMinor: Int64
+
+        /// Cashback that expired unused.
+        public var expiredMinor: Int64
+
+        /// Of the available cashback, the amount that expires soonest; 0 when nothing expires.
+        public var nextExpiryMinor: Int64
+
+        /// When `next_expiry_minor` expires, in milliseconds since the Unix epoch; 0 = never.
+        public var nextExpiryAtMs: Int64
+
         /// A message with every field at its default.
         public init() {
             self.pendingMinor = 0
             self.availableMinor = 0
             self.lifetimeMinor = 0
             self.debtMinor = 0
+            self.reservedMinor = 0
+            self.spentMinor = 0
+            self.withdrawnMinor = 0
+            self.expiredMinor = 0
+            self.nextExpiryMinor = 0
+            self.nextExpiryAtMs = 0
         }
 
         /// Creates a message from its fields; omitted fields take their defaults.
@@ -110,12 +256,24 @@ extension CashbackV1 {
             pendingMinor: Int64 = 0,
             availableMinor: Int64 = 0,
             lifetimeMinor: Int64 = 0,
-            debtMinor: Int64 = 0
+            debtMinor: Int64 = 0,
+            reservedMinor: Int64 = 0,
+            spentMinor: Int64 = 0,
+            withdrawnMinor: Int64 = 0,
+            expiredMinor: Int64 = 0,
+            nextExpiryMinor: Int64 = 0,
+            nextExpiryAtMs: Int64 = 0
         ) {
             self.pendingMinor = pendingMinor
             self.availableMinor = availableMinor
             self.lifetimeMinor = lifetimeMinor
             self.debtMinor = debtMinor
+            self.reservedMinor = reservedMinor
+            self.spentMinor = spentMinor
+            self.withdrawnMinor = withdrawnMinor
+            self.expiredMinor = expiredMinor
+            self.nextExpiryMinor = nextExpiryMinor
+            self.nextExpiryAtMs = nextExpiryAtMs
         }
 
         /// Reads the message's fields; unknown fields are skipped.
@@ -127,6 +285,12 @@ extension CashbackV1 {
                 case 2: self.availableMinor = try reader.readInt64(tag)
                 case 3: self.lifetimeMinor = try reader.readInt64(tag)
                 case 4: self.debtMinor = try reader.readInt64(tag)
+                case 5: self.reservedMinor = try reader.readInt64(tag)
+                case 6: self.spentMinor = try reader.readInt64(tag)
+                case 7: self.withdrawnMinor = try reader.readInt64(tag)
+                case 8: self.expiredMinor = try reader.readInt64(tag)
+                case 9: self.nextExpiryMinor = try reader.readInt64(tag)
+                case 10: self.nextExpiryAtMs = try reader.readInt64(tag)
                 default: try reader.skipField(tag)
                 }
             }
@@ -138,6 +302,12 @@ extension CashbackV1 {
             writer.writeInt64Field(2, self.availableMinor)
             writer.writeInt64Field(3, self.lifetimeMinor)
             writer.writeInt64Field(4, self.debtMinor)
+            writer.writeInt64Field(5, self.reservedMinor)
+            writer.writeInt64Field(6, self.spentMinor)
+            writer.writeInt64Field(7, self.withdrawnMinor)
+            writer.writeInt64Field(8, self.expiredMinor)
+            writer.writeInt64Field(9, self.nextExpiryMinor)
+            writer.writeInt64Field(10, self.nextExpiryAtMs)
         }
     }
 }
@@ -148,7 +318,7 @@ extension CashbackV1.GetBalanceResponse: Codable {
     /// Reads the message from a JSON object; unknown field names are an error.
     public init(from decoder: any Decoder) throws {
         let json = try decoder.container(keyedBy: CompactJSONKey.self)
-        try json.rejectUnknownKeys(["pendingMinor", "availableMinor", "lifetimeMinor", "debtMinor"], in: "cashback.v1.GetBalanceResponse")
+        try json.rejectUnknownKeys(["pendingMinor", "availableMinor", "lifetimeMinor", "debtMinor", "reservedMinor", "spentMinor", "withdrawnMinor", "expiredMinor", "nextExpiryMinor", "nextExpiryAtMs"], in: "cashback.v1.GetBalanceResponse")
         self.init()
         if let value = try json.decodeCompactInteger(Int64.self, "pendingMinor") {
             self.pendingMinor = value
@@ -162,6 +332,24 @@ extension CashbackV1.GetBalanceResponse: Codable {
         if let value = try json.decodeCompactInteger(Int64.self, "debtMinor") {
             self.debtMinor = value
         }
+        if let value = try json.decodeCompactInteger(Int64.self, "reservedMinor") {
+            self.reservedMinor = value
+        }
+        if let value = try json.decodeCompactInteger(Int64.self, "spentMinor") {
+            self.spentMinor = value
+        }
+        if let value = try json.decodeCompactInteger(Int64.self, "withdrawnMinor") {
+            self.withdrawnMinor = value
+        }
+        if let value = try json.decodeCompactInteger(Int64.self, "expiredMinor") {
+            self.expiredMinor = value
+        }
+        if let value = try json.decodeCompactInteger(Int64.self, "nextExpiryMinor") {
+            self.nextExpiryMinor = value
+        }
+        if let value = try json.decodeCompactInteger(Int64.self, "nextExpiryAtMs") {
+            self.nextExpiryAtMs = value
+        }
     }
 
     /// Writes the message as a JSON object with every field.
@@ -171,20 +359,1054 @@ extension CashbackV1.GetBalanceResponse: Codable {
         try json.encode(self.availableMinor, forKey: CompactJSONKey("availableMinor"))
         try json.encode(self.lifetimeMinor, forKey: CompactJSONKey("lifetimeMinor"))
         try json.encode(self.debtMinor, forKey: CompactJSONKey("debtMinor"))
+        try json.encode(self.reservedMinor, forKey: CompactJSONKey("reservedMinor"))
+        try json.encode(self.spentMinor, forKey: CompactJSONKey("spentMinor"))
+        try json.encode(self.withdrawnMinor, forKey: CompactJSONKey("withdrawnMinor"))
+        try json.encode(self.expiredMinor, forKey: CompactJSONKey("expiredMinor"))
+        try json.encode(self.nextExpiryMinor, forKey: CompactJSONKey("nextExpiryMinor"))
+        try json.encode(self.nextExpiryAtMs, forKey: CompactJSONKey("nextExpiryAtMs"))
+    }
+}
+
+// MARK: - RedeemRequest
+
+extension CashbackV1 {
+    /// Spend available cashback on a purchase.
+    public struct RedeemRequest: CompactMessage {
+        /// The message's name in the schema.
+        public static let schemaName = "cashback.v1.RedeemRequest"
+
+        public var memberID: String
+
+        /// ISO 4217 code of the account's currency.
+        public var currency: String
+
+        /// The amount spent, in minor units: 1 to 10^15, at most what is available.
+        public var amountMinor: Int64
+
+        /// The caller's key for this request (1 to 128 bytes): a replay answers the first response.
+        public var idempotencyKey: String
+
+        /// The purchase it pays for (an identifier), or empty.
+        public var purchaseRef: String
+
+        /// A message with every field at its default.
+        public init() {
+            self.memberID = ""
+            self.currency = ""
+            self.amountMinor = 0
+            self.idempotencyKey = ""
+            self.purchaseRef = ""
+        }
+
+        /// Creates a message from its fields; omitted fields take their defaults.
+        public init(
+            memberID: String = "",
+            currency: String = "",
+            amountMinor: Int64 = 0,
+            idempotencyKey: String = "",
+            purchaseRef: String = ""
+        ) {
+            self.memberID = memberID
+            self.currency = currency
+            self.amountMinor = amountMinor
+            self.idempotencyKey = idempotencyKey
+            self.purchaseRef = purchaseRef
+        }
+
+        /// Reads the message's fields; unknown fields are skipped.
+        public init(compactReader reader: inout CompactReader) throws(CompactDecodingError) {
+            self.init()
+            while let tag = try reader.readTag() {
+                switch tag.fieldNumber {
+                case 1: self.memberID = try reader.readString(tag)
+                case 2: self.currency = try reader.readString(tag)
+                case 3: self.amountMinor = try reader.readInt64(tag)
+                case 4: self.idempotencyKey = try reader.readString(tag)
+                case 5: self.purchaseRef = try reader.readString(tag)
+                default: try reader.skipField(tag)
+                }
+            }
+        }
+
+        /// Writes the fields in field-number order, defaults left out.
+        public func encode(to writer: inout CompactWriter) {
+            writer.writeStringField(1, self.memberID)
+            writer.writeStringField(2, self.currency)
+            writer.writeInt64Field(3, self.amountMinor)
+            writer.writeStringField(4, self.idempotencyKey)
+            writer.writeStringField(5, self.purchaseRef)
+        }
+    }
+}
+
+// MARK: RedeemRequest JSON mapping
+
+extension CashbackV1.RedeemRequest: Codable {
+    /// Reads the message from a JSON object; unknown field names are an error.
+    public init(from decoder: any Decoder) throws {
+        let json = try decoder.container(keyedBy: CompactJSONKey.self)
+        try json.rejectUnknownKeys(["memberId", "currency", "amountMinor", "idempotencyKey", "purchaseRef"], in: "cashback.v1.RedeemRequest")
+        self.init()
+        if let value = try json.decodeCompactString("memberId") {
+            self.memberID = value
+        }
+        if let value = try json.decodeCompactString("currency") {
+            self.currency = value
+        }
+        if let value = try json.decodeCompactInteger(Int64.self, "amountMinor") {
+            self.amountMinor = value
+        }
+        if let value = try json.decodeCompactString("idempotencyKey") {
+            self.idempotencyKey = value
+        }
+        if let value = try json.decodeCompactString("purchaseRef") {
+            self.purchaseRef = value
+        }
+    }
+
+    /// Writes the message as a JSON object with every field.
+    public func encode(to encoder: any Encoder) throws {
+        var json = encoder.container(keyedBy: CompactJSONKey.self)
+        try json.encode(self.memberID, forKey: CompactJSONKey("memberId"))
+        try json.encode(self.currency, forKey: CompactJSONKey("currency"))
+        try json.encode(self.amountMinor, forKey: CompactJSONKey("amountMinor"))
+        try json.encode(self.idempotencyKey, forKey: CompactJSONKey("idempotencyKey"))
+        try json.encode(self.purchaseRef, forKey: CompactJSONKey("purchaseRef"))
+    }
+}
+
+// MARK: - RedeemResponse
+
+extension CashbackV1 {
+    /// A redemption, as Redeem and RefundRedemption answer it.
+    public struct RedeemResponse: CompactMessage {
+        /// The message's name in the schema.
+        public static let schemaName = "cashback.v1.RedeemResponse"
+
+        /// The redemption's id, assigned by the server.
+        public var redemptionID: Int64
+
+        /// The amount spent, in minor units.
+        public var amountMinor: Int64
+
+        /// The part refunded so far, in minor units.
+        public var refundedMinor: Int64
+
+        /// The member's available balance right after the call, in minor units.
+        public var availableMinor: Int64
+
+        /// A message with every field at its default.
+        public init() {
+            self.redemptionID = 0
+            self.amountMinor = 0
+            self.refundedMinor = 0
+            self.availableMinor = 0
+        }
+
+        /// Creates a message from its fields; omitted fields take their defaults.
+        public init(
+            redemptionID: Int64 = 0,
+            amountMinor: Int64 = 0,
+            refundedMinor: Int64 = 0,
+            availableMinor: Int64 = 0
+        ) {
+            self.redemptionID = redemptionID
+            self.amountMinor = amountMinor
+            self.refundedMinor = refundedMinor
+            self.availableMinor = availableMinor
+        }
+
+        /// Reads the message's fields; unknown fields are skipped.
+        public init(compactReader reader: inout CompactReader) throws(CompactDecodingError) {
+            self.init()
+            while let tag = try reader.readTag() {
+                switch tag.fieldNumber {
+                case 1: self.redemptionID = try reader.readInt64(tag)
+                case 2: self.amountMinor = try reader.readInt64(tag)
+                case 3: self.refundedMinor = try reader.readInt64(tag)
+                case 4: self.availableMinor = try reader.readInt64(tag)
+                default: try reader.skipField(tag)
+                }
+            }
+        }
+
+        /// Writes the fields in field-number order, defaults left out.
+        public func encode(to writer: inout CompactWriter) {
+            writer.writeInt64Field(1, self.redemptionID)
+            writer.writeInt64Field(2, self.amountMinor)
+            writer.writeInt64Field(3, self.refundedMinor)
+            writer.writeInt64Field(4, self.availableMinor)
+        }
+    }
+}
+
+// MARK: RedeemResponse JSON mapping
+
+extension CashbackV1.RedeemResponse: Codable {
+    /// Reads the message from a JSON object; unknown field names are an error.
+    public init(from decoder: any Decoder) throws {
+        let json = try decoder.container(keyedBy: CompactJSONKey.self)
+        try json.rejectUnknownKeys(["redemptionId", "amountMinor", "refundedMinor", "availableMinor"], in: "cashback.v1.RedeemResponse")
+        self.init()
+        if let value = try json.decodeCompactInteger(Int64.self, "redemptionId") {
+            self.redemptionID = value
+        }
+        if let value = try json.decodeCompactInteger(Int64.self, "amountMinor") {
+            self.amountMinor = value
+        }
+        if let value = try json.decodeCompactInteger(Int64.self, "refundedMinor") {
+            self.refundedMinor = value
+        }
+        if let value = try json.decodeCompactInteger(Int64.self, "availableMinor") {
+            self.availableMinor = value
+        }
+    }
+
+    /// Writes the message as a JSON object with every field.
+    public func encode(to encoder: any Encoder) throws {
+        var json = encoder.container(keyedBy: CompactJSONKey.self)
+        try json.encode(self.redemptionID, forKey: CompactJSONKey("redemptionId"))
+        try json.encode(self.amountMinor, forKey: CompactJSONKey("amountMinor"))
+        try json.encode(self.refundedMinor, forKey: CompactJSONKey("refundedMinor"))
+        try json.encode(self.availableMinor, forKey: CompactJSONKey("availableMinor"))
+    }
+}
+
+// MARK: - RefundRedemptionRequest
+
+extension CashbackV1 {
+    /// Refund (part of) a redemption: the amount goes back to the lots it was spent from, with
+    /// their original expiry.
+    public struct RefundRedemptionRequest: CompactMessage {
+        /// The message's name in the schema.
+        public static let schemaName = "cashback.v1.RefundRedemptionRequest"
+
+        public var redemptionID: Int64
+
+        /// The amount refunded now, in minor units: at most what is left of the redemption.
+        public var amountMinor: Int64
+
+        /// The caller's key for this request (1 to 128 bytes).
+        public var idempotencyKey: String
+
+        /// Why (at most 500 bytes).
+        public var reason: String
+
+        /// A message with every field at its default.
+        public init() {
+            self.redemptionID = 0
+            self.amountMinor = 0
+            self.idempotencyKey = ""
+            self.reason = ""
+        }
+
+        /// Creates a message from its fields; omitted fields take their defaults.
+        public init(
+            redemptionID: Int64 = 0,
+            amountMinor: Int64 = 0,
+            idempotencyKey: String = "",
+            reason: String = ""
+        ) {
+            self.redemptionID = redemptionID
+            self.amountMinor = amountMinor
+            self.idempotencyKey = idempotencyKey
+            self.reason = reason
+        }
+
+        /// Reads the message's fields; unknown fields are skipped.
+        public init(compactReader reader: inout CompactReader) throws(CompactDecodingError) {
+            self.init()
+            while let tag = try reader.readTag() {
+                switch tag.fieldNumber {
+                case 1: self.redemptionID = try reader.readInt64(tag)
+                case 2: self.amountMinor = try reader.readInt64(tag)
+                case 3: self.idempotencyKey = try reader.readString(tag)
+                case 4: self.reason = try reader.readString(tag)
+                default: try reader.skipField(tag)
+                }
+            }
+        }
+
+        /// Writes the fields in field-number order, defaults left out.
+        public func encode(to writer: inout CompactWriter) {
+            writer.writeInt64Field(1, self.redemptionID)
+            writer.writeInt64Field(2, self.amountMinor)
+            writer.writeStringField(3, self.idempotencyKey)
+            writer.writeStringField(4, self.reason)
+        }
+    }
+}
+
+// MARK: RefundRedemptionRequest JSON mapping
+
+extension CashbackV1.RefundRedemptionRequest: Codable {
+    /// Reads the message from a JSON object; unknown field names are an error.
+    public init(from decoder: any Decoder) throws {
+        let json = try decoder.container(keyedBy: CompactJSONKey.self)
+        try json.rejectUnknownKeys(["redemptionId", "amountMinor", "idempotencyKey", "reason"], in: "cashback.v1.RefundRedemptionRequest")
+        self.init()
+        if let value = try json.decodeCompactInteger(Int64.self, "redemptionId") {
+            self.redemptionID = value
+        }
+        if let value = try json.decodeCompactInteger(Int64.self, "amountMinor") {
+            self.amountMinor = value
+        }
+        if let value = try json.decodeCompactString("idempotencyKey") {
+            self.idempotencyKey = value
+        }
+        if let value = try json.decodeCompactString("reason") {
+            self.reason = value
+        }
+    }
+
+    /// Writes the message as a JSON object with every field.
+    public func encode(to encoder: any Encoder) throws {
+        var json = encoder.container(keyedBy: CompactJSONKey.self)
+        try json.encode(self.redemptionID, forKey: CompactJSONKey("redemptionId"))
+        try json.encode(self.amountMinor, forKey: CompactJSONKey("amountMinor"))
+        try json.encode(self.idempotencyKey, forKey: CompactJSONKey("idempotencyKey"))
+        try json.encode(self.reason, forKey: CompactJSONKey("reason"))
+    }
+}
+
+// MARK: - PayoutDestination
+
+extension CashbackV1 {
+    /// Where a withdrawal is paid. Answers always carry the account masked (all but its last
+    /// four characters replaced by `*`).
+    public struct PayoutDestination: CompactMessage {
+        /// The message's name in the schema.
+        public static let schemaName = "cashback.v1.PayoutDestination"
+
+        public var kind: CashbackV1.DestinationKind
+
+        public var account: String
+
+        /// A message with every field at its default.
+        public init() {
+            self.kind = CashbackV1.DestinationKind(rawValue: 0)
+            self.account = ""
+        }
+
+        /// Creates a message from its fields; omitted fields take their defaults.
+        public init(
+            kind: CashbackV1.DestinationKind = CashbackV1.DestinationKind(rawValue: 0),
+            account: String = ""
+        ) {
+            self.kind = kind
+            self.account = account
+        }
+
+        /// Reads the message's fields; unknown fields are skipped.
+        public init(compactReader reader: inout CompactReader) throws(CompactDecodingError) {
+            self.init()
+            while let tag = try reader.readTag() {
+                switch tag.fieldNumber {
+                case 1: self.kind = try reader.readEnum(tag)
+                case 2: self.account = try reader.readString(tag)
+                default: try reader.skipField(tag)
+                }
+            }
+        }
+
+        /// Writes the fields in field-number order, defaults left out.
+        public func encode(to writer: inout CompactWriter) {
+            writer.writeEnumField(1, self.kind)
+            writer.writeStringField(2, self.account)
+        }
+    }
+}
+
+// MARK: PayoutDestination JSON mapping
+
+extension CashbackV1.PayoutDestination: Codable {
+    /// Reads the message from a JSON object; unknown field names are an error.
+    public init(from decoder: any Decoder) throws {
+        let json = try decoder.container(keyedBy: CompactJSONKey.self)
+        try json.rejectUnknownKeys(["kind", "account"], in: "cashback.v1.PayoutDestination")
+        self.init()
+        if let value = try json.decodeCompactEnum(CashbackV1.DestinationKind.self, "kind") {
+            self.kind = value
+        }
+        if let value = try json.decodeCompactString("account") {
+            self.account = value
+        }
+    }
+
+    /// Writes the message as a JSON object with every field.
+    public func encode(to encoder: any Encoder) throws {
+        var json = encoder.container(keyedBy: CompactJSONKey.self)
+        try json.encodeCompactEnum(self.kind, "kind")
+        try json.encode(self.account, forKey: CompactJSONKey("account"))
+    }
+}
+
+// MARK: - WithdrawRequest
+
+extension CashbackV1 {
+    /// Withdraw available cashback: the amount moves from available to reserved until the payout
+    /// worker completes or fails it.
+    public struct WithdrawRequest: CompactMessage {
+        /// The message's name in the schema.
+        public static let schemaName = "cashback.v1.WithdrawRequest"
+
+        public var memberID: String
+
+        /// ISO 4217 code of the account's currency.
+        public var currency: String
+
+        /// The amount, in minor units: at least the currency's withdrawal minimum, at most what
+        /// is available.
+        public var amountMinor: Int64
+
+        public var destination: CashbackV1.PayoutDestination?
+
+        /// The caller's key for this request (1 to 128 bytes).
+        public var idempotencyKey: String
+
+        /// A message with every field at its default.
+        public init() {
+            self.memberID = ""
+            self.currency = ""
+            self.amountMinor = 0
+            self.destination = nil
+            self.idempotencyKey = ""
+        }
+
+        /// Creates a message from its fields; omitted fields take their defaults.
+        public init(
+            memberID: String = "",
+            currency: String = "",
+            amountMinor: Int64 = 0,
+            destination: CashbackV1.PayoutDestination? = nil,
+            idempotencyKey: String = ""
+        ) {
+            self.memberID = memberID
+            self.currency = currency
+            self.amountMinor = amountMinor
+            self.destination = destination
+            self.idempotencyKey = idempotencyKey
+        }
+
+        /// Reads the message's fields; unknown fields are skipped.
+        public init(compactReader reader: inout CompactReader) throws(CompactDecodingError) {
+            self.init()
+            while let tag = try reader.readTag() {
+                switch tag.fieldNumber {
+                case 1: self.memberID = try reader.readString(tag)
+                case 2: self.currency = try reader.readString(tag)
+                case 3: self.amountMinor = try reader.readInt64(tag)
+                case 4: self.destination = try reader.readMessage(tag) as CashbackV1.PayoutDestination
+                case 5: self.idempotencyKey = try reader.readString(tag)
+                default: try reader.skipField(tag)
+                }
+            }
+        }
+
+        /// Writes the fields in field-number order, defaults left out.
+        public func encode(to writer: inout CompactWriter) {
+            writer.writeStringField(1, self.memberID)
+            writer.writeStringField(2, self.currency)
+            writer.writeInt64Field(3, self.amountMinor)
+            writer.writeMessageField(4, self.destination)
+            writer.writeStringField(5, self.idempotencyKey)
+        }
+    }
+}
+
+// MARK: WithdrawRequest JSON mapping
+
+extension CashbackV1.WithdrawRequest: Codable {
+    /// Reads the message from a JSON object; unknown field names are an error.
+    public init(from decoder: any Decoder) throws {
+        let json = try decoder.container(keyedBy: CompactJSONKey.self)
+        try json.rejectUnknownKeys(["memberId", "currency", "amountMinor", "destination", "idempotencyKey"], in: "cashback.v1.WithdrawRequest")
+        self.init()
+        if let value = try json.decodeCompactString("memberId") {
+            self.memberID = value
+        }
+        if let value = try json.decodeCompactString("currency") {
+            self.currency = value
+        }
+        if let value = try json.decodeCompactInteger(Int64.self, "amountMinor") {
+            self.amountMinor = value
+        }
+        if let value = try json.decodeIfPresent(CashbackV1.PayoutDestination.self, forKey: CompactJSONKey("destination")) {
+            self.destination = value
+        }
+        if let value = try json.decodeCompactString("idempotencyKey") {
+            self.idempotencyKey = value
+        }
+    }
+
+    /// Writes the message as a JSON object with every field.
+    public func encode(to encoder: any Encoder) throws {
+        var json = encoder.container(keyedBy: CompactJSONKey.self)
+        try json.encode(self.memberID, forKey: CompactJSONKey("memberId"))
+        try json.encode(self.currency, forKey: CompactJSONKey("currency"))
+        try json.encode(self.amountMinor, forKey: CompactJSONKey("amountMinor"))
+        try json.encodeIfPresent(self.destination, forKey: CompactJSONKey("destination"))
+        try json.encode(self.idempotencyKey, forKey: CompactJSONKey("idempotencyKey"))
+    }
+}
+
+// MARK: - Withdrawal
+
+extension CashbackV1 {
+    /// A withdrawal; its destination's account is masked.
+    public struct Withdrawal: CompactMessage {
+        /// The message's name in the schema.
+        public static let schemaName = "cashback.v1.Withdrawal"
+
+        public var withdrawalID: Int64
+
+        public var memberID: String
+
+        public var currency: String
+
+        public var amountMinor: Int64
+
+        public var destination: CashbackV1.PayoutDestination?
+
+        public var state: CashbackV1.WithdrawalState
+
+        /// Why it failed (empty unless FAILED).
+        public var failureReason: String
+
+        /// When it was requested, in milliseconds since the Unix epoch.
+        public var createdAtMs: Int64
+
+        /// When it was completed or failed; 0 while RESERVED.
+        public var settledAtMs: Int64
+
+        /// A message with every field at its default.
+        public init() {
+            self.withdrawalID = 0
+            self.memberID = ""
+            self.currency = ""
+            self.amountMinor = 0
+            self.destination = nil
+            self.state = CashbackV1.WithdrawalState(rawValue: 0)
+            self.failureReason = ""
+            self.createdAtMs = 0
+            self.settledAtMs = 0
+        }
+
+        /// Creates a message from its fields; omitted fields take their defaults.
+        public init(
+            withdrawalID: Int64 = 0,
+            memberID: String = "",
+            currency: String = "",
+            amountMinor: Int64 = 0,
+            destination: CashbackV1.PayoutDestination? = nil,
+            state: CashbackV1.WithdrawalState = CashbackV1.WithdrawalState(rawValue: 0),
+            failureReason: String = "",
+            createdAtMs: Int64 = 0,
+            settledAtMs: Int64 = 0
+        ) {
+            self.withdrawalID = withdrawalID
+            self.memberID = memberID
+            self.currency = currency
+            self.amountMinor = amountMinor
+            self.destination = destination
+            self.state = state
+            self.failureReason = failureReason
+            self.createdAtMs = createdAtMs
+            self.settledAtMs = settledAtMs
+        }
+
+        /// Reads the message's fields; unknown fields are skipped.
+        public init(compactReader reader: inout CompactReader) throws(CompactDecodingError) {
+            self.init()
+            while let tag = try reader.readTag() {
+                switch tag.fieldNumber {
+                case 1: self.withdrawalID = try reader.readInt64(tag)
+                case 2: self.memberID = try reader.readString(tag)
+                case 3: self.currency = try reader.readString(tag)
+                case 4: self.amountMinor = try reader.readInt64(tag)
+                case 5: self.destination = try reader.readMessage(tag) as CashbackV1.PayoutDestination
+                case 6: self.state = try reader.readEnum(tag)
+                case 7: self.failureReason = try reader.readString(tag)
+                case 8: self.createdAtMs = try reader.readInt64(tag)
+                case 9: self.settledAtMs = try reader.readInt64(tag)
+                default: try reader.skipField(tag)
+                }
+            }
+        }
+
+        /// Writes the fields in field-number order, defaults left out.
+        public func encode(to writer: inout CompactWriter) {
+            writer.writeInt64Field(1, self.withdrawalID)
+            writer.writeStringField(2, self.memberID)
+            writer.writeStringField(3, self.currency)
+            writer.writeInt64Field(4, self.amountMinor)
+            writer.writeMessageField(5, self.destination)
+            writer.writeEnumField(6, self.state)
+            writer.writeStringField(7, self.failureReason)
+            writer.writeInt64Field(8, self.createdAtMs)
+            writer.writeInt64Field(9, self.settledAtMs)
+        }
+    }
+}
+
+// MARK: Withdrawal JSON mapping
+
+extension CashbackV1.Withdrawal: Codable {
+    /// Reads the message from a JSON object; unknown field names are an error.
+    public init(from decoder: any Decoder) throws {
+        let json = try decoder.container(keyedBy: CompactJSONKey.self)
+        try json.rejectUnknownKeys(["withdrawalId", "memberId", "currency", "amountMinor", "destination", "state", "failureReason", "createdAtMs", "settledAtMs"], in: "cashback.v1.Withdrawal")
+        self.init()
+        if let value = try json.decodeCompactInteger(Int64.self, "withdrawalId") {
+            self.withdrawalID = value
+        }
+        if let value = try json.decodeCompactString("memberId") {
+            self.memberID = value
+        }
+        if let value = try json.decodeCompactString("currency") {
+            self.currency = value
+        }
+        if let value = try json.decodeCompactInteger(Int64.self, "amountMinor") {
+            self.amountMinor = value
+        }
+        if let value = try json.decodeIfPresent(CashbackV1.PayoutDestination.self, forKey: CompactJSONKey("destination")) {
+            self.destination = value
+        }
+        if let value = try json.decodeCompactEnum(CashbackV1.WithdrawalState.self, "state") {
+            self.state = value
+        }
+        if let value = try json.decodeCompactString("failureReason") {
+            self.failureReason = value
+        }
+        if let value = try json.decodeCompactInteger(Int64.self, "createdAtMs") {
+            self.createdAtMs = value
+        }
+        if let value = try json.decodeCompactInteger(Int64.self, "settledAtMs") {
+            self.settledAtMs = value
+        }
+    }
+
+    /// Writes the message as a JSON object with every field.
+    public func encode(to encoder: any Encoder) throws {
+        var json = encoder.container(keyedBy: CompactJSONKey.self)
+        try json.encode(self.withdrawalID, forKey: CompactJSONKey("withdrawalId"))
+        try json.encode(self.memberID, forKey: CompactJSONKey("memberId"))
+        try json.encode(self.currency, forKey: CompactJSONKey("currency"))
+        try json.encode(self.amountMinor, forKey: CompactJSONKey("amountMinor"))
+        try json.encodeIfPresent(self.destination, forKey: CompactJSONKey("destination"))
+        try json.encodeCompactEnum(self.state, "state")
+        try json.encode(self.failureReason, forKey: CompactJSONKey("failureReason"))
+        try json.encode(self.createdAtMs, forKey: CompactJSONKey("createdAtMs"))
+        try json.encode(self.settledAtMs, forKey: CompactJSONKey("settledAtMs"))
+    }
+}
+
+// MARK: - WithdrawResponse
+
+extension CashbackV1 {
+    public struct WithdrawResponse: CompactMessage {
+        /// The message's name in the schema.
+        public static let schemaName = "cashback.v1.WithdrawResponse"
+
+        /// The withdrawal's id, assigned by the server.
+        public var withdrawalID: Int64
+
+        /// RESERVED (a replay answers the first response).
+        public var state: CashbackV1.WithdrawalState
+
+        /// The withdrawal, with its destination masked.
+        public var withdrawal: CashbackV1.Withdrawal?
+
+        /// A message with every field at its default.
+        public init() {
+            self.withdrawalID = 0
+            self.state = CashbackV1.WithdrawalState(rawValue: 0)
+            self.withdrawal = nil
+        }
+
+        /// Creates a message from its fields; omitted fields take their defaults.
+        public init(
+            withdrawalID: Int64 = 0,
+            state: CashbackV1.WithdrawalState = CashbackV1.WithdrawalState(rawValue: 0),
+            withdrawal: CashbackV1.Withdrawal? = nil
+        ) {
+            self.withdrawalID = withdrawalID
+            self.state = state
+            self.withdrawal = withdrawal
+        }
+
+        /// Reads the message's fields; unknown fields are skipped.
+        public init(compactReader reader: inout CompactReader) throws(CompactDecodingError) {
+            self.init()
+            while let tag = try reader.readTag() {
+                switch tag.fieldNumber {
+                case 1: self.withdrawalID = try reader.readInt64(tag)
+                case 2: self.state = try reader.readEnum(tag)
+                case 3: self.withdrawal = try reader.readMessage(tag) as CashbackV1.Withdrawal
+                default: try reader.skipField(tag)
+                }
+            }
+        }
+
+        /// Writes the fields in field-number order, defaults left out.
+        public func encode(to writer: inout CompactWriter) {
+            writer.writeInt64Field(1, self.withdrawalID)
+            writer.writeEnumField(2, self.state)
+            writer.writeMessageField(3, self.withdrawal)
+        }
+    }
+}
+
+// MARK: WithdrawResponse JSON mapping
+
+extension CashbackV1.WithdrawResponse: Codable {
+    /// Reads the message from a JSON object; unknown field names are an error.
+    public init(from decoder: any Decoder) throws {
+        let json = try decoder.container(keyedBy: CompactJSONKey.self)
+        try json.rejectUnknownKeys(["withdrawalId", "state", "withdrawal"], in: "cashback.v1.WithdrawResponse")
+        self.init()
+        if let value = try json.decodeCompactInteger(Int64.self, "withdrawalId") {
+            self.withdrawalID = value
+        }
+        if let value = try json.decodeCompactEnum(CashbackV1.WithdrawalState.self, "state") {
+            self.state = value
+        }
+        if let value = try json.decodeIfPresent(CashbackV1.Withdrawal.self, forKey: CompactJSONKey("withdrawal")) {
+            self.withdrawal = value
+        }
+    }
+
+    /// Writes the message as a JSON object with every field.
+    public func encode(to encoder: any Encoder) throws {
+        var json = encoder.container(keyedBy: CompactJSONKey.self)
+        try json.encode(self.withdrawalID, forKey: CompactJSONKey("withdrawalId"))
+        try json.encodeCompactEnum(self.state, "state")
+        try json.encodeIfPresent(self.withdrawal, forKey: CompactJSONKey("withdrawal"))
+    }
+}
+
+// MARK: - ListWithdrawalsRequest
+
+extension CashbackV1 {
+    public struct ListWithdrawalsRequest: CompactMessage {
+        /// The message's name in the schema.
+        public static let schemaName = "cashback.v1.ListWithdrawalsRequest"
+
+        /// Only withdrawals in this state; UNSPECIFIED lists every state.
+        public var state: CashbackV1.WithdrawalState
+
+        /// At most this many (1 to 500); 0 means 50.
+        public var pageSize: Int32
+
+        /// Where the previous page ended (its `next_page_token`); empty for the first page.
+        public var pageToken: String
+
+        /// A message with every field at its default.
+        public init() {
+            self.state = CashbackV1.WithdrawalState(rawValue: 0)
+            self.pageSize = 0
+            self.pageToken = ""
+        }
+
+        /// Creates a message from its fields; omitted fields take their defaults.
+        public init(
+            state: CashbackV1.WithdrawalState = CashbackV1.WithdrawalState(rawValue: 0),
+            pageSize: Int32 = 0,
+            pageToken: String = ""
+        ) {
+            self.state = state
+            self.pageSize = pageSize
+            self.pageToken = pageToken
+        }
+
+        /// Reads the message's fields; unknown fields are skipped.
+        public init(compactReader reader: inout CompactReader) throws(CompactDecodingError) {
+            self.init()
+            while let tag = try reader.readTag() {
+                switch tag.fieldNumber {
+                case 1: self.state = try reader.readEnum(tag)
+                case 2: self.pageSize = try reader.readInt32(tag)
+                case 3: self.pageToken = try reader.readString(tag)
+                default: try reader.skipField(tag)
+                }
+            }
+        }
+
+        /// Writes the fields in field-number order, defaults left out.
+        public func encode(to writer: inout CompactWriter) {
+            writer.writeEnumField(1, self.state)
+            writer.writeInt32Field(2, self.pageSize)
+            writer.writeStringField(3, self.pageToken)
+        }
+    }
+}
+
+// MARK: ListWithdrawalsRequest JSON mapping
+
+extension CashbackV1.ListWithdrawalsRequest: Codable {
+    /// Reads the message from a JSON object; unknown field names are an error.
+    public init(from decoder: any Decoder) throws {
+        let json = try decoder.container(keyedBy: CompactJSONKey.self)
+        try json.rejectUnknownKeys(["state", "pageSize", "pageToken"], in: "cashback.v1.ListWithdrawalsRequest")
+        self.init()
+        if let value = try json.decodeCompactEnum(CashbackV1.WithdrawalState.self, "state") {
+            self.state = value
+        }
+        if let value = try json.decodeCompactInteger(Int32.self, "pageSize") {
+            self.pageSize = value
+        }
+        if let value = try json.decodeCompactString("pageToken") {
+            self.pageToken = value
+        }
+    }
+
+    /// Writes the message as a JSON object with every field.
+    public func encode(to encoder: any Encoder) throws {
+        var json = encoder.container(keyedBy: CompactJSONKey.self)
+        try json.encodeCompactEnum(self.state, "state")
+        try json.encode(self.pageSize, forKey: CompactJSONKey("pageSize"))
+        try json.encode(self.pageToken, forKey: CompactJSONKey("pageToken"))
+    }
+}
+
+// MARK: - ListWithdrawalsResponse
+
+extension CashbackV1 {
+    public struct ListWithdrawalsResponse: CompactMessage {
+        /// The message's name in the schema.
+        public static let schemaName = "cashback.v1.ListWithdrawalsResponse"
+
+        /// Oldest first.
+        public var withdrawals: [CashbackV1.Withdrawal]
+
+        /// Pass it as `page_token` for the next page; empty when this page is the last.
+        public var nextPageToken: String
+
+        /// A message with every field at its default.
+        public init() {
+            self.withdrawals = []
+            self.nextPageToken = ""
+        }
+
+        /// Creates a message from its fields; omitted fields take their defaults.
+        public init(
+            withdrawals: [CashbackV1.Withdrawal] = [],
+            nextPageToken: String = ""
+        ) {
+            self.withdrawals = withdrawals
+            self.nextPageToken = nextPageToken
+        }
+
+        /// Reads the message's fields; unknown fields are skipped.
+        public init(compactReader reader: inout CompactReader) throws(CompactDecodingError) {
+            self.init()
+            while let tag = try reader.readTag() {
+                switch tag.fieldNumber {
+                case 1: self.withdrawals.append(try reader.readMessage(tag) as CashbackV1.Withdrawal)
+                case 2: self.nextPageToken = try reader.readString(tag)
+                default: try reader.skipField(tag)
+                }
+            }
+        }
+
+        /// Writes the fields in field-number order, defaults left out.
+        public func encode(to writer: inout CompactWriter) {
+            writer.writeRepeatedMessageField(1, self.withdrawals)
+            writer.writeStringField(2, self.nextPageToken)
+        }
+    }
+}
+
+// MARK: ListWithdrawalsResponse JSON mapping
+
+extension CashbackV1.ListWithdrawalsResponse: Codable {
+    /// Reads the message from a JSON object; unknown field names are an error.
+    public init(from decoder: any Decoder) throws {
+        let json = try decoder.container(keyedBy: CompactJSONKey.self)
+        try json.rejectUnknownKeys(["withdrawals", "nextPageToken"], in: "cashback.v1.ListWithdrawalsResponse")
+        self.init()
+        if let value = try json.decodeIfPresent([CashbackV1.Withdrawal].self, forKey: CompactJSONKey("withdrawals")) {
+            self.withdrawals = value
+        }
+        if let value = try json.decodeCompactString("nextPageToken") {
+            self.nextPageToken = value
+        }
+    }
+
+    /// Writes the message as a JSON object with every field.
+    public func encode(to encoder: any Encoder) throws {
+        var json = encoder.container(keyedBy: CompactJSONKey.self)
+        try json.encode(self.withdrawals, forKey: CompactJSONKey("withdrawals"))
+        try json.encode(self.nextPageToken, forKey: CompactJSONKey("nextPageToken"))
+    }
+}
+
+// MARK: - CompleteWithdrawalRequest
+
+extension CashbackV1 {
+    public struct CompleteWithdrawalRequest: CompactMessage {
+        /// The message's name in the schema.
+        public static let schemaName = "cashback.v1.CompleteWithdrawalRequest"
+
+        public var withdrawalID: Int64
+
+        /// The caller's key for this request (1 to 128 bytes).
+        public var idempotencyKey: String
+
+        /// A message with every field at its default.
+        public init() {
+            self.withdrawalID = 0
+            self.idempotencyKey = ""
+        }
+
+        /// Creates a message from its fields; omitted fields take their defaults.
+        public init(
+            withdrawalID: Int64 = 0,
+            idempotencyKey: String = ""
+        ) {
+            self.withdrawalID = withdrawalID
+            self.idempotencyKey = idempotencyKey
+        }
+
+        /// Reads the message's fields; unknown fields are skipped.
+        public init(compactReader reader: inout CompactReader) throws(CompactDecodingError) {
+            self.init()
+            while let tag = try reader.readTag() {
+                switch tag.fieldNumber {
+                case 1: self.withdrawalID = try reader.readInt64(tag)
+                case 2: self.idempotencyKey = try reader.readString(tag)
+                default: try reader.skipField(tag)
+                }
+            }
+        }
+
+        /// Writes the fields in field-number order, defaults left out.
+        public func encode(to writer: inout CompactWriter) {
+            writer.writeInt64Field(1, self.withdrawalID)
+            writer.writeStringField(2, self.idempotencyKey)
+        }
+    }
+}
+
+// MARK: CompleteWithdrawalRequest JSON mapping
+
+extension CashbackV1.CompleteWithdrawalRequest: Codable {
+    /// Reads the message from a JSON object; unknown field names are an error.
+    public init(from decoder: any Decoder) throws {
+        let json = try decoder.container(keyedBy: CompactJSONKey.self)
+        try json.rejectUnknownKeys(["withdrawalId", "idempotencyKey"], in: "cashback.v1.CompleteWithdrawalRequest")
+        self.init()
+        if let value = try json.decodeCompactInteger(Int64.self, "withdrawalId") {
+            self.withdrawalID = value
+        }
+        if let value = try json.decodeCompactString("idempotencyKey") {
+            self.idempotencyKey = value
+        }
+    }
+
+    /// Writes the message as a JSON object with every field.
+    public func encode(to encoder: any Encoder) throws {
+        var json = encoder.container(keyedBy: CompactJSONKey.self)
+        try json.encode(self.withdrawalID, forKey: CompactJSONKey("withdrawalId"))
+        try json.encode(self.idempotencyKey, forKey: CompactJSONKey("idempotencyKey"))
+    }
+}
+
+// MARK: - FailWithdrawalRequest
+
+extension CashbackV1 {
+    public struct FailWithdrawalRequest: CompactMessage {
+        /// The message's name in the schema.
+        public static let schemaName = "cashback.v1.FailWithdrawalRequest"
+
+        public var withdrawalID: Int64
+
+        /// Why the payout failed (1 to 500 bytes), kept with the withdrawal.
+        public var reason: String
+
+        /// The caller's key for this request (1 to 128 bytes).
+        public var idempotencyKey: String
+
+        /// A message with every field at its default.
+        public init() {
+            self.withdrawalID = 0
+            self.reason = ""
+            self.idempotencyKey = ""
+        }
+
+        /// Creates a message from its fields; omitted fields take their defaults.
+        public init(
+            withdrawalID: Int64 = 0,
+            reason: String = "",
+            idempotencyKey: String = ""
+        ) {
+            self.withdrawalID = withdrawalID
+            self.reason = reason
+            self.idempotencyKey = idempotencyKey
+        }
+
+        /// Reads the message's fields; unknown fields are skipped.
+        public init(compactReader reader: inout CompactReader) throws(CompactDecodingError) {
+            self.init()
+            while let tag = try reader.readTag() {
+                switch tag.fieldNumber {
+                case 1: self.withdrawalID = try reader.readInt64(tag)
+                case 2: self.reason = try reader.readString(tag)
+                case 3: self.idempotencyKey = try reader.readString(tag)
+                default: try reader.skipField(tag)
+                }
+            }
+        }
+
+        /// Writes the fields in field-number order, defaults left out.
+        public func encode(to writer: inout CompactWriter) {
+            writer.writeInt64Field(1, self.withdrawalID)
+            writer.writeStringField(2, self.reason)
+            writer.writeStringField(3, self.idempotencyKey)
+        }
+    }
+}
+
+// MARK: FailWithdrawalRequest JSON mapping
+
+extension CashbackV1.FailWithdrawalRequest: Codable {
+    /// Reads the message from a JSON object; unknown field names are an error.
+    public init(from decoder: any Decoder) throws {
+        let json = try decoder.container(keyedBy: CompactJSONKey.self)
+        try json.rejectUnknownKeys(["withdrawalId", "reason", "idempotencyKey"], in: "cashback.v1.FailWithdrawalRequest")
+        self.init()
+        if let value = try json.decodeCompactInteger(Int64.self, "withdrawalId") {
+            self.withdrawalID = value
+        }
+        if let value = try json.decodeCompactString("reason") {
+            self.reason = value
+        }
+        if let value = try json.decodeCompactString("idempotencyKey") {
+            self.idempotencyKey = value
+        }
+    }
+
+    /// Writes the message as a JSON object with every field.
+    public func encode(to encoder: any Encoder) throws {
+        var json = encoder.container(keyedBy: CompactJSONKey.self)
+        try json.encode(self.withdrawalID, forKey: CompactJSONKey("withdrawalId"))
+        try json.encode(self.reason, forKey: CompactJSONKey("reason"))
+        try json.encode(self.idempotencyKey, forKey: CompactJSONKey("idempotencyKey"))
     }
 }
 
 // MARK: - Wallet service
 
 extension CashbackV1 {
-    /// Member-facing balance queries.
+    /// The member's wallet: balance, spending and withdrawals.
     public enum Wallet {
         /// The service's fully qualified name.
         public static let name = "cashback.v1.Wallet"
 
         /// The service's methods.
         public enum Method {
-            /// The member's balance in one currency.
+            /// The member's balance in one currency, with the next expiry.
             public enum GetBalance {
                 /// The request message.
                 public typealias Input = CashbackV1.GetBalanceRequest
@@ -193,17 +1415,59 @@ extension CashbackV1 {
                 /// The method's name and path.
                 public static let descriptor = MethodDescriptor(service: "cashback.v1.Wallet", method: "GetBalance")
             }
+            /// Spends available cashback, soonest-expiring first. More than available, or a frozen
+            /// member: FAILED_PRECONDITION, and nothing changes.
+            public enum Redeem {
+                /// The request message.
+                public typealias Input = CashbackV1.RedeemRequest
+                /// The response message.
+                public typealias Output = CashbackV1.RedeemResponse
+                /// The method's name and path.
+                public static let descriptor = MethodDescriptor(service: "cashback.v1.Wallet", method: "Redeem")
+            }
+            /// Refunds (part of) a redemption back into the lots it came from. Unknown redemption:
+            /// NOT_FOUND; more than is left of it: FAILED_PRECONDITION.
+            public enum RefundRedemption {
+                /// The request message.
+                public typealias Input = CashbackV1.RefundRedemptionRequest
+                /// The response message.
+                public typealias Output = CashbackV1.RedeemResponse
+                /// The method's name and path.
+                public static let descriptor = MethodDescriptor(service: "cashback.v1.Wallet", method: "RefundRedemption")
+            }
+            /// Moves available cashback to reserved for a payout. Below the currency's minimum:
+            /// INVALID_ARGUMENT; more than available, or a frozen member: FAILED_PRECONDITION.
+            public enum Withdraw {
+                /// The request message.
+                public typealias Input = CashbackV1.WithdrawRequest
+                /// The response message.
+                public typealias Output = CashbackV1.WithdrawResponse
+                /// The method's name and path.
+                public static let descriptor = MethodDescriptor(service: "cashback.v1.Wallet", method: "Withdraw")
+            }
         }
 
         /// Every method of the service, in schema order.
-        public static let methods: [MethodDescriptor] = [Method.GetBalance.descriptor]
+        public static let methods: [MethodDescriptor] = [Method.GetBalance.descriptor, Method.Redeem.descriptor, Method.RefundRedemption.descriptor, Method.Withdraw.descriptor]
 
         /// What a server implements to serve the service.
         ///
         /// Throw `RPCError` to answer with a status other than OK.
         public protocol ServiceProtocol: Sendable {
-            /// The member's balance in one currency.
+            /// The member's balance in one currency, with the next expiry.
             func getBalance(_ request: Method.GetBalance.Input, context: RPCServerContext) async throws -> Method.GetBalance.Output
+
+            /// Spends available cashback, soonest-expiring first. More than available, or a frozen
+            /// member: FAILED_PRECONDITION, and nothing changes.
+            func redeem(_ request: Method.Redeem.Input, context: RPCServerContext) async throws -> Method.Redeem.Output
+
+            /// Refunds (part of) a redemption back into the lots it came from. Unknown redemption:
+            /// NOT_FOUND; more than is left of it: FAILED_PRECONDITION.
+            func refundRedemption(_ request: Method.RefundRedemption.Input, context: RPCServerContext) async throws -> Method.RefundRedemption.Output
+
+            /// Moves available cashback to reserved for a payout. Below the currency's minimum:
+            /// INVALID_ARGUMENT; more than available, or a frozen member: FAILED_PRECONDITION.
+            func withdraw(_ request: Method.Withdraw.Input, context: RPCServerContext) async throws -> Method.Withdraw.Output
         }
     }
 }
@@ -214,6 +1478,100 @@ extension CashbackV1.Wallet.ServiceProtocol {
         router.registerUnary(CashbackV1.Wallet.Method.GetBalance.descriptor) {
             (request: CashbackV1.Wallet.Method.GetBalance.Input, context) in
             try await self.getBalance(request, context: context)
+        }
+        router.registerUnary(CashbackV1.Wallet.Method.Redeem.descriptor) {
+            (request: CashbackV1.Wallet.Method.Redeem.Input, context) in
+            try await self.redeem(request, context: context)
+        }
+        router.registerUnary(CashbackV1.Wallet.Method.RefundRedemption.descriptor) {
+            (request: CashbackV1.Wallet.Method.RefundRedemption.Input, context) in
+            try await self.refundRedemption(request, context: context)
+        }
+        router.registerUnary(CashbackV1.Wallet.Method.Withdraw.descriptor) {
+            (request: CashbackV1.Wallet.Method.Withdraw.Input, context) in
+            try await self.withdraw(request, context: context)
+        }
+    }
+}
+
+// MARK: - Payouts service
+
+extension CashbackV1 {
+    /// The payout worker's side of withdrawals.
+    public enum Payouts {
+        /// The service's fully qualified name.
+        public static let name = "cashback.v1.Payouts"
+
+        /// The service's methods.
+        public enum Method {
+            /// Withdrawals by state, oldest first, a page at a time.
+            public enum ListWithdrawals {
+                /// The request message.
+                public typealias Input = CashbackV1.ListWithdrawalsRequest
+                /// The response message.
+                public typealias Output = CashbackV1.ListWithdrawalsResponse
+                /// The method's name and path.
+                public static let descriptor = MethodDescriptor(service: "cashback.v1.Payouts", method: "ListWithdrawals")
+            }
+            /// The payout reached the destination: reserved → withdrawn. Completing it again answers
+            /// it; after FailWithdrawal: FAILED_PRECONDITION; unknown: NOT_FOUND.
+            public enum CompleteWithdrawal {
+                /// The request message.
+                public typealias Input = CashbackV1.CompleteWithdrawalRequest
+                /// The response message.
+                public typealias Output = CashbackV1.Withdrawal
+                /// The method's name and path.
+                public static let descriptor = MethodDescriptor(service: "cashback.v1.Payouts", method: "CompleteWithdrawal")
+            }
+            /// The payout failed: reserved → available, back into the lots it came from with their
+            /// original expiry. Failing it again answers it; after CompleteWithdrawal:
+            /// FAILED_PRECONDITION; unknown: NOT_FOUND.
+            public enum FailWithdrawal {
+                /// The request message.
+                public typealias Input = CashbackV1.FailWithdrawalRequest
+                /// The response message.
+                public typealias Output = CashbackV1.Withdrawal
+                /// The method's name and path.
+                public static let descriptor = MethodDescriptor(service: "cashback.v1.Payouts", method: "FailWithdrawal")
+            }
+        }
+
+        /// Every method of the service, in schema order.
+        public static let methods: [MethodDescriptor] = [Method.ListWithdrawals.descriptor, Method.CompleteWithdrawal.descriptor, Method.FailWithdrawal.descriptor]
+
+        /// What a server implements to serve the service.
+        ///
+        /// Throw `RPCError` to answer with a status other than OK.
+        public protocol ServiceProtocol: Sendable {
+            /// Withdrawals by state, oldest first, a page at a time.
+            func listWithdrawals(_ request: Method.ListWithdrawals.Input, context: RPCServerContext) async throws -> Method.ListWithdrawals.Output
+
+            /// The payout reached the destination: reserved → withdrawn. Completing it again answers
+            /// it; after FailWithdrawal: FAILED_PRECONDITION; unknown: NOT_FOUND.
+            func completeWithdrawal(_ request: Method.CompleteWithdrawal.Input, context: RPCServerContext) async throws -> Method.CompleteWithdrawal.Output
+
+            /// The payout failed: reserved → available, back into the lots it came from with their
+            /// original expiry. Failing it again answers it; after CompleteWithdrawal:
+            /// FAILED_PRECONDITION; unknown: NOT_FOUND.
+            func failWithdrawal(_ request: Method.FailWithdrawal.Input, context: RPCServerContext) async throws -> Method.FailWithdrawal.Output
+        }
+    }
+}
+
+extension CashbackV1.Payouts.ServiceProtocol {
+    /// Registers every method of the service with `router`.
+    public func register(with router: inout RPCRouter) {
+        router.registerUnary(CashbackV1.Payouts.Method.ListWithdrawals.descriptor) {
+            (request: CashbackV1.Payouts.Method.ListWithdrawals.Input, context) in
+            try await self.listWithdrawals(request, context: context)
+        }
+        router.registerUnary(CashbackV1.Payouts.Method.CompleteWithdrawal.descriptor) {
+            (request: CashbackV1.Payouts.Method.CompleteWithdrawal.Input, context) in
+            try await self.completeWithdrawal(request, context: context)
+        }
+        router.registerUnary(CashbackV1.Payouts.Method.FailWithdrawal.descriptor) {
+            (request: CashbackV1.Payouts.Method.FailWithdrawal.Input, context) in
+            try await self.failWithdrawal(request, context: context)
         }
     }
 }

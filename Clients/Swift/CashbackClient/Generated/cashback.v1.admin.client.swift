@@ -10,7 +10,8 @@ import RPC
 extension CashbackV1.Admin {
     /// A typed client of `cashback.v1.Admin`.
     ///
-    /// Back-office administration: merchants, rule sets, verification of the books.
+    /// Back-office administration: merchants, rule sets, members, expiry, verification of the
+    /// books.
     public struct Client: Sendable {
         private let transport: any RPCClientTransport
 
@@ -79,6 +80,54 @@ extension CashbackV1.Admin {
         ) async throws -> CashbackV1.Admin.Method.Verify.Output {
             let response = try await transport.unary(
                 CashbackV1.Admin.Method.Verify.descriptor,
+                request: request.compactBytes(),
+                options: options
+            )
+            return try decodeResponse(response)
+        }
+
+        /// Freezes a member: no Redeem or Withdraw until UnfreezeMember. Orders still accrue.
+        ///
+        /// - Throws: `RPCError` with the server's status, or UNAVAILABLE when the call
+        ///   could not reach the server.
+        public func freezeMember(
+            _ request: CashbackV1.Admin.Method.FreezeMember.Input,
+            options: CallOptions = CallOptions()
+        ) async throws -> CashbackV1.Admin.Method.FreezeMember.Output {
+            let response = try await transport.unary(
+                CashbackV1.Admin.Method.FreezeMember.descriptor,
+                request: request.compactBytes(),
+                options: options
+            )
+            return try decodeResponse(response)
+        }
+
+        /// Unfreezes a member.
+        ///
+        /// - Throws: `RPCError` with the server's status, or UNAVAILABLE when the call
+        ///   could not reach the server.
+        public func unfreezeMember(
+            _ request: CashbackV1.Admin.Method.UnfreezeMember.Input,
+            options: CallOptions = CallOptions()
+        ) async throws -> CashbackV1.Admin.Method.UnfreezeMember.Output {
+            let response = try await transport.unary(
+                CashbackV1.Admin.Method.UnfreezeMember.descriptor,
+                request: request.compactBytes(),
+                options: options
+            )
+            return try decodeResponse(response)
+        }
+
+        /// Moves what is left of expired lots from available to expired.
+        ///
+        /// - Throws: `RPCError` with the server's status, or UNAVAILABLE when the call
+        ///   could not reach the server.
+        public func runExpiry(
+            _ request: CashbackV1.Admin.Method.RunExpiry.Input,
+            options: CallOptions = CallOptions()
+        ) async throws -> CashbackV1.Admin.Method.RunExpiry.Output {
+            let response = try await transport.unary(
+                CashbackV1.Admin.Method.RunExpiry.descriptor,
                 request: request.compactBytes(),
                 options: options
             )

@@ -10,7 +10,7 @@ import RPC
 extension CashbackV1.Wallet {
     /// A typed client of `cashback.v1.Wallet`.
     ///
-    /// Member-facing balance queries.
+    /// The member's wallet: balance, spending and withdrawals.
     public struct Client: Sendable {
         private let transport: any RPCClientTransport
 
@@ -19,7 +19,7 @@ extension CashbackV1.Wallet {
             self.transport = transport
         }
 
-        /// The member's balance in one currency.
+        /// The member's balance in one currency, with the next expiry.
         ///
         /// - Throws: `RPCError` with the server's status, or UNAVAILABLE when the call
         ///   could not reach the server.
@@ -29,6 +29,124 @@ extension CashbackV1.Wallet {
         ) async throws -> CashbackV1.Wallet.Method.GetBalance.Output {
             let response = try await transport.unary(
                 CashbackV1.Wallet.Method.GetBalance.descriptor,
+                request: request.compactBytes(),
+                options: options
+            )
+            return try decodeResponse(response)
+        }
+
+        /// Spends available cashback, soonest-expiring first. More than available, or a frozen
+        /// member: FAILED_PRECONDITION, and nothing changes.
+        ///
+        /// - Throws: `RPCError` with the server's status, or UNAVAILABLE when the call
+        ///   could not reach the server.
+        public func redeem(
+            _ request: CashbackV1.Wallet.Method.Redeem.Input,
+            options: CallOptions = CallOptions()
+        ) async throws -> CashbackV1.Wallet.Method.Redeem.Output {
+            let response = try await transport.unary(
+                CashbackV1.Wallet.Method.Redeem.descriptor,
+                request: request.compactBytes(),
+                options: options
+            )
+            return try decodeResponse(response)
+        }
+
+        /// Refunds (part of) a redemption back into the lots it came from. Unknown redemption:
+        /// NOT_FOUND; more than is left of it: FAILED_PRECONDITION.
+        ///
+        /// - Throws: `RPCError` with the server's status, or UNAVAILABLE when the call
+        ///   could not reach the server.
+        public func refundRedemption(
+            _ request: CashbackV1.Wallet.Method.RefundRedemption.Input,
+            options: CallOptions = CallOptions()
+        ) async throws -> CashbackV1.Wallet.Method.RefundRedemption.Output {
+            let response = try await transport.unary(
+                CashbackV1.Wallet.Method.RefundRedemption.descriptor,
+                request: request.compactBytes(),
+                options: options
+            )
+            return try decodeResponse(response)
+        }
+
+        /// Moves available cashback to reserved for a payout. Below the currency's minimum:
+        /// INVALID_ARGUMENT; more than available, or a frozen member: FAILED_PRECONDITION.
+        ///
+        /// - Throws: `RPCError` with the server's status, or UNAVAILABLE when the call
+        ///   could not reach the server.
+        public func withdraw(
+            _ request: CashbackV1.Wallet.Method.Withdraw.Input,
+            options: CallOptions = CallOptions()
+        ) async throws -> CashbackV1.Wallet.Method.Withdraw.Output {
+            let response = try await transport.unary(
+                CashbackV1.Wallet.Method.Withdraw.descriptor,
+                request: request.compactBytes(),
+                options: options
+            )
+            return try decodeResponse(response)
+        }
+    }
+}
+
+// MARK: - Payouts client
+
+extension CashbackV1.Payouts {
+    /// A typed client of `cashback.v1.Payouts`.
+    ///
+    /// The payout worker's side of withdrawals.
+    public struct Client: Sendable {
+        private let transport: any RPCClientTransport
+
+        /// Creates a client that sends its calls through `transport`.
+        public init(transport: any RPCClientTransport) {
+            self.transport = transport
+        }
+
+        /// Withdrawals by state, oldest first, a page at a time.
+        ///
+        /// - Throws: `RPCError` with the server's status, or UNAVAILABLE when the call
+        ///   could not reach the server.
+        public func listWithdrawals(
+            _ request: CashbackV1.Payouts.Method.ListWithdrawals.Input,
+            options: CallOptions = CallOptions()
+        ) async throws -> CashbackV1.Payouts.Method.ListWithdrawals.Output {
+            let response = try await transport.unary(
+                CashbackV1.Payouts.Method.ListWithdrawals.descriptor,
+                request: request.compactBytes(),
+                options: options
+            )
+            return try decodeResponse(response)
+        }
+
+        /// The payout reached the destination: reserved → withdrawn. Completing it again answers
+        /// it; after FailWithdrawal: FAILED_PRECONDITION; unknown: NOT_FOUND.
+        ///
+        /// - Throws: `RPCError` with the server's status, or UNAVAILABLE when the call
+        ///   could not reach the server.
+        public func completeWithdrawal(
+            _ request: CashbackV1.Payouts.Method.CompleteWithdrawal.Input,
+            options: CallOptions = CallOptions()
+        ) async throws -> CashbackV1.Payouts.Method.CompleteWithdrawal.Output {
+            let response = try await transport.unary(
+                CashbackV1.Payouts.Method.CompleteWithdrawal.descriptor,
+                request: request.compactBytes(),
+                options: options
+            )
+            return try decodeResponse(response)
+        }
+
+        /// The payout failed: reserved → available, back into the lots it came from with their
+        /// original expiry. Failing it again answers it; after CompleteWithdrawal:
+        /// FAILED_PRECONDITION; unknown: NOT_FOUND.
+        ///
+        /// - Throws: `RPCError` with the server's status, or UNAVAILABLE when the call
+        ///   could not reach the server.
+        public func failWithdrawal(
+            _ request: CashbackV1.Payouts.Method.FailWithdrawal.Input,
+            options: CallOptions = CallOptions()
+        ) async throws -> CashbackV1.Payouts.Method.FailWithdrawal.Output {
+            let response = try await transport.unary(
+                CashbackV1.Payouts.Method.FailWithdrawal.descriptor,
                 request: request.compactBytes(),
                 options: options
             )
