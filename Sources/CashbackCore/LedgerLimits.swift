@@ -70,6 +70,12 @@ public enum LedgerLimits {
     /// Withdrawals one ListWithdrawals page holds.
     public static let withdrawalsPageMax = 500
 
+    /// A claim's details: UTF-8 bytes, inclusive.
+    public static let claimDetailsBytes: ClosedRange<Int> = 0...1_000
+
+    /// Claims one ListClaims page holds.
+    public static let claimsPageMax = 500
+
     /// Milliseconds in one day, for hold and expiry windows.
     public static let millisecondsPerDay: Int64 = 86_400_000
 }

@@ -22,8 +22,10 @@ public struct LedgerRejection: Error, Equatable, Hashable, Sendable, CustomStrin
     /// NOT_FOUND; `orderConflict` and `idempotencyConflict` to ALREADY_EXISTS; the rest
     /// (`confirmAfterCancel`, `cancelAfterConfirm`, `merchantPaused`, `adjustmentRefused`,
     /// `seedRateChanged`, `insufficientFunds`, `memberFrozen`, `withdrawalSettled`,
-    /// `refundExceedsRedemption`) to FAILED_PRECONDITION. None of them is transient: retrying the same
-    /// command gives the same answer until some other command changes the state.
+    /// `refundExceedsRedemption`, `claimDecided`) to FAILED_PRECONDITION; `claimNotFound` to
+    /// NOT_FOUND; `duplicateClaim` to ALREADY_EXISTS; `velocityLimit` to RESOURCE_EXHAUSTED.
+    /// Only `velocityLimit` is transient: otherwise retrying the same command gives the same
+    /// answer until some other command changes the state.
     public enum Code: UInt8, Sendable, Hashable, CaseIterable, CustomStringConvertible {
         /// A field is missing, malformed or outside its limit (see `LedgerLimits`).
         case invalidArgument = 1
@@ -65,6 +67,15 @@ public struct LedgerRejection: Error, Equatable, Hashable, Sendable, CustomStrin
         case refundExceedsRedemption = 18
         /// The withdrawal is below the currency's minimum.
         case belowWithdrawalMinimum = 19
+        /// No claim with that id.
+        case claimNotFound = 20
+        /// The claim was already decided the other way (approved, or rejected).
+        case claimDecided = 21
+        /// The claimed order is already credited, or already claimed.
+        case duplicateClaim = 22
+        /// The member exceeded a velocity limit (accruals per hour, withdrawals per day);
+        /// transient: the same command succeeds once the window has moved on.
+        case velocityLimit = 23
 
         /// The code's name in lower camel case, as it appears in logs.
         public var description: String {
@@ -88,6 +99,10 @@ public struct LedgerRejection: Error, Equatable, Hashable, Sendable, CustomStrin
             case .withdrawalSettled: "withdrawalSettled"
             case .refundExceedsRedemption: "refundExceedsRedemption"
             case .belowWithdrawalMinimum: "belowWithdrawalMinimum"
+            case .claimNotFound: "claimNotFound"
+            case .claimDecided: "claimDecided"
+            case .duplicateClaim: "duplicateClaim"
+            case .velocityLimit: "velocityLimit"
             }
         }
     }

@@ -188,8 +188,13 @@ public struct ExpiryRunCommand: Hashable, Sendable, Codable {
     }
 }
 
-/// What the wallet allows: the withdrawal minimum per currency.
+/// What the wallet allows: the withdrawal minimum per currency, and velocity limits per member.
 public struct WalletPolicy: Hashable, Sendable {
+    /// New accruals one member may get in any sliding hour (replays do not count).
+    public var accrualsPerMemberPerHour: Int = 100
+    /// Withdrawals one member may request in any sliding day (replays do not count).
+    public var withdrawalsPerMemberPerDay: Int = 5
+
     /// The minimum withdrawal of a currency without its own entry, in minor units.
     public var defaultWithdrawalMinimumMinorUnits: Int64
     /// Minimums per currency, in minor units.

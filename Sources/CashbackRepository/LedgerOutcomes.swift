@@ -221,3 +221,73 @@ public struct ExpiryRunOutcome: Hashable, Sendable, Codable {
         self.replayed = replayed
     }
 }
+
+/// A claim as the ledger holds it; a replay answers the same.
+public struct ClaimRecord: Hashable, Sendable, Codable {
+    /// The claim's id.
+    public var claimID: Int64
+    /// The member who filed it.
+    public var memberID: String
+    /// The merchant of the claimed order.
+    public var merchantID: String
+    /// The claimed order.
+    public var orderID: String
+    /// The order's currency.
+    public var currency: CurrencyCode
+    /// The order's eligible amount, in minor units.
+    public var amountMinorUnits: Int64
+    /// When the order was placed.
+    public var orderedAtMilliseconds: Int64
+    /// What the member said.
+    public var details: String
+    /// Where the claim is.
+    public var state: ClaimState
+    /// The accrual an approval booked (0 otherwise).
+    public var accrualID: Int64
+    /// Who decided (empty while pending).
+    public var decidedBy: String
+    /// Why (empty while pending).
+    public var decisionReason: String
+    /// When it was filed, in milliseconds since the Unix epoch.
+    public var createdAtMilliseconds: Int64
+    /// When it was decided (0 while pending).
+    public var decidedAtMilliseconds: Int64
+    /// `true` if the call replayed an idempotency key: nothing was written.
+    public var replayed: Bool = false
+
+    /// Creates a record.
+    public init(
+        claimID: Int64, memberID: String, merchantID: String, orderID: String,
+        currency: CurrencyCode, amountMinorUnits: Int64, orderedAtMilliseconds: Int64,
+        details: String, state: ClaimState, accrualID: Int64, decidedBy: String,
+        decisionReason: String, createdAtMilliseconds: Int64, decidedAtMilliseconds: Int64
+    ) {
+        self.claimID = claimID
+        self.memberID = memberID
+        self.merchantID = merchantID
+        self.orderID = orderID
+        self.currency = currency
+        self.amountMinorUnits = amountMinorUnits
+        self.orderedAtMilliseconds = orderedAtMilliseconds
+        self.details = details
+        self.state = state
+        self.accrualID = accrualID
+        self.decidedBy = decidedBy
+        self.decisionReason = decisionReason
+        self.createdAtMilliseconds = createdAtMilliseconds
+        self.decidedAtMilliseconds = decidedAtMilliseconds
+    }
+}
+
+/// What a manual balance adjustment answered.
+public struct BalanceAdjustmentOutcome: Hashable, Sendable, Codable {
+    /// The member's available balance right after it, in minor units.
+    public var availableMinorUnits: Int64
+    /// `true` if the call replayed an idempotency key: nothing was written.
+    public var replayed: Bool = false
+
+    /// Creates an outcome.
+    public init(availableMinorUnits: Int64) {
+        self.availableMinorUnits = availableMinorUnits
+    }
+}

@@ -142,6 +142,27 @@ public protocol LedgerRepository: Sendable {
         _ command: MemberFreezeCommand
     ) async throws -> Result<MemberFreezeOutcome, LedgerRejection>
 
+    /// Files a claim for an order that was never credited, idempotently on the key.
+    ///
+    /// Checked in this order: the key; unknown merchant (`merchantNotFound`); an order already
+    /// accrued, or already claimed by an open or approved claim (`duplicateClaim`).
+    func fileClaim(_ filing: ClaimFiling) async throws -> Result<ClaimRecord, LedgerRejection>
+
+    /// Approves (booking a pending accrual from the claim, linked both ways) or rejects a
+    /// claim, idempotently on the key. Deciding it again the same way answers it as it is;
+    /// the other way is `claimDecided`; unknown: `claimNotFound`. An approval is refused as
+    /// `accrue(_:)` would refuse the order (`merchantPaused`, `currencyMismatch`, …).
+    func decideClaim(_ decision: ClaimDecision) async throws -> Result<ClaimRecord, LedgerRejection>
+
+    /// Claims in id order after `afterID`, in `state` (nil: any), at most `limit`.
+    func claims(state: ClaimState?, afterID: Int64, limit: Int) async throws -> [ClaimRecord]
+
+    /// Credits or debits a member's available balance by hand, idempotently on the key; a
+    /// debit beyond available is `insufficientFunds`. The actor and the reason are kept.
+    func adjustBalance(
+        _ adjustment: BalanceAdjustment
+    ) async throws -> Result<BalanceAdjustmentOutcome, LedgerRejection>
+
     /// Moves what is left of lots expired by `asOf` from available to expired, idempotently on
     /// the key; at most `LedgerLimits.expiryLotsPerRun` lots per run.
     func runExpiry(_ command: ExpiryRunCommand) async throws -> Result<ExpiryRunOutcome, LedgerRejection>

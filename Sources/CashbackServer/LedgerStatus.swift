@@ -11,12 +11,13 @@ enum LedgerStatus {
             switch rejection.code {
             case .invalidArgument, .currencyMismatch, .belowWithdrawalMinimum: .invalidArgument
             case .merchantNotFound, .accrualNotFound, .ruleSetNotFound, .redemptionNotFound,
-                .withdrawalNotFound:
+                .withdrawalNotFound, .claimNotFound:
                 .notFound
-            case .orderConflict, .idempotencyConflict: .alreadyExists
+            case .orderConflict, .idempotencyConflict, .duplicateClaim: .alreadyExists
+            case .velocityLimit: .resourceExhausted
             case .confirmAfterCancel, .cancelAfterConfirm, .merchantPaused, .adjustmentRefused,
                 .seedRateChanged, .insufficientFunds, .memberFrozen, .withdrawalSettled,
-                .refundExceedsRedemption:
+                .refundExceedsRedemption, .claimDecided:
                 .failedPrecondition
             }
         return RPCError(code, rejection.message)

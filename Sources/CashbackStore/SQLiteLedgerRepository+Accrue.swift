@@ -33,16 +33,23 @@ extension SQLiteLedgerRepository {
         _ command: AccrueCommand
     ) async throws -> Result<AccrueOutcome, LedgerRejection> {
         let now = self.clock()
+        let limit = self.policy.accrualsPerMemberPerHour
         return try await self.pool.write { db in
-            try Savepoint.run(db) { try Self.accrue(command, in: db, nowMilliseconds: now) }
+            try Savepoint.run(db) {
+                try Self.accrue(command, in: db, nowMilliseconds: now, velocity: limit)
+            }
         }
     }
 
     /// The body of `accrue(_:)`, inside the writer's transaction.
+    ///
+    /// `velocity` is the member's limit of new accruals per sliding hour (nil: none), checked
+    /// after replays, so a replay is never refused by it.
     static func accrue(
         _ command: AccrueCommand,
         in db: Database,
-        nowMilliseconds: Int64
+        nowMilliseconds: Int64,
+        velocity: Int?
     ) throws -> Result<AccrueOutcome, LedgerRejection> {
         // An order already accrued is judged against its own booking before anything about
         // the merchant's current settings: a replay must answer the first result even after
@@ -52,6 +59,17 @@ extension SQLiteLedgerRepository {
         }
         if let existing = try AccrualsTable.fetch(db, command.orderReference) {
             return Self.replayOrConflict(command, existing: existing)
+        }
+        if let velocity {
+            let recent = try AccrualsTable.count(
+                db, memberID: command.memberID, sinceMilliseconds: nowMilliseconds - 3_600_000)
+            guard recent < velocity else {
+                return .failure(
+                    LedgerRejection(
+                        .velocityLimit,
+                        "member '\(command.memberID)' had \(recent) new accruals in the last "
+                            + "hour, the most allowed; retry later"))
+            }
         }
         let priced = try Self.price(
             command.order, merchantID: command.merchantID, currency: command.currency, in: db)

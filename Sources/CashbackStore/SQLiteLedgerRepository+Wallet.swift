@@ -93,6 +93,7 @@ extension SQLiteLedgerRepository {
     ) async throws -> Result<WithdrawalRecord, LedgerRejection> {
         let now = self.clock()
         let minimum = self.policy.withdrawalMinimum(command.currency)
+        let perDay = self.policy.withdrawalsPerMemberPerDay
         return try await self.pool.write { db in
             try Idempotent.run(
                 db, method: "Wallet/Withdraw", key: command.idempotencyKey, request: command,
@@ -100,6 +101,16 @@ extension SQLiteLedgerRepository {
             ) { () throws -> Result<WithdrawalRecord, LedgerRejection> in
                 guard try !MembersTable.isFrozen(db, memberID: command.memberID) else {
                     return .failure(Self.frozen(command.memberID))
+                }
+                let recent = try WithdrawalsTable.count(
+                    db, memberID: command.memberID,
+                    sinceMilliseconds: now - LedgerLimits.millisecondsPerDay)
+                guard recent < perDay else {
+                    return .failure(
+                        LedgerRejection(
+                            .velocityLimit,
+                            "member '\(command.memberID)' requested \(recent) withdrawals in the "
+                                + "last day, the most allowed; retry later"))
                 }
                 guard command.amountMinorUnits >= minimum else {
                     return .failure(

@@ -25,6 +25,10 @@ struct LedgerRejectionTests {
             (.withdrawalSettled, 17),
             (.refundExceedsRedemption, 18),
             (.belowWithdrawalMinimum, 19),
+            (.claimNotFound, 20),
+            (.claimDecided, 21),
+            (.duplicateClaim, 22),
+            (.velocityLimit, 23),
         ]
         for (code, raw) in expected {
             #expect(code.rawValue == raw, "\(code)")
@@ -32,7 +36,7 @@ struct LedgerRejectionTests {
         }
         #expect(LedgerRejection.Code.allCases.count == expected.count)
         #expect(LedgerRejection.Code(rawValue: 0) == nil)
-        #expect(LedgerRejection.Code(rawValue: 20) == nil)
+        #expect(LedgerRejection.Code(rawValue: 24) == nil)
     }
 
     @Test("equality covers code and message")

@@ -106,7 +106,9 @@ import Testing
 
         _ = try await client.accruals.confirm(.init(merchantID: "shop-1", orderID: "o-1"))
         let balance = try await client.wallet.getBalance(.init(memberID: "m1", currency: "EUR"))
-        #expect(balance == .init(pendingMinor: 1_000, availableMinor: 138, lifetimeMinor: 138))
+        #expect(balance.pendingMinor == 1_000)
+        #expect(balance.availableMinor == 138 && balance.lifetimeMinor == 138)
+        #expect(balance.nextExpiryMinor == 138)  // the merchant's cashback expires in 365 days
 
         let verify = try await client.admin.verify(.init())
         #expect(verify.ok && verify.breaches.isEmpty && verify.breachCount == 0)

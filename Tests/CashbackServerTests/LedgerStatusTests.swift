@@ -21,10 +21,12 @@ import Testing
         (.memberFrozen, .failedPrecondition), (.redemptionNotFound, .notFound),
         (.withdrawalNotFound, .notFound), (.withdrawalSettled, .failedPrecondition),
         (.refundExceedsRedemption, .failedPrecondition),
-        (.belowWithdrawalMinimum, .invalidArgument),
+        (.belowWithdrawalMinimum, .invalidArgument), (.claimNotFound, .notFound),
+        (.claimDecided, .failedPrecondition), (.duplicateClaim, .alreadyExists),
+        (.velocityLimit, .resourceExhausted),
     ])
     func everyRejectionHasItsStatus(_ code: LedgerRejection.Code, _ status: RPCStatusCode) {
-        #expect(LedgerRejection.Code.allCases.count == 19, "a new code needs a row here")
+        #expect(LedgerRejection.Code.allCases.count == 23, "a new code needs a row here")
         let error = LedgerStatus.error(for: LedgerRejection(code, "why"))
         #expect(error.code == status)
         #expect(error.message == "why")

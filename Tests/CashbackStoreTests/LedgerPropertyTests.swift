@@ -45,7 +45,7 @@ struct LedgerPropertyTests {
 
 /// Four random numbers: which command (publish, accrue ×4, quote, confirm, cancel, adjust ×2,
 /// upsert, redeem, refund a redemption, withdraw, complete, fail, expire, freeze or unfreeze,
-/// replay), and its arguments.
+/// replay, file a claim, decide a claim, manual credit or debit), and its arguments.
 struct Step: CustomStringConvertible {
     var kind: Int
     var a: Int
@@ -53,7 +53,7 @@ struct Step: CustomStringConvertible {
     var c: Int
 
     init(_ numbers: [Int]) {
-        self.kind = numbers[0] % 19
+        self.kind = numbers[0] % 22
         self.a = numbers[1]
         self.b = numbers[2]
         self.c = numbers[3]
@@ -71,6 +71,7 @@ struct Model {
     /// Redemptions and withdrawals made so far, for refunds and settlements to name.
     var redemptions: [Int64] = []
     var withdrawals: [Int64] = []
+    var claims: [Int64] = []
     /// Each member's spent, withdrawn and expired after the previous step.
     var totals: [String: (spent: Int64, withdrawn: Int64, expired: Int64)] = [:]
 
@@ -206,6 +207,32 @@ struct Model {
                 memberID: Self.members[step.b % 3], frozen: step.c % 2 == 0, actor: "ops",
                 reason: "review", idempotencyKey: "z-\(step.a % 6)")
             command = { "\(try await repository.setFrozen(freeze).map(\.frozen))" }
+        case 19:
+            let filing = try ClaimFiling(
+                memberID: Self.members[step.b % 3], merchantID: "shop-1",
+                orderID: "o-\(step.a % (Self.orders + 2))", amountMinorUnits: Int64(1 + step.c % 30_000),
+                currency: "EUR", orderedAtMilliseconds: Self.bookDay, details: "never credited",
+                idempotencyKey: "c-\(step.b % 6)")
+            if case .success(let claim) = try await repository.fileClaim(filing), !claim.replayed {
+                self.claims.append(claim.claimID)
+            }
+            command = { "\(try await repository.fileClaim(filing).map(\.claimID))" }
+        case 20:
+            if self.claims.isEmpty {
+                command = nil
+            } else {
+                let decision = try ClaimDecision(
+                    claimID: self.claims[step.a % self.claims.count], approve: step.c % 3 != 0,
+                    actor: "ops", reason: "checked", idempotencyKey: "d-\(step.b % 6)")
+                command = { "\(try await repository.decideClaim(decision).map(\.state))" }
+            }
+        case 21:
+            let adjustment = try BalanceAdjustment(
+                memberID: Self.members[step.b % 3], currency: "EUR",
+                amountMinorUnits: step.c % 2 == 0
+                    ? Int64(1 + step.a % 900) : -Int64(1 + step.a % 900),
+                actor: "ops", reason: "manual", idempotencyKey: "m-\(step.b % 6)")
+            command = { "\(try await repository.adjustBalance(adjustment).map(\.availableMinorUnits))" }
         default:
             // 18: replay the last mutating command: it must answer exactly as the first time did
             // when that first time was accepted (an order or a key replays its first answer).

@@ -28,6 +28,8 @@ enum LedgerAccount: String, Sendable, CaseIterable {
     case memberWithdrawn = "member-withdrawn"
     /// What expired unused.
     case memberExpired = "member-expired"
+    /// The program's side of manual credits and debits (owner: the member).
+    case programAdjustments = "program-adjustments"
 }
 
 /// What a journal entry records; the raw values are stored.
@@ -52,6 +54,10 @@ enum JournalEntryKind: String, Sendable, CaseIterable {
     case failWithdrawal = "fail-withdrawal"
     /// Lots expired.
     case expire
+    /// An admin credited a member's available balance.
+    case manualCredit = "manual-credit"
+    /// An admin debited a member's available balance.
+    case manualDebit = "manual-debit"
 }
 
 /// One line of a journal entry: a signed amount on one account.

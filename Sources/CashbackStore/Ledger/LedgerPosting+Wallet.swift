@@ -11,6 +11,8 @@ import CashbackCore
 /// | complete withdrawal | reserved −x, withdrawn +x          | reserved −x, withdrawn +x      |
 /// | fail withdrawal     | reserved −x, available +x          | reserved −x, available +x      |
 /// | expire              | available −x, expired +x           | available −x, expired +x       |
+/// | manual credit       | program-adjustments −x, available +x | available +x                 |
+/// | manual debit        | available −x, program-adjustments +x | available −x                 |
 ///
 /// `spent` in the balance is gross (what was ever spent); the spent account's lines are net
 /// of refunds.
@@ -33,6 +35,10 @@ extension LedgerPosting {
                 (.memberReserved, .memberAvailable, BalanceDelta(availableMinorUnits: x, reservedMinorUnits: -x))
             case .expire:
                 (.memberAvailable, .memberExpired, BalanceDelta(availableMinorUnits: -x, expiredMinorUnits: x))
+            case .manualCredit:
+                (.programAdjustments, .memberAvailable, BalanceDelta(availableMinorUnits: x))
+            case .manualDebit:
+                (.memberAvailable, .programAdjustments, BalanceDelta(availableMinorUnits: -x))
             case .accrue, .confirm, .cancel, .adjust:
                 preconditionFailure("\(kind) is not a wallet event")
             }

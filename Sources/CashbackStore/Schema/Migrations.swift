@@ -171,6 +171,32 @@ enum Migrations {
         ALTER TABLE accruals ADD COLUMN pricing TEXT NOT NULL DEFAULT '{}'
             CHECK (json_valid(pricing));
 
+        -- Claims for orders a member says were never credited; an approved claim books an
+        -- accrual, linked both ways (claims.accrual_id, accruals.claim_id).
+        CREATE TABLE claims (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            member_id TEXT NOT NULL,
+            merchant_id TEXT NOT NULL REFERENCES merchants(id),
+            order_id TEXT NOT NULL,
+            currency TEXT NOT NULL CHECK (currency GLOB '[A-Z][A-Z][A-Z]'),
+            amount_minor INTEGER NOT NULL CHECK (amount_minor BETWEEN 1 AND 1000000000000000),
+            ordered_at_ms INTEGER NOT NULL,
+            details TEXT NOT NULL,
+            state INTEGER NOT NULL CHECK (state IN (1, 2, 3)),
+            accrual_id INTEGER REFERENCES accruals(id),
+            decided_by TEXT NOT NULL,
+            decision_reason TEXT NOT NULL,
+            created_ms INTEGER NOT NULL,
+            decided_ms INTEGER,
+            CHECK ((state = 2) = (accrual_id IS NOT NULL))
+        ) STRICT;
+        -- One open or approved claim per order.
+        CREATE UNIQUE INDEX claims_once_per_order ON claims(merchant_id, order_id)
+            WHERE state IN (1, 2);
+        CREATE INDEX claims_by_state ON claims(state, id);
+        ALTER TABLE accruals ADD COLUMN claim_id INTEGER REFERENCES claims(id);
+        CREATE INDEX accruals_by_member_time ON accruals(member_id, created_ms);
+
         CREATE TABLE accrual_events (
             id INTEGER PRIMARY KEY AUTOINCREMENT,
             accrual_id INTEGER NOT NULL REFERENCES accruals(id),
@@ -269,6 +295,7 @@ enum Migrations {
             settled_ms INTEGER
         ) STRICT;
         CREATE INDEX withdrawals_by_state ON withdrawals(state, id);
+        CREATE INDEX withdrawals_by_member_time ON withdrawals(member_id, created_ms);
 
         -- Frozen members: no redeem or withdraw while frozen.
         CREATE TABLE members (
@@ -282,6 +309,7 @@ enum Migrations {
             id INTEGER PRIMARY KEY AUTOINCREMENT,
             action TEXT NOT NULL,
             member_id TEXT NOT NULL,
+            subject_id INTEGER,
             actor TEXT NOT NULL,
             reason TEXT NOT NULL,
             created_ms INTEGER NOT NULL
@@ -307,7 +335,8 @@ enum Migrations {
             kind TEXT NOT NULL
                 CHECK (kind IN ('accrue', 'confirm', 'cancel', 'adjust', 'redeem',
                                 'refund-redemption', 'withdraw', 'complete-withdrawal',
-                                'fail-withdrawal', 'expire')),
+                                'fail-withdrawal', 'expire', 'manual-credit',
+                                'manual-debit')),
             source_id INTEGER,
             created_ms INTEGER NOT NULL
         ) STRICT;
@@ -321,7 +350,7 @@ enum Migrations {
                 CHECK (account IN ('member-pending', 'member-available', 'member-debt',
                                    'member-reserved', 'member-spent', 'member-withdrawn',
                                    'member-expired', 'merchant-receivable',
-                                   'platform-margin')),
+                                   'platform-margin', 'program-adjustments')),
             owner_id TEXT NOT NULL,
             currency TEXT NOT NULL
                 CHECK (currency GLOB '[A-Z][A-Z][A-Z]'),

@@ -98,6 +98,21 @@ enum AccrualsTable {
         precondition(db.changesCount == 1, "accrual \(record.accrualID) vanished")
     }
 
+    /// Links accrual `accrualID` to the claim it was booked from.
+    static func linkClaim(_ db: Database, accrualID: Int64, claimID: Int64) throws {
+        try db.cachedStatement(sql: "UPDATE accruals SET claim_id = ? WHERE id = ?")
+            .execute(arguments: [claimID, accrualID])
+        precondition(db.changesCount == 1, "accrual \(accrualID) vanished")
+    }
+
+    /// How many accruals of `memberID` were booked after `sinceMilliseconds`.
+    static func count(_ db: Database, memberID: String, sinceMilliseconds: Int64) throws -> Int {
+        try Int.fetchOne(
+            db.cachedStatement(
+                sql: "SELECT COUNT(*) FROM accruals WHERE member_id = ? AND created_ms > ?"),
+            arguments: [memberID, sinceMilliseconds]) ?? 0
+    }
+
     /// Every accrual, in id order, for `verifyBooks()`.
     static func cursor(_ db: Database) throws -> RowCursor {
         try Row.fetchCursor(db, sql: "SELECT \(Self.columns) FROM accruals ORDER BY id")

@@ -71,6 +71,14 @@ enum WithdrawalsTable {
             settledAtMilliseconds: 0)
     }
 
+    /// How many withdrawals `memberID` requested after `sinceMilliseconds`.
+    static func count(_ db: Database, memberID: String, sinceMilliseconds: Int64) throws -> Int {
+        try Int.fetchOne(
+            db.cachedStatement(
+                sql: "SELECT COUNT(*) FROM withdrawals WHERE member_id = ? AND created_ms > ?"),
+            arguments: [memberID, sinceMilliseconds]) ?? 0
+    }
+
     private static let columns = """
         id, member_id, currency, amount_minor, destination_kind, destination_account, state,
         failure_reason, created_ms, settled_ms
@@ -144,6 +152,19 @@ enum MembersTable {
             arguments: [memberID]) ?? false
     }
 
+    /// Records an admin action on a member, forever.
+    static func recordAction(
+        _ db: Database, _ action: String, memberID: String, subjectID: Int64?, actor: String,
+        reason: String, nowMilliseconds: Int64
+    ) throws {
+        try db.cachedStatement(
+            sql: """
+                INSERT INTO admin_actions (action, member_id, subject_id, actor, reason, created_ms)
+                VALUES (?, ?, ?, ?, ?, ?)
+                """
+        ).execute(arguments: [action, memberID, subjectID, actor, reason, nowMilliseconds])
+    }
+
     static func setFrozen(_ db: Database, _ command: MemberFreezeCommand, nowMilliseconds: Int64)
         throws
     {
@@ -154,14 +175,9 @@ enum MembersTable {
                     frozen = excluded.frozen, updated_ms = excluded.updated_ms
                 """
         ).execute(arguments: [command.memberID, command.frozen, nowMilliseconds])
-        try db.cachedStatement(
-            sql: """
-                INSERT INTO admin_actions (action, member_id, actor, reason, created_ms)
-                VALUES (?, ?, ?, ?, ?)
-                """
-        ).execute(arguments: [
-            command.frozen ? "freeze" : "unfreeze", command.memberID, command.actor,
-            command.reason, nowMilliseconds,
-        ])
+        try Self.recordAction(
+            db, command.frozen ? "freeze" : "unfreeze", memberID: command.memberID,
+            subjectID: nil, actor: command.actor, reason: command.reason,
+            nowMilliseconds: nowMilliseconds)
     }
 }
