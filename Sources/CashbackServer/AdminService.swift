@@ -147,6 +147,99 @@ struct AdminService: CashbackV1.Admin.ServiceProtocol {
             memberAccounts: Int64(outcome.memberAccountCount), more: outcome.more)
     }
 
+    func listClaims(_ request: CashbackV1.ListClaimsRequest, context: RPCServerContext)
+        async throws -> CashbackV1.ListClaimsResponse
+    {
+        let (state, paging) = try LedgerStatus.validated {
+            () throws(LedgerRejection) -> (ClaimState?, Paging) in
+            let state: ClaimState?
+            switch request.state {
+            case .any: state = nil
+            case .pending: state = .pending
+            case .approved: state = .approved
+            case .rejected: state = .rejected
+            case .unrecognized(let number):
+                throw LedgerRejection(.invalidArgument, "state \(number) is unknown")
+            }
+            return (
+                state,
+                try Paging(
+                    size: request.pageSize, token: request.pageToken,
+                    max: LedgerLimits.claimsPageMax)
+            )
+        }
+        let page = try await LedgerStatus.storing(logger, "ListClaims") {
+            try await ledger.claims(state: state, afterID: paging.afterID, limit: paging.limit)
+        }
+        return CashbackV1.ListClaimsResponse(
+            claims: page.map(Self.wire),
+            nextPageToken: paging.nextToken(count: page.count, lastID: page.last?.claimID))
+    }
+
+    func approveClaim(_ request: CashbackV1.DecideClaimRequest, context: RPCServerContext)
+        async throws -> CashbackV1.ClaimSummary
+    {
+        try await decide(request, approve: true, "ApproveClaim")
+    }
+
+    func rejectClaim(_ request: CashbackV1.DecideClaimRequest, context: RPCServerContext)
+        async throws -> CashbackV1.ClaimSummary
+    {
+        try await decide(request, approve: false, "RejectClaim")
+    }
+
+    private func decide(_ request: CashbackV1.DecideClaimRequest, approve: Bool, _ name: String)
+        async throws -> CashbackV1.ClaimSummary
+    {
+        let decision = try LedgerStatus.validated { () throws(LedgerRejection) in
+            try ClaimDecision(
+                claimID: request.claimID, approve: approve, actor: request.actor,
+                reason: request.reason, idempotencyKey: request.idempotencyKey)
+        }
+        let result = try await LedgerStatus.storing(logger, name) {
+            try await ledger.decideClaim(decision)
+        }
+        let claim = try LedgerStatus.value(result)
+        logger.notice(
+            "claim \(approve ? "approved" : "rejected")",
+            metadata: ["claim": "\(claim.claimID)", "actor": "\(decision.actor)"])
+        return Self.wire(claim)
+    }
+
+    func adjustBalance(_ request: CashbackV1.AdjustBalanceRequest, context: RPCServerContext)
+        async throws -> CashbackV1.AdjustBalanceResponse
+    {
+        let adjustment = try LedgerStatus.validated { () throws(LedgerRejection) in
+            try BalanceAdjustment(
+                memberID: request.memberID, currency: request.currency,
+                amountMinorUnits: request.amountMinor, actor: request.actor,
+                reason: request.reason, idempotencyKey: request.idempotencyKey)
+        }
+        let result = try await LedgerStatus.storing(logger, "AdjustBalance") {
+            try await ledger.adjustBalance(adjustment)
+        }
+        let outcome = try LedgerStatus.value(result)
+        logger.notice(
+            "manual balance adjustment",
+            metadata: [
+                "member": "\(adjustment.memberID)", "actor": "\(adjustment.actor)",
+                "amountMinor": "\(adjustment.amountMinorUnits)",
+            ])
+        return CashbackV1.AdjustBalanceResponse(availableMinor: outcome.availableMinorUnits)
+    }
+
+    static func wire(_ claim: ClaimRecord) -> CashbackV1.ClaimSummary {
+        CashbackV1.ClaimSummary(
+            claimID: claim.claimID, memberID: claim.memberID, merchantID: claim.merchantID,
+            orderID: claim.orderID, currency: claim.currency.rawValue,
+            amountMinor: claim.amountMinorUnits, orderedAtMs: claim.orderedAtMilliseconds,
+            details: claim.details,
+            state: CashbackV1.ClaimFilter(rawValue: UInt32(claim.state.rawValue)),
+            accrualID: claim.accrualID, decidedBy: claim.decidedBy,
+            decisionReason: claim.decisionReason, createdAtMs: claim.createdAtMilliseconds,
+            decidedAtMs: claim.decidedAtMilliseconds)
+    }
+
     private static func status(_ status: CashbackV1.MerchantStatus) throws(LedgerRejection)
         -> MerchantStatus
     {

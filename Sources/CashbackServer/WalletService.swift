@@ -79,6 +79,30 @@ struct WalletService: CashbackV1.Wallet.ServiceProtocol {
             withdrawalID: withdrawal.withdrawalID, state: withdrawal.state, withdrawal: withdrawal)
     }
 
+    func fileClaim(_ request: CashbackV1.FileClaimRequest, context: RPCServerContext)
+        async throws -> CashbackV1.Claim
+    {
+        let filing = try LedgerStatus.validated { () throws(LedgerRejection) in
+            try ClaimFiling(
+                memberID: request.memberID, merchantID: request.merchantID,
+                orderID: request.orderID, amountMinorUnits: request.amountMinor,
+                currency: request.currency, orderedAtMilliseconds: request.orderedAtMs,
+                details: request.details, idempotencyKey: request.idempotencyKey)
+        }
+        let result = try await LedgerStatus.storing(logger, "FileClaim") {
+            try await ledger.fileClaim(filing)
+        }
+        let claim = try LedgerStatus.value(result)
+        return CashbackV1.Claim(
+            claimID: claim.claimID, memberID: claim.memberID, merchantID: claim.merchantID,
+            orderID: claim.orderID, currency: claim.currency.rawValue,
+            amountMinor: claim.amountMinorUnits, orderedAtMs: claim.orderedAtMilliseconds,
+            details: claim.details, state: CashbackV1.ClaimState(rawValue: UInt32(claim.state.rawValue)),
+            accrualID: claim.accrualID, decidedBy: claim.decidedBy,
+            decisionReason: claim.decisionReason, createdAtMs: claim.createdAtMilliseconds,
+            decidedAtMs: claim.decidedAtMilliseconds)
+    }
+
     static func wire(_ outcome: RedemptionOutcome) -> CashbackV1.RedeemResponse {
         CashbackV1.RedeemResponse(
             redemptionID: outcome.redemptionID, amountMinor: outcome.amountMinorUnits,
@@ -91,36 +115,25 @@ struct PayoutsService: CashbackV1.Payouts.ServiceProtocol {
     let ledger: any LedgerRepository
     let logger: Logger
 
-    /// The page size when the request leaves it out.
-    static let defaultPageSize = 50
-
     func listWithdrawals(
         _ request: CashbackV1.ListWithdrawalsRequest, context: RPCServerContext
     ) async throws -> CashbackV1.ListWithdrawalsResponse {
-        let (state, afterID, limit) = try LedgerStatus.validated {
-            () throws(LedgerRejection) -> (WithdrawalState?, Int64, Int) in
-            let state = try PayoutMapping.state(request.state)
-            let size = request.pageSize == 0 ? Self.defaultPageSize : Int(request.pageSize)
-            guard (1...LedgerLimits.withdrawalsPageMax).contains(size) else {
-                throw LedgerRejection(
-                    .invalidArgument,
-                    "pageSize must be 1...\(LedgerLimits.withdrawalsPageMax) (0 for "
-                        + "\(Self.defaultPageSize)), got \(request.pageSize)")
-            }
-            guard request.pageToken.isEmpty || Int64(request.pageToken).map({ $0 > 0 }) == true
-            else {
-                throw LedgerRejection(
-                    .invalidArgument,
-                    "pageToken must be empty or a nextPageToken this method answered")
-            }
-            return (state, Int64(request.pageToken) ?? 0, size)
+        let (state, paging) = try LedgerStatus.validated {
+            () throws(LedgerRejection) -> (WithdrawalState?, Paging) in
+            (
+                try PayoutMapping.state(request.state),
+                try Paging(
+                    size: request.pageSize, token: request.pageToken,
+                    max: LedgerLimits.withdrawalsPageMax)
+            )
         }
         let page = try await LedgerStatus.storing(logger, "ListWithdrawals") {
-            try await ledger.withdrawals(state: state, afterID: afterID, limit: limit)
+            try await ledger.withdrawals(
+                state: state, afterID: paging.afterID, limit: paging.limit)
         }
         return CashbackV1.ListWithdrawalsResponse(
             withdrawals: page.map(PayoutMapping.wire),
-            nextPageToken: page.count == limit ? "\(page.last!.withdrawalID)" : "")
+            nextPageToken: paging.nextToken(count: page.count, lastID: page.last?.withdrawalID))
     }
 
     func completeWithdrawal(
@@ -151,6 +164,36 @@ struct PayoutsService: CashbackV1.Payouts.ServiceProtocol {
             try await ledger.settleWithdrawal(command)
         }
         return PayoutMapping.wire(try LedgerStatus.value(result))
+    }
+}
+
+/// A validated page request: `pageSize` (0 for the default) and `pageToken` (the last id of
+/// the previous page, in decimal).
+struct Paging {
+    /// The page size when the request leaves it out.
+    static let defaultSize = 50
+
+    let afterID: Int64
+    let limit: Int
+
+    init(size: Int32, token: String, max: Int) throws(LedgerRejection) {
+        let limit = size == 0 ? Self.defaultSize : Int(size)
+        guard (1...max).contains(limit) else {
+            throw LedgerRejection(
+                .invalidArgument,
+                "pageSize must be 1...\(max) (0 for \(Self.defaultSize)), got \(size)")
+        }
+        guard token.isEmpty || Int64(token).map({ $0 > 0 }) == true else {
+            throw LedgerRejection(
+                .invalidArgument, "pageToken must be empty or a nextPageToken this method answered")
+        }
+        self.afterID = Int64(token) ?? 0
+        self.limit = limit
+    }
+
+    /// The token of the page after `lastID`, or empty when a short page was the last.
+    func nextToken(count: Int, lastID: Int64?) -> String {
+        count == self.limit ? lastID.map { "\($0)" } ?? "" : ""
     }
 }
 

@@ -71,10 +71,25 @@ struct Serve: AsyncParsableCommand {
             """)
     var currencyWithdrawalMinimum: [String] = []
 
+    @Option(help: "New accruals one member may get in any sliding hour (replays do not count).")
+    var accrualsPerMemberPerHour = WalletPolicy.default.accrualsPerMemberPerHour
+
+    @Option(help: "Withdrawals one member may request in any sliding day (replays do not count).")
+    var withdrawalsPerMemberPerDay = WalletPolicy.default.withdrawalsPerMemberPerDay
+
     /// The wallet policy the flags describe.
     func walletPolicy() throws -> WalletPolicy {
         var policy = WalletPolicy.default
         policy.defaultWithdrawalMinimumMinorUnits = withdrawalMinimum
+        guard (1...1_000_000).contains(accrualsPerMemberPerHour),
+            (1...1_000_000).contains(withdrawalsPerMemberPerDay)
+        else {
+            throw ValidationError(
+                "--accruals-per-member-per-hour and --withdrawals-per-member-per-day must be "
+                    + "1...1000000")
+        }
+        policy.accrualsPerMemberPerHour = accrualsPerMemberPerHour
+        policy.withdrawalsPerMemberPerDay = withdrawalsPerMemberPerDay
         for entry in currencyWithdrawalMinimum {
             let parts = entry.split(separator: "=", omittingEmptySubsequences: false)
             guard parts.count == 2, let amount = Int64(parts[1]),

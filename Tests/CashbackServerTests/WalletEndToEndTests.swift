@@ -168,4 +168,61 @@ import Testing
         await client.close()
         await server.stop()
     }
+
+    @Test func claimsAndManualAdjustments() async throws {
+        let server = try await TestServer.start()
+        let client = try await CashbackClient.connect(host: "127.0.0.1", port: server.port)
+        _ = try await client.admin.upsertMerchant(
+            .init(
+                merchantID: "shop-1", name: "Shop One", currency: "EUR", shopperRateBps: 500,
+                idempotencyKey: "u-1"))
+        let claim = try await client.wallet.fileClaim(
+            .init(
+                memberID: "m1", merchantID: "shop-1", orderID: "lost-7", amountMinor: 10_000,
+                currency: "EUR", orderedAtMs: 1_700_000_000_000,
+                details: "order confirmation mail of 14 Nov", idempotencyKey: "claim-1"))
+        #expect(claim.state == .pending)
+        await Self.expectStatus(.alreadyExists, "already claimed") {
+            _ = try await client.wallet.fileClaim(
+                .init(
+                    memberID: "m1", merchantID: "shop-1", orderID: "lost-7", amountMinor: 10_000,
+                    currency: "EUR", orderedAtMs: 1_700_000_000_000, idempotencyKey: "claim-2"))
+        }
+        let pending = try await client.admin.listClaims(.init(state: .pending))
+        #expect(pending.claims.map(\.claimID) == [claim.claimID])
+        #expect(pending.nextPageToken.isEmpty)
+
+        let approved = try await client.admin.approveClaim(
+            .init(claimID: claim.claimID, actor: "ops-anna", reason: "mail checked",
+                  idempotencyKey: "approve-1"))
+        #expect(approved.state == .approved && approved.accrualID > 0)
+        await Self.expectStatus(.failedPrecondition, "already approved") {
+            _ = try await client.admin.rejectClaim(
+                .init(claimID: claim.claimID, actor: "ops-anna", reason: "no", idempotencyKey: "r-1"))
+        }
+        await Self.expectStatus(.notFound, "no claim 99") {
+            _ = try await client.admin.approveClaim(
+                .init(claimID: 99, actor: "ops-anna", reason: "x", idempotencyKey: "a-9"))
+        }
+        let accrual = try await client.accruals.getAccrual(.init(merchantID: "shop-1", orderID: "lost-7"))
+        #expect(accrual.accrualID == approved.accrualID && accrual.cashbackMinor == 500)
+
+        let credited = try await client.admin.adjustBalance(
+            .init(memberID: "m1", currency: "EUR", amountMinor: 250, actor: "ops-anna",
+                  reason: "goodwill", idempotencyKey: "adj-1"))
+        #expect(credited.availableMinor == 250)
+        await Self.expectStatus(.failedPrecondition, "would overdraw") {
+            _ = try await client.admin.adjustBalance(
+                .init(memberID: "m1", currency: "EUR", amountMinor: -251, actor: "ops-anna",
+                      reason: "oops", idempotencyKey: "adj-2"))
+        }
+        await Self.expectStatus(.invalidArgument, "amountMinor") {
+            _ = try await client.admin.adjustBalance(
+                .init(memberID: "m1", currency: "EUR", actor: "ops-anna", reason: "zero",
+                      idempotencyKey: "adj-3"))
+        }
+        #expect(try await client.admin.verify(.init()).ok)
+        await client.close()
+        await server.stop()
+    }
 }

@@ -99,7 +99,8 @@ import Testing
         let wallet = await Self.run(["--plaintext", "127.0.0.1:\(server.port)", "list", "cashback.v1.Wallet"])
         #expect(
             Self.output(wallet)
-                == "cashback.v1.Wallet/GetBalance\ncashback.v1.Wallet/Redeem\n"
+                == "cashback.v1.Wallet/FileClaim\ncashback.v1.Wallet/GetBalance\n"
+                + "cashback.v1.Wallet/Redeem\n"
                 + "cashback.v1.Wallet/RefundRedemption\ncashback.v1.Wallet/Withdraw\n")
         await server.stop()
     }

@@ -74,8 +74,8 @@ public enum SchemaCatalog {
         ServiceSchema(
             name: "cashback.v1.Admin",
             doc: [
-                "Back-office administration: merchants, rule sets, members, expiry, verification of the",
-                "books.",
+                "Back-office administration: merchants, rule sets, members, claims, expiry, verification of",
+                "the books.",
             ],
             methods: [
                 MethodSchema(
@@ -126,6 +126,40 @@ public enum SchemaCatalog {
                     request: Messages.cashbackV1RunExpiryRequest,
                     response: Messages.cashbackV1RunExpiryResponse
                 ),
+                MethodSchema(
+                    descriptor: CashbackV1.Admin.Method.ListClaims.descriptor,
+                    doc: ["Claims by state, oldest first, a page at a time."],
+                    request: Messages.cashbackV1ListClaimsRequest,
+                    response: Messages.cashbackV1ListClaimsResponse
+                ),
+                MethodSchema(
+                    descriptor: CashbackV1.Admin.Method.ApproveClaim.descriptor,
+                    doc: [
+                        "Approves a claim: a pending accrual is booked from it, linked both ways. Approving it",
+                        "again answers it; after RejectClaim: FAILED_PRECONDITION; refused as Accrue would",
+                        "refuse the order (paused merchant, currency, order credited meanwhile).",
+                    ],
+                    request: Messages.cashbackV1DecideClaimRequest,
+                    response: Messages.cashbackV1ClaimSummary
+                ),
+                MethodSchema(
+                    descriptor: CashbackV1.Admin.Method.RejectClaim.descriptor,
+                    doc: [
+                        "Rejects a claim with a reason. Rejecting it again answers it; after ApproveClaim:",
+                        "FAILED_PRECONDITION.",
+                    ],
+                    request: Messages.cashbackV1DecideClaimRequest,
+                    response: Messages.cashbackV1ClaimSummary
+                ),
+                MethodSchema(
+                    descriptor: CashbackV1.Admin.Method.AdjustBalance.descriptor,
+                    doc: [
+                        "Credits or debits a member's available balance by hand (a credit never expires); a",
+                        "debit beyond available: FAILED_PRECONDITION.",
+                    ],
+                    request: Messages.cashbackV1AdjustBalanceRequest,
+                    response: Messages.cashbackV1AdjustBalanceResponse
+                ),
             ]
         ),
         ServiceSchema(
@@ -175,10 +209,20 @@ public enum SchemaCatalog {
                     descriptor: CashbackV1.Wallet.Method.Withdraw.descriptor,
                     doc: [
                         "Moves available cashback to reserved for a payout. Below the currency's minimum:",
-                        "INVALID_ARGUMENT; more than available, or a frozen member: FAILED_PRECONDITION.",
+                        "INVALID_ARGUMENT; more than available, or a frozen member: FAILED_PRECONDITION; more",
+                        "withdrawals in a day than the velocity limit: RESOURCE_EXHAUSTED.",
                     ],
                     request: Messages.cashbackV1WithdrawRequest,
                     response: Messages.cashbackV1WithdrawResponse
+                ),
+                MethodSchema(
+                    descriptor: CashbackV1.Wallet.Method.FileClaim.descriptor,
+                    doc: [
+                        "Reports an order that was never credited. Unknown merchant: NOT_FOUND; an order already",
+                        "credited or already claimed: ALREADY_EXISTS.",
+                    ],
+                    request: Messages.cashbackV1FileClaimRequest,
+                    response: Messages.cashbackV1Claim
                 ),
             ]
         ),
@@ -248,6 +292,12 @@ public enum SchemaCatalog {
         Messages.cashbackV1FreezeMemberResponse,
         Messages.cashbackV1RunExpiryRequest,
         Messages.cashbackV1RunExpiryResponse,
+        Messages.cashbackV1ListClaimsRequest,
+        Messages.cashbackV1ClaimSummary,
+        Messages.cashbackV1ListClaimsResponse,
+        Messages.cashbackV1DecideClaimRequest,
+        Messages.cashbackV1AdjustBalanceRequest,
+        Messages.cashbackV1AdjustBalanceResponse,
         Messages.cashbackV1ListServicesRequest,
         Messages.cashbackV1ServiceInfo,
         Messages.cashbackV1ListServicesResponse,
@@ -256,6 +306,8 @@ public enum SchemaCatalog {
         Messages.cashbackV1RedeemRequest,
         Messages.cashbackV1RedeemResponse,
         Messages.cashbackV1RefundRedemptionRequest,
+        Messages.cashbackV1FileClaimRequest,
+        Messages.cashbackV1Claim,
         Messages.cashbackV1PayoutDestination,
         Messages.cashbackV1WithdrawRequest,
         Messages.cashbackV1Withdrawal,
@@ -853,6 +905,120 @@ public enum SchemaCatalog {
                     name: "more", jsonName: "more",
                     number: 3, type: "bool", isRepeated: false),
             ])
+        static let cashbackV1ListClaimsRequest = MessageSchema(
+            CashbackV1.ListClaimsRequest.self,
+            fields: [
+                FieldSchema(
+                    name: "state", jsonName: "state",
+                    number: 1, type: "cashback.v1.ClaimFilter", isRepeated: false),
+                FieldSchema(
+                    name: "page_size", jsonName: "pageSize",
+                    number: 2, type: "int32", isRepeated: false),
+                FieldSchema(
+                    name: "page_token", jsonName: "pageToken",
+                    number: 3, type: "string", isRepeated: false),
+            ])
+        static let cashbackV1ClaimSummary = MessageSchema(
+            CashbackV1.ClaimSummary.self,
+            fields: [
+                FieldSchema(
+                    name: "claim_id", jsonName: "claimId",
+                    number: 1, type: "int64", isRepeated: false),
+                FieldSchema(
+                    name: "member_id", jsonName: "memberId",
+                    number: 2, type: "string", isRepeated: false),
+                FieldSchema(
+                    name: "merchant_id", jsonName: "merchantId",
+                    number: 3, type: "string", isRepeated: false),
+                FieldSchema(
+                    name: "order_id", jsonName: "orderId",
+                    number: 4, type: "string", isRepeated: false),
+                FieldSchema(
+                    name: "currency", jsonName: "currency",
+                    number: 5, type: "string", isRepeated: false),
+                FieldSchema(
+                    name: "amount_minor", jsonName: "amountMinor",
+                    number: 6, type: "int64", isRepeated: false),
+                FieldSchema(
+                    name: "ordered_at_ms", jsonName: "orderedAtMs",
+                    number: 7, type: "int64", isRepeated: false),
+                FieldSchema(
+                    name: "details", jsonName: "details",
+                    number: 8, type: "string", isRepeated: false),
+                FieldSchema(
+                    name: "state", jsonName: "state",
+                    number: 9, type: "cashback.v1.ClaimFilter", isRepeated: false),
+                FieldSchema(
+                    name: "accrual_id", jsonName: "accrualId",
+                    number: 10, type: "int64", isRepeated: false),
+                FieldSchema(
+                    name: "decided_by", jsonName: "decidedBy",
+                    number: 11, type: "string", isRepeated: false),
+                FieldSchema(
+                    name: "decision_reason", jsonName: "decisionReason",
+                    number: 12, type: "string", isRepeated: false),
+                FieldSchema(
+                    name: "created_at_ms", jsonName: "createdAtMs",
+                    number: 13, type: "int64", isRepeated: false),
+                FieldSchema(
+                    name: "decided_at_ms", jsonName: "decidedAtMs",
+                    number: 14, type: "int64", isRepeated: false),
+            ])
+        static let cashbackV1ListClaimsResponse = MessageSchema(
+            CashbackV1.ListClaimsResponse.self,
+            fields: [
+                FieldSchema(
+                    name: "claims", jsonName: "claims",
+                    number: 1, type: "cashback.v1.ClaimSummary", isRepeated: true),
+                FieldSchema(
+                    name: "next_page_token", jsonName: "nextPageToken",
+                    number: 2, type: "string", isRepeated: false),
+            ])
+        static let cashbackV1DecideClaimRequest = MessageSchema(
+            CashbackV1.DecideClaimRequest.self,
+            fields: [
+                FieldSchema(
+                    name: "claim_id", jsonName: "claimId",
+                    number: 1, type: "int64", isRepeated: false),
+                FieldSchema(
+                    name: "actor", jsonName: "actor",
+                    number: 2, type: "string", isRepeated: false),
+                FieldSchema(
+                    name: "reason", jsonName: "reason",
+                    number: 3, type: "string", isRepeated: false),
+                FieldSchema(
+                    name: "idempotency_key", jsonName: "idempotencyKey",
+                    number: 4, type: "string", isRepeated: false),
+            ])
+        static let cashbackV1AdjustBalanceRequest = MessageSchema(
+            CashbackV1.AdjustBalanceRequest.self,
+            fields: [
+                FieldSchema(
+                    name: "member_id", jsonName: "memberId",
+                    number: 1, type: "string", isRepeated: false),
+                FieldSchema(
+                    name: "currency", jsonName: "currency",
+                    number: 2, type: "string", isRepeated: false),
+                FieldSchema(
+                    name: "amount_minor", jsonName: "amountMinor",
+                    number: 3, type: "int64", isRepeated: false),
+                FieldSchema(
+                    name: "actor", jsonName: "actor",
+                    number: 4, type: "string", isRepeated: false),
+                FieldSchema(
+                    name: "reason", jsonName: "reason",
+                    number: 5, type: "string", isRepeated: false),
+                FieldSchema(
+                    name: "idempotency_key", jsonName: "idempotencyKey",
+                    number: 6, type: "string", isRepeated: false),
+            ])
+        static let cashbackV1AdjustBalanceResponse = MessageSchema(
+            CashbackV1.AdjustBalanceResponse.self,
+            fields: [
+                FieldSchema(
+                    name: "available_minor", jsonName: "availableMinor",
+                    number: 1, type: "int64", isRepeated: false),
+            ])
         static let cashbackV1ListServicesRequest = MessageSchema(
             CashbackV1.ListServicesRequest.self,
             fields: [
@@ -968,6 +1134,80 @@ public enum SchemaCatalog {
                 FieldSchema(
                     name: "reason", jsonName: "reason",
                     number: 4, type: "string", isRepeated: false),
+            ])
+        static let cashbackV1FileClaimRequest = MessageSchema(
+            CashbackV1.FileClaimRequest.self,
+            fields: [
+                FieldSchema(
+                    name: "member_id", jsonName: "memberId",
+                    number: 1, type: "string", isRepeated: false),
+                FieldSchema(
+                    name: "merchant_id", jsonName: "merchantId",
+                    number: 2, type: "string", isRepeated: false),
+                FieldSchema(
+                    name: "order_id", jsonName: "orderId",
+                    number: 3, type: "string", isRepeated: false),
+                FieldSchema(
+                    name: "amount_minor", jsonName: "amountMinor",
+                    number: 4, type: "int64", isRepeated: false),
+                FieldSchema(
+                    name: "currency", jsonName: "currency",
+                    number: 5, type: "string", isRepeated: false),
+                FieldSchema(
+                    name: "ordered_at_ms", jsonName: "orderedAtMs",
+                    number: 6, type: "int64", isRepeated: false),
+                FieldSchema(
+                    name: "details", jsonName: "details",
+                    number: 7, type: "string", isRepeated: false),
+                FieldSchema(
+                    name: "idempotency_key", jsonName: "idempotencyKey",
+                    number: 8, type: "string", isRepeated: false),
+            ])
+        static let cashbackV1Claim = MessageSchema(
+            CashbackV1.Claim.self,
+            fields: [
+                FieldSchema(
+                    name: "claim_id", jsonName: "claimId",
+                    number: 1, type: "int64", isRepeated: false),
+                FieldSchema(
+                    name: "member_id", jsonName: "memberId",
+                    number: 2, type: "string", isRepeated: false),
+                FieldSchema(
+                    name: "merchant_id", jsonName: "merchantId",
+                    number: 3, type: "string", isRepeated: false),
+                FieldSchema(
+                    name: "order_id", jsonName: "orderId",
+                    number: 4, type: "string", isRepeated: false),
+                FieldSchema(
+                    name: "currency", jsonName: "currency",
+                    number: 5, type: "string", isRepeated: false),
+                FieldSchema(
+                    name: "amount_minor", jsonName: "amountMinor",
+                    number: 6, type: "int64", isRepeated: false),
+                FieldSchema(
+                    name: "ordered_at_ms", jsonName: "orderedAtMs",
+                    number: 7, type: "int64", isRepeated: false),
+                FieldSchema(
+                    name: "details", jsonName: "details",
+                    number: 8, type: "string", isRepeated: false),
+                FieldSchema(
+                    name: "state", jsonName: "state",
+                    number: 9, type: "cashback.v1.ClaimState", isRepeated: false),
+                FieldSchema(
+                    name: "accrual_id", jsonName: "accrualId",
+                    number: 10, type: "int64", isRepeated: false),
+                FieldSchema(
+                    name: "decided_by", jsonName: "decidedBy",
+                    number: 11, type: "string", isRepeated: false),
+                FieldSchema(
+                    name: "decision_reason", jsonName: "decisionReason",
+                    number: 12, type: "string", isRepeated: false),
+                FieldSchema(
+                    name: "created_at_ms", jsonName: "createdAtMs",
+                    number: 13, type: "int64", isRepeated: false),
+                FieldSchema(
+                    name: "decided_at_ms", jsonName: "decidedAtMs",
+                    number: 14, type: "int64", isRepeated: false),
             ])
         static let cashbackV1PayoutDestination = MessageSchema(
             CashbackV1.PayoutDestination.self,

@@ -61,6 +61,65 @@ extension CashbackV1 {
     }
 }
 
+// MARK: - ClaimFilter
+
+extension CashbackV1 {
+    /// Where a listed claim is.
+    public enum ClaimFilter: CompactJSONEnum {
+        /// Every state.
+        case any
+        case pending
+        case approved
+        case rejected
+        /// A number this version of the schema does not know.
+        case unrecognized(UInt32)
+
+        /// The case for a wire number.
+        public init(rawValue: UInt32) {
+            switch rawValue {
+            case 0: self = .any
+            case 1: self = .pending
+            case 2: self = .approved
+            case 3: self = .rejected
+            default: self = .unrecognized(rawValue)
+            }
+        }
+
+        /// The wire number.
+        public var rawValue: UInt32 {
+            switch self {
+            case .any: 0
+            case .pending: 1
+            case .approved: 2
+            case .rejected: 3
+            case .unrecognized(let number): number
+            }
+        }
+
+        /// The case named `jsonName` in the schema.
+        public init?(jsonName: String) {
+            switch jsonName {
+            case "ANY": self = .any
+            case "PENDING": self = .pending
+            case "APPROVED": self = .approved
+            case "REJECTED": self = .rejected
+            default: return nil
+            }
+        }
+
+        /// The value's name in the schema; `nil` for unrecognized numbers.
+        public var jsonName: String? {
+            switch self {
+            case .any: "ANY"
+            case .pending: "PENDING"
+            case .approved: "APPROVED"
+            case .rejected: "REJECTED"
+            case .unrecognized: nil
+            }
+        }
+    }
+}
+
 // MARK: - UpsertMerchantRequest
 
 extension CashbackV1 {
@@ -1619,11 +1678,646 @@ extension CashbackV1.RunExpiryResponse: Codable {
     }
 }
 
+// MARK: - ListClaimsRequest
+
+extension CashbackV1 {
+    public struct ListClaimsRequest: CompactMessage {
+        /// The message's name in the schema.
+        public static let schemaName = "cashback.v1.ListClaimsRequest"
+
+        /// Only claims in this state; ANY lists every state.
+        public var state: CashbackV1.ClaimFilter
+
+        /// At most this many (1 to 500); 0 means 50.
+        public var pageSize: Int32
+
+        /// Where the previous page ended (its `next_page_token`); empty for the first page.
+        public var pageToken: String
+
+        /// A message with every field at its default.
+        public init() {
+            self.state = CashbackV1.ClaimFilter(rawValue: 0)
+            self.pageSize = 0
+            self.pageToken = ""
+        }
+
+        /// Creates a message from its fields; omitted fields take their defaults.
+        public init(
+            state: CashbackV1.ClaimFilter = CashbackV1.ClaimFilter(rawValue: 0),
+            pageSize: Int32 = 0,
+            pageToken: String = ""
+        ) {
+            self.state = state
+            self.pageSize = pageSize
+            self.pageToken = pageToken
+        }
+
+        /// Reads the message's fields; unknown fields are skipped.
+        public init(compactReader reader: inout CompactReader) throws(CompactDecodingError) {
+            self.init()
+            while let tag = try reader.readTag() {
+                switch tag.fieldNumber {
+                case 1: self.state = try reader.readEnum(tag)
+                case 2: self.pageSize = try reader.readInt32(tag)
+                case 3: self.pageToken = try reader.readString(tag)
+                default: try reader.skipField(tag)
+                }
+            }
+        }
+
+        /// Writes the fields in field-number order, defaults left out.
+        public func encode(to writer: inout CompactWriter) {
+            writer.writeEnumField(1, self.state)
+            writer.writeInt32Field(2, self.pageSize)
+            writer.writeStringField(3, self.pageToken)
+        }
+    }
+}
+
+// MARK: ListClaimsRequest JSON mapping
+
+extension CashbackV1.ListClaimsRequest: Codable {
+    /// Reads the message from a JSON object; unknown field names are an error.
+    public init(from decoder: any Decoder) throws {
+        let json = try decoder.container(keyedBy: CompactJSONKey.self)
+        try json.rejectUnknownKeys(["state", "pageSize", "pageToken"], in: "cashback.v1.ListClaimsRequest")
+        self.init()
+        if let value = try json.decodeCompactEnum(CashbackV1.ClaimFilter.self, "state") {
+            self.state = value
+        }
+        if let value = try json.decodeCompactInteger(Int32.self, "pageSize") {
+            self.pageSize = value
+        }
+        if let value = try json.decodeCompactString("pageToken") {
+            self.pageToken = value
+        }
+    }
+
+    /// Writes the message as a JSON object with every field.
+    public func encode(to encoder: any Encoder) throws {
+        var json = encoder.container(keyedBy: CompactJSONKey.self)
+        try json.encodeCompactEnum(self.state, "state")
+        try json.encode(self.pageSize, forKey: CompactJSONKey("pageSize"))
+        try json.encode(self.pageToken, forKey: CompactJSONKey("pageToken"))
+    }
+}
+
+// MARK: - ClaimSummary
+
+extension CashbackV1 {
+    /// One claim, as the back office sees it (the Wallet's Claim message, field for field).
+    public struct ClaimSummary: CompactMessage {
+        /// The message's name in the schema.
+        public static let schemaName = "cashback.v1.ClaimSummary"
+
+        public var claimID: Int64
+
+        public var memberID: String
+
+        public var merchantID: String
+
+        public var orderID: String
+
+        public var currency: String
+
+        public var amountMinor: Int64
+
+        public var orderedAtMs: Int64
+
+        public var details: String
+
+        /// PENDING, APPROVED or REJECTED.
+        public var state: CashbackV1.ClaimFilter
+
+        public var accrualID: Int64
+
+        public var decidedBy: String
+
+        public var decisionReason: String
+
+        public var createdAtMs: Int64
+
+        public var decidedAtMs: Int64
+
+        /// A message with every field at its default.
+        public init() {
+            self.claimID = 0
+            self.memberID = ""
+            self.merchantID = ""
+            self.orderID = ""
+            self.currency = ""
+            self.amountMinor = 0
+            self.orderedAtMs = 0
+            self.details = ""
+            self.state = CashbackV1.ClaimFilter(rawValue: 0)
+            self.accrualID = 0
+            self.decidedBy = ""
+            self.decisionReason = ""
+            self.createdAtMs = 0
+            self.decidedAtMs = 0
+        }
+
+        /// Creates a message from its fields; omitted fields take their defaults.
+        public init(
+            claimID: Int64 = 0,
+            memberID: String = "",
+            merchantID: String = "",
+            orderID: String = "",
+            currency: String = "",
+            amountMinor: Int64 = 0,
+            orderedAtMs: Int64 = 0,
+            details: String = "",
+            state: CashbackV1.ClaimFilter = CashbackV1.ClaimFilter(rawValue: 0),
+            accrualID: Int64 = 0,
+            decidedBy: String = "",
+            decisionReason: String = "",
+            createdAtMs: Int64 = 0,
+            decidedAtMs: Int64 = 0
+        ) {
+            self.claimID = claimID
+            self.memberID = memberID
+            self.merchantID = merchantID
+            self.orderID = orderID
+            self.currency = currency
+            self.amountMinor = amountMinor
+            self.orderedAtMs = orderedAtMs
+            self.details = details
+            self.state = state
+            self.accrualID = accrualID
+            self.decidedBy = decidedBy
+            self.decisionReason = decisionReason
+            self.createdAtMs = createdAtMs
+            self.decidedAtMs = decidedAtMs
+        }
+
+        /// Reads the message's fields; unknown fields are skipped.
+        public init(compactReader reader: inout CompactReader) throws(CompactDecodingError) {
+            self.init()
+            while let tag = try reader.readTag() {
+                switch tag.fieldNumber {
+                case 1: self.claimID = try reader.readInt64(tag)
+                case 2: self.memberID = try reader.readString(tag)
+                case 3: self.merchantID = try reader.readString(tag)
+                case 4: self.orderID = try reader.readString(tag)
+                case 5: self.currency = try reader.readString(tag)
+                case 6: self.amountMinor = try reader.readInt64(tag)
+                case 7: self.orderedAtMs = try reader.readInt64(tag)
+                case 8: self.details = try reader.readString(tag)
+                case 9: self.state = try reader.readEnum(tag)
+                case 10: self.accrualID = try reader.readInt64(tag)
+                case 11: self.decidedBy = try reader.readString(tag)
+                case 12: self.decisionReason = try reader.readString(tag)
+                case 13: self.createdAtMs = try reader.readInt64(tag)
+                case 14: self.decidedAtMs = try reader.readInt64(tag)
+                default: try reader.skipField(tag)
+                }
+            }
+        }
+
+        /// Writes the fields in field-number order, defaults left out.
+        public func encode(to writer: inout CompactWriter) {
+            writer.writeInt64Field(1, self.claimID)
+            writer.writeStringField(2, self.memberID)
+            writer.writeStringField(3, self.merchantID)
+            writer.writeStringField(4, self.orderID)
+            writer.writeStringField(5, self.currency)
+            writer.writeInt64Field(6, self.amountMinor)
+            writer.writeInt64Field(7, self.orderedAtMs)
+            writer.writeStringField(8, self.details)
+            writer.writeEnumField(9, self.state)
+            writer.writeInt64Field(10, self.accrualID)
+            writer.writeStringField(11, self.decidedBy)
+            writer.writeStringField(12, self.decisionReason)
+            writer.writeInt64Field(13, self.createdAtMs)
+            writer.writeInt64Field(14, self.decidedAtMs)
+        }
+    }
+}
+
+// MARK: ClaimSummary JSON mapping
+
+extension CashbackV1.ClaimSummary: Codable {
+    /// Reads the message from a JSON object; unknown field names are an error.
+    public init(from decoder: any Decoder) throws {
+        let json = try decoder.container(keyedBy: CompactJSONKey.self)
+        try json.rejectUnknownKeys(["claimId", "memberId", "merchantId", "orderId", "currency", "amountMinor", "orderedAtMs", "details", "state", "accrualId", "decidedBy", "decisionReason", "createdAtMs", "decidedAtMs"], in: "cashback.v1.ClaimSummary")
+        self.init()
+        if let value = try json.decodeCompactInteger(Int64.self, "claimId") {
+            self.claimID = value
+        }
+        if let value = try json.decodeCompactString("memberId") {
+            self.memberID = value
+        }
+        if let value = try json.decodeCompactString("merchantId") {
+            self.merchantID = value
+        }
+        if let value = try json.decodeCompactString("orderId") {
+            self.orderID = value
+        }
+        if let value = try json.decodeCompactString("currency") {
+            self.currency = value
+        }
+        if let value = try json.decodeCompactInteger(Int64.self, "amountMinor") {
+            self.amountMinor = value
+        }
+        if let value = try json.decodeCompactInteger(Int64.self, "orderedAtMs") {
+            self.orderedAtMs = value
+        }
+        if let value = try json.decodeCompactString("details") {
+            self.details = value
+        }
+        if let value = try json.decodeCompactEnum(CashbackV1.ClaimFilter.self, "state") {
+            self.state = value
+        }
+        if let value = try json.decodeCompactInteger(Int64.self, "accrualId") {
+            self.accrualID = value
+        }
+        if let value = try json.decodeCompactString("decidedBy") {
+            self.decidedBy = value
+        }
+        if let value = try json.decodeCompactString("decisionReason") {
+            self.decisionReason = value
+        }
+        if let value = try json.decodeCompactInteger(Int64.self, "createdAtMs") {
+            self.createdAtMs = value
+        }
+        if let value = try json.decodeCompactInteger(Int64.self, "decidedAtMs") {
+            self.decidedAtMs = value
+        }
+    }
+
+    /// Writes the message as a JSON object with every field.
+    public func encode(to encoder: any Encoder) throws {
+        var json = encoder.container(keyedBy: CompactJSONKey.self)
+        try json.encode(self.claimID, forKey: CompactJSONKey("claimId"))
+        try json.encode(self.memberID, forKey: CompactJSONKey("memberId"))
+        try json.encode(self.merchantID, forKey: CompactJSONKey("merchantId"))
+        try json.encode(self.orderID, forKey: CompactJSONKey("orderId"))
+        try json.encode(self.currency, forKey: CompactJSONKey("currency"))
+        try json.encode(self.amountMinor, forKey: CompactJSONKey("amountMinor"))
+        try json.encode(self.orderedAtMs, forKey: CompactJSONKey("orderedAtMs"))
+        try json.encode(self.details, forKey: CompactJSONKey("details"))
+        try json.encodeCompactEnum(self.state, "state")
+        try json.encode(self.accrualID, forKey: CompactJSONKey("accrualId"))
+        try json.encode(self.decidedBy, forKey: CompactJSONKey("decidedBy"))
+        try json.encode(self.decisionReason, forKey: CompactJSONKey("decisionReason"))
+        try json.encode(self.createdAtMs, forKey: CompactJSONKey("createdAtMs"))
+        try json.encode(self.decidedAtMs, forKey: CompactJSONKey("decidedAtMs"))
+    }
+}
+
+// MARK: - ListClaimsResponse
+
+extension CashbackV1 {
+    public struct ListClaimsResponse: CompactMessage {
+        /// The message's name in the schema.
+        public static let schemaName = "cashback.v1.ListClaimsResponse"
+
+        /// Oldest first.
+        public var claims: [CashbackV1.ClaimSummary]
+
+        /// Pass it as `page_token` for the next page; empty when this page is the last.
+        public var nextPageToken: String
+
+        /// A message with every field at its default.
+        public init() {
+            self.claims = []
+            self.nextPageToken = ""
+        }
+
+        /// Creates a message from its fields; omitted fields take their defaults.
+        public init(
+            claims: [CashbackV1.ClaimSummary] = [],
+            nextPageToken: String = ""
+        ) {
+            self.claims = claims
+            self.nextPageToken = nextPageToken
+        }
+
+        /// Reads the message's fields; unknown fields are skipped.
+        public init(compactReader reader: inout CompactReader) throws(CompactDecodingError) {
+            self.init()
+            while let tag = try reader.readTag() {
+                switch tag.fieldNumber {
+                case 1: self.claims.append(try reader.readMessage(tag) as CashbackV1.ClaimSummary)
+                case 2: self.nextPageToken = try reader.readString(tag)
+                default: try reader.skipField(tag)
+                }
+            }
+        }
+
+        /// Writes the fields in field-number order, defaults left out.
+        public func encode(to writer: inout CompactWriter) {
+            writer.writeRepeatedMessageField(1, self.claims)
+            writer.writeStringField(2, self.nextPageToken)
+        }
+    }
+}
+
+// MARK: ListClaimsResponse JSON mapping
+
+extension CashbackV1.ListClaimsResponse: Codable {
+    /// Reads the message from a JSON object; unknown field names are an error.
+    public init(from decoder: any Decoder) throws {
+        let json = try decoder.container(keyedBy: CompactJSONKey.self)
+        try json.rejectUnknownKeys(["claims", "nextPageToken"], in: "cashback.v1.ListClaimsResponse")
+        self.init()
+        if let value = try json.decodeIfPresent([CashbackV1.ClaimSummary].self, forKey: CompactJSONKey("claims")) {
+            self.claims = value
+        }
+        if let value = try json.decodeCompactString("nextPageToken") {
+            self.nextPageToken = value
+        }
+    }
+
+    /// Writes the message as a JSON object with every field.
+    public func encode(to encoder: any Encoder) throws {
+        var json = encoder.container(keyedBy: CompactJSONKey.self)
+        try json.encode(self.claims, forKey: CompactJSONKey("claims"))
+        try json.encode(self.nextPageToken, forKey: CompactJSONKey("nextPageToken"))
+    }
+}
+
+// MARK: - DecideClaimRequest
+
+extension CashbackV1 {
+    /// Approve or reject a claim.
+    public struct DecideClaimRequest: CompactMessage {
+        /// The message's name in the schema.
+        public static let schemaName = "cashback.v1.DecideClaimRequest"
+
+        public var claimID: Int64
+
+        /// Who decides (an identifier), kept forever.
+        public var actor: String
+
+        /// Why (1 to 500 bytes), kept forever.
+        public var reason: String
+
+        /// The caller's key for this request (1 to 128 bytes).
+        public var idempotencyKey: String
+
+        /// A message with every field at its default.
+        public init() {
+            self.claimID = 0
+            self.actor = ""
+            self.reason = ""
+            self.idempotencyKey = ""
+        }
+
+        /// Creates a message from its fields; omitted fields take their defaults.
+        public init(
+            claimID: Int64 = 0,
+            actor: String = "",
+            reason: String = "",
+            idempotencyKey: String = ""
+        ) {
+            self.claimID = claimID
+            self.actor = actor
+            self.reason = reason
+            self.idempotencyKey = idempotencyKey
+        }
+
+        /// Reads the message's fields; unknown fields are skipped.
+        public init(compactReader reader: inout CompactReader) throws(CompactDecodingError) {
+            self.init()
+            while let tag = try reader.readTag() {
+                switch tag.fieldNumber {
+                case 1: self.claimID = try reader.readInt64(tag)
+                case 2: self.actor = try reader.readString(tag)
+                case 3: self.reason = try reader.readString(tag)
+                case 4: self.idempotencyKey = try reader.readString(tag)
+                default: try reader.skipField(tag)
+                }
+            }
+        }
+
+        /// Writes the fields in field-number order, defaults left out.
+        public func encode(to writer: inout CompactWriter) {
+            writer.writeInt64Field(1, self.claimID)
+            writer.writeStringField(2, self.actor)
+            writer.writeStringField(3, self.reason)
+            writer.writeStringField(4, self.idempotencyKey)
+        }
+    }
+}
+
+// MARK: DecideClaimRequest JSON mapping
+
+extension CashbackV1.DecideClaimRequest: Codable {
+    /// Reads the message from a JSON object; unknown field names are an error.
+    public init(from decoder: any Decoder) throws {
+        let json = try decoder.container(keyedBy: CompactJSONKey.self)
+        try json.rejectUnknownKeys(["claimId", "actor", "reason", "idempotencyKey"], in: "cashback.v1.DecideClaimRequest")
+        self.init()
+        if let value = try json.decodeCompactInteger(Int64.self, "claimId") {
+            self.claimID = value
+        }
+        if let value = try json.decodeCompactString("actor") {
+            self.actor = value
+        }
+        if let value = try json.decodeCompactString("reason") {
+            self.reason = value
+        }
+        if let value = try json.decodeCompactString("idempotencyKey") {
+            self.idempotencyKey = value
+        }
+    }
+
+    /// Writes the message as a JSON object with every field.
+    public func encode(to encoder: any Encoder) throws {
+        var json = encoder.container(keyedBy: CompactJSONKey.self)
+        try json.encode(self.claimID, forKey: CompactJSONKey("claimId"))
+        try json.encode(self.actor, forKey: CompactJSONKey("actor"))
+        try json.encode(self.reason, forKey: CompactJSONKey("reason"))
+        try json.encode(self.idempotencyKey, forKey: CompactJSONKey("idempotencyKey"))
+    }
+}
+
+// MARK: - AdjustBalanceRequest
+
+extension CashbackV1 {
+    /// A manual credit (positive) or debit (negative) of a member's available balance.
+    public struct AdjustBalanceRequest: CompactMessage {
+        /// The message's name in the schema.
+        public static let schemaName = "cashback.v1.AdjustBalanceRequest"
+
+        public var memberID: String
+
+        public var currency: String
+
+        /// Signed minor units: a credit if positive, a debit if negative; never 0.
+        public var amountMinor: Int64
+
+        /// Who does it (an identifier), kept forever.
+        public var actor: String
+
+        /// Why (1 to 500 bytes), kept forever.
+        public var reason: String
+
+        /// The caller's key for this request (1 to 128 bytes).
+        public var idempotencyKey: String
+
+        /// A message with every field at its default.
+        public init() {
+            self.memberID = ""
+            self.currency = ""
+            self.amountMinor = 0
+            self.actor = ""
+            self.reason = ""
+            self.idempotencyKey = ""
+        }
+
+        /// Creates a message from its fields; omitted fields take their defaults.
+        public init(
+            memberID: String = "",
+            currency: String = "",
+            amountMinor: Int64 = 0,
+            actor: String = "",
+            reason: String = "",
+            idempotencyKey: String = ""
+        ) {
+            self.memberID = memberID
+            self.currency = currency
+            self.amountMinor = amountMinor
+            self.actor = actor
+            self.reason = reason
+            self.idempotencyKey = idempotencyKey
+        }
+
+        /// Reads the message's fields; unknown fields are skipped.
+        public init(compactReader reader: inout CompactReader) throws(CompactDecodingError) {
+            self.init()
+            while let tag = try reader.readTag() {
+                switch tag.fieldNumber {
+                case 1: self.memberID = try reader.readString(tag)
+                case 2: self.currency = try reader.readString(tag)
+                case 3: self.amountMinor = try reader.readInt64(tag)
+                case 4: self.actor = try reader.readString(tag)
+                case 5: self.reason = try reader.readString(tag)
+                case 6: self.idempotencyKey = try reader.readString(tag)
+                default: try reader.skipField(tag)
+                }
+            }
+        }
+
+        /// Writes the fields in field-number order, defaults left out.
+        public func encode(to writer: inout CompactWriter) {
+            writer.writeStringField(1, self.memberID)
+            writer.writeStringField(2, self.currency)
+            writer.writeInt64Field(3, self.amountMinor)
+            writer.writeStringField(4, self.actor)
+            writer.writeStringField(5, self.reason)
+            writer.writeStringField(6, self.idempotencyKey)
+        }
+    }
+}
+
+// MARK: AdjustBalanceRequest JSON mapping
+
+extension CashbackV1.AdjustBalanceRequest: Codable {
+    /// Reads the message from a JSON object; unknown field names are an error.
+    public init(from decoder: any Decoder) throws {
+        let json = try decoder.container(keyedBy: CompactJSONKey.self)
+        try json.rejectUnknownKeys(["memberId", "currency", "amountMinor", "actor", "reason", "idempotencyKey"], in: "cashback.v1.AdjustBalanceRequest")
+        self.init()
+        if let value = try json.decodeCompactString("memberId") {
+            self.memberID = value
+        }
+        if let value = try json.decodeCompactString("currency") {
+            self.currency = value
+        }
+        if let value = try json.decodeCompactInteger(Int64.self, "amountMinor") {
+            self.amountMinor = value
+        }
+        if let value = try json.decodeCompactString("actor") {
+            self.actor = value
+        }
+        if let value = try json.decodeCompactString("reason") {
+            self.reason = value
+        }
+        if let value = try json.decodeCompactString("idempotencyKey") {
+            self.idempotencyKey = value
+        }
+    }
+
+    /// Writes the message as a JSON object with every field.
+    public func encode(to encoder: any Encoder) throws {
+        var json = encoder.container(keyedBy: CompactJSONKey.self)
+        try json.encode(self.memberID, forKey: CompactJSONKey("memberId"))
+        try json.encode(self.currency, forKey: CompactJSONKey("currency"))
+        try json.encode(self.amountMinor, forKey: CompactJSONKey("amountMinor"))
+        try json.encode(self.actor, forKey: CompactJSONKey("actor"))
+        try json.encode(self.reason, forKey: CompactJSONKey("reason"))
+        try json.encode(self.idempotencyKey, forKey: CompactJSONKey("idempotencyKey"))
+    }
+}
+
+// MARK: - AdjustBalanceResponse
+
+extension CashbackV1 {
+    public struct AdjustBalanceResponse: CompactMessage {
+        /// The message's name in the schema.
+        public static let schemaName = "cashback.v1.AdjustBalanceResponse"
+
+        /// The member's available balance right after the call, in minor units.
+        public var availableMinor: Int64
+
+        /// A message with every field at its default.
+        public init() {
+            self.availableMinor = 0
+        }
+
+        /// Creates a message from its fields; omitted fields take their defaults.
+        public init(
+            availableMinor: Int64 = 0
+        ) {
+            self.availableMinor = availableMinor
+        }
+
+        /// Reads the message's fields; unknown fields are skipped.
+        public init(compactReader reader: inout CompactReader) throws(CompactDecodingError) {
+            self.init()
+            while let tag = try reader.readTag() {
+                switch tag.fieldNumber {
+                case 1: self.availableMinor = try reader.readInt64(tag)
+                default: try reader.skipField(tag)
+                }
+            }
+        }
+
+        /// Writes the fields in field-number order, defaults left out.
+        public func encode(to writer: inout CompactWriter) {
+            writer.writeInt64Field(1, self.availableMinor)
+        }
+    }
+}
+
+// MARK: AdjustBalanceResponse JSON mapping
+
+extension CashbackV1.AdjustBalanceResponse: Codable {
+    /// Reads the message from a JSON object; unknown field names are an error.
+    public init(from decoder: any Decoder) throws {
+        let json = try decoder.container(keyedBy: CompactJSONKey.self)
+        try json.rejectUnknownKeys(["availableMinor"], in: "cashback.v1.AdjustBalanceResponse")
+        self.init()
+        if let value = try json.decodeCompactInteger(Int64.self, "availableMinor") {
+            self.availableMinor = value
+        }
+    }
+
+    /// Writes the message as a JSON object with every field.
+    public func encode(to encoder: any Encoder) throws {
+        var json = encoder.container(keyedBy: CompactJSONKey.self)
+        try json.encode(self.availableMinor, forKey: CompactJSONKey("availableMinor"))
+    }
+}
+
 // MARK: - Admin service
 
 extension CashbackV1 {
-    /// Back-office administration: merchants, rule sets, members, expiry, verification of the
-    /// books.
+    /// Back-office administration: merchants, rule sets, members, claims, expiry, verification of
+    /// the books.
     public enum Admin {
         /// The service's fully qualified name.
         public static let name = "cashback.v1.Admin"
@@ -1695,10 +2389,50 @@ extension CashbackV1 {
                 /// The method's name and path.
                 public static let descriptor = MethodDescriptor(service: "cashback.v1.Admin", method: "RunExpiry")
             }
+            /// Claims by state, oldest first, a page at a time.
+            public enum ListClaims {
+                /// The request message.
+                public typealias Input = CashbackV1.ListClaimsRequest
+                /// The response message.
+                public typealias Output = CashbackV1.ListClaimsResponse
+                /// The method's name and path.
+                public static let descriptor = MethodDescriptor(service: "cashback.v1.Admin", method: "ListClaims")
+            }
+            /// Approves a claim: a pending accrual is booked from it, linked both ways. Approving it
+            /// again answers it; after RejectClaim: FAILED_PRECONDITION; refused as Accrue would
+            /// refuse the order (paused merchant, currency, order credited meanwhile).
+            public enum ApproveClaim {
+                /// The request message.
+                public typealias Input = CashbackV1.DecideClaimRequest
+                /// The response message.
+                public typealias Output = CashbackV1.ClaimSummary
+                /// The method's name and path.
+                public static let descriptor = MethodDescriptor(service: "cashback.v1.Admin", method: "ApproveClaim")
+            }
+            /// Rejects a claim with a reason. Rejecting it again answers it; after ApproveClaim:
+            /// FAILED_PRECONDITION.
+            public enum RejectClaim {
+                /// The request message.
+                public typealias Input = CashbackV1.DecideClaimRequest
+                /// The response message.
+                public typealias Output = CashbackV1.ClaimSummary
+                /// The method's name and path.
+                public static let descriptor = MethodDescriptor(service: "cashback.v1.Admin", method: "RejectClaim")
+            }
+            /// Credits or debits a member's available balance by hand (a credit never expires); a
+            /// debit beyond available: FAILED_PRECONDITION.
+            public enum AdjustBalance {
+                /// The request message.
+                public typealias Input = CashbackV1.AdjustBalanceRequest
+                /// The response message.
+                public typealias Output = CashbackV1.AdjustBalanceResponse
+                /// The method's name and path.
+                public static let descriptor = MethodDescriptor(service: "cashback.v1.Admin", method: "AdjustBalance")
+            }
         }
 
         /// Every method of the service, in schema order.
-        public static let methods: [MethodDescriptor] = [Method.UpsertMerchant.descriptor, Method.PublishRuleSet.descriptor, Method.GetRuleSet.descriptor, Method.Verify.descriptor, Method.FreezeMember.descriptor, Method.UnfreezeMember.descriptor, Method.RunExpiry.descriptor]
+        public static let methods: [MethodDescriptor] = [Method.UpsertMerchant.descriptor, Method.PublishRuleSet.descriptor, Method.GetRuleSet.descriptor, Method.Verify.descriptor, Method.FreezeMember.descriptor, Method.UnfreezeMember.descriptor, Method.RunExpiry.descriptor, Method.ListClaims.descriptor, Method.ApproveClaim.descriptor, Method.RejectClaim.descriptor, Method.AdjustBalance.descriptor]
 
         /// What a server implements to serve the service.
         ///
@@ -1726,6 +2460,22 @@ extension CashbackV1 {
 
             /// Moves what is left of expired lots from available to expired.
             func runExpiry(_ request: Method.RunExpiry.Input, context: RPCServerContext) async throws -> Method.RunExpiry.Output
+
+            /// Claims by state, oldest first, a page at a time.
+            func listClaims(_ request: Method.ListClaims.Input, context: RPCServerContext) async throws -> Method.ListClaims.Output
+
+            /// Approves a claim: a pending accrual is booked from it, linked both ways. Approving it
+            /// again answers it; after RejectClaim: FAILED_PRECONDITION; refused as Accrue would
+            /// refuse the order (paused merchant, currency, order credited meanwhile).
+            func approveClaim(_ request: Method.ApproveClaim.Input, context: RPCServerContext) async throws -> Method.ApproveClaim.Output
+
+            /// Rejects a claim with a reason. Rejecting it again answers it; after ApproveClaim:
+            /// FAILED_PRECONDITION.
+            func rejectClaim(_ request: Method.RejectClaim.Input, context: RPCServerContext) async throws -> Method.RejectClaim.Output
+
+            /// Credits or debits a member's available balance by hand (a credit never expires); a
+            /// debit beyond available: FAILED_PRECONDITION.
+            func adjustBalance(_ request: Method.AdjustBalance.Input, context: RPCServerContext) async throws -> Method.AdjustBalance.Output
         }
     }
 }
@@ -1760,6 +2510,22 @@ extension CashbackV1.Admin.ServiceProtocol {
         router.registerUnary(CashbackV1.Admin.Method.RunExpiry.descriptor) {
             (request: CashbackV1.Admin.Method.RunExpiry.Input, context) in
             try await self.runExpiry(request, context: context)
+        }
+        router.registerUnary(CashbackV1.Admin.Method.ListClaims.descriptor) {
+            (request: CashbackV1.Admin.Method.ListClaims.Input, context) in
+            try await self.listClaims(request, context: context)
+        }
+        router.registerUnary(CashbackV1.Admin.Method.ApproveClaim.descriptor) {
+            (request: CashbackV1.Admin.Method.ApproveClaim.Input, context) in
+            try await self.approveClaim(request, context: context)
+        }
+        router.registerUnary(CashbackV1.Admin.Method.RejectClaim.descriptor) {
+            (request: CashbackV1.Admin.Method.RejectClaim.Input, context) in
+            try await self.rejectClaim(request, context: context)
+        }
+        router.registerUnary(CashbackV1.Admin.Method.AdjustBalance.descriptor) {
+            (request: CashbackV1.Admin.Method.AdjustBalance.Input, context) in
+            try await self.adjustBalance(request, context: context)
         }
     }
 }

@@ -4,6 +4,67 @@
 import CompactCodec
 import RPC
 
+// MARK: - ClaimState
+
+extension CashbackV1 {
+    /// Where a claim is.
+    public enum ClaimState: CompactJSONEnum {
+        case unspecified
+        /// Filed, not decided.
+        case pending
+        /// Approved: a pending accrual was booked from it (`accrual_id`).
+        case approved
+        /// Rejected, with a reason.
+        case rejected
+        /// A number this version of the schema does not know.
+        case unrecognized(UInt32)
+
+        /// The case for a wire number.
+        public init(rawValue: UInt32) {
+            switch rawValue {
+            case 0: self = .unspecified
+            case 1: self = .pending
+            case 2: self = .approved
+            case 3: self = .rejected
+            default: self = .unrecognized(rawValue)
+            }
+        }
+
+        /// The wire number.
+        public var rawValue: UInt32 {
+            switch self {
+            case .unspecified: 0
+            case .pending: 1
+            case .approved: 2
+            case .rejected: 3
+            case .unrecognized(let number): number
+            }
+        }
+
+        /// The case named `jsonName` in the schema.
+        public init?(jsonName: String) {
+            switch jsonName {
+            case "UNSPECIFIED": self = .unspecified
+            case "PENDING": self = .pending
+            case "APPROVED": self = .approved
+            case "REJECTED": self = .rejected
+            default: return nil
+            }
+        }
+
+        /// The value's name in the schema; `nil` for unrecognized numbers.
+        public var jsonName: String? {
+            switch self {
+            case .unspecified: "UNSPECIFIED"
+            case .pending: "PENDING"
+            case .approved: "APPROVED"
+            case .rejected: "REJECTED"
+            case .unrecognized: nil
+            }
+        }
+    }
+}
+
 // MARK: - DestinationKind
 
 extension CashbackV1 {
@@ -667,6 +728,358 @@ extension CashbackV1.RefundRedemptionRequest: Codable {
         try json.encode(self.amountMinor, forKey: CompactJSONKey("amountMinor"))
         try json.encode(self.idempotencyKey, forKey: CompactJSONKey("idempotencyKey"))
         try json.encode(self.reason, forKey: CompactJSONKey("reason"))
+    }
+}
+
+// MARK: - FileClaimRequest
+
+extension CashbackV1 {
+    /// A member reports an order that was never credited, for the back office to decide.
+    public struct FileClaimRequest: CompactMessage {
+        /// The message's name in the schema.
+        public static let schemaName = "cashback.v1.FileClaimRequest"
+
+        public var memberID: String
+
+        /// The merchant the order was placed with.
+        public var merchantID: String
+
+        /// The merchant's order id.
+        public var orderID: String
+
+        /// The order's eligible amount, in minor units: 1 to 10^15.
+        public var amountMinor: Int64
+
+        /// ISO 4217 code; an approval is refused unless it is the merchant's.
+        public var currency: String
+
+        /// When the order was placed, in milliseconds since the Unix epoch.
+        public var orderedAtMs: Int64
+
+        /// What the member says (at most 1000 bytes): where, when, proof.
+        public var details: String
+
+        /// The caller's key for this request (1 to 128 bytes).
+        public var idempotencyKey: String
+
+        /// A message with every field at its default.
+        public init() {
+            self.memberID = ""
+            self.merchantID = ""
+            self.orderID = ""
+            self.amountMinor = 0
+            self.currency = ""
+            self.orderedAtMs = 0
+            self.details = ""
+            self.idempotencyKey = ""
+        }
+
+        /// Creates a message from its fields; omitted fields take their defaults.
+        public init(
+            memberID: String = "",
+            merchantID: String = "",
+            orderID: String = "",
+            amountMinor: Int64 = 0,
+            currency: String = "",
+            orderedAtMs: Int64 = 0,
+            details: String = "",
+            idempotencyKey: String = ""
+        ) {
+            self.memberID = memberID
+            self.merchantID = merchantID
+            self.orderID = orderID
+            self.amountMinor = amountMinor
+            self.currency = currency
+            self.orderedAtMs = orderedAtMs
+            self.details = details
+            self.idempotencyKey = idempotencyKey
+        }
+
+        /// Reads the message's fields; unknown fields are skipped.
+        public init(compactReader reader: inout CompactReader) throws(CompactDecodingError) {
+            self.init()
+            while let tag = try reader.readTag() {
+                switch tag.fieldNumber {
+                case 1: self.memberID = try reader.readString(tag)
+                case 2: self.merchantID = try reader.readString(tag)
+                case 3: self.orderID = try reader.readString(tag)
+                case 4: self.amountMinor = try reader.readInt64(tag)
+                case 5: self.currency = try reader.readString(tag)
+                case 6: self.orderedAtMs = try reader.readInt64(tag)
+                case 7: self.details = try reader.readString(tag)
+                case 8: self.idempotencyKey = try reader.readString(tag)
+                default: try reader.skipField(tag)
+                }
+            }
+        }
+
+        /// Writes the fields in field-number order, defaults left out.
+        public func encode(to writer: inout CompactWriter) {
+            writer.writeStringField(1, self.memberID)
+            writer.writeStringField(2, self.merchantID)
+            writer.writeStringField(3, self.orderID)
+            writer.writeInt64Field(4, self.amountMinor)
+            writer.writeStringField(5, self.currency)
+            writer.writeInt64Field(6, self.orderedAtMs)
+            writer.writeStringField(7, self.details)
+            writer.writeStringField(8, self.idempotencyKey)
+        }
+    }
+}
+
+// MARK: FileClaimRequest JSON mapping
+
+extension CashbackV1.FileClaimRequest: Codable {
+    /// Reads the message from a JSON object; unknown field names are an error.
+    public init(from decoder: any Decoder) throws {
+        let json = try decoder.container(keyedBy: CompactJSONKey.self)
+        try json.rejectUnknownKeys(["memberId", "merchantId", "orderId", "amountMinor", "currency", "orderedAtMs", "details", "idempotencyKey"], in: "cashback.v1.FileClaimRequest")
+        self.init()
+        if let value = try json.decodeCompactString("memberId") {
+            self.memberID = value
+        }
+        if let value = try json.decodeCompactString("merchantId") {
+            self.merchantID = value
+        }
+        if let value = try json.decodeCompactString("orderId") {
+            self.orderID = value
+        }
+        if let value = try json.decodeCompactInteger(Int64.self, "amountMinor") {
+            self.amountMinor = value
+        }
+        if let value = try json.decodeCompactString("currency") {
+            self.currency = value
+        }
+        if let value = try json.decodeCompactInteger(Int64.self, "orderedAtMs") {
+            self.orderedAtMs = value
+        }
+        if let value = try json.decodeCompactString("details") {
+            self.details = value
+        }
+        if let value = try json.decodeCompactString("idempotencyKey") {
+            self.idempotencyKey = value
+        }
+    }
+
+    /// Writes the message as a JSON object with every field.
+    public func encode(to encoder: any Encoder) throws {
+        var json = encoder.container(keyedBy: CompactJSONKey.self)
+        try json.encode(self.memberID, forKey: CompactJSONKey("memberId"))
+        try json.encode(self.merchantID, forKey: CompactJSONKey("merchantId"))
+        try json.encode(self.orderID, forKey: CompactJSONKey("orderId"))
+        try json.encode(self.amountMinor, forKey: CompactJSONKey("amountMinor"))
+        try json.encode(self.currency, forKey: CompactJSONKey("currency"))
+        try json.encode(self.orderedAtMs, forKey: CompactJSONKey("orderedAtMs"))
+        try json.encode(self.details, forKey: CompactJSONKey("details"))
+        try json.encode(self.idempotencyKey, forKey: CompactJSONKey("idempotencyKey"))
+    }
+}
+
+// MARK: - Claim
+
+extension CashbackV1 {
+    /// A claim for cashback a member never got.
+    public struct Claim: CompactMessage {
+        /// The message's name in the schema.
+        public static let schemaName = "cashback.v1.Claim"
+
+        public var claimID: Int64
+
+        public var memberID: String
+
+        public var merchantID: String
+
+        public var orderID: String
+
+        public var currency: String
+
+        public var amountMinor: Int64
+
+        public var orderedAtMs: Int64
+
+        public var details: String
+
+        public var state: CashbackV1.ClaimState
+
+        /// The accrual an approval booked; 0 otherwise.
+        public var accrualID: Int64
+
+        /// Who decided; empty while PENDING.
+        public var decidedBy: String
+
+        /// Why; empty while PENDING.
+        public var decisionReason: String
+
+        /// When it was filed, in milliseconds since the Unix epoch.
+        public var createdAtMs: Int64
+
+        /// When it was decided; 0 while PENDING.
+        public var decidedAtMs: Int64
+
+        /// A message with every field at its default.
+        public init() {
+            self.claimID = 0
+            self.memberID = ""
+            self.merchantID = ""
+            self.orderID = ""
+            self.currency = ""
+            self.amountMinor = 0
+            self.orderedAtMs = 0
+            self.details = ""
+            self.state = CashbackV1.ClaimState(rawValue: 0)
+            self.accrualID = 0
+            self.decidedBy = ""
+            self.decisionReason = ""
+            self.createdAtMs = 0
+            self.decidedAtMs = 0
+        }
+
+        /// Creates a message from its fields; omitted fields take their defaults.
+        public init(
+            claimID: Int64 = 0,
+            memberID: String = "",
+            merchantID: String = "",
+            orderID: String = "",
+            currency: String = "",
+            amountMinor: Int64 = 0,
+            orderedAtMs: Int64 = 0,
+            details: String = "",
+            state: CashbackV1.ClaimState = CashbackV1.ClaimState(rawValue: 0),
+            accrualID: Int64 = 0,
+            decidedBy: String = "",
+            decisionReason: String = "",
+            createdAtMs: Int64 = 0,
+            decidedAtMs: Int64 = 0
+        ) {
+            self.claimID = claimID
+            self.memberID = memberID
+            self.merchantID = merchantID
+            self.orderID = orderID
+            self.currency = currency
+            self.amountMinor = amountMinor
+            self.orderedAtMs = orderedAtMs
+            self.details = details
+            self.state = state
+            self.accrualID = accrualID
+            self.decidedBy = decidedBy
+            self.decisionReason = decisionReason
+            self.createdAtMs = createdAtMs
+            self.decidedAtMs = decidedAtMs
+        }
+
+        /// Reads the message's fields; unknown fields are skipped.
+        public init(compactReader reader: inout CompactReader) throws(CompactDecodingError) {
+            self.init()
+            while let tag = try reader.readTag() {
+                switch tag.fieldNumber {
+                case 1: self.claimID = try reader.readInt64(tag)
+                case 2: self.memberID = try reader.readString(tag)
+                case 3: self.merchantID = try reader.readString(tag)
+                case 4: self.orderID = try reader.readString(tag)
+                case 5: self.currency = try reader.readString(tag)
+                case 6: self.amountMinor = try reader.readInt64(tag)
+                case 7: self.orderedAtMs = try reader.readInt64(tag)
+                case 8: self.details = try reader.readString(tag)
+                case 9: self.state = try reader.readEnum(tag)
+                case 10: self.accrualID = try reader.readInt64(tag)
+                case 11: self.decidedBy = try reader.readString(tag)
+                case 12: self.decisionReason = try reader.readString(tag)
+                case 13: self.createdAtMs = try reader.readInt64(tag)
+                case 14: self.decidedAtMs = try reader.readInt64(tag)
+                default: try reader.skipField(tag)
+                }
+            }
+        }
+
+        /// Writes the fields in field-number order, defaults left out.
+        public func encode(to writer: inout CompactWriter) {
+            writer.writeInt64Field(1, self.claimID)
+            writer.writeStringField(2, self.memberID)
+            writer.writeStringField(3, self.merchantID)
+            writer.writeStringField(4, self.orderID)
+            writer.writeStringField(5, self.currency)
+            writer.writeInt64Field(6, self.amountMinor)
+            writer.writeInt64Field(7, self.orderedAtMs)
+            writer.writeStringField(8, self.details)
+            writer.writeEnumField(9, self.state)
+            writer.writeInt64Field(10, self.accrualID)
+            writer.writeStringField(11, self.decidedBy)
+            writer.writeStringField(12, self.decisionReason)
+            writer.writeInt64Field(13, self.createdAtMs)
+            writer.writeInt64Field(14, self.decidedAtMs)
+        }
+    }
+}
+
+// MARK: Claim JSON mapping
+
+extension CashbackV1.Claim: Codable {
+    /// Reads the message from a JSON object; unknown field names are an error.
+    public init(from decoder: any Decoder) throws {
+        let json = try decoder.container(keyedBy: CompactJSONKey.self)
+        try json.rejectUnknownKeys(["claimId", "memberId", "merchantId", "orderId", "currency", "amountMinor", "orderedAtMs", "details", "state", "accrualId", "decidedBy", "decisionReason", "createdAtMs", "decidedAtMs"], in: "cashback.v1.Claim")
+        self.init()
+        if let value = try json.decodeCompactInteger(Int64.self, "claimId") {
+            self.claimID = value
+        }
+        if let value = try json.decodeCompactString("memberId") {
+            self.memberID = value
+        }
+        if let value = try json.decodeCompactString("merchantId") {
+            self.merchantID = value
+        }
+        if let value = try json.decodeCompactString("orderId") {
+            self.orderID = value
+        }
+        if let value = try json.decodeCompactString("currency") {
+            self.currency = value
+        }
+        if let value = try json.decodeCompactInteger(Int64.self, "amountMinor") {
+            self.amountMinor = value
+        }
+        if let value = try json.decodeCompactInteger(Int64.self, "orderedAtMs") {
+            self.orderedAtMs = value
+        }
+        if let value = try json.decodeCompactString("details") {
+            self.details = value
+        }
+        if let value = try json.decodeCompactEnum(CashbackV1.ClaimState.self, "state") {
+            self.state = value
+        }
+        if let value = try json.decodeCompactInteger(Int64.self, "accrualId") {
+            self.accrualID = value
+        }
+        if let value = try json.decodeCompactString("decidedBy") {
+            self.decidedBy = value
+        }
+        if let value = try json.decodeCompactString("decisionReason") {
+            self.decisionReason = value
+        }
+        if let value = try json.decodeCompactInteger(Int64.self, "createdAtMs") {
+            self.createdAtMs = value
+        }
+        if let value = try json.decodeCompactInteger(Int64.self, "decidedAtMs") {
+            self.decidedAtMs = value
+        }
+    }
+
+    /// Writes the message as a JSON object with every field.
+    public func encode(to encoder: any Encoder) throws {
+        var json = encoder.container(keyedBy: CompactJSONKey.self)
+        try json.encode(self.claimID, forKey: CompactJSONKey("claimId"))
+        try json.encode(self.memberID, forKey: CompactJSONKey("memberId"))
+        try json.encode(self.merchantID, forKey: CompactJSONKey("merchantId"))
+        try json.encode(self.orderID, forKey: CompactJSONKey("orderId"))
+        try json.encode(self.currency, forKey: CompactJSONKey("currency"))
+        try json.encode(self.amountMinor, forKey: CompactJSONKey("amountMinor"))
+        try json.encode(self.orderedAtMs, forKey: CompactJSONKey("orderedAtMs"))
+        try json.encode(self.details, forKey: CompactJSONKey("details"))
+        try json.encodeCompactEnum(self.state, "state")
+        try json.encode(self.accrualID, forKey: CompactJSONKey("accrualId"))
+        try json.encode(self.decidedBy, forKey: CompactJSONKey("decidedBy"))
+        try json.encode(self.decisionReason, forKey: CompactJSONKey("decisionReason"))
+        try json.encode(self.createdAtMs, forKey: CompactJSONKey("createdAtMs"))
+        try json.encode(self.decidedAtMs, forKey: CompactJSONKey("decidedAtMs"))
     }
 }
 
@@ -1436,7 +1849,8 @@ extension CashbackV1 {
                 public static let descriptor = MethodDescriptor(service: "cashback.v1.Wallet", method: "RefundRedemption")
             }
             /// Moves available cashback to reserved for a payout. Below the currency's minimum:
-            /// INVALID_ARGUMENT; more than available, or a frozen member: FAILED_PRECONDITION.
+            /// INVALID_ARGUMENT; more than available, or a frozen member: FAILED_PRECONDITION; more
+            /// withdrawals in a day than the velocity limit: RESOURCE_EXHAUSTED.
             public enum Withdraw {
                 /// The request message.
                 public typealias Input = CashbackV1.WithdrawRequest
@@ -1445,10 +1859,20 @@ extension CashbackV1 {
                 /// The method's name and path.
                 public static let descriptor = MethodDescriptor(service: "cashback.v1.Wallet", method: "Withdraw")
             }
+            /// Reports an order that was never credited. Unknown merchant: NOT_FOUND; an order already
+            /// credited or already claimed: ALREADY_EXISTS.
+            public enum FileClaim {
+                /// The request message.
+                public typealias Input = CashbackV1.FileClaimRequest
+                /// The response message.
+                public typealias Output = CashbackV1.Claim
+                /// The method's name and path.
+                public static let descriptor = MethodDescriptor(service: "cashback.v1.Wallet", method: "FileClaim")
+            }
         }
 
         /// Every method of the service, in schema order.
-        public static let methods: [MethodDescriptor] = [Method.GetBalance.descriptor, Method.Redeem.descriptor, Method.RefundRedemption.descriptor, Method.Withdraw.descriptor]
+        public static let methods: [MethodDescriptor] = [Method.GetBalance.descriptor, Method.Redeem.descriptor, Method.RefundRedemption.descriptor, Method.Withdraw.descriptor, Method.FileClaim.descriptor]
 
         /// What a server implements to serve the service.
         ///
@@ -1466,8 +1890,13 @@ extension CashbackV1 {
             func refundRedemption(_ request: Method.RefundRedemption.Input, context: RPCServerContext) async throws -> Method.RefundRedemption.Output
 
             /// Moves available cashback to reserved for a payout. Below the currency's minimum:
-            /// INVALID_ARGUMENT; more than available, or a frozen member: FAILED_PRECONDITION.
+            /// INVALID_ARGUMENT; more than available, or a frozen member: FAILED_PRECONDITION; more
+            /// withdrawals in a day than the velocity limit: RESOURCE_EXHAUSTED.
             func withdraw(_ request: Method.Withdraw.Input, context: RPCServerContext) async throws -> Method.Withdraw.Output
+
+            /// Reports an order that was never credited. Unknown merchant: NOT_FOUND; an order already
+            /// credited or already claimed: ALREADY_EXISTS.
+            func fileClaim(_ request: Method.FileClaim.Input, context: RPCServerContext) async throws -> Method.FileClaim.Output
         }
     }
 }
@@ -1490,6 +1919,10 @@ extension CashbackV1.Wallet.ServiceProtocol {
         router.registerUnary(CashbackV1.Wallet.Method.Withdraw.descriptor) {
             (request: CashbackV1.Wallet.Method.Withdraw.Input, context) in
             try await self.withdraw(request, context: context)
+        }
+        router.registerUnary(CashbackV1.Wallet.Method.FileClaim.descriptor) {
+            (request: CashbackV1.Wallet.Method.FileClaim.Input, context) in
+            try await self.fileClaim(request, context: context)
         }
     }
 }

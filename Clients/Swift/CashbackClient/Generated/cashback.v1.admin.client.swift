@@ -10,8 +10,8 @@ import RPC
 extension CashbackV1.Admin {
     /// A typed client of `cashback.v1.Admin`.
     ///
-    /// Back-office administration: merchants, rule sets, members, expiry, verification of the
-    /// books.
+    /// Back-office administration: merchants, rule sets, members, claims, expiry, verification of
+    /// the books.
     public struct Client: Sendable {
         private let transport: any RPCClientTransport
 
@@ -128,6 +128,74 @@ extension CashbackV1.Admin {
         ) async throws -> CashbackV1.Admin.Method.RunExpiry.Output {
             let response = try await transport.unary(
                 CashbackV1.Admin.Method.RunExpiry.descriptor,
+                request: request.compactBytes(),
+                options: options
+            )
+            return try decodeResponse(response)
+        }
+
+        /// Claims by state, oldest first, a page at a time.
+        ///
+        /// - Throws: `RPCError` with the server's status, or UNAVAILABLE when the call
+        ///   could not reach the server.
+        public func listClaims(
+            _ request: CashbackV1.Admin.Method.ListClaims.Input,
+            options: CallOptions = CallOptions()
+        ) async throws -> CashbackV1.Admin.Method.ListClaims.Output {
+            let response = try await transport.unary(
+                CashbackV1.Admin.Method.ListClaims.descriptor,
+                request: request.compactBytes(),
+                options: options
+            )
+            return try decodeResponse(response)
+        }
+
+        /// Approves a claim: a pending accrual is booked from it, linked both ways. Approving it
+        /// again answers it; after RejectClaim: FAILED_PRECONDITION; refused as Accrue would
+        /// refuse the order (paused merchant, currency, order credited meanwhile).
+        ///
+        /// - Throws: `RPCError` with the server's status, or UNAVAILABLE when the call
+        ///   could not reach the server.
+        public func approveClaim(
+            _ request: CashbackV1.Admin.Method.ApproveClaim.Input,
+            options: CallOptions = CallOptions()
+        ) async throws -> CashbackV1.Admin.Method.ApproveClaim.Output {
+            let response = try await transport.unary(
+                CashbackV1.Admin.Method.ApproveClaim.descriptor,
+                request: request.compactBytes(),
+                options: options
+            )
+            return try decodeResponse(response)
+        }
+
+        /// Rejects a claim with a reason. Rejecting it again answers it; after ApproveClaim:
+        /// FAILED_PRECONDITION.
+        ///
+        /// - Throws: `RPCError` with the server's status, or UNAVAILABLE when the call
+        ///   could not reach the server.
+        public func rejectClaim(
+            _ request: CashbackV1.Admin.Method.RejectClaim.Input,
+            options: CallOptions = CallOptions()
+        ) async throws -> CashbackV1.Admin.Method.RejectClaim.Output {
+            let response = try await transport.unary(
+                CashbackV1.Admin.Method.RejectClaim.descriptor,
+                request: request.compactBytes(),
+                options: options
+            )
+            return try decodeResponse(response)
+        }
+
+        /// Credits or debits a member's available balance by hand (a credit never expires); a
+        /// debit beyond available: FAILED_PRECONDITION.
+        ///
+        /// - Throws: `RPCError` with the server's status, or UNAVAILABLE when the call
+        ///   could not reach the server.
+        public func adjustBalance(
+            _ request: CashbackV1.Admin.Method.AdjustBalance.Input,
+            options: CallOptions = CallOptions()
+        ) async throws -> CashbackV1.Admin.Method.AdjustBalance.Output {
+            let response = try await transport.unary(
+                CashbackV1.Admin.Method.AdjustBalance.descriptor,
                 request: request.compactBytes(),
                 options: options
             )

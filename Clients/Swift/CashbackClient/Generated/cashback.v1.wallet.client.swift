@@ -70,7 +70,8 @@ extension CashbackV1.Wallet {
         }
 
         /// Moves available cashback to reserved for a payout. Below the currency's minimum:
-        /// INVALID_ARGUMENT; more than available, or a frozen member: FAILED_PRECONDITION.
+        /// INVALID_ARGUMENT; more than available, or a frozen member: FAILED_PRECONDITION; more
+        /// withdrawals in a day than the velocity limit: RESOURCE_EXHAUSTED.
         ///
         /// - Throws: `RPCError` with the server's status, or UNAVAILABLE when the call
         ///   could not reach the server.
@@ -80,6 +81,23 @@ extension CashbackV1.Wallet {
         ) async throws -> CashbackV1.Wallet.Method.Withdraw.Output {
             let response = try await transport.unary(
                 CashbackV1.Wallet.Method.Withdraw.descriptor,
+                request: request.compactBytes(),
+                options: options
+            )
+            return try decodeResponse(response)
+        }
+
+        /// Reports an order that was never credited. Unknown merchant: NOT_FOUND; an order already
+        /// credited or already claimed: ALREADY_EXISTS.
+        ///
+        /// - Throws: `RPCError` with the server's status, or UNAVAILABLE when the call
+        ///   could not reach the server.
+        public func fileClaim(
+            _ request: CashbackV1.Wallet.Method.FileClaim.Input,
+            options: CallOptions = CallOptions()
+        ) async throws -> CashbackV1.Wallet.Method.FileClaim.Output {
+            let response = try await transport.unary(
+                CashbackV1.Wallet.Method.FileClaim.descriptor,
                 request: request.compactBytes(),
                 options: options
             )
