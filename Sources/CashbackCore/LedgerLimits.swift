@@ -73,6 +73,9 @@ public enum LedgerLimits {
     /// A claim's details: UTF-8 bytes, inclusive.
     public static let claimDetailsBytes: ClosedRange<Int> = 0...1_000
 
+    /// Entries one ListHistory page holds.
+    public static let historyPageMax = 500
+
     /// Claims one ListClaims page holds.
     public static let claimsPageMax = 500
 

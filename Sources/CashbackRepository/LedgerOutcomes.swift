@@ -291,3 +291,137 @@ public struct BalanceAdjustmentOutcome: Hashable, Sendable, Codable {
         self.availableMinorUnits = availableMinorUnits
     }
 }
+
+/// One line of a member's history: a money movement, or an admin action on the member.
+public struct HistoryEntry: Hashable, Sendable {
+    /// What happened; the raw values are the journal's entry kinds and the admin actions.
+    public var kind: String
+    /// When, in milliseconds since the Unix epoch.
+    public var atMilliseconds: Int64
+    /// How the member's pending balance moved, in minor units.
+    public var pendingDeltaMinorUnits: Int64
+    /// How the member's available balance moved, in minor units.
+    public var availableDeltaMinorUnits: Int64
+    /// How the member's reserved balance moved, in minor units.
+    public var reservedDeltaMinorUnits: Int64
+    /// How the member's debt moved, in minor units (positive: the member owes more).
+    public var debtDeltaMinorUnits: Int64
+    /// The accrual it belongs to (0 if none).
+    public var accrualID: Int64
+    /// The accrual's merchant and order (empty if none).
+    public var merchantID: String
+    public var orderID: String
+    /// The claim behind the accrual, or the claim an admin decided (0 if none).
+    public var claimID: Int64
+    /// The redemption or the withdrawal it records (0 if none).
+    public var redemptionID: Int64
+    public var withdrawalID: Int64
+    /// Why: a refund's reason, an admin's `actor: reason`, a purchase reference, a masked
+    /// payout destination, a debt payoff (may be empty).
+    public var explanation: String
+    /// Where the next page starts when this is the last entry of a page.
+    public var cursor: String
+
+    /// Creates an entry.
+    public init(
+        kind: String, atMilliseconds: Int64, pendingDeltaMinorUnits: Int64,
+        availableDeltaMinorUnits: Int64, reservedDeltaMinorUnits: Int64,
+        debtDeltaMinorUnits: Int64, accrualID: Int64, merchantID: String, orderID: String,
+        claimID: Int64, redemptionID: Int64, withdrawalID: Int64, explanation: String,
+        cursor: String
+    ) {
+        self.kind = kind
+        self.atMilliseconds = atMilliseconds
+        self.pendingDeltaMinorUnits = pendingDeltaMinorUnits
+        self.availableDeltaMinorUnits = availableDeltaMinorUnits
+        self.reservedDeltaMinorUnits = reservedDeltaMinorUnits
+        self.debtDeltaMinorUnits = debtDeltaMinorUnits
+        self.accrualID = accrualID
+        self.merchantID = merchantID
+        self.orderID = orderID
+        self.claimID = claimID
+        self.redemptionID = redemptionID
+        self.withdrawalID = withdrawalID
+        self.explanation = explanation
+        self.cursor = cursor
+    }
+}
+
+/// Where a history page starts: strictly older than this point (newest first).
+public struct HistoryCursor: Hashable, Sendable {
+    /// The time of the last entry of the previous page.
+    public var atMilliseconds: Int64
+    /// 1 for a journal entry, 0 for an admin action.
+    public var source: Int64
+    /// The entry's or action's id.
+    public var id: Int64
+
+    /// Parses a cursor `HistoryEntry.cursor` gave; nil if it is not one.
+    public init?(_ text: String) {
+        let parts = text.split(separator: ".", omittingEmptySubsequences: false)
+        guard parts.count == 3, let at = Int64(parts[0]), let source = Int64(parts[1]),
+            let id = Int64(parts[2]), at >= 0, source == 0 || source == 1, id > 0
+        else { return nil }
+        self.atMilliseconds = at
+        self.source = source
+        self.id = id
+    }
+
+    /// `at.source.id`.
+    public static func text(atMilliseconds: Int64, source: Int64, id: Int64) -> String {
+        "\(atMilliseconds).\(source).\(id)"
+    }
+}
+
+/// Totals over a time window, in one currency.
+public struct StatsFigures: Hashable, Sendable {
+    /// Distinct members with an accrual booked in the window.
+    public var members: Int64 = 0
+    /// Cashback booked as pending (gross of later refunds).
+    public var accruedMinorUnits: Int64 = 0
+    /// Cashback confirmed.
+    public var confirmedMinorUnits: Int64 = 0
+    /// Cashback cancelled.
+    public var cancelledMinorUnits: Int64 = 0
+    /// Cashback spent (gross of refunds of redemptions).
+    public var spentMinorUnits: Int64 = 0
+    /// Cashback paid out.
+    public var withdrawnMinorUnits: Int64 = 0
+    /// Cashback expired.
+    public var expiredMinorUnits: Int64 = 0
+    /// Commission booked, net of cancellations and refunds.
+    public var commissionMinorUnits: Int64 = 0
+    /// Margin booked (commission − cashback), net of cancellations and refunds.
+    public var marginMinorUnits: Int64 = 0
+
+    /// All zeros.
+    public init() {}
+}
+
+/// `LedgerRepository.stats(currency:fromMilliseconds:toMilliseconds:)`'s answer.
+public struct LedgerStats: Hashable, Sendable {
+    /// Everything in the window. Spent, withdrawn and expired are member-level: they are in
+    /// the total only.
+    public var total: StatsFigures
+    /// Per merchant with accrual activity in the window, by merchant id.
+    public var merchants: [(merchantID: String, figures: StatsFigures)]
+
+    /// Creates stats.
+    public init(total: StatsFigures, merchants: [(merchantID: String, figures: StatsFigures)]) {
+        self.total = total
+        self.merchants = merchants
+    }
+
+    public static func == (lhs: LedgerStats, rhs: LedgerStats) -> Bool {
+        lhs.total == rhs.total && lhs.merchants.map(\.merchantID) == rhs.merchants.map(\.merchantID)
+            && lhs.merchants.map(\.figures) == rhs.merchants.map(\.figures)
+    }
+
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(self.total)
+        for merchant in self.merchants {
+            hasher.combine(merchant.merchantID)
+            hasher.combine(merchant.figures)
+        }
+    }
+}

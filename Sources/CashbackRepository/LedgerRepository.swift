@@ -167,6 +167,17 @@ public protocol LedgerRepository: Sendable {
     /// the key; at most `LedgerLimits.expiryLotsPerRun` lots per run.
     func runExpiry(_ command: ExpiryRunCommand) async throws -> Result<ExpiryRunOutcome, LedgerRejection>
 
+    /// A member's history in one currency, newest first: every journal entry that moved one of
+    /// the member's balances, and every admin action on the member that moved none (freeze,
+    /// unfreeze, a rejected claim). `before` continues after a page's last `cursor`.
+    func history(
+        memberID: String, currency: CurrencyCode, before: HistoryCursor?, limit: Int
+    ) async throws -> [HistoryEntry]
+
+    /// Totals booked in `[from, to)` in one currency, in all and per merchant.
+    func stats(currency: CurrencyCode, fromMilliseconds: Int64, toMilliseconds: Int64)
+        async throws -> LedgerStats
+
     /// Checks every invariant of the books on one consistent snapshot and lists each breach
     /// (see `BooksDiscrepancy`).
     func verifyBooks() async throws -> BooksReport

@@ -228,6 +228,47 @@ struct AdminService: CashbackV1.Admin.ServiceProtocol {
         return CashbackV1.AdjustBalanceResponse(availableMinor: outcome.availableMinorUnits)
     }
 
+    /// The most merchants one GetStats answer lists.
+    static let statsMerchantsMax = 1000
+
+    func getStats(_ request: CashbackV1.GetStatsRequest, context: RPCServerContext) async throws
+        -> CashbackV1.GetStatsResponse
+    {
+        let currency = try LedgerStatus.validated { () throws(LedgerRejection) in
+            let currency = try CurrencyCode(validating: request.currency)
+            let range = LedgerLimits.campaignMilliseconds
+            guard range.contains(request.fromMs), range.contains(request.toMs),
+                request.fromMs < request.toMs
+            else {
+                throw LedgerRejection(
+                    .invalidArgument,
+                    "fromMs and toMs must be \(range.lowerBound)...\(range.upperBound) "
+                        + "milliseconds since the Unix epoch, fromMs before toMs; got "
+                        + "[\(request.fromMs), \(request.toMs))")
+            }
+            return currency
+        }
+        let stats = try await LedgerStatus.storing(logger, "GetStats") {
+            try await ledger.stats(
+                currency: currency, fromMilliseconds: request.fromMs, toMilliseconds: request.toMs)
+        }
+        return CashbackV1.GetStatsResponse(
+            total: Self.wire(stats.total),
+            merchants: stats.merchants.prefix(Self.statsMerchantsMax).map {
+                CashbackV1.MerchantStats(merchantID: $0.merchantID, figures: Self.wire($0.figures))
+            },
+            merchantsTruncated: stats.merchants.count > Self.statsMerchantsMax)
+    }
+
+    static func wire(_ figures: StatsFigures) -> CashbackV1.StatsFigures {
+        CashbackV1.StatsFigures(
+            members: figures.members, accruedMinor: figures.accruedMinorUnits,
+            confirmedMinor: figures.confirmedMinorUnits,
+            cancelledMinor: figures.cancelledMinorUnits, spentMinor: figures.spentMinorUnits,
+            withdrawnMinor: figures.withdrawnMinorUnits, expiredMinor: figures.expiredMinorUnits,
+            commissionMinor: figures.commissionMinorUnits, marginMinor: figures.marginMinorUnits)
+    }
+
     static func wire(_ claim: ClaimRecord) -> CashbackV1.ClaimSummary {
         CashbackV1.ClaimSummary(
             claimID: claim.claimID, memberID: claim.memberID, merchantID: claim.merchantID,

@@ -79,6 +79,46 @@ struct WalletService: CashbackV1.Wallet.ServiceProtocol {
             withdrawalID: withdrawal.withdrawalID, state: withdrawal.state, withdrawal: withdrawal)
     }
 
+    func listHistory(_ request: CashbackV1.ListHistoryRequest, context: RPCServerContext)
+        async throws -> CashbackV1.ListHistoryResponse
+    {
+        let (query, limit, before) = try LedgerStatus.validated {
+            () throws(LedgerRejection) -> (BalanceQuery, Int, HistoryCursor?) in
+            let query = try BalanceQuery(memberID: request.memberID, currency: request.currency)
+            let limit = request.pageSize == 0 ? Paging.defaultSize : Int(request.pageSize)
+            guard (1...LedgerLimits.historyPageMax).contains(limit) else {
+                throw LedgerRejection(
+                    .invalidArgument,
+                    "pageSize must be 1...\(LedgerLimits.historyPageMax) (0 for "
+                        + "\(Paging.defaultSize)), got \(request.pageSize)")
+            }
+            let before = HistoryCursor(request.pageToken)
+            guard request.pageToken.isEmpty || before != nil else {
+                throw LedgerRejection(
+                    .invalidArgument,
+                    "pageToken must be empty or a nextPageToken this method answered")
+            }
+            return (query, limit, before)
+        }
+        let entries = try await LedgerStatus.storing(logger, "ListHistory") {
+            try await ledger.history(
+                memberID: query.memberID, currency: query.currency, before: before, limit: limit)
+        }
+        return CashbackV1.ListHistoryResponse(
+            entries: entries.map {
+                CashbackV1.HistoryEntry(
+                    kind: $0.kind, atMs: $0.atMilliseconds,
+                    pendingDeltaMinor: $0.pendingDeltaMinorUnits,
+                    availableDeltaMinor: $0.availableDeltaMinorUnits,
+                    reservedDeltaMinor: $0.reservedDeltaMinorUnits,
+                    debtDeltaMinor: $0.debtDeltaMinorUnits, accrualID: $0.accrualID,
+                    merchantID: $0.merchantID, orderID: $0.orderID, claimID: $0.claimID,
+                    redemptionID: $0.redemptionID, withdrawalID: $0.withdrawalID,
+                    explanation: $0.explanation)
+            },
+            nextPageToken: entries.count == limit ? entries.last?.cursor ?? "" : "")
+    }
+
     func fileClaim(_ request: CashbackV1.FileClaimRequest, context: RPCServerContext)
         async throws -> CashbackV1.Claim
     {

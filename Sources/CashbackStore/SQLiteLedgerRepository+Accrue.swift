@@ -49,7 +49,8 @@ extension SQLiteLedgerRepository {
         _ command: AccrueCommand,
         in db: Database,
         nowMilliseconds: Int64,
-        velocity: Int?
+        velocity: Int?,
+        note: String = ""
     ) throws -> Result<AccrueOutcome, LedgerRejection> {
         // An order already accrued is judged against its own booking before anything about
         // the merchant's current settings: a replay must answer the first result even after
@@ -81,7 +82,8 @@ extension SQLiteLedgerRepository {
         let record = try AccrualsTable.insertPending(
             db, command, explanation: explanation, holdEndsAtMilliseconds: holdEnds,
             nowMilliseconds: nowMilliseconds)
-        try LedgerPosting.accrual(of: record).book(db, for: record, nowMilliseconds: nowMilliseconds)
+        try LedgerPosting.accrual(of: record).book(
+            db, for: record, note: note, nowMilliseconds: nowMilliseconds)
         try AccrualEventsTable.append(
             db, accrualID: record.accrualID,
             AccrualChange(

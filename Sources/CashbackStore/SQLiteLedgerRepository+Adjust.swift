@@ -87,7 +87,9 @@ extension SQLiteLedgerRepository {
         let posting = LedgerPosting.adjustment(
             from: before, to: after, availableMinorUnits: balance.availableMinorUnits)
         try AccrualsTable.updatePricing(db, after, nowMilliseconds: nowMilliseconds)
-        try posting.book(db, for: before, nowMilliseconds: nowMilliseconds)
+        try posting.book(
+            db, for: before, note: command.reason.isEmpty ? "refund" : command.reason,
+            nowMilliseconds: nowMilliseconds)
         // What leaves available leaves the lots too: the accrual's own lot first.
         _ = try LotsTable.draw(
             db, memberID: before.memberID, currency: before.currency,

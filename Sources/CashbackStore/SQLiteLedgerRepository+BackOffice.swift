@@ -78,7 +78,10 @@ extension SQLiteLedgerRepository {
                 merchantID: claim.merchantID, orderID: claim.orderID, memberID: claim.memberID,
                 eligibleMinorUnits: claim.amountMinorUnits, currency: claim.currency.rawValue,
                 orderedAtMilliseconds: claim.orderedAtMilliseconds)
-            switch try Self.accrue(command, in: db, nowMilliseconds: now, velocity: nil) {
+            let note = "claim \(claim.claimID) approved by \(decision.actor): \(decision.reason)"
+            switch try Self.accrue(
+                command, in: db, nowMilliseconds: now, velocity: nil, note: note)
+            {
             case .failure(let rejection):
                 return .failure(
                     LedgerRejection(
@@ -159,7 +162,7 @@ extension SQLiteLedgerRepository {
                     amountMinorUnits: abs(amount)
                 ).book(
                     db, memberID: member, currency: currency, accrualID: nil, sourceID: nil,
-                    nowMilliseconds: now)
+                    note: "\(adjustment.actor): \(adjustment.reason)", nowMilliseconds: now)
                 try MembersTable.recordAction(
                     db, amount > 0 ? "manual-credit" : "manual-debit", memberID: member,
                     subjectID: nil, actor: adjustment.actor, reason: adjustment.reason,

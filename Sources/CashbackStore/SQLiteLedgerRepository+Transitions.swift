@@ -64,7 +64,10 @@ extension SQLiteLedgerRepository {
             try AccrualsTable.updateState(
                 db, accrualID: record.accrualID, from: record.state, to: next,
                 nowMilliseconds: nowMilliseconds)
-            try posting.book(db, for: record, nowMilliseconds: nowMilliseconds)
+            let payoff = -posting.delta.debtMinorUnits
+            try posting.book(
+                db, for: record, note: payoff > 0 ? "paid off \(payoff) of debt" : "",
+                nowMilliseconds: nowMilliseconds)
             if posting.delta.availableMinorUnits > 0 {
                 // What reaches available forms a lot that expires the merchant's expiry days
                 // after this confirmation (never when the merchant says 0).

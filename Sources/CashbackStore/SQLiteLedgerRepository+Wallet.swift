@@ -28,7 +28,7 @@ extension SQLiteLedgerRepository {
                     .redeem, memberID: command.memberID, amountMinorUnits: command.amountMinorUnits
                 ).book(
                     db, memberID: command.memberID, currency: command.currency, accrualID: nil,
-                    sourceID: id, nowMilliseconds: now)
+                    sourceID: id, note: command.purchaseReference, nowMilliseconds: now)
                 return .success(
                     RedemptionOutcome(
                         redemptionID: id, memberID: command.memberID, currency: command.currency,
@@ -72,7 +72,8 @@ extension SQLiteLedgerRepository {
                     amountMinorUnits: command.amountMinorUnits
                 ).book(
                     db, memberID: redemption.memberID, currency: redemption.currency,
-                    accrualID: nil, sourceID: command.redemptionID, nowMilliseconds: now)
+                    accrualID: nil, sourceID: command.redemptionID, note: command.reason,
+                    nowMilliseconds: now)
                 let balance = try BalancesTable.fetch(
                     db, memberID: redemption.memberID, currency: redemption.currency)
                 return .success(
@@ -134,7 +135,8 @@ extension SQLiteLedgerRepository {
                     .withdraw, memberID: command.memberID, amountMinorUnits: command.amountMinorUnits
                 ).book(
                     db, memberID: command.memberID, currency: command.currency, accrualID: nil,
-                    sourceID: record.withdrawalID, nowMilliseconds: now)
+                    sourceID: record.withdrawalID, note: "\(command.destination)",
+                    nowMilliseconds: now)
                 return .success(record)
             }
         }
@@ -198,7 +200,7 @@ extension SQLiteLedgerRepository {
             memberID: record.memberID, amountMinorUnits: record.amountMinorUnits
         ).book(
             db, memberID: record.memberID, currency: record.currency, accrualID: nil,
-            sourceID: record.withdrawalID, nowMilliseconds: now)
+            sourceID: record.withdrawalID, note: reason, nowMilliseconds: now)
         var settled = record
         settled.state = target
         settled.failureReason = reason

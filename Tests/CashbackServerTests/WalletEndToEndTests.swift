@@ -221,6 +221,28 @@ import Testing
                 .init(memberID: "m1", currency: "EUR", actor: "ops-anna", reason: "zero",
                       idempotencyKey: "adj-3"))
         }
+        // The history shows it all, newest first; the stats add it up.
+        let history = try await client.wallet.listHistory(
+            .init(memberID: "m1", currency: "EUR", pageSize: 2))
+        #expect(history.entries.map(\.kind) == ["manual-credit", "accrue"])
+        #expect(history.entries[0].explanation == "ops-anna: goodwill")
+        #expect(history.entries[1].claimID == claim.claimID)
+        #expect(history.entries[1].explanation.hasPrefix("claim \(claim.claimID) approved by ops-anna"))
+        #expect(!history.nextPageToken.isEmpty)
+        let older = try await client.wallet.listHistory(
+            .init(memberID: "m1", currency: "EUR", pageToken: history.nextPageToken))
+        #expect(older.entries.isEmpty && older.nextPageToken.isEmpty)
+        await Self.expectStatus(.invalidArgument, "pageToken") {
+            _ = try await client.wallet.listHistory(
+                .init(memberID: "m1", currency: "EUR", pageToken: "nope"))
+        }
+        let stats = try await client.admin.getStats(
+            .init(currency: "EUR", fromMs: 1, toMs: 253_402_300_799_999))
+        #expect(stats.total?.accruedMinor == 500 && stats.total?.members == 1)
+        #expect(stats.merchants.map(\.merchantID) == ["shop-1"])
+        await Self.expectStatus(.invalidArgument, "fromMs before toMs") {
+            _ = try await client.admin.getStats(.init(currency: "EUR", fromMs: 5, toMs: 5))
+        }
         #expect(try await client.admin.verify(.init()).ok)
         await client.close()
         await server.stop()

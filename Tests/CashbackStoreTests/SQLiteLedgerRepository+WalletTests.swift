@@ -15,6 +15,10 @@ final class TestClock: Sendable {
         self.now.withLock { $0 += days * LedgerLimits.millisecondsPerDay }
     }
 
+    func advance(milliseconds: Int64) {
+        self.now.withLock { $0 += milliseconds }
+    }
+
     var read: @Sendable () -> Int64 { { self.milliseconds } }
 }
 

@@ -100,6 +100,7 @@ import Testing
         #expect(
             Self.output(wallet)
                 == "cashback.v1.Wallet/FileClaim\ncashback.v1.Wallet/GetBalance\n"
+                + "cashback.v1.Wallet/ListHistory\n"
                 + "cashback.v1.Wallet/Redeem\n"
                 + "cashback.v1.Wallet/RefundRedemption\ncashback.v1.Wallet/Withdraw\n")
         await server.stop()

@@ -74,8 +74,8 @@ public enum SchemaCatalog {
         ServiceSchema(
             name: "cashback.v1.Admin",
             doc: [
-                "Back-office administration: merchants, rule sets, members, claims, expiry, verification of",
-                "the books.",
+                "Back-office administration: merchants, rule sets, members, claims, expiry, statistics,",
+                "verification of the books.",
             ],
             methods: [
                 MethodSchema(
@@ -160,6 +160,12 @@ public enum SchemaCatalog {
                     request: Messages.cashbackV1AdjustBalanceRequest,
                     response: Messages.cashbackV1AdjustBalanceResponse
                 ),
+                MethodSchema(
+                    descriptor: CashbackV1.Admin.Method.GetStats.descriptor,
+                    doc: ["Totals booked in `[from_ms, to_ms)` in one currency, in all and per merchant."],
+                    request: Messages.cashbackV1GetStatsRequest,
+                    response: Messages.cashbackV1GetStatsResponse
+                ),
             ]
         ),
         ServiceSchema(
@@ -186,6 +192,12 @@ public enum SchemaCatalog {
                     doc: ["The member's balance in one currency, with the next expiry."],
                     request: Messages.cashbackV1GetBalanceRequest,
                     response: Messages.cashbackV1GetBalanceResponse
+                ),
+                MethodSchema(
+                    descriptor: CashbackV1.Wallet.Method.ListHistory.descriptor,
+                    doc: ["The member's history in one currency, newest first, a page at a time."],
+                    request: Messages.cashbackV1ListHistoryRequest,
+                    response: Messages.cashbackV1ListHistoryResponse
                 ),
                 MethodSchema(
                     descriptor: CashbackV1.Wallet.Method.Redeem.descriptor,
@@ -298,6 +310,10 @@ public enum SchemaCatalog {
         Messages.cashbackV1DecideClaimRequest,
         Messages.cashbackV1AdjustBalanceRequest,
         Messages.cashbackV1AdjustBalanceResponse,
+        Messages.cashbackV1GetStatsRequest,
+        Messages.cashbackV1StatsFigures,
+        Messages.cashbackV1MerchantStats,
+        Messages.cashbackV1GetStatsResponse,
         Messages.cashbackV1ListServicesRequest,
         Messages.cashbackV1ServiceInfo,
         Messages.cashbackV1ListServicesResponse,
@@ -306,6 +322,9 @@ public enum SchemaCatalog {
         Messages.cashbackV1RedeemRequest,
         Messages.cashbackV1RedeemResponse,
         Messages.cashbackV1RefundRedemptionRequest,
+        Messages.cashbackV1ListHistoryRequest,
+        Messages.cashbackV1HistoryEntry,
+        Messages.cashbackV1ListHistoryResponse,
         Messages.cashbackV1FileClaimRequest,
         Messages.cashbackV1Claim,
         Messages.cashbackV1PayoutDestination,
@@ -1019,6 +1038,73 @@ public enum SchemaCatalog {
                     name: "available_minor", jsonName: "availableMinor",
                     number: 1, type: "int64", isRepeated: false),
             ])
+        static let cashbackV1GetStatsRequest = MessageSchema(
+            CashbackV1.GetStatsRequest.self,
+            fields: [
+                FieldSchema(
+                    name: "currency", jsonName: "currency",
+                    number: 1, type: "string", isRepeated: false),
+                FieldSchema(
+                    name: "from_ms", jsonName: "fromMs",
+                    number: 2, type: "int64", isRepeated: false),
+                FieldSchema(
+                    name: "to_ms", jsonName: "toMs",
+                    number: 3, type: "int64", isRepeated: false),
+            ])
+        static let cashbackV1StatsFigures = MessageSchema(
+            CashbackV1.StatsFigures.self,
+            fields: [
+                FieldSchema(
+                    name: "members", jsonName: "members",
+                    number: 1, type: "int64", isRepeated: false),
+                FieldSchema(
+                    name: "accrued_minor", jsonName: "accruedMinor",
+                    number: 2, type: "int64", isRepeated: false),
+                FieldSchema(
+                    name: "confirmed_minor", jsonName: "confirmedMinor",
+                    number: 3, type: "int64", isRepeated: false),
+                FieldSchema(
+                    name: "cancelled_minor", jsonName: "cancelledMinor",
+                    number: 4, type: "int64", isRepeated: false),
+                FieldSchema(
+                    name: "spent_minor", jsonName: "spentMinor",
+                    number: 5, type: "int64", isRepeated: false),
+                FieldSchema(
+                    name: "withdrawn_minor", jsonName: "withdrawnMinor",
+                    number: 6, type: "int64", isRepeated: false),
+                FieldSchema(
+                    name: "expired_minor", jsonName: "expiredMinor",
+                    number: 7, type: "int64", isRepeated: false),
+                FieldSchema(
+                    name: "commission_minor", jsonName: "commissionMinor",
+                    number: 8, type: "int64", isRepeated: false),
+                FieldSchema(
+                    name: "margin_minor", jsonName: "marginMinor",
+                    number: 9, type: "int64", isRepeated: false),
+            ])
+        static let cashbackV1MerchantStats = MessageSchema(
+            CashbackV1.MerchantStats.self,
+            fields: [
+                FieldSchema(
+                    name: "merchant_id", jsonName: "merchantId",
+                    number: 1, type: "string", isRepeated: false),
+                FieldSchema(
+                    name: "figures", jsonName: "figures",
+                    number: 2, type: "cashback.v1.StatsFigures", isRepeated: false),
+            ])
+        static let cashbackV1GetStatsResponse = MessageSchema(
+            CashbackV1.GetStatsResponse.self,
+            fields: [
+                FieldSchema(
+                    name: "total", jsonName: "total",
+                    number: 1, type: "cashback.v1.StatsFigures", isRepeated: false),
+                FieldSchema(
+                    name: "merchants", jsonName: "merchants",
+                    number: 2, type: "cashback.v1.MerchantStats", isRepeated: true),
+                FieldSchema(
+                    name: "merchants_truncated", jsonName: "merchantsTruncated",
+                    number: 3, type: "bool", isRepeated: false),
+            ])
         static let cashbackV1ListServicesRequest = MessageSchema(
             CashbackV1.ListServicesRequest.self,
             fields: [
@@ -1134,6 +1220,75 @@ public enum SchemaCatalog {
                 FieldSchema(
                     name: "reason", jsonName: "reason",
                     number: 4, type: "string", isRepeated: false),
+            ])
+        static let cashbackV1ListHistoryRequest = MessageSchema(
+            CashbackV1.ListHistoryRequest.self,
+            fields: [
+                FieldSchema(
+                    name: "member_id", jsonName: "memberId",
+                    number: 1, type: "string", isRepeated: false),
+                FieldSchema(
+                    name: "currency", jsonName: "currency",
+                    number: 2, type: "string", isRepeated: false),
+                FieldSchema(
+                    name: "page_size", jsonName: "pageSize",
+                    number: 3, type: "int32", isRepeated: false),
+                FieldSchema(
+                    name: "page_token", jsonName: "pageToken",
+                    number: 4, type: "string", isRepeated: false),
+            ])
+        static let cashbackV1HistoryEntry = MessageSchema(
+            CashbackV1.HistoryEntry.self,
+            fields: [
+                FieldSchema(
+                    name: "kind", jsonName: "kind",
+                    number: 1, type: "string", isRepeated: false),
+                FieldSchema(
+                    name: "at_ms", jsonName: "atMs",
+                    number: 2, type: "int64", isRepeated: false),
+                FieldSchema(
+                    name: "pending_delta_minor", jsonName: "pendingDeltaMinor",
+                    number: 3, type: "int64", isRepeated: false),
+                FieldSchema(
+                    name: "available_delta_minor", jsonName: "availableDeltaMinor",
+                    number: 4, type: "int64", isRepeated: false),
+                FieldSchema(
+                    name: "reserved_delta_minor", jsonName: "reservedDeltaMinor",
+                    number: 5, type: "int64", isRepeated: false),
+                FieldSchema(
+                    name: "debt_delta_minor", jsonName: "debtDeltaMinor",
+                    number: 6, type: "int64", isRepeated: false),
+                FieldSchema(
+                    name: "accrual_id", jsonName: "accrualId",
+                    number: 7, type: "int64", isRepeated: false),
+                FieldSchema(
+                    name: "merchant_id", jsonName: "merchantId",
+                    number: 8, type: "string", isRepeated: false),
+                FieldSchema(
+                    name: "order_id", jsonName: "orderId",
+                    number: 9, type: "string", isRepeated: false),
+                FieldSchema(
+                    name: "claim_id", jsonName: "claimId",
+                    number: 10, type: "int64", isRepeated: false),
+                FieldSchema(
+                    name: "redemption_id", jsonName: "redemptionId",
+                    number: 11, type: "int64", isRepeated: false),
+                FieldSchema(
+                    name: "withdrawal_id", jsonName: "withdrawalId",
+                    number: 12, type: "int64", isRepeated: false),
+                FieldSchema(
+                    name: "explanation", jsonName: "explanation",
+                    number: 13, type: "string", isRepeated: false),
+            ])
+        static let cashbackV1ListHistoryResponse = MessageSchema(
+            CashbackV1.ListHistoryResponse.self,
+            fields: [
+                FieldSchema(
+                    name: "entries", jsonName: "entries",
+                    number: 1, type: "cashback.v1.HistoryEntry", isRepeated: true),
+                FieldSchema(
+                    name: "next_page_token", jsonName: "nextPageToken",
+                    number: 2, type: "string", isRepeated: false),
             ])
         static let cashbackV1FileClaimRequest = MessageSchema(
             CashbackV1.FileClaimRequest.self,

@@ -2313,11 +2313,403 @@ extension CashbackV1.AdjustBalanceResponse: Codable {
     }
 }
 
+// MARK: - GetStatsRequest
+
+extension CashbackV1 {
+    public struct GetStatsRequest: CompactMessage {
+        /// The message's name in the schema.
+        public static let schemaName = "cashback.v1.GetStatsRequest"
+
+        /// ISO 4217 code: amounts of different currencies are never added up.
+        public var currency: String
+
+        /// The window's inclusive start, in milliseconds since the Unix epoch.
+        public var fromMs: Int64
+
+        /// The window's exclusive end; after `from_ms`.
+        public var toMs: Int64
+
+        /// A message with every field at its default.
+        public init() {
+            self.currency = ""
+            self.fromMs = 0
+            self.toMs = 0
+        }
+
+        /// Creates a message from its fields; omitted fields take their defaults.
+        public init(
+            currency: String = "",
+            fromMs: Int64 = 0,
+            toMs: Int64 = 0
+        ) {
+            self.currency = currency
+            self.fromMs = fromMs
+            self.toMs = toMs
+        }
+
+        /// Reads the message's fields; unknown fields are skipped.
+        public init(compactReader reader: inout CompactReader) throws(CompactDecodingError) {
+            self.init()
+            while let tag = try reader.readTag() {
+                switch tag.fieldNumber {
+                case 1: self.currency = try reader.readString(tag)
+                case 2: self.fromMs = try reader.readInt64(tag)
+                case 3: self.toMs = try reader.readInt64(tag)
+                default: try reader.skipField(tag)
+                }
+            }
+        }
+
+        /// Writes the fields in field-number order, defaults left out.
+        public func encode(to writer: inout CompactWriter) {
+            writer.writeStringField(1, self.currency)
+            writer.writeInt64Field(2, self.fromMs)
+            writer.writeInt64Field(3, self.toMs)
+        }
+    }
+}
+
+// MARK: GetStatsRequest JSON mapping
+
+extension CashbackV1.GetStatsRequest: Codable {
+    /// Reads the message from a JSON object; unknown field names are an error.
+    public init(from decoder: any Decoder) throws {
+        let json = try decoder.container(keyedBy: CompactJSONKey.self)
+        try json.rejectUnknownKeys(["currency", "fromMs", "toMs"], in: "cashback.v1.GetStatsRequest")
+        self.init()
+        if let value = try json.decodeCompactString("currency") {
+            self.currency = value
+        }
+        if let value = try json.decodeCompactInteger(Int64.self, "fromMs") {
+            self.fromMs = value
+        }
+        if let value = try json.decodeCompactInteger(Int64.self, "toMs") {
+            self.toMs = value
+        }
+    }
+
+    /// Writes the message as a JSON object with every field.
+    public func encode(to encoder: any Encoder) throws {
+        var json = encoder.container(keyedBy: CompactJSONKey.self)
+        try json.encode(self.currency, forKey: CompactJSONKey("currency"))
+        try json.encode(self.fromMs, forKey: CompactJSONKey("fromMs"))
+        try json.encode(self.toMs, forKey: CompactJSONKey("toMs"))
+    }
+}
+
+// MARK: - StatsFigures
+
+extension CashbackV1 {
+    /// Totals booked in a window, in minor units.
+    public struct StatsFigures: CompactMessage {
+        /// The message's name in the schema.
+        public static let schemaName = "cashback.v1.StatsFigures"
+
+        /// Distinct members with an accrual booked in the window.
+        public var members: Int64
+
+        /// Cashback booked as pending (gross of later refunds).
+        public var accruedMinor: Int64
+
+        public var confirmedMinor: Int64
+
+        public var cancelledMinor: Int64
+
+        /// Cashback spent (gross of refunds of redemptions); in the total only.
+        public var spentMinor: Int64
+
+        /// Cashback paid out; in the total only.
+        public var withdrawnMinor: Int64
+
+        /// Cashback expired; in the total only.
+        public var expiredMinor: Int64
+
+        /// Commission booked, net of cancellations and refunds.
+        public var commissionMinor: Int64
+
+        /// Margin booked (commission − cashback), net of cancellations and refunds.
+        public var marginMinor: Int64
+
+        /// A message with every field at its default.
+        public init() {
+            self.members = 0
+            self.accruedMinor = 0
+            self.confirmedMinor = 0
+            self.cancelledMinor = 0
+            self.spentMinor = 0
+            self.withdrawnMinor = 0
+            self.expiredMinor = 0
+            self.commissionMinor = 0
+            self.marginMinor = 0
+        }
+
+        /// Creates a message from its fields; omitted fields take their defaults.
+        public init(
+            members: Int64 = 0,
+            accruedMinor: Int64 = 0,
+            confirmedMinor: Int64 = 0,
+            cancelledMinor: Int64 = 0,
+            spentMinor: Int64 = 0,
+            withdrawnMinor: Int64 = 0,
+            expiredMinor: Int64 = 0,
+            commissionMinor: Int64 = 0,
+            marginMinor: Int64 = 0
+        ) {
+            self.members = members
+            self.accruedMinor = accruedMinor
+            self.confirmedMinor = confirmedMinor
+            self.cancelledMinor = cancelledMinor
+            self.spentMinor = spentMinor
+            self.withdrawnMinor = withdrawnMinor
+            self.expiredMinor = expiredMinor
+            self.commissionMinor = commissionMinor
+            self.marginMinor = marginMinor
+        }
+
+        /// Reads the message's fields; unknown fields are skipped.
+        public init(compactReader reader: inout CompactReader) throws(CompactDecodingError) {
+            self.init()
+            while let tag = try reader.readTag() {
+                switch tag.fieldNumber {
+                case 1: self.members = try reader.readInt64(tag)
+                case 2: self.accruedMinor = try reader.readInt64(tag)
+                case 3: self.confirmedMinor = try reader.readInt64(tag)
+                case 4: self.cancelledMinor = try reader.readInt64(tag)
+                case 5: self.spentMinor = try reader.readInt64(tag)
+                case 6: self.withdrawnMinor = try reader.readInt64(tag)
+                case 7: self.expiredMinor = try reader.readInt64(tag)
+                case 8: self.commissionMinor = try reader.readInt64(tag)
+                case 9: self.marginMinor = try reader.readInt64(tag)
+                default: try reader.skipField(tag)
+                }
+            }
+        }
+
+        /// Writes the fields in field-number order, defaults left out.
+        public func encode(to writer: inout CompactWriter) {
+            writer.writeInt64Field(1, self.members)
+            writer.writeInt64Field(2, self.accruedMinor)
+            writer.writeInt64Field(3, self.confirmedMinor)
+            writer.writeInt64Field(4, self.cancelledMinor)
+            writer.writeInt64Field(5, self.spentMinor)
+            writer.writeInt64Field(6, self.withdrawnMinor)
+            writer.writeInt64Field(7, self.expiredMinor)
+            writer.writeInt64Field(8, self.commissionMinor)
+            writer.writeInt64Field(9, self.marginMinor)
+        }
+    }
+}
+
+// MARK: StatsFigures JSON mapping
+
+extension CashbackV1.StatsFigures: Codable {
+    /// Reads the message from a JSON object; unknown field names are an error.
+    public init(from decoder: any Decoder) throws {
+        let json = try decoder.container(keyedBy: CompactJSONKey.self)
+        try json.rejectUnknownKeys(["members", "accruedMinor", "confirmedMinor", "cancelledMinor", "spentMinor", "withdrawnMinor", "expiredMinor", "commissionMinor", "marginMinor"], in: "cashback.v1.StatsFigures")
+        self.init()
+        if let value = try json.decodeCompactInteger(Int64.self, "members") {
+            self.members = value
+        }
+        if let value = try json.decodeCompactInteger(Int64.self, "accruedMinor") {
+            self.accruedMinor = value
+        }
+        if let value = try json.decodeCompactInteger(Int64.self, "confirmedMinor") {
+            self.confirmedMinor = value
+        }
+        if let value = try json.decodeCompactInteger(Int64.self, "cancelledMinor") {
+            self.cancelledMinor = value
+        }
+        if let value = try json.decodeCompactInteger(Int64.self, "spentMinor") {
+            self.spentMinor = value
+        }
+        if let value = try json.decodeCompactInteger(Int64.self, "withdrawnMinor") {
+            self.withdrawnMinor = value
+        }
+        if let value = try json.decodeCompactInteger(Int64.self, "expiredMinor") {
+            self.expiredMinor = value
+        }
+        if let value = try json.decodeCompactInteger(Int64.self, "commissionMinor") {
+            self.commissionMinor = value
+        }
+        if let value = try json.decodeCompactInteger(Int64.self, "marginMinor") {
+            self.marginMinor = value
+        }
+    }
+
+    /// Writes the message as a JSON object with every field.
+    public func encode(to encoder: any Encoder) throws {
+        var json = encoder.container(keyedBy: CompactJSONKey.self)
+        try json.encode(self.members, forKey: CompactJSONKey("members"))
+        try json.encode(self.accruedMinor, forKey: CompactJSONKey("accruedMinor"))
+        try json.encode(self.confirmedMinor, forKey: CompactJSONKey("confirmedMinor"))
+        try json.encode(self.cancelledMinor, forKey: CompactJSONKey("cancelledMinor"))
+        try json.encode(self.spentMinor, forKey: CompactJSONKey("spentMinor"))
+        try json.encode(self.withdrawnMinor, forKey: CompactJSONKey("withdrawnMinor"))
+        try json.encode(self.expiredMinor, forKey: CompactJSONKey("expiredMinor"))
+        try json.encode(self.commissionMinor, forKey: CompactJSONKey("commissionMinor"))
+        try json.encode(self.marginMinor, forKey: CompactJSONKey("marginMinor"))
+    }
+}
+
+// MARK: - MerchantStats
+
+extension CashbackV1 {
+    public struct MerchantStats: CompactMessage {
+        /// The message's name in the schema.
+        public static let schemaName = "cashback.v1.MerchantStats"
+
+        public var merchantID: String
+
+        public var figures: CashbackV1.StatsFigures?
+
+        /// A message with every field at its default.
+        public init() {
+            self.merchantID = ""
+            self.figures = nil
+        }
+
+        /// Creates a message from its fields; omitted fields take their defaults.
+        public init(
+            merchantID: String = "",
+            figures: CashbackV1.StatsFigures? = nil
+        ) {
+            self.merchantID = merchantID
+            self.figures = figures
+        }
+
+        /// Reads the message's fields; unknown fields are skipped.
+        public init(compactReader reader: inout CompactReader) throws(CompactDecodingError) {
+            self.init()
+            while let tag = try reader.readTag() {
+                switch tag.fieldNumber {
+                case 1: self.merchantID = try reader.readString(tag)
+                case 2: self.figures = try reader.readMessage(tag) as CashbackV1.StatsFigures
+                default: try reader.skipField(tag)
+                }
+            }
+        }
+
+        /// Writes the fields in field-number order, defaults left out.
+        public func encode(to writer: inout CompactWriter) {
+            writer.writeStringField(1, self.merchantID)
+            writer.writeMessageField(2, self.figures)
+        }
+    }
+}
+
+// MARK: MerchantStats JSON mapping
+
+extension CashbackV1.MerchantStats: Codable {
+    /// Reads the message from a JSON object; unknown field names are an error.
+    public init(from decoder: any Decoder) throws {
+        let json = try decoder.container(keyedBy: CompactJSONKey.self)
+        try json.rejectUnknownKeys(["merchantId", "figures"], in: "cashback.v1.MerchantStats")
+        self.init()
+        if let value = try json.decodeCompactString("merchantId") {
+            self.merchantID = value
+        }
+        if let value = try json.decodeIfPresent(CashbackV1.StatsFigures.self, forKey: CompactJSONKey("figures")) {
+            self.figures = value
+        }
+    }
+
+    /// Writes the message as a JSON object with every field.
+    public func encode(to encoder: any Encoder) throws {
+        var json = encoder.container(keyedBy: CompactJSONKey.self)
+        try json.encode(self.merchantID, forKey: CompactJSONKey("merchantId"))
+        try json.encodeIfPresent(self.figures, forKey: CompactJSONKey("figures"))
+    }
+}
+
+// MARK: - GetStatsResponse
+
+extension CashbackV1 {
+    public struct GetStatsResponse: CompactMessage {
+        /// The message's name in the schema.
+        public static let schemaName = "cashback.v1.GetStatsResponse"
+
+        public var total: CashbackV1.StatsFigures?
+
+        /// Per merchant with accrual activity in the window, by merchant id; at most 1000.
+        public var merchants: [CashbackV1.MerchantStats]
+
+        /// True when more than 1000 merchants had activity: narrow the window.
+        public var merchantsTruncated: Bool
+
+        /// A message with every field at its default.
+        public init() {
+            self.total = nil
+            self.merchants = []
+            self.merchantsTruncated = false
+        }
+
+        /// Creates a message from its fields; omitted fields take their defaults.
+        public init(
+            total: CashbackV1.StatsFigures? = nil,
+            merchants: [CashbackV1.MerchantStats] = [],
+            merchantsTruncated: Bool = false
+        ) {
+            self.total = total
+            self.merchants = merchants
+            self.merchantsTruncated = merchantsTruncated
+        }
+
+        /// Reads the message's fields; unknown fields are skipped.
+        public init(compactReader reader: inout CompactReader) throws(CompactDecodingError) {
+            self.init()
+            while let tag = try reader.readTag() {
+                switch tag.fieldNumber {
+                case 1: self.total = try reader.readMessage(tag) as CashbackV1.StatsFigures
+                case 2: self.merchants.append(try reader.readMessage(tag) as CashbackV1.MerchantStats)
+                case 3: self.merchantsTruncated = try reader.readBool(tag)
+                default: try reader.skipField(tag)
+                }
+            }
+        }
+
+        /// Writes the fields in field-number order, defaults left out.
+        public func encode(to writer: inout CompactWriter) {
+            writer.writeMessageField(1, self.total)
+            writer.writeRepeatedMessageField(2, self.merchants)
+            writer.writeBoolField(3, self.merchantsTruncated)
+        }
+    }
+}
+
+// MARK: GetStatsResponse JSON mapping
+
+extension CashbackV1.GetStatsResponse: Codable {
+    /// Reads the message from a JSON object; unknown field names are an error.
+    public init(from decoder: any Decoder) throws {
+        let json = try decoder.container(keyedBy: CompactJSONKey.self)
+        try json.rejectUnknownKeys(["total", "merchants", "merchantsTruncated"], in: "cashback.v1.GetStatsResponse")
+        self.init()
+        if let value = try json.decodeIfPresent(CashbackV1.StatsFigures.self, forKey: CompactJSONKey("total")) {
+            self.total = value
+        }
+        if let value = try json.decodeIfPresent([CashbackV1.MerchantStats].self, forKey: CompactJSONKey("merchants")) {
+            self.merchants = value
+        }
+        if let value = try json.decodeCompactBool("merchantsTruncated") {
+            self.merchantsTruncated = value
+        }
+    }
+
+    /// Writes the message as a JSON object with every field.
+    public func encode(to encoder: any Encoder) throws {
+        var json = encoder.container(keyedBy: CompactJSONKey.self)
+        try json.encodeIfPresent(self.total, forKey: CompactJSONKey("total"))
+        try json.encode(self.merchants, forKey: CompactJSONKey("merchants"))
+        try json.encode(self.merchantsTruncated, forKey: CompactJSONKey("merchantsTruncated"))
+    }
+}
+
 // MARK: - Admin service
 
 extension CashbackV1 {
-    /// Back-office administration: merchants, rule sets, members, claims, expiry, verification of
-    /// the books.
+    /// Back-office administration: merchants, rule sets, members, claims, expiry, statistics,
+    /// verification of the books.
     public enum Admin {
         /// The service's fully qualified name.
         public static let name = "cashback.v1.Admin"
@@ -2429,10 +2821,19 @@ extension CashbackV1 {
                 /// The method's name and path.
                 public static let descriptor = MethodDescriptor(service: "cashback.v1.Admin", method: "AdjustBalance")
             }
+            /// Totals booked in `[from_ms, to_ms)` in one currency, in all and per merchant.
+            public enum GetStats {
+                /// The request message.
+                public typealias Input = CashbackV1.GetStatsRequest
+                /// The response message.
+                public typealias Output = CashbackV1.GetStatsResponse
+                /// The method's name and path.
+                public static let descriptor = MethodDescriptor(service: "cashback.v1.Admin", method: "GetStats")
+            }
         }
 
         /// Every method of the service, in schema order.
-        public static let methods: [MethodDescriptor] = [Method.UpsertMerchant.descriptor, Method.PublishRuleSet.descriptor, Method.GetRuleSet.descriptor, Method.Verify.descriptor, Method.FreezeMember.descriptor, Method.UnfreezeMember.descriptor, Method.RunExpiry.descriptor, Method.ListClaims.descriptor, Method.ApproveClaim.descriptor, Method.RejectClaim.descriptor, Method.AdjustBalance.descriptor]
+        public static let methods: [MethodDescriptor] = [Method.UpsertMerchant.descriptor, Method.PublishRuleSet.descriptor, Method.GetRuleSet.descriptor, Method.Verify.descriptor, Method.FreezeMember.descriptor, Method.UnfreezeMember.descriptor, Method.RunExpiry.descriptor, Method.ListClaims.descriptor, Method.ApproveClaim.descriptor, Method.RejectClaim.descriptor, Method.AdjustBalance.descriptor, Method.GetStats.descriptor]
 
         /// What a server implements to serve the service.
         ///
@@ -2476,6 +2877,9 @@ extension CashbackV1 {
             /// Credits or debits a member's available balance by hand (a credit never expires); a
             /// debit beyond available: FAILED_PRECONDITION.
             func adjustBalance(_ request: Method.AdjustBalance.Input, context: RPCServerContext) async throws -> Method.AdjustBalance.Output
+
+            /// Totals booked in `[from_ms, to_ms)` in one currency, in all and per merchant.
+            func getStats(_ request: Method.GetStats.Input, context: RPCServerContext) async throws -> Method.GetStats.Output
         }
     }
 }
@@ -2526,6 +2930,10 @@ extension CashbackV1.Admin.ServiceProtocol {
         router.registerUnary(CashbackV1.Admin.Method.AdjustBalance.descriptor) {
             (request: CashbackV1.Admin.Method.AdjustBalance.Input, context) in
             try await self.adjustBalance(request, context: context)
+        }
+        router.registerUnary(CashbackV1.Admin.Method.GetStats.descriptor) {
+            (request: CashbackV1.Admin.Method.GetStats.Input, context) in
+            try await self.getStats(request, context: context)
         }
     }
 }

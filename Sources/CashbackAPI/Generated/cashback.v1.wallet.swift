@@ -731,6 +731,379 @@ extension CashbackV1.RefundRedemptionRequest: Codable {
     }
 }
 
+// MARK: - ListHistoryRequest
+
+extension CashbackV1 {
+    public struct ListHistoryRequest: CompactMessage {
+        /// The message's name in the schema.
+        public static let schemaName = "cashback.v1.ListHistoryRequest"
+
+        public var memberID: String
+
+        /// ISO 4217 code of the account's currency.
+        public var currency: String
+
+        /// At most this many (1 to 500); 0 means 50.
+        public var pageSize: Int32
+
+        /// Where the previous page ended (its `next_page_token`); empty for the newest page.
+        public var pageToken: String
+
+        /// A message with every field at its default.
+        public init() {
+            self.memberID = ""
+            self.currency = ""
+            self.pageSize = 0
+            self.pageToken = ""
+        }
+
+        /// Creates a message from its fields; omitted fields take their defaults.
+        public init(
+            memberID: String = "",
+            currency: String = "",
+            pageSize: Int32 = 0,
+            pageToken: String = ""
+        ) {
+            self.memberID = memberID
+            self.currency = currency
+            self.pageSize = pageSize
+            self.pageToken = pageToken
+        }
+
+        /// Reads the message's fields; unknown fields are skipped.
+        public init(compactReader reader: inout CompactReader) throws(CompactDecodingError) {
+            self.init()
+            while let tag = try reader.readTag() {
+                switch tag.fieldNumber {
+                case 1: self.memberID = try reader.readString(tag)
+                case 2: self.currency = try reader.readString(tag)
+                case 3: self.pageSize = try reader.readInt32(tag)
+                case 4: self.pageToken = try reader.readString(tag)
+                default: try reader.skipField(tag)
+                }
+            }
+        }
+
+        /// Writes the fields in field-number order, defaults left out.
+        public func encode(to writer: inout CompactWriter) {
+            writer.writeStringField(1, self.memberID)
+            writer.writeStringField(2, self.currency)
+            writer.writeInt32Field(3, self.pageSize)
+            writer.writeStringField(4, self.pageToken)
+        }
+    }
+}
+
+// MARK: ListHistoryRequest JSON mapping
+
+extension CashbackV1.ListHistoryRequest: Codable {
+    /// Reads the message from a JSON object; unknown field names are an error.
+    public init(from decoder: any Decoder) throws {
+        let json = try decoder.container(keyedBy: CompactJSONKey.self)
+        try json.rejectUnknownKeys(["memberId", "currency", "pageSize", "pageToken"], in: "cashback.v1.ListHistoryRequest")
+        self.init()
+        if let value = try json.decodeCompactString("memberId") {
+            self.memberID = value
+        }
+        if let value = try json.decodeCompactString("currency") {
+            self.currency = value
+        }
+        if let value = try json.decodeCompactInteger(Int32.self, "pageSize") {
+            self.pageSize = value
+        }
+        if let value = try json.decodeCompactString("pageToken") {
+            self.pageToken = value
+        }
+    }
+
+    /// Writes the message as a JSON object with every field.
+    public func encode(to encoder: any Encoder) throws {
+        var json = encoder.container(keyedBy: CompactJSONKey.self)
+        try json.encode(self.memberID, forKey: CompactJSONKey("memberId"))
+        try json.encode(self.currency, forKey: CompactJSONKey("currency"))
+        try json.encode(self.pageSize, forKey: CompactJSONKey("pageSize"))
+        try json.encode(self.pageToken, forKey: CompactJSONKey("pageToken"))
+    }
+}
+
+// MARK: - HistoryEntry
+
+extension CashbackV1 {
+    /// One line of a member's history: a money movement, or an admin action on the member.
+    public struct HistoryEntry: CompactMessage {
+        /// The message's name in the schema.
+        public static let schemaName = "cashback.v1.HistoryEntry"
+
+        /// What happened: accrue, confirm, cancel, adjust, redeem, refund-redemption, withdraw,
+        /// complete-withdrawal, fail-withdrawal, expire, manual-credit, manual-debit (money), or
+        /// freeze, unfreeze, reject-claim (admin actions that move no money).
+        public var kind: String
+
+        /// When, in milliseconds since the Unix epoch.
+        public var atMs: Int64
+
+        /// How the member's pending balance moved, in minor units.
+        public var pendingDeltaMinor: Int64
+
+        /// How the member's available balance moved.
+        public var availableDeltaMinor: Int64
+
+        /// How the member's reserved balance moved.
+        public var reservedDeltaMinor: Int64
+
+        /// How the member's debt moved (positive: the member owes more).
+        public var debtDeltaMinor: Int64
+
+        /// The accrual it belongs to; 0 if none.
+        public var accrualID: Int64
+
+        /// The accrual's merchant and order; empty if none.
+        public var merchantID: String
+
+        public var orderID: String
+
+        /// The claim behind the accrual, or the claim an admin decided; 0 if none.
+        public var claimID: Int64
+
+        /// The redemption or the withdrawal it records; 0 if none.
+        public var redemptionID: Int64
+
+        public var withdrawalID: Int64
+
+        /// Why: a refund's reason, an admin's `actor: reason`, a purchase reference, a masked
+        /// payout destination, a debt payoff; may be empty.
+        public var explanation: String
+
+        /// A message with every field at its default.
+        public init() {
+            self.kind = ""
+            self.atMs = 0
+            self.pendingDeltaMinor = 0
+            self.availableDeltaMinor = 0
+            self.reservedDeltaMinor = 0
+            self.debtDeltaMinor = 0
+            self.accrualID = 0
+            self.merchantID = ""
+            self.orderID = ""
+            self.claimID = 0
+            self.redemptionID = 0
+            self.withdrawalID = 0
+            self.explanation = ""
+        }
+
+        /// Creates a message from its fields; omitted fields take their defaults.
+        public init(
+            kind: String = "",
+            atMs: Int64 = 0,
+            pendingDeltaMinor: Int64 = 0,
+            availableDeltaMinor: Int64 = 0,
+            reservedDeltaMinor: Int64 = 0,
+            debtDeltaMinor: Int64 = 0,
+            accrualID: Int64 = 0,
+            merchantID: String = "",
+            orderID: String = "",
+            claimID: Int64 = 0,
+            redemptionID: Int64 = 0,
+            withdrawalID: Int64 = 0,
+            explanation: String = ""
+        ) {
+            self.kind = kind
+            self.atMs = atMs
+            self.pendingDeltaMinor = pendingDeltaMinor
+            self.availableDeltaMinor = availableDeltaMinor
+            self.reservedDeltaMinor = reservedDeltaMinor
+            self.debtDeltaMinor = debtDeltaMinor
+            self.accrualID = accrualID
+            self.merchantID = merchantID
+            self.orderID = orderID
+            self.claimID = claimID
+            self.redemptionID = redemptionID
+            self.withdrawalID = withdrawalID
+            self.explanation = explanation
+        }
+
+        /// Reads the message's fields; unknown fields are skipped.
+        public init(compactReader reader: inout CompactReader) throws(CompactDecodingError) {
+            self.init()
+            while let tag = try reader.readTag() {
+                switch tag.fieldNumber {
+                case 1: self.kind = try reader.readString(tag)
+                case 2: self.atMs = try reader.readInt64(tag)
+                case 3: self.pendingDeltaMinor = try reader.readInt64(tag)
+                case 4: self.availableDeltaMinor = try reader.readInt64(tag)
+                case 5: self.reservedDeltaMinor = try reader.readInt64(tag)
+                case 6: self.debtDeltaMinor = try reader.readInt64(tag)
+                case 7: self.accrualID = try reader.readInt64(tag)
+                case 8: self.merchantID = try reader.readString(tag)
+                case 9: self.orderID = try reader.readString(tag)
+                case 10: self.claimID = try reader.readInt64(tag)
+                case 11: self.redemptionID = try reader.readInt64(tag)
+                case 12: self.withdrawalID = try reader.readInt64(tag)
+                case 13: self.explanation = try reader.readString(tag)
+                default: try reader.skipField(tag)
+                }
+            }
+        }
+
+        /// Writes the fields in field-number order, defaults left out.
+        public func encode(to writer: inout CompactWriter) {
+            writer.writeStringField(1, self.kind)
+            writer.writeInt64Field(2, self.atMs)
+            writer.writeInt64Field(3, self.pendingDeltaMinor)
+            writer.writeInt64Field(4, self.availableDeltaMinor)
+            writer.writeInt64Field(5, self.reservedDeltaMinor)
+            writer.writeInt64Field(6, self.debtDeltaMinor)
+            writer.writeInt64Field(7, self.accrualID)
+            writer.writeStringField(8, self.merchantID)
+            writer.writeStringField(9, self.orderID)
+            writer.writeInt64Field(10, self.claimID)
+            writer.writeInt64Field(11, self.redemptionID)
+            writer.writeInt64Field(12, self.withdrawalID)
+            writer.writeStringField(13, self.explanation)
+        }
+    }
+}
+
+// MARK: HistoryEntry JSON mapping
+
+extension CashbackV1.HistoryEntry: Codable {
+    /// Reads the message from a JSON object; unknown field names are an error.
+    public init(from decoder: any Decoder) throws {
+        let json = try decoder.container(keyedBy: CompactJSONKey.self)
+        try json.rejectUnknownKeys(["kind", "atMs", "pendingDeltaMinor", "availableDeltaMinor", "reservedDeltaMinor", "debtDeltaMinor", "accrualId", "merchantId", "orderId", "claimId", "redemptionId", "withdrawalId", "explanation"], in: "cashback.v1.HistoryEntry")
+        self.init()
+        if let value = try json.decodeCompactString("kind") {
+            self.kind = value
+        }
+        if let value = try json.decodeCompactInteger(Int64.self, "atMs") {
+            self.atMs = value
+        }
+        if let value = try json.decodeCompactInteger(Int64.self, "pendingDeltaMinor") {
+            self.pendingDeltaMinor = value
+        }
+        if let value = try json.decodeCompactInteger(Int64.self, "availableDeltaMinor") {
+            self.availableDeltaMinor = value
+        }
+        if let value = try json.decodeCompactInteger(Int64.self, "reservedDeltaMinor") {
+            self.reservedDeltaMinor = value
+        }
+        if let value = try json.decodeCompactInteger(Int64.self, "debtDeltaMinor") {
+            self.debtDeltaMinor = value
+        }
+        if let value = try json.decodeCompactInteger(Int64.self, "accrualId") {
+            self.accrualID = value
+        }
+        if let value = try json.decodeCompactString("merchantId") {
+            self.merchantID = value
+        }
+        if let value = try json.decodeCompactString("orderId") {
+            self.orderID = value
+        }
+        if let value = try json.decodeCompactInteger(Int64.self, "claimId") {
+            self.claimID = value
+        }
+        if let value = try json.decodeCompactInteger(Int64.self, "redemptionId") {
+            self.redemptionID = value
+        }
+        if let value = try json.decodeCompactInteger(Int64.self, "withdrawalId") {
+            self.withdrawalID = value
+        }
+        if let value = try json.decodeCompactString("explanation") {
+            self.explanation = value
+        }
+    }
+
+    /// Writes the message as a JSON object with every field.
+    public func encode(to encoder: any Encoder) throws {
+        var json = encoder.container(keyedBy: CompactJSONKey.self)
+        try json.encode(self.kind, forKey: CompactJSONKey("kind"))
+        try json.encode(self.atMs, forKey: CompactJSONKey("atMs"))
+        try json.encode(self.pendingDeltaMinor, forKey: CompactJSONKey("pendingDeltaMinor"))
+        try json.encode(self.availableDeltaMinor, forKey: CompactJSONKey("availableDeltaMinor"))
+        try json.encode(self.reservedDeltaMinor, forKey: CompactJSONKey("reservedDeltaMinor"))
+        try json.encode(self.debtDeltaMinor, forKey: CompactJSONKey("debtDeltaMinor"))
+        try json.encode(self.accrualID, forKey: CompactJSONKey("accrualId"))
+        try json.encode(self.merchantID, forKey: CompactJSONKey("merchantId"))
+        try json.encode(self.orderID, forKey: CompactJSONKey("orderId"))
+        try json.encode(self.claimID, forKey: CompactJSONKey("claimId"))
+        try json.encode(self.redemptionID, forKey: CompactJSONKey("redemptionId"))
+        try json.encode(self.withdrawalID, forKey: CompactJSONKey("withdrawalId"))
+        try json.encode(self.explanation, forKey: CompactJSONKey("explanation"))
+    }
+}
+
+// MARK: - ListHistoryResponse
+
+extension CashbackV1 {
+    public struct ListHistoryResponse: CompactMessage {
+        /// The message's name in the schema.
+        public static let schemaName = "cashback.v1.ListHistoryResponse"
+
+        /// Newest first.
+        public var entries: [CashbackV1.HistoryEntry]
+
+        /// Pass it as `page_token` for the next (older) page; empty when this page is the last.
+        public var nextPageToken: String
+
+        /// A message with every field at its default.
+        public init() {
+            self.entries = []
+            self.nextPageToken = ""
+        }
+
+        /// Creates a message from its fields; omitted fields take their defaults.
+        public init(
+            entries: [CashbackV1.HistoryEntry] = [],
+            nextPageToken: String = ""
+        ) {
+            self.entries = entries
+            self.nextPageToken = nextPageToken
+        }
+
+        /// Reads the message's fields; unknown fields are skipped.
+        public init(compactReader reader: inout CompactReader) throws(CompactDecodingError) {
+            self.init()
+            while let tag = try reader.readTag() {
+                switch tag.fieldNumber {
+                case 1: self.entries.append(try reader.readMessage(tag) as CashbackV1.HistoryEntry)
+                case 2: self.nextPageToken = try reader.readString(tag)
+                default: try reader.skipField(tag)
+                }
+            }
+        }
+
+        /// Writes the fields in field-number order, defaults left out.
+        public func encode(to writer: inout CompactWriter) {
+            writer.writeRepeatedMessageField(1, self.entries)
+            writer.writeStringField(2, self.nextPageToken)
+        }
+    }
+}
+
+// MARK: ListHistoryResponse JSON mapping
+
+extension CashbackV1.ListHistoryResponse: Codable {
+    /// Reads the message from a JSON object; unknown field names are an error.
+    public init(from decoder: any Decoder) throws {
+        let json = try decoder.container(keyedBy: CompactJSONKey.self)
+        try json.rejectUnknownKeys(["entries", "nextPageToken"], in: "cashback.v1.ListHistoryResponse")
+        self.init()
+        if let value = try json.decodeIfPresent([CashbackV1.HistoryEntry].self, forKey: CompactJSONKey("entries")) {
+            self.entries = value
+        }
+        if let value = try json.decodeCompactString("nextPageToken") {
+            self.nextPageToken = value
+        }
+    }
+
+    /// Writes the message as a JSON object with every field.
+    public func encode(to encoder: any Encoder) throws {
+        var json = encoder.container(keyedBy: CompactJSONKey.self)
+        try json.encode(self.entries, forKey: CompactJSONKey("entries"))
+        try json.encode(self.nextPageToken, forKey: CompactJSONKey("nextPageToken"))
+    }
+}
+
 // MARK: - FileClaimRequest
 
 extension CashbackV1 {
@@ -1828,6 +2201,15 @@ extension CashbackV1 {
                 /// The method's name and path.
                 public static let descriptor = MethodDescriptor(service: "cashback.v1.Wallet", method: "GetBalance")
             }
+            /// The member's history in one currency, newest first, a page at a time.
+            public enum ListHistory {
+                /// The request message.
+                public typealias Input = CashbackV1.ListHistoryRequest
+                /// The response message.
+                public typealias Output = CashbackV1.ListHistoryResponse
+                /// The method's name and path.
+                public static let descriptor = MethodDescriptor(service: "cashback.v1.Wallet", method: "ListHistory")
+            }
             /// Spends available cashback, soonest-expiring first. More than available, or a frozen
             /// member: FAILED_PRECONDITION, and nothing changes.
             public enum Redeem {
@@ -1872,7 +2254,7 @@ extension CashbackV1 {
         }
 
         /// Every method of the service, in schema order.
-        public static let methods: [MethodDescriptor] = [Method.GetBalance.descriptor, Method.Redeem.descriptor, Method.RefundRedemption.descriptor, Method.Withdraw.descriptor, Method.FileClaim.descriptor]
+        public static let methods: [MethodDescriptor] = [Method.GetBalance.descriptor, Method.ListHistory.descriptor, Method.Redeem.descriptor, Method.RefundRedemption.descriptor, Method.Withdraw.descriptor, Method.FileClaim.descriptor]
 
         /// What a server implements to serve the service.
         ///
@@ -1880,6 +2262,9 @@ extension CashbackV1 {
         public protocol ServiceProtocol: Sendable {
             /// The member's balance in one currency, with the next expiry.
             func getBalance(_ request: Method.GetBalance.Input, context: RPCServerContext) async throws -> Method.GetBalance.Output
+
+            /// The member's history in one currency, newest first, a page at a time.
+            func listHistory(_ request: Method.ListHistory.Input, context: RPCServerContext) async throws -> Method.ListHistory.Output
 
             /// Spends available cashback, soonest-expiring first. More than available, or a frozen
             /// member: FAILED_PRECONDITION, and nothing changes.
@@ -1907,6 +2292,10 @@ extension CashbackV1.Wallet.ServiceProtocol {
         router.registerUnary(CashbackV1.Wallet.Method.GetBalance.descriptor) {
             (request: CashbackV1.Wallet.Method.GetBalance.Input, context) in
             try await self.getBalance(request, context: context)
+        }
+        router.registerUnary(CashbackV1.Wallet.Method.ListHistory.descriptor) {
+            (request: CashbackV1.Wallet.Method.ListHistory.Input, context) in
+            try await self.listHistory(request, context: context)
         }
         router.registerUnary(CashbackV1.Wallet.Method.Redeem.descriptor) {
             (request: CashbackV1.Wallet.Method.Redeem.Input, context) in

@@ -338,6 +338,7 @@ enum Migrations {
                                 'fail-withdrawal', 'expire', 'manual-credit',
                                 'manual-debit')),
             source_id INTEGER,
+            note TEXT NOT NULL DEFAULT '',
             created_ms INTEGER NOT NULL
         ) STRICT;
         INSERT INTO journal_entries_v2 (id, accrual_id, kind, created_ms)

@@ -11,6 +11,7 @@ enum JournalTable {
         _ db: Database,
         accrualID: Int64?,
         sourceID: Int64? = nil,
+        note: String = "",
         kind: JournalEntryKind,
         currency: CurrencyCode,
         lines: [JournalLine],
@@ -18,11 +19,11 @@ enum JournalTable {
     ) throws -> Int64 {
         let entry = try db.cachedStatement(
             sql: """
-                INSERT INTO journal_entries (accrual_id, source_id, kind, created_ms)
-                VALUES (?, ?, ?, ?)
+                INSERT INTO journal_entries (accrual_id, source_id, kind, note, created_ms)
+                VALUES (?, ?, ?, ?, ?)
                 """
         )
-        try entry.execute(arguments: [accrualID, sourceID, kind.rawValue, nowMilliseconds])
+        try entry.execute(arguments: [accrualID, sourceID, kind.rawValue, note, nowMilliseconds])
         let entryID = db.lastInsertedRowID
 
         let line = try db.cachedStatement(

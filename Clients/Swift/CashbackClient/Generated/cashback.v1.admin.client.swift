@@ -10,8 +10,8 @@ import RPC
 extension CashbackV1.Admin {
     /// A typed client of `cashback.v1.Admin`.
     ///
-    /// Back-office administration: merchants, rule sets, members, claims, expiry, verification of
-    /// the books.
+    /// Back-office administration: merchants, rule sets, members, claims, expiry, statistics,
+    /// verification of the books.
     public struct Client: Sendable {
         private let transport: any RPCClientTransport
 
@@ -196,6 +196,22 @@ extension CashbackV1.Admin {
         ) async throws -> CashbackV1.Admin.Method.AdjustBalance.Output {
             let response = try await transport.unary(
                 CashbackV1.Admin.Method.AdjustBalance.descriptor,
+                request: request.compactBytes(),
+                options: options
+            )
+            return try decodeResponse(response)
+        }
+
+        /// Totals booked in `[from_ms, to_ms)` in one currency, in all and per merchant.
+        ///
+        /// - Throws: `RPCError` with the server's status, or UNAVAILABLE when the call
+        ///   could not reach the server.
+        public func getStats(
+            _ request: CashbackV1.Admin.Method.GetStats.Input,
+            options: CallOptions = CallOptions()
+        ) async throws -> CashbackV1.Admin.Method.GetStats.Output {
+            let response = try await transport.unary(
+                CashbackV1.Admin.Method.GetStats.descriptor,
                 request: request.compactBytes(),
                 options: options
             )

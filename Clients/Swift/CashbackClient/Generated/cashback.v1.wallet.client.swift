@@ -35,6 +35,22 @@ extension CashbackV1.Wallet {
             return try decodeResponse(response)
         }
 
+        /// The member's history in one currency, newest first, a page at a time.
+        ///
+        /// - Throws: `RPCError` with the server's status, or UNAVAILABLE when the call
+        ///   could not reach the server.
+        public func listHistory(
+            _ request: CashbackV1.Wallet.Method.ListHistory.Input,
+            options: CallOptions = CallOptions()
+        ) async throws -> CashbackV1.Wallet.Method.ListHistory.Output {
+            let response = try await transport.unary(
+                CashbackV1.Wallet.Method.ListHistory.descriptor,
+                request: request.compactBytes(),
+                options: options
+            )
+            return try decodeResponse(response)
+        }
+
         /// Spends available cashback, soonest-expiring first. More than available, or a frozen
         /// member: FAILED_PRECONDITION, and nothing changes.
         ///
