@@ -265,7 +265,9 @@ extension SQLiteLedgerRepository {
                     try LedgerPosting.wallet(.expire, memberID: first.memberID, amountMinorUnits: amount)
                         .book(
                             db, memberID: first.memberID, currency: first.currency,
-                            accrualID: nil, sourceID: nil, nowMilliseconds: now)
+                            accrualID: nil, sourceID: nil,
+                            note: "lots expired as of \(command.asOfMilliseconds)",
+                            nowMilliseconds: now)
                     accounts += 1
                 }
                 return .success(
