@@ -76,8 +76,9 @@ public enum LedgerLimits {
     /// Entries one ListHistory page holds.
     public static let historyPageMax = 500
 
-    /// Claims one ListClaims page holds.
-    public static let claimsPageMax = 500
+    /// Claims one ListClaims page holds: 200 claims of the largest size stay well below the
+    /// default 1 MiB message limit.
+    public static let claimsPageMax = 200
 
     /// Milliseconds in one day, for hold and expiry windows.
     public static let millisecondsPerDay: Int64 = 86_400_000

@@ -5,7 +5,7 @@
 ///
 /// ```swift
 /// let card = try PayoutDestination(kind: .card, account: "4111111111111111")
-/// print(card.masked)  // "************1111"
+/// print(card.masked)  // "************1111": all but the last four characters hidden
 /// ```
 public struct PayoutDestination: Hashable, Sendable, Codable, CustomStringConvertible {
     /// The kind of destination; raw values go on the wire.
@@ -42,16 +42,19 @@ public struct PayoutDestination: Hashable, Sendable, Codable, CustomStringConver
             }
         case .phone:
             guard (9...16).contains(bytes.count), bytes.first == UInt8(ascii: "+"),
-                digits(bytes.dropFirst())
+                digits(bytes.dropFirst()), bytes[1] != UInt8(ascii: "0")
             else {
                 throw LedgerRejection(
                     .invalidArgument,
-                    "destination.account must be a phone number in E.164: + and 8 to 15 digits")
+                    "destination.account must be a phone number in E.164: + and 8 to 15 digits, "
+                        + "the first not 0")
             }
         case .ewallet:
-            guard bytes.count >= 3 else {
+            guard (3...LedgerLimits.identifierBytes.upperBound).contains(bytes.count) else {
                 throw LedgerRejection(
-                    .invalidArgument, "destination.account must be 3 to 128 bytes for an EWALLET")
+                    .invalidArgument,
+                    "destination.account must be 3 to \(LedgerLimits.identifierBytes.upperBound) "
+                        + "UTF-8 bytes for an EWALLET, got \(bytes.count)")
             }
             try FieldValidation.identifier(account, field: "destination.account")
         }
@@ -59,7 +62,9 @@ public struct PayoutDestination: Hashable, Sendable, Codable, CustomStringConver
         self.account = account
     }
 
-    /// The account with all but its last four characters replaced by `*`.
+    /// The account with every character replaced by `*` but the last four, or fewer for a
+    /// short account: at most as many as are hidden (`abcdef` → `****ef`), so that a short
+    /// account is never mostly shown.
     public var masked: String {
         let characters = Array(self.account)
         let shown = min(4, max(0, characters.count - 4))

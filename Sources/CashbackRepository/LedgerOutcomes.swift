@@ -360,7 +360,8 @@ public struct HistoryCursor: Hashable, Sendable {
     public init?(_ text: String) {
         let parts = text.split(separator: ".", omittingEmptySubsequences: false)
         guard parts.count == 3, let at = Int64(parts[0]), let source = Int64(parts[1]),
-            let id = Int64(parts[2]), at >= 0, source == 0 || source == 1, id > 0
+            let id = Int64(parts[2]), at >= 0, source == 0 || source == 1, id > 0,
+            Self.text(atMilliseconds: at, source: source, id: id) == text
         else { return nil }
         self.atMilliseconds = at
         self.source = source

@@ -223,7 +223,8 @@ struct Paging {
                 .invalidArgument,
                 "pageSize must be 1...\(max) (0 for \(Self.defaultSize)), got \(size)")
         }
-        guard token.isEmpty || Int64(token).map({ $0 > 0 }) == true else {
+        // Canonical decimal only (no sign, no leading zeros): what nextToken writes.
+        guard token.isEmpty || Int64(token).map({ $0 > 0 && "\($0)" == token }) == true else {
             throw LedgerRejection(
                 .invalidArgument, "pageToken must be empty or a nextPageToken this method answered")
         }

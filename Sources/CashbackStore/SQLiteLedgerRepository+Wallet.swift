@@ -96,9 +96,11 @@ extension SQLiteLedgerRepository {
         let minimum = self.policy.withdrawalMinimum(command.currency)
         let perDay = self.policy.withdrawalsPerMemberPerDay
         return try await self.pool.write { db in
-            try Idempotent.run(
-                db, method: "Wallet/Withdraw", key: command.idempotencyKey, request: command,
-                nowMilliseconds: now
+            // The key's stored request holds the destination masked: the full account lives in
+            // `withdrawals` only. A replay is then checked against that account too.
+            let result = try Idempotent.run(
+                db, method: "Wallet/Withdraw", key: command.idempotencyKey,
+                request: WithdrawFingerprint(command), nowMilliseconds: now
             ) { () throws -> Result<WithdrawalRecord, LedgerRejection> in
                 guard try !MembersTable.isFrozen(db, memberID: command.memberID) else {
                     return .failure(Self.frozen(command.memberID))
@@ -139,6 +141,18 @@ extension SQLiteLedgerRepository {
                     nowMilliseconds: now)
                 return .success(record)
             }
+            if case .success(let first) = result, first.replayed {
+                let account = try WithdrawalsTable.account(db, id: first.withdrawalID)
+                guard account?.utf8.elementsEqual(command.destination.account.utf8) == true else {
+                    return .failure(
+                        LedgerRejection(
+                            .idempotencyConflict,
+                            "idempotencyKey '\(command.idempotencyKey)' was already used for "
+                                + "another Wallet/Withdraw request; use a new key for a new "
+                                + "request"))
+                }
+            }
+            return result
         }
     }
 
@@ -301,6 +315,24 @@ extension SQLiteLedgerRepository {
         LedgerRejection(
             .memberFrozen,
             "member '\(memberID)' is frozen: no redeem or withdraw until Admin/UnfreezeMember")
+    }
+}
+
+/// What a Withdraw's idempotency key keeps of its request: everything but the full account,
+/// which is personal data kept in `withdrawals` alone.
+private struct WithdrawFingerprint: Encodable {
+    let memberID: String
+    let currency: CurrencyCode
+    let amountMinorUnits: Int64
+    let destinationKind: PayoutDestination.Kind
+    let maskedAccount: String
+
+    init(_ command: WithdrawCommand) {
+        self.memberID = command.memberID
+        self.currency = command.currency
+        self.amountMinorUnits = command.amountMinorUnits
+        self.destinationKind = command.destination.kind
+        self.maskedAccount = command.destination.masked
     }
 }
 

@@ -2,6 +2,7 @@ import CashbackCore
 import CashbackRepository
 import Foundation
 import Synchronization
+import GRDB
 import Testing
 @testable import CashbackStore
 
@@ -157,6 +158,20 @@ struct SQLiteLedgerRepositoryWalletTests {
             let first = try await repository.withdraw(try Self.withdraw(2_000, key: "w-1")).get()
             #expect(first.state == .reserved)
             #expect(first.maskedAccount == "************1111")
+            // The same key with another card (same last four digits) is a conflict, although the
+            // key keeps only the masked account.
+            let otherCard = try WithdrawCommand(
+                memberID: "member-1", currency: "EUR", amountMinorUnits: 2_000,
+                destination: try PayoutDestination(kind: .card, account: "5500000008001111"),
+                idempotencyKey: "w-1")
+            #expect(try await repository.withdraw(otherCard).failure?.code == .idempotencyConflict)
+            #expect(try await repository.withdraw(try Self.withdraw(2_000, key: "w-1")).get().replayed)
+            let leaks = try await repository.pool.read { db in
+                try Int.fetchOne(
+                    db,
+                    sql: "SELECT COUNT(*) FROM idempotency_keys WHERE request LIKE '%4111111111111111%'")
+            }
+            #expect(leaks == 0, "the full account leaked into an idempotency key")
             let second = try await repository.withdraw(try Self.withdraw(1_000, key: "w-2")).get()
             var balance = try await repository.euroBalance()
             #expect(balance.availableMinorUnits == 2_000 && balance.reservedMinorUnits == 3_000)

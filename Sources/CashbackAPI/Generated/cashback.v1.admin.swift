@@ -1688,7 +1688,7 @@ extension CashbackV1 {
         /// Only claims in this state; ANY lists every state.
         public var state: CashbackV1.ClaimFilter
 
-        /// At most this many (1 to 500); 0 means 50.
+        /// At most this many (1 to 200); 0 means 50.
         public var pageSize: Int32
 
         /// Where the previous page ended (its `next_page_token`); empty for the first page.

@@ -84,6 +84,13 @@ enum WithdrawalsTable {
         failure_reason, created_ms, settled_ms
         """
 
+    /// The full destination account of withdrawal `id`, for a replay's comparison only.
+    static func account(_ db: Database, id: Int64) throws -> String? {
+        try String.fetchOne(
+            db.cachedStatement(sql: "SELECT destination_account FROM withdrawals WHERE id = ?"),
+            arguments: [id])
+    }
+
     static func fetch(_ db: Database, id: Int64) throws -> WithdrawalRecord? {
         try Row.fetchOne(
             db.cachedStatement(sql: "SELECT \(Self.columns) FROM withdrawals WHERE id = ?"),
