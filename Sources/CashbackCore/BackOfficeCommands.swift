@@ -66,8 +66,7 @@ public struct ClaimDecision: Hashable, Sendable, Codable {
         throws(LedgerRejection)
     {
         try FieldValidation.integer(claimID, field: "claimId", range: 1...Int64.max, unit: "(an id)")
-        try FieldValidation.identifier(actor, field: "actor")
-        try FieldValidation.text(reason, field: "reason", bytes: 1...LedgerLimits.reasonBytes.upperBound)
+        try FieldValidation.adminAction(actor: actor, reason: reason)
         self.idempotencyKey = try IdempotencyKey(validating: idempotencyKey)
         self.claimID = claimID
         self.approve = approve
@@ -107,8 +106,7 @@ public struct BalanceAdjustment: Hashable, Sendable, Codable {
                 "amountMinor must be a credit of 1...\(limit) or a debit of -1...-\(limit) "
                     + "minor units, got \(amountMinorUnits)")
         }
-        try FieldValidation.identifier(actor, field: "actor")
-        try FieldValidation.text(reason, field: "reason", bytes: 1...LedgerLimits.reasonBytes.upperBound)
+        try FieldValidation.adminAction(actor: actor, reason: reason)
         self.idempotencyKey = try IdempotencyKey(validating: idempotencyKey)
         self.memberID = memberID
         self.amountMinorUnits = amountMinorUnits

@@ -30,3 +30,12 @@ extension FieldValidation {
         }
     }
 }
+
+extension FieldValidation {
+    /// Checks the `actor` (an identifier) and the `reason` (1...500 UTF-8 bytes) every admin
+    /// action carries.
+    static func adminAction(actor: String, reason: String) throws(LedgerRejection) {
+        try Self.identifier(actor, field: "actor")
+        try Self.text(reason, field: "reason", bytes: 1...LedgerLimits.reasonBytes.upperBound)
+    }
+}

@@ -158,8 +158,7 @@ public struct MemberFreezeCommand: Hashable, Sendable, Codable {
         memberID: String, frozen: Bool, actor: String, reason: String, idempotencyKey: String
     ) throws(LedgerRejection) {
         try FieldValidation.identifier(memberID, field: "memberId")
-        try FieldValidation.identifier(actor, field: "actor")
-        try FieldValidation.text(reason, field: "reason", bytes: 1...LedgerLimits.reasonBytes.upperBound)
+        try FieldValidation.adminAction(actor: actor, reason: reason)
         self.idempotencyKey = try IdempotencyKey(validating: idempotencyKey)
         self.memberID = memberID
         self.frozen = frozen

@@ -19,13 +19,20 @@ import Testing
         await LedgerEndToEndTests.expectStatus(code, fragment, call, sourceLocation: sourceLocation)
     }
 
-    @Test func redeemWithdrawPayoutsFreezeExpire() async throws {
+    /// A server with merchant `shop-1` (500 bps, cashback expires after `expiryDays`), and a
+    /// client connected to it.
+    static func start(expiryDays: UInt32 = 0) async throws -> (TestServer, CashbackClient) {
         let server = try await TestServer.start()
         let client = try await CashbackClient.connect(host: "127.0.0.1", port: server.port)
         _ = try await client.admin.upsertMerchant(
             .init(
                 merchantID: "shop-1", name: "Shop One", currency: "EUR", shopperRateBps: 500,
-                cashbackExpiryDays: 30, idempotencyKey: "u-1"))
+                cashbackExpiryDays: expiryDays, idempotencyKey: "u-1"))
+        return (server, client)
+    }
+
+    @Test func redeemWithdrawPayoutsFreezeExpire() async throws {
+        let (server, client) = try await Self.start(expiryDays: 30)
         try await Self.earn(client, order: "o-1", amount: 100_000)  // 5 000 available
 
         var balance = try await client.wallet.getBalance(.init(memberID: "m1", currency: "EUR"))
@@ -95,12 +102,7 @@ import Testing
     }
 
     @Test func walletErrorsTravelAsStatuses() async throws {
-        let server = try await TestServer.start()
-        let client = try await CashbackClient.connect(host: "127.0.0.1", port: server.port)
-        _ = try await client.admin.upsertMerchant(
-            .init(
-                merchantID: "shop-1", name: "Shop One", currency: "EUR", shopperRateBps: 500,
-                idempotencyKey: "u-1"))
+        let (server, client) = try await Self.start()
         try await Self.earn(client, order: "o-1", amount: 40_000)  // 2 000 available
         let wallet = client.wallet
         let payouts = client.payouts
@@ -170,12 +172,7 @@ import Testing
     }
 
     @Test func claimsAndManualAdjustments() async throws {
-        let server = try await TestServer.start()
-        let client = try await CashbackClient.connect(host: "127.0.0.1", port: server.port)
-        _ = try await client.admin.upsertMerchant(
-            .init(
-                merchantID: "shop-1", name: "Shop One", currency: "EUR", shopperRateBps: 500,
-                idempotencyKey: "u-1"))
+        let (server, client) = try await Self.start()
         let claim = try await client.wallet.fileClaim(
             .init(
                 memberID: "m1", merchantID: "shop-1", orderID: "lost-7", amountMinor: 10_000,
