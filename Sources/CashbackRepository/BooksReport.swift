@@ -70,6 +70,9 @@ public enum BooksDiscrepancy: Hashable, Sendable, CustomStringConvertible {
     /// A withdrawal whose settlement entries disagree with its state: settled twice, or a
     /// state without its entry.
     case withdrawalSettlement(withdrawalID: Int64, state: String, completions: Int, failures: Int)
+    /// A claim decided more than once, or whose link to its accrual disagrees with its state
+    /// (an approved claim without its accrual, or an accrual pointing at a claim not approved).
+    case claimDecision(claimID: Int64, state: String, decisions: Int, linked: Bool)
 
     /// The breach's kind, in lower camel case: a stable name for scripts.
     public var kind: String {
@@ -83,6 +86,7 @@ public enum BooksDiscrepancy: Hashable, Sendable, CustomStringConvertible {
         case .accrualJournalMismatch: "accrualJournalMismatch"
         case .unreadableAccrual: "unreadableAccrual"
         case .withdrawalSettlement: "withdrawalSettlement"
+        case .claimDecision: "claimDecision"
         }
     }
 
@@ -114,6 +118,9 @@ public enum BooksDiscrepancy: Hashable, Sendable, CustomStringConvertible {
         case .withdrawalSettlement(let withdrawal, let state, let completions, let failures):
             return "withdrawal \(withdrawal) is \(state) with \(completions) completion and "
                 + "\(failures) failure entries"
+        case .claimDecision(let claim, let state, let decisions, let linked):
+            return "claim \(claim) is \(state) with \(decisions) decisions and "
+                + (linked ? "an accrual linked both ways" : "no accrual linked both ways")
         }
     }
 }

@@ -42,8 +42,39 @@ enum BooksVerification {
             accrualCount: accrualCount,
             memberAccountCount: accountCount,
             discrepancies: unbalanced + mismatches + (try Self.duplicates(db))
-                + (try Self.settlements(db)) + accrualBreaches
+                + (try Self.settlements(db)) + (try Self.claimDecisions(db)) + accrualBreaches
         )
+    }
+
+    /// Claims decided more than once (in the audit trail), and claims whose accrual link
+    /// disagrees with their state: approved ⇔ an accrual that points back at the claim.
+    private static func claimDecisions(_ db: Database) throws -> [BooksDiscrepancy] {
+        try Row.fetchAll(
+            db,
+            sql: """
+                SELECT c.id, c.state,
+                       (SELECT COUNT(*) FROM admin_actions AS x
+                        WHERE x.subject_id = c.id
+                          AND x.action IN ('approve-claim', 'reject-claim')) AS decisions,
+                       EXISTS (SELECT 1 FROM accruals AS a
+                               WHERE a.id = c.accrual_id AND a.claim_id = c.id) AS linked,
+                       (SELECT COUNT(*) FROM accruals AS a WHERE a.claim_id = c.id) AS pointing
+                FROM claims AS c
+                WHERE decisions > 1
+                   OR (c.state = 1 AND decisions != 0)
+                   OR (c.state IN (2, 3) AND decisions != 1)
+                   OR (c.state = 2 AND (NOT linked OR pointing != 1))
+                   OR (c.state != 2 AND pointing != 0)
+                ORDER BY c.id
+                """
+        ).map { row in
+            let raw: Int64 = row["state"]
+            return .claimDecision(
+                claimID: row["id"],
+                state: UInt8(exactly: raw).flatMap(ClaimState.init(rawValue:))?.description
+                    ?? "in state \(raw)",
+                decisions: row["decisions"], linked: row["linked"])
+        }
     }
 
     /// Withdrawals whose completion and failure entries disagree with their state: a

@@ -54,6 +54,12 @@ struct SQLiteLedgerRepositoryBackOfficeTests {
                     == .duplicateClaim)
             #expect(try await repository.claims(state: .approved, afterID: 0, limit: 10).count == 1)
             #expect(try await repository.verifyBooks().discrepancies == [])
+
+            // Verify notices an approval whose accrual no longer points back at the claim.
+            try await repository.executeBypassingLedgerForTesting(
+                sql: "UPDATE accruals SET claim_id = NULL")
+            let kinds = try await repository.verifyBooks().discrepancies.map(\.kind)
+            #expect(kinds == ["claimDecision"])
         }
     }
 

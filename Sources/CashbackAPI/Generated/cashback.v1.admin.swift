@@ -1169,7 +1169,8 @@ extension CashbackV1 {
         public static let schemaName = "cashback.v1.VerifyBreach"
 
         /// A stable name: unbalancedEntry, balanceMismatch, negativeBalance, duplicateOrder,
-        /// duplicateIdempotencyKey, cashbackAboveRules, accrualJournalMismatch, unreadableAccrual.
+        /// duplicateIdempotencyKey, cashbackAboveRules, accrualJournalMismatch, unreadableAccrual,
+        /// withdrawalSettlement, claimDecision.
         public var kind: String
 
         /// A sentence naming the entry, member or accrual and the amounts.
