@@ -125,9 +125,12 @@ struct AdminService: CashbackV1.Admin.ServiceProtocol {
             try await ledger.setFrozen(command)
         }
         let outcome = try LedgerStatus.value(result)
-        logger.notice(
-            "member \(frozen ? "frozen" : "unfrozen")",
-            metadata: ["member": "\(command.memberID)", "actor": "\(command.actor)"])
+        // Logged once, when it happened: a replay changed nothing.
+        if !outcome.replayed {
+            logger.notice(
+                "member \(frozen ? "frozen" : "unfrozen")",
+                metadata: ["member": "\(command.memberID)", "actor": "\(command.actor)"])
+        }
         return CashbackV1.FreezeMemberResponse(memberID: outcome.memberID, frozen: outcome.frozen)
     }
 
@@ -200,9 +203,11 @@ struct AdminService: CashbackV1.Admin.ServiceProtocol {
             try await ledger.decideClaim(decision)
         }
         let claim = try LedgerStatus.value(result)
-        logger.notice(
-            "claim \(approve ? "approved" : "rejected")",
-            metadata: ["claim": "\(claim.claimID)", "actor": "\(decision.actor)"])
+        if !claim.replayed {
+            logger.notice(
+                "claim \(approve ? "approved" : "rejected")",
+                metadata: ["claim": "\(claim.claimID)", "actor": "\(decision.actor)"])
+        }
         return Self.wire(claim)
     }
 
@@ -219,12 +224,14 @@ struct AdminService: CashbackV1.Admin.ServiceProtocol {
             try await ledger.adjustBalance(adjustment)
         }
         let outcome = try LedgerStatus.value(result)
-        logger.notice(
-            "manual balance adjustment",
-            metadata: [
-                "member": "\(adjustment.memberID)", "actor": "\(adjustment.actor)",
-                "amountMinor": "\(adjustment.amountMinorUnits)",
-            ])
+        if !outcome.replayed {
+            logger.notice(
+                "manual balance adjustment",
+                metadata: [
+                    "member": "\(adjustment.memberID)", "actor": "\(adjustment.actor)",
+                    "amountMinor": "\(adjustment.amountMinorUnits)",
+                ])
+        }
         return CashbackV1.AdjustBalanceResponse(availableMinor: outcome.availableMinorUnits)
     }
 
