@@ -18,6 +18,8 @@ public struct LedgerStoreError: Error, CustomStringConvertible {
             case balanceOutOfRange
             case corruptRow
             case storageMisconfigured
+            case databaseInUse
+            case databaseUnavailable
         }
 
         private let wrapped: Wrapped
@@ -33,6 +35,12 @@ public struct LedgerStoreError: Error, CustomStringConvertible {
         public static let corruptRow = Code(.corruptRow)
         /// The opened database does not have the durability settings the ledger requires.
         public static let storageMisconfigured = Code(.storageMisconfigured)
+        /// Another process (another server, or `cashbackd verify`) owns the database file.
+        public static let databaseInUse = Code(.databaseInUse)
+        /// The database cannot be opened: a missing or read-only folder, a file that is not a
+        /// SQLite database, or a SQLite database of another application. The message names
+        /// the path and the cause.
+        public static let databaseUnavailable = Code(.databaseUnavailable)
 
         /// The code's name, for logs.
         public var description: String {
@@ -40,6 +48,8 @@ public struct LedgerStoreError: Error, CustomStringConvertible {
             case .balanceOutOfRange: "balanceOutOfRange"
             case .corruptRow: "corruptRow"
             case .storageMisconfigured: "storageMisconfigured"
+            case .databaseInUse: "databaseInUse"
+            case .databaseUnavailable: "databaseUnavailable"
             }
         }
     }

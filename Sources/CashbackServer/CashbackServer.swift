@@ -75,5 +75,11 @@ public struct CashbackServer: Service {
         health.markShuttingDown()
         logger.notice("shutting down: finishing calls in flight")
         await server.shutdownGracefully(gracePeriod: configuration.shutdownGracePeriod)
+        // The calls are done: close the store, which also gives up the database file.
+        do {
+            try ledger.close()
+        } catch {
+            logger.error("closing the database failed", metadata: ["error": "\(error)"])
+        }
     }
 }

@@ -25,6 +25,8 @@ public final class SQLiteLedgerRepository: LedgerRepository {
     /// The clock: milliseconds since the Unix epoch. Stamps every row, and starts the expiry
     /// of confirmed cashback; tests inject their own.
     let clock: @Sendable () -> Int64
+    /// This process's ownership of the file, released by `close()` or at deinit.
+    private let ownership: DatabaseOwnership
 
     /// Opens (or creates) the ledger file at `path` and migrates its schema.
     ///
@@ -47,7 +49,14 @@ public final class SQLiteLedgerRepository: LedgerRepository {
     ) throws {
         self.policy = policy
         self.clock = clock
-        self.pool = try DatabasePool(path: path, configuration: Self.configuration())
+        try DatabasePreflight.check(path)
+        self.ownership = try DatabaseOwnership(databasePath: path)
+        do {
+            self.pool = try DatabasePool(path: path, configuration: Self.configuration())
+            try Self.checkIsALedger(self.pool, path: path)
+        } catch let error as DatabaseError {
+            throw Self.unavailable(error, path: path)
+        }
         // `DatabasePool` switches its writer to WAL *after* `prepareDatabase` ran, and with it
         // sets `synchronous = NORMAL` (GRDB's `Database.setUpWALMode()`): a power cut could
         // then lose acknowledged commits. The writer connection lives as long as the pool, so
@@ -84,6 +93,38 @@ public final class SQLiteLedgerRepository: LedgerRepository {
     /// - Throws: A database error, for example if a statement is still running.
     public func close() throws {
         try self.pool.close()
+        self.ownership.release()
+    }
+
+    /// Refuses a SQLite file of another application: tables, but not the ledger's migrations.
+    private static func checkIsALedger(_ pool: DatabasePool, path: String) throws {
+        let tables = try pool.read { db in
+            try String.fetchAll(
+                db, sql: "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")
+        }
+        guard tables.isEmpty || tables.contains("grdb_migrations") && tables.contains("merchants")
+        else {
+            throw LedgerStoreError(
+                .databaseUnavailable,
+                "the database \(path) is a SQLite file of another application (tables: "
+                    + tables.prefix(5).joined(separator: ", ")
+                    + (tables.count > 5 ? ", …" : "") + "); choose another --database")
+        }
+    }
+
+    /// A SQLite error at opening, in words: the path and the cause.
+    private static func unavailable(_ error: DatabaseError, path: String) -> LedgerStoreError {
+        // SQLITE_NOTADB (26): "file is not a database"; SQLITE_CORRUPT (11): malformed;
+        // SQLITE_CANTOPEN (14), SQLITE_READONLY (8), SQLITE_IOERR (10): the file system.
+        let cause: String =
+            switch error.resultCode {
+            case .SQLITE_NOTADB: "it is not a SQLite database"
+            case .SQLITE_CORRUPT: "it is a damaged SQLite database"
+            case .SQLITE_CANTOPEN: "it cannot be opened"
+            case .SQLITE_READONLY: "it is read-only"
+            default: error.message ?? "SQLite error \(error.resultCode.rawValue)"
+            }
+        return LedgerStoreError(.databaseUnavailable, "cannot open the database \(path): \(cause)")
     }
 
     /// Every connection, writer and readers, gets these settings when it opens.

@@ -1,6 +1,8 @@
 import CashbackCore
 import CashbackRepository
 import Testing
+import Foundation
+import GRDB
 @testable import CashbackStore
 
 @Suite("SQLiteLedgerRepository: opening, durability, reopening")
@@ -56,6 +58,62 @@ struct SQLiteLedgerRepositoryTests {
         try await withTemporaryDirectory { directory in
             let path = directory.appendingPathComponent("absent/ledger.sqlite").path
             #expect(throws: (any Error).self) { try SQLiteLedgerRepository(path: path) }
+        }
+    }
+
+    @Test("one owner per file: a second repository is refused, naming the file and the owner")
+    func oneOwner() async throws {
+        try await withTemporaryDirectory { directory in
+            let path = ledgerPath(in: directory)
+            let first = try SQLiteLedgerRepository(path: path)
+            do {
+                _ = try SQLiteLedgerRepository(path: path)
+                Issue.record("a second owner was let in")
+            } catch let error as LedgerStoreError {
+                #expect(error.code == .databaseInUse)
+                #expect(error.message.contains(path))
+                #expect(error.message.contains("process \(getpid())"))
+            }
+            try first.close()
+            // Closing gives the file up.
+            let second = try SQLiteLedgerRepository(path: path)
+            try second.close()
+        }
+    }
+
+    @Test("database errors at start name the path and the cause", arguments: [
+        "missing folder", "a folder", "not a database", "another application",
+    ])
+    func startErrors(_ situation: String) async throws {
+        try await withTemporaryDirectory { directory in
+            var path = ledgerPath(in: directory)
+            var fragment = path
+            switch situation {
+            case "missing folder":
+                path = directory.appendingPathComponent("absent/ledger.sqlite").path
+                fragment = "\(directory.appendingPathComponent("absent").path) of the database"
+            case "a folder":
+                try FileManager.default.createDirectory(
+                    atPath: path, withIntermediateDirectories: false)
+                fragment = "is a folder, not a file"
+            case "not a database":
+                try Data(repeating: 0x41, count: 4096).write(to: URL(fileURLWithPath: path))
+                fragment = "it is not a SQLite database"
+            default:
+                let other = try DatabaseQueue(path: path)
+                try await other.write { try $0.execute(sql: "CREATE TABLE songs (title TEXT)") }
+                try other.close()
+                fragment = "a SQLite file of another application (tables: songs)"
+            }
+            do {
+                _ = try SQLiteLedgerRepository(path: path)
+                Issue.record("opened \(situation)")
+            } catch let error as LedgerStoreError {
+                #expect(error.code == .databaseUnavailable)
+                #expect(error.message.contains(fragment), "\(error.message)")
+                #expect(error.cause == nil)
+                #expect(!error.description.contains("GRDB"))
+            }
         }
     }
 }

@@ -34,7 +34,9 @@ public struct TestServer: Sendable {
         return TestServer(server: server, ledger: ledger, databasePath: path)
     }
 
+    /// Stops serving, then closes the ledger (and so gives up the database file).
     public func stop() async {
         await server.shutdownGracefully(gracePeriod: .seconds(10))
+        try? ledger.close()
     }
 }
