@@ -1,5 +1,7 @@
 import ArgumentParser
 import CashbackCore
+import Foundation
+import CashbackRepository
 import CashbackServer
 import Logging
 import RPC
@@ -158,6 +160,15 @@ struct Serve: AsyncParsableCommand {
                 services: [.init(service: server)],
                 gracefulShutdownSignals: [.sigterm, .sigint],
                 logger: logger))
-        try await group.run()
+        do {
+            try await group.run()
+        } catch let error as LedgerStoreError
+            where error.code == .databaseInUse || error.code == .databaseUnavailable
+        {
+            // The message names the path and the cause; the code's name adds nothing for an
+            // operator.
+            FileHandle.standardError.write(Data("cashbackd: \(error.message)\n".utf8))
+            throw ExitCode.failure
+        }
     }
 }

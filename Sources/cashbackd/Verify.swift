@@ -25,6 +25,10 @@ struct Verify: AsyncParsableCommand {
         let repository: SQLiteLedgerRepository
         do {
             repository = try SQLiteLedgerRepository(path: database)
+        } catch let error as LedgerStoreError {
+            // Its message names the path and the cause.
+            printError("cashbackd verify: \(error.message)")
+            throw ExitCode(2)
         } catch {
             printError("cashbackd verify: cannot open \(database): \(error)")
             throw ExitCode(2)
