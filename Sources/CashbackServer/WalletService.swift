@@ -85,19 +85,9 @@ struct WalletService: CashbackV1.Wallet.ServiceProtocol {
         let (query, limit, before) = try LedgerStatus.validated {
             () throws(LedgerRejection) -> (BalanceQuery, Int, HistoryCursor?) in
             let query = try BalanceQuery(memberID: request.memberID, currency: request.currency)
-            let limit = request.pageSize == 0 ? Paging.defaultSize : Int(request.pageSize)
-            guard (1...LedgerLimits.historyPageMax).contains(limit) else {
-                throw LedgerRejection(
-                    .invalidArgument,
-                    "pageSize must be 1...\(LedgerLimits.historyPageMax) (0 for "
-                        + "\(Paging.defaultSize)), got \(request.pageSize)")
-            }
+            let limit = try Paging.limit(request.pageSize, max: LedgerLimits.historyPageMax)
             let before = HistoryCursor(request.pageToken)
-            guard request.pageToken.isEmpty || before != nil else {
-                throw LedgerRejection(
-                    .invalidArgument,
-                    "pageToken must be empty or a nextPageToken this method answered")
-            }
+            guard request.pageToken.isEmpty || before != nil else { throw Paging.badToken }
             return (query, limit, before)
         }
         let entries = try await LedgerStatus.storing(logger, "ListHistory") {
@@ -217,20 +207,28 @@ struct Paging {
     let limit: Int
 
     init(size: Int32, token: String, max: Int) throws(LedgerRejection) {
+        self.limit = try Self.limit(size, max: max)
+        // Canonical decimal only (no sign, no leading zeros): what nextToken writes.
+        guard token.isEmpty || Int64(token).map({ $0 > 0 && "\($0)" == token }) == true else {
+            throw Self.badToken
+        }
+        self.afterID = Int64(token) ?? 0
+    }
+
+    /// A request's `pageSize`, checked: 0 for the default, else 1...`max`.
+    static func limit(_ size: Int32, max: Int) throws(LedgerRejection) -> Int {
         let limit = size == 0 ? Self.defaultSize : Int(size)
         guard (1...max).contains(limit) else {
             throw LedgerRejection(
                 .invalidArgument,
                 "pageSize must be 1...\(max) (0 for \(Self.defaultSize)), got \(size)")
         }
-        // Canonical decimal only (no sign, no leading zeros): what nextToken writes.
-        guard token.isEmpty || Int64(token).map({ $0 > 0 && "\($0)" == token }) == true else {
-            throw LedgerRejection(
-                .invalidArgument, "pageToken must be empty or a nextPageToken this method answered")
-        }
-        self.afterID = Int64(token) ?? 0
-        self.limit = limit
+        return limit
     }
+
+    /// The refusal of a `pageToken` this server did not answer.
+    static let badToken = LedgerRejection(
+        .invalidArgument, "pageToken must be empty or a nextPageToken this method answered")
 
     /// The token of the page after `lastID`, or empty when a short page was the last.
     func nextToken(count: Int, lastID: Int64?) -> String {

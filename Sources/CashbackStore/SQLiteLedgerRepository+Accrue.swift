@@ -72,10 +72,13 @@ extension SQLiteLedgerRepository {
                             + "hour, the most allowed; retry later"))
             }
         }
-        let priced = try Self.price(
+        let merchant: Merchant
+        let explanation: PricingExplanation
+        switch try Self.price(
             command.order, merchantID: command.merchantID, currency: command.currency, in: db)
-        guard case .success(let (merchant, explanation)) = priced else {
-            return priced.map { _ in preconditionFailure("unreachable") }
+        {
+        case .failure(let rejection): return .failure(rejection)
+        case .success(let priced): (merchant, explanation) = priced
         }
         let holdEnds = command.orderedAtMilliseconds
             + merchant.holdDays * LedgerLimits.millisecondsPerDay

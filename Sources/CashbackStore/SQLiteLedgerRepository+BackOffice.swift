@@ -137,9 +137,7 @@ extension SQLiteLedgerRepository {
                 let member = adjustment.memberID
                 let currency = adjustment.currency
                 let amount = adjustment.amountMinorUnits
-                let available =
-                    try BalancesTable.fetch(db, memberID: member, currency: currency)?
-                    .availableMinorUnits ?? 0
+                let available = try Self.available(db, memberID: member, currency: currency)
                 if amount > 0 {
                     // A manual credit is a lot of its own that never expires.
                     try LotsTable.insert(

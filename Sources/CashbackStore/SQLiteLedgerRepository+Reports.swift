@@ -22,15 +22,17 @@ extension SQLiteLedgerRepository {
                 let source: Int64 = row["source"]
                 let id: Int64 = row["id"]
                 let kind: String = row["kind"]
+                // `source_id` is a redemption's or a withdrawal's id, as the entry's kind says.
                 let sourceID: Int64 = row["source_id"] ?? 0
+                let sourceTable = JournalEntryKind(rawValue: kind)?.sourceTable
                 return HistoryEntry(
                     kind: kind, atMilliseconds: at, pendingDeltaMinorUnits: row["pending"],
                     availableDeltaMinorUnits: row["available"],
                     reservedDeltaMinorUnits: row["reserved"], debtDeltaMinorUnits: row["debt"],
                     accrualID: row["accrual_id"] ?? 0, merchantID: row["merchant_id"] ?? "",
                     orderID: row["order_id"] ?? "", claimID: row["claim_id"] ?? 0,
-                    redemptionID: kind.contains("redemption") || kind == "redeem" ? sourceID : 0,
-                    withdrawalID: kind.contains("withdraw") ? sourceID : 0,
+                    redemptionID: sourceTable == .redemption ? sourceID : 0,
+                    withdrawalID: sourceTable == .withdrawal ? sourceID : 0,
                     explanation: row["note"],
                     cursor: HistoryCursor.text(atMilliseconds: at, source: source, id: id))
             }

@@ -13,11 +13,14 @@ extension SQLiteLedgerRepository {
                 db, method: "Wallet/Redeem", key: command.idempotencyKey, request: command,
                 nowMilliseconds: now
             ) { () throws -> Result<RedemptionOutcome, LedgerRejection> in
-                let balance = try Self.spendable(
-                    db, memberID: command.memberID, currency: command.currency,
-                    amountMinorUnits: command.amountMinorUnits)
-                guard case .success(let available) = balance else {
-                    return balance.map { _ in preconditionFailure("unreachable") }
+                guard try !MembersTable.isFrozen(db, memberID: command.memberID) else {
+                    return .failure(Self.frozen(command.memberID))
+                }
+                let available = try Self.available(
+                    db, memberID: command.memberID, currency: command.currency)
+                guard command.amountMinorUnits <= available else {
+                    return .failure(Self.insufficient(command.memberID, command.currency, available,
+                                                      command.amountMinorUnits))
                 }
                 let id = try RedemptionsTable.insert(db, command, nowMilliseconds: now)
                 let draws = try LotsTable.draw(
@@ -122,11 +125,11 @@ extension SQLiteLedgerRepository {
                             "amountMinor \(command.amountMinorUnits) is below the "
                                 + "\(command.currency) withdrawal minimum, \(minimum)"))
                 }
-                let balance = try Self.spendable(
-                    db, memberID: command.memberID, currency: command.currency,
-                    amountMinorUnits: command.amountMinorUnits)
-                guard case .success = balance else {
-                    return balance.map { _ in preconditionFailure("unreachable") }
+                let available = try Self.available(
+                    db, memberID: command.memberID, currency: command.currency)
+                guard command.amountMinorUnits <= available else {
+                    return .failure(Self.insufficient(command.memberID, command.currency, available,
+                                                      command.amountMinorUnits))
                 }
                 let record = try WithdrawalsTable.insert(db, command, nowMilliseconds: now)
                 let draws = try LotsTable.draw(
@@ -145,11 +148,7 @@ extension SQLiteLedgerRepository {
                 let account = try WithdrawalsTable.account(db, id: first.withdrawalID)
                 guard account?.utf8.elementsEqual(command.destination.account.utf8) == true else {
                     return .failure(
-                        LedgerRejection(
-                            .idempotencyConflict,
-                            "idempotencyKey '\(command.idempotencyKey)' was already used for "
-                                + "another Wallet/Withdraw request; use a new key for a new "
-                                + "request"))
+                        Idempotent.conflict(key: command.idempotencyKey, method: "Wallet/Withdraw"))
                 }
             }
             return result
@@ -292,23 +291,20 @@ extension SQLiteLedgerRepository {
         }
     }
 
-    /// The member's available balance if it covers `amount` and the member is not frozen.
-    private static func spendable(
-        _ db: Database, memberID: String, currency: CurrencyCode, amountMinorUnits amount: Int64
-    ) throws -> Result<Int64, LedgerRejection> {
-        guard try !MembersTable.isFrozen(db, memberID: memberID) else {
-            return .failure(Self.frozen(memberID))
-        }
-        let available =
-            try BalancesTable.fetch(db, memberID: memberID, currency: currency)?
-            .availableMinorUnits ?? 0
-        guard amount <= available else {
-            return .failure(
-                LedgerRejection(
-                    .insufficientFunds,
-                    "member '\(memberID)' has \(available) \(currency) available, not \(amount)"))
-        }
-        return .success(available)
+    /// The member's available balance (0 for a member never credited).
+    static func available(_ db: Database, memberID: String, currency: CurrencyCode) throws
+        -> Int64
+    {
+        try BalancesTable.fetch(db, memberID: memberID, currency: currency)?.availableMinorUnits
+            ?? 0
+    }
+
+    private static func insufficient(
+        _ memberID: String, _ currency: CurrencyCode, _ available: Int64, _ amount: Int64
+    ) -> LedgerRejection {
+        LedgerRejection(
+            .insufficientFunds,
+            "member '\(memberID)' has \(available) \(currency) available, not \(amount)")
     }
 
     private static func frozen(_ memberID: String) -> LedgerRejection {

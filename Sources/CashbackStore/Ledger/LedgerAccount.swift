@@ -69,3 +69,14 @@ struct JournalLine: Hashable, Sendable {
     /// Signed minor units: positive raises a member account's balance.
     var amountMinorUnits: Int64
 }
+
+extension JournalEntryKind {
+    /// The table `journal_entries.source_id` refers to for this kind, if any.
+    var sourceTable: LotsTable.Source? {
+        switch self {
+        case .redeem, .refundRedemption: .redemption
+        case .withdraw, .completeWithdrawal, .failWithdrawal: .withdrawal
+        case .accrue, .confirm, .cancel, .adjust, .expire, .manualCredit, .manualDebit: nil
+        }
+    }
+}

@@ -52,6 +52,14 @@ extension AdjustOutcome: Replayable {}
 /// payload is `idempotencyConflict`, and a first run stores its response in the same
 /// transaction as its effects.
 enum Idempotent {
+    /// The refusal of `key` sent again with another request.
+    static func conflict(key: IdempotencyKey, method: String) -> LedgerRejection {
+        LedgerRejection(
+            .idempotencyConflict,
+            "idempotencyKey '\(key)' was already used for another \(method) request; "
+                + "use a new key for a new request")
+    }
+
     /// Runs `body` under `key`, or answers its first response.
     ///
     /// - Parameters:
@@ -71,11 +79,7 @@ enum Idempotent {
         if let stored = try IdempotencyTable.fetch(db, method: method, key: key) {
             // Byte-wise: Swift's `==` on strings is canonical equivalence.
             guard stored.request.utf8.elementsEqual(requestText.utf8) else {
-                return .failure(
-                    LedgerRejection(
-                        .idempotencyConflict,
-                        "idempotencyKey '\(key)' was already used for another \(method) request; "
-                            + "use a new key for a new request"))
+                return .failure(Self.conflict(key: key, method: method))
             }
             let response = try StoredJSON.decode(
                 Response.self, stored.response, column: "idempotency_keys.response")
