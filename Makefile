@@ -16,7 +16,7 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 .PHONY: run test build deps test-deps generate check-generated swift-test interop-test clean
 
 run: deps
-	$(SWIFT) run cashbackd
+	$(SWIFT) run cashbackd --development-token-file .cashback-dev-token
 
 build: deps
 	$(SWIFT) build

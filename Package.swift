@@ -69,6 +69,7 @@ let package = Package(
             name: "CashbackServer",
             dependencies: [
                 "CashbackAPI", "CashbackCore", "CashbackRepository", "CashbackStore", "RPC", "H2",
+                "COpenSSL",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
@@ -117,8 +118,9 @@ let package = Package(
         .target(
             name: "CashbackTestSupport",
             dependencies: [
-                "CashbackServer", "CashbackStore", "H2", "RPC",
+                "CashbackServer", "CashbackStore", "CashbackCore", "CashbackRepository", "H2", "RPC",
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "GRDB", package: "GRDB.swift"),
             ],
             path: "Tests/CashbackTestSupport"
         ),

@@ -5,6 +5,8 @@
 #include <openssl/ssl.h>
 #include <openssl/err.h>
 #include <openssl/opensslv.h>
+#include <openssl/rand.h>
+#include <openssl/sha.h>
 
 /// `SSL_CTX_set_min_proto_version` is a macro over `SSL_CTX_ctrl`.
 static inline int cashback_SSL_CTX_set_min_proto_version(SSL_CTX *ctx, int version) {

@@ -30,17 +30,18 @@ public protocol LedgerRepository: Sendable {
     /// with `replayed == true`; another payload: `idempotencyConflict`); for an existing
     /// merchant, a shopper rate other than the one its first rule set was seeded with
     /// (`seedRateChanged`). Creating a merchant publishes its rule set version 1: a flat
-    /// `shopperRateBasisPoints`.
+    /// `shopperRateBasisPoints`. The first run records `actor` (the caller's token name) as an
+    /// admin action on the merchant.
     func upsertMerchant(
-        _ upsert: MerchantUpsert
+        _ upsert: MerchantUpsert, actor: String
     ) async throws -> Result<MerchantUpsertOutcome, LedgerRejection>
 
     /// Publishes the next rule-set version of a merchant, idempotently on the key.
     ///
     /// Checked in this order: the key (replay or `idempotencyConflict`); an unknown merchant
-    /// (`merchantNotFound`).
+    /// (`merchantNotFound`). The first run records `actor` as an admin action on the merchant.
     func publishRuleSet(
-        _ publication: RuleSetPublication
+        _ publication: RuleSetPublication, actor: String
     ) async throws -> Result<PublishedRuleSet, LedgerRejection>
 
     /// One rule-set version of a merchant; `version` 0 reads the latest.
@@ -164,8 +165,11 @@ public protocol LedgerRepository: Sendable {
     ) async throws -> Result<BalanceAdjustmentOutcome, LedgerRejection>
 
     /// Moves what is left of lots expired by `asOf` from available to expired, idempotently on
-    /// the key; at most `LedgerLimits.expiryLotsPerRun` lots per run.
-    func runExpiry(_ command: ExpiryRunCommand) async throws -> Result<ExpiryRunOutcome, LedgerRejection>
+    /// the key; at most `LedgerLimits.expiryLotsPerRun` lots per run. The first run records
+    /// `actor` as an admin action.
+    func runExpiry(
+        _ command: ExpiryRunCommand, actor: String
+    ) async throws -> Result<ExpiryRunOutcome, LedgerRejection>
 
     /// A member's history in one currency, newest first: every journal entry that moved one of
     /// the member's balances, and every admin action on the member that moved none (freeze,

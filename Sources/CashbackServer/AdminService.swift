@@ -26,7 +26,7 @@ struct AdminService: CashbackV1.Admin.ServiceProtocol {
                 idempotencyKey: request.idempotencyKey)
         }
         let result = try await LedgerStatus.storing(logger, "UpsertMerchant") {
-            try await ledger.upsertMerchant(upsert)
+            try await ledger.upsertMerchant(upsert, actor: try context.actor())
         }
         let outcome = try LedgerStatus.value(result)
         return CashbackV1.UpsertMerchantResponse(
@@ -48,7 +48,7 @@ struct AdminService: CashbackV1.Admin.ServiceProtocol {
                 idempotencyKey: request.idempotencyKey)
         }
         let result = try await LedgerStatus.storing(logger, "PublishRuleSet") {
-            try await ledger.publishRuleSet(publication)
+            try await ledger.publishRuleSet(publication, actor: try context.actor())
         }
         let published = try LedgerStatus.value(result)
         return CashbackV1.PublishRuleSetResponse(
@@ -104,21 +104,23 @@ struct AdminService: CashbackV1.Admin.ServiceProtocol {
     func freezeMember(_ request: CashbackV1.FreezeMemberRequest, context: RPCServerContext)
         async throws -> CashbackV1.FreezeMemberResponse
     {
-        try await setFrozen(request, frozen: true, "FreezeMember")
+        try await setFrozen(request, frozen: true, "FreezeMember", context)
     }
 
     func unfreezeMember(_ request: CashbackV1.FreezeMemberRequest, context: RPCServerContext)
         async throws -> CashbackV1.FreezeMemberResponse
     {
-        try await setFrozen(request, frozen: false, "UnfreezeMember")
+        try await setFrozen(request, frozen: false, "UnfreezeMember", context)
     }
 
     private func setFrozen(
-        _ request: CashbackV1.FreezeMemberRequest, frozen: Bool, _ name: String
+        _ request: CashbackV1.FreezeMemberRequest, frozen: Bool, _ name: String,
+        _ context: RPCServerContext
     ) async throws -> CashbackV1.FreezeMemberResponse {
+        let actor = try context.actor(person: request.actor)
         let command = try LedgerStatus.validated { () throws(LedgerRejection) in
             try MemberFreezeCommand(
-                memberID: request.memberID, frozen: frozen, actor: request.actor,
+                memberID: request.memberID, frozen: frozen, actor: actor,
                 reason: request.reason, idempotencyKey: request.idempotencyKey)
         }
         let result = try await LedgerStatus.storing(logger, name) {
@@ -142,7 +144,7 @@ struct AdminService: CashbackV1.Admin.ServiceProtocol {
                 asOfMilliseconds: request.asOfMs, idempotencyKey: request.idempotencyKey)
         }
         let result = try await LedgerStatus.storing(logger, "RunExpiry") {
-            try await ledger.runExpiry(command)
+            try await ledger.runExpiry(command, actor: try context.actor())
         }
         let outcome = try LedgerStatus.value(result)
         return CashbackV1.RunExpiryResponse(
@@ -182,21 +184,23 @@ struct AdminService: CashbackV1.Admin.ServiceProtocol {
     func approveClaim(_ request: CashbackV1.DecideClaimRequest, context: RPCServerContext)
         async throws -> CashbackV1.ClaimSummary
     {
-        try await decide(request, approve: true, "ApproveClaim")
+        try await decide(request, approve: true, "ApproveClaim", context)
     }
 
     func rejectClaim(_ request: CashbackV1.DecideClaimRequest, context: RPCServerContext)
         async throws -> CashbackV1.ClaimSummary
     {
-        try await decide(request, approve: false, "RejectClaim")
+        try await decide(request, approve: false, "RejectClaim", context)
     }
 
-    private func decide(_ request: CashbackV1.DecideClaimRequest, approve: Bool, _ name: String)
-        async throws -> CashbackV1.ClaimSummary
-    {
+    private func decide(
+        _ request: CashbackV1.DecideClaimRequest, approve: Bool, _ name: String,
+        _ context: RPCServerContext
+    ) async throws -> CashbackV1.ClaimSummary {
+        let actor = try context.actor(person: request.actor)
         let decision = try LedgerStatus.validated { () throws(LedgerRejection) in
             try ClaimDecision(
-                claimID: request.claimID, approve: approve, actor: request.actor,
+                claimID: request.claimID, approve: approve, actor: actor,
                 reason: request.reason, idempotencyKey: request.idempotencyKey)
         }
         let result = try await LedgerStatus.storing(logger, name) {
@@ -214,10 +218,11 @@ struct AdminService: CashbackV1.Admin.ServiceProtocol {
     func adjustBalance(_ request: CashbackV1.AdjustBalanceRequest, context: RPCServerContext)
         async throws -> CashbackV1.AdjustBalanceResponse
     {
+        let actor = try context.actor(person: request.actor)
         let adjustment = try LedgerStatus.validated { () throws(LedgerRejection) in
             try BalanceAdjustment(
                 memberID: request.memberID, currency: request.currency,
-                amountMinorUnits: request.amountMinor, actor: request.actor,
+                amountMinorUnits: request.amountMinor, actor: actor,
                 reason: request.reason, idempotencyKey: request.idempotencyKey)
         }
         let result = try await LedgerStatus.storing(logger, "AdjustBalance") {

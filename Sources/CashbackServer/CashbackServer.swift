@@ -36,11 +36,14 @@ public struct CashbackServer: Service {
     public static let serviceNames: Set<String> = Set(
         SchemaCatalog.services.map(\.name) + ["grpc.health.v1.Health"])
 
-    /// The router for `ledger`: every generated service plus health.
-    static func makeRouter(ledger: any LedgerRepository, health: HealthService, logger: Logger)
-        -> RPCRouter
-    {
-        var router = RPCRouter()
+    /// The router for `ledger`: every generated service plus health, each call checked
+    /// against `tokens` first.
+    static func makeRouter(
+        ledger: any LedgerRepository, tokens: any AccessTokenStore, health: HealthService,
+        logger: Logger
+    ) -> RPCRouter {
+        var router = RPCRouter(
+            accessControl: TokenAccessControl(tokens: tokens, logger: logger))
         AdminService(ledger: ledger, logger: logger).register(with: &router)
         AccrualsService(ledger: ledger, logger: logger).register(with: &router)
         WalletService(ledger: ledger, logger: logger).register(with: &router)
@@ -52,16 +55,37 @@ public struct CashbackServer: Service {
         return router
     }
 
-    /// A router over `ledger`, for in-process tests and tools.
-    public static func makeRouter(ledger: any LedgerRepository, logger: Logger) -> RPCRouter {
-        makeRouter(ledger: ledger, health: HealthService(services: serviceNames), logger: logger)
+    /// A router over `ledger` whose calls need a token from `tokens`, for in-process tests and
+    /// tools.
+    public static func makeRouter(
+        ledger: any LedgerRepository, tokens: any AccessTokenStore, logger: Logger
+    ) -> RPCRouter {
+        makeRouter(
+            ledger: ledger, tokens: tokens, health: HealthService(services: serviceNames),
+            logger: logger)
     }
 
     public func run() async throws {
         let ledger = try SQLiteLedgerRepository(
             path: configuration.databasePath, policy: configuration.walletPolicy)
+        if let path = configuration.developmentTokenPath {
+            guard ["127.0.0.1", "::1", "localhost"].contains(configuration.host) else {
+                try? ledger.close()
+                throw AccessTokenError(
+                    "--development-token-file is for a first try on loopback; on "
+                        + "\(configuration.host), create tokens with `cashbackd token create`")
+            }
+            if try DevelopmentToken.ensure(
+                at: path, in: ledger.accessTokens,
+                nowMilliseconds: SQLiteLedgerRepository.wallClockMilliseconds())
+            {
+                logger.notice(
+                    "a development token with every scope is in \(path): export CASHBACK_TOKEN=$(cat \(path))")
+            }
+        }
         let health = HealthService(services: Self.serviceNames)
-        let router = Self.makeRouter(ledger: ledger, health: health, logger: logger)
+        let router = Self.makeRouter(
+            ledger: ledger, tokens: ledger.accessTokens, health: health, logger: logger)
         let server = try await H2Server.bind(
             host: configuration.host, port: configuration.port, router: router,
             limits: configuration.limits, logger: logger)

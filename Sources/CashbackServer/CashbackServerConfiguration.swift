@@ -15,6 +15,9 @@ public struct CashbackServerConfiguration: Sendable {
     public var shutdownGracePeriod: Duration
     /// What the wallet allows: withdrawal minimums per currency.
     public var walletPolicy: WalletPolicy = .default
+    /// Where to keep a development token with every scope (`make run`); `nil`: none. Only
+    /// on a loopback `host`.
+    public var developmentTokenPath: String?
 
     /// The embedded default: `127.0.0.1:50051`, `./cashback.sqlite`.
     public static let `default` = CashbackServerConfiguration(

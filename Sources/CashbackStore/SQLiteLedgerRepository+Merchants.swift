@@ -5,21 +5,28 @@ import GRDB
 extension SQLiteLedgerRepository {
     /// Registers a merchant or overwrites its settings, idempotently on the key.
     ///
-    /// See `LedgerRepository.upsertMerchant(_:)`.
+    /// See `LedgerRepository.upsertMerchant(_:actor:)`.
     ///
     /// ```swift
-    /// let outcome = try await repository.upsertMerchant(upsert)
+    /// let outcome = try await repository.upsertMerchant(upsert, actor: "ops-anna")
     /// ```
     public func upsertMerchant(
-        _ upsert: MerchantUpsert
+        _ upsert: MerchantUpsert, actor: String
     ) async throws -> Result<MerchantUpsertOutcome, LedgerRejection> {
         let now = self.clock()
         return try await self.pool.write { db in
             try Idempotent.run(
                 db, method: "Admin/UpsertMerchant", key: upsert.idempotencyKey, request: upsert,
                 nowMilliseconds: now
-            ) {
-                try Self.upsertMerchant(upsert, in: db, nowMilliseconds: now)
+            ) { () throws -> Result<MerchantUpsertOutcome, LedgerRejection> in
+                let result = try Self.upsertMerchant(upsert, in: db, nowMilliseconds: now)
+                if case .success(let outcome) = result {
+                    try MembersTable.recordAction(
+                        db, outcome.created ? "create-merchant" : "update-merchant",
+                        memberID: nil, merchantID: upsert.merchantID, subjectID: nil,
+                        actor: actor, reason: "", nowMilliseconds: now)
+                }
+                return result
             }
         }
     }

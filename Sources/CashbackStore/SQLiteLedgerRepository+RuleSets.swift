@@ -5,9 +5,9 @@ import GRDB
 extension SQLiteLedgerRepository {
     /// Publishes the merchant's next rule-set version, idempotently on the key.
     ///
-    /// See `LedgerRepository.publishRuleSet(_:)`.
+    /// See `LedgerRepository.publishRuleSet(_:actor:)`.
     public func publishRuleSet(
-        _ publication: RuleSetPublication
+        _ publication: RuleSetPublication, actor: String
     ) async throws -> Result<PublishedRuleSet, LedgerRejection> {
         let now = self.clock()
         return try await self.pool.write { db in
@@ -23,6 +23,9 @@ extension SQLiteLedgerRepository {
                 try RuleSetsTable.insert(
                     db, merchantID: publication.merchantID, version: version,
                     rules: publication.rules, nowMilliseconds: now)
+                try MembersTable.recordAction(
+                    db, "publish-rule-set", memberID: nil, merchantID: publication.merchantID,
+                    subjectID: version, actor: actor, reason: "", nowMilliseconds: now)
                 return .success(
                     PublishedRuleSet(
                         merchantID: publication.merchantID, version: version,

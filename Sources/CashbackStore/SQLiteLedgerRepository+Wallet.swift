@@ -248,9 +248,9 @@ extension SQLiteLedgerRepository {
         }
     }
 
-    /// Expires what is left of lots expired by `asOf`. See `LedgerRepository.runExpiry(_:)`.
+    /// Expires what is left of lots expired by `asOf`. See `LedgerRepository.runExpiry(_:actor:)`.
     public func runExpiry(
-        _ command: ExpiryRunCommand
+        _ command: ExpiryRunCommand, actor: String
     ) async throws -> Result<ExpiryRunOutcome, LedgerRejection> {
         let now = self.clock()
         return try await self.pool.write { db in
@@ -283,6 +283,10 @@ extension SQLiteLedgerRepository {
                             nowMilliseconds: now)
                     accounts += 1
                 }
+                try MembersTable.recordAction(
+                    db, "run-expiry", memberID: nil, subjectID: nil, actor: actor,
+                    reason: "lots expired as of \(command.asOfMilliseconds): \(taken.count)",
+                    nowMilliseconds: now)
                 return .success(
                     ExpiryRunOutcome(
                         expiredLotCount: taken.count, memberAccountCount: accounts,

@@ -132,6 +132,10 @@ public final class SQLiteLedgerRepository: LedgerRepository {
         var configuration = Configuration()
         configuration.label = "CashbackStore"
         configuration.foreignKeysEnabled = true
+        // `cashbackd token …` may write beside the server: each side waits for the other's
+        // write lock (a token write is one short transaction) rather than fail "database is
+        // locked".
+        configuration.busyMode = .timeout(Self.busyTimeout)
         configuration.prepareDatabase { db in
             // "FULL: ... In WAL mode when synchronous is FULL, the WAL file is synchronized
             // before each transaction commit is acknowledged" — without it a power cut can

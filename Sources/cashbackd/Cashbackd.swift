@@ -13,7 +13,7 @@ struct Cashbackd: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "cashbackd",
         abstract: "The Cashback ledger server.",
-        subcommands: [Serve.self, Verify.self],
+        subcommands: [Serve.self, Verify.self, Token.self],
         defaultSubcommand: Serve.self)
 }
 
@@ -59,6 +59,12 @@ struct Serve: AsyncParsableCommand {
 
     @Option(help: "Seconds that calls in flight may take to finish on shutdown.")
     var shutdownGraceSeconds = 30
+
+    @Option(
+        help: """
+            Keep a token with every scope in this file (mode 0600), made at the first start:             for a first try on loopback (`make run`); never on another address.
+            """)
+    var developmentTokenFile: String?
 
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.")
     var logLevel: String = "info"
@@ -154,6 +160,7 @@ struct Serve: AsyncParsableCommand {
             host: address.host, port: address.port, databasePath: database, limits: limits,
             shutdownGracePeriod: .seconds(shutdownGraceSeconds))
         configuration.walletPolicy = try walletPolicy()
+        configuration.developmentTokenPath = developmentTokenFile
         let server = CashbackServer(configuration: configuration, logger: logger)
         let group = ServiceGroup(
             configuration: ServiceGroupConfiguration(
@@ -167,6 +174,9 @@ struct Serve: AsyncParsableCommand {
         {
             // The message names the path and the cause; the code's name adds nothing for an
             // operator.
+            FileHandle.standardError.write(Data("cashbackd: \(error.message)\n".utf8))
+            throw ExitCode.failure
+        } catch let error as AccessTokenError {
             FileHandle.standardError.write(Data("cashbackd: \(error.message)\n".utf8))
             throw ExitCode.failure
         }

@@ -15,14 +15,15 @@ import Testing
     /// Runs `body` against a server with one merchant, then checks that nothing was written.
     static func expectNothingWritten(
         limits: RPCLimits = .default,
-        _ body: (H2ClientConnection) async throws -> Void
+        _ body: (any RPCClientTransport) async throws -> Void
     ) async throws {
         let server = try await TestServer.start(limits: limits)
         let connection = try await H2ClientConnection.connect(host: "127.0.0.1", port: server.port)
-        let client = CashbackClient(transport: connection)
+        let client = CashbackClient(transport: connection, token: server.token)
         _ = try await client.admin.upsertMerchant(EndToEndTests.merchant)
         let before = try await server.ledger.verifyBooks()
-        try await body(connection)
+        // The client's transport: the connection, sending the server's token.
+        try await body(client.transport)
         let after = try await server.ledger.verifyBooks()
         #expect(after == before)
         #expect(after.accrualCount == 0)
@@ -85,7 +86,10 @@ import Testing
     @Test func stockGRPCContentTypeIsServed() async throws {
         let server = try await TestServer.start()
         let connection = try await H2ClientConnection.connect(host: "127.0.0.1", port: server.port)
-        let options = CallOptions(metadata: Metadata([("content-type", "application/grpc")]))
+        let options = CallOptions(
+            metadata: Metadata([
+                ("content-type", "application/grpc"), ("authorization", "Bearer \(server.token)"),
+            ]))
         let response = try await connection.unary(
             CashbackV1.Wallet.Method.GetBalance.descriptor,
             request: CashbackV1.GetBalanceRequest(memberID: "m1", currency: "EUR").compactBytes(),
@@ -166,7 +170,7 @@ import Testing
             return error.code == .unimplemented && error.message.utf8.count <= 1024
                 && error.message.hasSuffix("...")
         }
-        let client = CashbackClient(transport: connection)
+        let client = CashbackClient(transport: connection, token: server.token)
         await #expect {
             _ = try await client.checkHealth(service: longName)
         } throws: { error in

@@ -25,7 +25,7 @@ import Testing
 
     @Test func walkthroughUpsertAccrueBalanceConfirmBalance() async throws {
         let server = try await TestServer.start()
-        let client = try await CashbackClient.connect(host: "127.0.0.1", port: server.port)
+        let client = try await CashbackClient.connect(host: "127.0.0.1", port: server.port, token: server.token)
 
         #expect(try await client.admin.upsertMerchant(Self.merchant).created)
         // A replay of the key answers the first response; a new key updates.
@@ -52,7 +52,7 @@ import Testing
 
     @Test func hundredConcurrentAccrualsOnOneConnectionAreEachAnsweredOnce() async throws {
         let server = try await TestServer.start()
-        let client = try await CashbackClient.connect(host: "127.0.0.1", port: server.port)
+        let client = try await CashbackClient.connect(host: "127.0.0.1", port: server.port, token: server.token)
         _ = try await client.admin.upsertMerchant(Self.merchant)
 
         let responses = try await withThrowingTaskGroup(
@@ -87,7 +87,7 @@ import Testing
 
     @Test func aRestartedServerOnTheSameFileHasTheSameBalance() async throws {
         let first = try await TestServer.start()
-        var client = try await CashbackClient.connect(host: "127.0.0.1", port: first.port)
+        var client = try await CashbackClient.connect(host: "127.0.0.1", port: first.port, token: first.token)
         _ = try await client.admin.upsertMerchant(Self.merchant)
         _ = try await client.accruals.accrue(Self.accrual("o-1"))
         _ = try await client.accruals.accrue(Self.accrual("o-2", amount: 40_000))
@@ -97,7 +97,7 @@ import Testing
         await first.stop()
 
         let second = try await TestServer.start(databasePath: first.databasePath)
-        client = try await CashbackClient.connect(host: "127.0.0.1", port: second.port)
+        client = try await CashbackClient.connect(host: "127.0.0.1", port: second.port, token: second.token)
         #expect(try await Self.balance(client) == before)
         #expect(before == .init(pendingMinor: 324, availableMinor: 1000, lifetimeMinor: 1000))
         // The accrual survived too: a replay answers the first result.
@@ -108,7 +108,7 @@ import Testing
 
     @Test func businessOutcomesTravelAsStatuses() async throws {
         let server = try await TestServer.start()
-        let client = try await CashbackClient.connect(host: "127.0.0.1", port: server.port)
+        let client = try await CashbackClient.connect(host: "127.0.0.1", port: server.port, token: server.token)
         await #expect { _ = try await client.accruals.accrue(Self.accrual("o-1")) } throws: {
             ($0 as? RPCError)?.code == .notFound
         }
@@ -145,7 +145,7 @@ extension CashbackV1.GetBalanceResponse {
         var limits = RPCLimits.default
         limits.connectionIdleTimeout = .seconds(1)
         let server = try await TestServer.start(limits: limits)
-        let client = try await CashbackClient.connect(host: "127.0.0.1", port: server.port)
+        let client = try await CashbackClient.connect(host: "127.0.0.1", port: server.port, token: server.token)
         await client.waitUntilDisconnected()  // the server's idle timeout closed it
         #expect(try await client.checkHealth() == "SERVING")
         await client.close()
@@ -159,7 +159,7 @@ extension CashbackV1.GetBalanceResponse {
         var limits = RPCLimits.default
         limits.connectionIdleTimeout = .seconds(1)
         let server = try await TestServer.start(limits: limits)
-        let client = try await CashbackClient.connect(host: "127.0.0.1", port: server.port)
+        let client = try await CashbackClient.connect(host: "127.0.0.1", port: server.port, token: server.token)
         await client.waitUntilDisconnected()
         try await withThrowingTaskGroup(of: String.self) { group in
             for _ in 0..<20 { group.addTask { try await client.checkHealth() } }

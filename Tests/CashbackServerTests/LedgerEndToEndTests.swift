@@ -48,7 +48,7 @@ import Testing
 
     @Test func rulesQuoteAccrueExplainAdjustVerify() async throws {
         let server = try await TestServer.start()
-        let client = try await CashbackClient.connect(host: "127.0.0.1", port: server.port)
+        let client = try await CashbackClient.connect(host: "127.0.0.1", port: server.port, token: server.token)
         _ = try await client.admin.upsertMerchant(Self.merchant())
 
         let published = try await client.admin.publishRuleSet(
@@ -119,7 +119,7 @@ import Testing
 
     @Test func ledgerErrorsTravelAsStatuses() async throws {
         let server = try await TestServer.start()
-        let client = try await CashbackClient.connect(host: "127.0.0.1", port: server.port)
+        let client = try await CashbackClient.connect(host: "127.0.0.1", port: server.port, token: server.token)
         let admin = client.admin
         let accruals = client.accruals
 

@@ -23,7 +23,7 @@ import Testing
     /// client connected to it.
     static func start(expiryDays: UInt32 = 0) async throws -> (TestServer, CashbackClient) {
         let server = try await TestServer.start()
-        let client = try await CashbackClient.connect(host: "127.0.0.1", port: server.port)
+        let client = try await CashbackClient.connect(host: "127.0.0.1", port: server.port, token: server.token)
         _ = try await client.admin.upsertMerchant(
             .init(
                 merchantID: "shop-1", name: "Shop One", currency: "EUR", shopperRateBps: 500,
@@ -151,9 +151,8 @@ import Testing
         await Self.expectStatus(.invalidArgument, "asOfMs") {
             _ = try await client.admin.runExpiry(.init(idempotencyKey: "e-1"))
         }
-        await Self.expectStatus(.invalidArgument, "actor") {
-            _ = try await client.admin.freezeMember(
-                .init(memberID: "m1", reason: "why", idempotencyKey: "z-1"))
+        await Self.expectStatus(.invalidArgument, "reason") {
+            _ = try await client.admin.freezeMember(.init(memberID: "m1", idempotencyKey: "z-1"))
         }
         let withdrawal = try await wallet.withdraw(
             .init(
@@ -222,9 +221,9 @@ import Testing
         let history = try await client.wallet.listHistory(
             .init(memberID: "m1", currency: "EUR", pageSize: 2))
         #expect(history.entries.map(\.kind) == ["manual-credit", "accrue"])
-        #expect(history.entries[0].explanation == "ops-anna: goodwill")
+        #expect(history.entries[0].explanation == "test-admin/ops-anna: goodwill")
         #expect(history.entries[1].claimID == claim.claimID)
-        #expect(history.entries[1].explanation.hasPrefix("claim \(claim.claimID) approved by ops-anna"))
+        #expect(history.entries[1].explanation.hasPrefix("claim \(claim.claimID) approved by test-admin/ops-anna"))
         #expect(!history.nextPageToken.isEmpty)
         let older = try await client.wallet.listHistory(
             .init(memberID: "m1", currency: "EUR", pageToken: history.nextPageToken))

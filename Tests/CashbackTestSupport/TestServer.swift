@@ -1,6 +1,9 @@
+import CashbackCore
+import CashbackRepository
 import CashbackServer
-import CashbackStore
+@testable import CashbackStore
 import Foundation
+import GRDB
 import H2
 import Logging
 import RPC
@@ -11,6 +14,8 @@ public struct TestServer: Sendable {
     public let server: H2Server
     public let ledger: SQLiteLedgerRepository
     public let databasePath: String
+    /// A token with every scope, named `test-admin`.
+    public let token: String
 
     public var port: Int { server.localAddress.port! }
 
@@ -28,10 +33,49 @@ public struct TestServer: Sendable {
         let path = databasePath ?? temporaryDatabasePath()
         let ledger = try SQLiteLedgerRepository(path: path)
         let logger = Logger(label: "test")
-        let router = CashbackServer.makeRouter(ledger: ledger, logger: logger)
+        let router = CashbackServer.makeRouter(
+            ledger: ledger, tokens: ledger.accessTokens, logger: logger)
         let server = try await H2Server.bind(
             host: "127.0.0.1", port: 0, router: router, limits: limits, logger: logger)
-        return TestServer(server: server, ledger: ledger, databasePath: path)
+        let token = try makeToken(
+            in: ledger, name: "test-admin", scopes: Set(AccessScope.allCases))
+        return TestServer(server: server, ledger: ledger, databasePath: path, token: token)
+    }
+
+    /// Creates a token in this server's store and returns it.
+    public func makeToken(name: String, scopes: Set<AccessScope>, merchantID: String? = nil)
+        throws -> String
+    {
+        try Self.makeToken(in: ledger, name: name, scopes: scopes, merchantID: merchantID)
+    }
+
+    private static func makeToken(
+        in ledger: SQLiteLedgerRepository, name: String, scopes: Set<AccessScope>,
+        merchantID: String? = nil
+    ) throws -> String {
+        let grant = try AccessGrant(name: name, scopes: scopes, merchantID: merchantID)
+        // A restart on the same file makes its token again.
+        _ = try? ledger.accessTokens.revoke(name: name, nowMilliseconds: 0)
+        let (token, stored) = try AccessToken.generate(
+            grant: grant, nowMilliseconds: SQLiteLedgerRepository.wallClockMilliseconds())
+        try ledger.accessTokens.insert(stored)
+        return token
+    }
+
+    /// The number of rows in every ledger table (tokens aside): unchanged when a refused call
+    /// wrote nothing.
+    public func ledgerRowCount() throws -> Int {
+        try ledger.pool.read { db in
+            let tables = try String.fetchAll(
+                db,
+                sql: """
+                    SELECT name FROM sqlite_master WHERE type = 'table'
+                    AND name NOT LIKE 'sqlite_%' AND name NOT IN ('access_tokens')
+                    """)
+            return try tables.reduce(0) { total, table in
+                total + (try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM \"\(table)\"") ?? 0)
+            }
+        }
     }
 
     /// Stops serving, then closes the ledger (and so gives up the database file).

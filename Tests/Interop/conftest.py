@@ -7,7 +7,9 @@ import signal
 import subprocess
 import tempfile
 import threading
+import itertools
 
+import grpc
 import pytest
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
@@ -22,11 +24,47 @@ def vector(name):
     raise KeyError(name)
 
 
+BINARY = os.environ.get("CASHBACKD", str(ROOT / ".build/debug/cashbackd"))
+ALL_SCOPES = "accrual,wallet,payout,admin,read"
+_token_names = itertools.count(1)
+
+
+def create_token(database, scopes=ALL_SCOPES, name=None, merchant=None):
+    """`cashbackd token create`: the plain token it prints once."""
+    name = name or f"interop-{next(_token_names)}"
+    args = [BINARY, "token", "create", "--database", database, "--name", name, "--scopes", scopes]
+    if merchant:
+        args += ["--merchant", merchant]
+    result = subprocess.run(args, capture_output=True, text=True, timeout=120, check=True)
+    return result.stdout.strip()
+
+
+class _Bearer(grpc.UnaryUnaryClientInterceptor):
+    """Sends `authorization: Bearer <token>` with every call."""
+
+    def __init__(self, token):
+        self.metadata = (("authorization", f"Bearer {token}"),)
+
+    def intercept_unary_unary(self, continuation, details, request):
+        details = details._replace(metadata=tuple(details.metadata or ()) + self.metadata)
+        return continuation(details, request)
+
+
+def authorized(channel, token):
+    """`channel` sending `token` with every call."""
+    return grpc.intercept_channel(channel, _Bearer(token))
+
+
 class Server:
-    """A cashbackd child process; `port` is read from its 'listening on' log line."""
+    """A cashbackd child process; `port` is read from its 'listening on' log line.
+
+    `token` holds every scope, created with `cashbackd token create` before the start.
+    """
 
     def __init__(self, database, extra_args=()):
-        binary = os.environ.get("CASHBACKD", str(ROOT / ".build/debug/cashbackd"))
+        binary = BINARY
+        self.token = create_token(database)
+        self.authorization = ("authorization", f"Bearer {self.token}")
         self.process = subprocess.Popen(
             [binary, "--listen", "127.0.0.1:0", "--database", database, *extra_args],
             stdout=subprocess.DEVNULL,
@@ -46,6 +84,10 @@ class Server:
         # Keep reading the log: a full pipe would block the server the next time it logs.
         self.drain = threading.Thread(target=self._drain_log, daemon=True)
         self.drain.start()
+
+    def channel(self):
+        """A grpcio channel to the server that sends the server's token."""
+        return authorized(grpc.insecure_channel(self.address), self.token)
 
     def _drain_log(self):
         for line in self.process.stderr:

@@ -21,6 +21,7 @@ class Client:
     """A raw HTTP/2 client over a blocking socket; every wait is bounded by a timeout."""
 
     def __init__(self, server, timeout=20):
+        self.authorization = server.authorization
         self.sock = socket.create_connection(("127.0.0.1", server.port), timeout=timeout)
         self.conn = h2.connection.H2Connection(
             h2.config.H2Configuration(client_side=True, header_encoding="utf-8"))
@@ -35,7 +36,7 @@ class Client:
         self.conn.send_headers(stream_id, [
             (":method", "POST"), (":scheme", "http"), (":path", path),
             (":authority", "localhost"), ("content-type", "application/grpc"),
-            ("te", "trailers"), *extra,
+            ("te", "trailers"), self.authorization, *extra,
         ], end_stream=end_stream)
         self.flush()
         return stream_id

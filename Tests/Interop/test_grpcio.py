@@ -11,7 +11,7 @@ def raw_call(channel, path):
 
 @pytest.fixture
 def channel(server):
-    with grpc.insecure_channel(server.address) as channel:
+    with server.channel() as channel:
         yield channel
 
 

@@ -15,7 +15,8 @@ def frame(payload):
 def curl(server, path, body, headers):
     result = subprocess.run(
         ["curl", "-s", "--http2-prior-knowledge", "--max-time", "20", "-D", "-", "-o", "/dev/null",
-         *headers, "--data-binary", "@-", f"http://{server.address}{path}"],
+         "-H", ": ".join(server.authorization), *headers, "--data-binary", "@-",
+         f"http://{server.address}{path}"],
         input=body, capture_output=True, check=True,
     )
     return result.stdout.decode()
@@ -51,6 +52,7 @@ def test_nghttp_malformed_body_gets_a_grpc_error(server, tmp_path):
     body.write_bytes(frame(b"\x08"))
     result = subprocess.run(
         ["nghttp", "-v", "-t", "20", "-d", str(body), "-H", "content-type: application/grpc",
+         "-H", ": ".join(server.authorization),
          "-H", "te: trailers", f"http://{server.address}/cashback.v1.Wallet/GetBalance"],
         capture_output=True, text=True, check=True,
     )

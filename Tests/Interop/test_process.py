@@ -23,7 +23,7 @@ def raw_call(channel, path):
 @pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT])
 def test_signals_stop_the_server_with_status_zero(database, sig):
     server = Server(database)
-    with grpc.insecure_channel(server.address) as channel:
+    with server.channel() as channel:
         assert raw_call(channel, "/grpc.health.v1.Health/Check")(b"") == b"\x08\x01"
         # The connection is still open while the server shuts down.
         assert server.stop(sig) == 0
@@ -31,14 +31,14 @@ def test_signals_stop_the_server_with_status_zero(database, sig):
 
 def test_an_accrual_survives_a_restart(database):
     first = Server(database)
-    with grpc.insecure_channel(first.address) as channel:
+    with first.channel() as channel:
         raw_call(channel, "/cashback.v1.Admin/UpsertMerchant")(vector("upsert-merchant"))
         raw_call(channel, "/cashback.v1.Accruals/Accrue")(vector("accrue"))
     assert first.stop() == 0
 
     second = Server(database)
     try:
-        with grpc.insecure_channel(second.address) as channel:
+        with second.channel() as channel:
             balance = raw_call(channel, "/cashback.v1.Wallet/GetBalance")(vector("get-balance"))
             assert balance == vector("balance")
     finally:
@@ -48,7 +48,7 @@ def test_an_accrual_survives_a_restart(database):
 def test_an_accrual_survives_a_kill(database):
     """SIGKILL right after the answer: what was acknowledged is in the file."""
     first = Server(database)
-    with grpc.insecure_channel(first.address) as channel:
+    with first.channel() as channel:
         raw_call(channel, "/cashback.v1.Admin/UpsertMerchant")(vector("upsert-merchant"))
         assert raw_call(channel, "/cashback.v1.Accruals/Accrue")(vector("accrue")) == vector(
             "accrue-response")
@@ -56,7 +56,7 @@ def test_an_accrual_survives_a_kill(database):
 
     second = Server(database)
     try:
-        with grpc.insecure_channel(second.address) as channel:
+        with second.channel() as channel:
             assert raw_call(channel, "/cashback.v1.Wallet/GetBalance")(
                 vector("get-balance")) == vector("balance")
     finally:
@@ -73,7 +73,7 @@ def test_bad_flags_are_refused(flags):
 def test_verify_offline_finds_clean_books_then_a_breach(database):
     import sqlite3
     server = Server(database)
-    with grpc.insecure_channel(server.address) as channel:
+    with server.channel() as channel:
         raw_call(channel, "/cashback.v1.Admin/UpsertMerchant")(vector("upsert-merchant"))
         raw_call(channel, "/cashback.v1.Accruals/Accrue")(vector("accrue"))
     assert server.stop() == 0
@@ -108,7 +108,7 @@ def test_a_second_server_on_the_same_database_is_refused(database):
         assert f"the database {database} is already open in process {first.process.pid} (cashbackd)" \
             in second.stderr, second.stderr
         # The first one is untouched and still serves.
-        with grpc.insecure_channel(first.address) as channel:
+        with first.channel() as channel:
             assert raw_call(channel, "/grpc.health.v1.Health/Check")(b"") == b"\x08\x01"
         # So is verify, which would migrate (write) the file.
         busy = cashbackd("verify", "--database", database)
@@ -132,3 +132,90 @@ def test_start_errors_name_the_path_and_the_cause(tmp_path):
     assert result.returncode != 0
     assert f"cannot open the database {junk}: it is not a SQLite database" in result.stderr
     assert "GRDB" not in result.stderr
+
+
+def test_tokens_are_managed_while_the_server_runs(database):
+    """`cashbackd token create|list|revoke` beside a running server: a revocation holds from
+    the next call; no token is UNAUTHENTICATED; the list never shows a token."""
+    from conftest import authorized, create_token
+    server = Server(database)
+    try:
+        token = create_token(database, scopes="wallet,read", name="member-app")
+        assert token.startswith("cbk_") and len(token) == 64
+        with authorized(grpc.insecure_channel(server.address), token) as channel:
+            assert raw_call(channel, "/cashback.v1.Wallet/GetBalance")(
+                vector("get-balance")) == b""
+            with pytest.raises(grpc.RpcError) as refused:
+                raw_call(channel, "/cashback.v1.Admin/UpsertMerchant")(vector("upsert-merchant"))
+            assert refused.value.code() == grpc.StatusCode.PERMISSION_DENIED
+
+            listed = cashbackd("token", "list", "--database", database)
+            assert listed.returncode == 0
+            assert "member-app" in listed.stdout and "wallet,read" in listed.stdout
+            assert token not in listed.stdout and token[21:] not in listed.stdout
+
+            revoked = cashbackd("token", "revoke", "--database", database, "--name", "member-app")
+            assert revoked.returncode == 0, revoked.stderr
+            with pytest.raises(grpc.RpcError) as refused:
+                raw_call(channel, "/cashback.v1.Wallet/GetBalance")(vector("get-balance"))
+            assert refused.value.code() == grpc.StatusCode.UNAUTHENTICATED
+            assert "revoked" in refused.value.details()
+
+        with grpc.insecure_channel(server.address) as anonymous:
+            with pytest.raises(grpc.RpcError) as refused:
+                raw_call(anonymous, "/cashback.v1.Wallet/GetBalance")(vector("get-balance"))
+            assert refused.value.code() == grpc.StatusCode.UNAUTHENTICATED
+            assert raw_call(anonymous, "/grpc.health.v1.Health/Check")(b"") == b"\x08\x01"
+    finally:
+        assert server.stop() == 0
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--name", "x", "--scopes", "wallet,bogus"], "unknown scope 'bogus'"),
+    (["--name", "x", "--scopes", ""], "unknown scope ''"),
+    (["--name", "has space", "--scopes", "read"], "name"),
+    (["--name", "x", "--scopes", "read,read"], "given twice"),
+])
+def test_token_create_refuses_bad_arguments(database, args, message):
+    result = cashbackd("token", "create", "--database", database, *args)
+    assert result.returncode != 0
+    assert message in result.stderr
+    assert result.stdout == ""
+
+
+def test_token_names_are_unique_among_active_tokens(database):
+    from conftest import create_token
+    create_token(database, name="shop-backend")
+    again = cashbackd("token", "create", "--database", database, "--name", "shop-backend",
+                      "--scopes", "accrual")
+    assert again.returncode == 1
+    assert "already named 'shop-backend'" in again.stderr
+    assert cashbackd("token", "revoke", "--database", database, "--name", "shop-backend"
+                     ).returncode == 0
+    assert cashbackd("token", "revoke", "--database", database, "--name", "shop-backend"
+                     ).stderr.startswith("cashbackd token: no active token is named")
+
+
+def test_the_development_token_file_is_kept_across_restarts(database, tmp_path):
+    path = tmp_path / "dev-token"
+    first = Server(database, ["--development-token-file", str(path)])
+    token = path.read_text().strip()
+    assert oct(path.stat().st_mode & 0o777) == "0o600"
+    assert first.stop() == 0
+    second = Server(database, ["--development-token-file", str(path)])
+    try:
+        assert path.read_text().strip() == token
+        from conftest import authorized
+        with authorized(grpc.insecure_channel(second.address), token) as channel:
+            assert raw_call(channel, "/cashback.v1.Wallet/GetBalance")(
+                vector("get-balance")) == b""
+    finally:
+        assert second.stop() == 0
+
+
+def test_the_development_token_is_for_loopback_only(database, tmp_path):
+    result = cashbackd("--listen", "0.0.0.0:0", "--database", database,
+                       "--development-token-file", str(tmp_path / "dev-token"))
+    assert result.returncode == 1
+    assert "--development-token-file is for a first try on loopback" in result.stderr
+    assert not (tmp_path / "dev-token").exists()

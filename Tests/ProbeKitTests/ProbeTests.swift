@@ -23,10 +23,10 @@ import Testing
         let server = try await TestServer.start()
         let address = "127.0.0.1:\(server.port)"
         let call = { (method: String, json: String) in
-            await Self.run(["--plaintext", address, "call", method, "-d", json])
+            await Self.run(["--plaintext", "--token", server.token, address, "call", method, "-d", json])
         }
 
-        let health = await Self.run(["--plaintext", address, "health"])
+        let health = await Self.run(["--plaintext", "--token", server.token, address, "health"])
         #expect(Self.output(health) == "SERVING\n")
         #expect(health.exitCode == 0)
 
@@ -54,7 +54,7 @@ import Testing
                 + "  \"withdrawnMinor\" : 0\n}\n")
 
         let confirm = await Self.run(
-            ["--plaintext", address, "call", "cashback.v1.Accruals/Confirm", "-d", "@"],
+            ["--plaintext", "--token", server.token, address, "call", "cashback.v1.Accruals/Confirm", "-d", "@"],
             stdin: #"{"merchantId":"shop-1","orderId":"o-1"}"#)
         #expect(Self.json(confirm) == "{\n  \"state\" : \"CONFIRMED\"\n}\n")
         await server.stop()
@@ -64,7 +64,7 @@ import Testing
         let server = try await TestServer.start()
         let address = "127.0.0.1:\(server.port)"
         let call = { (method: String, json: String) in
-            await Self.run(["--plaintext", address, "call", method, "-d", json])
+            await Self.run(["--plaintext", "--token", server.token, address, "call", method, "-d", json])
         }
         _ = await call(
             "cashback.v1.Admin/UpsertMerchant",
@@ -90,13 +90,13 @@ import Testing
 
     @Test func listPrintsTheServicesAndMethodsTheServerServes() async throws {
         let server = try await TestServer.start()
-        let result = await Self.run(["--plaintext", "127.0.0.1:\(server.port)", "list"])
+        let result = await Self.run(["--plaintext", "--token", server.token, "127.0.0.1:\(server.port)", "list"])
         let lines = Self.output(result).split(separator: "\n").map(String.init)
         #expect(lines.contains("cashback.v1.Wallet"))
         #expect(lines.contains("  cashback.v1.Wallet/GetBalance"))
         #expect(lines.contains("  cashback.v1.Accruals/Accrue"))
         #expect(lines.contains("  grpc.health.v1.Health/Check"))
-        let wallet = await Self.run(["--plaintext", "127.0.0.1:\(server.port)", "list", "cashback.v1.Wallet"])
+        let wallet = await Self.run(["--plaintext", "--token", server.token, "127.0.0.1:\(server.port)", "list", "cashback.v1.Wallet"])
         #expect(
             Self.output(wallet)
                 == "cashback.v1.Wallet/FileClaim\ncashback.v1.Wallet/GetBalance\n"
@@ -109,14 +109,14 @@ import Testing
     @Test func describePrintsRequestAndResponseShapes() async throws {
         let server = try await TestServer.start()
         let result = await Self.run(
-            ["--plaintext", "127.0.0.1:\(server.port)", "describe", "cashback.v1.Wallet/GetBalance"])
+            ["--plaintext", "--token", server.token, "127.0.0.1:\(server.port)", "describe", "cashback.v1.Wallet/GetBalance"])
         let text = Self.output(result)
         #expect(text.contains(
             "rpc GetBalance(cashback.v1.GetBalanceRequest) returns (cashback.v1.GetBalanceResponse);"))
         #expect(text.contains("string member_id = 1;  // JSON: memberId"))
         #expect(text.contains("int64 pending_minor = 1;  // JSON: pendingMinor"))
         let missing = await Self.run(
-            ["--plaintext", "127.0.0.1:\(server.port)", "describe", "cashback.v1.Wallet/Nope"])
+            ["--plaintext", "--token", server.token, "127.0.0.1:\(server.port)", "describe", "cashback.v1.Wallet/Nope"])
         #expect(missing.exitCode == 64 + 5)
         await server.stop()
     }
@@ -131,7 +131,7 @@ import Testing
     @Test func failedCallsPrintTheStatusAndExitWith64PlusTheCode() async throws {
         let server = try await TestServer.start()
         let result = await Self.run([
-            "--plaintext", "127.0.0.1:\(server.port)", "call", "cashback.v1.Accruals/Confirm",
+            "--plaintext", "--token", server.token, "127.0.0.1:\(server.port)", "call", "cashback.v1.Accruals/Confirm",
             "-d", #"{"merchantId":"shop-1","orderId":"o-1"}"#,
         ])
         #expect(result.exitCode == 64 + 5)

@@ -16,7 +16,8 @@ extension Invocation {
         _ = try callOptions()  // usage errors before any connection attempt
         let client = try await CashbackClient.connect(
             host: address.host, port: address.port,
-            connectTimeout: .milliseconds(Int64(options.connectTimeout * 1000)))
+            connectTimeout: .milliseconds(Int64(options.connectTimeout * 1000)),
+            token: options.token ?? ProcessInfo.processInfo.environment["CASHBACK_TOKEN"])
         do {
             let value = try await body(client)
             await client.close()

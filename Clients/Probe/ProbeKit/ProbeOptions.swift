@@ -13,6 +13,13 @@ struct ProbeOptions: ParsableArguments {
     @Flag(help: "Use cleartext HTTP/2 (h2c). Required: TLS is not supported yet.")
     var plaintext = false
 
+    @Option(
+        help: """
+            The bearer token to send (from `cashbackd token create`); default: the \
+            CASHBACK_TOKEN environment variable, which keeps it out of the process list.
+            """)
+    var token: String?
+
     @Option(name: [.customShort("d"), .customLong("data")],
             help: "The request as JSON; '@' reads standard input, '@FILE' a file.")
     var data: String?

@@ -33,11 +33,18 @@ public struct CashbackClient: Sendable {
     let connection: ReconnectingTransport?
 
     /// Creates a client over any transport (for example `InProcessClientTransport` in tests).
-    public init(transport: any RPCClientTransport) {
-        self.init(transport: transport, connection: nil)
+    ///
+    /// - Parameter token: the bearer token every call sends (`authorization: Bearer …`), from
+    ///   `cashbackd token create`; `nil` sends none (only health answers then).
+    public init(transport: any RPCClientTransport, token: String? = nil) {
+        self.init(transport: transport, connection: nil, token: token)
     }
 
-    private init(transport: any RPCClientTransport, connection: ReconnectingTransport?) {
+    private init(
+        transport: any RPCClientTransport, connection: ReconnectingTransport?, token: String?
+    ) {
+        let transport: any RPCClientTransport =
+            if let token { BearerTokenTransport(base: transport, token: token) } else { transport }
         self.transport = transport
         self.connection = connection
         admin = .init(transport: transport)
@@ -55,16 +62,18 @@ public struct CashbackClient: Sendable {
     ///   - port: the server's port.
     ///   - limits: bounds on messages (a response over the limit fails RESOURCE_EXHAUSTED).
     ///   - connectTimeout: how long to wait for the TCP connection.
+    ///   - token: the bearer token every call sends, from `cashbackd token create`; `nil`
+    ///     sends none (only health answers then).
     /// - Throws: ``RPCError`` UNAVAILABLE when the server cannot be reached.
     public static func connect(
         host: String, port: Int, limits: RPCLimits = .default,
-        connectTimeout: Duration = .seconds(10)
+        connectTimeout: Duration = .seconds(10), token: String? = nil
     ) async throws -> CashbackClient {
         let first = try await H2ClientConnection.connect(
             host: host, port: port, limits: limits, connectTimeout: connectTimeout)
         let connection = ReconnectingTransport(
             first: first, host: host, port: port, limits: limits, connectTimeout: connectTimeout)
-        return CashbackClient(transport: connection, connection: connection)
+        return CashbackClient(transport: connection, connection: connection, token: token)
     }
 
     /// Returns once the current connection has closed (the server's idle timeout or shutdown,
@@ -105,5 +114,21 @@ public struct CashbackClient: Sendable {
     /// Closes the connection; calls in flight fail with UNAVAILABLE, and so do later calls.
     public func close() async {
         await connection?.close()
+    }
+}
+
+/// Sends `authorization: Bearer <token>` with every call that does not set its own.
+struct BearerTokenTransport: RPCClientTransport {
+    let base: any RPCClientTransport
+    let token: String
+
+    func unary(_ method: MethodDescriptor, request: [UInt8], options: CallOptions) async throws
+        -> [UInt8]
+    {
+        var options = options
+        if options.metadata["authorization"] == nil {
+            options.metadata.add("authorization", "Bearer " + token)
+        }
+        return try await base.unary(method, request: request, options: options)
     }
 }

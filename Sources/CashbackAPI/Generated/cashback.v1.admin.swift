@@ -1365,7 +1365,8 @@ extension CashbackV1 {
 
         public var memberID: String
 
-        /// Who does it (an identifier), kept forever.
+        /// Optional: the person acting through the token. The actor kept forever is the calling
+        /// token's name, then `/actor` when this is set (`back-office/anna`).
         public var actor: String
 
         /// Why (1 to 500 bytes), kept forever.
@@ -2049,7 +2050,8 @@ extension CashbackV1 {
 
         public var claimID: Int64
 
-        /// Who decides (an identifier), kept forever.
+        /// Optional: the person acting through the token. The actor kept forever is the calling
+        /// token's name, then `/actor` when this is set (`back-office/anna`).
         public var actor: String
 
         /// Why (1 to 500 bytes), kept forever.
@@ -2150,7 +2152,8 @@ extension CashbackV1 {
         /// Signed minor units: a credit if positive, a debit if negative; never 0.
         public var amountMinor: Int64
 
-        /// Who does it (an identifier), kept forever.
+        /// Optional: the person acting through the token. The actor kept forever is the calling
+        /// token's name, then `/actor` when this is set (`back-office/anna`).
         public var actor: String
 
         /// Why (1 to 500 bytes), kept forever.

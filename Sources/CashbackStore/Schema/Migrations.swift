@@ -17,6 +17,9 @@ enum Migrations {
             try db.execute(sql: Self.v2)
             try LegacyAccruals.convert(db)
         }
+        migrator.registerMigration("v3") { db in
+            try db.execute(sql: Self.v3)
+        }
         return migrator
     }
 
@@ -391,5 +394,56 @@ enum Migrations {
             BEGIN SELECT RAISE(ABORT, 'journal lines are immutable'); END;
         CREATE TRIGGER journal_lines_no_delete BEFORE DELETE ON journal_lines
             BEGIN SELECT RAISE(ABORT, 'journal lines are immutable'); END;
+        """
+
+    /// Bearer tokens, and admin actions that are not about a member.
+    ///
+    /// A token row keeps only the SHA-256 digest of the token; `name` is unique among active
+    /// tokens and is the actor of what the token does. A token is revoked, never deleted, so
+    /// that the actor of an old admin action still names a row.
+    ///
+    /// `admin_actions` is rebuilt with `member_id` optional and a `merchant_id`, so that
+    /// UpsertMerchant, PublishRuleSet and RunExpiry record their actor as the member actions
+    /// do.
+    private static let v3 = """
+        CREATE TABLE access_tokens (
+            id TEXT NOT NULL PRIMARY KEY
+                CHECK (length(CAST(id AS BLOB)) BETWEEN 1 AND 64),
+            name TEXT NOT NULL
+                CHECK (length(CAST(name AS BLOB)) BETWEEN 1 AND 128),
+            scopes TEXT NOT NULL CHECK (length(scopes) > 0),
+            merchant_id TEXT
+                CHECK (merchant_id IS NULL OR length(CAST(merchant_id AS BLOB)) BETWEEN 1 AND 128),
+            digest BLOB NOT NULL CHECK (length(digest) = 32),
+            created_ms INTEGER NOT NULL,
+            revoked_ms INTEGER
+        ) STRICT, WITHOUT ROWID;
+        CREATE UNIQUE INDEX access_tokens_active_name ON access_tokens(name)
+            WHERE revoked_ms IS NULL;
+        CREATE TRIGGER access_tokens_no_delete BEFORE DELETE ON access_tokens
+            BEGIN SELECT RAISE(ABORT, 'tokens are revoked, never deleted'); END;
+
+        CREATE TABLE admin_actions_v3 (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            action TEXT NOT NULL,
+            member_id TEXT,
+            merchant_id TEXT,
+            subject_id INTEGER,
+            actor TEXT NOT NULL,
+            reason TEXT NOT NULL,
+            created_ms INTEGER NOT NULL
+        ) STRICT;
+        INSERT INTO admin_actions_v3
+            (id, action, member_id, merchant_id, subject_id, actor, reason, created_ms)
+            SELECT id, action, member_id, NULL, subject_id, actor, reason, created_ms
+            FROM admin_actions;
+        DROP TABLE admin_actions;
+        ALTER TABLE admin_actions_v3 RENAME TO admin_actions;
+        CREATE INDEX admin_actions_by_member ON admin_actions(member_id)
+            WHERE member_id IS NOT NULL;
+        CREATE TRIGGER admin_actions_no_update BEFORE UPDATE ON admin_actions
+            BEGIN SELECT RAISE(ABORT, 'admin actions are kept forever'); END;
+        CREATE TRIGGER admin_actions_no_delete BEFORE DELETE ON admin_actions
+            BEGIN SELECT RAISE(ABORT, 'admin actions are kept forever'); END;
         """
 }

@@ -159,17 +159,21 @@ enum MembersTable {
             arguments: [memberID]) ?? false
     }
 
-    /// Records an admin action on a member, forever.
+    /// Records an admin action, forever: on a member, on a merchant, or on the whole ledger
+    /// (both `nil`).
     static func recordAction(
-        _ db: Database, _ action: String, memberID: String, subjectID: Int64?, actor: String,
-        reason: String, nowMilliseconds: Int64
+        _ db: Database, _ action: String, memberID: String?, merchantID: String? = nil,
+        subjectID: Int64?, actor: String, reason: String, nowMilliseconds: Int64
     ) throws {
         try db.cachedStatement(
             sql: """
-                INSERT INTO admin_actions (action, member_id, subject_id, actor, reason, created_ms)
-                VALUES (?, ?, ?, ?, ?, ?)
+                INSERT INTO admin_actions
+                    (action, member_id, merchant_id, subject_id, actor, reason, created_ms)
+                VALUES (?, ?, ?, ?, ?, ?, ?)
                 """
-        ).execute(arguments: [action, memberID, subjectID, actor, reason, nowMilliseconds])
+        ).execute(arguments: [
+            action, memberID, merchantID, subjectID, actor, reason, nowMilliseconds,
+        ])
     }
 
     static func setFrozen(_ db: Database, _ command: MemberFreezeCommand, nowMilliseconds: Int64)

@@ -149,3 +149,26 @@ extension SQLiteLedgerRepository {
         try await self.balance(memberID: memberID, currency: try euro())
     }
 }
+
+/// The actor of admin commands in store tests; the server passes the calling token's name.
+extension SQLiteLedgerRepository {
+    static let testActor = "test-operator"
+
+    func upsertMerchant(_ upsert: MerchantUpsert) async throws
+        -> Result<MerchantUpsertOutcome, LedgerRejection>
+    {
+        try await upsertMerchant(upsert, actor: Self.testActor)
+    }
+
+    func publishRuleSet(_ publication: RuleSetPublication) async throws
+        -> Result<PublishedRuleSet, LedgerRejection>
+    {
+        try await publishRuleSet(publication, actor: Self.testActor)
+    }
+
+    func runExpiry(_ command: ExpiryRunCommand) async throws
+        -> Result<ExpiryRunOutcome, LedgerRejection>
+    {
+        try await runExpiry(command, actor: Self.testActor)
+    }
+}

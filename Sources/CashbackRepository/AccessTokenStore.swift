@@ -1,0 +1,63 @@
+import CashbackCore
+
+/// A bearer token as stored: never the token itself, only the SHA-256 digest of it.
+public struct StoredAccessToken: Sendable, Hashable {
+    /// The public part of the token (`cbk_<id>_…`), by which a call finds its row.
+    public let id: String
+    /// What the token grants.
+    public let grant: AccessGrant
+    /// SHA-256 of the whole token, 32 bytes.
+    public let digest: [UInt8]
+    /// When it was created, in milliseconds since the Unix epoch.
+    public let createdAtMilliseconds: Int64
+    /// When it was revoked; `nil` while active.
+    public let revokedAtMilliseconds: Int64?
+
+    public init(
+        id: String, grant: AccessGrant, digest: [UInt8], createdAtMilliseconds: Int64,
+        revokedAtMilliseconds: Int64?
+    ) {
+        self.id = id
+        self.grant = grant
+        self.digest = digest
+        self.createdAtMilliseconds = createdAtMilliseconds
+        self.revokedAtMilliseconds = revokedAtMilliseconds
+    }
+
+    /// Whether calls may still use it.
+    public var isActive: Bool { revokedAtMilliseconds == nil }
+}
+
+/// Why a token command was refused.
+public struct AccessTokenError: Error, Equatable, Sendable, CustomStringConvertible {
+    /// A sentence for a human that names the token and the fix.
+    public let message: String
+
+    public init(_ message: String) {
+        self.message = message
+    }
+
+    public var description: String { message }
+}
+
+/// Where bearer tokens live. Synchronous: a call's token is looked up on the call's own task,
+/// one indexed read, so that a revocation takes effect on the very next call.
+public protocol AccessTokenStore: Sendable {
+    /// Stores a new token.
+    ///
+    /// - Throws: ``AccessTokenError`` when an active token already has the name; a store
+    ///   error when the database fails.
+    func insert(_ token: StoredAccessToken) throws
+
+    /// The token with this id, active or revoked; `nil` when there is none.
+    func token(id: String) throws -> StoredAccessToken?
+
+    /// Every token, active and revoked, oldest first.
+    func allTokens() throws -> [StoredAccessToken]
+
+    /// Revokes the active token named `name`, at `nowMilliseconds`.
+    ///
+    /// - Returns: the token as revoked.
+    /// - Throws: ``AccessTokenError`` when no active token has the name.
+    func revoke(name: String, nowMilliseconds: Int64) throws -> StoredAccessToken
+}
