@@ -40,8 +40,10 @@ public struct AccessTokenError: Error, Equatable, Sendable, CustomStringConverti
     public var description: String { message }
 }
 
-/// Where bearer tokens live. Synchronous: a call's token is looked up on the call's own task,
-/// one indexed read, so that a revocation takes effect on the very next call.
+/// Where bearer tokens live. A call's token is looked up on every call (one indexed read), so
+/// that a revocation takes effect on the very next call; the lookup is async, because a
+/// blocking read on the cooperative pool can starve the tasks that would free a connection.
+/// The other methods serve the command line and block their caller.
 public protocol AccessTokenStore: Sendable {
     /// Stores a new token.
     ///
@@ -50,7 +52,7 @@ public protocol AccessTokenStore: Sendable {
     func insert(_ token: StoredAccessToken) throws
 
     /// The token with this id, active or revoked; `nil` when there is none.
-    func token(id: String) throws -> StoredAccessToken?
+    func token(id: String) async throws -> StoredAccessToken?
 
     /// Every token, active and revoked, oldest first.
     func allTokens() throws -> [StoredAccessToken]

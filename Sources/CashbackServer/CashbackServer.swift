@@ -75,7 +75,7 @@ public struct CashbackServer: Service {
                     "--development-token-file is for a first try on loopback; on "
                         + "\(configuration.host), create tokens with `cashbackd token create`")
             }
-            if try DevelopmentToken.ensure(
+            if try await DevelopmentToken.ensure(
                 at: path, in: ledger.accessTokens,
                 nowMilliseconds: SQLiteLedgerRepository.wallClockMilliseconds())
             {

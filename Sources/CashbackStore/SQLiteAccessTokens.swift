@@ -84,8 +84,8 @@ public struct SQLiteAccessTokens: AccessTokenStore {
         }
     }
 
-    public func token(id: String) throws -> StoredAccessToken? {
-        try writer.read { db in
+    public func token(id: String) async throws -> StoredAccessToken? {
+        try await writer.read { db in
             try Row.fetchOne(
                 db, sql: "SELECT * FROM access_tokens WHERE id = ?", arguments: [id]
             ).map(Self.token)

@@ -195,6 +195,8 @@ final class H2ClientConnectionHandler: ChannelInboundHandler, NGHTTP2SessionDele
     func sessionDidSendEndOfStream(streamID: Int32) {}
 
     func sessionDidNoticeGlitch() {}
+    func sessionDidReceiveReset(streamID: Int32) {}
+    func sessionDidReceivePing(isAck: Bool, payload: UInt64) {}
 
     func sessionDidCloseStream(streamID: Int32, errorCode: UInt32) {
         guard let stream = streams.removeValue(forKey: streamID) else { return }

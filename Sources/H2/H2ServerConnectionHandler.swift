@@ -23,11 +23,39 @@ final class H2ServerConnectionHandler: ChannelInboundHandler, NGHTTP2SessionDele
     var runningCalls = 0
     /// Request bytes buffered across all streams (``RPCLimits/connectionRequestBytesMax``).
     var bufferedRequestBytes = 0
-    private var isDraining = false
+    /// Where a graceful shutdown is: a GOAWAY notice first, then, one round trip later (the
+    /// ACK of a PING sent with the notice), the final GOAWAY naming the last stream served.
+    /// Calls that were on their way when the notice left are served, not refused.
+    private enum Drain {
+        case serving
+        case noticeSent
+        case goawaySent
+    }
+
+    private var drain = Drain.serving
+    /// Set when the connection must close once what is queued has left (a policy GOAWAY).
+    private var closeAfterFlush = false
     /// Armed while no stream is open; fires GOAWAY and close after the idle timeout.
     private var idleTimer: Scheduled<Void>?
     /// Frames without requests this connection may still send (floods, MadeYouReset).
     private var glitches: GlitchBudget
+    /// The peer's pings against gRPC's ping policy.
+    private var pingStrikes: PingStrikes
+    /// Streams that closed after their request arrived in full (see ``sessionDidReceiveReset``).
+    private var recentlyCompleted = RecentStreamIDs(capacity: 64)
+    /// When the peer last sent anything; keepalive pings only a silent peer.
+    private var lastReadAt = NIODeadline.now()
+    /// Fires when the peer may have been silent for the keepalive interval.
+    private var keepaliveTimer: Scheduled<Void>?
+    /// Armed while a keepalive PING waits for its ACK.
+    private var keepaliveAckTimer: Scheduled<Void>?
+
+    /// How long the GOAWAY notice waits for its PING's ACK before the final GOAWAY.
+    static let drainNoticeTimeout = TimeAmount.seconds(2)
+
+    /// The opaque payloads of this side's PINGs.
+    private static let keepalivePing: UInt64 = 0x6b65_6570_616c_6976  // "keepaliv"
+    private static let drainPing: UInt64 = 0x6472_6169_6e69_6e67  // "draining"
 
     init(router: RPCRouter, limits: RPCLimits, logger: Logger) {
         self.router = router
@@ -36,6 +64,9 @@ final class H2ServerConnectionHandler: ChannelInboundHandler, NGHTTP2SessionDele
         self.glitches = GlitchBudget(
             burstMax: limits.glitchBurstMax, refillPerSecond: limits.glitchRefillPerSecond,
             now: .now())
+        self.pingStrikes = PingStrikes(
+            intervalMin: TimeAmount(clamping: limits.pingIntervalMin),
+            strikesMax: limits.pingStrikesMax)
     }
 
     // MARK: Channel events
@@ -61,6 +92,7 @@ final class H2ServerConnectionHandler: ChannelInboundHandler, NGHTTP2SessionDele
     func channelActive(context: ChannelHandlerContext) {
         flushOutput()  // our SETTINGS
         armIdleTimer()
+        armKeepalive(at: .now() + TimeAmount(clamping: limits.keepaliveInterval))
         context.fireChannelActive()
     }
 
@@ -71,6 +103,7 @@ final class H2ServerConnectionHandler: ChannelInboundHandler, NGHTTP2SessionDele
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         let buffer = unwrapInboundIn(data)
+        lastReadAt = .now()
         do {
             try session?.receive(buffer)
         } catch {
@@ -119,7 +152,8 @@ final class H2ServerConnectionHandler: ChannelInboundHandler, NGHTTP2SessionDele
             context.close(promise: nil)
             return
         }
-        guard session.isFinished || (isDraining && streams.isEmpty) else { return }
+        guard session.isFinished || closeAfterFlush || (drain == .goawaySent && streams.isEmpty)
+        else { return }
         // Close only once the last frames (a GOAWAY, final trailers) have left.
         let channel = context.channel
         if let lastWrite {
@@ -129,11 +163,62 @@ final class H2ServerConnectionHandler: ChannelInboundHandler, NGHTTP2SessionDele
         }
     }
 
+    /// Starts a graceful shutdown with the GOAWAY notice and a PING; the final GOAWAY follows
+    /// the PING's ACK, or ``drainNoticeTimeout`` if the peer does not answer.
     private func startDraining() {
-        guard !isDraining, let session else { return }
-        isDraining = true
+        guard drain == .serving, let session, let loop = context?.eventLoop else { return }
+        drain = .noticeSent
+        session.submitShutdownNotice()
+        session.submitPing(payload: Self.drainPing)
+        flushOutput()
+        let bound = NIOLoopBound(self, eventLoop: loop)
+        loop.scheduleTask(in: Self.drainNoticeTimeout) {
+            bound.value.finishDraining()
+        }
+    }
+
+    /// The final GOAWAY: no stream after the last one processed will be served.
+    private func finishDraining() {
+        guard drain == .noticeSent, let session else { return }
+        drain = .goawaySent
         session.submitGoaway()
         flushOutput()
+    }
+
+    /// Closes the connection with GOAWAY `errorCode` once it has left (a policy breach).
+    private func closeForPolicy(errorCode: UInt32, debugData: String) {
+        guard !closeAfterFlush else { return }
+        closeAfterFlush = true
+        session?.submitGoaway(errorCode: errorCode, debugData: debugData)
+    }
+
+    /// Pings a peer that has been silent for the keepalive interval; closes the connection
+    /// when the ACK does not come back in time. One timer per connection, re-armed from the
+    /// time of the last read rather than on every read.
+    private func armKeepalive(at deadline: NIODeadline) {
+        guard let loop = context?.eventLoop else { return }
+        let bound = NIOLoopBound(self, eventLoop: loop)
+        keepaliveTimer = loop.scheduleTask(deadline: deadline) {
+            bound.value.keepaliveDue()
+        }
+    }
+
+    private func keepaliveDue() {
+        let interval = TimeAmount(clamping: limits.keepaliveInterval)
+        let silentUntil = lastReadAt + interval
+        guard silentUntil <= .now() else { return armKeepalive(at: silentUntil) }
+        if keepaliveAckTimer == nil, let loop = context?.eventLoop {
+            session?.submitPing(payload: Self.keepalivePing)
+            flushOutput()
+            let bound = NIOLoopBound(self, eventLoop: loop)
+            keepaliveAckTimer = loop.scheduleTask(
+                in: TimeAmount(clamping: limits.keepaliveTimeout)
+            ) {
+                bound.value.logger.notice("closing a connection: no answer to a keepalive ping")
+                bound.value.context?.close(promise: nil)
+            }
+        }
+        armKeepalive(at: .now() + interval)
     }
 
     /// Starts the idle clock; a connection that carries no call for the idle timeout (or never
@@ -155,6 +240,8 @@ final class H2ServerConnectionHandler: ChannelInboundHandler, NGHTTP2SessionDele
 
     private func cancelAllCalls() {
         cancelIdleTimer()
+        keepaliveTimer?.cancel()
+        keepaliveAckTimer?.cancel()
         for stream in streams.values { stream.cancelEverything() }
         streams.removeAll()
         bufferedRequestBytes = 0
@@ -167,6 +254,40 @@ final class H2ServerConnectionHandler: ChannelInboundHandler, NGHTTP2SessionDele
         logger.notice("closing a connection: too many frames without requests")
         // GOAWAY(ENHANCE_YOUR_CALM); the session then finishes and flushOutput closes.
         session?.terminate(errorCode: NGHTTP2_ENHANCE_YOUR_CALM.rawValue)
+    }
+
+    /// A reset of a call the client had sent in full (or that was already answered) is a
+    /// cancellation, the client's right; a reset of a request still arriving, or of a stream
+    /// never seen, is a glitch (Rapid Reset, MadeYouReset).
+    func sessionDidReceiveReset(streamID: Int32) {
+        let cancelsACall: Bool
+        if let stream = streams[streamID] {
+            switch stream.phase {
+            case .running, .responding, .answered: cancelsACall = true
+            case .receivingHeaders, .receivingBody: cancelsACall = stream.requestEnded
+            }
+        } else {
+            cancelsACall = recentlyCompleted.remove(streamID)
+        }
+        if !cancelsACall { sessionDidNoticeGlitch() }
+    }
+
+    func sessionDidReceivePing(isAck: Bool, payload: UInt64) {
+        guard !isAck else {
+            if payload == Self.keepalivePing {
+                keepaliveAckTimer?.cancel()
+                keepaliveAckTimer = nil
+            } else if payload == Self.drainPing {
+                finishDraining()
+            }
+            return
+        }
+        sessionDidNoticeGlitch()
+        guard !pingStrikes.receivedPing(at: .now()) else { return }
+        logger.notice(
+            "closing a connection: too many pings",
+            metadata: ["strikes": "\(pingStrikes.strikes)"])
+        closeForPolicy(errorCode: NGHTTP2_ENHANCE_YOUR_CALM.rawValue, debugData: "too_many_pings")
     }
 
     func sessionDidBeginHeaders(streamID: Int32) {
@@ -226,10 +347,16 @@ final class H2ServerConnectionHandler: ChannelInboundHandler, NGHTTP2SessionDele
 
     func sessionDidCloseStream(streamID: Int32, errorCode: UInt32) {
         if let stream = streams.removeValue(forKey: streamID) {
+            if stream.requestEnded { recentlyCompleted.insert(streamID) }
             stream.cancelEverything()
             releaseBufferedBytes(of: stream)
         }
         if streams.isEmpty { armIdleTimer() }
+    }
+
+    /// A response's headers are on their way: the peer's next pings are not strikes.
+    func sentHeaders() {
+        pingStrikes.sentHeadersOrData()
     }
 
     /// Gives a stream's buffered request bytes back to the connection's budget.

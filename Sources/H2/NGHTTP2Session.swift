@@ -17,9 +17,14 @@ protocol NGHTTP2SessionDelegate: AnyObject {
     func sessionDidReceiveData(streamID: Int32, bytes: UnsafeRawBufferPointer)
     /// A DATA frame carried END_STREAM.
     func sessionDidReceiveEndOfData(streamID: Int32)
-    /// The peer sent a frame that carries no request: a PING, SETTINGS, RST_STREAM, an empty
-    /// DATA frame, or an invalid frame.
+    /// The peer sent a frame that carries no request: SETTINGS, an empty DATA frame, or an
+    /// invalid frame. (PING and RST_STREAM have callbacks of their own.)
     func sessionDidNoticeGlitch()
+    /// The peer reset `streamID` (the stream is still in the table while this runs).
+    func sessionDidReceiveReset(streamID: Int32)
+    /// The peer sent a PING (`isAck == false`; nghttp2 answers it) or acknowledged ours;
+    /// `payload` is its 8 opaque bytes.
+    func sessionDidReceivePing(isAck: Bool, payload: UInt64)
     /// A frame carrying END_STREAM (this side's last) has been handed to the socket.
     func sessionDidSendEndOfStream(streamID: Int32)
     /// The stream is closed; `errorCode` is NO_ERROR unless it was reset.
@@ -69,7 +74,12 @@ final class NGHTTP2Session {
         nghttp2_option_set_max_settings(option, 32)
         nghttp2_option_set_max_outbound_ack(option, 1000)
         nghttp2_option_set_max_continuations(option, 8)
-        nghttp2_option_set_stream_reset_rate_limit(option, 1000, 33)
+        // nghttp2 counts every RST_STREAM(CANCEL) the peer sends, a client cancelling calls
+        // it had sent in full included (Rapid Reset's CVE-2023-44487 fix). The connection
+        // handler's own budget tells those apart from resets of requests never finished, and
+        // each started call holds a handler slot until its handler returns; so nghttp2's bound
+        // here is only a backstop, far above 100 cancellations a second.
+        nghttp2_option_set_stream_reset_rate_limit(option, 10_000, 10_000)
         nghttp2_option_set_max_deflate_dynamic_table_size(option, 4096)
         nghttp2_option_set_max_send_header_block_length(option, 64 << 10)
         nghttp2_option_set_no_closed_streams(option, 1)
@@ -204,13 +214,34 @@ final class NGHTTP2Session {
         precondition(rv != NGHTTP2_ERR_INVALID_ARGUMENT.rawValue, "reset of stream 0")
     }
 
-    /// Starts a graceful shutdown: GOAWAY naming the last stream this side processed.
-    func submitGoaway(errorCode: UInt32 = NGHTTP2_NO_ERROR.rawValue) {
+    /// GOAWAY naming the last stream this side processed, with `debugData` for the peer's
+    /// logs (gRPC's `too_many_pings`, say).
+    func submitGoaway(errorCode: UInt32 = NGHTTP2_NO_ERROR.rawValue, debugData: String = "") {
         let lastStreamID = nghttp2_session_get_last_proc_stream_id(session)
+        var bytes = Array(debugData.utf8)
         // Returns 0, NGHTTP2_ERR_NOMEM or NGHTTP2_ERR_INVALID_ARGUMENT (a bad last id: a bug).
         let rv = nghttp2_submit_goaway(
-            session, UInt8(NGHTTP2_FLAG_NONE.rawValue), lastStreamID, errorCode, nil, 0)
+            session, UInt8(NGHTTP2_FLAG_NONE.rawValue), lastStreamID, errorCode, &bytes,
+            bytes.count)
         precondition(rv != NGHTTP2_ERR_INVALID_ARGUMENT.rawValue, "bad GOAWAY")
+    }
+
+    /// Sends a PING carrying `payload` (in network order); the peer's ACK carries it back.
+    func submitPing(payload: UInt64) {
+        withUnsafeBytes(of: payload.bigEndian) { bytes in
+            // Returns 0 or NGHTTP2_ERR_NOMEM; a PING that cannot be queued is like a lost one.
+            _ = nghttp2_submit_ping(
+                session, UInt8(NGHTTP2_FLAG_NONE.rawValue),
+                bytes.baseAddress!.assumingMemoryBound(to: UInt8.self))
+        }
+    }
+
+    /// The first half of a graceful shutdown: GOAWAY with the largest stream id, telling the
+    /// peer to open no more streams while those already on their way are still served.
+    func submitShutdownNotice() {
+        // Returns 0, NGHTTP2_ERR_NOMEM or NGHTTP2_ERR_INVALID_STATE (a client session: a bug).
+        let rv = nghttp2_submit_shutdown_notice(session)
+        precondition(rv != NGHTTP2_ERR_INVALID_STATE.rawValue, "shutdown notice from a client")
     }
 
     /// Ends the connection now: GOAWAY with `errorCode`, then nothing more is read.
@@ -267,13 +298,16 @@ extension NGHTTP2Session {
         UInt32(frame.pointee.hd.type) == type.rawValue
     }
 
-    /// Frames that cost work but carry no request (acks are our own frames' answers).
+    /// Frames that cost work but carry no request (acks are our own frames' answers). PING
+    /// and RST_STREAM are judged by the delegate, which knows the calls.
     private static func isGlitch(_ frame: UnsafePointer<nghttp2_frame>) -> Bool {
-        let isAck = frame.pointee.hd.flags & UInt8(NGHTTP2_FLAG_ACK.rawValue) != 0
-        if isFrame(frame, NGHTTP2_PING) || isFrame(frame, NGHTTP2_SETTINGS) { return !isAck }
-        if isFrame(frame, NGHTTP2_RST_STREAM) { return true }
+        if isFrame(frame, NGHTTP2_SETTINGS) { return !isAck(frame) }
         if isFrame(frame, NGHTTP2_DATA) { return frame.pointee.hd.length == 0 && !hasEndStream(frame) }
         return false
+    }
+
+    private static func isAck(_ frame: UnsafePointer<nghttp2_frame>) -> Bool {
+        frame.pointee.hd.flags & UInt8(NGHTTP2_FLAG_ACK.rawValue) != 0
     }
 
     private static func hasEndStream(_ frame: UnsafePointer<nghttp2_frame>) -> Bool {
@@ -308,7 +342,14 @@ extension NGHTTP2Session {
             guard let frame, let delegate = NGHTTP2Session.owner(userData).delegate else { return 0 }
             let streamID = frame.pointee.hd.stream_id
             if NGHTTP2Session.isGlitch(frame) { delegate.sessionDidNoticeGlitch() }
-            if NGHTTP2Session.isFrame(frame, NGHTTP2_HEADERS) {
+            if NGHTTP2Session.isFrame(frame, NGHTTP2_PING) {
+                let payload = withUnsafeBytes(of: frame.pointee.ping.opaque_data) {
+                    UInt64(bigEndian: $0.loadUnaligned(as: UInt64.self))
+                }
+                delegate.sessionDidReceivePing(isAck: NGHTTP2Session.isAck(frame), payload: payload)
+            } else if NGHTTP2Session.isFrame(frame, NGHTTP2_RST_STREAM) {
+                delegate.sessionDidReceiveReset(streamID: streamID)
+            } else if NGHTTP2Session.isFrame(frame, NGHTTP2_HEADERS) {
                 delegate.sessionDidReceiveHeaders(streamID: streamID, endStream: NGHTTP2Session.hasEndStream(frame))
             } else if NGHTTP2Session.isFrame(frame, NGHTTP2_DATA), NGHTTP2Session.hasEndStream(frame) {
                 delegate.sessionDidReceiveEndOfData(streamID: streamID)

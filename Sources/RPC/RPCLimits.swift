@@ -31,6 +31,15 @@ public struct RPCLimits: Hashable, Sendable {
     public var glitchBurstMax: Int
     /// How many such frames per second the budget forgives.
     public var glitchRefillPerSecond: Int
+    /// gRPC's ping policy: a PING sooner than this after the previous one, with nothing sent
+    /// in between, is a strike (gRPC's `min_recv_ping_interval_without_data`: 5 minutes).
+    public var pingIntervalMin: Duration = .seconds(300)
+    /// Strikes allowed; the next one gets GOAWAY(ENHANCE_YOUR_CALM, "too_many_pings").
+    public var pingStrikesMax: Int = 2
+    /// After this long without a frame from the peer, the server sends a PING (keepalive).
+    public var keepaliveInterval: Duration = .seconds(7200)
+    /// A keepalive PING unanswered for this long closes the connection: the peer is gone.
+    public var keepaliveTimeout: Duration = .seconds(20)
 
     /// The limits used unless configured otherwise.
     public static let `default` = RPCLimits(
@@ -75,5 +84,7 @@ public struct RPCLimits: Hashable, Sendable {
             && connectionRequestBytesMax >= messageBytesMax + GRPCFraming.prefixBytes
             && connectionsMax >= 1
             && glitchBurstMax >= 1 && glitchRefillPerSecond >= 0 && glitchRefillPerSecond <= 1_000_000
+            && pingIntervalMin >= .zero && pingStrikesMax >= 0
+            && keepaliveInterval > .zero && keepaliveTimeout > .zero
     }
 }

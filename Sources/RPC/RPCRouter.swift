@@ -44,7 +44,7 @@ public protocol RPCAccessControl: Sendable {
     ///
     /// - Returns: the caller, or `nil` for a method open to anyone.
     /// - Throws: ``RPCError`` UNAUTHENTICATED (no or unknown credentials) or PERMISSION_DENIED.
-    func admit(_ context: RPCServerContext) throws(RPCError) -> RPCCaller?
+    func admit(_ context: RPCServerContext) async throws(RPCError) -> RPCCaller?
 
     /// Checks the decoded request against the caller (the raw payload for raw methods).
     ///
@@ -90,7 +90,7 @@ public struct RPCRouter: Sendable {
         guard let accessControl else { return add(method, handler) }
         add(method) { (payload, context) throws(RPCError) in
             var context = context
-            context.caller = try accessControl.admit(context)
+            context.caller = try await accessControl.admit(context)
             try accessControl.authorize(payload, context: context)
             return try await handler(payload, context)
         }
@@ -115,7 +115,7 @@ public struct RPCRouter: Sendable {
             var context = context
             // Credentials first: a caller without them learns nothing, not even whether the
             // request decodes.
-            if let accessControl { context.caller = try accessControl.admit(context) }
+            if let accessControl { context.caller = try await accessControl.admit(context) }
             let request: Request
             do throws(CompactDecodingError) {
                 request = try Request(compactBytes: payload)

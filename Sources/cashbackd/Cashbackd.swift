@@ -39,6 +39,22 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Seconds a connection may stay open with no call in progress.")
     var idleTimeoutSeconds = 300
 
+    @Option(help: "Seconds without a frame from a peer before the server pings it (keepalive).")
+    var keepaliveSeconds = 7200
+
+    @Option(help: "Seconds a keepalive ping may go unanswered before the connection is closed.")
+    var keepaliveTimeoutSeconds = 20
+
+    @Option(
+        help: """
+            gRPC's ping policy: a client ping sooner than this many seconds after its previous \
+            one, with no response in between, is a strike.
+            """)
+    var pingIntervalMinSeconds = 300
+
+    @Option(help: "Ping strikes allowed; the next gets GOAWAY ENHANCE_YOUR_CALM (too_many_pings).")
+    var pingStrikesMax = 2
+
     @Option(help: "Seconds a request may take to arrive, or a response to leave.")
     var streamStallTimeoutSeconds = 30
 
@@ -121,6 +137,16 @@ struct Serve: AsyncParsableCommand {
         guard idleTimeoutSeconds >= 1, idleTimeoutSeconds <= 86_400 else {
             throw ValidationError("--idle-timeout-seconds must be 1...86400")
         }
+        guard (1...86_400).contains(keepaliveSeconds), (1...3600).contains(keepaliveTimeoutSeconds)
+        else {
+            throw ValidationError(
+                "--keepalive-seconds must be 1...86400 and --keepalive-timeout-seconds 1...3600")
+        }
+        guard (0...86_400).contains(pingIntervalMinSeconds), (0...1000).contains(pingStrikesMax)
+        else {
+            throw ValidationError(
+                "--ping-interval-min-seconds must be 0...86400 and --ping-strikes-max 0...1000")
+        }
         guard streamStallTimeoutSeconds >= 1, streamStallTimeoutSeconds <= 3600 else {
             throw ValidationError("--stream-stall-timeout-seconds must be 1...3600")
         }
@@ -154,6 +180,10 @@ struct Serve: AsyncParsableCommand {
         limits.messageBytesMax = maxMessageBytes
         limits.connectionIdleTimeout = .seconds(idleTimeoutSeconds)
         limits.streamStallTimeout = .seconds(streamStallTimeoutSeconds)
+        limits.keepaliveInterval = .seconds(keepaliveSeconds)
+        limits.keepaliveTimeout = .seconds(keepaliveTimeoutSeconds)
+        limits.pingIntervalMin = .seconds(pingIntervalMinSeconds)
+        limits.pingStrikesMax = pingStrikesMax
         limits.connectionRequestBytesMax = requestBytesBudget
         limits.connectionsMax = maxConnections
         var configuration = CashbackServerConfiguration(

@@ -20,11 +20,12 @@ def frame(payload):
 class Client:
     """A raw HTTP/2 client over a blocking socket; every wait is bounded by a timeout."""
 
-    def __init__(self, server, timeout=20):
+    def __init__(self, server, timeout=20, validate_outbound_headers=True):
         self.authorization = server.authorization
         self.sock = socket.create_connection(("127.0.0.1", server.port), timeout=timeout)
-        self.conn = h2.connection.H2Connection(
-            h2.config.H2Configuration(client_side=True, header_encoding="utf-8"))
+        self.conn = h2.connection.H2Connection(h2.config.H2Configuration(
+            client_side=True, header_encoding="utf-8",
+            validate_outbound_headers=validate_outbound_headers))
         self.conn.initiate_connection()
         self.flush()
 
@@ -184,5 +185,164 @@ def test_an_empty_data_flood_gets_goaway_enhance_your_calm(server):
             client.conn.send_data(stream_id, b"")
         client.flush()
         assert client.goaway_error_code() == ENHANCE_YOUR_CALM
+    finally:
+        client.close()
+
+
+def goaways(client):
+    """Reads until the server closes; returns its GOAWAYs as (error code, last stream id, data)."""
+    seen = []
+    while True:
+        try:
+            data = client.sock.recv(65536)
+        except ConnectionResetError:
+            return seen
+        if not data:
+            return seen
+        for event in client.conn.receive_data(data):
+            if isinstance(event, h2.events.ConnectionTerminated):
+                seen.append((event.error_code, event.last_stream_id, event.additional_data))
+        client.flush()
+
+
+def call(client):
+    """One GetBalance on `client`; returns its grpc-status."""
+    stream_id = client.headers(GET_BALANCE)
+    client.data(stream_id, frame(vector("get-balance")), end_stream=True)
+    headers, _, _ = client.response(stream_id)
+    return headers.get("grpc-status")
+
+
+def test_cancelled_calls_do_not_spend_the_glitch_budget(server):
+    """300 calls sent in full and then cancelled (RST_STREAM CANCEL), more than the budget's
+    burst of 200 plus what it refills while they run: the connection stays up."""
+    client = Client(server)
+    try:
+        for batch in range(30):
+            for _ in range(10):
+                stream_id = client.headers(GET_BALANCE)
+                client.conn.send_data(stream_id, frame(vector("get-balance")), end_stream=True)
+                client.conn.reset_stream(stream_id, error_code=CANCEL)
+            client.flush()
+            assert call(client) == "0", f"after batch {batch}"
+    finally:
+        client.close()
+
+
+def test_resets_of_unfinished_requests_spend_the_glitch_budget(server):
+    """Rapid Reset: requests reset before they are complete are glitches."""
+    client = Client(server)
+    try:
+        for _ in range(300):
+            stream_id = client.headers(GET_BALANCE)
+            client.conn.reset_stream(stream_id, error_code=CANCEL)
+        client.flush()
+        assert client.goaway_error_code() == ENHANCE_YOUR_CALM
+    finally:
+        client.close()
+
+
+def test_pings_too_often_get_goaway_too_many_pings(server):
+    """gRPC's ping policy: the third ping in a row with nothing sent in between is too many."""
+    client = Client(server)
+    try:
+        for index in range(4):
+            client.conn.ping(index.to_bytes(8, "big"))
+        client.flush()
+        assert (ENHANCE_YOUR_CALM, 0, b"too_many_pings") in goaways(client)
+    finally:
+        client.close()
+
+
+def test_pings_between_calls_are_not_strikes(server):
+    client = Client(server)
+    try:
+        for index in range(10):
+            client.conn.ping(index.to_bytes(8, "big"))
+            client.flush()
+            assert call(client) == "0"
+    finally:
+        client.close()
+
+
+def test_a_silent_peer_is_pinged_and_closed_when_it_does_not_answer(database):
+    """Keepalive: a peer that sends nothing gets a PING after the interval, and the connection
+    closes when the PING goes unanswered."""
+    server = Server(database, ["--keepalive-seconds", "1", "--keepalive-timeout-seconds", "1"])
+    try:
+        sock = socket.create_connection(("127.0.0.1", server.port), timeout=20)
+        conn = h2.connection.H2Connection(h2.config.H2Configuration(client_side=True))
+        conn.initiate_connection()
+        sock.sendall(conn.data_to_send())
+        received = b""
+        while True:  # read, never answer: the server's PING and then its close
+            data = sock.recv(65536)
+            if not data:
+                break
+            received += data
+        # A PING frame header: length 8, type 6, flags 0, stream 0.
+        assert b"\x00\x00\x08\x06\x00\x00\x00\x00\x00keepaliv" in received
+        sock.close()
+    finally:
+        server.stop()
+
+
+def test_a_peer_that_answers_keepalive_pings_stays(database):
+    server = Server(database, ["--keepalive-seconds", "1", "--keepalive-timeout-seconds", "5"])
+    client = Client(server)
+    try:
+        pings = 0
+        while pings < 3:  # h2 answers each PING as it reads it
+            data = client.sock.recv(65536)
+            assert data, "the server closed a connection that answered its pings"
+            pings += sum(isinstance(e, h2.events.PingReceived) for e in client.conn.receive_data(data))
+            client.flush()
+        assert call(client) == "0"
+    finally:
+        client.close()
+        server.stop()
+
+
+def test_a_request_without_te_is_served(client):
+    """WIRE.md §2.1: `te` is not required; when present it must be `trailers`."""
+    stream_id = client.conn.get_next_available_stream_id()
+    client.conn.send_headers(stream_id, [
+        (":method", "POST"), (":scheme", "http"), (":path", GET_BALANCE),
+        (":authority", "localhost"), ("content-type", "application/grpc"), client.authorization,
+    ])
+    client.data(stream_id, frame(vector("get-balance")), end_stream=True)
+    headers, _, _ = client.response(stream_id)
+    assert headers["grpc-status"] == "0"
+
+
+def test_a_request_with_another_te_is_reset(server):
+    client = Client(server, validate_outbound_headers=False)
+    try:
+        stream_id = client.conn.get_next_available_stream_id()
+        client.conn.send_headers(stream_id, [
+            (":method", "POST"), (":scheme", "http"), (":path", GET_BALANCE),
+            (":authority", "localhost"), ("content-type", "application/grpc"), ("te", "gzip"),
+            client.authorization,
+        ], end_stream=True)
+        client.flush()
+        events = client.events_until(stream_id, lambda e: isinstance(e, h2.events.StreamReset))
+        assert events[-1].error_code == 1  # PROTOCOL_ERROR, from nghttp2's HTTP checks
+        assert call(client) == "0"  # the connection lives on
+    finally:
+        client.close()
+
+
+def test_shutdown_is_a_goaway_notice_then_the_final_goaway(database):
+    """Two-phase GOAWAY: first the largest stream id (open no more streams, those on their way
+    are still served), then, once our PING is answered, the last stream actually processed."""
+    import signal
+    server = Server(database)
+    client = Client(server)
+    try:
+        assert call(client) == "0"  # stream 1
+        server.process.send_signal(signal.SIGTERM)
+        seen = goaways(client)
+        assert [(code, last) for code, last, _ in seen] == [(0, 2**31 - 1), (0, 1)]
+        assert server.stop() == 0
     finally:
         client.close()

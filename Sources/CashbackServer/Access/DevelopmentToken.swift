@@ -16,11 +16,11 @@ enum DevelopmentToken {
     ///
     /// - Returns: whether a new token was written.
     static func ensure(at path: String, in tokens: any AccessTokenStore, nowMilliseconds: Int64)
-        throws -> Bool
+        async throws -> Bool
     {
         if let existing = try? String(contentsOfFile: path, encoding: .utf8)
             .trimmingCharacters(in: .whitespacesAndNewlines),
-            let id = AccessToken.id(of: existing), let stored = try tokens.token(id: id),
+            let id = AccessToken.id(of: existing), let stored = try await tokens.token(id: id),
             stored.isActive, AccessToken.matches(existing, digest: stored.digest)
         {
             return false

@@ -11,16 +11,17 @@ import RPC
 ///   the request names, or bound to a merchant for a request that names none:
 ///   PERMISSION_DENIED.
 ///
-/// The lookup is one indexed read per call, so a revocation holds from the next call on. The
+/// The lookup is one indexed read per call (async, on the store's reader), so a revocation
+/// holds from the next call on. The
 /// messages never echo the presented token.
 struct TokenAccessControl: RPCAccessControl {
     let tokens: any AccessTokenStore
     let logger: Logger
 
-    func admit(_ context: RPCServerContext) throws(RPCError) -> RPCCaller? {
+    func admit(_ context: RPCServerContext) async throws(RPCError) -> RPCCaller? {
         let access = MethodAccess.of(context.method)
         if access == .open { return nil }
-        let grant = try authenticate(context)
+        let grant = try await authenticate(context)
         if case .scopes(let needed) = access, grant.scopes.isDisjoint(with: needed) {
             throw RPCError(
                 .permissionDenied,
@@ -49,7 +50,7 @@ struct TokenAccessControl: RPCAccessControl {
         }
     }
 
-    private func authenticate(_ context: RPCServerContext) throws(RPCError) -> AccessGrant {
+    private func authenticate(_ context: RPCServerContext) async throws(RPCError) -> AccessGrant {
         guard let header = context.metadata["authorization"] else {
             throw RPCError(
                 .unauthenticated,
@@ -66,7 +67,7 @@ struct TokenAccessControl: RPCAccessControl {
         }
         let stored: StoredAccessToken?
         do {
-            stored = try tokens.token(id: id)
+            stored = try await tokens.token(id: id)
         } catch {
             logger.error("reading a token failed", metadata: ["error": "\(error)"])
             throw RPCError(.unavailable, "the token could not be checked; retry")
