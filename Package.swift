@@ -43,7 +43,7 @@ let package = Package(
         .target(
             name: "H2",
             dependencies: [
-                "CNGHTTP2",
+                "CNGHTTP2", "COpenSSL",
                 "RPC",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -76,10 +76,11 @@ let package = Package(
         .executableTarget(
             name: "cashbackd",
             dependencies: [
-                "CashbackServer", "CashbackCore", "CashbackRepository", "CashbackStore", "RPC",
+                "CashbackServer", "CashbackCore", "CashbackRepository", "CashbackStore", "RPC", "H2",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
             ]
         ),
 

@@ -3,11 +3,12 @@ import NIOPosix
 import RPC
 import Synchronization
 
-/// One HTTP/2 cleartext (h2c, prior knowledge) connection to a gRPC server; concurrent calls
-/// are multiplexed on it, one stream each.
+/// One HTTP/2 connection to a gRPC server, over TLS (ALPN `h2`) or cleartext (h2c, prior
+/// knowledge); concurrent calls are multiplexed on it, one stream each.
 ///
 /// ```swift
-/// let connection = try await H2ClientConnection.connect(host: "127.0.0.1", port: 50051)
+/// let connection = try await H2ClientConnection.connect(
+///     host: "127.0.0.1", port: 50051, tls: TLSClientConfiguration(trustRootsPath: "ca.pem"))
 /// let payload = try await connection.unary(method, request: bytes, options: CallOptions())
 /// await connection.close()
 /// ```
@@ -24,30 +25,58 @@ public final class H2ClientConnection: RPCClientTransport {
         self.handler = handler
     }
 
-    /// Connects to `host:port`.
+    /// Connects to `host:port`; over TLS, returns once the handshake has finished with ALPN
+    /// `h2`.
     ///
     /// - Parameters:
+    ///   - tls: how to connect over TLS; `nil` connects in cleartext (h2c).
     ///   - limits: bounds on messages and streams (responses over the message limit fail).
-    ///   - connectTimeout: how long to wait for TCP to connect.
-    /// - Throws: ``RPCError`` UNAVAILABLE when the server cannot be reached.
+    ///   - connectTimeout: how long to wait for TCP to connect (the TLS handshake has its own
+    ///     timeout in `tls`).
+    /// - Throws: ``TLSError`` when the TLS files cannot be used; ``RPCError`` UNAVAILABLE when
+    ///   the server cannot be reached or the handshake fails (the message says why: an
+    ///   untrusted certificate, another name, no ALPN `h2`).
     public static func connect(
-        host: String, port: Int, limits: RPCLimits = .default,
-        connectTimeout: Duration = .seconds(10),
+        host: String, port: Int, tls: TLSClientConfiguration? = nil,
+        limits: RPCLimits = .default, connectTimeout: Duration = .seconds(10),
         group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton
     ) async throws -> H2ClientConnection {
         precondition(limits.isValid, "inconsistent RPC limits: \(limits)")
         let authority = "\(host):\(port)"
+        let tlsContext = try tls.map { configuration throws(TLSError) in
+            try TLSContext.client(configuration)
+        }
+        let serverName = tls?.serverName ?? host
+        let handshake = group.any().makePromise(of: Void.self)
         do {
             let channel = try await ClientBootstrap(group: group)
                 .channelOption(.socketOption(.tcp_nodelay), value: 1)
                 .connectTimeout(TimeAmount(clamping: connectTimeout))
                 .channelInitializer { channel in
                     channel.eventLoop.makeCompletedFuture {
+                        if let tlsContext {
+                            try channel.pipeline.syncOperations.addHandler(
+                                TLSHandler(
+                                    connection: try TLSConnection(
+                                        context: tlsContext, serverName: serverName),
+                                    handshakeTimeout: tlsContext.handshakeTimeout, logger: nil,
+                                    handshakePromise: handshake))
+                        } else {
+                            handshake.succeed()
+                        }
                         try channel.pipeline.syncOperations.addHandler(
-                            H2ClientConnectionHandler(limits: limits, authority: authority))
+                            H2ClientConnectionHandler(
+                                limits: limits, authority: authority,
+                                scheme: tlsContext == nil ? "http" : "https"))
                     }
                 }
                 .connect(host: host, port: port).get()
+            do {
+                try await handshake.futureResult.get()
+            } catch {
+                channel.close(promise: nil)
+                throw error
+            }
             let handler = try await channel.eventLoop.submit {
                 NIOLoopBound(
                     try channel.pipeline.syncOperations.handler(
@@ -56,6 +85,8 @@ public final class H2ClientConnection: RPCClientTransport {
             }.get()
             return H2ClientConnection(channel: channel, handler: handler)
         } catch {
+            // The promise must not be left pending when the connection never got that far.
+            handshake.fail(ChannelError.ioOnClosedChannel)
             throw RPCError(.unavailable, "cannot connect to \(authority): \(error)")
         }
     }

@@ -12,15 +12,18 @@ final class H2ClientConnectionHandler: ChannelInboundHandler, NGHTTP2SessionDele
 
     private let limits: RPCLimits
     private let authority: String
+    /// `https` over TLS, `http` over h2c.
+    private let scheme: String
     private var session: NGHTTP2Session?
     private var context: ChannelHandlerContext?
     private var streams: [Int32: ClientStream] = [:]
     private var tokens: [UInt64: Int32] = [:]
     private var closedError: RPCError?
 
-    init(limits: RPCLimits, authority: String) {
+    init(limits: RPCLimits, authority: String, scheme: String) {
         self.limits = limits
         self.authority = authority
+        self.scheme = scheme
     }
 
     // MARK: Calls
@@ -42,7 +45,7 @@ final class H2ClientConnectionHandler: ChannelInboundHandler, NGHTTP2SessionDele
         // client (`application/grpc`) or to probe how a server treats other content.
         let contentType = options.metadata["content-type"] ?? GRPCContentType.preferred
         var headers: [(String, String)] = [
-            (":method", "POST"), (":scheme", "http"), (":path", method.path),
+            (":method", "POST"), (":scheme", scheme), (":path", method.path),
             (":authority", authority), ("content-type", contentType), ("te", "trailers"),
         ]
         if let timeout = options.timeout {
