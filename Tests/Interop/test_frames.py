@@ -20,8 +20,9 @@ def frame(payload):
 class Client:
     """A raw HTTP/2 client over a blocking socket; every wait is bounded by a timeout."""
 
-    def __init__(self, server, timeout=20):
-        self.sock = socket.create_connection(("127.0.0.1", server.port), timeout=timeout)
+    def __init__(self, server, timeout=20, sock=None):
+        """Speaks over `sock` when given (a TLS socket), else a new TCP connection."""
+        self.sock = sock or socket.create_connection(("127.0.0.1", server.port), timeout=timeout)
         self.conn = h2.connection.H2Connection(
             h2.config.H2Configuration(client_side=True, header_encoding="utf-8"))
         self.conn.initiate_connection()
