@@ -131,6 +131,7 @@ let package = Package(
                 "H2", "RPC", "CompactCodec", "CashbackTestSupport",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
             ]
         ),
         .testTarget(name: "COpenSSLTests", dependencies: ["COpenSSL"]),
@@ -153,6 +154,7 @@ let package = Package(
             ]
         ),
         .testTarget(
-            name: "ProbeKitTests", dependencies: ["ProbeKit", "CashbackClient", "CashbackTestSupport"]),
+            name: "ProbeKitTests",
+            dependencies: ["ProbeKit", "CashbackClient", "CashbackTestSupport", "H2"]),
     ]
 )

@@ -121,6 +121,13 @@ final class H2ClientConnectionHandler: ChannelInboundHandler, NGHTTP2SessionDele
         flushOutput()
     }
 
+    func channelWritabilityChanged(context: ChannelHandlerContext) {
+        // flushOutput stops while the channel is not writable; go on once it is again, or a
+        // request body larger than what one pass writes would wait for the server's next frame.
+        if context.channel.isWritable { flushOutput() }
+        context.fireChannelWritabilityChanged()
+    }
+
     func channelInactive(context: ChannelHandlerContext) {
         failAll(RPCError(.unavailable, "the connection closed"))
         context.fireChannelInactive()

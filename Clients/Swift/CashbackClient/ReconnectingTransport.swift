@@ -9,13 +9,22 @@ import RPC
 final class ReconnectingTransport: RPCClientTransport {
     private let holder: ConnectionHolder
 
-    init(
-        first: H2ClientConnection, host: String, port: Int, limits: RPCLimits,
-        connectTimeout: Duration
-    ) {
-        holder = ConnectionHolder(
-            current: first, host: host, port: port, limits: limits,
-            connectTimeout: connectTimeout)
+    /// Where and how to connect, each time.
+    struct Endpoint: Sendable {
+        var host: String
+        var port: Int
+        var tls: TLSClientConfiguration?
+        var limits: RPCLimits
+        var connectTimeout: Duration
+
+        func connect() async throws -> H2ClientConnection {
+            try await H2ClientConnection.connect(
+                host: host, port: port, tls: tls, limits: limits, connectTimeout: connectTimeout)
+        }
+    }
+
+    init(first: H2ClientConnection, endpoint: Endpoint) {
+        holder = ConnectionHolder(current: first, endpoint: endpoint)
     }
 
     func unary(_ method: MethodDescriptor, request: [UInt8], options: CallOptions)
@@ -47,20 +56,11 @@ private actor ConnectionHolder {
     private var connecting: Task<H2ClientConnection, any Error>?
     private var isClosed = false
     private(set) var connectionsOpened = 1
-    private let host: String
-    private let port: Int
-    private let limits: RPCLimits
-    private let connectTimeout: Duration
+    private let endpoint: ReconnectingTransport.Endpoint
 
-    init(
-        current: H2ClientConnection, host: String, port: Int, limits: RPCLimits,
-        connectTimeout: Duration
-    ) {
+    init(current: H2ClientConnection, endpoint: ReconnectingTransport.Endpoint) {
         self.current = current
-        self.host = host
-        self.port = port
-        self.limits = limits
-        self.connectTimeout = connectTimeout
+        self.endpoint = endpoint
     }
 
     /// The open connection, connecting again if the last one has closed.
@@ -70,11 +70,8 @@ private actor ConnectionHolder {
         // Actors are reentrant: callers arriving while a connection is being made wait for
         // that same attempt instead of starting their own.
         if let connecting { return try await connecting.value }
-        let (host, port, limits, timeout) = (host, port, limits, connectTimeout)
-        let attempt = Task {
-            try await H2ClientConnection.connect(
-                host: host, port: port, limits: limits, connectTimeout: timeout)
-        }
+        let endpoint = self.endpoint
+        let attempt = Task { try await endpoint.connect() }
         connecting = attempt
         defer { connecting = nil }
         let connection = try await attempt.value
