@@ -218,6 +218,12 @@ final class TLSConnection {
                 "the client sent no certificate, and this server requires one (mutual TLS)",
                 cause: cause)
         }
+        let cleartextReasons = [SSL_R_WRONG_VERSION_NUMBER, SSL_R_HTTP_REQUEST]
+        if role == .server, codes.contains(where: { cleartextReasons.contains(ERR_GET_REASON($0)) }) {
+            return .handshakeFailed(
+                "the client did not start a TLS handshake (a cleartext client? this server serves "
+                    + "TLS only)", cause: cause)
+        }
         let reason = codes.last.flatMap { ERR_reason_error_string($0) }.map { String(cString: $0) }
         let what = SSL_is_init_finished(ssl) == 1 ? "the TLS connection" : "the TLS handshake"
         let message = reason.map { "\(what) failed: \($0)" } ?? "\(what) failed"
