@@ -128,7 +128,7 @@ let package = Package(
         .testTarget(
             name: "H2Tests",
             dependencies: [
-                "H2", "RPC", "CompactCodec", "CashbackTestSupport",
+                "H2", "COpenSSL", "RPC", "CompactCodec", "CashbackTestSupport",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),

@@ -1,3 +1,4 @@
+import COpenSSL
 import CashbackTestSupport
 import NIOCore
 import NIOEmbedded
@@ -15,11 +16,17 @@ import Testing
         let handshake: EventLoopPromise<Void>
         let oneByteAtATime: Bool
 
-        init(oneByteAtATime: Bool, clientCertificate: String? = nil, clientCA: String? = nil)
-            throws
-        {
+        init(
+            oneByteAtATime: Bool, clientCertificate: String? = nil, clientCA: String? = nil,
+            serverSelectsH2: Bool = true
+        ) throws {
             let certificates = try TestCertificates.shared()
             let serverContext = try TLSContext.server(certificates.server(clientCA: clientCA))
+            if !serverSelectsH2 {
+                // A server that ignores ALPN, as RFC 7301 §3.1 lets it.
+                SSL_CTX_set_client_hello_cb(serverContext.pointer, nil, nil)
+                SSL_CTX_set_alpn_select_cb(serverContext.pointer, nil, nil)
+            }
             let clientContext = try TLSContext.client(
                 certificates.client(identity: clientCertificate))
             server = EmbeddedChannel(
@@ -119,6 +126,17 @@ import Testing
             clientCA: "ca.pem")
         #expect(throws: TLSError.self) { try pair.pump() }
         #expect(!pair.server.isActive)
+    }
+
+    @Test func theClientRefusesAServerThatDoesNotSelectH2() throws {
+        let pair = try Pair(oneByteAtATime: false, serverSelectsH2: false)
+        #expect(throws: TLSError.self) { try pair.pump() }
+        #expect {
+            try pair.handshake.futureResult.wait()
+        } throws: { error in
+            (error as? TLSError)?.message == "the server did not select ALPN h2"
+        }
+        #expect(!pair.client.isActive)
     }
 
     @Test func aMissingFileIsNamed() throws {
