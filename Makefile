@@ -1,12 +1,12 @@
 # Cashback: the two commands that do all the set-up on a fresh Debian machine with Swift.
-#   make run    installs the system packages when missing, builds, serves on 127.0.0.1:50051
+#   make run    installs the system packages when missing, builds, serves h2c on 127.0.0.1:50051
 #   make test   the same packages plus the test peers, then every test (Swift and interop)
 
 SWIFT ?= swift
 # System libraries the build links against (ARCHITECTURE.md §1).
 SYSTEM_PACKAGES := libnghttp2-dev libssl-dev libsqlite3-dev pkg-config
-# Real HTTP/2 peers and Python for the interop tests.
-TEST_PACKAGES := nghttp2-client curl python3 python3-venv
+# Real HTTP/2 peers and Python for the interop tests; openssl makes the test certificates.
+TEST_PACKAGES := nghttp2-client curl openssl python3 python3-venv
 INTEROP_VENV := .build-interop/venv
 # Pinned: the interop tests are checked against these versions.
 PYTHON_PACKAGES := grpcio==1.85.1 h2==4.4.1 pytest==9.2.0
@@ -16,7 +16,7 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 .PHONY: run test build deps test-deps generate check-generated swift-test interop-test clean
 
 run: deps
-	$(SWIFT) run cashbackd --development-token-file .cashback-dev-token
+	$(SWIFT) run cashbackd --plaintext --development-token-file .cashback-dev-token
 
 build: deps
 	$(SWIFT) build
@@ -51,7 +51,7 @@ deps:
 test-deps:
 	@missing=""; for package in $(TEST_PACKAGES); do \
 		dpkg -s $$package >/dev/null 2>&1 || missing="$$missing $$package"; done; \
-	if [ -n "$$missing" ] && ! { command -v nghttp && command -v curl && python3 -c 'import venv, ensurepip'; } >/dev/null 2>&1; then \
+	if [ -n "$$missing" ] && ! { command -v nghttp && command -v curl && command -v openssl && python3 -c 'import venv, ensurepip'; } >/dev/null 2>&1; then \
 		echo "installing:$$missing"; \
 		$(SUDO) apt-get update && \
 		$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends $$missing; \

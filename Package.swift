@@ -43,7 +43,7 @@ let package = Package(
         .target(
             name: "H2",
             dependencies: [
-                "CNGHTTP2",
+                "CNGHTTP2", "COpenSSL",
                 "RPC",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -77,10 +77,11 @@ let package = Package(
         .executableTarget(
             name: "cashbackd",
             dependencies: [
-                "CashbackServer", "CashbackCore", "CashbackRepository", "CashbackStore", "RPC",
+                "CashbackServer", "CashbackCore", "CashbackRepository", "CashbackStore", "RPC", "H2",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
             ]
         ),
 
@@ -129,9 +130,10 @@ let package = Package(
         .testTarget(
             name: "H2Tests",
             dependencies: [
-                "H2", "RPC", "CompactCodec", "CashbackTestSupport",
+                "H2", "COpenSSL", "RPC", "CompactCodec", "CashbackTestSupport",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
             ]
         ),
         .testTarget(name: "COpenSSLTests", dependencies: ["COpenSSL"]),
@@ -154,6 +156,7 @@ let package = Package(
             ]
         ),
         .testTarget(
-            name: "ProbeKitTests", dependencies: ["ProbeKit", "CashbackClient", "CashbackTestSupport"]),
+            name: "ProbeKitTests",
+            dependencies: ["ProbeKit", "CashbackClient", "CashbackTestSupport", "H2"]),
     ]
 )

@@ -88,11 +88,14 @@ public struct CashbackServer: Service {
             ledger: ledger, tokens: ledger.accessTokens, health: health, logger: logger)
         let server = try await H2Server.bind(
             host: configuration.host, port: configuration.port, router: router,
-            limits: configuration.limits, logger: logger)
+            limits: configuration.limits, tls: configuration.tls, logger: logger)
         let address = server.localAddress
         logger.notice(
             "listening on \(configuration.host):\(address.port ?? configuration.port)",
-            metadata: ["database": "\(configuration.databasePath)"])
+            metadata: [
+                "database": "\(configuration.databasePath)",
+                "transport": "\(configuration.tls == nil ? "h2c (cleartext)" : "TLS")",
+            ])
         onListening(server)
         // Serve until graceful shutdown is requested; cancellation ends the wait too.
         try? await gracefulShutdown()

@@ -1,9 +1,10 @@
 import CashbackCore
+import H2
 import RPC
 
 /// Where and how the server serves.
 public struct CashbackServerConfiguration: Sendable {
-    /// The host to listen on; loopback unless configured (cleartext is for loopback).
+    /// The host to listen on; loopback unless configured.
     public var host: String
     /// The port; 0 picks a free one.
     public var port: Int
@@ -18,6 +19,8 @@ public struct CashbackServerConfiguration: Sendable {
     /// Where to keep a development token with every scope (`make run`); `nil`: none. Only
     /// on a loopback `host`.
     public var developmentTokenPath: String?
+    /// The TLS certificate to serve with; `nil` serves cleartext h2c (keep that to loopback).
+    public var tls: TLSServerCredentials?
 
     /// The embedded default: `127.0.0.1:50051`, `./cashback.sqlite`.
     public static let `default` = CashbackServerConfiguration(

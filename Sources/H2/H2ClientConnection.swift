@@ -3,11 +3,12 @@ import NIOPosix
 import RPC
 import Synchronization
 
-/// One HTTP/2 cleartext (h2c, prior knowledge) connection to a gRPC server; concurrent calls
-/// are multiplexed on it, one stream each.
+/// One HTTP/2 connection to a gRPC server, over TLS (ALPN `h2`) or cleartext (h2c, prior
+/// knowledge); concurrent calls are multiplexed on it, one stream each.
 ///
 /// ```swift
-/// let connection = try await H2ClientConnection.connect(host: "127.0.0.1", port: 50051)
+/// let connection = try await H2ClientConnection.connect(
+///     host: "127.0.0.1", port: 50051, tls: TLSClientConfiguration(trustRootsPath: "ca.pem"))
 /// let payload = try await connection.unary(method, request: bytes, options: CallOptions())
 /// await connection.close()
 /// ```
@@ -24,43 +25,97 @@ public final class H2ClientConnection: RPCClientTransport {
         self.handler = handler
     }
 
-    /// Connects to `host:port`.
+    /// Connects to `host:port`; over TLS, returns once the handshake has finished with ALPN
+    /// `h2`.
     ///
     /// - Parameters:
+    ///   - tls: how to connect over TLS; `nil` connects in cleartext (h2c).
     ///   - limits: bounds on messages and streams (responses over the message limit fail).
-    ///   - connectTimeout: how long to wait for TCP to connect.
-    /// - Throws: ``RPCError`` UNAVAILABLE when the server cannot be reached.
+    ///   - connectTimeout: how long to wait for TCP to connect (the TLS handshake has its own
+    ///     timeout in `tls`).
+    /// - Throws: ``TLSError`` when the TLS files cannot be used; ``RPCError`` UNAVAILABLE when
+    ///   the server cannot be reached or the handshake fails (the message says why: an
+    ///   untrusted certificate, another name, no ALPN `h2`).
     public static func connect(
-        host: String, port: Int, limits: RPCLimits = .default,
-        connectTimeout: Duration = .seconds(10),
+        host: String, port: Int, tls: TLSClientConfiguration? = nil,
+        limits: RPCLimits = .default, connectTimeout: Duration = .seconds(10),
         group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton
     ) async throws -> H2ClientConnection {
         precondition(limits.isValid, "inconsistent RPC limits: \(limits)")
         let authority = "\(host):\(port)"
+        let tlsContext = try tls.map { configuration throws(TLSError) in
+            try TLSContext.client(configuration)
+        }
+        let serverName = tls?.serverName ?? host
+        let handshake = group.any().makePromise(of: Void.self)
+        // The handler as it was added, so that a connection the server closes at once is
+        // still returned (its calls then fail as not sent) instead of failing a lookup.
+        let added = group.any().makePromise(of: NIOLoopBound<H2ClientConnectionHandler>.self)
         do {
             let channel = try await ClientBootstrap(group: group)
                 .channelOption(.socketOption(.tcp_nodelay), value: 1)
                 .connectTimeout(TimeAmount(clamping: connectTimeout))
                 .channelInitializer { channel in
                     channel.eventLoop.makeCompletedFuture {
-                        try channel.pipeline.syncOperations.addHandler(
-                            H2ClientConnectionHandler(limits: limits, authority: authority))
+                        if let tlsContext {
+                            try channel.pipeline.syncOperations.addHandler(
+                                TLSHandler(
+                                    connection: try TLSConnection(
+                                        context: tlsContext, serverName: serverName),
+                                    handshakeTimeout: tlsContext.handshakeTimeout, logger: nil,
+                                    handshakePromise: handshake))
+                        } else {
+                            handshake.succeed()
+                        }
+                        let handler = H2ClientConnectionHandler(
+                            limits: limits, authority: authority,
+                            scheme: tlsContext == nil ? "http" : "https")
+                        try channel.pipeline.syncOperations.addHandler(handler)
+                        added.succeed(NIOLoopBound(handler, eventLoop: channel.eventLoop))
                     }
                 }
                 .connect(host: host, port: port).get()
-            let handler = try await channel.eventLoop.submit {
-                NIOLoopBound(
-                    try channel.pipeline.syncOperations.handler(
-                        type: H2ClientConnectionHandler.self),
-                    eventLoop: channel.eventLoop)
-            }.get()
+            do {
+                try await handshake.futureResult.get()
+            } catch {
+                channel.close(promise: nil)
+                throw error
+            }
+            let handler = try await added.futureResult.get()
             return H2ClientConnection(channel: channel, handler: handler)
         } catch {
+            // The promises must not be left pending when the connection never got that far.
+            handshake.fail(ChannelError.ioOnClosedChannel)
+            added.fail(ChannelError.ioOnClosedChannel)
             throw RPCError(.unavailable, "cannot connect to \(authority): \(error)")
         }
     }
 
     public func unary(_ method: MethodDescriptor, request: [UInt8], options: CallOptions)
+        async throws -> [UInt8]
+    {
+        do {
+            return try await send(method, request: request, options: options)
+        } catch let notStarted as CallNotStarted {
+            throw notStarted.error
+        }
+    }
+
+    /// Makes a unary call, or returns `nil` without sending anything when this connection can
+    /// no longer start a call (it closed, or the server told it to go away): the caller may
+    /// then send the same request on a new connection, whatever the method, as nothing of it
+    /// reached the server.
+    public func unaryIfOpen(_ method: MethodDescriptor, request: [UInt8], options: CallOptions)
+        async throws -> [UInt8]?
+    {
+        do {
+            return try await send(method, request: request, options: options)
+        } catch is CallNotStarted {
+            return nil
+        }
+    }
+
+    private func send(_ method: MethodDescriptor, request: [UInt8], options: CallOptions)
         async throws -> [UInt8]
     {
         let promise = channel.eventLoop.makePromise(of: [UInt8].self)

@@ -12,15 +12,18 @@ final class H2ClientConnectionHandler: ChannelInboundHandler, NGHTTP2SessionDele
 
     private let limits: RPCLimits
     private let authority: String
+    /// `https` over TLS, `http` over h2c.
+    private let scheme: String
     private var session: NGHTTP2Session?
     private var context: ChannelHandlerContext?
     private var streams: [Int32: ClientStream] = [:]
     private var tokens: [UInt64: Int32] = [:]
     private var closedError: RPCError?
 
-    init(limits: RPCLimits, authority: String) {
+    init(limits: RPCLimits, authority: String, scheme: String) {
         self.limits = limits
         self.authority = authority
+        self.scheme = scheme
     }
 
     // MARK: Calls
@@ -31,7 +34,9 @@ final class H2ClientConnectionHandler: ChannelInboundHandler, NGHTTP2SessionDele
         token: UInt64, promise: EventLoopPromise<[UInt8]>
     ) {
         guard let session, let context, closedError == nil else {
-            promise.fail(closedError ?? RPCError(.unavailable, "the connection is closed"))
+            promise.fail(
+                CallNotStarted(
+                    error: closedError ?? RPCError(.unavailable, "the connection is closed")))
             return
         }
         guard request.count <= limits.messageBytesMax else {
@@ -42,7 +47,7 @@ final class H2ClientConnectionHandler: ChannelInboundHandler, NGHTTP2SessionDele
         // client (`application/grpc`) or to probe how a server treats other content.
         let contentType = options.metadata["content-type"] ?? GRPCContentType.preferred
         var headers: [(String, String)] = [
-            (":method", "POST"), (":scheme", "http"), (":path", method.path),
+            (":method", "POST"), (":scheme", scheme), (":path", method.path),
             (":authority", authority), ("content-type", contentType), ("te", "trailers"),
         ]
         if let timeout = options.timeout {
@@ -63,7 +68,9 @@ final class H2ClientConnectionHandler: ChannelInboundHandler, NGHTTP2SessionDele
                 armDeadline(streamID: streamID, after: timeout, loop: context.eventLoop)
             }
         } catch {
-            promise.fail(RPCError(.unavailable, "cannot start a stream: \(error)"))
+            // After the server's GOAWAY, nghttp2 starts no new stream.
+            promise.fail(
+                CallNotStarted(error: RPCError(.unavailable, "cannot start a stream: \(error)")))
         }
         flushOutput()
     }
@@ -116,6 +123,13 @@ final class H2ClientConnectionHandler: ChannelInboundHandler, NGHTTP2SessionDele
             return
         }
         flushOutput()
+    }
+
+    func channelWritabilityChanged(context: ChannelHandlerContext) {
+        // flushOutput stops while the channel is not writable; go on once it is again, or a
+        // request body larger than what one pass writes would wait for the server's next frame.
+        if context.channel.isWritable { flushOutput() }
+        context.fireChannelWritabilityChanged()
     }
 
     func channelInactive(context: ChannelHandlerContext) {
@@ -224,4 +238,10 @@ final class H2ClientConnectionHandler: ChannelInboundHandler, NGHTTP2SessionDele
         return NGHTTP2BodyChunk(
             byteCount: count, isLast: stream.sentBytes == stream.requestBody.count, trailers: nil)
     }
+}
+
+/// A call that failed before anything of it was handed to the connection: safe to send again
+/// on another connection, whatever the method.
+struct CallNotStarted: Error {
+    let error: RPCError
 }

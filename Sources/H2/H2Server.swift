@@ -4,10 +4,14 @@ import NIOPosix
 import RPC
 import Synchronization
 
-/// A gRPC-over-HTTP/2 server on cleartext TCP with prior knowledge (h2c).
+/// A gRPC-over-HTTP/2 server: over TLS with ALPN `h2` when given credentials, else on
+/// cleartext TCP with prior knowledge (h2c).
 ///
 /// ```swift
-/// let server = try await H2Server.bind(host: "127.0.0.1", port: 50051, router: router)
+/// let credentials = try TLSServerCredentials(
+///     TLSServerConfiguration(certificateChainPath: "cert.pem", privateKeyPath: "key.pem"))
+/// let server = try await H2Server.bind(
+///     host: "127.0.0.1", port: 50051, router: router, tls: credentials)
 /// print("listening on", server.localAddress)
 /// await server.shutdownGracefully()
 /// ```
@@ -32,11 +36,14 @@ public final class H2Server: Sendable {
     ///   - port: the port; 0 picks a free one (see ``localAddress``).
     ///   - router: the methods to serve.
     ///   - limits: bounds on every connection and message.
+    ///   - tls: the certificate (and client-certificate policy) to serve TLS with; each new
+    ///     connection takes the credentials' current context. `nil` serves cleartext h2c.
     ///   - group: the event loops; NIO's shared group unless given.
     ///   - logger: where connection-level events go.
     /// - Throws: when the address cannot be bound.
     public static func bind(
         host: String, port: Int, router: RPCRouter, limits: RPCLimits = .default,
+        tls: TLSServerCredentials? = nil,
         group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
         logger: Logger = Logger(label: "cashback.h2")
     ) async throws -> H2Server {
@@ -54,6 +61,13 @@ public final class H2Server: Sendable {
                     return channel.close()
                 }
                 return channel.eventLoop.makeCompletedFuture {
+                    if let tls {
+                        let context = tls.context
+                        try channel.pipeline.syncOperations.addHandler(
+                            TLSHandler(
+                                connection: try TLSConnection(context: context, serverName: nil),
+                                handshakeTimeout: context.handshakeTimeout, logger: logger))
+                    }
                     try channel.pipeline.syncOperations.addHandler(
                         H2ServerConnectionHandler(router: router, limits: limits, logger: logger))
                 }

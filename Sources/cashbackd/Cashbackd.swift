@@ -3,9 +3,11 @@ import CashbackCore
 import Foundation
 import CashbackRepository
 import CashbackServer
+import H2
 import Logging
 import RPC
 import ServiceLifecycle
+import UnixSignals
 
 /// `cashbackd`: serves the Cashback ledger over gRPC-style HTTP/2, or verifies its books.
 @main
@@ -20,15 +22,18 @@ struct Cashbackd: AsyncParsableCommand {
 /// `cashbackd serve` (the default): serves the ledger.
 struct Serve: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Serve the Cashback ledger (h2c with prior knowledge, gRPC mapping).",
+        abstract: "Serve the Cashback ledger (gRPC mapping over HTTP/2, TLS or --plaintext).",
         discussion: """
             The default subcommand: `cashbackd --listen ...` is `cashbackd serve --listen ...`. \
             Serves until SIGINT or SIGTERM, then stops accepting connections, finishes the \
-            calls in flight and exits 0.
+            calls in flight and exits 0. SIGHUP reloads the TLS certificate and key.
             """)
 
     @Option(help: "Address to listen on, HOST:PORT ([::1]:PORT for IPv6); port 0 picks one.")
     var listen = "127.0.0.1:50051"
+
+    @OptionGroup(title: "Transport")
+    var transport: TransportOptions
 
     @Option(help: "SQLite database file; created with its schema when missing.")
     var database = "./cashback.sqlite"
@@ -130,7 +135,7 @@ struct Serve: AsyncParsableCommand {
     }
 
     func validate() throws {
-        _ = try HostAndPort(parsing: listen)
+        _ = try transport.tlsConfiguration(listeningOn: try HostAndPort(parsing: listen).host)
         guard maxMessageBytes >= 1024, maxMessageBytes <= 64 << 20 else {
             throw ValidationError("--max-message-bytes must be 1024...\(64 << 20)")
         }
@@ -191,10 +196,20 @@ struct Serve: AsyncParsableCommand {
             shutdownGracePeriod: .seconds(shutdownGraceSeconds))
         configuration.walletPolicy = try walletPolicy()
         configuration.developmentTokenPath = developmentTokenFile
+        var services: [ServiceGroupConfiguration.ServiceConfiguration] = []
+        if let tls = try transport.tlsConfiguration(listeningOn: address.host) {
+            let credentials = try Self.loadCredentials(tls)
+            configuration.tls = credentials
+            let reload = TLSReload(
+                credentials: credentials, signals: await UnixSignalsSequence(trapping: .sighup),
+                logger: logger)
+            services.append(.init(service: reload, successTerminationBehavior: .gracefullyShutdownGroup))
+        }
         let server = CashbackServer(configuration: configuration, logger: logger)
+        services.insert(.init(service: server), at: 0)
         let group = ServiceGroup(
             configuration: ServiceGroupConfiguration(
-                services: [.init(service: server)],
+                services: services,
                 gracefulShutdownSignals: [.sigterm, .sigint],
                 logger: logger))
         do {
@@ -208,6 +223,18 @@ struct Serve: AsyncParsableCommand {
             throw ExitCode.failure
         } catch let error as AccessTokenError {
             FileHandle.standardError.write(Data("cashbackd: \(error.message)\n".utf8))
+            throw ExitCode.failure
+        }
+    }
+}
+
+extension Serve {
+    /// The TLS files, loaded before anything listens: a bad file is a start error naming it.
+    static func loadCredentials(_ tls: TLSServerConfiguration) throws -> TLSServerCredentials {
+        do {
+            return try TLSServerCredentials(tls)
+        } catch {
+            FileHandle.standardError.write(Data("cashbackd: \(error)\n".utf8))
             throw ExitCode.failure
         }
     }

@@ -26,17 +26,19 @@ public struct TestServer: Sendable {
         return directory.appendingPathComponent("ledger.sqlite").path
     }
 
-    /// Starts the Cashback router over the database at `path` (a new one unless given).
-    public static func start(databasePath: String? = nil, limits: RPCLimits = .default) async throws
-        -> TestServer
-    {
+    /// Starts the Cashback router over the database at `path` (a new one unless given), over
+    /// TLS when given credentials.
+    public static func start(
+        databasePath: String? = nil, limits: RPCLimits = .default,
+        tls: TLSServerCredentials? = nil
+    ) async throws -> TestServer {
         let path = databasePath ?? temporaryDatabasePath()
         let ledger = try SQLiteLedgerRepository(path: path)
         let logger = Logger(label: "test")
         let router = CashbackServer.makeRouter(
             ledger: ledger, tokens: ledger.accessTokens, logger: logger)
         let server = try await H2Server.bind(
-            host: "127.0.0.1", port: 0, router: router, limits: limits, logger: logger)
+            host: "127.0.0.1", port: 0, router: router, limits: limits, tls: tls, logger: logger)
         let token = try makeToken(
             in: ledger, name: "test-admin", scopes: Set(AccessScope.allCases))
         return TestServer(server: server, ledger: ledger, databasePath: path, token: token)

@@ -1,4 +1,5 @@
-"""Fixtures for interop tests: a real cashbackd process on 127.0.0.1 with an ephemeral port."""
+"""Fixtures for interop tests: a real cashbackd process on 127.0.0.1 with an ephemeral port,
+serving cleartext (--plaintext) unless given TLS flags, and throw-away test certificates."""
 import json
 import os
 import pathlib
@@ -55,18 +56,29 @@ def authorized(channel, token):
     return grpc.intercept_channel(channel, _Bearer(token))
 
 
+def make_certificates(directory):
+    """Writes the test certificates (Tests/make-test-certificates.sh names them) into
+    `directory` and returns it as a path."""
+    subprocess.run(["sh", str(ROOT / "Tests/make-test-certificates.sh"), str(directory)],
+                   check=True, capture_output=True)
+    return pathlib.Path(directory)
+
+
 class Server:
     """A cashbackd child process; `port` is read from its 'listening on' log line.
 
+    `transport` is `("--plaintext",)` unless given, e.g. `("--tls-cert", c, "--tls-key", k)`.
     `token` holds every scope, created with `cashbackd token create` before the start.
     """
 
-    def __init__(self, database, extra_args=()):
+    def __init__(self, database, extra_args=(), transport=("--plaintext",)):
         binary = BINARY
         self.token = create_token(database)
         self.authorization = ("authorization", f"Bearer {self.token}")
+        self.lines = threading.Condition()
         self.process = subprocess.Popen(
-            [binary, "--listen", "127.0.0.1:0", "--database", database, *extra_args],
+            [binary, *transport, "--listen", "127.0.0.1:0", "--database", database,
+             *extra_args],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.PIPE,
             text=True,
@@ -91,7 +103,20 @@ class Server:
 
     def _drain_log(self):
         for line in self.process.stderr:
-            self.log.append(line)
+            with self.lines:
+                self.log.append(line)
+                self.lines.notify_all()
+
+    def wait_for_log(self, pattern, timeout=30, after=0):
+        """The first log line from index `after` on that matches `pattern`; fails after
+        `timeout` seconds without one."""
+        with self.lines:
+            found = self.lines.wait_for(
+                lambda: next((line for line in self.log[after:] if re.search(pattern, line)),
+                             None),
+                timeout=timeout)
+        assert found, f"no log line matching {pattern!r} in:\n" + "".join(self.log)
+        return found
 
     def stop(self, sig=signal.SIGTERM, timeout=30):
         """Signals the server and returns its exit status."""
@@ -113,3 +138,9 @@ def server(database):
     running = Server(database)
     yield running
     running.stop(signal.SIGKILL)
+
+
+@pytest.fixture(scope="session")
+def certificates(tmp_path_factory):
+    """A directory of test certificates, made once per run."""
+    return make_certificates(tmp_path_factory.mktemp("certificates"))

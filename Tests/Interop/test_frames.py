@@ -20,9 +20,10 @@ def frame(payload):
 class Client:
     """A raw HTTP/2 client over a blocking socket; every wait is bounded by a timeout."""
 
-    def __init__(self, server, timeout=20, validate_outbound_headers=True):
+    def __init__(self, server, timeout=20, sock=None, validate_outbound_headers=True):
+        """Speaks over `sock` when given (a TLS socket), else a new TCP connection."""
         self.authorization = server.authorization
-        self.sock = socket.create_connection(("127.0.0.1", server.port), timeout=timeout)
+        self.sock = sock or socket.create_connection(("127.0.0.1", server.port), timeout=timeout)
         self.conn = h2.connection.H2Connection(h2.config.H2Configuration(
             client_side=True, header_encoding="utf-8",
             validate_outbound_headers=validate_outbound_headers))

@@ -103,7 +103,7 @@ def test_verify_refuses_a_missing_file(tmp_path):
 def test_a_second_server_on_the_same_database_is_refused(database):
     first = Server(database)
     try:
-        second = cashbackd("--listen", "127.0.0.1:0", "--database", database)
+        second = cashbackd("--plaintext", "--listen", "127.0.0.1:0", "--database", database)
         assert second.returncode != 0
         assert f"the database {database} is already open in process {first.process.pid} (cashbackd)" \
             in second.stderr, second.stderr
@@ -122,13 +122,13 @@ def test_a_second_server_on_the_same_database_is_refused(database):
 
 def test_start_errors_name_the_path_and_the_cause(tmp_path):
     missing = tmp_path / "absent" / "ledger.sqlite"
-    result = cashbackd("--listen", "127.0.0.1:0", "--database", str(missing))
+    result = cashbackd("--plaintext", "--listen", "127.0.0.1:0", "--database", str(missing))
     assert result.returncode != 0
     assert f"the folder {tmp_path / 'absent'} of the database {missing} does not exist" \
         in result.stderr, result.stderr
     junk = tmp_path / "junk.sqlite"
     junk.write_bytes(b"A" * 4096)
-    result = cashbackd("--listen", "127.0.0.1:0", "--database", str(junk))
+    result = cashbackd("--plaintext", "--listen", "127.0.0.1:0", "--database", str(junk))
     assert result.returncode != 0
     assert f"cannot open the database {junk}: it is not a SQLite database" in result.stderr
     assert "GRDB" not in result.stderr
@@ -214,7 +214,8 @@ def test_the_development_token_file_is_kept_across_restarts(database, tmp_path):
 
 
 def test_the_development_token_is_for_loopback_only(database, tmp_path):
-    result = cashbackd("--listen", "0.0.0.0:0", "--database", database,
+    result = cashbackd("--plaintext", "--allow-insecure-remote", "--listen", "0.0.0.0:0",
+                       "--database", database,
                        "--development-token-file", str(tmp_path / "dev-token"))
     assert result.returncode == 1
     assert "--development-token-file is for a first try on loopback" in result.stderr

@@ -1,6 +1,7 @@
 import CashbackClient
 import CashbackTestSupport
 import Foundation
+import H2
 import ProbeKit
 import Testing
 
@@ -161,7 +162,10 @@ import Testing
 
     @Test(arguments: [
         [], ["--plaintext", "127.0.0.1:1"], ["fly"], ["--plaintext", "127.0.0.1:1", "call"],
-        ["127.0.0.1:1", "health"], ["--plaintext", "nohost", "health"], ["list"],
+        ["--plaintext", "--cacert", "ca.pem", "127.0.0.1:1", "health"],
+        ["--plaintext", "--insecure", "127.0.0.1:1", "health"],
+        ["--cert", "client.pem", "127.0.0.1:1", "health"],
+        ["--plaintext", "nohost", "health"], ["list"],
         ["--plaintext", "127.0.0.1:1", "health", "a", "b"], ["--bogus"],
         ["--plaintext", "127.0.0.1:1", "-H", "te: x", "health"],
         ["--plaintext", "127.0.0.1:1", "-H", "x-a: line\nbreak", "health"],
@@ -179,5 +183,51 @@ import Testing
     @Test func unknownMethodsAreUnimplemented() async {
         let result = await Self.run(["encode", "cashback.v1.Wallet/Steal", "-d", "{}"])
         #expect(result.exitCode == 64 + 12)
+    }
+}
+
+/// The probe over TLS (the default without `--plaintext`): `--cacert`, `--insecure`, `--cert`
+/// and `--key`.
+@Suite(.timeLimit(.minutes(1))) struct ProbeTLSTests {
+    @Test func healthOverTLSWithTheTestCA() async throws {
+        let certificates = try TestCertificates.shared()
+        let server = try await TestServer.start(
+            tls: try TLSServerCredentials(certificates.server()))
+        let address = "127.0.0.1:\(server.port)"
+        let trusted = await ProbeTests.run(["--cacert", certificates.path("ca.pem"), address, "health"])
+        #expect(ProbeTests.output(trusted) == "SERVING\n")
+        #expect(trusted.exitCode == 0)
+        let insecure = await ProbeTests.run(["--insecure", address, "health"])
+        #expect(ProbeTests.output(insecure) == "SERVING\n")
+        // Without the CA the system's roots do not know the test CA.
+        let untrusted = await ProbeTests.run([address, "health"])
+        #expect(untrusted.exitCode == 64 + 14)
+        #expect(untrusted.standardError.contains("the server's certificate was not accepted"))
+        // A cleartext probe against a TLS server fails rather than hangs.
+        let cleartext = await ProbeTests.run(["--plaintext", address, "health"])
+        #expect(cleartext.exitCode == 64 + 14)
+        await server.stop()
+    }
+
+    @Test func mutualTLSWithCertAndKey() async throws {
+        let certificates = try TestCertificates.shared()
+        let server = try await TestServer.start(
+            tls: try TLSServerCredentials(certificates.server(clientCA: "ca.pem")))
+        let address = "127.0.0.1:\(server.port)"
+        let ca = certificates.path("ca.pem")
+        let admitted = await ProbeTests.run([
+            "--cacert", ca, "--cert", certificates.path("client.pem"),
+            "--key", certificates.path("client.key"), address, "health",
+        ])
+        #expect(ProbeTests.output(admitted) == "SERVING\n")
+        let refused = await ProbeTests.run(["--cacert", ca, address, "health"])
+        #expect(refused.exitCode == 64 + 14)
+        await server.stop()
+    }
+
+    @Test func anUnreadableCAFileIsNamed() async {
+        let result = await ProbeTests.run(["--cacert", "/nonexistent/ca.pem", "127.0.0.1:1", "health"])
+        #expect(result.exitCode == 1)
+        #expect(result.standardError.contains("cannot load the CA file /nonexistent/ca.pem"))
     }
 }

@@ -7,15 +7,13 @@ extension Invocation {
         _ address: HostAndPort?, _ body: (CashbackClient) async throws -> T
     ) async throws -> T {
         guard let address else { throw ProbeUsageError("this verb needs HOST:PORT") }
-        guard options.plaintext else {
-            throw ProbeUsageError("TLS is not supported yet: pass --plaintext for h2c")
-        }
         guard options.connectTimeout > 0, options.connectTimeout <= 3600 else {
             throw ProbeUsageError("--connect-timeout must be in (0, 3600] seconds")
         }
+        let tls = try tlsConfiguration()
         _ = try callOptions()  // usage errors before any connection attempt
         let client = try await CashbackClient.connect(
-            host: address.host, port: address.port,
+            host: address.host, port: address.port, tls: tls,
             connectTimeout: .milliseconds(Int64(options.connectTimeout * 1000)),
             token: options.token ?? ProcessInfo.processInfo.environment["CASHBACK_TOKEN"])
         do {
@@ -26,6 +24,25 @@ extension Invocation {
             await client.close()
             throw error
         }
+    }
+
+    /// TLS from `--cacert`, `--insecure`, `--cert` and `--key`, or `nil` with `--plaintext`.
+    func tlsConfiguration() throws -> TLSClientConfiguration? {
+        let tlsFlagGiven =
+            options.cacert != nil || options.insecure || options.cert != nil || options.key != nil
+        if options.plaintext {
+            guard !tlsFlagGiven else {
+                throw ProbeUsageError("--cacert, --insecure, --cert and --key apply to TLS, not --plaintext")
+            }
+            return nil
+        }
+        guard (options.cert == nil) == (options.key == nil) else {
+            throw ProbeUsageError("--cert and --key go together: give both")
+        }
+        return TLSClientConfiguration(
+            trustRootsPath: options.cacert, certificateChainPath: options.cert,
+            privateKeyPath: options.key, verifiesServer: !options.insecure,
+            handshakeTimeout: .milliseconds(Int64(options.connectTimeout * 1000)))
     }
 
     /// The call options from `--max-time` and `-H`.

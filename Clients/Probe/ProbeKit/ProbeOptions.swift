@@ -3,14 +3,14 @@ import ArgumentParser
 /// The probe's command line, grpcurl-style: flags, then `[ADDRESS] VERB [ARGUMENT]`.
 struct ProbeOptions: ParsableArguments {
     static let usage = """
-        cashback-probe --plaintext HOST:PORT list [SERVICE]
-        cashback-probe --plaintext HOST:PORT describe SYMBOL
-        cashback-probe --plaintext HOST:PORT call METHOD -d JSON
-        cashback-probe --plaintext HOST:PORT health [SERVICE]
+        cashback-probe [TLS FLAGS | --plaintext] HOST:PORT list [SERVICE]
+        cashback-probe [TLS FLAGS | --plaintext] HOST:PORT describe SYMBOL
+        cashback-probe [TLS FLAGS | --plaintext] HOST:PORT call METHOD -d JSON
+        cashback-probe [TLS FLAGS | --plaintext] HOST:PORT health [SERVICE]
         cashback-probe encode METHOD -d JSON
         """
 
-    @Flag(help: "Use cleartext HTTP/2 (h2c). Required: TLS is not supported yet.")
+    @Flag(help: "Use cleartext HTTP/2 (h2c) instead of TLS.")
     var plaintext = false
 
     @Option(
@@ -19,6 +19,17 @@ struct ProbeOptions: ParsableArguments {
             CASHBACK_TOKEN environment variable, which keeps it out of the process list.
             """)
     var token: String?
+    @Option(help: "PEM CA certificates to trust for the server (default: the system's roots).")
+    var cacert: String?
+
+    @Flag(help: "Do not verify the server's certificate (self-signed development certificates).")
+    var insecure = false
+
+    @Option(help: "PEM client certificate chain, for servers that require mutual TLS.")
+    var cert: String?
+
+    @Option(help: "PEM private key of --cert.")
+    var key: String?
 
     @Option(name: [.customShort("d"), .customLong("data")],
             help: "The request as JSON; '@' reads standard input, '@FILE' a file.")
@@ -44,6 +55,8 @@ struct ProbeOptions: ParsableArguments {
         discussion: """
             JSON uses lower camel case field names (memberId); int64 values are JSON numbers \
             (strings holding a decimal integer are accepted); enums are names (PENDING). \
+            Without --plaintext the probe connects over TLS with ALPN h2 and verifies the \
+            server's certificate for the host it connects to. \
             Exit status: 0 on success, 64 + the gRPC status code when a call fails \
             (69 = NOT_FOUND, 78 = UNAVAILABLE), 2 for usage errors, 1 for other failures.
             """)

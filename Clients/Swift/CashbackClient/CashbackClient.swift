@@ -1,6 +1,8 @@
 @_exported import CashbackAPI
 import CompactCodec
 import H2
+@_exported import struct H2.TLSClientConfiguration
+@_exported import struct H2.TLSError
 @_exported import RPC
 
 /// A client of the Cashback service: one HTTP/2 connection, typed calls per service.
@@ -54,25 +56,35 @@ public struct CashbackClient: Sendable {
         reflection = .init(transport: transport)
     }
 
-    /// Connects over cleartext HTTP/2 with prior knowledge (h2c). The first connection is made
-    /// here, so an unreachable server is reported at once.
+    /// Connects over TLS with ALPN `h2`, or over cleartext HTTP/2 with prior knowledge (h2c)
+    /// when `tls` is `nil`. The first connection is made here, so an unreachable server (or one
+    /// whose certificate is not trusted) is reported at once.
+    ///
+    /// ```swift
+    /// let client = try await CashbackClient.connect(
+    ///     host: "ledger.internal", port: 50051,
+    ///     tls: TLSClientConfiguration(trustRootsPath: "ca.pem"))
+    /// ```
     ///
     /// - Parameters:
     ///   - host: the server's host, e.g. `127.0.0.1`.
     ///   - port: the server's port.
+    ///   - tls: trust roots, the name to verify, a client certificate; `nil` for h2c.
     ///   - limits: bounds on messages (a response over the limit fails RESOURCE_EXHAUSTED).
     ///   - connectTimeout: how long to wait for the TCP connection.
     ///   - token: the bearer token every call sends, from `cashbackd token create`; `nil`
     ///     sends none (only health answers then).
-    /// - Throws: ``RPCError`` UNAVAILABLE when the server cannot be reached.
+    /// - Throws: ``TLSError`` when a TLS file cannot be used; ``RPCError`` UNAVAILABLE when the
+    ///   server cannot be reached or the TLS handshake fails.
     public static func connect(
-        host: String, port: Int, limits: RPCLimits = .default,
-        connectTimeout: Duration = .seconds(10), token: String? = nil
+        host: String, port: Int, tls: TLSClientConfiguration? = nil,
+        limits: RPCLimits = .default, connectTimeout: Duration = .seconds(10),
+        token: String? = nil
     ) async throws -> CashbackClient {
-        let first = try await H2ClientConnection.connect(
-            host: host, port: port, limits: limits, connectTimeout: connectTimeout)
-        let connection = ReconnectingTransport(
-            first: first, host: host, port: port, limits: limits, connectTimeout: connectTimeout)
+        let endpoint = ReconnectingTransport.Endpoint(
+            host: host, port: port, tls: tls, limits: limits, connectTimeout: connectTimeout)
+        let first = try await endpoint.connect()
+        let connection = ReconnectingTransport(first: first, endpoint: endpoint)
         return CashbackClient(transport: connection, connection: connection, token: token)
     }
 

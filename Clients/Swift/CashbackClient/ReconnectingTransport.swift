@@ -3,26 +3,53 @@ import RPC
 
 /// A client transport that opens a new HTTP/2 connection when the current one has closed
 /// (the server's idle timeout, a restart, a network failure), so a long-lived client keeps
-/// working. Calls in flight when a connection drops fail with UNAVAILABLE; they are not
-/// retried here, because only the caller knows whether its command is safe to repeat (the
-/// Cashback ledger commands are idempotent, so replaying them is).
+/// working. A call whose request could not be sent at all (the connection had closed, or the
+/// server had told it to go away) is sent on a new connection, as nothing of it reached the
+/// server. Calls in flight when a connection drops fail with UNAVAILABLE; they are not retried
+/// here, because only the caller knows whether its command is safe to repeat (the Cashback
+/// ledger commands are idempotent, so replaying them is).
 final class ReconnectingTransport: RPCClientTransport {
     private let holder: ConnectionHolder
 
-    init(
-        first: H2ClientConnection, host: String, port: Int, limits: RPCLimits,
-        connectTimeout: Duration
-    ) {
-        holder = ConnectionHolder(
-            current: first, host: host, port: port, limits: limits,
-            connectTimeout: connectTimeout)
+    /// Where and how to connect, each time.
+    struct Endpoint: Sendable {
+        var host: String
+        var port: Int
+        var tls: TLSClientConfiguration?
+        var limits: RPCLimits
+        var connectTimeout: Duration
+
+        func connect() async throws -> H2ClientConnection {
+            try await H2ClientConnection.connect(
+                host: host, port: port, tls: tls, limits: limits, connectTimeout: connectTimeout)
+        }
     }
+
+    init(first: H2ClientConnection, endpoint: Endpoint) {
+        holder = ConnectionHolder(current: first, endpoint: endpoint)
+    }
+
+    /// Connections tried for one call whose request could not be sent (each closed, or was
+    /// told to go away, before the call started).
+    static let attemptsMax = 3
 
     func unary(_ method: MethodDescriptor, request: [UInt8], options: CallOptions)
         async throws -> [UInt8]
     {
-        let connection = try await holder.open()
-        return try await connection.unary(method, request: request, options: options)
+        for _ in 0..<Self.attemptsMax {
+            let connection = try await holder.open()
+            if let response = try await connection.unaryIfOpen(
+                method, request: request, options: options)
+            {
+                return response
+            }
+            // Nothing was sent: this connection is done; send it again on a new one.
+            await holder.discard(connection)
+        }
+        throw RPCError(
+            .unavailable,
+            "the server closed \(Self.attemptsMax) connections in a row before the call could "
+                + "be sent")
     }
 
     /// Connections opened so far, the first included (for tests and diagnostics).
@@ -47,20 +74,11 @@ private actor ConnectionHolder {
     private var connecting: Task<H2ClientConnection, any Error>?
     private var isClosed = false
     private(set) var connectionsOpened = 1
-    private let host: String
-    private let port: Int
-    private let limits: RPCLimits
-    private let connectTimeout: Duration
+    private let endpoint: ReconnectingTransport.Endpoint
 
-    init(
-        current: H2ClientConnection, host: String, port: Int, limits: RPCLimits,
-        connectTimeout: Duration
-    ) {
+    init(current: H2ClientConnection, endpoint: ReconnectingTransport.Endpoint) {
         self.current = current
-        self.host = host
-        self.port = port
-        self.limits = limits
-        self.connectTimeout = connectTimeout
+        self.endpoint = endpoint
     }
 
     /// The open connection, connecting again if the last one has closed.
@@ -70,11 +88,8 @@ private actor ConnectionHolder {
         // Actors are reentrant: callers arriving while a connection is being made wait for
         // that same attempt instead of starting their own.
         if let connecting { return try await connecting.value }
-        let (host, port, limits, timeout) = (host, port, limits, connectTimeout)
-        let attempt = Task {
-            try await H2ClientConnection.connect(
-                host: host, port: port, limits: limits, connectTimeout: timeout)
-        }
+        let endpoint = self.endpoint
+        let attempt = Task { try await endpoint.connect() }
         connecting = attempt
         defer { connecting = nil }
         let connection = try await attempt.value
@@ -86,5 +101,12 @@ private actor ConnectionHolder {
     func close() async {
         isClosed = true
         await current?.close()
+    }
+
+    /// Forgets `connection` (it can start no more calls) so that the next call connects anew.
+    func discard(_ connection: H2ClientConnection) async {
+        guard current === connection else { return }
+        current = nil
+        await connection.close()
     }
 }
