@@ -20,12 +20,16 @@ public final class H2Server: Sendable {
     public let localAddress: SocketAddress
     private let serverChannel: any Channel
     private let connections: ConnectionSet
+    private let calls: ServerCalls
     private let logger: Logger
 
-    private init(serverChannel: any Channel, connections: ConnectionSet, logger: Logger) {
+    private init(
+        serverChannel: any Channel, connections: ConnectionSet, calls: ServerCalls, logger: Logger
+    ) {
         self.serverChannel = serverChannel
         self.localAddress = serverChannel.localAddress!
         self.connections = connections
+        self.calls = calls
         self.logger = logger
     }
 
@@ -49,6 +53,7 @@ public final class H2Server: Sendable {
     ) async throws -> H2Server {
         precondition(limits.isValid, "inconsistent RPC limits: \(limits)")
         let connections = ConnectionSet()
+        let calls = ServerCalls()
         let channel = try await ServerBootstrap(group: group)
             .serverChannelOption(.backlog, value: 256)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
@@ -69,21 +74,30 @@ public final class H2Server: Sendable {
                                 handshakeTimeout: context.handshakeTimeout, logger: logger))
                     }
                     try channel.pipeline.syncOperations.addHandler(
-                        H2ServerConnectionHandler(router: router, limits: limits, logger: logger))
+                        H2ServerConnectionHandler(
+                            router: router, limits: limits, calls: calls, logger: logger))
                 }
             }
             .bind(host: host, port: port).get()
-        return H2Server(serverChannel: channel, connections: connections, logger: logger)
+        return H2Server(
+            serverChannel: channel, connections: connections, calls: calls, logger: logger)
     }
 
     /// The number of open connections.
     public var connectionCount: Int { connections.count }
 
-    /// Stops accepting, lets calls in flight finish and closes every connection.
+    /// The number of handlers running, including those whose stream or connection is gone.
+    public var runningHandlerCount: Int { calls.count }
+
+    /// Stops accepting, lets calls in flight finish, closes every connection, and returns once
+    /// every handler the server started has returned: after it, nothing of the server touches
+    /// what the handlers use, so the caller may close it.
     ///
-    /// Each connection gets GOAWAY at once; it closes when its last call is answered, or after
-    /// `gracePeriod` at the latest.
+    /// Each connection gets GOAWAY at once (a notice, then the final one); it closes when its
+    /// last call is answered, or after `gracePeriod` at the latest. Handlers still running
+    /// then (their caller cancelled, or their connection closed) are cancelled, and waited for.
     public func shutdownGracefully(gracePeriod: Duration = .seconds(30)) async {
+        let deadline = ContinuousClock.now + gracePeriod
         try? await serverChannel.close()
         // From here on, a connection accepted in the meantime is drained as it is added.
         let open = connections.startDraining()
@@ -95,6 +109,19 @@ public final class H2Server: Sendable {
             channel.closeFuture.whenComplete { _ in forced.cancel() }
         }
         for channel in open { try? await channel.closeFuture.get() }
+        // Handlers that outlived their streams still run: the server owns them until they
+        // return, and cancels them when the grace period is over.
+        let running = calls.count
+        if running > 0 {
+            logger.info("waiting for running handlers", metadata: ["handlers": "\(running)"])
+            let calls = self.calls
+            let cancellation = Task {
+                try await Task.sleep(until: deadline)
+                calls.cancelAll()
+            }
+            await calls.waitUntilIdle()
+            cancellation.cancel()
+        }
         logger.info("server stopped", metadata: ["connections": "\(open.count)"])
     }
 }

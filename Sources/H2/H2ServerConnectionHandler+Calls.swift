@@ -77,7 +77,7 @@ extension H2ServerConnectionHandler {
         let loop = self.context!.eventLoop
         let bound = NIOLoopBound(self, eventLoop: loop)
         runningCalls += 1
-        let task = Task {
+        let task = calls.start {
             let result: Result<[UInt8], RPCError>
             do throws(RPCError) {
                 result = .success(try await handler(request, context))

@@ -13,6 +13,8 @@ final class H2ServerConnectionHandler: ChannelInboundHandler, NGHTTP2SessionDele
 
     let router: RPCRouter
     let limits: RPCLimits
+    /// The server's record of running handlers, which its shutdown waits for.
+    let calls: ServerCalls
     var logger: Logger
     var session: NGHTTP2Session?
     var context: ChannelHandlerContext?
@@ -57,8 +59,9 @@ final class H2ServerConnectionHandler: ChannelInboundHandler, NGHTTP2SessionDele
     private static let keepalivePing: UInt64 = 0x6b65_6570_616c_6976  // "keepaliv"
     private static let drainPing: UInt64 = 0x6472_6169_6e69_6e67  // "draining"
 
-    init(router: RPCRouter, limits: RPCLimits, logger: Logger) {
+    init(router: RPCRouter, limits: RPCLimits, calls: ServerCalls, logger: Logger) {
         self.router = router
+        self.calls = calls
         self.limits = limits
         self.logger = logger
         self.glitches = GlitchBudget(

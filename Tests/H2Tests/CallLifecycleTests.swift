@@ -3,6 +3,7 @@ import NIOCore
 import NIOPosix
 import RPC
 import CashbackTestSupport
+import Synchronization
 import Testing
 
 /// Deadlines, cancellation and graceful shutdown over a real loopback connection.
@@ -76,6 +77,54 @@ import Testing
         await #expect {
             _ = try await H2ClientConnection.connect(host: "127.0.0.1", port: port)
         } throws: { ($0 as? RPCError)?.code == .unavailable }
+        await connection.close()
+    }
+
+    /// A handler whose caller has gone (cancelled, connection closed) still runs against what
+    /// the server's owner will close after shutdown: shutdown waits for it.
+    @Test func shutdownWaitsForAHandlerThatOutlivedItsConnection() async throws {
+        let entered = Gate()
+        let release = Gate()
+        let handlerReturned = Atomic<Bool>(false)
+        var router = RPCRouter()
+        router.registerRaw(SlowServer.method) { (payload, _) throws(RPCError) in
+            entered.open()
+            // Deaf to cancellation, like a store write that must finish once begun.
+            await Task { await release.wait() }.value
+            handlerReturned.store(true, ordering: .sequentiallyConsistent)
+            return payload
+        }
+        let server = try await H2Server.bind(host: "127.0.0.1", port: 0, router: router)
+        let connection = try await H2ClientConnection.connect(
+            host: "127.0.0.1", port: server.localAddress.port!)
+        let call = Task {
+            try await connection.unary(SlowServer.method, request: [1], options: CallOptions())
+        }
+        await entered.wait()
+        call.cancel()
+        await connection.close()
+        await connection.waitUntilClosed()
+        #expect(server.runningHandlerCount == 1)
+        let shutdown = Task {
+            await server.shutdownGracefully()
+            return handlerReturned.load(ordering: .sequentiallyConsistent)
+        }
+        release.open()
+        #expect(await shutdown.value)  // the handler had returned when shutdown did
+        #expect(server.runningHandlerCount == 0)
+    }
+
+    @Test func shutdownCancelsHandlersStillRunningAfterTheGracePeriod() async throws {
+        let slow = try await SlowServer.start()
+        let connection = try await H2ClientConnection.connect(host: "127.0.0.1", port: slow.port)
+        let call = Task {
+            try await connection.unary(SlowServer.method, request: [1], options: CallOptions())
+        }
+        await slow.entered.wait()
+        await slow.server.shutdownGracefully(gracePeriod: .zero)
+        // The handler's wait ended on cancellation: shutdown returned only after it had.
+        #expect(slow.cancelled.isOpen && slow.finished.isOpen)
+        await #expect(throws: (any Error).self) { _ = try await call.value }
         await connection.close()
     }
 
