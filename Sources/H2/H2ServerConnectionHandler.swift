@@ -37,6 +37,10 @@ final class H2ServerConnectionHandler: ChannelInboundHandler, NGHTTP2SessionDele
     private var drain = Drain.serving
     /// Set when the connection must close once what is queued has left (a policy GOAWAY).
     private var closeAfterFlush = false
+    /// Set once our side of the connection is closing (see ``lingeringClose(after:context:)``).
+    private var isLingering = false
+    /// How long a closing connection waits for the peer to close its side.
+    static let lingerTimeout = TimeAmount.seconds(2)
     /// Armed while no stream is open; fires GOAWAY and close after the idle timeout.
     private var idleTimer: Scheduled<Void>?
     /// Frames without requests this connection may still send (floods, MadeYouReset).
@@ -105,6 +109,8 @@ final class H2ServerConnectionHandler: ChannelInboundHandler, NGHTTP2SessionDele
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        // Closing: what the peer still sends is read only so the socket closes cleanly.
+        guard !isLingering else { return }
         let buffer = unwrapInboundIn(data)
         lastReadAt = .now()
         do {
@@ -112,8 +118,8 @@ final class H2ServerConnectionHandler: ChannelInboundHandler, NGHTTP2SessionDele
         } catch {
             // A protocol violation or a flood: nghttp2 has queued GOAWAY; send it and close.
             logger.debug("closing a connection", metadata: ["error": "\(error)"])
+            closeAfterFlush = true
             flushOutput()
-            context.close(promise: nil)
             return
         }
         flushOutput()
@@ -157,12 +163,23 @@ final class H2ServerConnectionHandler: ChannelInboundHandler, NGHTTP2SessionDele
         }
         guard session.isFinished || closeAfterFlush || (drain == .goawaySent && streams.isEmpty)
         else { return }
-        // Close only once the last frames (a GOAWAY, final trailers) have left.
+        lingeringClose(after: lastWrite, context: context)
+    }
+
+    /// Closes once the last frames (a GOAWAY, final trailers) have left: first our side only,
+    /// then, once the peer closes too or after ``lingerTimeout``, the whole connection. A
+    /// socket closed at once with the peer's frames still unread would make the kernel answer
+    /// with a TCP reset, which can destroy the GOAWAY before the peer reads it; so until the
+    /// end, what the peer still sends is read and dropped.
+    private func lingeringClose(after lastWrite: EventLoopFuture<Void>?, context: ChannelHandlerContext) {
+        guard !isLingering else { return }
+        isLingering = true
         let channel = context.channel
-        if let lastWrite {
-            lastWrite.whenComplete { _ in channel.close(promise: nil) }
-        } else {
-            channel.close(promise: nil)
+        let loop = context.eventLoop
+        let written = lastWrite ?? loop.makeSucceededVoidFuture()
+        written.whenComplete { _ in
+            channel.close(mode: .output).whenFailure { _ in channel.close(promise: nil) }
+            loop.scheduleTask(in: Self.lingerTimeout) { channel.close(promise: nil) }
         }
     }
 

@@ -177,7 +177,11 @@ struct Serve: AsyncParsableCommand {
     }
 
     func run() async throws {
-        LoggingSystem.bootstrap(StreamLogHandler.standardError)
+        // Never StreamLogHandler: it writes on the caller's thread, and an event loop must not
+        // wait for a pipe nobody reads.
+        let sink = LogSink(fileDescriptor: STDERR_FILENO)
+        LoggingSystem.bootstrap { label in NonBlockingLogHandler(label: label, sink: sink) }
+        defer { sink.flush() }
         var logger = Logger(label: "cashbackd")
         logger.logLevel = Logger.Level(rawValue: logLevel) ?? .info
         let address = try HostAndPort(parsing: listen)

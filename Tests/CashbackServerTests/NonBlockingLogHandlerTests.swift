@@ -1,0 +1,32 @@
+import CashbackServer
+import Foundation
+import Logging
+import Testing
+
+/// Logging never waits for the log's reader.
+@Suite(.timeLimit(.minutes(1))) struct NonBlockingLogHandlerTests {
+    @Test func aPipeNobodyReadsNeverBlocksTheLogger() throws {
+        let pipe = Pipe()
+        let sink = LogSink(
+            fileDescriptor: pipe.fileHandleForWriting.fileDescriptor, capacityBytes: 64 << 10)
+        var logger = Logger(label: "test") { NonBlockingLogHandler(label: $0, sink: sink) }
+        logger[metadataKey: "peer"] = "127.0.0.1:1"
+        // 4 MiB of log into a 64 KiB pipe and a 64 KiB queue, with nobody reading: had a line
+        // waited for the pipe, this loop would never end.
+        let padding = String(repeating: "x", count: 1000)
+        for index in 0..<4096 { logger.info("line \(index) \(padding)") }
+        #expect(sink.droppedCount > 0)
+
+        // Reading now lets the writer go on; it reports what it dropped.
+        var output = ""
+        let reader = pipe.fileHandleForReading
+        while !output.contains("dropped") {
+            let data = reader.availableData
+            guard !data.isEmpty else { break }
+            output += String(decoding: data, as: UTF8.self)
+        }
+        #expect(output.contains("log line(s) dropped: the log output was not being read"))
+        let first = try #require(output.split(separator: "\n").first)
+        #expect(first.contains(" info test: peer=127.0.0.1:1 [CashbackServerTests] line 0 x"))
+    }
+}
