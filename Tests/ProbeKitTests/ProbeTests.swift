@@ -154,6 +154,22 @@ import Testing
         #expect(result.standardError.contains(expected))
     }
 
+    @Test func aCallWithoutATokenIsUnauthenticated() async throws {
+        let server = try await TestServer.start()
+        let call = ["call", "cashback.v1.Wallet/GetBalance", "-d", #"{"memberId":"m1"}"#]
+        let address = "127.0.0.1:\(server.port)"
+        // No --token; an empty --token counts as none, as an empty CASHBACK_TOKEN does.
+        for tokenFlags in [[], ["--token", ""]] {
+            let result = await Self.run(["--plaintext"] + tokenFlags + [address] + call)
+            #expect(result.exitCode == 64 + 16)
+            #expect(result.standardError.hasPrefix("UNAUTHENTICATED: "))
+            #expect(result.standardError.contains("authorization: Bearer"))
+        }
+        let health = await Self.run(["--plaintext", address, "health"])
+        #expect(Self.output(health) == "SERVING\n")
+        await server.stop()
+    }
+
     @Test func anUnreachableServerIsUnavailable() async {
         let result = await Self.run(["--plaintext", "127.0.0.1:1", "health"])
         #expect(result.exitCode == 64 + 14)
@@ -173,6 +189,7 @@ import Testing
         ["--plaintext", "127.0.0.1:1", "-H", "no-colon", "health"],
         ["--plaintext", "127.0.0.1:1", "--max-time", "0", "health"],
         ["--plaintext", "127.0.0.1:1", "--connect-timeout", "1e30", "health"],
+        ["--plaintext", "--token", "cbk_a b", "127.0.0.1:1", "health"],
     ])
     func usageErrorsExitWith2(_ arguments: [String]) async {
         let result = await Self.run(arguments)

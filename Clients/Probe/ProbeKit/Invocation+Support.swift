@@ -15,7 +15,7 @@ extension Invocation {
         let client = try await CashbackClient.connect(
             host: address.host, port: address.port, tls: tls,
             connectTimeout: .milliseconds(Int64(options.connectTimeout * 1000)),
-            token: options.token ?? ProcessInfo.processInfo.environment["CASHBACK_TOKEN"])
+            token: try token())
         do {
             let value = try await body(client)
             await client.close()
@@ -43,6 +43,19 @@ extension Invocation {
             trustRootsPath: options.cacert, certificateChainPath: options.cert,
             privateKeyPath: options.key, verifiesServer: !options.insecure,
             handshakeTimeout: .milliseconds(Int64(options.connectTimeout * 1000)))
+    }
+
+    /// The token from `--token`, else from `CASHBACK_TOKEN`; `nil` when neither is set (an
+    /// empty variable counts as unset).
+    func token() throws -> String? {
+        let given = options.token ?? ProcessInfo.processInfo.environment["CASHBACK_TOKEN"]
+        guard let given, !given.isEmpty else { return nil }
+        guard given.utf8.allSatisfy({ (0x21...0x7e).contains($0) }) else {
+            throw ProbeUsageError(
+                "the token holds spaces or control characters; pass what `cashbackd token "
+                    + "create` printed, as it is")
+        }
+        return given
     }
 
     /// The call options from `--max-time` and `-H`.

@@ -46,7 +46,11 @@ public struct CashbackClient: Sendable {
         transport: any RPCClientTransport, connection: ReconnectingTransport?, token: String?
     ) {
         let transport: any RPCClientTransport =
-            if let token { BearerTokenTransport(base: transport, token: token) } else { transport }
+            if let token, !token.isEmpty {
+                BearerTokenTransport(base: transport, token: token)
+            } else {
+                transport
+            }
         self.transport = transport
         self.connection = connection
         admin = .init(transport: transport)
@@ -81,6 +85,7 @@ public struct CashbackClient: Sendable {
         limits: RPCLimits = .default, connectTimeout: Duration = .seconds(10),
         token: String? = nil
     ) async throws -> CashbackClient {
+        if let token { try BearerTokenTransport.check(token) }
         let endpoint = ReconnectingTransport.Endpoint(
             host: host, port: port, tls: tls, limits: limits, connectTimeout: connectTimeout)
         let first = try await endpoint.connect()
@@ -133,6 +138,17 @@ public struct CashbackClient: Sendable {
 struct BearerTokenTransport: RPCClientTransport {
     let base: any RPCClientTransport
     let token: String
+
+    /// Refuses a token a header cannot carry as it is (empty, spaces, control characters),
+    /// before any connection: the server would only see a malformed header.
+    static func check(_ token: String) throws(RPCError) {
+        guard !token.isEmpty, token.utf8.allSatisfy({ (0x21...0x7e).contains($0) }) else {
+            throw RPCError(
+                .unauthenticated,
+                "the token is empty or holds spaces or control characters; pass the token "
+                    + "`cashbackd token create` printed, as it is")
+        }
+    }
 
     func unary(_ method: MethodDescriptor, request: [UInt8], options: CallOptions) async throws
         -> [UInt8]
