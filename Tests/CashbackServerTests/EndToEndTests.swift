@@ -165,7 +165,11 @@ extension CashbackV1.GetBalanceResponse {
             for _ in 0..<20 { group.addTask { try await client.checkHealth() } }
             for try await status in group { #expect(status == "SERVING") }
         }
-        #expect(await client.connection?.connectionsOpened == 2)  // the first, and one more
+        // The first and one shared new one (20 calls that did not share would open 20); on a
+        // loaded machine the 1 s idle timer may also close a new connection before its first
+        // call, which the client then sends on another.
+        let opened = await client.connection?.connectionsOpened ?? 0
+        #expect((2...1 + ReconnectingTransport.attemptsMax).contains(opened))
         await client.close()
         await server.stop()
     }

@@ -19,7 +19,10 @@ import Testing
         // The server closes the idle connection; the next call opens a new TLS connection.
         await client.waitUntilDisconnected()
         #expect(try await EndToEndTests.balance(client).availableMinor == 0)
-        #expect(await client.connection?.connectionsOpened == 2)
+        // The first and one more; on a loaded machine the 1 s idle timer may also close a new
+        // connection before its first call, which the client then sends on another.
+        let opened = await client.connection?.connectionsOpened ?? 0
+        #expect((2...1 + ReconnectingTransport.attemptsMax).contains(opened))
         await client.close()
         await server.stop()
     }
