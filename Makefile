@@ -1,6 +1,7 @@
 # Cashback: the two commands that do all the set-up on a fresh Debian machine with Swift.
 #   make run    installs the system packages when missing, builds, serves h2c on 127.0.0.1:50051
-#   make test   the same packages plus the test peers, then every test (Swift and interop)
+#   make test   the same packages plus the test peers, then every test (Swift and interop) and a
+#               short run of each fuzz target
 
 SWIFT ?= swift
 # System libraries the build links against (ARCHITECTURE.md §1).
@@ -10,10 +11,13 @@ TEST_PACKAGES := nghttp2-client curl openssl python3 python3-venv
 INTEROP_VENV := .build-interop/venv
 # Pinned: the interop tests are checked against these versions.
 PYTHON_PACKAGES := grpcio==1.85.1 h2==4.4.1 pytest==9.2.0
+# Seconds each fuzz target runs in `make test` (Fuzz/README.md).
+FUZZ_SECONDS ?= 20
 
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: run test build deps test-deps generate check-generated swift-test interop-test clean
+.PHONY: run test build deps test-deps generate check-generated swift-test interop-test fuzz-short \
+	clean
 
 run: deps
 	$(SWIFT) run cashbackd --plaintext --development-token-file .cashback-dev-token
@@ -21,7 +25,7 @@ run: deps
 build: deps
 	$(SWIFT) build
 
-test: deps test-deps swift-test interop-test
+test: deps test-deps swift-test interop-test fuzz-short
 
 swift-test:
 	$(SWIFT) test
@@ -31,6 +35,11 @@ interop-test:
 	$(SWIFT) build --product cashbackd
 	CASHBACKD="$$($(SWIFT) build --show-bin-path)/cashbackd" \
 		$(INTEROP_VENV)/bin/python -m pytest -q Tests/Interop
+
+# Builds the libFuzzer targets of Fuzz/ (swiftc only, nothing fetched) and runs each for
+# FUZZ_SECONDS; fails on a finding or when a target executed too few inputs to have fuzzed.
+fuzz-short:
+	Fuzz/run-all.sh $(FUZZ_SECONDS)
 
 # Regenerates Sources/CashbackAPI/Generated and Clients/Swift/CashbackClient/Generated.
 generate:
@@ -61,4 +70,4 @@ test-deps:
 		$(PYTHON_PACKAGES)
 
 clean:
-	rm -rf .build .build-interop
+	rm -rf .build .build-interop Fuzz/.build

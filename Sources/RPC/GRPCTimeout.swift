@@ -23,8 +23,10 @@ public enum GRPCTimeout {
 
     /// Formats a duration as a header value, in the finest unit that fits eight digits.
     public static func format(_ duration: Duration) -> String {
+        // A deadline already past is sent as zero. Checking `components.seconds` alone is not
+        // enough: between -1 s and 0 the seconds are 0 and only the attoseconds are negative.
+        guard duration > .zero else { return "0n" }
         let (seconds, attoseconds) = duration.components
-        guard seconds >= 0 else { return "0n" }
         // Saturating: a duration past Int64 nanoseconds (292 years) is sent as the largest.
         let nanoseconds = seconds.multipliedReportingOverflow(by: 1_000_000_000)
         let sum = nanoseconds.partialValue.addingReportingOverflow(attoseconds / 1_000_000_000)

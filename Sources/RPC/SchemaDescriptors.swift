@@ -29,6 +29,9 @@ public struct MessageSchema: Sendable {
     public let name: String
     /// The fields in schema order.
     public let fields: [FieldSchema]
+    /// The Swift type, for code that handles every message alike (the codec fuzz target in
+    /// `Fuzz/` decodes and re-encodes each type of `SchemaCatalog`).
+    public let messageType: any CompactMessage.Type
     /// Converts a JSON object to the message's compact encoding.
     public let compactFromJSON: @Sendable ([UInt8]) throws -> [UInt8]
     /// Converts a compact encoding to pretty JSON with sorted keys.
@@ -38,6 +41,7 @@ public struct MessageSchema: Sendable {
     public init<M: CompactMessage & Codable>(_ type: M.Type, fields: [FieldSchema]) {
         self.name = M.schemaName
         self.fields = fields
+        self.messageType = M.self
         self.compactFromJSON = { json in
             try JSONDecoder().decode(M.self, from: Data(json)).compactBytes()
         }

@@ -23,6 +23,16 @@ import Testing
         #expect(parsed >= duration)
     }
 
+    /// Found by `Fuzz/Targets/timeout`: -1 ns was sent as `-1n`, which servers reject as
+    /// malformed (its seconds component is 0, so a check on the seconds let it through).
+    @Test(arguments: [
+        Duration.nanoseconds(-1), .milliseconds(-500), .seconds(-1),
+        .seconds(-3) + .milliseconds(1), .zero,
+    ])
+    func pastDeadlinesAreSentAsZero(_ duration: Duration) {
+        #expect(GRPCTimeout.format(duration) == "0n")
+    }
+
     @Test func percentEncodesStatusMessages() {
         let message = "50% off – ünïcode\nline"
         let encoded = GRPCMessageEncoding.encode(message)
