@@ -128,6 +128,10 @@ import Testing
         await Self.expectStatus(.unauthenticated) {
             _ = try await anonymous.reflection.listServices(.init())
         }
+        // The scheme is case-insensitive.
+        let lowerCase = CallOptions(metadata: Metadata([("authorization", "bearer \(server.token)")]))
+        _ = try await anonymous.wallet.getBalance(
+            .init(memberID: "m1", currency: "EUR"), options: lowerCase)
         for client in [wallet, reader, anonymous, admin] { await client.close() }
         await server.stop()
     }

@@ -57,8 +57,10 @@ struct TokenAccessControl: RPCAccessControl {
                 "\(context.method.path) needs a token: send the header "
                     + "'authorization: Bearer <token>' (`cashbackd token create` makes one)")
         }
+        // The scheme is case-insensitive (RFC 9110 §11.1); one space, then the token.
         guard header.utf8.count <= AccessToken.presentedBytesMax,
-            header.hasPrefix("Bearer "), let id = AccessToken.id(of: String(header.dropFirst(7)))
+            header.prefix(7).lowercased() == "bearer ",
+            let id = AccessToken.id(of: String(header.dropFirst(7)))
         else {
             throw RPCError(
                 .unauthenticated,
