@@ -71,13 +71,15 @@ let package = Package(
                 "CashbackAPI", "CashbackCore", "CashbackRepository", "CashbackStore", "RPC", "H2",
                 "COpenSSL",
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
         .executableTarget(
             name: "cashbackd",
             dependencies: [
-                "CashbackServer", "CashbackCore", "CashbackRepository", "CashbackStore", "RPC", "H2",
+                "CashbackServer", "CashbackAPI", "CashbackCore", "CashbackRepository",
+                "CashbackStore", "RPC", "H2",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

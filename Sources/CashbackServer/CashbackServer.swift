@@ -1,4 +1,6 @@
 import CashbackAPI
+import Foundation
+import NIOCore
 import CashbackRepository
 import CashbackStore
 import H2
@@ -86,9 +88,15 @@ public struct CashbackServer: Service {
         let health = HealthService(services: Self.serviceNames)
         let router = Self.makeRouter(
             ledger: ledger, tokens: ledger.accessTokens, health: health, logger: logger)
-        let server = try await H2Server.bind(
-            host: configuration.host, port: configuration.port, router: router,
-            limits: configuration.limits, tls: configuration.tls, logger: logger)
+        let server: H2Server
+        do {
+            server = try await H2Server.bind(
+                host: configuration.host, port: configuration.port, router: router,
+                limits: configuration.limits, tls: configuration.tls, logger: logger)
+        } catch {
+            try? ledger.close()
+            throw ListenError(host: configuration.host, port: configuration.port, cause: error)
+        }
         let address = server.localAddress
         logger.notice(
             "listening on \(configuration.host):\(address.port ?? configuration.port)",
@@ -108,5 +116,30 @@ public struct CashbackServer: Service {
         } catch {
             logger.error("closing the database failed", metadata: ["error": "\(error)"])
         }
+    }
+}
+
+/// The server could not listen: the address and the cause, in words.
+public struct ListenError: Error, CustomStringConvertible {
+    public let host: String
+    public let port: Int
+    public let cause: any Error
+
+    public var description: String {
+        let address = host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)"
+        let reason: String
+        switch (cause as? IOError)?.errnoCode {
+        case EADDRINUSE:
+            reason =
+                "the address is in use (another cashbackd, or another program); choose another "
+                + "port with --listen, or port 0 for a free one"
+        case EACCES:
+            reason = "permission denied (ports below 1024 need privileges); choose a port above 1023"
+        case EADDRNOTAVAIL:
+            reason = "no interface of this machine has that address; check the host in --listen"
+        default:
+            reason = "\(cause)"
+        }
+        return "cannot listen on \(address): \(reason)"
     }
 }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import CashbackAPI
 import CashbackCore
 import Foundation
 import CashbackRepository
@@ -15,7 +16,8 @@ struct Cashbackd: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "cashbackd",
         abstract: "The Cashback ledger server.",
-        subcommands: [Serve.self, Verify.self, Token.self],
+        version: CashbackRelease.version,
+        subcommands: [Serve.self, Verify.self, Token.self, Backup.self, Restore.self],
         defaultSubcommand: Serve.self)
 }
 
@@ -167,7 +169,9 @@ struct Serve: AsyncParsableCommand {
             throw ValidationError("--shutdown-grace-seconds must be 0...3600")
         }
         guard Logger.Level(rawValue: logLevel) != nil else {
-            throw ValidationError("unknown --log-level '\(logLevel)'")
+            throw ValidationError(
+                "unknown --log-level '\(logLevel)'; use one of "
+                    + Logger.Level.allCases.map(\.rawValue).joined(separator: ", "))
         }
         guard LedgerLimits.eligibleMinorUnits.contains(withdrawalMinimum) else {
             throw ValidationError(
@@ -227,6 +231,9 @@ struct Serve: AsyncParsableCommand {
             throw ExitCode.failure
         } catch let error as AccessTokenError {
             FileHandle.standardError.write(Data("cashbackd: \(error.message)\n".utf8))
+            throw ExitCode.failure
+        } catch let error as ListenError {
+            FileHandle.standardError.write(Data("cashbackd: \(error)\n".utf8))
             throw ExitCode.failure
         }
     }

@@ -220,3 +220,61 @@ def test_the_development_token_is_for_loopback_only(database, tmp_path):
     assert result.returncode == 1
     assert "--development-token-file is for a first try on loopback" in result.stderr
     assert not (tmp_path / "dev-token").exists()
+
+
+def accrual(index):
+    """The golden `accrue` request for order `o-INDEX` of one of 1296 members (each stays far
+    below the velocity limit of 100 accruals an hour)."""
+    alphabet = "0123456789abcdefghijklmnopqrstuvwxyz"
+    member = alphabet[index // 36 % 36] + alphabet[index % 36]
+    return (vector("accrue").replace(b"order-42", f"o-{index:06d}".encode())
+            .replace(b"\x1a\x02m1", b"\x1a\x02" + member.encode()))
+
+
+def test_a_backup_taken_under_write_load_restores_with_clean_books(database, tmp_path):
+    import threading
+    server = Server(database)
+    written = []
+    stop = threading.Event()
+    fifty = threading.Event()
+
+    def load():
+        with server.channel() as channel:
+            accrue = raw_call(channel, "/cashback.v1.Accruals/Accrue")
+            index = 0
+            while not stop.is_set() and index < 5000:
+                accrue(accrual(index))
+                written.append(index)
+                if len(written) == 50:
+                    fifty.set()
+                index += 1
+
+    try:
+        with server.channel() as channel:
+            raw_call(channel, "/cashback.v1.Admin/UpsertMerchant")(vector("upsert-merchant"))
+        writer = threading.Thread(target=load)
+        writer.start()
+        assert fifty.wait(timeout=60)  # the backup starts while accruals are being written
+        backup = tmp_path / "backup.sqlite"
+        copied = cashbackd("backup", "--database", database, "--to", str(backup))
+        assert copied.returncode == 0, copied.stderr
+        stop.set()
+        writer.join(timeout=120)
+        assert cashbackd("backup", "--database", database, "--to", str(backup)).returncode == 1
+
+        # Restoring over the running server's file is refused.
+        refused = cashbackd("restore", "--from", str(backup), "--database", database, "--replace")
+        assert refused.returncode == 2 and "already open" in refused.stderr
+    finally:
+        assert server.stop() == 0
+
+    restored = tmp_path / "restored.sqlite"
+    result = cashbackd("restore", "--from", str(backup), "--database", str(restored))
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "no breach" in result.stdout
+    accruals = int(result.stdout.split(" accruals")[0].rsplit(" ", 1)[1])
+    assert 50 <= accruals <= len(written)
+    again = cashbackd("restore", "--from", str(backup), "--database", str(restored))
+    assert again.returncode == 2 and "--replace" in again.stderr
+    verified = cashbackd("verify", "--database", str(restored))
+    assert verified.returncode == 0, verified.stdout

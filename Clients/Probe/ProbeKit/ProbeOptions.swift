@@ -1,4 +1,5 @@
 import ArgumentParser
+import CashbackClient
 
 /// The probe's command line, grpcurl-style: flags, then `[ADDRESS] VERB [ARGUMENT]`.
 struct ProbeOptions: ParsableArguments {
@@ -59,5 +60,6 @@ struct ProbeOptions: ParsableArguments {
             server's certificate for the host it connects to. \
             Exit status: 0 on success, 64 + the gRPC status code when a call fails \
             (69 = NOT_FOUND, 78 = UNAVAILABLE), 2 for usage errors, 1 for other failures.
-            """)
+            """,
+        version: CashbackRelease.version)
 }
