@@ -80,6 +80,13 @@ public enum LedgerLimits {
     /// default 1 MiB message limit.
     public static let claimsPageMax = 200
 
+    /// Entries one ExportJournal call streams, and its default.
+    public static let journalExportEntriesMax = 100_000
+
+    /// Entries the store reads for an export in one snapshot: memory stays bounded and no
+    /// read transaction outlives a page.
+    public static let journalPageMax = 500
+
     /// Milliseconds in one day, for hold and expiry windows.
     public static let millisecondsPerDay: Int64 = 86_400_000
 }

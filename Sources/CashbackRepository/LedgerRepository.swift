@@ -182,6 +182,11 @@ public protocol LedgerRepository: Sendable {
     func stats(currency: CurrencyCode, fromMilliseconds: Int64, toMilliseconds: Int64)
         async throws -> LedgerStats
 
+    /// One page of the journal: entries in id order after `afterID`, with their lines, at most
+    /// `limit` (1 to `LedgerLimits.journalPageMax`), from one committed snapshot. An export
+    /// reads page after page, so no transaction stays open while it is sent.
+    func journalEntries(afterID: Int64, limit: Int) async throws -> [ExportedJournalEntry]
+
     /// Checks every invariant of the books on one consistent snapshot and lists each breach
     /// (see `BooksDiscrepancy`).
     func verifyBooks() async throws -> BooksReport

@@ -53,7 +53,9 @@ public struct CashbackServer: Service {
         health.register(with: &router)
         // Reflection lists the router's methods, its own included.
         let reflected = router.methods + CashbackV1.Reflection.methods
-        ReflectionService(methods: reflected).register(with: &router)
+        ReflectionService(
+            methods: reflected, serverStreaming: Set(router.serverStreamingMethods)
+        ).register(with: &router)
         return router
     }
 

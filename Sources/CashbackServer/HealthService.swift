@@ -2,7 +2,7 @@ import CompactCodec
 import RPC
 import Synchronization
 
-/// `grpc.health.v1.Health/Check`, wire-compatible with gRPC's health protocol
+/// `grpc.health.v1.Health/Check` and `Watch`, wire-compatible with gRPC's health protocol
 /// (grpc/grpc `doc/health-checking.md`).
 ///
 /// Its two messages are protobuf, not our codec, so they are encoded by hand here:
@@ -12,29 +12,49 @@ import Synchronization
 /// For these two field types the protobuf layout is byte for byte the compact codec's (a
 /// length-delimited string and a plain varint under the same tag), so the request is read with
 /// ``CompactReader``. One difference from a protobuf parser: unknown fields of the deprecated
-/// group wire types (3 and 4) are rejected as malformed rather than skipped. `Watch` (a
-/// server-streaming method) is not served and answers UNIMPLEMENTED.
+/// group wire types (3 and 4) are rejected as malformed rather than skipped.
+///
+/// `Watch` streams: the current status at once, then a message on every change. The only
+/// change this server makes is to NOT_SERVING when it starts draining; the stream then ends
+/// with UNAVAILABLE, as a stream of a server going away does. An unknown service is not an
+/// error for `Watch` (the spec: "the server will send a message setting the serving status
+/// to SERVICE_UNKNOWN"): it gets SERVICE_UNKNOWN and the stream stays open.
 final class HealthService: Sendable {
     /// gRPC's `ServingStatus` numbers.
     enum ServingStatus: UInt8 {
         case serving = 1
         case notServing = 2
+        case serviceUnknown = 3
     }
 
     static let check = MethodDescriptor(service: "grpc.health.v1.Health", method: "Check")
+    static let watch = MethodDescriptor(service: "grpc.health.v1.Health", method: "Watch")
+
+    private struct State {
+        var isShuttingDown = false
+        var watchers: [UInt64: AsyncStream<Void>.Continuation] = [:]
+        var nextWatcher: UInt64 = 0
+    }
 
     private let services: Set<String>
-    private let isShuttingDown = Atomic<Bool>(false)
+    private let state = Mutex(State())
 
     /// Creates the health service for a server serving `services`.
     init(services: Set<String>) {
         self.services = services
     }
 
-    /// Reports NOT_SERVING from now on: the server is draining.
+    /// Reports NOT_SERVING from now on, to checks and to every watcher: the server is
+    /// draining.
     func markShuttingDown() {
-        isShuttingDown.store(true, ordering: .relaxed)
+        let watchers = state.withLock { state in
+            state.isShuttingDown = true
+            return Array(state.watchers.values)
+        }
+        for watcher in watchers { watcher.yield() }
     }
+
+    private var isShuttingDown: Bool { state.withLock(\.isShuttingDown) }
 
     func register(with router: inout RPCRouter) {
         router.registerRaw(Self.check) { (payload, _) throws(RPCError) in
@@ -43,10 +63,38 @@ final class HealthService: Sendable {
                 let shown = service.count > 128 ? service.prefix(128) + "..." : Substring(service)
                 throw RPCError(.notFound, "unknown service '\(shown)'")
             }
-            let status: ServingStatus =
-                self.isShuttingDown.load(ordering: .relaxed) ? .notServing : .serving
-            return Self.encode(status)
+            return Self.encode(self.isShuttingDown ? .notServing : .serving)
         }
+        router.registerRawServerStreaming(Self.watch) { (payload, writer, _) throws(RPCError) in
+            try await self.watch(service: try Self.decodeServiceName(payload), writer: writer)
+        }
+    }
+
+    /// Sends the status of `service` now and again when it changes, until the server drains
+    /// (then UNAVAILABLE) or the caller goes away.
+    private func watch(service: String, writer: RPCMessageWriter) async throws(RPCError) {
+        let (changes, continuation) = AsyncStream.makeStream(
+            of: Void.self, bufferingPolicy: .bufferingNewest(1))
+        let id = state.withLock { state in
+            defer { state.nextWatcher += 1 }
+            state.watchers[state.nextWatcher] = continuation
+            return state.nextWatcher
+        }
+        defer { _ = state.withLock { $0.watchers.removeValue(forKey: id) } }
+        let known = service.isEmpty || services.contains(service)
+        var sent: ServingStatus?
+        var iterator = changes.makeAsyncIterator()
+        repeat {
+            // Registered before reading the flag: a change in between is still seen.
+            let status: ServingStatus =
+                !known ? .serviceUnknown : (isShuttingDown ? .notServing : .serving)
+            if status != sent {
+                try await writer.write(Self.encode(status))
+                sent = status
+            }
+            if isShuttingDown { throw RPCError(.unavailable, "the server is shutting down") }
+        } while await iterator.next() != nil
+        // The stream of changes ends only when the call is cancelled.
     }
 
     /// Reads `HealthCheckRequest.service`; unknown fields are skipped as protobuf does.

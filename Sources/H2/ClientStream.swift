@@ -6,7 +6,15 @@ import RPC
 ///
 /// A class used only on the connection's event loop, so its buffers are mutated in place.
 final class ClientStream {
-    let promise: EventLoopPromise<[UInt8]>
+    /// Where the response goes.
+    enum Receiver {
+        /// One message, when the stream closes.
+        case unary(EventLoopPromise<[UInt8]>)
+        /// Each message as it completes, then the status.
+        case streaming(RPCMessageBuffer)
+    }
+
+    let receiver: Receiver
     let requestBody: [UInt8]
     var sentBytes = 0
     var httpStatus: String?
@@ -19,9 +27,13 @@ final class ClientStream {
     var deadline: Scheduled<Void>?
     /// The caller's handle for cancelling the call.
     var token: UInt64?
+    /// DATA bytes of a streaming response whose stream-level flow-control window is held
+    /// back while messages wait for the consumer: the server can send at most one window
+    /// ahead of what the consumer has taken.
+    var heldWindowBytes = 0
 
-    init(promise: EventLoopPromise<[UInt8]>, requestBody: [UInt8], messageBytesMax: Int) {
-        self.promise = promise
+    init(receiver: Receiver, requestBody: [UInt8], messageBytesMax: Int) {
+        self.receiver = receiver
         self.requestBody = requestBody
         self.deframer = GRPCMessageDeframer(messageBytesMax: messageBytesMax)
     }
@@ -36,26 +48,52 @@ final class ClientStream {
         }
     }
 
-    /// The call's outcome once the stream has closed with `errorCode`.
+    /// The unary call's outcome once the stream has closed with `errorCode`.
     func outcome(errorCode: UInt32) -> Result<[UInt8], RPCError> {
-        if let failure { return .failure(failure) }
+        if let error = status(errorCode: errorCode) { return .failure(error) }
+        guard deframer.messages.count == 1, !deframer.hasPartialMessage else {
+            return .failure(RPCError(.internal, "a unary response must carry one message"))
+        }
+        return .success(deframer.messages[0])
+    }
+
+    /// The call's status once the stream has closed with `errorCode`: `nil` for OK.
+    func status(errorCode: UInt32) -> RPCError? {
+        if let failure { return failure }
         if let grpcStatus {
             guard let raw = Int(grpcStatus) else {
-                return .failure(RPCError(.internal, "malformed grpc-status '\(grpcStatus)'"))
+                return RPCError(.internal, "malformed grpc-status '\(grpcStatus)'")
             }
-            guard raw == 0 else {
-                return .failure(RPCError(RPCStatusCode(rawValue: raw), grpcMessage ?? ""))
-            }
-            guard deframer.messages.count == 1, !deframer.hasPartialMessage else {
-                return .failure(RPCError(.internal, "a unary response must carry one message"))
-            }
-            return .success(deframer.messages[0])
+            return raw == 0 ? nil : RPCError(RPCStatusCode(rawValue: raw), grpcMessage ?? "")
         }
-        if errorCode != NGHTTP2_NO_ERROR.rawValue { return .failure(Self.resetError(errorCode)) }
-        if let httpStatus, httpStatus != "200" {
-            return .failure(Self.httpError(httpStatus))
+        if errorCode != NGHTTP2_NO_ERROR.rawValue { return Self.resetError(errorCode) }
+        if let httpStatus, httpStatus != "200" { return Self.httpError(httpStatus) }
+        return RPCError(.internal, "the response carries no grpc-status")
+    }
+
+    /// Ends the call once the stream has closed with `errorCode`.
+    func finish(errorCode: UInt32) {
+        switch receiver {
+        case .unary(let promise):
+            switch outcome(errorCode: errorCode) {
+            case .success(let payload): promise.succeed(payload)
+            case .failure(let error): promise.fail(error)
+            }
+        case .streaming(let buffer):
+            var error = status(errorCode: errorCode)
+            if error == nil, deframer.hasPartialMessage {
+                error = RPCError(.internal, "the response ended inside a message")
+            }
+            buffer.finish(error.map { .failure($0) } ?? .success(()))
         }
-        return .failure(RPCError(.internal, "the response carries no grpc-status"))
+    }
+
+    /// Fails the call with `error`, whoever waits for it.
+    func fail(_ error: RPCError) {
+        switch receiver {
+        case .unary(let promise): promise.fail(error)
+        case .streaming(let buffer): buffer.finish(.failure(error))
+        }
     }
 
     /// gRPC's mapping of RST_STREAM codes (doc/PROTOCOL-HTTP2.md, "Errors").

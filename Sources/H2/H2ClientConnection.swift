@@ -137,6 +137,57 @@ public final class H2ClientConnection: RPCClientTransport {
         }
     }
 
+    /// Makes a server-streaming call when the returned sequence is iterated (see
+    /// ``RPCRawResponseStream``): the messages are taken one at a time, and the server can
+    /// send at most one stream window ahead of what the consumer has taken.
+    public func serverStreaming(
+        _ method: MethodDescriptor, request: [UInt8], options: CallOptions
+    ) -> RPCRawResponseStream {
+        RPCRawResponseStream {
+            do {
+                return try await self.openStream(method, request: request, options: options)
+            } catch let notStarted as CallNotStarted {
+                throw notStarted.error
+            }
+        }
+    }
+
+    /// Starts a server-streaming call and returns the buffer its messages arrive in, or
+    /// returns `nil` without sending anything when this connection can no longer start a
+    /// call (as ``unaryIfOpen(_:request:options:)``).
+    public func serverStreamIfOpen(
+        _ method: MethodDescriptor, request: [UInt8], options: CallOptions
+    ) async throws -> RPCMessageBuffer? {
+        do {
+            return try await openStream(method, request: request, options: options)
+        } catch is CallNotStarted {
+            return nil
+        }
+    }
+
+    private func openStream(_ method: MethodDescriptor, request: [UInt8], options: CallOptions)
+        async throws -> RPCMessageBuffer
+    {
+        let loop = channel.eventLoop
+        let started = loop.makePromise(of: Void.self)
+        let id = Self.nextCallID.wrappingAdd(1, ordering: .relaxed).newValue
+        let handler = self.handler
+        let buffer = RPCMessageBuffer(
+            onTake: { _, stillQueued in
+                loop.execute { handler.value.messageTaken(token: id, stillQueued: stillQueued) }
+            },
+            onCancel: {
+                loop.execute { handler.value.cancelCall(token: id) }
+            })
+        loop.execute {
+            handler.value.startStreamingCall(
+                method, request: request, options: options, token: id, buffer: buffer,
+                started: started)
+        }
+        try await started.futureResult.get()
+        return buffer
+    }
+
     /// Whether the connection is still open (it may still be told to go away at any time).
     public var isOpen: Bool { channel.isActive }
 

@@ -33,15 +33,56 @@ final class H2ClientConnectionHandler: ChannelInboundHandler, NGHTTP2SessionDele
         _ method: MethodDescriptor, request: [UInt8], options: CallOptions,
         token: UInt64, promise: EventLoopPromise<[UInt8]>
     ) {
+        do {
+            try open(method, request: request, options: options, token: token, receiver: .unary(promise))
+        } catch {
+            promise.fail(error)
+        }
+        flushOutput()
+    }
+
+    /// Starts a server-streaming call whose messages go to `buffer`; `started` completes once
+    /// the request is submitted, or fails (with ``CallNotStarted`` when nothing was sent).
+    func startStreamingCall(
+        _ method: MethodDescriptor, request: [UInt8], options: CallOptions,
+        token: UInt64, buffer: RPCMessageBuffer, started: EventLoopPromise<Void>
+    ) {
+        do {
+            try open(
+                method, request: request, options: options, token: token,
+                receiver: .streaming(buffer))
+            started.succeed()
+        } catch {
+            started.fail(error)
+        }
+        flushOutput()
+    }
+
+    /// The consumer of a streaming call took a message: when none waits any more, give the
+    /// window held back to the server.
+    func messageTaken(token: UInt64, stillQueued: Int) {
+        guard stillQueued == 0, let streamID = tokens[token], let stream = streams[streamID],
+            stream.heldWindowBytes > 0
+        else { return }
+        session?.consumeStream(streamID: streamID, bytes: stream.heldWindowBytes)
+        stream.heldWindowBytes = 0
+        flushOutput()
+    }
+
+    /// Submits a call's request.
+    ///
+    /// - Throws: ``CallNotStarted`` when the connection can start no call; ``RPCError``
+    ///   RESOURCE_EXHAUSTED for a request over the limit.
+    private func open(
+        _ method: MethodDescriptor, request: [UInt8], options: CallOptions, token: UInt64,
+        receiver: ClientStream.Receiver
+    ) throws {
         guard let session, let context, closedError == nil else {
-            promise.fail(
-                CallNotStarted(
-                    error: closedError ?? RPCError(.unavailable, "the connection is closed")))
-            return
+            throw CallNotStarted(
+                error: closedError ?? RPCError(.unavailable, "the connection is closed"))
         }
         guard request.count <= limits.messageBytesMax else {
-            promise.fail(RPCError(.resourceExhausted, "request exceeds the message size limit"))
-            return
+            throw RPCError(.resourceExhausted, "request exceeds the message size limit")
         }
         // A `content-type` in the metadata replaces ours: tools use it to speak as a stock gRPC
         // client (`application/grpc`) or to probe how a server treats other content.
@@ -57,22 +98,21 @@ final class H2ClientConnectionHandler: ChannelInboundHandler, NGHTTP2SessionDele
             headers.append((field.name, field.value))
         }
         let stream = ClientStream(
-            promise: promise, requestBody: GRPCFraming.frame(request),
+            receiver: receiver, requestBody: GRPCFraming.frame(request),
             messageBytesMax: limits.messageBytesMax)
         stream.token = token
+        let streamID: Int32
         do {
-            let streamID = try session.submitRequest(headers: headers)
-            streams[streamID] = stream
-            tokens[token] = streamID
-            if let timeout = options.timeout {
-                armDeadline(streamID: streamID, after: timeout, loop: context.eventLoop)
-            }
+            streamID = try session.submitRequest(headers: headers)
         } catch {
             // After the server's GOAWAY, nghttp2 starts no new stream.
-            promise.fail(
-                CallNotStarted(error: RPCError(.unavailable, "cannot start a stream: \(error)")))
+            throw CallNotStarted(error: RPCError(.unavailable, "cannot start a stream: \(error)"))
         }
-        flushOutput()
+        streams[streamID] = stream
+        tokens[token] = streamID
+        if let timeout = options.timeout {
+            armDeadline(streamID: streamID, after: timeout, loop: context.eventLoop)
+        }
     }
 
     /// Cancels a call whose caller stopped waiting.
@@ -149,7 +189,7 @@ final class H2ClientConnectionHandler: ChannelInboundHandler, NGHTTP2SessionDele
         tokens.removeAll()
         for stream in open.values {
             stream.deadline?.cancel()
-            stream.promise.fail(stream.failure ?? error)
+            stream.fail(stream.failure ?? error)
         }
     }
 
@@ -190,17 +230,46 @@ final class H2ClientConnectionHandler: ChannelInboundHandler, NGHTTP2SessionDele
     func sessionDidReceiveHeaders(streamID: Int32, endStream: Bool) {}
 
     func sessionDidReceiveData(streamID: Int32, bytes: UnsafeRawBufferPointer) {
-        guard let stream = streams[streamID], stream.failure == nil else { return }
         // Only a 200 response carries gRPC messages; any other body is an HTTP error page,
-        // and the status maps to the call's error when the stream closes.
-        guard stream.httpStatus == "200" else { return }
+        // and the status maps to the call's error when the stream closes. Bytes nobody takes
+        // give their window back at once.
+        guard let stream = streams[streamID], stream.failure == nil, stream.httpStatus == "200"
+        else {
+            session?.consume(streamID: streamID, bytes: bytes.count)
+            return
+        }
         do throws(RPCError) {
             try stream.deframer.append(bytes)
-            if stream.deframer.messages.count > 1 {
-                throw RPCError(.internal, "a unary response carries more than one message")
+            switch stream.receiver {
+            case .unary:
+                session?.consume(streamID: streamID, bytes: bytes.count)
+                if stream.deframer.messages.count > 1 {
+                    throw RPCError(.internal, "a unary response carries more than one message")
+                }
+            case .streaming(let buffer):
+                deliver(stream, buffer: buffer, streamID: streamID, bytes: bytes.count)
             }
         } catch {
             fail(streamID: streamID, error)
+        }
+    }
+
+    /// Hands a streaming call's complete messages to its consumer. The connection's window
+    /// is given back at once (other calls share it); the stream's is held back while
+    /// messages wait, so a slow consumer holds at most one window of them.
+    private func deliver(
+        _ stream: ClientStream, buffer: RPCMessageBuffer, streamID: Int32, bytes: Int
+    ) {
+        var stillQueued = buffer.queuedCount
+        for message in stream.deframer.takeMessages() {
+            stillQueued = buffer.append(message)
+        }
+        session?.consumeConnection(bytes: bytes)
+        if stillQueued == 0 {
+            session?.consumeStream(streamID: streamID, bytes: stream.heldWindowBytes + bytes)
+            stream.heldWindowBytes = 0
+        } else {
+            stream.heldWindowBytes += bytes
         }
     }
 
@@ -216,10 +285,7 @@ final class H2ClientConnectionHandler: ChannelInboundHandler, NGHTTP2SessionDele
         guard let stream = streams.removeValue(forKey: streamID) else { return }
         if let token = stream.token { tokens[token] = nil }
         stream.deadline?.cancel()
-        switch stream.outcome(errorCode: errorCode) {
-        case .success(let payload): stream.promise.succeed(payload)
-        case .failure(let error): stream.promise.fail(error)
-        }
+        stream.finish(errorCode: errorCode)
     }
 
     func sessionReadBody(streamID: Int32, into buffer: UnsafeMutableRawBufferPointer)

@@ -74,9 +74,22 @@ extension H2ServerConnectionHandler {
         releaseBufferedBytes(of: stream)
         stream.stallTimer?.cancel()
         let context = RPCServerContext(method: method, metadata: stream.metadata, peer: peer)
+        runningCalls += 1
+        switch handler {
+        case .unary(let handler):
+            startUnary(handler, request: request, context: context, stream: stream, streamID: streamID)
+        case .serverStreaming(let handler):
+            startStreaming(
+                handler, request: request, context: context, stream: stream, streamID: streamID)
+        }
+    }
+
+    private func startUnary(
+        _ handler: @escaping RPCRouter.Handler, request: [UInt8], context: RPCServerContext,
+        stream: ServerStream, streamID: Int32
+    ) {
         let loop = self.context!.eventLoop
         let bound = NIOLoopBound(self, eventLoop: loop)
-        runningCalls += 1
         let task = calls.start {
             let result: Result<[UInt8], RPCError>
             do throws(RPCError) {
@@ -91,7 +104,7 @@ extension H2ServerConnectionHandler {
 
     // MARK: Timers
 
-    private func armDeadline(_ stream: ServerStream, streamID: Int32, after timeout: Duration) {
+    func armDeadline(_ stream: ServerStream, streamID: Int32, after timeout: Duration) {
         guard let loop = context?.eventLoop else { return }
         let bound = NIOLoopBound(self, eventLoop: loop)
         stream.deadline = loop.scheduleTask(in: TimeAmount(clamping: timeout)) {
@@ -114,6 +127,12 @@ extension H2ServerConnectionHandler {
     private func deadlineExpired(streamID: Int32) {
         guard let stream = streams[streamID] else { return }
         switch stream.phase {
+        case .running(let task) where stream.outbox != nil:
+            task.cancel()
+            endStreaming(
+                stream, streamID: streamID,
+                error: RPCError(.deadlineExceeded, "deadline exceeded"))
+            flushOutput()
         case .receivingBody, .running:
             if case .running(let task) = stream.phase { task.cancel() }
             respond(
@@ -153,11 +172,11 @@ extension H2ServerConnectionHandler {
 
     // MARK: Answers
 
-    /// Answers with a gRPC error as a trailers-only response. If the peer is still sending, the
-    /// stream is reset with `resetCode` once the answer has left, so the peer stops sending and
-    /// sees the status first. (If it has finished, our END_STREAM closes the stream, and a
-    /// frame on a closed stream would be a protocol error.)
-    func respond(streamID: Int32, error: RPCError, resetCode: UInt32 = NGHTTP2_NO_ERROR.rawValue) {
+    /// Answers with a gRPC error (`nil`: status OK) as a trailers-only response. If the peer is
+    /// still sending, the stream is reset with `resetCode` once the answer has left, so the
+    /// peer stops sending and sees the status first. (If it has finished, our END_STREAM
+    /// closes the stream, and a frame on a closed stream would be a protocol error.)
+    func respond(streamID: Int32, error: RPCError?, resetCode: UInt32 = NGHTTP2_NO_ERROR.rawValue) {
         guard let stream = streams[streamID] else { return }
         stream.deadline?.cancel()
         stream.phase = .answered
@@ -165,15 +184,21 @@ extension H2ServerConnectionHandler {
         sentHeaders()
         session?.submitResponse(
             streamID: streamID,
-            headers: [
-                (":status", "200"), ("content-type", stream.responseContentType),
-                ("grpc-status", "\(error.code.rawValue)"),
-                ("grpc-message", GRPCMessageEncoding.encode(Self.bounded(error.message))),
-            ],
+            headers: [(":status", "200"), ("content-type", stream.responseContentType)]
+                + Self.statusFields(error),
             hasBody: false)
         if !stream.requestEnded {
             stream.resetAfterAnswer = resetCode
         }
+    }
+
+    /// `grpc-status` and, for an error, `grpc-message`: the trailers of a response.
+    static func statusFields(_ error: RPCError?) -> [(String, String)] {
+        guard let error else { return [("grpc-status", "0")] }
+        return [
+            ("grpc-status", "\(error.code.rawValue)"),
+            ("grpc-message", GRPCMessageEncoding.encode(Self.bounded(error.message))),
+        ]
     }
 
     /// A status message cut to at most 1 KiB of UTF-8 (on a character boundary): messages may
@@ -215,9 +240,13 @@ extension H2ServerConnectionHandler {
     func sessionReadBody(streamID: Int32, into buffer: UnsafeMutableRawBufferPointer)
         -> NGHTTP2BodyChunk
     {
-        guard let stream = streams[streamID],
-            case .responding(let body, let sent, let trailers) = stream.phase
-        else {
+        guard let stream = streams[streamID] else {
+            return NGHTTP2BodyChunk(byteCount: 0, isLast: true, trailers: nil)
+        }
+        if let outbox = stream.outbox, outbox.headersSent {
+            return readStreamingBody(outbox, streamID: streamID, into: buffer)
+        }
+        guard case .responding(let body, let sent, let trailers) = stream.phase else {
             return NGHTTP2BodyChunk(byteCount: 0, isLast: true, trailers: nil)
         }
         let count = min(buffer.count, body.count - sent)

@@ -35,11 +35,16 @@ protocol NGHTTP2SessionDelegate: AnyObject {
 }
 
 /// The answer to a body read: bytes copied, and whether the body ended (with trailers to send
-/// after it, for a server's response).
+/// after it, for a server's response); or, with `isDeferred`, nothing yet: the body's source
+/// resumes the stream once it has more (``NGHTTP2Session/resumeData(streamID:)``).
 struct NGHTTP2BodyChunk {
     var byteCount: Int
     var isLast: Bool
     var trailers: [(String, String)]?
+    var isDeferred = false
+
+    /// Nothing to send yet.
+    static let deferred = NGHTTP2BodyChunk(byteCount: 0, isLast: false, isDeferred: true)
 }
 
 /// Owns one `nghttp2_session` (1.52). Not `Sendable`: it lives on its channel's event loop, and
@@ -85,6 +90,9 @@ final class NGHTTP2Session {
         nghttp2_option_set_no_closed_streams(option, 1)
         if role == .client {
             nghttp2_option_set_peer_max_concurrent_streams(option, 100)
+            // The client gives window back itself (``consume(streamID:bytes:)``): a streaming
+            // response's stream window only as its consumer takes messages.
+            nghttp2_option_set_no_auto_window_update(option, 1)
         }
 
         let userData = Unmanaged.passUnretained(self).toOpaque()
@@ -204,6 +212,43 @@ final class NGHTTP2Session {
         // exhausted: the connection must be replaced) or NGHTTP2_ERR_PROTO.
         guard streamID > 0 else { throw Failure(call: "nghttp2_submit_request", code: Int(streamID)) }
         return streamID
+    }
+
+    // MARK: Flow control (with no_auto_window_update: the client)
+
+    /// Gives back `bytes` of received DATA to both the connection's and the stream's window.
+    func consume(streamID: Int32, bytes: Int) {
+        // Returns 0, NGHTTP2_ERR_INVALID_ARGUMENT (stream 0: a bug), NGHTTP2_ERR_INVALID_STATE
+        // (automatic window updates are on: a bug) or NGHTTP2_ERR_NOMEM. A stream already
+        // closed is not an error: its connection share is still given back.
+        let rv = nghttp2_session_consume(session, streamID, bytes)
+        precondition(rv != NGHTTP2_ERR_INVALID_ARGUMENT.rawValue, "consume on stream 0")
+        precondition(rv != NGHTTP2_ERR_INVALID_STATE.rawValue, "automatic window updates")
+    }
+
+    /// Gives back `bytes` of received DATA to the connection's window only.
+    func consumeConnection(bytes: Int) {
+        // Returns 0, NGHTTP2_ERR_INVALID_STATE (automatic window updates: a bug) or
+        // NGHTTP2_ERR_NOMEM.
+        let rv = nghttp2_session_consume_connection(session, bytes)
+        precondition(rv != NGHTTP2_ERR_INVALID_STATE.rawValue, "automatic window updates")
+    }
+
+    /// Gives back `bytes` of received DATA to one stream's window only.
+    func consumeStream(streamID: Int32, bytes: Int) {
+        // Returns 0, NGHTTP2_ERR_INVALID_ARGUMENT (stream 0: a bug), NGHTTP2_ERR_INVALID_STATE
+        // (automatic window updates: a bug) or NGHTTP2_ERR_NOMEM; a closed stream is ignored.
+        let rv = nghttp2_session_consume_stream(session, streamID, bytes)
+        precondition(rv != NGHTTP2_ERR_INVALID_ARGUMENT.rawValue, "consume on stream 0")
+        precondition(rv != NGHTTP2_ERR_INVALID_STATE.rawValue, "automatic window updates")
+    }
+
+    /// Tells nghttp2 that a deferred body has bytes again.
+    func resumeData(streamID: Int32) {
+        // Returns 0, NGHTTP2_ERR_INVALID_ARGUMENT (the stream is gone or has no deferred data:
+        // nothing to resume) or NGHTTP2_ERR_NOMEM (the stream then stalls and its timer resets
+        // it).
+        _ = nghttp2_session_resume_data(session, streamID)
     }
 
     /// Resets a stream.
@@ -391,6 +436,7 @@ extension NGHTTP2Session {
             }
             let chunk = delegate.sessionReadBody(
                 streamID: streamID, into: UnsafeMutableRawBufferPointer(start: buffer, count: length))
+            if chunk.isDeferred { return Int(NGHTTP2_ERR_DEFERRED.rawValue) }
             if chunk.isLast {
                 dataFlags.pointee |= NGHTTP2_DATA_FLAG_EOF.rawValue
                 if let trailers = chunk.trailers {

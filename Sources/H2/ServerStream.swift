@@ -11,7 +11,7 @@ final class ServerStream {
         /// Header fields are arriving.
         case receivingHeaders
         /// The method is known; DATA is arriving.
-        case receivingBody(MethodDescriptor, RPCRouter.Handler)
+        case receivingBody(MethodDescriptor, RPCMethodHandler)
         /// The handler runs; its task is cancelled if the stream closes first.
         case running(Task<Void, Never>)
         /// The response is being sent: body bytes pulled by nghttp2, then trailers.
@@ -40,6 +40,8 @@ final class ServerStream {
     /// while the peer may still be sending. (Submitted earlier, nghttp2 would mark the stream
     /// closing and drop the answer.)
     var resetAfterAnswer: UInt32?
+    /// The response of a server-streaming call, from the handler's start; `nil` for unary.
+    var outbox: ResponseOutbox?
 
     init(messageBytesMax: Int) {
         deframer = GRPCMessageDeframer(messageBytesMax: messageBytesMax)
@@ -67,6 +69,7 @@ final class ServerStream {
         if case .running(let task) = phase { task.cancel() }
         deadline?.cancel()
         stallTimer?.cancel()
+        outbox?.releaseWrites(failing: RPCError(.cancelled, "the stream was closed"))
     }
 }
 

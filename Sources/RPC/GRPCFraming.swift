@@ -36,6 +36,12 @@ public struct GRPCMessageDeframer: Sendable {
         self.messageBytesMax = messageBytesMax
     }
 
+    /// Takes the complete messages split off so far, oldest first.
+    public mutating func takeMessages() -> [[UInt8]] {
+        defer { messages = [] }
+        return messages
+    }
+
     /// Whether bytes of an unfinished message are buffered.
     public var hasPartialMessage: Bool { readIndex < pending.count }
 

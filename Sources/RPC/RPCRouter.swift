@@ -52,6 +52,14 @@ public protocol RPCAccessControl: Sendable {
     func authorize(_ request: any Sendable, context: RPCServerContext) throws(RPCError)
 }
 
+/// How a method answers: one response message, or a stream of them.
+public enum RPCMethodHandler: Sendable {
+    /// One request, one response.
+    case unary(RPCRouter.Handler)
+    /// One request, any number of response messages written through the writer.
+    case serverStreaming(RPCRouter.StreamingHandler)
+}
+
 /// Maps request paths to handlers. Transport-neutral: the HTTP/2 server and the in-process
 /// transport both dispatch through it.
 ///
@@ -65,8 +73,14 @@ public struct RPCRouter: Sendable {
     /// A unary handler over raw message payloads; throws ``RPCError`` to choose the status.
     public typealias Handler = @Sendable ([UInt8], RPCServerContext) async throws(RPCError)
         -> [UInt8]
+    /// A server-streaming handler over raw payloads: it writes its messages through the
+    /// writer and returns for status OK, or throws ``RPCError`` to choose another status (also
+    /// after messages were written).
+    public typealias StreamingHandler = @Sendable (
+        [UInt8], RPCMessageWriter, RPCServerContext
+    ) async throws(RPCError) -> Void
 
-    private var handlers: [String: (MethodDescriptor, Handler)] = [:]
+    private var handlers: [String: (MethodDescriptor, RPCMethodHandler)] = [:]
     /// Checks every call before its handler runs; `nil`: every method is open.
     private let accessControl: (any RPCAccessControl)?
 
@@ -83,20 +97,35 @@ public struct RPCRouter: Sendable {
         handlers.values.map(\.0).sorted { $0.path < $1.path }
     }
 
+    /// The registered server-streaming methods, sorted by path.
+    public var serverStreamingMethods: [MethodDescriptor] {
+        handlers.values.compactMap { method, handler in
+            if case .serverStreaming = handler { method } else { nil }
+        }.sorted { $0.path < $1.path }
+    }
+
     /// Registers a unary method over raw payloads (for messages that are not of our codec).
     ///
     /// Access control sees the raw payload as the request.
     public mutating func registerRaw(_ method: MethodDescriptor, _ handler: @escaping Handler) {
-        guard let accessControl else { return add(method, handler) }
-        add(method) { (payload, context) throws(RPCError) in
-            var context = context
-            context.caller = try await accessControl.admit(context)
-            try accessControl.authorize(payload, context: context)
-            return try await handler(payload, context)
-        }
+        let access = self.access
+        add(method, .unary { (payload, context) throws(RPCError) in
+            try await handler(payload, try await access.admitRaw(payload, context))
+        })
     }
 
-    private mutating func add(_ method: MethodDescriptor, _ handler: @escaping Handler) {
+    /// Registers a server-streaming method over raw payloads (for messages that are not of
+    /// our codec). Access control sees the raw payload as the request.
+    public mutating func registerRawServerStreaming(
+        _ method: MethodDescriptor, _ handler: @escaping StreamingHandler
+    ) {
+        let access = self.access
+        add(method, .serverStreaming { (payload, writer, context) throws(RPCError) in
+            try await handler(payload, writer, try await access.admitRaw(payload, context))
+        })
+    }
+
+    private mutating func add(_ method: MethodDescriptor, _ handler: RPCMethodHandler) {
         precondition(handlers[method.path] == nil, "\(method) is registered twice")
         handlers[method.path] = (method, handler)
     }
@@ -110,34 +139,101 @@ public struct RPCRouter: Sendable {
         _ method: MethodDescriptor,
         _ body: @escaping @Sendable (Request, RPCServerContext) async throws -> Response
     ) {
-        let accessControl = self.accessControl
-        add(method) { (payload, context) throws(RPCError) in
-            var context = context
-            // Credentials first: a caller without them learns nothing, not even whether the
-            // request decodes.
-            if let accessControl { context.caller = try await accessControl.admit(context) }
-            let request: Request
-            do throws(CompactDecodingError) {
-                request = try Request(compactBytes: payload)
-            } catch {
-                throw RPCError(
-                    .invalidArgument, "malformed \(Request.schemaName): \(error.description)")
+        let access = self.access
+        add(method, .unary { (payload, context) throws(RPCError) in
+            let (request, context): (Request, RPCServerContext) = try await access.admit(
+                payload, context)
+            return try await RPCAccess.status {
+                try await body(request, context).compactBytes()
             }
-            try accessControl?.authorize(request, context: context)
-            do {
-                return try await body(request, context).compactBytes()
-            } catch let error as RPCError {
-                throw error
-            } catch is CancellationError {
-                throw RPCError(.cancelled, "the call was cancelled")
-            } catch {
-                throw RPCError(.unknown, "the handler failed")
-            }
-        }
+        })
     }
 
-    /// The handler for a request path such as `/cashback.v1.Wallet/GetBalance`.
-    public func handler(forPath path: String) -> (MethodDescriptor, Handler)? {
+    /// Registers a server-streaming method whose messages use the compact codec.
+    ///
+    /// Access control runs as for a unary method: the caller is admitted before the request
+    /// is decoded and authorized on the decoded request, before `body` runs or anything is
+    /// written. A request that does not decode is answered INVALID_ARGUMENT. `body` writes
+    /// its messages through the writer and returns for status OK; it throws ``RPCError`` to
+    /// choose another status (after messages too: the trailers carry it), any other error
+    /// becomes UNKNOWN, and cancellation becomes CANCELLED.
+    ///
+    /// ```swift
+    /// router.registerServerStreaming(Admin.Method.ExportJournal.descriptor) {
+    ///     (request: ExportJournalRequest, writer: RPCStreamWriter<JournalEntry>, context) in
+    ///     try await admin.exportJournal(request, writer: writer, context: context)
+    /// }
+    /// ```
+    public mutating func registerServerStreaming<
+        Request: CompactMessage, Response: CompactMessage
+    >(
+        _ method: MethodDescriptor,
+        _ body: @escaping @Sendable (Request, RPCStreamWriter<Response>, RPCServerContext)
+            async throws -> Void
+    ) {
+        let access = self.access
+        add(method, .serverStreaming { (payload, writer, context) throws(RPCError) in
+            let (request, context): (Request, RPCServerContext) = try await access.admit(
+                payload, context)
+            try await RPCAccess.status {
+                try await body(request, RPCStreamWriter(writer), context)
+            }
+        })
+    }
+
+    private var access: RPCAccess { RPCAccess(control: accessControl) }
+
+    /// The method and handler for a request path such as `/cashback.v1.Wallet/GetBalance`.
+    public func handler(forPath path: String) -> (MethodDescriptor, RPCMethodHandler)? {
         handlers[path]
+    }
+}
+
+/// The router's access control steps, shared by every kind of method.
+private struct RPCAccess: Sendable {
+    let control: (any RPCAccessControl)?
+
+    /// Admits the caller, then authorizes the raw payload.
+    func admitRaw(_ payload: [UInt8], _ context: RPCServerContext) async throws(RPCError)
+        -> RPCServerContext
+    {
+        guard let control else { return context }
+        var context = context
+        context.caller = try await control.admit(context)
+        try control.authorize(payload, context: context)
+        return context
+    }
+
+    /// Admits the caller, decodes the request, then authorizes the decoded request.
+    func admit<Request: CompactMessage>(_ payload: [UInt8], _ context: RPCServerContext)
+        async throws(RPCError) -> (Request, RPCServerContext)
+    {
+        var context = context
+        // Credentials first: a caller without them learns nothing, not even whether the
+        // request decodes.
+        if let control { context.caller = try await control.admit(context) }
+        let request: Request
+        do throws(CompactDecodingError) {
+            request = try Request(compactBytes: payload)
+        } catch {
+            throw RPCError(
+                .invalidArgument, "malformed \(Request.schemaName): \(error.description)")
+        }
+        try control?.authorize(request, context: context)
+        return (request, context)
+    }
+
+    /// Runs a handler body, mapping what it throws to a status: ``RPCError`` as it is,
+    /// cancellation to CANCELLED, anything else to UNKNOWN.
+    static func status<T>(_ body: () async throws -> T) async throws(RPCError) -> T {
+        do {
+            return try await body()
+        } catch let error as RPCError {
+            throw error
+        } catch is CancellationError {
+            throw RPCError(.cancelled, "the call was cancelled")
+        } catch {
+            throw RPCError(.unknown, "the handler failed")
+        }
     }
 }

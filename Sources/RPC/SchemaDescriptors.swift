@@ -59,15 +59,18 @@ public struct MethodSchema: Sendable {
     public let doc: [String]
     public let request: MessageSchema
     public let response: MessageSchema
+    /// Whether the server answers with a stream of `response` messages.
+    public let isServerStreaming: Bool
 
     public init(
         descriptor: MethodDescriptor, doc: [String], request: MessageSchema,
-        response: MessageSchema
+        response: MessageSchema, isServerStreaming: Bool = false
     ) {
         self.descriptor = descriptor
         self.doc = doc
         self.request = request
         self.response = response
+        self.isServerStreaming = isServerStreaming
     }
 }
 

@@ -44,7 +44,12 @@ struct CatalogRenderer {
                 "                descriptor: \(namespace).\(service.name).Method.\(method.name).descriptor,")
             renderDoc(method.doc, indent: "                ", into: &out)
             out.line("                request: Messages.\(constant(method.input, file: file)),")
-            out.line("                response: Messages.\(constant(method.output, file: file))")
+            if method.isServerStreaming {
+                out.line("                response: Messages.\(constant(method.output, file: file)),")
+                out.line("                isServerStreaming: true")
+            } else {
+                out.line("                response: Messages.\(constant(method.output, file: file))")
+            }
             out.line("            ),")
         }
         out.line("        ]")

@@ -23,6 +23,7 @@ struct ClientRenderer {
     }
 
     private func renderCall(_ method: MethodDecl, type: String, into out: inout CodeWriter) {
+        if method.isServerStreaming { return renderStreamingCall(method, type: type, into: &out) }
         out.doc(
             method.doc + [
                 "",
@@ -39,6 +40,31 @@ struct ClientRenderer {
             out.line("    options: options")
             out.line(")")
             out.line("return try decodeResponse(response)")
+        }
+    }
+
+    private func renderStreamingCall(
+        _ method: MethodDecl, type: String, into out: inout CodeWriter
+    ) {
+        out.doc(
+            method.doc + [
+                "",
+                "A server-streaming call, made when the returned sequence is iterated: it yields",
+                "each response message, ends after status OK, and throws `RPCError` otherwise",
+                "(the server's status, or UNAVAILABLE when the call could not reach the server).",
+                "Cancelling the consuming task, or leaving the loop early, resets the stream.",
+            ])
+        out.line("public func \(SwiftNames.method(method.name))(")
+        out.line("    _ request: \(type).Method.\(method.name).Input,")
+        out.line("    options: CallOptions = CallOptions()")
+        out.block(") -> RPCResponseStream<\(type).Method.\(method.name).Output>") { out in
+            out.line("RPCResponseStream(")
+            out.line("    transport.serverStreaming(")
+            out.line("        \(type).Method.\(method.name).descriptor,")
+            out.line("        request: request.compactBytes(),")
+            out.line("        options: options")
+            out.line("    )")
+            out.line(")")
         }
     }
 }

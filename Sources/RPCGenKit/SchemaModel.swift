@@ -89,7 +89,7 @@ public struct ServiceDecl: Hashable, Sendable {
     public var methods: [MethodDecl]
 }
 
-/// One unary method of a service.
+/// One method of a service: unary, or server-streaming (`returns (stream Output)`).
 public struct MethodDecl: Hashable, Sendable {
     public var name: String
     /// The line the declaration starts on, for error messages.
@@ -97,6 +97,8 @@ public struct MethodDecl: Hashable, Sendable {
     public var doc: [String]
     public var input: String
     public var output: String
+    /// Whether the server answers with a stream of `output` messages.
+    public var isServerStreaming = false
 }
 
 /// A schema error, with the place it was found.

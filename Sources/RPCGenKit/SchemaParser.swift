@@ -97,15 +97,23 @@ public struct SchemaParser {
             let name = try identifier("method name")
             try expectSymbol("(")
             let input = try identifier("request type")
+            guard input != "stream" else {
+                throw error(
+                    "client-streaming methods are not supported; only the response may be a stream")
+            }
             try expectSymbol(")")
             try expectKeyword("returns")
             try expectSymbol("(")
-            let output = try identifier("response type")
+            // `stream` cannot name a message (message names are UpperCamelCase).
+            var output = try identifier("response type")
+            let isServerStreaming = output == "stream"
+            if isServerStreaming { output = try identifier("response type") }
             try expectSymbol(")")
             try expectSymbol(";")
             service.methods.append(
                 MethodDecl(
-                    name: name, line: methodLine, doc: methodDoc, input: input, output: output))
+                    name: name, line: methodLine, doc: methodDoc, input: input, output: output,
+                    isServerStreaming: isServerStreaming))
         }
         return service
     }

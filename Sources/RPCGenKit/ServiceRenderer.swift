@@ -37,6 +37,10 @@ struct ServiceRenderer {
             out.line("public typealias Input = \(namespace).\(method.input)")
             out.doc(["The response message."])
             out.line("public typealias Output = \(namespace).\(method.output)")
+            if method.isServerStreaming {
+                out.doc(["The server answers with a stream of `Output` messages."])
+                out.line("public static let isServerStreaming = true")
+            }
             out.doc(["The method's name and path."])
             out.line(
                 "public static let descriptor = MethodDescriptor(service: "
@@ -52,10 +56,24 @@ struct ServiceRenderer {
         out.block("public protocol ServiceProtocol: Sendable") { out in
             for (index, method) in service.methods.enumerated() {
                 if index > 0 { out.line() }
-                out.doc(method.doc)
-                out.line(
-                    "func \(SwiftNames.method(method.name))(_ request: Method.\(method.name).Input, "
-                        + "context: RPCServerContext) async throws -> Method.\(method.name).Output")
+                let name = method.name
+                if method.isServerStreaming {
+                    out.doc(
+                        method.doc + [
+                            "",
+                            "A server-streaming method: write each response message through `writer`",
+                            "(each write waits while the client is behind), then return for status OK.",
+                        ])
+                    out.line(
+                        "func \(SwiftNames.method(name))(_ request: Method.\(name).Input, "
+                            + "writer: RPCStreamWriter<Method.\(name).Output>, "
+                            + "context: RPCServerContext) async throws")
+                } else {
+                    out.doc(method.doc)
+                    out.line(
+                        "func \(SwiftNames.method(name))(_ request: Method.\(name).Input, "
+                            + "context: RPCServerContext) async throws -> Method.\(name).Output")
+                }
             }
         }
     }
@@ -66,10 +84,19 @@ struct ServiceRenderer {
             out.doc(["Registers every method of the service with `router`."])
             out.block("public func register(with router: inout RPCRouter)") { out in
                 for method in service.methods {
-                    out.line("router.registerUnary(\(type).Method.\(method.name).descriptor) {")
-                    out.line(
-                        "    (request: \(type).Method.\(method.name).Input, context) in")
-                    out.line("    try await self.\(SwiftNames.method(method.name))(request, context: context)")
+                    let path = "\(type).Method.\(method.name)"
+                    let call = "try await self.\(SwiftNames.method(method.name))"
+                    if method.isServerStreaming {
+                        out.line("router.registerServerStreaming(\(path).descriptor) {")
+                        out.line(
+                            "    (request: \(path).Input, writer: RPCStreamWriter<\(path).Output>, "
+                                + "context) in")
+                        out.line("    \(call)(request, writer: writer, context: context)")
+                    } else {
+                        out.line("router.registerUnary(\(path).descriptor) {")
+                        out.line("    (request: \(path).Input, context) in")
+                        out.line("    \(call)(request, context: context)")
+                    }
                     out.line("}")
                 }
             }

@@ -40,15 +40,20 @@ def create_token(database, scopes=ALL_SCOPES, name=None, merchant=None):
     return result.stdout.strip()
 
 
-class _Bearer(grpc.UnaryUnaryClientInterceptor):
-    """Sends `authorization: Bearer <token>` with every call."""
+class _Bearer(grpc.UnaryUnaryClientInterceptor, grpc.UnaryStreamClientInterceptor):
+    """Sends `authorization: Bearer <token>` with every call, unary or server-streaming."""
 
     def __init__(self, token):
         self.metadata = (("authorization", f"Bearer {token}"),)
 
+    def _authorized(self, details):
+        return details._replace(metadata=tuple(details.metadata or ()) + self.metadata)
+
     def intercept_unary_unary(self, continuation, details, request):
-        details = details._replace(metadata=tuple(details.metadata or ()) + self.metadata)
-        return continuation(details, request)
+        return continuation(self._authorized(details), request)
+
+    def intercept_unary_stream(self, continuation, details, request):
+        return continuation(self._authorized(details), request)
 
 
 def authorized(channel, token):

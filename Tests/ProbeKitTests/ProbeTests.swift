@@ -122,6 +122,34 @@ import Testing
         await server.stop()
     }
 
+    @Test func aStreamingCallPrintsOneJSONObjectPerMessage() async throws {
+        let server = try await TestServer.start()
+        let address = "127.0.0.1:\(server.port)"
+        let call = { (method: String, json: String) in
+            await Self.run(["--plaintext", "--token", server.token, address, "call", method, "-d", json])
+        }
+        for index in 1...3 {
+            _ = await call(
+                "cashback.v1.Admin/AdjustBalance",
+                #"{"memberId":"m\#(index)","currency":"EUR","amountMinor":\#(index * 100),"#
+                    + #""reason":"welcome","idempotencyKey":"k\#(index)"}"#)
+        }
+        let export = await call("cashback.v1.Admin/ExportJournal", #"{"limit":2}"#)
+        #expect(export.exitCode == 0)
+        let objects = Self.output(export).components(separatedBy: "\n}\n").filter { !$0.isEmpty }
+        #expect(objects.count == 2, "\(Self.output(export))")
+        #expect(objects.allSatisfy { $0.hasPrefix("{\n") && $0.contains(#""kind" : "manual-credit""#) })
+        #expect(objects[1].contains(#""entryId" : 2"#))
+        let refused = await call("cashback.v1.Admin/ExportJournal", #"{"afterEntryId":-1}"#)
+        #expect(refused.exitCode == 64 + 3)
+        #expect(refused.standardError.contains("afterEntryId"))
+
+        let described = await Self.run(["describe", "cashback.v1.Admin/ExportJournal"])
+        #expect(Self.output(described).contains(
+            "rpc ExportJournal(cashback.v1.ExportJournalRequest) returns (stream cashback.v1.JournalEntry);"))
+        await server.stop()
+    }
+
     @Test func encodeWritesTheLengthPrefixedFrame() async {
         let result = await Self.run(
             ["encode", "cashback.v1.Wallet/GetBalance", "-d", #"{"memberId":"m1","currency":"EUR"}"#])
@@ -168,6 +196,11 @@ import Testing
         let health = await Self.run(["--plaintext", address, "health"])
         #expect(Self.output(health) == "SERVING\n")
         await server.stop()
+    }
+
+    @Test func versionPrintsTheRelease() async {
+        let result = await Self.run(["--version"])
+        #expect(Self.output(result) == CashbackRelease.version + "\n" && result.exitCode == 0)
     }
 
     @Test func anUnreachableServerIsUnavailable() async {

@@ -68,6 +68,21 @@ import Testing
         #expect(api.contains("router.registerUnary(ShopV2.Catalog.Method.GetItem.descriptor)"))
     }
 
+    @Test func rendersServerStreamingMethods() {
+        let api = Self.file("shop.v2.catalog.swift")
+        #expect(api.contains(
+            "func listItems(_ request: Method.ListItems.Input, writer: RPCStreamWriter<Method.ListItems.Output>, "
+                + "context: RPCServerContext) async throws\n"))
+        #expect(api.contains("router.registerServerStreaming(ShopV2.Catalog.Method.ListItems.descriptor) {"))
+        #expect(api.contains("try await self.listItems(request, writer: writer, context: context)"))
+        #expect(api.contains("public static let isServerStreaming = true"))
+        let client = Self.file("shop.v2.catalog.client.swift")
+        #expect(client.contains(") -> RPCResponseStream<ShopV2.Catalog.Method.ListItems.Output> {"))
+        #expect(client.contains("transport.serverStreaming("))
+        let catalog = Self.file("SchemaCatalog.swift")
+        #expect(catalog.contains("isServerStreaming: true"))
+    }
+
     @Test func rendersTypedClientStubs() {
         let client = Self.file("shop.v2.catalog.client.swift")
         #expect(client.contains("public struct Client: Sendable {"))

@@ -29,6 +29,8 @@ import Testing
         service Catalog {
             /// Gets one item.
             rpc GetItem(Item) returns (Item);
+            /// Every item after one.
+            rpc ListItems(Item) returns (stream Item);
         }
         """
 
@@ -43,6 +45,9 @@ import Testing
         #expect(fields[3].isRepeated)
         #expect(fields[4].type == .message("Price"))
         #expect(file.services.first?.methods.first?.doc == ["Gets one item."])
+        let methods = try #require(file.services.first?.methods)
+        #expect(methods.map(\.isServerStreaming) == [false, true])
+        #expect(methods[1].output == "Item")
     }
 
     @Test(arguments: [
@@ -59,6 +64,12 @@ import Testing
         ("package p; enum E { ZERO = 0; one = 1; }", "UPPER_SNAKE"),
         ("package p; message A { repeated int64 a = 1; }", "repeated is supported"),
         ("package p; service S { rpc M(Nope) returns (Nope); }", "unknown message 'Nope'"),
+        ("package p; message A { } service S { rpc M(A) returns (stream Nope); }",
+         "unknown message 'Nope'"),
+        ("package p; message A { } service S { rpc M(stream A) returns (A); }",
+         "client-streaming methods are not supported"),
+        ("package p; message A { } service S { rpc M(A) returns (stream); }", "expected response type"),
+        ("package p; message A { } service S { rpc M(A) returns (stream A A); }", "expected ')'"),
         ("package P.x;", "lower-case words"),
         ("package p; message A { string a = 1; } $", "unexpected character"),
         ("package p; message A {", "end of file"),

@@ -76,12 +76,31 @@ struct Invocation {
     {
         let schema = try Self.method(named: method)
         let request = try requestBytes(for: schema)
+        if schema.isServerStreaming {
+            return try await callStreaming(address: address, schema, request: request, into: &result)
+        }
         let response = try await withClient(address) { client in
             try await client.transport.unary(
                 schema.descriptor, request: request, options: try callOptions())
         }
         let json = try schema.response.jsonFromCompact(response)
         result.print(String(decoding: json, as: UTF8.self))
+    }
+
+    /// Prints each message of a server-streaming call as it arrives, one JSON object each;
+    /// a status other than OK after some messages still fails the run.
+    private func callStreaming(
+        address: HostAndPort?, _ schema: MethodSchema, request: [UInt8],
+        into result: inout ProbeResult
+    ) async throws {
+        try await withClient(address) { client in
+            let stream = client.transport.serverStreaming(
+                schema.descriptor, request: request, options: try callOptions())
+            for try await payload in stream {
+                let json = try schema.response.jsonFromCompact(payload)
+                result.print(String(decoding: json, as: UTF8.self))
+            }
+        }
     }
 
     private func health(address: HostAndPort?, service: String?, into result: inout ProbeResult)

@@ -10,12 +10,22 @@ import Foundation
 /// ```
 public enum Probe {
     /// Runs the probe with command-line `arguments` (without the program name).
+    ///
+    /// - Parameter writeOutput: where standard output goes as it is printed (the messages of
+    ///   a streaming call as they arrive); `nil` collects it in the result's `standardOutput`.
     public static func run(
-        _ arguments: [String], standardInput: @escaping () -> [UInt8] = { [] }
+        _ arguments: [String], standardInput: @escaping () -> [UInt8] = { [] },
+        writeOutput: (@Sendable ([UInt8]) -> Void)? = nil
     ) async
         -> ProbeResult
     {
         var result = ProbeResult()
+        result.writeOutput = writeOutput
+        // `ParsableArguments` has no built-in --version (only a command's `main()` has).
+        if arguments == ["--version"] {
+            result.print(CashbackRelease.version)
+            return result
+        }
         let options: ProbeOptions
         do {
             options = try ProbeOptions.parse(arguments)

@@ -59,7 +59,9 @@ struct ProbeOptions: ParsableArguments {
             Without --plaintext the probe connects over TLS with ALPN h2 and verifies the \
             server's certificate for the host it connects to. \
             Exit status: 0 on success, 64 + the gRPC status code when a call fails \
-            (69 = NOT_FOUND, 78 = UNAVAILABLE), 2 for usage errors, 1 for other failures.
+            (69 = NOT_FOUND, 78 = UNAVAILABLE), 2 for usage errors, 1 for other failures. \
+            A server-streaming method prints one JSON object per message as it arrives; \
+            a status other than OK after some messages still exits 64 + its code.
             """,
         version: CashbackRelease.version)
 }

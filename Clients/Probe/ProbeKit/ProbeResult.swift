@@ -4,13 +4,19 @@ import RPC
 /// status. Kept in memory so that tests can check all three.
 public struct ProbeResult: Sendable {
     public var standardOutput: [UInt8] = []
+    /// Where printed lines go as they are printed (a streaming call's messages, say), instead
+    /// of ``standardOutput``; `nil` keeps them in memory.
+    var writeOutput: (@Sendable ([UInt8]) -> Void)?
     public var standardError = ""
     public var exitCode: Int32 = 0
 
     /// The exit status for a failed call: 64 + the gRPC code, as grpcurl does.
     static func exitCode(for error: RPCError) -> Int32 { 64 + Int32(error.code.rawValue) }
 
-    mutating func print(_ text: String) { standardOutput += Array((text + "\n").utf8) }
+    mutating func print(_ text: String) {
+        let line = Array((text + "\n").utf8)
+        if let writeOutput { writeOutput(line) } else { standardOutput += line }
+    }
 
     mutating func fail(_ message: String, exitCode: Int32) {
         standardError += message + "\n"

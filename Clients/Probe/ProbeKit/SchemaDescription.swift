@@ -67,6 +67,7 @@ enum SchemaDescription {
     }
 
     private static func signature(_ method: MethodSchema) -> String {
-        "rpc \(method.descriptor.method)(\(method.request.name)) returns (\(method.response.name));"
+        let response = (method.isServerStreaming ? "stream " : "") + method.response.name
+        return "rpc \(method.descriptor.method)(\(method.request.name)) returns (\(response));"
     }
 }

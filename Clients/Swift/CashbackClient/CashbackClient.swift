@@ -153,10 +153,20 @@ struct BearerTokenTransport: RPCClientTransport {
     func unary(_ method: MethodDescriptor, request: [UInt8], options: CallOptions) async throws
         -> [UInt8]
     {
+        try await base.unary(method, request: request, options: authorized(options))
+    }
+
+    func serverStreaming(_ method: MethodDescriptor, request: [UInt8], options: CallOptions)
+        -> RPCRawResponseStream
+    {
+        base.serverStreaming(method, request: request, options: authorized(options))
+    }
+
+    private func authorized(_ options: CallOptions) -> CallOptions {
         var options = options
         if options.metadata["authorization"] == nil {
             options.metadata.add("authorization", "Bearer " + token)
         }
-        return try await base.unary(method, request: request, options: options)
+        return options
     }
 }

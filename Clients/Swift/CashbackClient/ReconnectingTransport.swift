@@ -36,13 +36,29 @@ final class ReconnectingTransport: RPCClientTransport {
     func unary(_ method: MethodDescriptor, request: [UInt8], options: CallOptions)
         async throws -> [UInt8]
     {
+        try await Self.onOpenConnection(holder) { connection in
+            try await connection.unaryIfOpen(method, request: request, options: options)
+        }
+    }
+
+    func serverStreaming(_ method: MethodDescriptor, request: [UInt8], options: CallOptions)
+        -> RPCRawResponseStream
+    {
+        RPCRawResponseStream { [holder] in
+            try await Self.onOpenConnection(holder) { connection in
+                try await connection.serverStreamIfOpen(method, request: request, options: options)
+            }
+        }
+    }
+
+    /// Starts a call with `start` on the open connection, or on a new one when `start`
+    /// returns `nil` (nothing was sent).
+    private static func onOpenConnection<T>(
+        _ holder: ConnectionHolder, _ start: (H2ClientConnection) async throws -> T?
+    ) async throws -> T {
         for _ in 0..<Self.attemptsMax {
             let connection = try await holder.open()
-            if let response = try await connection.unaryIfOpen(
-                method, request: request, options: options)
-            {
-                return response
-            }
+            if let started = try await start(connection) { return started }
             // Nothing was sent: this connection is done; send it again on a new one.
             await holder.discard(connection)
         }

@@ -166,6 +166,17 @@ public enum SchemaCatalog {
                     request: Messages.cashbackV1GetStatsRequest,
                     response: Messages.cashbackV1GetStatsResponse
                 ),
+                MethodSchema(
+                    descriptor: CashbackV1.Admin.Method.ExportJournal.descriptor,
+                    doc: [
+                        "Streams the journal in id order from a cursor, for an auditor or a data warehouse:",
+                        "one `JournalEntry` message per entry, at most `limit` per call. Read page by page, so",
+                        "a long export holds no transaction open while it is sent.",
+                    ],
+                    request: Messages.cashbackV1ExportJournalRequest,
+                    response: Messages.cashbackV1JournalEntry,
+                    isServerStreaming: true
+                ),
             ]
         ),
         ServiceSchema(
@@ -314,6 +325,9 @@ public enum SchemaCatalog {
         Messages.cashbackV1StatsFigures,
         Messages.cashbackV1MerchantStats,
         Messages.cashbackV1GetStatsResponse,
+        Messages.cashbackV1ExportJournalRequest,
+        Messages.cashbackV1JournalLine,
+        Messages.cashbackV1JournalEntry,
         Messages.cashbackV1ListServicesRequest,
         Messages.cashbackV1ServiceInfo,
         Messages.cashbackV1ListServicesResponse,
@@ -1105,6 +1119,60 @@ public enum SchemaCatalog {
                     name: "merchants_truncated", jsonName: "merchantsTruncated",
                     number: 3, type: "bool", isRepeated: false),
             ])
+        static let cashbackV1ExportJournalRequest = MessageSchema(
+            CashbackV1.ExportJournalRequest.self,
+            fields: [
+                FieldSchema(
+                    name: "after_entry_id", jsonName: "afterEntryId",
+                    number: 1, type: "int64", isRepeated: false),
+                FieldSchema(
+                    name: "limit", jsonName: "limit",
+                    number: 2, type: "int32", isRepeated: false),
+            ])
+        static let cashbackV1JournalLine = MessageSchema(
+            CashbackV1.JournalLine.self,
+            fields: [
+                FieldSchema(
+                    name: "account", jsonName: "account",
+                    number: 1, type: "string", isRepeated: false),
+                FieldSchema(
+                    name: "owner_id", jsonName: "ownerId",
+                    number: 2, type: "string", isRepeated: false),
+                FieldSchema(
+                    name: "currency", jsonName: "currency",
+                    number: 3, type: "string", isRepeated: false),
+                FieldSchema(
+                    name: "amount_minor", jsonName: "amountMinor",
+                    number: 4, type: "int64", isRepeated: false),
+            ])
+        static let cashbackV1JournalEntry = MessageSchema(
+            CashbackV1.JournalEntry.self,
+            fields: [
+                FieldSchema(
+                    name: "entry_id", jsonName: "entryId",
+                    number: 1, type: "int64", isRepeated: false),
+                FieldSchema(
+                    name: "kind", jsonName: "kind",
+                    number: 2, type: "string", isRepeated: false),
+                FieldSchema(
+                    name: "created_at_ms", jsonName: "createdAtMs",
+                    number: 3, type: "int64", isRepeated: false),
+                FieldSchema(
+                    name: "accrual_id", jsonName: "accrualId",
+                    number: 4, type: "int64", isRepeated: false),
+                FieldSchema(
+                    name: "redemption_id", jsonName: "redemptionId",
+                    number: 5, type: "int64", isRepeated: false),
+                FieldSchema(
+                    name: "withdrawal_id", jsonName: "withdrawalId",
+                    number: 6, type: "int64", isRepeated: false),
+                FieldSchema(
+                    name: "note", jsonName: "note",
+                    number: 7, type: "string", isRepeated: false),
+                FieldSchema(
+                    name: "lines", jsonName: "lines",
+                    number: 8, type: "cashback.v1.JournalLine", isRepeated: true),
+            ])
         static let cashbackV1ListServicesRequest = MessageSchema(
             CashbackV1.ListServicesRequest.self,
             fields: [
@@ -1118,6 +1186,9 @@ public enum SchemaCatalog {
                 FieldSchema(
                     name: "methods", jsonName: "methods",
                     number: 2, type: "string", isRepeated: true),
+                FieldSchema(
+                    name: "server_streaming_methods", jsonName: "serverStreamingMethods",
+                    number: 3, type: "string", isRepeated: true),
             ])
         static let cashbackV1ListServicesResponse = MessageSchema(
             CashbackV1.ListServicesResponse.self,

@@ -2709,6 +2709,327 @@ extension CashbackV1.GetStatsResponse: Codable {
     }
 }
 
+// MARK: - ExportJournalRequest
+
+extension CashbackV1 {
+    /// Where an export of the journal starts, and how far it goes.
+    public struct ExportJournalRequest: CompactMessage {
+        /// The message's name in the schema.
+        public static let schemaName = "cashback.v1.ExportJournalRequest"
+
+        /// Entries with a larger id are exported; 0 starts at the first entry. To resume, send
+        /// the `entry_id` of the last entry received. Negative: INVALID_ARGUMENT.
+        public var afterEntryID: Int64
+
+        /// At most this many entries (1 to 100000); 0 means 100000. A stream that ends with
+        /// fewer entries than asked for reached the end of the journal.
+        public var limit: Int32
+
+        /// A message with every field at its default.
+        public init() {
+            self.afterEntryID = 0
+            self.limit = 0
+        }
+
+        /// Creates a message from its fields; omitted fields take their defaults.
+        public init(
+            afterEntryID: Int64 = 0,
+            limit: Int32 = 0
+        ) {
+            self.afterEntryID = afterEntryID
+            self.limit = limit
+        }
+
+        /// Reads the message's fields; unknown fields are skipped.
+        public init(compactReader reader: inout CompactReader) throws(CompactDecodingError) {
+            self.init()
+            while let tag = try reader.readTag() {
+                switch tag.fieldNumber {
+                case 1: self.afterEntryID = try reader.readInt64(tag)
+                case 2: self.limit = try reader.readInt32(tag)
+                default: try reader.skipField(tag)
+                }
+            }
+        }
+
+        /// Writes the fields in field-number order, defaults left out.
+        public func encode(to writer: inout CompactWriter) {
+            writer.writeInt64Field(1, self.afterEntryID)
+            writer.writeInt32Field(2, self.limit)
+        }
+    }
+}
+
+// MARK: ExportJournalRequest JSON mapping
+
+extension CashbackV1.ExportJournalRequest: Codable {
+    /// Reads the message from a JSON object; unknown field names are an error.
+    public init(from decoder: any Decoder) throws {
+        let json = try decoder.container(keyedBy: CompactJSONKey.self)
+        try json.rejectUnknownKeys(["afterEntryId", "limit"], in: "cashback.v1.ExportJournalRequest")
+        self.init()
+        if let value = try json.decodeCompactInteger(Int64.self, "afterEntryId") {
+            self.afterEntryID = value
+        }
+        if let value = try json.decodeCompactInteger(Int32.self, "limit") {
+            self.limit = value
+        }
+    }
+
+    /// Writes the message as a JSON object with every field.
+    public func encode(to encoder: any Encoder) throws {
+        var json = encoder.container(keyedBy: CompactJSONKey.self)
+        try json.encode(self.afterEntryID, forKey: CompactJSONKey("afterEntryId"))
+        try json.encode(self.limit, forKey: CompactJSONKey("limit"))
+    }
+}
+
+// MARK: - JournalLine
+
+extension CashbackV1 {
+    /// One line of a journal entry: a signed amount on one account.
+    public struct JournalLine: CompactMessage {
+        /// The message's name in the schema.
+        public static let schemaName = "cashback.v1.JournalLine"
+
+        /// The account's kind: `member-pending`, `member-available`, `member-reserved`,
+        /// `member-debt`, `member-spent`, `member-withdrawn`, `member-expired`,
+        /// `merchant-receivable`, `platform-margin` or `program-adjustments`.
+        public var account: String
+
+        /// The member or merchant that owns the account.
+        public var ownerID: String
+
+        /// The ISO 4217 code of the amount.
+        public var currency: String
+
+        /// Signed minor units; the lines of an entry sum to zero.
+        public var amountMinor: Int64
+
+        /// A message with every field at its default.
+        public init() {
+            self.account = ""
+            self.ownerID = ""
+            self.currency = ""
+            self.amountMinor = 0
+        }
+
+        /// Creates a message from its fields; omitted fields take their defaults.
+        public init(
+            account: String = "",
+            ownerID: String = "",
+            currency: String = "",
+            amountMinor: Int64 = 0
+        ) {
+            self.account = account
+            self.ownerID = ownerID
+            self.currency = currency
+            self.amountMinor = amountMinor
+        }
+
+        /// Reads the message's fields; unknown fields are skipped.
+        public init(compactReader reader: inout CompactReader) throws(CompactDecodingError) {
+            self.init()
+            while let tag = try reader.readTag() {
+                switch tag.fieldNumber {
+                case 1: self.account = try reader.readString(tag)
+                case 2: self.ownerID = try reader.readString(tag)
+                case 3: self.currency = try reader.readString(tag)
+                case 4: self.amountMinor = try reader.readInt64(tag)
+                default: try reader.skipField(tag)
+                }
+            }
+        }
+
+        /// Writes the fields in field-number order, defaults left out.
+        public func encode(to writer: inout CompactWriter) {
+            writer.writeStringField(1, self.account)
+            writer.writeStringField(2, self.ownerID)
+            writer.writeStringField(3, self.currency)
+            writer.writeInt64Field(4, self.amountMinor)
+        }
+    }
+}
+
+// MARK: JournalLine JSON mapping
+
+extension CashbackV1.JournalLine: Codable {
+    /// Reads the message from a JSON object; unknown field names are an error.
+    public init(from decoder: any Decoder) throws {
+        let json = try decoder.container(keyedBy: CompactJSONKey.self)
+        try json.rejectUnknownKeys(["account", "ownerId", "currency", "amountMinor"], in: "cashback.v1.JournalLine")
+        self.init()
+        if let value = try json.decodeCompactString("account") {
+            self.account = value
+        }
+        if let value = try json.decodeCompactString("ownerId") {
+            self.ownerID = value
+        }
+        if let value = try json.decodeCompactString("currency") {
+            self.currency = value
+        }
+        if let value = try json.decodeCompactInteger(Int64.self, "amountMinor") {
+            self.amountMinor = value
+        }
+    }
+
+    /// Writes the message as a JSON object with every field.
+    public func encode(to encoder: any Encoder) throws {
+        var json = encoder.container(keyedBy: CompactJSONKey.self)
+        try json.encode(self.account, forKey: CompactJSONKey("account"))
+        try json.encode(self.ownerID, forKey: CompactJSONKey("ownerId"))
+        try json.encode(self.currency, forKey: CompactJSONKey("currency"))
+        try json.encode(self.amountMinor, forKey: CompactJSONKey("amountMinor"))
+    }
+}
+
+// MARK: - JournalEntry
+
+extension CashbackV1 {
+    /// One entry of the double-entry journal, as booked (the journal is append-only).
+    public struct JournalEntry: CompactMessage {
+        /// The message's name in the schema.
+        public static let schemaName = "cashback.v1.JournalEntry"
+
+        /// The entry's id: entries are exported in id order, which is booking order.
+        public var entryID: Int64
+
+        /// What the entry records: `accrue`, `confirm`, `cancel`, `adjust`, `redeem`,
+        /// `refund-redemption`, `withdraw`, `complete-withdrawal`, `fail-withdrawal`, `expire`,
+        /// `manual-credit` or `manual-debit`.
+        public var kind: String
+
+        /// When it was booked, in milliseconds since the Unix epoch.
+        public var createdAtMs: Int64
+
+        /// The accrual it books (0: none).
+        public var accrualID: Int64
+
+        /// The redemption it books (`redeem`, `refund-redemption`; 0: none).
+        public var redemptionID: Int64
+
+        /// The withdrawal it books (`withdraw`, `complete-withdrawal`, `fail-withdrawal`; 0: none).
+        public var withdrawalID: Int64
+
+        /// The note kept with it (the actor and reason of a manual credit or debit, say).
+        public var note: String
+
+        /// Its lines, in booking order.
+        public var lines: [CashbackV1.JournalLine]
+
+        /// A message with every field at its default.
+        public init() {
+            self.entryID = 0
+            self.kind = ""
+            self.createdAtMs = 0
+            self.accrualID = 0
+            self.redemptionID = 0
+            self.withdrawalID = 0
+            self.note = ""
+            self.lines = []
+        }
+
+        /// Creates a message from its fields; omitted fields take their defaults.
+        public init(
+            entryID: Int64 = 0,
+            kind: String = "",
+            createdAtMs: Int64 = 0,
+            accrualID: Int64 = 0,
+            redemptionID: Int64 = 0,
+            withdrawalID: Int64 = 0,
+            note: String = "",
+            lines: [CashbackV1.JournalLine] = []
+        ) {
+            self.entryID = entryID
+            self.kind = kind
+            self.createdAtMs = createdAtMs
+            self.accrualID = accrualID
+            self.redemptionID = redemptionID
+            self.withdrawalID = withdrawalID
+            self.note = note
+            self.lines = lines
+        }
+
+        /// Reads the message's fields; unknown fields are skipped.
+        public init(compactReader reader: inout CompactReader) throws(CompactDecodingError) {
+            self.init()
+            while let tag = try reader.readTag() {
+                switch tag.fieldNumber {
+                case 1: self.entryID = try reader.readInt64(tag)
+                case 2: self.kind = try reader.readString(tag)
+                case 3: self.createdAtMs = try reader.readInt64(tag)
+                case 4: self.accrualID = try reader.readInt64(tag)
+                case 5: self.redemptionID = try reader.readInt64(tag)
+                case 6: self.withdrawalID = try reader.readInt64(tag)
+                case 7: self.note = try reader.readString(tag)
+                case 8: self.lines.append(try reader.readMessage(tag) as CashbackV1.JournalLine)
+                default: try reader.skipField(tag)
+                }
+            }
+        }
+
+        /// Writes the fields in field-number order, defaults left out.
+        public func encode(to writer: inout CompactWriter) {
+            writer.writeInt64Field(1, self.entryID)
+            writer.writeStringField(2, self.kind)
+            writer.writeInt64Field(3, self.createdAtMs)
+            writer.writeInt64Field(4, self.accrualID)
+            writer.writeInt64Field(5, self.redemptionID)
+            writer.writeInt64Field(6, self.withdrawalID)
+            writer.writeStringField(7, self.note)
+            writer.writeRepeatedMessageField(8, self.lines)
+        }
+    }
+}
+
+// MARK: JournalEntry JSON mapping
+
+extension CashbackV1.JournalEntry: Codable {
+    /// Reads the message from a JSON object; unknown field names are an error.
+    public init(from decoder: any Decoder) throws {
+        let json = try decoder.container(keyedBy: CompactJSONKey.self)
+        try json.rejectUnknownKeys(["entryId", "kind", "createdAtMs", "accrualId", "redemptionId", "withdrawalId", "note", "lines"], in: "cashback.v1.JournalEntry")
+        self.init()
+        if let value = try json.decodeCompactInteger(Int64.self, "entryId") {
+            self.entryID = value
+        }
+        if let value = try json.decodeCompactString("kind") {
+            self.kind = value
+        }
+        if let value = try json.decodeCompactInteger(Int64.self, "createdAtMs") {
+            self.createdAtMs = value
+        }
+        if let value = try json.decodeCompactInteger(Int64.self, "accrualId") {
+            self.accrualID = value
+        }
+        if let value = try json.decodeCompactInteger(Int64.self, "redemptionId") {
+            self.redemptionID = value
+        }
+        if let value = try json.decodeCompactInteger(Int64.self, "withdrawalId") {
+            self.withdrawalID = value
+        }
+        if let value = try json.decodeCompactString("note") {
+            self.note = value
+        }
+        if let value = try json.decodeIfPresent([CashbackV1.JournalLine].self, forKey: CompactJSONKey("lines")) {
+            self.lines = value
+        }
+    }
+
+    /// Writes the message as a JSON object with every field.
+    public func encode(to encoder: any Encoder) throws {
+        var json = encoder.container(keyedBy: CompactJSONKey.self)
+        try json.encode(self.entryID, forKey: CompactJSONKey("entryId"))
+        try json.encode(self.kind, forKey: CompactJSONKey("kind"))
+        try json.encode(self.createdAtMs, forKey: CompactJSONKey("createdAtMs"))
+        try json.encode(self.accrualID, forKey: CompactJSONKey("accrualId"))
+        try json.encode(self.redemptionID, forKey: CompactJSONKey("redemptionId"))
+        try json.encode(self.withdrawalID, forKey: CompactJSONKey("withdrawalId"))
+        try json.encode(self.note, forKey: CompactJSONKey("note"))
+        try json.encode(self.lines, forKey: CompactJSONKey("lines"))
+    }
+}
+
 // MARK: - Admin service
 
 extension CashbackV1 {
@@ -2834,10 +3155,23 @@ extension CashbackV1 {
                 /// The method's name and path.
                 public static let descriptor = MethodDescriptor(service: "cashback.v1.Admin", method: "GetStats")
             }
+            /// Streams the journal in id order from a cursor, for an auditor or a data warehouse:
+            /// one `JournalEntry` message per entry, at most `limit` per call. Read page by page, so
+            /// a long export holds no transaction open while it is sent.
+            public enum ExportJournal {
+                /// The request message.
+                public typealias Input = CashbackV1.ExportJournalRequest
+                /// The response message.
+                public typealias Output = CashbackV1.JournalEntry
+                /// The server answers with a stream of `Output` messages.
+                public static let isServerStreaming = true
+                /// The method's name and path.
+                public static let descriptor = MethodDescriptor(service: "cashback.v1.Admin", method: "ExportJournal")
+            }
         }
 
         /// Every method of the service, in schema order.
-        public static let methods: [MethodDescriptor] = [Method.UpsertMerchant.descriptor, Method.PublishRuleSet.descriptor, Method.GetRuleSet.descriptor, Method.Verify.descriptor, Method.FreezeMember.descriptor, Method.UnfreezeMember.descriptor, Method.RunExpiry.descriptor, Method.ListClaims.descriptor, Method.ApproveClaim.descriptor, Method.RejectClaim.descriptor, Method.AdjustBalance.descriptor, Method.GetStats.descriptor]
+        public static let methods: [MethodDescriptor] = [Method.UpsertMerchant.descriptor, Method.PublishRuleSet.descriptor, Method.GetRuleSet.descriptor, Method.Verify.descriptor, Method.FreezeMember.descriptor, Method.UnfreezeMember.descriptor, Method.RunExpiry.descriptor, Method.ListClaims.descriptor, Method.ApproveClaim.descriptor, Method.RejectClaim.descriptor, Method.AdjustBalance.descriptor, Method.GetStats.descriptor, Method.ExportJournal.descriptor]
 
         /// What a server implements to serve the service.
         ///
@@ -2884,6 +3218,14 @@ extension CashbackV1 {
 
             /// Totals booked in `[from_ms, to_ms)` in one currency, in all and per merchant.
             func getStats(_ request: Method.GetStats.Input, context: RPCServerContext) async throws -> Method.GetStats.Output
+
+            /// Streams the journal in id order from a cursor, for an auditor or a data warehouse:
+            /// one `JournalEntry` message per entry, at most `limit` per call. Read page by page, so
+            /// a long export holds no transaction open while it is sent.
+            ///
+            /// A server-streaming method: write each response message through `writer`
+            /// (each write waits while the client is behind), then return for status OK.
+            func exportJournal(_ request: Method.ExportJournal.Input, writer: RPCStreamWriter<Method.ExportJournal.Output>, context: RPCServerContext) async throws
         }
     }
 }
@@ -2938,6 +3280,10 @@ extension CashbackV1.Admin.ServiceProtocol {
         router.registerUnary(CashbackV1.Admin.Method.GetStats.descriptor) {
             (request: CashbackV1.Admin.Method.GetStats.Input, context) in
             try await self.getStats(request, context: context)
+        }
+        router.registerServerStreaming(CashbackV1.Admin.Method.ExportJournal.descriptor) {
+            (request: CashbackV1.Admin.Method.ExportJournal.Input, writer: RPCStreamWriter<CashbackV1.Admin.Method.ExportJournal.Output>, context) in
+            try await self.exportJournal(request, writer: writer, context: context)
         }
     }
 }

@@ -61,19 +61,25 @@ extension CashbackV1 {
         /// The method names, e.g. `GetBalance`, sorted.
         public var methods: [String]
 
+        /// The names among `methods` whose response is a stream of messages, sorted.
+        public var serverStreamingMethods: [String]
+
         /// A message with every field at its default.
         public init() {
             self.name = ""
             self.methods = []
+            self.serverStreamingMethods = []
         }
 
         /// Creates a message from its fields; omitted fields take their defaults.
         public init(
             name: String = "",
-            methods: [String] = []
+            methods: [String] = [],
+            serverStreamingMethods: [String] = []
         ) {
             self.name = name
             self.methods = methods
+            self.serverStreamingMethods = serverStreamingMethods
         }
 
         /// Reads the message's fields; unknown fields are skipped.
@@ -83,6 +89,7 @@ extension CashbackV1 {
                 switch tag.fieldNumber {
                 case 1: self.name = try reader.readString(tag)
                 case 2: self.methods.append(try reader.readString(tag))
+                case 3: self.serverStreamingMethods.append(try reader.readString(tag))
                 default: try reader.skipField(tag)
                 }
             }
@@ -92,6 +99,7 @@ extension CashbackV1 {
         public func encode(to writer: inout CompactWriter) {
             writer.writeStringField(1, self.name)
             writer.writeRepeatedStringField(2, self.methods)
+            writer.writeRepeatedStringField(3, self.serverStreamingMethods)
         }
     }
 }
@@ -102,13 +110,16 @@ extension CashbackV1.ServiceInfo: Codable {
     /// Reads the message from a JSON object; unknown field names are an error.
     public init(from decoder: any Decoder) throws {
         let json = try decoder.container(keyedBy: CompactJSONKey.self)
-        try json.rejectUnknownKeys(["name", "methods"], in: "cashback.v1.ServiceInfo")
+        try json.rejectUnknownKeys(["name", "methods", "serverStreamingMethods"], in: "cashback.v1.ServiceInfo")
         self.init()
         if let value = try json.decodeCompactString("name") {
             self.name = value
         }
         if let value = try json.decodeIfPresent([String].self, forKey: CompactJSONKey("methods")) {
             self.methods = value
+        }
+        if let value = try json.decodeIfPresent([String].self, forKey: CompactJSONKey("serverStreamingMethods")) {
+            self.serverStreamingMethods = value
         }
     }
 
@@ -117,6 +128,7 @@ extension CashbackV1.ServiceInfo: Codable {
         var json = encoder.container(keyedBy: CompactJSONKey.self)
         try json.encode(self.name, forKey: CompactJSONKey("name"))
         try json.encode(self.methods, forKey: CompactJSONKey("methods"))
+        try json.encode(self.serverStreamingMethods, forKey: CompactJSONKey("serverStreamingMethods"))
     }
 }
 

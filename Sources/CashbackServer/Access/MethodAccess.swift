@@ -35,6 +35,7 @@ enum MethodAccess: Equatable {
         CashbackV1.Admin.Method.Verify.descriptor.path,
         CashbackV1.Admin.Method.ListClaims.descriptor.path,
         CashbackV1.Admin.Method.GetStats.descriptor.path,
+        CashbackV1.Admin.Method.ExportJournal.descriptor.path,
     ]
 
     /// What `method` needs.

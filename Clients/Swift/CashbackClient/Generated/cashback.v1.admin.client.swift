@@ -217,5 +217,26 @@ extension CashbackV1.Admin {
             )
             return try decodeResponse(response)
         }
+
+        /// Streams the journal in id order from a cursor, for an auditor or a data warehouse:
+        /// one `JournalEntry` message per entry, at most `limit` per call. Read page by page, so
+        /// a long export holds no transaction open while it is sent.
+        ///
+        /// A server-streaming call, made when the returned sequence is iterated: it yields
+        /// each response message, ends after status OK, and throws `RPCError` otherwise
+        /// (the server's status, or UNAVAILABLE when the call could not reach the server).
+        /// Cancelling the consuming task, or leaving the loop early, resets the stream.
+        public func exportJournal(
+            _ request: CashbackV1.Admin.Method.ExportJournal.Input,
+            options: CallOptions = CallOptions()
+        ) -> RPCResponseStream<CashbackV1.Admin.Method.ExportJournal.Output> {
+            RPCResponseStream(
+                transport.serverStreaming(
+                    CashbackV1.Admin.Method.ExportJournal.descriptor,
+                    request: request.compactBytes(),
+                    options: options
+                )
+            )
+        }
     }
 }

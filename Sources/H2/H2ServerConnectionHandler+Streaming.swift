@@ -1,0 +1,161 @@
+import CNGHTTP2
+import NIOCore
+import RPC
+
+// Server-streaming calls: the handler writes messages through an outbox that nghttp2's data
+// provider drains as flow control allows; the response HEADERS go with the first message, the
+// trailers after the last.
+extension H2ServerConnectionHandler {
+    /// Starts a server-streaming handler; its writes hop onto the event loop.
+    func startStreaming(
+        _ handler: @escaping RPCRouter.StreamingHandler, request: [UInt8],
+        context: RPCServerContext, stream: ServerStream, streamID: Int32
+    ) {
+        let loop = self.context!.eventLoop
+        let bound = NIOLoopBound(self, eventLoop: loop)
+        stream.outbox = ResponseOutbox()
+        let writer = RPCMessageWriter { (payload) throws(RPCError) in
+            let written = loop.makePromise(of: Void.self)
+            loop.execute {
+                bound.value.write(payload, streamID: streamID, promise: written)
+            }
+            do {
+                try await written.futureResult.get()
+            } catch let error as RPCError {
+                throw error
+            } catch {
+                throw RPCError(.cancelled, "the stream was closed")
+            }
+        }
+        let task = calls.start {
+            let result: Result<Void, RPCError>
+            do throws(RPCError) {
+                result = .success(try await handler(request, writer, context))
+            } catch {
+                result = .failure(error)
+            }
+            loop.execute { bound.value.finishStreaming(streamID: streamID, result: result) }
+        }
+        stream.phase = .running(task)
+    }
+
+    /// Queues one message of a running call; `promise` completes when the handler may write
+    /// the next one.
+    private func write(_ payload: [UInt8], streamID: Int32, promise: EventLoopPromise<Void>) {
+        guard let stream = streams[streamID], let outbox = stream.outbox, outbox.ended == nil,
+            case .running = stream.phase
+        else {
+            let ended = streams[streamID]?.outbox?.ended
+            promise.fail(ended ?? RPCError(.cancelled, "the stream was closed"))
+            return
+        }
+        guard payload.count <= limits.messageBytesMax else {
+            let error = RPCError(
+                .resourceExhausted,
+                "response message of \(payload.count) bytes exceeds the limit of "
+                    + "\(limits.messageBytesMax) bytes")
+            endStreaming(stream, streamID: streamID, error: error)
+            promise.fail(error)
+            flushOutput()
+            return
+        }
+        if !outbox.headersSent {
+            outbox.headersSent = true
+            sentHeaders()
+            session?.submitResponse(
+                streamID: streamID,
+                headers: [(":status", "200"), ("content-type", stream.responseContentType)],
+                hasBody: true)
+        }
+        outbox.enqueue(GRPCFraming.frame(payload))
+        resume(outbox, streamID: streamID)
+        armResponseStallTimer(stream, streamID: streamID)
+        if outbox.hasRoom { promise.succeed() } else { outbox.waitingWrites.append(promise) }
+        flushOutput()
+    }
+
+    /// The handler returned: trailers follow the queued messages.
+    private func finishStreaming(streamID: Int32, result: Result<Void, RPCError>) {
+        runningCalls -= 1
+        assert(runningCalls >= 0, "call accounting went negative")
+        guard let stream = streams[streamID], case .running = stream.phase else { return }
+        stream.deadline?.cancel()
+        switch result {
+        case .success: endStreaming(stream, streamID: streamID, error: nil)
+        case .failure(let error): endStreaming(stream, streamID: streamID, error: error)
+        }
+        flushOutput()
+    }
+
+    /// Ends a streaming call with `error` (`nil`: OK): a trailers-only answer if nothing was
+    /// written, else trailers after the queued messages (after only the one partly sent, for
+    /// an error). Later writes fail.
+    func endStreaming(_ stream: ServerStream, streamID: Int32, error: RPCError?) {
+        guard let outbox = stream.outbox, outbox.ended == nil else { return }
+        let ended = error ?? RPCError(.cancelled, "the call has ended")
+        outbox.ended = ended
+        outbox.releaseWrites(failing: ended)
+        guard outbox.headersSent else {
+            respond(streamID: streamID, error: error)
+            return
+        }
+        if error != nil { outbox.dropUnstarted() }
+        // The trailers start waiting now, whatever the handler did before.
+        if outbox.isEmpty { outbox.lastProgressAt = .now() }
+        outbox.trailers = Self.statusFields(error)
+        stream.phase = .answered
+        resume(outbox, streamID: streamID)
+        armResponseStallTimer(stream, streamID: streamID)
+    }
+
+    /// The data provider's read for a streaming response.
+    func readStreamingBody(
+        _ outbox: ResponseOutbox, streamID: Int32, into buffer: UnsafeMutableRawBufferPointer
+    ) -> NGHTTP2BodyChunk {
+        if outbox.isEmpty, outbox.trailers == nil {
+            outbox.isDeferred = true
+            return .deferred
+        }
+        let count = outbox.pull(into: buffer)
+        if outbox.hasRoom, outbox.ended == nil { outbox.releaseWrites() }
+        guard outbox.isEmpty, let trailers = outbox.trailers else {
+            return NGHTTP2BodyChunk(byteCount: count, isLast: false)
+        }
+        outbox.trailers = nil
+        return NGHTTP2BodyChunk(byteCount: count, isLast: true, trailers: trailers)
+    }
+
+    private func resume(_ outbox: ResponseOutbox, streamID: Int32) {
+        guard outbox.isDeferred else { return }
+        outbox.isDeferred = false
+        session?.resumeData(streamID: streamID)
+    }
+
+    /// While bytes wait in the outbox, they must start leaving within the stall timeout; a
+    /// client that stops reading (a zero window) gets its stream reset with CANCEL, as a
+    /// unary response that stalls does. An outbox with nothing queued (the handler is
+    /// between messages) does not stall.
+    private func armResponseStallTimer(_ stream: ServerStream, streamID: Int32) {
+        guard let outbox = stream.outbox, !outbox.isStallArmed, let loop = context?.eventLoop
+        else { return }
+        outbox.isStallArmed = true
+        let bound = NIOLoopBound(self, eventLoop: loop)
+        let timeout = TimeAmount(clamping: limits.streamStallTimeout)
+        stream.stallTimer = loop.scheduleTask(deadline: outbox.lastProgressAt + timeout) {
+            bound.value.responseStallTimerFired(streamID: streamID)
+        }
+    }
+
+    private func responseStallTimerFired(streamID: Int32) {
+        guard let stream = streams[streamID], let outbox = stream.outbox else { return }
+        outbox.isStallArmed = false
+        guard !outbox.isEmpty || outbox.trailers != nil else { return }
+        let timeout = TimeAmount(clamping: limits.streamStallTimeout)
+        guard outbox.lastProgressAt + timeout <= .now() else {
+            return armResponseStallTimer(stream, streamID: streamID)
+        }
+        logger.debug("resetting a stalled stream", metadata: ["stream": "\(streamID)"])
+        session?.submitReset(streamID: streamID, errorCode: NGHTTP2_CANCEL.rawValue)
+        flushOutput()
+    }
+}
