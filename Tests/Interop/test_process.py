@@ -278,3 +278,27 @@ def test_a_backup_taken_under_write_load_restores_with_clean_books(database, tmp
     assert again.returncode == 2 and "--replace" in again.stderr
     verified = cashbackd("verify", "--database", str(restored))
     assert verified.returncode == 0, verified.stdout
+
+
+def test_a_port_in_use_is_named_with_the_fix(database, tmp_path):
+    server = Server(database)
+    try:
+        result = cashbackd("--plaintext", "--listen", server.address,
+                           "--database", str(tmp_path / "other.sqlite"))
+        assert result.returncode == 1
+        assert (f"cannot listen on {server.address}: the address is in use" in result.stderr)
+        assert "port 0 for a free one" in result.stderr
+    finally:
+        assert server.stop() == 0
+
+
+def test_an_unknown_log_level_lists_the_valid_ones():
+    result = cashbackd("--plaintext", "--log-level", "loud")
+    assert result.returncode == 64
+    assert ("unknown --log-level 'loud'; use one of trace, debug, info, notice, warning, error, "
+            "critical") in result.stderr
+
+
+def test_version():
+    result = cashbackd("--version")
+    assert result.returncode == 0 and result.stdout.strip().count(".") == 2
