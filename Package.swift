@@ -36,7 +36,9 @@ let package = Package(
 
         // MARK: Codec and generated API
         .target(name: "CompactCodec"),
-        .target(name: "RPC", dependencies: ["CompactCodec"]),
+        .target(
+            name: "RPC",
+            dependencies: ["CompactCodec", .product(name: "NIOConcurrencyHelpers", package: "swift-nio")]),
         .target(name: "CashbackAPI", dependencies: ["CompactCodec", "RPC"]),
 
         // MARK: Transport
@@ -45,6 +47,7 @@ let package = Package(
             dependencies: [
                 "CNGHTTP2", "COpenSSL",
                 "RPC",
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
@@ -61,6 +64,7 @@ let package = Package(
             dependencies: [
                 "CashbackCore", "CashbackRepository",
                 .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
             ]
         ),
 
@@ -72,6 +76,7 @@ let package = Package(
                 "COpenSSL",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
@@ -145,6 +150,7 @@ let package = Package(
             dependencies: [
                 "CashbackStore", "CashbackCore", "CashbackRepository",
                 .product(name: "PropertyBased", package: "swift-property-based"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
             ]
         ),
         .testTarget(name: "RPCGenKitTests", dependencies: ["RPCGenKit"]),

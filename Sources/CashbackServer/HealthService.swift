@@ -1,6 +1,6 @@
 import CompactCodec
 import RPC
-import Synchronization
+import NIOConcurrencyHelpers
 
 /// `grpc.health.v1.Health/Check` and `Watch`, wire-compatible with gRPC's health protocol
 /// (grpc/grpc `doc/health-checking.md`).
@@ -37,7 +37,7 @@ final class HealthService: Sendable {
     }
 
     private let services: Set<String>
-    private let state = Mutex(State())
+    private let state = NIOLockedValueBox(State())
 
     /// Creates the health service for a server serving `services`.
     init(services: Set<String>) {
@@ -47,14 +47,14 @@ final class HealthService: Sendable {
     /// Reports NOT_SERVING from now on, to checks and to every watcher: the server is
     /// draining.
     func markShuttingDown() {
-        let watchers = state.withLock { state in
+        let watchers = state.withLockedValue { state in
             state.isShuttingDown = true
             return Array(state.watchers.values)
         }
         for watcher in watchers { watcher.yield() }
     }
 
-    private var isShuttingDown: Bool { state.withLock(\.isShuttingDown) }
+    private var isShuttingDown: Bool { state.withLockedValue(\.isShuttingDown) }
 
     func register(with router: inout RPCRouter) {
         router.registerRaw(Self.check) { (payload, _) throws(RPCError) in
@@ -75,12 +75,12 @@ final class HealthService: Sendable {
     private func watch(service: String, writer: RPCMessageWriter) async throws(RPCError) {
         let (changes, continuation) = AsyncStream.makeStream(
             of: Void.self, bufferingPolicy: .bufferingNewest(1))
-        let id = state.withLock { state in
+        let id = state.withLockedValue { state in
             defer { state.nextWatcher += 1 }
             state.watchers[state.nextWatcher] = continuation
             return state.nextWatcher
         }
-        defer { _ = state.withLock { $0.watchers.removeValue(forKey: id) } }
+        defer { _ = state.withLockedValue { $0.watchers.removeValue(forKey: id) } }
         let known = service.isEmpty || services.contains(service)
         var sent: ServingStatus?
         var iterator = changes.makeAsyncIterator()

@@ -1,6 +1,6 @@
 import CashbackRepository
 import Foundation
-import Synchronization
+import NIOConcurrencyHelpers
 
 #if canImport(Glibc)
     import Glibc
@@ -19,7 +19,7 @@ final class DatabaseOwnership: Sendable {
     /// The lock file's path.
     let lockPath: String
     /// The lock file's descriptor while the lock is held, -1 after `release()`.
-    private let held: Mutex<Int32>
+    private let held: NIOLockedValueBox<Int32>
 
     /// Takes ownership of the ledger at `databasePath`.
     ///
@@ -54,12 +54,12 @@ final class DatabaseOwnership: Sendable {
         let record = "\(getpid()) \(ProcessInfo.processInfo.processName)\n"
         _ = ftruncate(descriptor, 0)
         _ = record.withCString { pwrite(descriptor, $0, strlen($0), 0) }
-        self.held = Mutex(descriptor)
+        self.held = NIOLockedValueBox(descriptor)
     }
 
     /// Releases the lock (also on deinit).
     func release() {
-        self.held.withLock { descriptor in
+        self.held.withLockedValue { descriptor in
             guard descriptor >= 0 else { return }
             _ = flock(descriptor, LOCK_UN)
             close(descriptor)

@@ -2,7 +2,7 @@ import Logging
 import NIOCore
 import NIOPosix
 import RPC
-import Synchronization
+import NIOConcurrencyHelpers
 
 /// A gRPC-over-HTTP/2 server: over TLS with ALPN `h2` when given credentials, else on
 /// cleartext TCP with prior knowledge (h2c).
@@ -133,20 +133,20 @@ private final class ConnectionSet: Sendable {
         var isDraining = false
     }
 
-    private let state = Mutex(State())
+    private let state = NIOLockedValueBox(State())
 
     /// Adds a channel unless `max` are open; it leaves the set when it closes. Once the server
     /// drains, a new channel is told to drain at once.
     func insert(_ channel: any Channel, max: Int) -> Bool {
         let id = ObjectIdentifier(channel)
-        let (added, draining) = state.withLock { state -> (Bool, Bool) in
+        let (added, draining) = state.withLockedValue { state -> (Bool, Bool) in
             guard state.channels.count < max else { return (false, false) }
             state.channels[id] = channel
             return (true, state.isDraining)
         }
         guard added else { return false }
         channel.closeFuture.whenComplete { _ in
-            _ = self.state.withLock { $0.channels.removeValue(forKey: id) }
+            _ = self.state.withLockedValue { $0.channels.removeValue(forKey: id) }
         }
         if draining {
             channel.eventLoop.execute {
@@ -158,11 +158,11 @@ private final class ConnectionSet: Sendable {
 
     /// Marks the set as draining and returns the channels open now.
     func startDraining() -> [any Channel] {
-        state.withLock { state in
+        state.withLockedValue { state in
             state.isDraining = true
             return Array(state.channels.values)
         }
     }
 
-    var count: Int { state.withLock { $0.channels.count } }
+    var count: Int { state.withLockedValue { $0.channels.count } }
 }

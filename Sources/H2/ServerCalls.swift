@@ -1,4 +1,4 @@
-import Synchronization
+import NIOConcurrencyHelpers
 
 /// Every handler task a server has started and that has not returned yet, whether or not its
 /// stream or connection is still open: the server owns this work, and its shutdown waits for it
@@ -14,11 +14,11 @@ final class ServerCalls: Sendable {
         var idleWaiters: [CheckedContinuation<Void, Never>] = []
     }
 
-    private let state = Mutex(State())
+    private let state = NIOLockedValueBox(State())
 
     /// Starts `body` as a task the server owns.
     func start(_ body: @escaping @Sendable () async -> Void) -> Task<Void, Never> {
-        state.withLock { state in
+        state.withLockedValue { state in
             let id = state.nextID
             state.nextID += 1
             let task = Task {
@@ -31,7 +31,7 @@ final class ServerCalls: Sendable {
     }
 
     private func finished(_ id: UInt64) {
-        let waiters = state.withLock { state -> [CheckedContinuation<Void, Never>] in
+        let waiters = state.withLockedValue { state -> [CheckedContinuation<Void, Never>] in
             state.running[id] = nil
             guard state.running.isEmpty else { return [] }
             defer { state.idleWaiters = [] }
@@ -41,17 +41,17 @@ final class ServerCalls: Sendable {
     }
 
     /// The handlers running now.
-    var count: Int { state.withLock { $0.running.count } }
+    var count: Int { state.withLockedValue { $0.running.count } }
 
     /// Cancels every running handler (the grace period is over).
     func cancelAll() {
-        for task in state.withLock({ Array($0.running.values) }) { task.cancel() }
+        for task in state.withLockedValue({ Array($0.running.values) }) { task.cancel() }
     }
 
     /// Returns once no handler is running.
     func waitUntilIdle() async {
         await withCheckedContinuation { continuation in
-            let idle = state.withLock { state in
+            let idle = state.withLockedValue { state in
                 guard !state.running.isEmpty else { return true }
                 state.idleWaiters.append(continuation)
                 return false

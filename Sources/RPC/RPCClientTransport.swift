@@ -1,4 +1,4 @@
-import Synchronization
+import NIOConcurrencyHelpers
 
 /// Options of one client call.
 public struct CallOptions: Sendable {
@@ -117,10 +117,10 @@ public struct InProcessClientTransport: RPCClientTransport {
 
 /// A task set once, cancellable before it is set (then it is cancelled as it is set).
 private final class TaskHolder: Sendable {
-    private let state = Mutex<(task: Task<Void, Never>?, cancelled: Bool)>((nil, false))
+    private let state = NIOLockedValueBox<(task: Task<Void, Never>?, cancelled: Bool)>((nil, false))
 
     func set(_ task: Task<Void, Never>) {
-        let cancelled = state.withLock { state in
+        let cancelled = state.withLockedValue { state in
             state.task = task
             return state.cancelled
         }
@@ -128,7 +128,7 @@ private final class TaskHolder: Sendable {
     }
 
     func cancel() {
-        let task = state.withLock { state in
+        let task = state.withLockedValue { state in
             state.cancelled = true
             return state.task
         }

@@ -1,4 +1,4 @@
-import Synchronization
+import NIOConcurrencyHelpers
 
 /// The messages of one server-streaming response between the side that receives them (a
 /// transport, or an in-process handler) and the task that consumes them.
@@ -19,7 +19,7 @@ public final class RPCMessageBuffer: Sendable {
         var queuedCount: Int { queue.count - head }
     }
 
-    private let state = Mutex(State())
+    private let state = NIOLockedValueBox(State())
     /// Called after the consumer took a message: its payload bytes, and how many messages are
     /// still queued.
     private let onTake: @Sendable (_ bytes: Int, _ stillQueued: Int) -> Void
@@ -42,7 +42,7 @@ public final class RPCMessageBuffer: Sendable {
     /// - Returns: the messages queued after it (0 when the consumer took it at once).
     @discardableResult
     public func append(_ payload: [UInt8]) -> Int {
-        let (consumer, queued) = state.withLock { state -> (CheckedContinuation<[UInt8]?, any Error>?, Int) in
+        let (consumer, queued) = state.withLockedValue { state -> (CheckedContinuation<[UInt8]?, any Error>?, Int) in
             guard state.end == nil else { return (nil, state.queuedCount) }
             if let consumer = state.consumer {
                 state.consumer = nil
@@ -69,7 +69,7 @@ public final class RPCMessageBuffer: Sendable {
             consumer: CheckedContinuation<[UInt8]?, any Error>?,
             producers: [CheckedContinuation<Void, Never>]
         )
-        let waiters = state.withLock { state -> Waiters? in
+        let waiters = state.withLockedValue { state -> Waiters? in
             guard state.end == nil else { return nil }
             state.end = end
             defer {
@@ -86,14 +86,14 @@ public final class RPCMessageBuffer: Sendable {
     }
 
     /// The messages waiting for the consumer.
-    public var queuedCount: Int { state.withLock { $0.queuedCount } }
+    public var queuedCount: Int { state.withLockedValue { $0.queuedCount } }
 
     /// Returns once fewer than `bytes` payload bytes are queued, or the stream has ended.
     public func waitForRoom(below bytes: Int) async {
         while !hasRoom(below: bytes) {
             // Woken whenever the consumer takes a message, then checked again.
             await withCheckedContinuation { continuation in
-                let ready = state.withLock { state in
+                let ready = state.withLockedValue { state in
                     guard state.end == nil, state.queuedBytes >= bytes else { return true }
                     state.producers.append(continuation)
                     return false
@@ -104,7 +104,7 @@ public final class RPCMessageBuffer: Sendable {
     }
 
     private func hasRoom(below bytes: Int) -> Bool {
-        state.withLock { $0.end != nil || $0.queuedBytes < bytes }
+        state.withLockedValue { $0.end != nil || $0.queuedBytes < bytes }
     }
 
     // MARK: Consumer
@@ -136,7 +136,7 @@ public final class RPCMessageBuffer: Sendable {
     private func takeOrWait(_ continuation: CheckedContinuation<[UInt8]?, any Error>)
         -> Result<[UInt8]?, any Error>?
     {
-        let taken = state.withLock { state -> (Result<[UInt8]?, any Error>?, Int, Int) in
+        let taken = state.withLockedValue { state -> (Result<[UInt8]?, any Error>?, Int, Int) in
             if state.queuedCount > 0 {
                 let payload = state.queue[state.head]
                 state.queue[state.head] = []
@@ -166,7 +166,7 @@ public final class RPCMessageBuffer: Sendable {
     }
 
     private func wakeProducers() {
-        let producers = state.withLock { state in
+        let producers = state.withLockedValue { state in
             defer { state.producers = [] }
             return state.producers
         }

@@ -1,23 +1,23 @@
 import CashbackCore
 import CashbackRepository
 import Foundation
-import Synchronization
+import NIOConcurrencyHelpers
 import GRDB
 import Testing
 @testable import CashbackStore
 
 /// A clock tests move by hand.
 final class TestClock: Sendable {
-    private let now = Mutex<Int64>(1_800_000_000_000)
+    private let now = NIOLockedValueBox<Int64>(1_800_000_000_000)
 
-    var milliseconds: Int64 { self.now.withLock { $0 } }
+    var milliseconds: Int64 { self.now.withLockedValue { $0 } }
 
     func advance(days: Int64) {
-        self.now.withLock { $0 += days * LedgerLimits.millisecondsPerDay }
+        self.now.withLockedValue { $0 += days * LedgerLimits.millisecondsPerDay }
     }
 
     func advance(milliseconds: Int64) {
-        self.now.withLock { $0 += milliseconds }
+        self.now.withLockedValue { $0 += milliseconds }
     }
 
     var read: @Sendable () -> Int64 { { self.milliseconds } }

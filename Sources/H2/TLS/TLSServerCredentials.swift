@@ -1,4 +1,4 @@
-import Synchronization
+import NIOConcurrencyHelpers
 
 /// A server's TLS certificate, key and client-certificate policy, loaded from PEM files and
 /// reloadable while the server runs.
@@ -18,7 +18,7 @@ import Synchronization
 public final class TLSServerCredentials: Sendable {
     /// The files and settings the credentials are loaded from.
     public let configuration: TLSServerConfiguration
-    private let current: Mutex<TLSContext>
+    private let current: NIOLockedValueBox<TLSContext>
 
     /// Loads the certificate chain and key (and the client CA, for mutual TLS).
     ///
@@ -26,7 +26,7 @@ public final class TLSServerCredentials: Sendable {
     ///   unreadable, not PEM, or a key that does not match the certificate.
     public init(_ configuration: TLSServerConfiguration) throws(TLSError) {
         self.configuration = configuration
-        current = Mutex(try TLSContext.server(configuration))
+        current = NIOLockedValueBox(try TLSContext.server(configuration))
     }
 
     /// Loads the files again and serves new connections with them.
@@ -34,9 +34,9 @@ public final class TLSServerCredentials: Sendable {
     /// - Throws: ``TLSError`` as ``init(_:)`` does; the previous certificate stays in use.
     public func reload() throws(TLSError) {
         let next = try TLSContext.server(configuration)
-        current.withLock { $0 = next }
+        current.withLockedValue { $0 = next }
     }
 
     /// The context new connections start from.
-    var context: TLSContext { current.withLock { $0 } }
+    var context: TLSContext { current.withLockedValue { $0 } }
 }
