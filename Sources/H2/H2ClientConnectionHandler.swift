@@ -279,6 +279,7 @@ final class H2ClientConnectionHandler: ChannelInboundHandler, NGHTTP2SessionDele
 
     func sessionDidNoticeGlitch() {}
     func sessionDidReceiveReset(streamID: Int32) {}
+    func sessionDidSendHeadersOrData() {}
     func sessionDidReceivePing(isAck: Bool, payload: UInt64) {}
 
     func sessionDidCloseStream(streamID: Int32, errorCode: UInt32) {

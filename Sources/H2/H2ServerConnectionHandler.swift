@@ -302,8 +302,9 @@ final class H2ServerConnectionHandler: ChannelInboundHandler, NGHTTP2SessionDele
             }
             return
         }
-        sessionDidNoticeGlitch()
-        guard !pingStrikes.receivedPing(at: .now()) else { return }
+        let verdict = pingStrikes.judge(pingAt: .now())
+        if verdict != .expected { sessionDidNoticeGlitch() }
+        guard verdict == .tooMany else { return }
         logger.notice(
             "closing a connection: too many pings",
             metadata: ["strikes": "\(pingStrikes.strikes)"])
@@ -376,6 +377,10 @@ final class H2ServerConnectionHandler: ChannelInboundHandler, NGHTTP2SessionDele
 
     /// A response's headers are on their way: the peer's next pings are not strikes.
     func sentHeaders() {
+        pingStrikes.sentHeadersOrData()
+    }
+
+    func sessionDidSendHeadersOrData() {
         pingStrikes.sentHeadersOrData()
     }
 

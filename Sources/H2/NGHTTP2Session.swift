@@ -25,6 +25,8 @@ protocol NGHTTP2SessionDelegate: AnyObject {
     /// The peer sent a PING (`isAck == false`; nghttp2 answers it) or acknowledged ours;
     /// `payload` is its 8 opaque bytes.
     func sessionDidReceivePing(isAck: Bool, payload: UInt64)
+    /// A HEADERS or DATA frame of this side has been handed to the socket.
+    func sessionDidSendHeadersOrData()
     /// A frame carrying END_STREAM (this side's last) has been handed to the socket.
     func sessionDidSendEndOfStream(streamID: Int32)
     /// The stream is closed; `errorCode` is NO_ERROR unless it was reset.
@@ -407,9 +409,17 @@ extension NGHTTP2Session {
             return 0
         }
         nghttp2_session_callbacks_set_on_frame_send_callback(callbacks) { _, frame, userData in
-            guard let frame, NGHTTP2Session.hasEndStream(frame) else { return 0 }
-            NGHTTP2Session.owner(userData).delegate?.sessionDidSendEndOfStream(
-                streamID: frame.pointee.hd.stream_id)
+            guard let frame, let delegate = NGHTTP2Session.owner(userData).delegate else {
+                return 0
+            }
+            if NGHTTP2Session.isFrame(frame, NGHTTP2_DATA)
+                || NGHTTP2Session.isFrame(frame, NGHTTP2_HEADERS)
+            {
+                delegate.sessionDidSendHeadersOrData()
+            }
+            if NGHTTP2Session.hasEndStream(frame) {
+                delegate.sessionDidSendEndOfStream(streamID: frame.pointee.hd.stream_id)
+            }
             return 0
         }
         nghttp2_session_callbacks_set_on_data_chunk_recv_callback(callbacks) {

@@ -4,7 +4,8 @@ import NIOCore
 /// than ``intervalMin`` after the previous one, with no headers or data sent in between, is a
 /// strike; past ``strikesMax`` strikes the connection is closed with
 /// GOAWAY(ENHANCE_YOUR_CALM, "too_many_pings"). Sending headers or data resets the count, so
-/// that pings which follow responses (BDP probes) are never strikes.
+/// that pings which follow responses (BDP probes, one a round trip while a large response
+/// flows) are never strikes, and the connection does not count them as glitches either.
 ///
 /// A value with no I/O: the connection handler feeds it the times.
 struct PingStrikes {
@@ -14,6 +15,26 @@ struct PingStrikes {
     let strikesMax: Int
     private var lastPing: NIODeadline?
     private(set) var strikes = 0
+    /// Whether this side sent headers or data since the peer's last PING.
+    private var sentSinceLastPing = false
+
+    /// What a PING from the peer is.
+    enum Verdict: Equatable {
+        /// It follows headers or data this side sent: expected (a BDP probe, a keepalive).
+        case expected
+        /// Not expected, but within the policy.
+        case allowed
+        /// The strike too many.
+        case tooMany
+    }
+
+    /// Records a PING from the peer at `now`.
+    mutating func judge(pingAt now: NIODeadline) -> Verdict {
+        let expected = sentSinceLastPing
+        sentSinceLastPing = false
+        guard receivedPing(at: now) else { return .tooMany }
+        return expected ? .expected : .allowed
+    }
 
     init(intervalMin: TimeAmount, strikesMax: Int) {
         self.intervalMin = intervalMin
@@ -32,6 +53,7 @@ struct PingStrikes {
     mutating func sentHeadersOrData() {
         lastPing = nil
         strikes = 0
+        sentSinceLastPing = true
     }
 }
 

@@ -35,6 +35,20 @@ import Testing
         #expect(answers.allSatisfy { $0 } && strikes.strikes == 0)
     }
 
+    /// One ping a round trip while a large response flows (grpc-go's BDP probes): each follows
+    /// data, so none is a strike nor a glitch; a ping after nothing was sent is not expected.
+    @Test func pingsThatFollowDataAreExpected() {
+        var strikes = PingStrikes(intervalMin: .seconds(300), strikesMax: 2)
+        var verdicts: [PingStrikes.Verdict] = []
+        for tick in Int64(0)..<1000 {
+            strikes.sentHeadersOrData()
+            verdicts.append(strikes.judge(pingAt: Self.start + .milliseconds(tick)))
+        }
+        #expect(verdicts.allSatisfy { $0 == .expected })
+        let more = (1...3).map { strikes.judge(pingAt: Self.start + .seconds(2) + .milliseconds($0)) }
+        #expect(more == [.allowed, .allowed, .tooMany])
+    }
+
     @Test func aCompletedStreamIsForgivenOneResetOnly() {
         var recent = RecentStreamIDs(capacity: 4)
         for id: Int32 in [1, 3, 5, 7, 9] { recent.insert(id) }
