@@ -1,3 +1,4 @@
+import NIOConcurrencyHelpers
 import NIOCore
 import NIOPosix
 import RPC
@@ -20,9 +21,16 @@ public final class H2ClientConnection: RPCClientTransport {
     /// Identifies calls for cancellation.
     private static let nextCallID = Atomic<UInt64>(0)
 
-    private init(channel: any Channel, handler: NIOLoopBound<H2ClientConnectionHandler>) {
+    /// Set when the server sent GOAWAY: no new call starts here.
+    private let goingAway: NIOLockedValueBox<Bool>
+
+    private init(
+        channel: any Channel, handler: NIOLoopBound<H2ClientConnectionHandler>,
+        goingAway: NIOLockedValueBox<Bool>
+    ) {
         self.channel = channel
         self.handler = handler
+        self.goingAway = goingAway
     }
 
     /// Connects to `host:port`; over TLS, returns once the handshake has finished with ALPN
@@ -48,6 +56,7 @@ public final class H2ClientConnection: RPCClientTransport {
         }
         let serverName = tls?.serverName ?? host
         let handshake = group.any().makePromise(of: Void.self)
+        let goingAway = NIOLockedValueBox(false)
         // The handler as it was added, so that a connection the server closes at once is
         // still returned (its calls then fail as not sent) instead of failing a lookup.
         let added = group.any().makePromise(of: NIOLoopBound<H2ClientConnectionHandler>.self)
@@ -69,7 +78,7 @@ public final class H2ClientConnection: RPCClientTransport {
                         }
                         let handler = H2ClientConnectionHandler(
                             limits: limits, authority: authority,
-                            scheme: tlsContext == nil ? "http" : "https")
+                            scheme: tlsContext == nil ? "http" : "https", goingAway: goingAway)
                         try channel.pipeline.syncOperations.addHandler(handler)
                         added.succeed(NIOLoopBound(handler, eventLoop: channel.eventLoop))
                     }
@@ -82,7 +91,7 @@ public final class H2ClientConnection: RPCClientTransport {
                 throw error
             }
             let handler = try await added.futureResult.get()
-            return H2ClientConnection(channel: channel, handler: handler)
+            return H2ClientConnection(channel: channel, handler: handler, goingAway: goingAway)
         } catch {
             // The promises must not be left pending when the connection never got that far.
             handshake.fail(ChannelError.ioOnClosedChannel)
@@ -189,7 +198,7 @@ public final class H2ClientConnection: RPCClientTransport {
     }
 
     /// Whether the connection is still open (it may still be told to go away at any time).
-    public var isOpen: Bool { channel.isActive }
+    public var isOpen: Bool { channel.isActive && !goingAway.withLockedValue { $0 } }
 
     /// Returns once the connection has closed, whichever side closed it (a server's idle
     /// timeout or shutdown, a network failure, ``close()``). A client reconnects after it.

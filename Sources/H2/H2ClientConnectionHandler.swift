@@ -1,5 +1,6 @@
 import CNGHTTP2
 import Logging
+import NIOConcurrencyHelpers
 import NIOCore
 import RPC
 
@@ -19,11 +20,17 @@ final class H2ClientConnectionHandler: ChannelInboundHandler, NGHTTP2SessionDele
     private var streams: [Int32: ClientStream] = [:]
     private var tokens: [UInt64: Int32] = [:]
     private var closedError: RPCError?
+    /// Set by the server's GOAWAY: the last stream it processes. Calls not started yet, and
+    /// streams above it, never reached a handler: they may be sent again elsewhere.
+    private var goawayLastStreamID: Int32?
+    /// Shared with the connection, so that callers on any thread stop choosing it.
+    let goingAway: NIOLockedValueBox<Bool>
 
-    init(limits: RPCLimits, authority: String, scheme: String) {
+    init(limits: RPCLimits, authority: String, scheme: String, goingAway: NIOLockedValueBox<Bool>) {
         self.limits = limits
         self.authority = authority
         self.scheme = scheme
+        self.goingAway = goingAway
     }
 
     // MARK: Calls
@@ -80,6 +87,10 @@ final class H2ClientConnectionHandler: ChannelInboundHandler, NGHTTP2SessionDele
         guard let session, let context, closedError == nil else {
             throw CallNotStarted(
                 error: closedError ?? RPCError(.unavailable, "the connection is closed"))
+        }
+        guard goawayLastStreamID == nil else {
+            throw CallNotStarted(
+                error: RPCError(.unavailable, "the server is closing this connection (GOAWAY)"))
         }
         guard request.count <= limits.messageBytesMax else {
             throw RPCError(.resourceExhausted, "request exceeds the message size limit")
@@ -280,12 +291,26 @@ final class H2ClientConnectionHandler: ChannelInboundHandler, NGHTTP2SessionDele
     func sessionDidNoticeGlitch() {}
     func sessionDidReceiveReset(streamID: Int32) {}
     func sessionDidSendHeadersOrData() {}
+
+    func sessionDidReceiveGoaway(lastStreamID: Int32) {
+        goawayLastStreamID = min(goawayLastStreamID ?? .max, lastStreamID)
+        goingAway.withLockedValue { $0 = true }
+    }
     func sessionDidReceivePing(isAck: Bool, payload: UInt64) {}
 
     func sessionDidCloseStream(streamID: Int32, errorCode: UInt32) {
         guard let stream = streams.removeValue(forKey: streamID) else { return }
         if let token = stream.token { tokens[token] = nil }
         stream.deadline?.cancel()
+        // Above the server's last stream: refused unprocessed (RFC 9113 §6.8), like a call
+        // never sent. A unary caller may send it again on another connection.
+        if let last = goawayLastStreamID, streamID > last, case .unary(let promise) = stream.receiver
+        {
+            promise.fail(
+                CallNotStarted(
+                    error: RPCError(.unavailable, "the server went away before processing the call")))
+            return
+        }
         stream.finish(errorCode: errorCode)
     }
 

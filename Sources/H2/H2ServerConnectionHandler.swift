@@ -384,6 +384,10 @@ final class H2ServerConnectionHandler: ChannelInboundHandler, NGHTTP2SessionDele
         pingStrikes.sentHeadersOrData()
     }
 
+    /// A client's GOAWAY changes nothing here: nghttp2 stops reading new streams, and the
+    /// connection closes when its calls are done.
+    func sessionDidReceiveGoaway(lastStreamID: Int32) {}
+
     /// Gives a stream's buffered request bytes back to the connection's budget.
     func releaseBufferedBytes(of stream: ServerStream) {
         bufferedRequestBytes -= stream.bufferedBytes

@@ -25,6 +25,8 @@ protocol NGHTTP2SessionDelegate: AnyObject {
     /// The peer sent a PING (`isAck == false`; nghttp2 answers it) or acknowledged ours;
     /// `payload` is its 8 opaque bytes.
     func sessionDidReceivePing(isAck: Bool, payload: UInt64)
+    /// The peer sent GOAWAY: streams above `lastStreamID` were not, and will not be, processed.
+    func sessionDidReceiveGoaway(lastStreamID: Int32)
     /// A HEADERS or DATA frame of this side has been handed to the socket.
     func sessionDidSendHeadersOrData()
     /// A frame carrying END_STREAM (this side's last) has been handed to the socket.
@@ -396,6 +398,8 @@ extension NGHTTP2Session {
                 delegate.sessionDidReceivePing(isAck: NGHTTP2Session.isAck(frame), payload: payload)
             } else if NGHTTP2Session.isFrame(frame, NGHTTP2_RST_STREAM) {
                 delegate.sessionDidReceiveReset(streamID: streamID)
+            } else if NGHTTP2Session.isFrame(frame, NGHTTP2_GOAWAY) {
+                delegate.sessionDidReceiveGoaway(lastStreamID: frame.pointee.goaway.last_stream_id)
             } else if NGHTTP2Session.isFrame(frame, NGHTTP2_HEADERS) {
                 delegate.sessionDidReceiveHeaders(streamID: streamID, endStream: NGHTTP2Session.hasEndStream(frame))
             } else if NGHTTP2Session.isFrame(frame, NGHTTP2_DATA), NGHTTP2Session.hasEndStream(frame) {

@@ -120,9 +120,9 @@ private actor ConnectionHolder {
     }
 
     /// Forgets `connection` (it can start no more calls) so that the next call connects anew.
-    func discard(_ connection: H2ClientConnection) async {
+    /// Its calls in flight go on: it closes itself once the server has answered them.
+    func discard(_ connection: H2ClientConnection) {
         guard current === connection else { return }
         current = nil
-        await connection.close()
     }
 }
