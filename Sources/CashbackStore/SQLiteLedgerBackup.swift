@@ -52,17 +52,26 @@ public enum SQLiteLedgerBackup {
         return Copy(pageCount: Int(bytes) / max(pageSize, 1), bytes: bytes)
     }
 
+    /// What a restore did.
+    public struct Restored: Sendable {
+        /// The restored ledger's books.
+        public let books: BooksReport
+        /// Tokens revoked in the replaced file after the backup was taken, revoked again in the
+        /// restored one (a backup must not bring a revoked token back).
+        public let revocationsCarriedOver: Int
+        /// Tokens active in the restored file.
+        public let activeTokens: Int
+    }
+
     /// Restores the backup `backupPath` as the ledger at `database`, then checks its books.
     ///
     /// The destination must not be in use (no server on it); an existing destination is
-    /// replaced only with `replacing`. A backup written by an older `cashbackd` is migrated as
-    /// the server would.
-    ///
-    /// - Returns: the restored ledger's books report.
+    /// replaced only with `replacing`, and the token revocations it holds are applied to the
+    /// restored file. A backup written by an older `cashbackd` is migrated as the server would.
     /// - Throws: `LedgerStoreError` naming the path and the cause (`.databaseInUse` while a
     ///   server owns the destination).
     public static func restore(from backupPath: String, to database: String, replacing: Bool)
-        async throws -> BooksReport
+        async throws -> Restored
     {
         guard FileManager.default.fileExists(atPath: backupPath) else {
             throw LedgerStoreError(.databaseUnavailable, "no backup at \(backupPath)")
@@ -74,13 +83,14 @@ public enum SQLiteLedgerBackup {
         }
         let source = try openReadOnly(backupPath)
         try DatabasePreflight.check(database)
-        // Own the destination for the whole restore: no server may open it meanwhile.
+        // Own the destination for the whole copy: no server may open it meanwhile.
         let ownership = try DatabaseOwnership(databasePath: database)
+        let existed = FileManager.default.fileExists(atPath: database)
+        let revocations: [Revocation]
         do {
-            let destination = try DatabaseQueue(path: database)
-            try source.backup(to: destination)
-            try destination.close()
+            revocations = try copy(source, to: database, readingRevocations: existed)
         } catch let error as DatabaseError {
+            if !existed { try? FileManager.default.removeItem(atPath: database) }
             throw LedgerStoreError(
                 .databaseUnavailable,
                 "cannot restore \(backupPath) to \(database): "
@@ -88,9 +98,48 @@ public enum SQLiteLedgerBackup {
         }
         ownership.release()
         let ledger = try SQLiteLedgerRepository(path: database)
+        let carried = try await ledger.pool.write { db in
+            var count = 0
+            for revocation in revocations {
+                try db.execute(
+                    sql: "UPDATE access_tokens SET revoked_ms = ? WHERE id = ? AND revoked_ms IS NULL",
+                    arguments: [revocation.at, revocation.id])
+                count += db.changesCount
+            }
+            return count
+        }
+        let active = try await ledger.pool.read { db in
+            try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM access_tokens WHERE revoked_ms IS NULL")
+                ?? 0
+        }
         let report = try await ledger.verifyBooks()
         try ledger.close()
-        return report
+        return Restored(books: report, revocationsCarriedOver: carried, activeTokens: active)
+    }
+
+    private struct Revocation: Sendable {
+        let id: String
+        let at: Int64
+    }
+
+    /// Copies `source` over `database`; returns the revocations `database` held before, when
+    /// asked.
+    private static func copy(
+        _ source: DatabaseQueue, to database: String, readingRevocations: Bool
+    ) throws -> [Revocation] {
+        let destination = try DatabaseQueue(path: database)
+        var revocations: [Revocation] = []
+        if readingRevocations {
+            revocations = try destination.read { db in
+                guard try db.tableExists("access_tokens") else { return [] }
+                return try Row.fetchAll(
+                    db, sql: "SELECT id, revoked_ms FROM access_tokens WHERE revoked_ms IS NOT NULL"
+                ).map { Revocation(id: $0["id"], at: $0["revoked_ms"]) }
+            }
+        }
+        try source.backup(to: destination)
+        try destination.close()
+        return revocations
     }
 
     /// A read-only connection to a ledger file, refusing other files.

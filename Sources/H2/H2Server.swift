@@ -59,10 +59,14 @@ public final class H2Server: Sendable {
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
             .childChannelInitializer { channel in
-                guard connections.insert(channel, max: limits.connectionsMax) else {
+                switch connections.insert(channel, max: limits.connectionsMax) {
+                case .added: break
+                case .atLimit:
                     logger.warning(
                         "refusing a connection: at the limit",
                         metadata: ["connections": "\(limits.connectionsMax)"])
+                    return channel.close()
+                case .draining:
                     return channel.close()
                 }
                 return channel.eventLoop.makeCompletedFuture {
@@ -135,25 +139,29 @@ private final class ConnectionSet: Sendable {
 
     private let state = NIOLockedValueBox(State())
 
-    /// Adds a channel unless `max` are open; it leaves the set when it closes. Once the server
-    /// drains, a new channel is told to drain at once.
-    func insert(_ channel: any Channel, max: Int) -> Bool {
+    enum Admission {
+        case added
+        case atLimit
+        /// Accepted in the race with shutdown: refused, so that shutdown's wait for the
+        /// connections and their handlers covers every call the server will ever start.
+        case draining
+    }
+
+    /// Adds a channel unless `max` are open or the server drains; it leaves the set when it
+    /// closes.
+    func insert(_ channel: any Channel, max: Int) -> Admission {
         let id = ObjectIdentifier(channel)
-        let (added, draining) = state.withLockedValue { state -> (Bool, Bool) in
-            guard state.channels.count < max else { return (false, false) }
+        let admission = state.withLockedValue { state -> Admission in
+            guard !state.isDraining else { return .draining }
+            guard state.channels.count < max else { return .atLimit }
             state.channels[id] = channel
-            return (true, state.isDraining)
+            return .added
         }
-        guard added else { return false }
+        guard admission == .added else { return admission }
         channel.closeFuture.whenComplete { _ in
             _ = self.state.withLockedValue { $0.channels.removeValue(forKey: id) }
         }
-        if draining {
-            channel.eventLoop.execute {
-                channel.pipeline.fireUserInboundEventTriggered(H2DrainEvent())
-            }
-        }
-        return true
+        return .added
     }
 
     /// Marks the set as draining and returns the channels open now.

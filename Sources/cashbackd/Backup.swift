@@ -51,13 +51,24 @@ struct Restore: AsyncParsableCommand {
     var replace = false
 
     func run() async throws {
-        let report: BooksReport
+        let restored: SQLiteLedgerBackup.Restored
         do {
-            report = try await SQLiteLedgerBackup.restore(from: from, to: database, replacing: replace)
+            restored = try await SQLiteLedgerBackup.restore(
+                from: from, to: database, replacing: replace)
         } catch let error as LedgerStoreError {
             standardError("cashbackd restore: \(error.message)")
             throw ExitCode(2)
         }
+        let report = restored.books
+        if restored.revocationsCarriedOver > 0 {
+            print(
+                "revoked again \(restored.revocationsCarriedOver) token(s) that the replaced file "
+                    + "had revoked since the backup")
+        }
+        print(
+            "\(restored.activeTokens) token(s) active, as in the backup: tokens created since are "
+                + "gone, and a token revoked since in another file is active again; review them with "
+                + "`cashbackd token list`")
         guard report.isBalanced else {
             for breach in report.discrepancies { print("\(breach.kind): \(breach)") }
             print("restored \(from) to \(database), but its books have \(report.discrepancies.count) breach(es)")

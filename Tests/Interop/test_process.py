@@ -255,9 +255,14 @@ def test_a_backup_taken_under_write_load_restores_with_clean_books(database, tmp
         writer = threading.Thread(target=load)
         writer.start()
         assert fifty.wait(timeout=60)  # the backup starts while accruals are being written
+        from conftest import create_token
+        create_token(database, scopes="read", name="auditor")
         backup = tmp_path / "backup.sqlite"
         copied = cashbackd("backup", "--database", database, "--to", str(backup))
         assert copied.returncode == 0, copied.stderr
+        # Revoked after the backup: restoring over this file must not bring it back.
+        assert cashbackd("token", "revoke", "--database", database, "--name", "auditor"
+                         ).returncode == 0
         stop.set()
         writer.join(timeout=120)
         assert cashbackd("backup", "--database", database, "--to", str(backup)).returncode == 1
@@ -278,6 +283,13 @@ def test_a_backup_taken_under_write_load_restores_with_clean_books(database, tmp
     assert again.returncode == 2 and "--replace" in again.stderr
     verified = cashbackd("verify", "--database", str(restored))
     assert verified.returncode == 0, verified.stdout
+
+    over = cashbackd("restore", "--from", str(backup), "--database", database, "--replace")
+    assert over.returncode == 0, over.stdout + over.stderr
+    assert "revoked again 1 token(s)" in over.stdout
+    listed = cashbackd("token", "list", "--database", database).stdout
+    auditor = next(line for line in listed.splitlines() if line.startswith("auditor\t"))
+    assert not auditor.endswith("\t-")  # its REVOKED column holds a time
 
 
 def test_a_port_in_use_is_named_with_the_fix(database, tmp_path):

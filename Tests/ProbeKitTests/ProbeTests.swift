@@ -198,6 +198,14 @@ import Testing
         await server.stop()
     }
 
+    @Test func aTokenIsNeverSentInCleartextOffLoopback() async {
+        // Refused before connecting: nothing listens on 192.0.2.1 (TEST-NET-1) anyway.
+        let result = await Self.run(
+            ["--plaintext", "--token", "cbk_x", "192.0.2.1:50051", "health"])
+        #expect(result.exitCode == 64 + 16)
+        #expect(result.standardError.contains("refusing to send the token in cleartext"))
+    }
+
     @Test func versionPrintsTheRelease() async {
         let result = await Self.run(["--version"])
         #expect(Self.output(result) == CashbackRelease.version + "\n" && result.exitCode == 0)

@@ -85,7 +85,19 @@ public struct CashbackClient: Sendable {
         limits: RPCLimits = .default, connectTimeout: Duration = .seconds(10),
         token: String? = nil
     ) async throws -> CashbackClient {
-        if let token { try BearerTokenTransport.check(token) }
+        if let token, !token.isEmpty {
+            try BearerTokenTransport.check(token)
+            // A bearer token in cleartext is anyone's on the path: only over TLS, or to this
+            // machine.
+            guard tls != nil || ["127.0.0.1", "::1", "localhost"].contains(host)
+                || host.hasPrefix("127.")
+            else {
+                throw RPCError(
+                    .unauthenticated,
+                    "refusing to send the token in cleartext to \(host): use TLS (the client's "
+                        + "tls:, the probe without --plaintext)")
+            }
+        }
         let endpoint = ReconnectingTransport.Endpoint(
             host: host, port: port, tls: tls, limits: limits, connectTimeout: connectTimeout)
         let first = try await endpoint.connect()

@@ -116,17 +116,21 @@ public final class LogSink: @unchecked Sendable {
         while true {
             condition.lock()
             while queue.isEmpty && dropped == 0 { condition.wait() }
-            var batch = queue.joined()
-            if dropped > 0 {
-                batch +=
-                    "\(dropped) log line(s) dropped: the log output was not being read fast "
-                    + "enough\n"
-                dropped = 0
-            }
-            queue.removeAll(keepingCapacity: true)
+            // Taken out under the lock, joined and written outside it: a thread that logs never
+            // waits for more than the swap.
+            let lines = queue
+            let droppedNow = dropped
+            queue = []
             queuedBytes = 0
+            dropped = 0
             isWriting = true
             condition.unlock()
+            var batch = lines.joined()
+            if droppedNow > 0 {
+                batch +=
+                    "\(droppedNow) log line(s) dropped: the log output was not being read fast "
+                    + "enough\n"
+            }
             write(batch)
             condition.lock()
             isWriting = false
