@@ -36,9 +36,7 @@ let package = Package(
 
         // MARK: Codec and generated API
         .target(name: "CompactCodec"),
-        .target(
-            name: "RPC",
-            dependencies: ["CompactCodec", .product(name: "NIOConcurrencyHelpers", package: "swift-nio")]),
+        .target(name: "RPC", dependencies: ["CompactCodec"]),
         .target(name: "CashbackAPI", dependencies: ["CompactCodec", "RPC"]),
 
         // MARK: Transport

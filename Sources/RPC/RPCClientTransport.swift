@@ -1,4 +1,3 @@
-import NIOConcurrencyHelpers
 
 /// Options of one client call.
 public struct CallOptions: Sendable {
@@ -117,7 +116,7 @@ public struct InProcessClientTransport: RPCClientTransport {
 
 /// A task set once, cancellable before it is set (then it is cancelled as it is set).
 private final class TaskHolder: Sendable {
-    private let state = NIOLockedValueBox<(task: Task<Void, Never>?, cancelled: Bool)>((nil, false))
+    private let state = LockedState<(task: Task<Void, Never>?, cancelled: Bool)>((nil, false))
 
     func set(_ task: Task<Void, Never>) {
         let cancelled = state.withLockedValue { state in

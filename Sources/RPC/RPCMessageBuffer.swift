@@ -1,4 +1,3 @@
-import NIOConcurrencyHelpers
 
 /// The messages of one server-streaming response between the side that receives them (a
 /// transport, or an in-process handler) and the task that consumes them.
@@ -19,7 +18,7 @@ public final class RPCMessageBuffer: Sendable {
         var queuedCount: Int { queue.count - head }
     }
 
-    private let state = NIOLockedValueBox(State())
+    private let state = LockedState(State())
     /// Called after the consumer took a message: its payload bytes, and how many messages are
     /// still queued.
     private let onTake: @Sendable (_ bytes: Int, _ stillQueued: Int) -> Void
