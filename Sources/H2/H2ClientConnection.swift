@@ -96,8 +96,34 @@ public final class H2ClientConnection: RPCClientTransport {
             // The promises must not be left pending when the connection never got that far.
             handshake.fail(ChannelError.ioOnClosedChannel)
             added.fail(ChannelError.ioOnClosedChannel)
-            throw RPCError(.unavailable, "cannot connect to \(authority): \(error)")
+            throw RPCError(
+                .unavailable, "cannot connect to \(authority): \(Self.explain(error, connectTimeout))")
         }
+    }
+
+    /// Why a connection failed, in words a user acts on: the socket's error and what it
+    /// probably means, not NIO's types.
+    static func explain(_ error: any Error, _ connectTimeout: Duration) -> String {
+        var cause: any Error = error
+        if let failed = error as? NIOConnectionError {
+            if let first = failed.connectionErrors.first {
+                cause = first.error
+            } else if let resolution = failed.dnsAError ?? failed.dnsAAAAError {
+                return "cannot resolve the host name (\(resolution))"
+            }
+        }
+        if let io = cause as? IOError {
+            switch io.errnoCode {
+            case ECONNREFUSED: return "connection refused — is cashbackd running?"
+            case ETIMEDOUT: return "timed out — is the host up, and the port open?"
+            case EHOSTUNREACH, ENETUNREACH: return "no route to the host"
+            default: return String(cString: strerror(io.errnoCode))
+            }
+        }
+        if case ChannelError.connectTimeout = cause {
+            return "no answer within \(connectTimeout) — is the host up, and the port open?"
+        }
+        return "\(cause)"
     }
 
     public func unary(_ method: MethodDescriptor, request: [UInt8], options: CallOptions)

@@ -108,6 +108,16 @@ final class H2ClientConnectionHandler: ChannelInboundHandler, NGHTTP2SessionDele
         for field in options.metadata where field.name != "content-type" {
             headers.append((field.name, field.value))
         }
+        // The server would reset the stream (ENHANCE_YOUR_CALM, "slow down"): say what is wrong.
+        let headerListBytes = headers.reduce(0) { $0 + $1.0.utf8.count + $1.1.utf8.count + 32 }
+        let serverMax = session.remoteMaxHeaderListSize
+        guard headerListBytes <= serverMax else {
+            throw RPCError(
+                .resourceExhausted,
+                "the request's header list is \(headerListBytes) bytes as HTTP/2 counts it; the "
+                    + "server accepts at most \(serverMax) (its SETTINGS_MAX_HEADER_LIST_SIZE): send "
+                    + "less metadata")
+        }
         let stream = ClientStream(
             receiver: receiver, requestBody: GRPCFraming.frame(request),
             messageBytesMax: limits.messageBytesMax)
@@ -116,7 +126,6 @@ final class H2ClientConnectionHandler: ChannelInboundHandler, NGHTTP2SessionDele
         do {
             streamID = try session.submitRequest(headers: headers)
         } catch {
-            // After the server's GOAWAY, nghttp2 starts no new stream.
             throw CallNotStarted(error: RPCError(.unavailable, "cannot start a stream: \(error)"))
         }
         streams[streamID] = stream

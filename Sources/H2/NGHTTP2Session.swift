@@ -275,6 +275,11 @@ final class NGHTTP2Session {
         precondition(rv != NGHTTP2_ERR_INVALID_ARGUMENT.rawValue, "bad GOAWAY")
     }
 
+    /// The peer's SETTINGS_MAX_HEADER_LIST_SIZE: unlimited until its SETTINGS arrive.
+    var remoteMaxHeaderListSize: Int {
+        Int(nghttp2_session_get_remote_settings(session, NGHTTP2_SETTINGS_MAX_HEADER_LIST_SIZE))
+    }
+
     /// Sends a PING carrying `payload` (in network order); the peer's ACK carries it back.
     func submitPing(payload: UInt64) {
         withUnsafeBytes(of: payload.bigEndian) { bytes in

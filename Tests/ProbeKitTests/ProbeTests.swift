@@ -170,16 +170,18 @@ import Testing
     }
 
     @Test(arguments: [
-        (#"{"memberID":"m1"}"#, "no field \"memberID\""),
+        (#"{"memberID":"m1"}"#, #"no field "memberID" at memberID (did you mean "memberId"?)"#),
+        (#"{"memberld":"m1"}"#, #"(did you mean "memberId"?)"#),
+        (#"{"zzzzzz":"m1"}"#, "(its fields: memberId, currency)"),
         (#"{"memberId":5}"#, "memberId"),
-        ("not json", "not a valid"),
+        ("not json", "-d is not a valid cashback.v1.GetBalanceRequest"),
     ])
-    func badJSONIsRefusedBeforeAnythingIsSent(_ json: String, _ expected: String) async {
+    func badJSONIsAUsageErrorBeforeAnythingIsSent(_ json: String, _ expected: String) async {
         // No server listens on port 1: a request that were sent would fail UNAVAILABLE instead.
         let result = await Self.run(
             ["--plaintext", "127.0.0.1:1", "call", "cashback.v1.Wallet/GetBalance", "-d", json])
-        #expect(result.exitCode == 64 + 3)
-        #expect(result.standardError.contains(expected))
+        #expect(result.exitCode == 2)
+        #expect(result.standardError.contains(expected), "\(result.standardError)")
     }
 
     @Test func aCallWithoutATokenIsUnauthenticated() async throws {
@@ -238,9 +240,20 @@ import Testing
         #expect(!result.standardError.isEmpty)
     }
 
-    @Test func unknownMethodsAreUnimplemented() async {
+    @Test func unknownMethodsAreUsageErrors() async {
         let result = await Self.run(["encode", "cashback.v1.Wallet/Steal", "-d", "{}"])
-        #expect(result.exitCode == 64 + 12)
+        #expect(result.exitCode == 2)
+        #expect(result.standardError.contains("unknown method cashback.v1.Wallet/Steal"))
+        let typo = await Self.run(["encode", "cashback.v1.Wallet/GetBalanse", "-d", "{}"])
+        #expect(typo.standardError.contains("(did you mean cashback.v1.Wallet/GetBalance?)"))
+    }
+
+    @Test func aRefusedConnectionSaysSo() async {
+        let result = await Self.run(["--plaintext", "127.0.0.1:1", "health"])
+        #expect(
+            result.standardError.hasPrefix(
+                "UNAVAILABLE: cannot connect to 127.0.0.1:1: connection refused — is cashbackd "
+                    + "running?"))
     }
 }
 

@@ -59,7 +59,13 @@ extension Invocation {
     }
 
     /// The call options from `--max-time` and `-H`.
-    func callOptions() throws -> CallOptions {
+    /// The deadline of a call without `--max-time`: a server that never answers does not
+    /// hang the probe.
+    static let unaryTimeout: Duration = .seconds(30)
+    /// The same for a server-streaming call, which may carry a long export.
+    static let streamingTimeout: Duration = .seconds(600)
+
+    func callOptions(defaultTimeout: Duration = Self.unaryTimeout) throws -> CallOptions {
         var metadata = Metadata()
         for header in options.headers {
             guard let colon = header.firstIndex(of: ":") else {
@@ -84,7 +90,7 @@ extension Invocation {
             }
             metadata.add(name, value)
         }
-        var timeout: Duration?
+        var timeout: Duration? = defaultTimeout
         if let maxTime = options.maxTime {
             guard maxTime > 0, maxTime <= 86_400 else {
                 throw ProbeUsageError("--max-time must be in (0, 86400] seconds")
@@ -111,9 +117,10 @@ extension Invocation {
         do {
             return try method.request.compactFromJSON(json)
         } catch let error as DecodingError {
-            throw RPCError(
-                .invalidArgument,
-                "request is not a valid \(method.request.name): \(Self.describe(error))")
+            // A local mistake, found before anything is sent: a usage error, not a status.
+            throw ProbeUsageError(
+                "-d is not a valid \(method.request.name): \(Self.describe(error))"
+                    + Self.suggestion(for: error))
         }
     }
 
@@ -126,7 +133,9 @@ extension Invocation {
                 return method
             }
         }
-        throw RPCError(.unimplemented, "unknown method \(name); try 'list'")
+        throw ProbeUsageError(
+            "unknown method \(name)" + Self.closest(to: name) + "; `cashback-probe HOST:PORT list` "
+                + "shows the methods")
     }
 
     /// `pkg.Service.Method` → `pkg.Service/Method`; other names are returned unchanged.
@@ -135,6 +144,52 @@ extension Invocation {
         let service = String(symbol[..<dot])
         let isService = SchemaCatalog.services.contains { $0.name == service }
         return isService ? service + "/" + symbol[symbol.index(after: dot)...] : symbol
+    }
+
+    /// ` (did you mean "memberId"?)` for an unknown field with a close name, else "".
+    static func suggestion(for error: DecodingError) -> String {
+        guard case .dataCorrupted(let context) = error,
+            let range = context.debugDescription.range(of: " has no field \""),
+            let message = SchemaCatalog.messages.first(where: {
+                $0.name == context.debugDescription[..<range.lowerBound]
+            })
+        else { return "" }
+        let key = context.debugDescription[range.upperBound...].dropLast()
+        let names = message.fields.map(\.jsonName)
+        guard let best = nearest(String(key), among: names) else {
+            return " (its fields: \(names.joined(separator: ", ")))"
+        }
+        return " (did you mean \"\(best)\"?)"
+    }
+
+    /// ` (did you mean cashback.v1.Wallet/GetBalance?)` for a method name with a close match.
+    static func closest(to name: String) -> String {
+        let names = SchemaCatalog.services.flatMap { $0.methods.map(\.descriptor.fullName) }
+        guard let best = nearest(normalized(name), among: names) else { return "" }
+        return " (did you mean \(best)?)"
+    }
+
+    /// The candidate equal to `word` but for case, or within two edits of it.
+    static func nearest(_ word: String, among candidates: [String]) -> String? {
+        if let same = candidates.first(where: { $0.lowercased() == word.lowercased() }) {
+            return same
+        }
+        let scored = candidates.map { ($0, editDistance(Array(word.lowercased()), Array($0.lowercased()))) }
+        guard let best = scored.min(by: { $0.1 < $1.1 }), best.1 <= 2 else { return nil }
+        return best.0
+    }
+
+    /// Levenshtein distance, for suggestions only (names of at most a few dozen characters).
+    static func editDistance(_ a: [Character], _ b: [Character]) -> Int {
+        var previous = Array(0...b.count)
+        for (i, x) in a.enumerated() {
+            var current = [i + 1]
+            for (j, y) in b.enumerated() {
+                current.append(min(previous[j + 1] + 1, current[j] + 1, previous[j] + (x == y ? 0 : 1)))
+            }
+            previous = current
+        }
+        return previous[b.count]
     }
 
     /// A one-line explanation of a JSON decoding error.

@@ -66,7 +66,8 @@ struct Invocation {
             }
         }
         guard let text = SchemaDescription.describe(Self.normalized(symbol)) else {
-            throw RPCError(.notFound, "no service, method or message named \(symbol)")
+            throw ProbeUsageError(
+                "no service, method or message named \(symbol)" + Self.closest(to: symbol))
         }
         result.print(text)
     }
@@ -95,7 +96,8 @@ struct Invocation {
     ) async throws {
         try await withClient(address) { client in
             let stream = client.transport.serverStreaming(
-                schema.descriptor, request: request, options: try callOptions())
+                schema.descriptor, request: request,
+                options: try callOptions(defaultTimeout: Self.streamingTimeout))
             for try await payload in stream {
                 let json = try schema.response.jsonFromCompact(payload)
                 result.print(String(decoding: json, as: UTF8.self))

@@ -40,7 +40,11 @@ struct ProbeOptions: ParsableArguments {
             help: "Request metadata as 'name: value'; may be repeated.")
     var headers: [String] = []
 
-    @Option(help: "Seconds the whole call may take (sent as grpc-timeout).")
+    @Option(
+        help: """
+            Seconds the whole call may take (sent as grpc-timeout). (default: 30, and 600 for \
+            a server-streaming call)
+            """)
     var maxTime: Double?
 
     @Option(help: "Seconds to wait for the connection.")
