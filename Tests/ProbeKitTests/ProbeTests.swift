@@ -208,6 +208,49 @@ import Testing
         #expect(result.standardError.contains("refusing to send the token in cleartext"))
     }
 
+    @Test func helpListsEveryVerbWithAnExampleAndTheExitStatuses() async {
+        let help = Self.output(await Self.run(["--help"]))
+        for verb in ["list", "describe", "call", "health", "encode", "decode"] {
+            #expect(help.contains("\n  \(verb) "), "\(verb)")
+            #expect(help.contains("cashback-probe \(verb) ") || help.contains(" \(verb)\n")
+                || help.contains(" \(verb) cashback.v1") || help.contains("50051 \(verb)"), "\(verb)")
+        }
+        #expect(help.contains("EXIT STATUS: 0 on success; 64 + the gRPC status code"))
+        #expect(help.contains("--token <token>"))
+    }
+
+    @Test func decodeReadsAFrameOrAPayload() async throws {
+        let frame = await Self.run(
+            ["encode", "cashback.v1.Wallet/GetBalance", "-d", #"{"memberId":"m1","currency":"EUR"}"#])
+        let json = "{\n  \"currency\" : \"EUR\",\n  \"memberId\" : \"m1\"\n}\n"
+        let fromFrame = await Probe.run(["decode", "cashback.v1.GetBalanceRequest"]) {
+            frame.standardOutput
+        }
+        #expect(Self.output(fromFrame) == json)
+        let fromPayload = await Probe.run(["decode", "cashback.v1.GetBalanceRequest"]) {
+            Array(frame.standardOutput.dropFirst(5))
+        }
+        #expect(Self.output(fromPayload) == json)
+        // A method name decodes its response.
+        let response = await Probe.run(["decode", "cashback.v1.Wallet/GetBalance"]) { [0x08, 0x0a] }  // zigzag 5
+        #expect(Self.output(response).contains(#""pendingMinor" : 5"#))
+        let garbage = await Probe.run(["decode", "cashback.v1.GetBalanceRequest"]) { [0xff] }
+        #expect(garbage.exitCode == 2)
+    }
+
+    @Test(arguments: [
+        ("content-type: application/grpc", "-H cannot set 'content-type'"),
+        ("te: trailers", "-H cannot set 'te'"),
+        (":path: /x", "-H cannot set ':path'"),
+        ("authorization: Bearer x", "use --token"),
+        ("grpc-timeout: 1S", "use --max-time"),
+    ])
+    func transportHeadersAreRefusedByName(_ header: String, _ expected: String) async {
+        let result = await Self.run(["--plaintext", "-H", header, "127.0.0.1:1", "health"])
+        #expect(result.exitCode == 2)
+        #expect(result.standardError.contains(expected), "\(result.standardError)")
+    }
+
     @Test func versionPrintsTheRelease() async {
         let result = await Self.run(["--version"])
         #expect(Self.output(result) == CashbackRelease.version + "\n" && result.exitCode == 0)

@@ -45,6 +45,25 @@ extension Invocation {
             handshakeTimeout: .milliseconds(Int64(options.connectTimeout * 1000)))
     }
 
+    /// Why `name` cannot be sent as metadata (the transport writes it), or `nil`.
+    static func transportOwned(_ name: String) -> String? {
+        switch name {
+        case _ where name.hasPrefix(":"):
+            return "pseudo-headers (:path, :authority…) are the transport's; the address and the "
+                + "method set them"
+        case "content-type": return "the probe sends application/grpc+compact, the only codec"
+        case "te": return "the transport sends 'te: trailers', as gRPC requires"
+        case "grpc-timeout": return "use --max-time SECONDS"
+        case "authorization": return "use --token (or CASHBACK_TOKEN)"
+        case "host", "connection", "keep-alive", "transfer-encoding", "upgrade",
+            "proxy-connection":
+            return "HTTP/1 connection headers are not allowed in HTTP/2"
+        case "user-agent": return "the transport sends its own"
+        case _ where name.hasPrefix("grpc-"): return "grpc-* headers are reserved for gRPC itself"
+        default: return nil
+        }
+    }
+
     /// The token from `--token`, else from `CASHBACK_TOKEN`; `nil` when neither is set (an
     /// empty variable counts as unset).
     func token() throws -> String? {
@@ -68,17 +87,16 @@ extension Invocation {
     func callOptions(defaultTimeout: Duration = Self.unaryTimeout) throws -> CallOptions {
         var metadata = Metadata()
         for header in options.headers {
-            guard let colon = header.firstIndex(of: ":") else {
+            // A pseudo-header's own colon comes first: `:path: /x`.
+            let searchFrom = header.hasPrefix(":") ? header.index(after: header.startIndex) : header.startIndex
+            guard let colon = header[searchFrom...].firstIndex(of: ":") else {
                 throw ProbeUsageError("header '\(header)' is not 'name: value'")
             }
             let name = header[..<colon].trimmingCharacters(in: .whitespaces).lowercased()
             let value = header[header.index(after: colon)...].trimmingCharacters(in: .whitespaces)
-            // content-type stays allowed: it lets the probe speak as a stock gRPC client.
-            let reserved: Set<String> = ["te", "user-agent", "host", "connection"]
-            guard !name.isEmpty, !name.hasPrefix(":"), !name.hasPrefix("grpc-"),
-                !reserved.contains(name)
-            else {
-                throw ProbeUsageError("header name '\(name)' is reserved or empty")
+            guard !name.isEmpty else { throw ProbeUsageError("-H '\(header)' has no name") }
+            if let owner = Self.transportOwned(name) {
+                throw ProbeUsageError("-H cannot set '\(name)': \(owner)")
             }
             // gRPC metadata names are [0-9a-z_.-]; values are printable ASCII.
             let validName = name.unicodeScalars.allSatisfy {

@@ -6,7 +6,9 @@ struct Invocation {
     let options: ProbeOptions
     let standardInput: () -> [UInt8]
 
-    private static let verbs: Set<String> = ["list", "describe", "call", "health", "encode"]
+    private static let verbs: Set<String> = [
+        "list", "describe", "call", "health", "encode", "decode",
+    ]
 
     func run(_ result: inout ProbeResult) async throws {
         var words = options.words[...]
@@ -26,6 +28,7 @@ struct Invocation {
         case "call": try await call(address: address, method: argument, into: &result)
         case "health": try await health(address: address, service: argument, into: &result)
         case "encode": try encode(method: argument, into: &result)
+        case "decode": try decode(symbol: argument, into: &result)
         default: throw ProbeUsageError("unknown verb '\(verb)'")
         }
     }
@@ -113,6 +116,31 @@ struct Invocation {
         }
         result.print(status)
         if status != "SERVING" { result.exitCode = 1 }
+    }
+
+    /// Standard input (a length-prefixed frame, or a bare payload) as JSON: the message named
+    /// `symbol`, or the response of the method named `symbol`.
+    private func decode(symbol: String?, into result: inout ProbeResult) throws {
+        guard let symbol else { throw ProbeUsageError("decode needs a message or method name") }
+        let schema: MessageSchema
+        if let message = SchemaCatalog.messages.first(where: { $0.name == symbol }) {
+            schema = message
+        } else {
+            schema = try Self.method(named: symbol).response
+        }
+        var bytes = standardInput()
+        // A frame: flag 0, then a 4-byte length that covers exactly the rest.
+        if bytes.count >= 5, bytes[0] == 0,
+            Int(bytes[1]) << 24 | Int(bytes[2]) << 16 | Int(bytes[3]) << 8 | Int(bytes[4])
+                == bytes.count - 5
+        {
+            bytes.removeFirst(5)
+        }
+        do {
+            result.print(String(decoding: try schema.jsonFromCompact(bytes), as: UTF8.self))
+        } catch {
+            throw ProbeUsageError("standard input is not a valid \(schema.name): \(error)")
+        }
     }
 
     private func encode(method: String?, into result: inout ProbeResult) throws {

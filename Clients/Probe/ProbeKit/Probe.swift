@@ -33,7 +33,9 @@ public enum Probe {
             let code = ProbeOptions.exitCode(for: error)
             let message = ProbeOptions.fullMessage(for: error)
             if code == .success {
-                result.print(message)
+                // `ParsableArguments` help has the options only: add the verbs, examples and
+                // exit statuses (the configuration's usage and discussion).
+                result.print(ProbeOptions.help())
             } else {
                 result.fail(message, exitCode: 2)
             }

@@ -8,8 +8,20 @@ struct ProbeOptions: ParsableArguments {
         cashback-probe [TLS FLAGS | --plaintext] HOST:PORT describe SYMBOL
         cashback-probe [TLS FLAGS | --plaintext] HOST:PORT call METHOD -d JSON
         cashback-probe [TLS FLAGS | --plaintext] HOST:PORT health [SERVICE]
-        cashback-probe encode METHOD -d JSON
+        cashback-probe encode METHOD -d JSON > frame.bin
+        cashback-probe decode MESSAGE|METHOD < frame.bin
         """
+
+    /// The whole help: what the tool does, its verbs with examples, its exit statuses, then
+    /// its options.
+    static func help() -> String {
+        let options = helpMessage(columns: 100)
+        let optionsPart = options.range(of: "OPTIONS:").map { String(options[$0.lowerBound...]) }
+            ?? options
+        return "OVERVIEW: \(configuration.abstract)\n\nUSAGE:\n"
+            + usage.split(separator: "\n").map { "  " + $0 }.joined(separator: "\n")
+            + "\n\n\(configuration.discussion)\n\n\(optionsPart)"
+    }
 
     @Flag(help: "Use cleartext HTTP/2 (h2c) instead of TLS.")
     var plaintext = false
@@ -50,22 +62,43 @@ struct ProbeOptions: ParsableArguments {
     @Option(help: "Seconds to wait for the connection.")
     var connectTimeout: Double = 10
 
-    @Argument(help: "[HOST:PORT] VERB [ARGUMENT]: verbs are list, describe, call, health, encode.")
+    @Argument(help: "[HOST:PORT] VERB [ARGUMENT]: verbs are list, describe, call, health, encode, decode.")
     var words: [String] = []
 
     static let configuration = CommandConfiguration(
         commandName: "cashback-probe",
-        abstract: "Talk to a Cashback server: list, describe, call, health, encode.",
+        abstract: "Talk to a Cashback server: list, describe, call, health; encode and decode frames.",
         usage: usage,
         discussion: """
+            VERBS (HOST:PORT first for those that talk to a server)
+              list [SERVICE]        the services and methods the server answers
+                                    cashback-probe --plaintext 127.0.0.1:50051 list
+              describe SYMBOL       a service, method or message of the schema
+                                    cashback-probe --plaintext 127.0.0.1:50051 describe \
+            cashback.v1.Wallet/GetBalance
+              call METHOD -d JSON   one call; a server-streaming method prints one JSON
+                                    object per message as it arrives
+                                    cashback-probe --plaintext 127.0.0.1:50051 call \
+            cashback.v1.Wallet/GetBalance -d '{"memberId":"m1","currency":"EUR"}'
+              health [SERVICE]      grpc.health.v1.Health/Check (no token needed)
+                                    cashback-probe --plaintext 127.0.0.1:50051 health
+              encode METHOD -d JSON the request as a length-prefixed frame, for curl and h2load
+                                    cashback-probe encode cashback.v1.Wallet/GetBalance \
+            -d '{"memberId":"m1"}' > body.bin
+              decode MESSAGE|METHOD standard input (a frame or a bare payload) as JSON: the \
+            message, or the method's response
+                                    cashback-probe decode cashback.v1.GetBalanceResponse \
+            < response.bin
+
             JSON uses lower camel case field names (memberId); int64 values are JSON numbers \
             (strings holding a decimal integer are accepted); enums are names (PENDING). \
             Without --plaintext the probe connects over TLS with ALPN h2 and verifies the \
-            server's certificate for the host it connects to. \
-            Exit status: 0 on success, 64 + the gRPC status code when a call fails \
-            (69 = NOT_FOUND, 78 = UNAVAILABLE), 2 for usage errors, 1 for other failures. \
-            A server-streaming method prints one JSON object per message as it arrives; \
-            a status other than OK after some messages still exits 64 + its code.
+            server's certificate for the host it connects to.
+
+            EXIT STATUS: 0 on success; 64 + the gRPC status code when a call fails (69 \
+            NOT_FOUND, 78 UNAVAILABLE, 80 UNAUTHENTICATED; also after some messages of a \
+            stream); 2 for usage errors, found before anything is sent (flags, bad JSON, an \
+            unknown method); 1 for other failures (health not SERVING).
             """,
         version: CashbackRelease.version)
 }
