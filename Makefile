@@ -17,7 +17,7 @@ FUZZ_SECONDS ?= 20
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: run test build deps test-deps generate check-generated swift-test interop-test fuzz-short \
-	clean
+	examples clean
 
 run: deps
 	$(SWIFT) run cashbackd --plaintext --development-token-file .cashback-dev-token
@@ -25,7 +25,12 @@ run: deps
 build: deps
 	$(SWIFT) build
 
-test: deps test-deps swift-test interop-test fuzz-short
+test: deps test-deps swift-test interop-test fuzz-short examples
+
+# The example apps depend on this package by path, as a newcomer's app would (README "The Swift
+# client"); building them proves the library's public API is enough.
+examples: deps
+	$(SWIFT) build --package-path Examples/BalanceCheck --scratch-path .build-examples
 
 swift-test:
 	$(SWIFT) test
@@ -70,4 +75,4 @@ test-deps:
 		$(PYTHON_PACKAGES)
 
 clean:
-	rm -rf .build .build-interop Fuzz/.build
+	rm -rf .build .build-interop .build-examples Fuzz/.build

@@ -50,6 +50,16 @@ public final class H2ClientConnection: RPCClientTransport {
         group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton
     ) async throws -> H2ClientConnection {
         precondition(limits.isValid, "inconsistent RPC limits: \(limits)")
+        // Checked here, not left to the socket layer: a port over 65535 would wrap silently.
+        guard (1...65_535).contains(port) else {
+            throw RPCError(.invalidArgument, "port must be 1...65535, got \(port)")
+        }
+        guard !host.isEmpty, !host.contains(where: \.isWhitespace) else {
+            throw RPCError(.invalidArgument, "host must be a name or an address, got '\(host)'")
+        }
+        guard connectTimeout > .zero else {
+            throw RPCError(.invalidArgument, "connectTimeout must be positive, got \(connectTimeout)")
+        }
         let authority = "\(host):\(port)"
         let tlsContext = try tls.map { configuration throws(TLSError) in
             try TLSContext.client(configuration)

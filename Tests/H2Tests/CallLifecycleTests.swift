@@ -128,6 +128,21 @@ import Testing
         await connection.close()
     }
 
+    @Test(arguments: [
+        ("127.0.0.1", 70_000, "port must be 1...65535, got 70000"),
+        ("127.0.0.1", 0, "port must be 1...65535, got 0"),
+        ("", 50_051, "host must be a name or an address"),
+        ("a b", 50_051, "host must be a name or an address"),
+    ])
+    func connectArgumentsAreChecked(_ host: String, _ port: Int, _ message: String) async {
+        await #expect {
+            _ = try await H2ClientConnection.connect(host: host, port: port)
+        } throws: {
+            ($0 as? RPCError)?.code == .invalidArgument
+                && ($0 as? RPCError)?.message.contains(message) == true
+        }
+    }
+
     @Test func callsOnAClosedConnectionFailUnavailable() async throws {
         let slow = try await SlowServer.start()
         let connection = try await H2ClientConnection.connect(host: "127.0.0.1", port: slow.port)
