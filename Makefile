@@ -17,7 +17,7 @@ FUZZ_SECONDS ?= 20
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: run test build deps test-deps generate check-generated swift-test interop-test fuzz-short \
-	examples clean
+	examples docs clean
 
 run: deps
 	$(SWIFT) run cashbackd --plaintext --development-token-file .cashback-dev-token
@@ -26,6 +26,19 @@ build: deps
 	$(SWIFT) build
 
 test: deps test-deps swift-test interop-test fuzz-short examples
+
+# The client library's DocC documentation, from Clients/Swift/CashbackClient/Documentation.docc
+# and the doc comments, into .build/docs (open .build/docs/index.html through a web server, or
+# `docc preview` the catalog). docc ships with the Swift toolchain; no plugin is needed.
+docs: deps
+	rm -rf .build/symbol-graphs .build/client-symbol-graphs && mkdir -p .build/client-symbol-graphs
+	$(SWIFT) build --target CashbackClient -Xswiftc -emit-symbol-graph \
+		-Xswiftc -emit-symbol-graph-dir -Xswiftc .build/symbol-graphs
+	cp .build/symbol-graphs/CashbackClient*.json .build/client-symbol-graphs/
+	docc convert Clients/Swift/CashbackClient/Documentation.docc \
+		--additional-symbol-graph-dir .build/client-symbol-graphs --output-path .build/docs \
+		--fallback-display-name CashbackClient --fallback-bundle-identifier cashback.CashbackClient \
+		--fallback-bundle-version "$$($(SWIFT) run -q cashbackd --version)"
 
 # The example apps depend on this package by path, as a newcomer's app would (README "The Swift
 # client"); building them proves the library's public API is enough.
