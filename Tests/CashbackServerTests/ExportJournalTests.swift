@@ -69,6 +69,38 @@ import Testing
         await server.stop()
     }
 
+    /// The store reads 500 entries a page: an export across page boundaries has every entry
+    /// once, in order, and a limit that ends inside a page resumes exactly after it.
+    @Test func pagesJoinWithoutGapsOrRepeats() async throws {
+        let server = try await TestServer.start()
+        let client = try await CashbackClient.connect(
+            host: "127.0.0.1", port: server.port, token: server.token)
+        let count = 1_201
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for worker in 0..<8 {
+                group.addTask {
+                    for index in stride(from: worker, to: count, by: 8) {
+                        _ = try await client.admin.adjustBalance(
+                            .init(
+                                memberID: "m\(index)", currency: "EUR", amountMinor: 1,
+                                reason: "page test", idempotencyKey: "c-\(index)"))
+                    }
+                }
+            }
+            try await group.waitForAll()
+        }
+        let all = try await Self.collect(client.admin.exportJournal(.init()))
+        #expect(all.count == count)
+        #expect(Set(all.map(\.entryID)).count == count)
+        #expect(zip(all, all.dropFirst()).allSatisfy { $0.entryID < $1.entryID })
+        let head = try await Self.collect(client.admin.exportJournal(.init(limit: 700)))
+        let tail = try await Self.collect(
+            client.admin.exportJournal(.init(afterEntryID: head.last!.entryID)))
+        #expect(head + tail == all)
+        await client.close()
+        await server.stop()
+    }
+
     @Test(arguments: [
         (CashbackV1.ExportJournalRequest(afterEntryID: -1), "afterEntryId"),
         (CashbackV1.ExportJournalRequest(limit: -1), "limit"),
