@@ -59,12 +59,19 @@ public final class H2Server: Sendable {
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
             .childChannelInitializer { channel in
-                switch connections.insert(channel, max: limits.connectionsMax) {
+                switch connections.insert(
+                    channel, max: limits.connectionsMax, perPeerMax: limits.connectionsPerPeerMax)
+                {
                 case .added: break
                 case .atLimit:
                     logger.warning(
                         "refusing a connection: at the limit",
                         metadata: ["connections": "\(limits.connectionsMax)"])
+                    return channel.close()
+                case .peerAtLimit(let peer):
+                    logger.warning(
+                        "refusing a connection: its peer address is at the limit",
+                        metadata: ["peer": "\(peer)", "connections": "\(limits.connectionsPerPeerMax)"])
                     return channel.close()
                 case .draining:
                     return channel.close()
@@ -134,32 +141,43 @@ public final class H2Server: Sendable {
 private final class ConnectionSet: Sendable {
     private struct State {
         var channels: [ObjectIdentifier: any Channel] = [:]
+        /// Open connections per peer IP address.
+        var perPeer: [String: Int] = [:]
         var isDraining = false
     }
 
     private let state = NIOLockedValueBox(State())
 
-    enum Admission {
+    enum Admission: Equatable {
         case added
         case atLimit
+        /// This address already holds its share of the connections.
+        case peerAtLimit(String)
         /// Accepted in the race with shutdown: refused, so that shutdown's wait for the
         /// connections and their handlers covers every call the server will ever start.
         case draining
     }
 
-    /// Adds a channel unless `max` are open or the server drains; it leaves the set when it
-    /// closes.
-    func insert(_ channel: any Channel, max: Int) -> Admission {
+    /// Adds a channel unless `max` are open, or `perPeerMax` from its address, or the server
+    /// drains; it leaves the set when it closes.
+    func insert(_ channel: any Channel, max: Int, perPeerMax: Int) -> Admission {
         let id = ObjectIdentifier(channel)
+        let peer = channel.remoteAddress?.ipAddress ?? "unknown"
         let admission = state.withLockedValue { state -> Admission in
             guard !state.isDraining else { return .draining }
             guard state.channels.count < max else { return .atLimit }
+            guard state.perPeer[peer, default: 0] < perPeerMax else { return .peerAtLimit(peer) }
             state.channels[id] = channel
+            state.perPeer[peer, default: 0] += 1
             return .added
         }
         guard admission == .added else { return admission }
         channel.closeFuture.whenComplete { _ in
-            _ = self.state.withLockedValue { $0.channels.removeValue(forKey: id) }
+            self.state.withLockedValue { state in
+                state.channels.removeValue(forKey: id)
+                state.perPeer[peer, default: 1] -= 1
+                if state.perPeer[peer] == 0 { state.perPeer.removeValue(forKey: peer) }
+            }
         }
         return .added
     }

@@ -25,6 +25,10 @@ public struct RPCLimits: Hashable, Sendable {
     public var connectionRequestBytesMax: Int
     /// Connections the server keeps open at once; more are closed as they arrive.
     public var connectionsMax: Int
+    /// Connections one peer address may keep open at once, so that one client cannot hold
+    /// every slot (health Watch streams need no token). Behind a proxy that connects from one
+    /// address, raise it to ``connectionsMax``.
+    public var connectionsPerPeerMax: Int = 256
     /// Frames without a request (PING, SETTINGS, the peer's RST_STREAM, empty DATA, invalid
     /// frames) a connection may send in a burst; past the budget it is closed with
     /// GOAWAY(ENHANCE_YOUR_CALM).
@@ -82,7 +86,7 @@ public struct RPCLimits: Hashable, Sendable {
             && streamWindowBytes >= 65_535 && streamWindowBytes <= Int(Int32.max)
             && connectionIdleTimeout > .zero && streamStallTimeout > .zero
             && connectionRequestBytesMax >= messageBytesMax + GRPCFraming.prefixBytes
-            && connectionsMax >= 1
+            && connectionsMax >= 1 && connectionsPerPeerMax >= 1
             && glitchBurstMax >= 1 && glitchRefillPerSecond >= 0 && glitchRefillPerSecond <= 1_000_000
             && pingIntervalMin >= .zero && pingStrikesMax >= 0
             && keepaliveInterval > .zero && keepaliveTimeout > .zero

@@ -80,6 +80,14 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Connections served at once; more are closed as they arrive.")
     var maxConnections = 1024
 
+    @Option(
+        help: """
+            Connections one peer address may hold at once (behind a proxy that connects from \
+            one address, raise it to --max-connections). (default: 256, or --max-connections \
+            when that is less)
+            """)
+    var maxConnectionsPerPeer: Int?
+
     @Option(help: "Seconds that calls in flight may take to finish on shutdown.")
     var shutdownGraceSeconds = 30
 
@@ -165,6 +173,9 @@ struct Serve: AsyncParsableCommand {
         guard maxConnections >= 1, maxConnections <= 1_000_000 else {
             throw ValidationError("--max-connections must be 1...1000000")
         }
+        if let maxConnectionsPerPeer, !(1...maxConnections).contains(maxConnectionsPerPeer) {
+            throw ValidationError("--max-connections-per-peer must be 1...--max-connections")
+        }
         guard shutdownGraceSeconds >= 0, shutdownGraceSeconds <= 3600 else {
             throw ValidationError("--shutdown-grace-seconds must be 0...3600")
         }
@@ -199,6 +210,7 @@ struct Serve: AsyncParsableCommand {
         limits.pingStrikesMax = pingStrikesMax
         limits.connectionRequestBytesMax = requestBytesBudget
         limits.connectionsMax = maxConnections
+        limits.connectionsPerPeerMax = maxConnectionsPerPeer ?? min(256, maxConnections)
         var configuration = CashbackServerConfiguration(
             host: address.host, port: address.port, databasePath: database, limits: limits,
             shutdownGracePeriod: .seconds(shutdownGraceSeconds))

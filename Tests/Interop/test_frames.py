@@ -152,6 +152,21 @@ def test_the_connection_request_byte_budget(database):
         server.stop()
 
 
+def test_connections_over_the_per_peer_limit_are_closed(database):
+    """One address may not hold every slot (health Watch needs no token)."""
+    server = Server(database, ["--max-connections", "10", "--max-connections-per-peer", "1"])
+    first = Client(server)
+    try:
+        assert call(first) == "0"
+        second = socket.create_connection(("127.0.0.1", server.port), timeout=20)
+        assert second.recv(1024) == b""  # closed at once
+        second.close()
+        server.wait_for_log(r"refusing a connection: its peer address is at the limit")
+    finally:
+        first.close()
+        server.stop()
+
+
 def test_connections_over_the_limit_are_closed(database):
     server = Server(database, ["--max-connections", "1"])
     first = Client(server)
