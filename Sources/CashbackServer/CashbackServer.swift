@@ -73,7 +73,7 @@ public struct CashbackServer: Service {
         let ledger = try SQLiteLedgerRepository(
             path: configuration.databasePath, policy: configuration.walletPolicy)
         if let path = configuration.developmentTokenPath {
-            guard ["127.0.0.1", "::1", "localhost"].contains(configuration.host) else {
+            guard HostAndPort.isLoopback(configuration.host) else {
                 try? ledger.close()
                 throw AccessTokenError(
                     "--development-token-file is for a first try on loopback; on "

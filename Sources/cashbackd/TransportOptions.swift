@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import H2
+import RPC
 
 /// How `cashbackd serve` protects its connections: TLS from PEM files, or, when asked for by
 /// name, cleartext h2c (on loopback unless also allowed elsewhere).
@@ -43,7 +44,7 @@ struct TransportOptions: ParsableArguments {
                     "--plaintext serves cleartext: leave out --tls-cert, --tls-key and "
                         + "--tls-client-ca, or leave out --plaintext to serve TLS")
             }
-            guard allowInsecureRemote || Self.isLoopback(host) else {
+            guard allowInsecureRemote || HostAndPort.isLoopback(host) else {
                 throw ValidationError(
                     "--plaintext on \(host), which is not a loopback address, would send "
                         + "everything in the clear: add --allow-insecure-remote to do it anyway, "
@@ -65,21 +66,5 @@ struct TransportOptions: ParsableArguments {
         return TLSServerConfiguration(
             certificateChainPath: tlsCert, privateKeyPath: tlsKey, clientCAPath: tlsClientCa,
             handshakeTimeout: .seconds(tlsHandshakeTimeout))
-    }
-
-    /// Whether `host` names this machine only: `localhost`, 127.0.0.0/8 or ::1 (also as an
-    /// IPv4-mapped address).
-    static func isLoopback(_ host: String) -> Bool {
-        if host == "localhost" { return true }
-        var v4 = in_addr()
-        if inet_pton(AF_INET, host, &v4) == 1 {
-            return UInt32(bigEndian: v4.s_addr) >> 24 == 127
-        }
-        var v6 = in6_addr()
-        guard inet_pton(AF_INET6, host, &v6) == 1 else { return false }
-        let bytes = withUnsafeBytes(of: v6) { Array($0) }
-        let loopback6: [UInt8] = Array(repeating: 0, count: 15) + [1]
-        let mappedPrefix: [UInt8] = Array(repeating: 0, count: 10) + [0xff, 0xff]
-        return bytes == loopback6 || (Array(bytes.prefix(12)) == mappedPrefix && bytes[12] == 127)
     }
 }

@@ -89,9 +89,7 @@ public struct CashbackClient: Sendable {
             try BearerTokenTransport.check(token)
             // A bearer token in cleartext is anyone's on the path: only over TLS, or to this
             // machine.
-            guard tls != nil || ["127.0.0.1", "::1", "localhost"].contains(host)
-                || host.hasPrefix("127.")
-            else {
+            guard tls != nil || HostAndPort.isLoopback(host) else {
                 throw RPCError(
                     .unauthenticated,
                     "refusing to send the token in cleartext to \(host): use TLS (the client's "
