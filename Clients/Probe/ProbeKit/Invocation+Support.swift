@@ -69,10 +69,11 @@ extension Invocation {
     func token() throws -> String? {
         let given = options.token ?? ProcessInfo.processInfo.environment["CASHBACK_TOKEN"]
         guard let given, !given.isEmpty else { return nil }
-        guard given.utf8.allSatisfy({ (0x21...0x7e).contains($0) }) else {
-            throw ProbeUsageError(
-                "the token holds spaces or control characters; pass what `cashbackd token "
-                    + "create` printed, as it is")
+        // Refused here as a usage error (exit 2), before any connection.
+        do throws(RPCError) {
+            try CashbackClient.checkToken(given)
+        } catch {
+            throw ProbeUsageError(error.message)
         }
         return given
     }

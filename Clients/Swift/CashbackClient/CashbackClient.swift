@@ -86,7 +86,7 @@ public struct CashbackClient: Sendable {
         token: String? = nil
     ) async throws -> CashbackClient {
         if let token, !token.isEmpty {
-            try BearerTokenTransport.check(token)
+            try Self.checkToken(token)
             // A bearer token in cleartext is anyone's on the path: only over TLS, or to this
             // machine.
             guard tls != nil || HostAndPort.isLoopback(host) else {
@@ -138,6 +138,19 @@ public struct CashbackClient: Sendable {
         return status < names.count ? names[Int(status)] : "STATUS_\(status)"
     }
 
+    /// Refuses a token a header cannot carry as it is (empty, spaces, control characters),
+    /// before any connection: the server would only see a malformed header.
+    ///
+    /// - Throws: ``RPCError`` UNAUTHENTICATED saying what to pass instead.
+    public static func checkToken(_ token: String) throws(RPCError) {
+        guard !token.isEmpty, token.utf8.allSatisfy({ (0x21...0x7e).contains($0) }) else {
+            throw RPCError(
+                .unauthenticated,
+                "the token is empty or holds spaces or control characters; pass the token "
+                    + "`cashbackd token create` printed, as it is")
+        }
+    }
+
     /// Closes the connection; calls in flight fail with UNAVAILABLE, and so do later calls.
     public func close() async {
         await connection?.close()
@@ -148,17 +161,6 @@ public struct CashbackClient: Sendable {
 struct BearerTokenTransport: RPCClientTransport {
     let base: any RPCClientTransport
     let token: String
-
-    /// Refuses a token a header cannot carry as it is (empty, spaces, control characters),
-    /// before any connection: the server would only see a malformed header.
-    static func check(_ token: String) throws(RPCError) {
-        guard !token.isEmpty, token.utf8.allSatisfy({ (0x21...0x7e).contains($0) }) else {
-            throw RPCError(
-                .unauthenticated,
-                "the token is empty or holds spaces or control characters; pass the token "
-                    + "`cashbackd token create` printed, as it is")
-        }
-    }
 
     func unary(_ method: MethodDescriptor, request: [UInt8], options: CallOptions) async throws
         -> [UInt8]
