@@ -159,7 +159,6 @@ extension H2ServerConnectionHandler {
             stream.phase = .responding(
                 body: GRPCFraming.frame(payload), sentBytes: 0, trailers: [("grpc-status", "0")])
             armStallTimer(stream, streamID: streamID)
-            sentHeaders()
             session?.submitResponse(
                 streamID: streamID,
                 headers: [(":status", "200"), ("content-type", stream.responseContentType)],
@@ -181,7 +180,6 @@ extension H2ServerConnectionHandler {
         stream.deadline?.cancel()
         stream.phase = .answered
         releaseBufferedBytes(of: stream)
-        sentHeaders()
         session?.submitResponse(
             streamID: streamID,
             headers: [(":status", "200"), ("content-type", stream.responseContentType)]
@@ -221,7 +219,6 @@ extension H2ServerConnectionHandler {
         guard let stream = streams[streamID] else { return }
         stream.phase = .responding(body: Array(text.utf8), sentBytes: 0, trailers: nil)
         armStallTimer(stream, streamID: streamID)
-        sentHeaders()
         session?.submitResponse(
             streamID: streamID,
             headers: [(":status", "\(status)"), ("content-type", "text/plain; charset=utf-8")]

@@ -61,7 +61,6 @@ extension H2ServerConnectionHandler {
         }
         if !outbox.headersSent {
             outbox.headersSent = true
-            sentHeaders()
             session?.submitResponse(
                 streamID: streamID,
                 headers: [(":status", "200"), ("content-type", stream.responseContentType)],

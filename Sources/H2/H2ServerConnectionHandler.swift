@@ -375,11 +375,7 @@ final class H2ServerConnectionHandler: ChannelInboundHandler, NGHTTP2SessionDele
         if streams.isEmpty { armIdleTimer() }
     }
 
-    /// A response's headers are on their way: the peer's next pings are not strikes.
-    func sentHeaders() {
-        pingStrikes.sentHeadersOrData()
-    }
-
+    /// Response headers or data left: the peer's next pings are not strikes.
     func sessionDidSendHeadersOrData() {
         pingStrikes.sentHeadersOrData()
     }
