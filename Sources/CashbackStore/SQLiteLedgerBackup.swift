@@ -150,7 +150,9 @@ public enum SQLiteLedgerBackup {
         do {
             let queue = try DatabaseQueue(path: path, configuration: configuration)
             let isLedger = try queue.read { db in
-                try db.tableExists("grdb_migrations") && db.tableExists("merchants")
+                SQLiteLedgerRepository.isLedger(
+                    tables: try String.fetchAll(
+                        db, sql: "SELECT name FROM sqlite_master WHERE type = 'table'"))
             }
             guard isLedger else {
                 throw LedgerStoreError(

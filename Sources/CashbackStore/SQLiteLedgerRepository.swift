@@ -102,7 +102,7 @@ public final class SQLiteLedgerRepository: LedgerRepository {
             try String.fetchAll(
                 db, sql: "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")
         }
-        guard tables.isEmpty || tables.contains("grdb_migrations") && tables.contains("merchants")
+        guard tables.isEmpty || isLedger(tables: tables)
         else {
             throw LedgerStoreError(
                 .databaseUnavailable,
@@ -110,6 +110,11 @@ public final class SQLiteLedgerRepository: LedgerRepository {
                     + tables.prefix(5).joined(separator: ", ")
                     + (tables.count > 5 ? ", …" : "") + "); choose another --database")
         }
+    }
+
+    /// Whether a file with these tables is a ledger: it ran our migrations.
+    static func isLedger(tables: [String]) -> Bool {
+        tables.contains("grdb_migrations") && tables.contains("merchants")
     }
 
     /// A SQLite error at opening, in words: the path and the cause.
