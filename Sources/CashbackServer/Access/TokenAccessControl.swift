@@ -58,9 +58,9 @@ struct TokenAccessControl: RPCAccessControl {
                     + "'authorization: Bearer <token>' (`cashbackd token create` makes one)")
         }
         // The scheme is case-insensitive (RFC 9110 §11.1); one space, then the token.
+        let presented = String(header.dropFirst(7))
         guard header.utf8.count <= AccessToken.presentedBytesMax,
-            header.prefix(7).lowercased() == "bearer ",
-            let id = AccessToken.id(of: String(header.dropFirst(7)))
+            header.prefix(7).lowercased() == "bearer ", let id = AccessToken.id(of: presented)
         else {
             throw RPCError(
                 .unauthenticated,
@@ -74,7 +74,7 @@ struct TokenAccessControl: RPCAccessControl {
             logger.error("reading a token failed", metadata: ["error": "\(error)"])
             throw RPCError(.unavailable, "the token could not be checked; retry")
         }
-        guard let stored, AccessToken.matches(String(header.dropFirst(7)), digest: stored.digest)
+        guard let stored, AccessToken.matches(presented, digest: stored.digest)
         else {
             throw RPCError(.unauthenticated, "the token is not known to this server")
         }
