@@ -43,7 +43,7 @@ extension H2ServerConnectionHandler {
                     error: RPCError(.invalidArgument, "malformed grpc-timeout '\(value)'"))
                 return
             }
-            deadline = .now() + TimeAmount(clamping: parsed)
+            deadline = loopNow + TimeAmount(clamping: parsed)
         }
         stream.route = route
         stream.machine.routed(deadline: deadline)
@@ -121,6 +121,10 @@ extension H2ServerConnectionHandler {
 
     // MARK: Timers
 
+    /// The loop's clock, which stream deadlines are measured on (a test's embedded loop moves
+    /// it by hand).
+    var loopNow: NIODeadline { context?.eventLoop.now ?? .now() }
+
     /// One scheduled task per connection serves every stream's deadline and stall clock: it
     /// is armed for the earliest of them and moved only when a stream needs an earlier wake,
     /// so a call that finishes in time arms and cancels nothing.
@@ -145,7 +149,7 @@ extension H2ServerConnectionHandler {
     private func streamTimerFired() {
         streamTimer = nil
         streamTimerDeadline = nil
-        let now = NIODeadline.now()
+        let now = loopNow
         var due: [(Int32, ServerStreamStateMachine.OnTimer)] = []
         for (streamID, stream) in streams {
             let action = stream.machine.timerFired(at: now)
@@ -169,7 +173,7 @@ extension H2ServerConnectionHandler {
         guard let stream = streams[streamID] else { return }
         let error = RPCError(.deadlineExceeded, "deadline exceeded")
         if stream.outbox != nil {
-            endStreaming(stream, streamID: streamID, error: error)
+            endStreaming(stream, streamID: streamID, error: error, dropQueued: true)
         } else {
             respond(streamID: streamID, error: error, resetCode: NGHTTP2_CANCEL.rawValue)
         }
@@ -181,7 +185,7 @@ extension H2ServerConnectionHandler {
         assert(runningCalls >= 0, "call accounting went negative")
         guard let stream = streams[streamID] else { return }
         stream.task = nil
-        guard stream.machine.handlerFinished(at: .now()) == .sendResponse else { return }
+        guard stream.machine.handlerFinished(at: loopNow) == .sendResponse else { return }
         switch result {
         case .success(let payload) where payload.count > limits.messageBytesMax:
             respond(
@@ -259,7 +263,7 @@ extension H2ServerConnectionHandler {
         extraHeaders: [(String, String)] = []
     ) {
         stream.responseBody = ResponseBody(text: text)
-        stream.machine.respondingWithoutHandler(at: .now())
+        stream.machine.respondingWithoutHandler(at: loopNow)
         streamTimersChanged(stream)
         session?.submitResponse(
             streamID: streamID,
@@ -302,7 +306,7 @@ extension H2ServerConnectionHandler {
             return
         }
         if let outbox = stream.outbox, outbox.headersSent {
-            outbox.pull(count, into: &output)
+            outbox.pull(count, into: &output, at: loopNow)
             stream.machine.responseQueueChanged(waitingSince: outbox.waitingSince)
         } else {
             stream.responseBody!.write(count, to: &output)

@@ -71,7 +71,7 @@ extension H2ServerConnectionHandler {
             session?.submitResponse(
                 streamID: streamID, headers: .responseHeaders(stream.contentType), hasBody: true)
         }
-        outbox.enqueue(GRPCFraming.frame(payload))
+        outbox.enqueue(GRPCFraming.frame(payload), at: loopNow)
         resume(outbox, streamID: streamID)
         queueChanged(stream, outbox)
         if outbox.hasRoom { promise.succeed() } else { outbox.waitingWrites.append(promise) }
@@ -84,7 +84,7 @@ extension H2ServerConnectionHandler {
         assert(runningCalls >= 0, "call accounting went negative")
         guard let stream = streams[streamID] else { return }
         stream.task = nil
-        guard stream.machine.handlerFinished(at: .now()) == .endStreaming else { return }
+        guard stream.machine.handlerFinished(at: loopNow) == .endStreaming else { return }
         switch result {
         case .success: endStreaming(stream, streamID: streamID, error: nil)
         case .failure(let error): endStreaming(stream, streamID: streamID, error: error)
@@ -93,9 +93,12 @@ extension H2ServerConnectionHandler {
     }
 
     /// Ends a streaming call with `error` (`nil`: OK): a trailers-only answer if nothing was
-    /// written, else trailers after the queued messages (after only the one partly sent, for
-    /// an error). Later writes fail.
-    func endStreaming(_ stream: ServerStream, streamID: Int32, error: RPCError?) {
+    /// written, else trailers after the queued messages: every message a write accepted
+    /// leaves, whatever the status, unless `dropQueued` (the deadline has passed: only the
+    /// message partly sent is finished). Later writes fail.
+    func endStreaming(
+        _ stream: ServerStream, streamID: Int32, error: RPCError?, dropQueued: Bool = false
+    ) {
         guard let outbox = stream.outbox, outbox.ended == nil else { return }
         let ended = error ?? RPCError(.cancelled, "the call has ended")
         outbox.ended = ended
@@ -109,9 +112,9 @@ extension H2ServerConnectionHandler {
             submitTrailersOnly(stream, streamID: streamID, error: error)
             return
         }
-        if error != nil { outbox.dropUnstarted() }
+        if dropQueued { outbox.dropUnstarted() }
         // The trailers start waiting now, whatever the handler did before.
-        if outbox.isEmpty { outbox.lastProgressAt = .now() }
+        if outbox.isEmpty { outbox.lastProgressAt = loopNow }
         outbox.trailers = Self.trailers(error)
         resume(outbox, streamID: streamID)
         queueChanged(stream, outbox)

@@ -354,7 +354,7 @@ final class H2ServerConnectionHandler: ChannelInboundHandler, NGHTTP2SessionDele
 
     func sessionDidBeginHeaders(streamID: Int32) {
         guard streams[streamID] == nil else { return }  // trailers of a known stream
-        let stream = ServerStream(openedAt: .now(), limits: limits)
+        let stream = ServerStream(openedAt: loopNow, limits: limits)
         streams[streamID] = stream
         cancelIdleTimer()
         streamTimersChanged(stream)

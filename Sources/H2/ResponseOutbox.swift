@@ -43,17 +43,17 @@ final class ResponseOutbox {
     /// Whether the writes may go on: the queue is at or below ``queuedBytesMax``.
     var hasRoom: Bool { queuedBytes <= Self.queuedBytesMax }
 
-    /// Queues one framed message.
-    func enqueue(_ framed: [UInt8]) {
+    /// Queues one framed message at `now`.
+    func enqueue(_ framed: [UInt8], at now: NIODeadline) {
         precondition(!framed.isEmpty, "a framed message has its 5-byte prefix")
-        if messages.isEmpty { lastProgressAt = .now() }
+        if messages.isEmpty { lastProgressAt = now }
         messages.append(framed)
         queuedBytes += framed.count
     }
 
     /// Appends the next `count` queued bytes to `output`, across messages, and takes them off
-    /// the queue.
-    func pull(_ count: Int, into output: inout ByteBuffer) {
+    /// the queue at `now`.
+    func pull(_ count: Int, into output: inout ByteBuffer, at now: NIODeadline) {
         precondition(count <= queuedBytes, "more bytes pulled than are queued")
         var left = count
         while left > 0, let first = messages.first {
@@ -68,7 +68,7 @@ final class ResponseOutbox {
         }
         queuedBytes -= count
         assert(queuedBytes >= 0, "outbox accounting went negative")
-        if count > 0 { lastProgressAt = .now() }
+        if count > 0 { lastProgressAt = now }
     }
 
     /// Drops the messages not started yet; a message partly sent stays, so that the peer's

@@ -170,9 +170,9 @@ struct ServerStreamStateMachine {
     enum OnTimer: Equatable {
         case none
         /// The `grpc-timeout` ran out: answer DEADLINE_EXCEEDED (trailers after a streaming
-        /// response's messages), reset the stream with CANCEL if the peer still sends, and
-        /// cancel the handler if one runs.
-        case deadlineExceeded(cancelHandler: Bool, streaming: Bool)
+        /// response's messages) with ``answer(resetCode:)``, which says whether a handler is
+        /// to be cancelled, and reset the stream with CANCEL if the peer still sends.
+        case deadlineExceeded
         /// Nothing arrived or left in time: reset the stream with CANCEL.
         case stalled
     }
@@ -182,12 +182,8 @@ struct ServerStreamStateMachine {
         if let deadline, deadline <= now {
             self.deadline = nil
             switch state {
-            case .receivingBody:
-                return .deadlineExceeded(cancelHandler: false, streaming: false)
-            case .running(let streaming):
-                return .deadlineExceeded(cancelHandler: true, streaming: streaming)
-            case .receivingHeaders, .responding, .answered, .closed:
-                break
+            case .receivingBody, .running: return .deadlineExceeded
+            case .receivingHeaders, .responding, .answered, .closed: break
             }
         }
         if let stallDeadline, stallDeadline <= now {
