@@ -91,7 +91,13 @@ public struct SQLiteAccessTokens: AccessTokenStore {
     }
 
     public func token(id: String) async throws -> StoredAccessToken? {
-        if let lookup { return try lookup.token(id: id) }
+        try await token(id: id, receivedBy: nil)
+    }
+
+    public func token(id: String, receivedBy: ContinuousClock.Instant?) async throws
+        -> StoredAccessToken?
+    {
+        if let lookup { return try lookup.token(id: id, receivedBy: receivedBy) }
         return try await writer.read { db in try Self.read(db, id: id) }
     }
 

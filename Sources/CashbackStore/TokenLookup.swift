@@ -11,11 +11,15 @@ import NIOConcurrencyHelpers
 /// I/O): while it is unchanged, the tokens held are current. When it changed (any commit,
 /// including the ledger's own writes), what is held is dropped and the token is read again
 /// by its key, a lookup in a table of a few rows whose pages the OS keeps cached. Both run
-/// under a lock, on the caller's thread: short and never waiting for the writer (WAL).
+/// under a lock, on the caller's thread: short and never waiting for the writer (WAL). Calls
+/// whose requests were received before the last check began share it (`receivedBy`): under
+/// load, the calls one read completed pay for one check.
 final class TokenLookup: Sendable {
     private struct State {
         var dataVersion: Int64 = -1
         var held: [String: StoredAccessToken] = [:]
+        /// When the last check began: it saw every commit completed before then.
+        var checkedAt: ContinuousClock.Instant?
     }
 
     /// Tokens held at most; the table holds few, but ids come from callers.
@@ -33,10 +37,23 @@ final class TokenLookup: Sendable {
     }
 
     /// The token with this id, or nil.
-    func token(id: String) throws -> StoredAccessToken? {
+    ///
+    /// - Parameter receivedBy: When the caller's request had been received. If the last check
+    ///   began after it, that check already saw every commit made before the request was
+    ///   sent, and a token held since is answered without checking again: calls completed by
+    ///   one read share one check.
+    func token(id: String, receivedBy: ContinuousClock.Instant?) throws -> StoredAccessToken? {
         try state.withLockedValue { state in
-            try connection.inDatabase { db in
-                let version = try Int64.fetchOne(db, sql: "PRAGMA data_version") ?? 0
+            if let receivedBy, let checkedAt = state.checkedAt, receivedBy < checkedAt,
+                let held = state.held[id]
+            {
+                return held
+            }
+            return try connection.inDatabase { db in
+                let checking = ContinuousClock.now
+                let version =
+                    try Int64.fetchOne(db.cachedStatement(sql: "PRAGMA data_version")) ?? 0
+                state.checkedAt = checking
                 if version == state.dataVersion, let held = state.held[id] { return held }
                 if version != state.dataVersion {
                     state.held.removeAll(keepingCapacity: true)

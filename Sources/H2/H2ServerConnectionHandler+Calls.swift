@@ -73,7 +73,8 @@ extension H2ServerConnectionHandler {
         stream.deframer = GRPCMessageDeframer(messageBytesMax: 0)
         releaseBufferedBytes(of: stream)
         let context = RPCServerContext(
-            method: method, metadata: Metadata(stream.metadata), peer: peer)
+            method: method, metadata: Metadata(stream.metadata), peer: peer,
+            receivedBy: readStartedAt)
         stream.metadata = Metadata.Packed()
         runningCalls += 1
         switch handler {

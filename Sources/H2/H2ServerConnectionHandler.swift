@@ -66,6 +66,9 @@ final class H2ServerConnectionHandler: ChannelInboundHandler, NGHTTP2SessionDele
     private var recentlyCompleted = RecentStreamIDs(capacity: 64)
     /// When the peer last sent anything; keepalive pings only a silent peer.
     private var lastReadAt = NIODeadline.now()
+    /// When the current (or last) read began: every request it completes had been received by
+    /// then (`RPCServerContext.receivedBy`).
+    private(set) var readStartedAt = ContinuousClock.now
     /// Fires when the peer may have been silent for the keepalive interval.
     private var keepaliveTimer: Scheduled<Void>?
     /// Armed while a keepalive PING waits for its ACK.
@@ -129,6 +132,7 @@ final class H2ServerConnectionHandler: ChannelInboundHandler, NGHTTP2SessionDele
         guard !isLingering else { return }
         let buffer = unwrapInboundIn(data)
         lastReadAt = .now()
+        readStartedAt = .now
         isReading = true
         defer { isReading = false }
         needsFlush = true  // acks and window updates at least
