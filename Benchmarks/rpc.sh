@@ -21,6 +21,7 @@
 #   BUILD=1                  0: skip the release builds; the binaries must be there
 #   KEEP=0                   1: keep the work directory (logs, ledger, bodies, raw results)
 #   PROBE=…/cashback-probe   the probe to use (default: the root package's release build)
+#   BASELINE_BIN=DIR         where grpc-baseline is (default: its package's release build)
 #
 # Needs h2load and nghttp (Debian: nghttp2-client), nghttpd (nghttp2-server), curl, python3.
 # Every server runs on 127.0.0.1 and every process it starts is stopped on exit.
@@ -163,7 +164,7 @@ if [[ $BUILD == 1 ]]; then
     swift_build --package-path "$BASELINE_PACKAGE"
 fi
 BIN=$(swift build -c release --package-path "$ROOT" --show-bin-path)
-BASELINE_BIN=$(swift build -c release --package-path "$BASELINE_PACKAGE" --show-bin-path)
+BASELINE_BIN=${BASELINE_BIN:-$(swift build -c release --package-path "$BASELINE_PACKAGE" --show-bin-path)}
 for binary in "$BIN/cashbackd" "$BASELINE_BIN/grpc-baseline"; do
     [[ -x $binary ]] || die "$binary is missing: run without BUILD=0"
 done
