@@ -149,6 +149,6 @@ struct Invocation {
 
     private func encode(method: String?, into result: inout ProbeResult) throws {
         let schema = try Self.method(named: method)
-        result.standardOutput += GRPCFraming.frame(try requestBytes(for: schema))
+        result.write(GRPCFraming.frame(try requestBytes(for: schema)))
     }
 }
