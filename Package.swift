@@ -116,6 +116,7 @@ let package = Package(
                 "CashbackClient",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
             ],
             path: "Clients/Probe/ProbeKit"
         ),

@@ -1,4 +1,5 @@
 import CashbackClient
+import NIOConcurrencyHelpers
 import Synchronization
 
 /// Drives a `bench` run: `plan.callsPerConnection` workers on each transport, each making one
@@ -7,8 +8,8 @@ import Synchronization
 /// The hot path is kept to what a load generator must do, so that the probe measures the
 /// server and not itself: take a request number, take the request's bytes (encoded once
 /// before the run when `-d` has no placeholder), call the transport, read the clock twice, and
-/// count into the worker's own tally. Nothing is decoded, and no lock is shared but the atomic
-/// request counter.
+/// count into the connection's tally (a lock that the connection's workers share; one tally
+/// per worker would cost `-c × -m` histograms). Nothing is decoded.
 struct BenchRunner {
     let plan: BenchPlan
     let method: MethodDescriptor
@@ -37,30 +38,33 @@ struct BenchRunner {
         let clock = ContinuousClock()
         let start = clock.now
         let numbers = RequestNumbers(plan.stop, start: start)
-        let tally = try await withThrowingTaskGroup(of: BenchTally.self) { group in
+        let tallies = transports.map { _ in NIOLockedValueBox(BenchTally()) }
+        try await withThrowingTaskGroup(of: Void.self) { group in
             for (connection, transport) in transports.enumerated() {
                 for slot in 0..<plan.callsPerConnection {
                     let worker = Self.workerIndex(
                         connection: connection, slot: slot,
                         callsPerConnection: plan.callsPerConnection)
                     group.addTask {
-                        try await work(worker: worker, on: transport, numbers: numbers, clock: clock)
+                        try await work(
+                            worker: worker, on: transport, numbers: numbers, clock: clock,
+                            tally: tallies[connection])
                     }
                 }
             }
-            var total = BenchTally()
-            for try await part in group { total.merge(part) }
-            return total
+            try await group.waitForAll()
         }
-        return Outcome(tally: tally, duration: start.duration(to: clock.now))
+        let duration = start.duration(to: clock.now)
+        var total = BenchTally()
+        for tally in tallies { total.merge(tally.withLockedValue { $0 }) }
+        return Outcome(tally: total, duration: duration)
     }
 
-    /// One worker: calls until the numbers run out, and returns what it saw.
+    /// One worker: calls until the numbers run out, counting each call into `tally`.
     private func work(
         worker: Int, on transport: any RPCClientTransport, numbers: RequestNumbers,
-        clock: ContinuousClock
-    ) async throws -> BenchTally {
-        var tally = BenchTally()
+        clock: ContinuousClock, tally: NIOLockedValueBox<BenchTally>
+    ) async throws {
         // A worker that failed cancels the group: the others stop too.
         while !Task.isCancelled, let number = numbers.next(now: clock.now) {
             let request = try requests.bytes(number: number, worker: worker)
@@ -76,9 +80,9 @@ struct BenchRunner {
                 // counts an error it cannot classify.
                 status = .unknown
             }
-            tally.record(latency: began.duration(to: clock.now), status: status)
+            let latency = began.duration(to: clock.now)
+            tally.withLockedValue { $0.record(latency: latency, status: status) }
         }
-        return tally
     }
 }
 

@@ -1,14 +1,22 @@
 import CashbackClient
 import Histogram
 
-/// What a `bench` worker saw: every call's latency and status. Each worker keeps its own (no
-/// lock on the hot path); the run merges them at the end.
+/// What the calls of a `bench` run saw: every call's latency and status. The run keeps one per
+/// connection and merges them at the end.
 ///
 /// Latencies are kept in microseconds in an HDR histogram with three significant digits:
-/// exact up to 2 048 µs, within 0.1 % above, in memory that grows with the largest latency
-/// only (not with the number of calls).
+/// exact up to 2 048 µs, within 0.1 % above, in memory that depends on the largest latency
+/// only (not on the number of calls).
 struct BenchTally: Sendable {
-    private(set) var latencies = Histogram<UInt64>(numberOfSignificantValueDigits: .three)
+    private(set) var latencies: Histogram<UInt64> = {
+        // Sized for a minute at once (about 140 KiB): growing an auto-resizing histogram one
+        // power of two at a time costs more than the calls it records in a short run.
+        var histogram = Histogram<UInt64>(
+            highestTrackableValue: Self.presizedMicrosecondsMax, numberOfSignificantValueDigits: .three)
+        histogram.autoResize = true
+        return histogram
+    }()
+    static let presizedMicrosecondsMax: UInt64 = 60_000_000
     /// The exact sum of the latencies recorded, for the mean (the histogram's is approximate).
     private(set) var latencySumMicroseconds: UInt64 = 0
     /// Calls by their final status (`OK` included), keyed by the status's wire value.
