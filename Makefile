@@ -49,8 +49,10 @@ swift-test:
 	$(SWIFT) test
 
 # Starts real cashbackd processes on 127.0.0.1 with ephemeral ports; each test stops its own.
+# test_probe_bench.py runs the cashback-probe built beside cashbackd.
 interop-test:
 	$(SWIFT) build --product cashbackd
+	$(SWIFT) build --product cashback-probe
 	CASHBACKD="$$($(SWIFT) build --show-bin-path)/cashbackd" \
 		$(INTEROP_VENV)/bin/python -m pytest -q Tests/Interop
 

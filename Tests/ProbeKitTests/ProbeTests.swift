@@ -157,6 +157,19 @@ import Testing
         #expect(result.exitCode == 0)
     }
 
+    /// The executable passes a writer (output as it is printed): the frame must go through
+    /// it too, or `cashback-probe encode … > body.bin` writes an empty file.
+    @Test func encodeWritesTheFrameThroughTheOutputWriter() async {
+        let (written, sink) = AsyncStream.makeStream(of: [UInt8].self)
+        let result = await Probe.run(
+            ["encode", "cashback.v1.Wallet/GetBalance", "-d", #"{"memberId":"m1","currency":"EUR"}"#],
+            writeOutput: { sink.yield($0) })
+        sink.finish()
+        let bytes = await written.reduce([], +)
+        #expect(bytes == [0, 0, 0, 0, 9, 0x0a, 0x02, 0x6d, 0x31, 0x12, 0x03, 0x45, 0x55, 0x52])
+        #expect(result.standardOutput.isEmpty && result.exitCode == 0)
+    }
+
     @Test func failedCallsPrintTheStatusAndExitWith64PlusTheCode() async throws {
         let server = try await TestServer.start()
         let result = await Self.run([

@@ -121,18 +121,28 @@ extension Invocation {
 
     /// The request's compact encoding from `-d` JSON (an empty object when `-d` is absent).
     func requestBytes(for method: MethodSchema) throws -> [UInt8] {
-        let json: [UInt8]
+        try Self.encodeRequest(try requestJSON(), for: method)
+    }
+
+    /// The request JSON as `-d` gives it: the text itself, standard input for `@`, a file for
+    /// `@FILE`, or an empty object when `-d` is absent.
+    func requestJSON() throws -> [UInt8] {
         switch options.data {
-        case nil: json = Array("{}".utf8)
-        case "@": json = standardInput()
+        case nil: return Array("{}".utf8)
+        case "@": return standardInput()
         case let data? where data.hasPrefix("@"):
             let path = String(data.dropFirst())
             guard let contents = FileManager.default.contents(atPath: path) else {
                 throw ProbeUsageError("cannot read \(path)")
             }
-            json = Array(contents)
-        case let data?: json = Array(data.utf8)
+            return Array(contents)
+        case let data?: return Array(data.utf8)
         }
+    }
+
+    /// `json` as `method`'s request in the compact encoding; JSON that is not a valid request
+    /// is a usage error naming the field (a local mistake, never a status).
+    static func encodeRequest(_ json: [UInt8], for method: MethodSchema) throws -> [UInt8] {
         do {
             return try method.request.compactFromJSON(json)
         } catch let error as DecodingError {

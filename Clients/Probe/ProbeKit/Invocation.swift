@@ -7,7 +7,7 @@ struct Invocation {
     let standardInput: () -> [UInt8]
 
     private static let verbs: Set<String> = [
-        "list", "describe", "call", "health", "encode", "decode",
+        "list", "describe", "call", "health", "encode", "decode", "bench",
     ]
 
     func run(_ result: inout ProbeResult) async throws {
@@ -22,6 +22,9 @@ struct Invocation {
         guard let verb = words.popFirst() else { throw ProbeUsageError("missing verb") }
         let argument = words.popFirst()
         guard words.isEmpty else { throw ProbeUsageError("unexpected '\(words.first!)'") }
+        if verb != "bench", BenchPlan.anyFlagGiven(in: options) {
+            throw ProbeUsageError("-c, -m, -n, -z and --format apply to bench only")
+        }
         switch verb {
         case "list": try await list(address: address, service: argument, into: &result)
         case "describe": try await describe(address: address, symbol: argument, into: &result)
@@ -29,6 +32,7 @@ struct Invocation {
         case "health": try await health(address: address, service: argument, into: &result)
         case "encode": try encode(method: argument, into: &result)
         case "decode": try decode(symbol: argument, into: &result)
+        case "bench": try await bench(address: address, method: argument, into: &result)
         default: throw ProbeUsageError("unknown verb '\(verb)'")
         }
     }
@@ -145,6 +149,6 @@ struct Invocation {
 
     private func encode(method: String?, into result: inout ProbeResult) throws {
         let schema = try Self.method(named: method)
-        result.standardOutput += GRPCFraming.frame(try requestBytes(for: schema))
+        result.write(GRPCFraming.frame(try requestBytes(for: schema)))
     }
 }

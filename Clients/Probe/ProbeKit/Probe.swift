@@ -2,7 +2,8 @@ import ArgumentParser
 import CashbackClient
 import Foundation
 
-/// The `cashback-probe` tool: health, list, describe, call (JSON in and out) and encode.
+/// The `cashback-probe` tool: health, list, describe, call (JSON in and out), encode, decode
+/// and bench (a load run).
 ///
 /// ```swift
 /// let result = await Probe.run(["--plaintext", "127.0.0.1:50051", "health"])

@@ -10,6 +10,8 @@ struct ProbeOptions: ParsableArguments {
         cashback-probe [TLS FLAGS | --plaintext] HOST:PORT health [SERVICE]
         cashback-probe encode METHOD -d JSON > frame.bin
         cashback-probe decode MESSAGE|METHOD < frame.bin
+        cashback-probe [TLS FLAGS | --plaintext] HOST:PORT bench METHOD -d JSON (-n N | -z DURATION)
+                       [-c CONNECTIONS] [-m CALLS] [--format text|json]
         """
 
     /// The whole help: what the tool does, its verbs with examples, its exit statuses, then
@@ -62,12 +64,40 @@ struct ProbeOptions: ParsableArguments {
     @Option(help: "Seconds to wait for the connection.")
     var connectTimeout: Double = 10
 
-    @Argument(help: "[HOST:PORT] VERB [ARGUMENT]: verbs are list, describe, call, health, encode, decode.")
+    // MARK: bench
+
+    @Option(
+        name: .customShort("c"),
+        help: ArgumentHelp("bench: connections to open. (default: 1)", valueName: "connections"))
+    var connections: Int?
+
+    @Option(
+        name: .customShort("m"),
+        help: ArgumentHelp("bench: concurrent calls on each connection. (default: 1)", valueName: "calls"))
+    var callsPerConnection: Int?
+
+    @Option(
+        name: .customShort("n"),
+        help: ArgumentHelp("bench: calls to make in all (or -z).", valueName: "calls"))
+    var total: Int?
+
+    @Option(
+        name: .customShort("z"),
+        help: ArgumentHelp("bench: how long to call, e.g. 10s, 500ms, 1m (or -n).", valueName: "duration"))
+    var duration: String?
+
+    @Option(help: ArgumentHelp("bench: the report as text or json. (default: text)", valueName: "text|json"))
+    var format: String?
+
+    @Argument(help: "[HOST:PORT] VERB [ARGUMENT]: verbs are list, describe, call, health, encode, decode, bench.")
     var words: [String] = []
 
     static let configuration = CommandConfiguration(
         commandName: "cashback-probe",
-        abstract: "Talk to a Cashback server: list, describe, call, health; encode and decode frames.",
+        abstract: """
+            Talk to a Cashback server: list, describe, call, health, bench; encode and decode \
+            frames.
+            """,
         usage: usage,
         discussion: """
             VERBS (HOST:PORT first for those that talk to a server)
@@ -89,6 +119,17 @@ struct ProbeOptions: ParsableArguments {
             message, or the method's response
                                     cashback-probe decode cashback.v1.GetBalanceResponse \
             < response.bin
+              bench METHOD -d JSON  a load run: -c connections with -m calls in flight on each,
+                                    for -n calls in all or for -z DURATION (500ms, 10s, 1m);
+                                    prints the count, req/s, latency p50/p90/p99/max, a
+                                    histogram and the statuses (--format json: one object,
+                                    latencies in microseconds). In -d, {{n}} is the request
+                                    number (0-based, unique in the run) and {{worker}} the
+                                    worker index (0 to c×m-1)
+                                    cashback-probe --plaintext 127.0.0.1:50051 bench \
+            cashback.v1.Accruals/Accrue -c 8 -m 32 -z 10s -d '{"merchantId":"shop-1",\
+            "orderId":"bench-{{n}}","memberId":"m{{worker}}","amountMinor":1000,"currency":"EUR",\
+            "orderedAtMs":1700000000000}'
 
             JSON uses lower camel case field names (memberId); int64 values are JSON numbers \
             (strings holding a decimal integer are accepted); enums are names (PENDING). \
@@ -98,7 +139,8 @@ struct ProbeOptions: ParsableArguments {
             EXIT STATUS: 0 on success; 64 + the gRPC status code when a call fails (69 \
             NOT_FOUND, 78 UNAVAILABLE, 80 UNAUTHENTICATED; also after some messages of a \
             stream); 2 for usage errors, found before anything is sent (flags, bad JSON, an \
-            unknown method); 1 for other failures (health not SERVING).
+            unknown method); 1 for other failures (health not SERVING). bench exits 0 when the run \
+            completed, whatever the statuses it counted.
             """,
         version: CashbackRelease.version)
 }

@@ -14,8 +14,12 @@ public struct ProbeResult: Sendable {
     static func exitCode(for error: RPCError) -> Int32 { 64 + Int32(error.code.rawValue) }
 
     mutating func print(_ text: String) {
-        let line = Array((text + "\n").utf8)
-        if let writeOutput { writeOutput(line) } else { standardOutput += line }
+        write(Array((text + "\n").utf8))
+    }
+
+    /// Writes `bytes` to standard output as they are (a frame for `encode`).
+    mutating func write(_ bytes: [UInt8]) {
+        if let writeOutput { writeOutput(bytes) } else { standardOutput += bytes }
     }
 
     mutating func fail(_ message: String, exitCode: Int32) {
