@@ -114,6 +114,14 @@ public struct CashbackServer: Service {
         logger.notice("shutting down: finishing calls in flight")
         await server.shutdownGracefully(gracePeriod: configuration.shutdownGracePeriod)
         // The calls are done: close the store, which also gives up the database file.
+        let writer = ledger.writerStatistics()
+        logger.notice(
+            "the ledger's writer committed \(writer.commands) commands in \(writer.batches) transactions (largest \(writer.largestBatch))",
+            metadata: [
+                "commands": "\(writer.commands)", "transactions": "\(writer.batches)",
+                "largestBatch": "\(writer.largestBatch)",
+                "commitMilliseconds": "\(writer.commitNanoseconds / 1_000_000)",
+            ])
         do {
             try ledger.close()
         } catch {

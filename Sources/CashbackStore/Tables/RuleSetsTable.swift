@@ -1,6 +1,7 @@
 import CashbackCore
 import CashbackRepository
 import GRDB
+import NIOConcurrencyHelpers
 
 /// SQL for the append-only `rule_sets` table.
 enum RuleSetsTable {
@@ -50,8 +51,23 @@ enum RuleSetsTable {
             merchantID: merchantID,
             version: try row.decode(Int64.self, forColumn: "version"),
             publishedAtMilliseconds: try row.decode(Int64.self, forColumn: "published_ms"),
-            rules: try StoredJSON.decode(
-                RuleSet.self, try row.decode(String.self, forColumn: "rules"), column: "rules")
+            rules: try Self.decodedRules(try row.decode(String.self, forColumn: "rules"))
         )
+    }
+
+    /// Decoded rule sets by their stored text. Every accrual prices with its merchant's rules,
+    /// and decoding their JSON was a sixth of an accrual's time in the writer; the same text
+    /// always decodes to the same value, so a memo of it is always right.
+    private static let decoded = NIOLockedValueBox([String: RuleSet]())
+    private static let decodedMax = 1_024
+
+    private static func decodedRules(_ text: String) throws -> RuleSet {
+        if let rules = decoded.withLockedValue({ $0[text] }) { return rules }
+        let rules = try StoredJSON.decode(RuleSet.self, text, column: "rules")
+        decoded.withLockedValue { memo in
+            if memo.count >= decodedMax { memo.removeAll(keepingCapacity: true) }
+            memo[text] = rules
+        }
+        return rules
     }
 }
