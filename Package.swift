@@ -120,6 +120,18 @@ let package = Package(
             path: "Clients/Probe/cashback-probe"
         ),
 
+        // MARK: Benchmarks
+        // The store on its own, without RPC: preload, durable accruals, balance reads
+        // (Benchmarks/README.md, "Store").
+        .executableTarget(
+            name: "cashback-storebench",
+            dependencies: [
+                "CashbackStore", "CashbackRepository", "CashbackCore",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            path: "Benchmarks/StoreBench"
+        ),
+
         // MARK: Tests
         .target(
             name: "CashbackTestSupport",
