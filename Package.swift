@@ -174,6 +174,12 @@ let package = Package(
             ]
         ),
         .testTarget(
+            name: "StoreBenchTests",
+            dependencies: [
+                "cashback-storebench", "CashbackStore", "CashbackRepository", "CashbackCore",
+            ]
+        ),
+        .testTarget(
             name: "ProbeKitTests",
             dependencies: ["ProbeKit", "CashbackClient", "CashbackTestSupport", "H2"]),
     ]
