@@ -63,6 +63,7 @@ let package = Package(
                 "CashbackCore", "CashbackRepository",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "NIOCore", package: "swift-nio"),
             ]
         ),
 

@@ -40,9 +40,10 @@ public struct AccessTokenError: Error, Equatable, Sendable, CustomStringConverti
     public var description: String { message }
 }
 
-/// Where bearer tokens live. A call's token is looked up on every call (one indexed read), so
-/// that a revocation takes effect on the very next call; the lookup is async, because a
-/// blocking read on the cooperative pool can starve the tasks that would free a connection.
+/// Where bearer tokens live. A call's token is looked up on every call, so that a revocation
+/// takes effect on the very next call (a store may answer from memory what it has checked since
+/// the request was received); the lookup is async, because a blocking read on the cooperative
+/// pool can starve the tasks that would free a connection.
 /// The other methods serve the command line and block their caller.
 public protocol AccessTokenStore: Sendable {
     /// Stores a new token.
@@ -54,6 +55,11 @@ public protocol AccessTokenStore: Sendable {
     /// The token with this id, active or revoked; `nil` when there is none.
     func token(id: String) async throws -> StoredAccessToken?
 
+    /// The token with this id as of some instant after `receivedBy`: a store may answer from
+    /// a check of its file made after that instant instead of checking again, since any change
+    /// committed before the caller sent its request was committed before the check.
+    func token(id: String, receivedBy: ContinuousClock.Instant?) async throws -> StoredAccessToken?
+
     /// Every token, active and revoked, oldest first.
     func allTokens() throws -> [StoredAccessToken]
 
@@ -62,4 +68,13 @@ public protocol AccessTokenStore: Sendable {
     /// - Returns: the token as revoked.
     /// - Throws: ``AccessTokenError`` when no active token has the name.
     func revoke(name: String, nowMilliseconds: Int64) throws -> StoredAccessToken
+}
+
+extension AccessTokenStore {
+    /// Checks again on every call.
+    public func token(id: String, receivedBy: ContinuousClock.Instant?) async throws
+        -> StoredAccessToken?
+    {
+        try await token(id: id)
+    }
 }

@@ -20,6 +20,7 @@ public struct LedgerStoreError: Error, CustomStringConvertible {
             case storageMisconfigured
             case databaseInUse
             case databaseUnavailable
+            case writeQueueFull
         }
 
         private let wrapped: Wrapped
@@ -42,6 +43,10 @@ public struct LedgerStoreError: Error, CustomStringConvertible {
         /// the path and the cause.
         public static let databaseUnavailable = Code(.databaseUnavailable)
 
+        /// More commands wait for the writer than it accepts (a burst beyond what the disk
+        /// commits); the command was refused without being queued, and may be retried later.
+        public static let writeQueueFull = Code(.writeQueueFull)
+
         /// The code's name, for logs.
         public var description: String {
             switch self.wrapped {
@@ -50,6 +55,7 @@ public struct LedgerStoreError: Error, CustomStringConvertible {
             case .storageMisconfigured: "storageMisconfigured"
             case .databaseInUse: "databaseInUse"
             case .databaseUnavailable: "databaseUnavailable"
+            case .writeQueueFull: "writeQueueFull"
             }
         }
     }

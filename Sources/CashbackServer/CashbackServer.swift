@@ -71,7 +71,8 @@ public struct CashbackServer: Service {
 
     public func run() async throws {
         let ledger = try SQLiteLedgerRepository(
-            path: configuration.databasePath, policy: configuration.walletPolicy)
+            path: configuration.databasePath, policy: configuration.walletPolicy,
+            commit: configuration.commit, balanceCacheEntries: configuration.balanceCacheEntries)
         if let path = configuration.developmentTokenPath {
             guard HostAndPort.isLoopback(configuration.host) else {
                 try? ledger.close()

@@ -1,4 +1,5 @@
 import CashbackCore
+import CashbackStore
 import H2
 import RPC
 
@@ -19,6 +20,10 @@ public struct CashbackServerConfiguration: Sendable {
     /// Where to keep a development token with every scope (`make run`); `nil`: none. Only
     /// on a loopback `host`.
     public var developmentTokenPath: String?
+    /// How the ledger's writer batches commands (group commit unless configured).
+    public var commit: CommitSettings = .default
+    /// Balances held in memory to answer GetBalance without a disk read.
+    public var balanceCacheEntries = SQLiteLedgerRepository.balanceCacheEntriesDefault
     /// The TLS certificate to serve with; `nil` serves cleartext h2c (keep that to loopback).
     public var tls: TLSServerCredentials?
 

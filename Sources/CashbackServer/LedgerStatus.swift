@@ -57,6 +57,9 @@ enum LedgerStatus {
             throw RPCError(
                 .failedPrecondition,
                 "\(what) would take a balance out of its range; nothing was applied")
+        } catch let error as LedgerStoreError where error.code == .writeQueueFull {
+            // Transient and the caller's to pace: gRPC's status for "out of capacity now".
+            throw RPCError(.resourceExhausted, error.message)
         } catch {
             logger.error("ledger failure", metadata: ["call": "\(what)", "error": "\(error)"])
             throw RPCError(.internal, "storage failure during \(what); nothing was applied")

@@ -12,10 +12,16 @@ public struct SQLiteAccessTokens: AccessTokenStore {
     private let writer: any DatabaseWriter
     /// Set when this value opened the file itself (the CLI): closed by ``close()``.
     private let ownedRepository: SQLiteLedgerRepository?
+    /// The server's lookups, from memory while the file is unchanged; nil: read each time.
+    private let lookup: TokenLookup?
 
-    init(writer: any DatabaseWriter, ownedRepository: SQLiteLedgerRepository? = nil) {
+    init(
+        writer: any DatabaseWriter, ownedRepository: SQLiteLedgerRepository? = nil,
+        lookup: TokenLookup? = nil
+    ) {
         self.writer = writer
         self.ownedRepository = ownedRepository
+        self.lookup = lookup
     }
 
     /// Opens the tokens of the ledger at `path`, for `cashbackd token …`.
@@ -85,11 +91,21 @@ public struct SQLiteAccessTokens: AccessTokenStore {
     }
 
     public func token(id: String) async throws -> StoredAccessToken? {
-        try await writer.read { db in
-            try Row.fetchOne(
-                db, sql: "SELECT * FROM access_tokens WHERE id = ?", arguments: [id]
-            ).map(Self.token)
-        }
+        try await token(id: id, receivedBy: nil)
+    }
+
+    public func token(id: String, receivedBy: ContinuousClock.Instant?) async throws
+        -> StoredAccessToken?
+    {
+        if let lookup { return try lookup.token(id: id, receivedBy: receivedBy) }
+        return try await writer.read { db in try Self.read(db, id: id) }
+    }
+
+    /// The token with this id, or nil.
+    static func read(_ db: Database, id: String) throws -> StoredAccessToken? {
+        try Row.fetchOne(
+            db, sql: "SELECT * FROM access_tokens WHERE id = ?", arguments: [id]
+        ).map(Self.token)
     }
 
     public func allTokens() throws -> [StoredAccessToken] {
@@ -143,5 +159,7 @@ extension SQLiteLedgerRepository {
     static let busyTimeout: TimeInterval = 10
 
     /// The bearer tokens of this ledger file.
-    public var accessTokens: SQLiteAccessTokens { SQLiteAccessTokens(writer: pool) }
+    public var accessTokens: SQLiteAccessTokens {
+        SQLiteAccessTokens(writer: pool, lookup: tokenLookup)
+    }
 }

@@ -34,7 +34,7 @@ extension SQLiteLedgerRepository {
     ) async throws -> Result<AccrueOutcome, LedgerRejection> {
         let now = self.clock()
         let limit = self.policy.accrualsPerMemberPerHour
-        return try await self.pool.write { db in
+        return try await self.writer.perform { db in
             try Savepoint.run(db) {
                 try Self.accrue(command, in: db, nowMilliseconds: now, velocity: limit)
             }

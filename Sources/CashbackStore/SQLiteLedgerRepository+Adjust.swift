@@ -16,7 +16,7 @@ extension SQLiteLedgerRepository {
         _ command: AdjustCommand
     ) async throws -> Result<AdjustOutcome, LedgerRejection> {
         let now = self.clock()
-        return try await self.pool.write { db in
+        return try await self.writer.perform { db in
             try Idempotent.run(
                 db, method: "Accruals/Adjust", key: command.idempotencyKey, request: command,
                 nowMilliseconds: now

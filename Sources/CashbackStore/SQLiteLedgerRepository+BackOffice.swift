@@ -7,7 +7,7 @@ extension SQLiteLedgerRepository {
     public func fileClaim(_ filing: ClaimFiling) async throws -> Result<ClaimRecord, LedgerRejection>
     {
         let now = self.clock()
-        return try await self.pool.write { db in
+        return try await self.writer.perform { db in
             try Idempotent.run(
                 db, method: "Wallet/FileClaim", key: filing.idempotencyKey, request: filing,
                 nowMilliseconds: now
@@ -39,7 +39,7 @@ extension SQLiteLedgerRepository {
         _ decision: ClaimDecision
     ) async throws -> Result<ClaimRecord, LedgerRejection> {
         let now = self.clock()
-        return try await self.pool.write { db in
+        return try await self.writer.perform { db in
             try Idempotent.run(
                 db, method: decision.approve ? "Admin/ApproveClaim" : "Admin/RejectClaim",
                 key: decision.idempotencyKey, request: decision, nowMilliseconds: now
@@ -129,7 +129,7 @@ extension SQLiteLedgerRepository {
         _ adjustment: BalanceAdjustment
     ) async throws -> Result<BalanceAdjustmentOutcome, LedgerRejection> {
         let now = self.clock()
-        return try await self.pool.write { db in
+        return try await self.writer.perform { db in
             try Idempotent.run(
                 db, method: "Admin/AdjustBalance", key: adjustment.idempotencyKey,
                 request: adjustment, nowMilliseconds: now

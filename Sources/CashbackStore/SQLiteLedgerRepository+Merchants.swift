@@ -14,7 +14,7 @@ extension SQLiteLedgerRepository {
         _ upsert: MerchantUpsert, actor: String
     ) async throws -> Result<MerchantUpsertOutcome, LedgerRejection> {
         let now = self.clock()
-        return try await self.pool.write { db in
+        return try await self.writer.perform { db in
             try Idempotent.run(
                 db, method: "Admin/UpsertMerchant", key: upsert.idempotencyKey, request: upsert,
                 nowMilliseconds: now

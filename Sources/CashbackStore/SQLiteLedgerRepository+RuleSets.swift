@@ -10,7 +10,7 @@ extension SQLiteLedgerRepository {
         _ publication: RuleSetPublication, actor: String
     ) async throws -> Result<PublishedRuleSet, LedgerRejection> {
         let now = self.clock()
-        return try await self.pool.write { db in
+        return try await self.writer.perform { db in
             try Idempotent.run(
                 db, method: "Admin/PublishRuleSet", key: publication.idempotencyKey,
                 request: publication, nowMilliseconds: now

@@ -11,7 +11,7 @@ extension SQLiteLedgerRepository {
         sql: String,
         beforeCommit: @escaping @Sendable () -> Void = {}
     ) async throws {
-        try await self.pool.write { db in
+        try await self.writer.perform { db in
             try db.execute(sql: sql)
             beforeCommit()
         }

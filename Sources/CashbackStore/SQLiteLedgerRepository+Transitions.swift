@@ -29,7 +29,7 @@ extension SQLiteLedgerRepository {
         to ref: OrderReference
     ) async throws -> Result<AccrualRecord, LedgerRejection> {
         let now = self.clock()
-        return try await self.pool.write { db in
+        return try await self.writer.perform { db in
             try Savepoint.run(db) { try Self.apply(event, to: ref, in: db, nowMilliseconds: now) }
         }
     }

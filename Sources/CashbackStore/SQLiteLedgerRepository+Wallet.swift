@@ -8,7 +8,7 @@ extension SQLiteLedgerRepository {
         _ command: RedeemCommand
     ) async throws -> Result<RedemptionOutcome, LedgerRejection> {
         let now = self.clock()
-        return try await self.pool.write { db in
+        return try await self.writer.perform { db in
             try Idempotent.run(
                 db, method: "Wallet/Redeem", key: command.idempotencyKey, request: command,
                 nowMilliseconds: now
@@ -46,7 +46,7 @@ extension SQLiteLedgerRepository {
         _ command: RedemptionRefundCommand
     ) async throws -> Result<RedemptionOutcome, LedgerRejection> {
         let now = self.clock()
-        return try await self.pool.write { db in
+        return try await self.writer.perform { db in
             try Idempotent.run(
                 db, method: "Wallet/RefundRedemption", key: command.idempotencyKey,
                 request: command, nowMilliseconds: now
@@ -98,7 +98,7 @@ extension SQLiteLedgerRepository {
         let now = self.clock()
         let minimum = self.policy.withdrawalMinimum(command.currency)
         let perDay = self.policy.withdrawalsPerMemberPerDay
-        return try await self.pool.write { db in
+        return try await self.writer.perform { db in
             // The key's stored request holds the destination masked: the full account lives in
             // `withdrawals` only. A replay is then checked against that account too.
             let result = try Idempotent.run(
@@ -166,7 +166,7 @@ extension SQLiteLedgerRepository {
             } else {
                 "Payouts/FailWithdrawal"
             }
-        return try await self.pool.write { db in
+        return try await self.writer.perform { db in
             try Idempotent.run(
                 db, method: method, key: command.idempotencyKey, request: command,
                 nowMilliseconds: now
@@ -237,7 +237,7 @@ extension SQLiteLedgerRepository {
         _ command: MemberFreezeCommand
     ) async throws -> Result<MemberFreezeOutcome, LedgerRejection> {
         let now = self.clock()
-        return try await self.pool.write { db in
+        return try await self.writer.perform { db in
             try Idempotent.run(
                 db, method: command.frozen ? "Admin/FreezeMember" : "Admin/UnfreezeMember",
                 key: command.idempotencyKey, request: command, nowMilliseconds: now
@@ -253,7 +253,7 @@ extension SQLiteLedgerRepository {
         _ command: ExpiryRunCommand, actor: String
     ) async throws -> Result<ExpiryRunOutcome, LedgerRejection> {
         let now = self.clock()
-        return try await self.pool.write { db in
+        return try await self.writer.perform { db in
             try Idempotent.run(
                 db, method: "Admin/RunExpiry", key: command.idempotencyKey, request: command,
                 nowMilliseconds: now

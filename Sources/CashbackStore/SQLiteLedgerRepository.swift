@@ -8,10 +8,13 @@ import GRDB
 /// - Durability: WAL journal and `synchronous = FULL` on every connection, so a commit is on
 ///   disk (the WAL is fsynced) before any answer leaves; a power cut loses no acknowledged
 ///   command.
-/// - Concurrency: one writer connection serializes every command, each in its own
-///   transaction; reads run on a pool of reader connections over WAL snapshots and never wait
-///   for the writer. All SQLite calls run on GRDB's own dispatch queues through its async
-///   APIs, never on the caller's executor.
+/// - Writes: one writer (``LedgerWriter``) owns the write connection; commands queue to it and
+///   are committed in batches (group commit: one transaction and one fsync per batch, each
+///   command in its own savepoint), or one by one in ``CommitSettings/Mode/perRequest`` mode.
+/// - Reads: balances come from an in-memory read model the writer keeps current
+///   (``BalanceReadModel``); everything else, and balances it does not hold, runs on a pool of
+///   reader connections over WAL snapshots that never wait for the writer, on GRDB's own
+///   dispatch queues, never on the caller's executor.
 ///
 /// ```swift
 /// let repository = try SQLiteLedgerRepository(path: "/var/lib/cashback/ledger.sqlite")
@@ -27,6 +30,15 @@ public final class SQLiteLedgerRepository: LedgerRepository {
     let clock: @Sendable () -> Int64
     /// This process's ownership of the file, released by `close()` or at deinit.
     private let ownership: DatabaseOwnership
+    /// The one writer: every mutating command goes through it.
+    let writer: LedgerWriter
+    /// Balances in memory, kept current by `writer`.
+    let readModel: BalanceReadModel
+    /// The server's token lookups, from memory while the file is unchanged.
+    let tokenLookup: TokenLookup
+
+    /// Balances the read model holds by default: about 25 MiB.
+    public static let balanceCacheEntriesDefault = 100_000
 
     /// Opens (or creates) the ledger file at `path` and migrates its schema.
     ///
@@ -42,11 +54,24 @@ public final class SQLiteLedgerRepository: LedgerRepository {
     ///   - path: The SQLite file.
     ///   - policy: What the wallet allows.
     ///   - clock: Milliseconds since the Unix epoch; the wall clock unless a test injects one.
+    ///   - commit: How the writer batches commands.
+    ///   - balanceCacheEntries: The most balances held in memory (0: none; every balance is
+    ///     then read from the file).
     public init(
         path: String,
         policy: WalletPolicy = .default,
-        clock: @escaping @Sendable () -> Int64 = SQLiteLedgerRepository.wallClockMilliseconds
+        clock: @escaping @Sendable () -> Int64 = SQLiteLedgerRepository.wallClockMilliseconds,
+        commit: CommitSettings = .default,
+        balanceCacheEntries: Int = SQLiteLedgerRepository.balanceCacheEntriesDefault
     ) throws {
+        if let problem = commit.problem() {
+            throw LedgerStoreError(.storageMisconfigured, problem)
+        }
+        guard balanceCacheEntries >= 0 else {
+            throw LedgerStoreError(
+                .storageMisconfigured,
+                "the balance cache size \(balanceCacheEntries) is negative; use 0 to disable it")
+        }
         self.policy = policy
         self.clock = clock
         try DatabasePreflight.check(path)
@@ -70,6 +95,15 @@ public final class SQLiteLedgerRepository: LedgerRepository {
         try writer.checkRequired()
         let reader = try self.pool.read(SQLiteConnectionSettings.read)
         try reader.checkRequired()
+        try self.pool.writeWithoutTransaction(BalanceReadModel.installTriggers)
+        self.tokenLookup = try TokenLookup(path: path)
+        self.readModel = BalanceReadModel(entriesMax: balanceCacheEntries)
+        self.writer = LedgerWriter(pool: self.pool, settings: commit, readModel: self.readModel)
+    }
+
+    /// What the writer did so far: batches, their sizes, time spent committing.
+    public func writerStatistics() -> WriterStatistics {
+        self.writer.statistics.withLockedValue { $0 }
     }
 
     /// The durability and pragmas of the writer and of one reader connection, as SQLite
@@ -92,8 +126,16 @@ public final class SQLiteLedgerRepository: LedgerRepository {
     ///
     /// - Throws: A database error, for example if a statement is still running.
     public func close() throws {
+        self.writer.close()
+        self.readModel.close()
+        try self.tokenLookup.close()
         try self.pool.close()
         self.ownership.release()
+    }
+
+    deinit {
+        // Dropped without `close()`: the writer finishes what is queued and its thread ends.
+        self.writer.requestStop()
     }
 
     /// Refuses a SQLite file of another application: tables, but not the ledger's migrations.

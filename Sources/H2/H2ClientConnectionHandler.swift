@@ -323,21 +323,24 @@ final class H2ClientConnectionHandler: ChannelInboundHandler, NGHTTP2SessionDele
         stream.finish(errorCode: errorCode)
     }
 
-    func sessionReadBody(streamID: Int32, into buffer: UnsafeMutableRawBufferPointer)
-        -> NGHTTP2BodyChunk
-    {
+    func sessionNextBodyChunk(streamID: Int32, maxCount: Int) -> NGHTTP2BodyChunk {
         guard let stream = streams[streamID] else {
             return NGHTTP2BodyChunk(byteCount: 0, isLast: true, trailers: nil)
         }
-        let count = min(buffer.count, stream.requestBody.count - stream.sentBytes)
-        stream.requestBody.withUnsafeBytes { source in
-            buffer.copyMemory(
-                from: UnsafeRawBufferPointer(
-                    rebasing: source[stream.sentBytes..<stream.sentBytes + count]))
-        }
-        stream.sentBytes += count
+        let count = min(maxCount, stream.requestBody.count - stream.sentBytes)
         return NGHTTP2BodyChunk(
-            byteCount: count, isLast: stream.sentBytes == stream.requestBody.count, trailers: nil)
+            byteCount: count, isLast: stream.sentBytes + count == stream.requestBody.count,
+            trailers: nil)
+    }
+
+    func sessionWriteBody(streamID: Int32, count: Int, into output: inout ByteBuffer) {
+        guard let stream = streams[streamID] else {
+            // Gone between nghttp2's read and its send: the frame must still be whole.
+            output.writeRepeatingByte(0, count: count)
+            return
+        }
+        output.writeBytes(stream.requestBody[stream.sentBytes..<stream.sentBytes + count])
+        stream.sentBytes += count
     }
 }
 

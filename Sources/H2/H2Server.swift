@@ -108,7 +108,6 @@ public final class H2Server: Sendable {
     /// last call is answered, or after `gracePeriod` at the latest. Handlers still running
     /// then (their caller cancelled, or their connection closed) are cancelled, and waited for.
     public func shutdownGracefully(gracePeriod: Duration = .seconds(30)) async {
-        let deadline = ContinuousClock.now + gracePeriod
         try? await serverChannel.close()
         // From here on, a connection accepted in the meantime is drained as it is added.
         let open = connections.startDraining()
@@ -121,17 +120,13 @@ public final class H2Server: Sendable {
         }
         for channel in open { try? await channel.closeFuture.get() }
         // Handlers that outlived their streams still run: the server owns them until they
-        // return, and cancels them when the grace period is over.
+        // return. Each was cancelled when its stream or its connection ended, so by now
+        // (every connection closed, at the end of the grace period at the latest) every one
+        // still running has been asked to stop.
         let running = calls.count
         if running > 0 {
             logger.info("waiting for running handlers", metadata: ["handlers": "\(running)"])
-            let calls = self.calls
-            let cancellation = Task {
-                try await Task.sleep(until: deadline)
-                calls.cancelAll()
-            }
             await calls.waitUntilIdle()
-            cancellation.cancel()
         }
         logger.info("server stopped", metadata: ["connections": "\(open.count)"])
     }

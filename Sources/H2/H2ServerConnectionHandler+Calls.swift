@@ -2,21 +2,20 @@ import CNGHTTP2
 import NIOCore
 import RPC
 
-// Routing a request, running its handler off the event loop, and answering it.
+// Routing a request, running its handler on the connection's event loop, and answering it.
 extension H2ServerConnectionHandler {
     /// Checks a complete request header block and finds its handler, or answers at once.
-    func route(streamID: Int32) {
-        guard let stream = streams[streamID] else { return }
-        guard stream.method == "POST" else {
+    func route(_ stream: ServerStream, streamID: Int32) {
+        guard stream.methodIsPOST == true else {
             respondHTTP(
-                streamID: streamID, status: 405, text: "gRPC requests use POST\n",
+                stream, streamID: streamID, status: 405, text: "gRPC requests use POST\n",
                 extraHeaders: [("allow", "POST")])
             return
         }
-        switch GRPCContentType.classify(stream.contentType) {
+        switch GRPCContentType.classify(stream.contentType?.text) {
         case .notGRPC:
             respondHTTP(
-                streamID: streamID, status: 415,
+                stream, streamID: streamID, status: 415,
                 text: "unsupported content-type; gRPC requests use application/grpc\n")
             return
         case .unsupportedCodec(let codec):
@@ -30,13 +29,13 @@ extension H2ServerConnectionHandler {
         case .accepted:
             break
         }
-        guard let path = stream.path, let (method, handler) = router.handler(forPath: path) else {
+        guard let path = stream.path, let route = router.handler(forPath: path) else {
             respond(
                 streamID: streamID,
                 error: RPCError(.unimplemented, "unknown method \(stream.path ?? "(none)")"))
             return
         }
-        var timeout: Duration?
+        var deadline: NIODeadline?
         if let value = stream.timeout {
             guard let parsed = GRPCTimeout.parse(value) else {
                 respond(
@@ -44,17 +43,18 @@ extension H2ServerConnectionHandler {
                     error: RPCError(.invalidArgument, "malformed grpc-timeout '\(value)'"))
                 return
             }
-            timeout = parsed
+            deadline = loopNow + TimeAmount(clamping: parsed)
         }
-        stream.phase = .receivingBody(method, handler)
-        if let timeout { armDeadline(stream, streamID: streamID, after: timeout) }
+        stream.route = route
+        stream.machine.routed(deadline: deadline)
+        streamTimersChanged(stream)
     }
 
     /// The request stream ended: run the handler on its one message.
     func endRequest(streamID: Int32) {
-        guard let stream = streams[streamID] else { return }
-        stream.requestEnded = true
-        guard case .receivingBody(let method, let handler) = stream.phase else { return }
+        guard let stream = streams[streamID], stream.machine.requestDidEnd() == .startHandler,
+            let (method, handler) = stream.route
+        else { return }
         guard stream.deframer.messages.count == 1, !stream.deframer.hasPartialMessage else {
             let reason =
                 stream.deframer.hasPartialMessage
@@ -69,78 +69,114 @@ extension H2ServerConnectionHandler {
                 error: RPCError(.resourceExhausted, "too many calls in progress on this connection"))
             return
         }
-        let request = stream.deframer.messages[0]
+        let request = stream.deframer.takeMessages()[0]
         stream.deframer = GRPCMessageDeframer(messageBytesMax: 0)
         releaseBufferedBytes(of: stream)
-        stream.stallTimer?.cancel()
-        let context = RPCServerContext(method: method, metadata: stream.metadata, peer: peer)
+        let context = RPCServerContext(
+            method: method, metadata: Metadata(stream.metadata), peer: peer,
+            receivedBy: readStartedAt)
+        stream.metadata = Metadata.Packed()
         runningCalls += 1
         switch handler {
         case .unary(let handler):
-            startUnary(handler, request: request, context: context, stream: stream, streamID: streamID)
+            stream.machine.handlerStarted(streaming: false)
+            startUnary(handler, request: request, context: context, streamID: streamID)
         case .serverStreaming(let handler):
+            stream.machine.handlerStarted(streaming: true)
             startStreaming(
                 handler, request: request, context: context, stream: stream, streamID: streamID)
         }
     }
 
+    /// Starts a unary handler as a task that prefers this connection's event loop: a handler
+    /// that never suspends runs to completion right here, and its answer is submitted before
+    /// this returns; one that awaits comes back to the loop to answer.
     private func startUnary(
         _ handler: @escaping RPCRouter.Handler, request: [UInt8], context: RPCServerContext,
-        stream: ServerStream, streamID: Int32
+        streamID: Int32
     ) {
         let loop = self.context!.eventLoop
         let bound = NIOLoopBound(self, eventLoop: loop)
-        let task = calls.start {
+        let task = calls.start(on: taskExecutor) {
             let result: Result<[UInt8], RPCError>
             do throws(RPCError) {
                 result = .success(try await handler(request, context))
             } catch {
                 result = .failure(error)
             }
-            loop.execute { bound.value.finishCall(streamID: streamID, result: result) }
+            if loop.inEventLoop {
+                bound.value.finishCall(streamID: streamID, result: result)
+            } else {
+                loop.execute { bound.value.finishCall(streamID: streamID, result: result) }
+            }
         }
-        stream.phase = .running(task)
+        attach(task, streamID: streamID)
+    }
+
+    /// Keeps a handler's task so that the stream's end can cancel it, unless the handler has
+    /// already finished (it ran without suspending).
+    func attach(_ task: Task<Void, Never>, streamID: Int32) {
+        guard let stream = streams[streamID], case .running = stream.machine.state else { return }
+        stream.task = task
     }
 
     // MARK: Timers
 
-    func armDeadline(_ stream: ServerStream, streamID: Int32, after timeout: Duration) {
+    /// The loop's clock, which stream deadlines are measured on (a test's embedded loop moves
+    /// it by hand).
+    var loopNow: NIODeadline { context?.eventLoop.now ?? .now() }
+
+    /// One scheduled task per connection serves every stream's deadline and stall clock: it
+    /// is armed for the earliest of them and moved only when a stream needs an earlier wake,
+    /// so a call that finishes in time arms and cancels nothing.
+    func streamTimersChanged(_ stream: ServerStream) {
+        guard let next = stream.machine.nextTimerDeadline else { return }
+        if let armed = streamTimerDeadline, armed <= next { return }
+        armStreamTimer(at: next)
+    }
+
+    private func armStreamTimer(at deadline: NIODeadline) {
         guard let loop = context?.eventLoop else { return }
+        streamTimer?.cancel()
+        streamTimerDeadline = deadline
         let bound = NIOLoopBound(self, eventLoop: loop)
-        stream.deadline = loop.scheduleTask(in: TimeAmount(clamping: timeout)) {
-            bound.value.deadlineExpired(streamID: streamID)
+        streamTimer = loop.scheduleTask(deadline: deadline) {
+            bound.value.streamTimerFired()
         }
     }
 
-    /// Arms the stall timer: the request must arrive, or the response leave, in time.
-    func armStallTimer(_ stream: ServerStream, streamID: Int32) {
-        guard let loop = context?.eventLoop else { return }
-        let bound = NIOLoopBound(self, eventLoop: loop)
-        stream.stallTimer?.cancel()
-        stream.stallTimer = loop.scheduleTask(in: TimeAmount(clamping: limits.streamStallTimeout)) {
-            bound.value.logger.debug("resetting a stalled stream", metadata: ["stream": "\(streamID)"])
-            bound.value.session?.submitReset(streamID: streamID, errorCode: NGHTTP2_CANCEL.rawValue)
-            bound.value.flushOutput()
+    /// The connection's stream timer woke: act on every stream whose deadline or stall time
+    /// has come, then sleep until the next one.
+    private func streamTimerFired() {
+        streamTimer = nil
+        streamTimerDeadline = nil
+        let now = loopNow
+        var due: [(Int32, ServerStreamStateMachine.OnTimer)] = []
+        for (streamID, stream) in streams {
+            let action = stream.machine.timerFired(at: now)
+            if action != .none { due.append((streamID, action)) }
         }
+        for (streamID, action) in due {
+            switch action {
+            case .deadlineExceeded: deadlineExceeded(streamID: streamID)
+            case .stalled:
+                logger.debug("resetting a stalled stream", metadata: ["stream": "\(streamID)"])
+                session?.submitReset(streamID: streamID, errorCode: NGHTTP2_CANCEL.rawValue)
+            case .none: break
+            }
+        }
+        let next = streams.values.compactMap(\.machine.nextTimerDeadline).min()
+        if let next { armStreamTimer(at: next) }
+        flushOutput()
     }
 
-    private func deadlineExpired(streamID: Int32) {
+    private func deadlineExceeded(streamID: Int32) {
         guard let stream = streams[streamID] else { return }
-        switch stream.phase {
-        case .running(let task) where stream.outbox != nil:
-            task.cancel()
-            endStreaming(
-                stream, streamID: streamID,
-                error: RPCError(.deadlineExceeded, "deadline exceeded"))
-            flushOutput()
-        case .receivingBody, .running:
-            if case .running(let task) = stream.phase { task.cancel() }
-            respond(
-                streamID: streamID, error: RPCError(.deadlineExceeded, "deadline exceeded"),
-                resetCode: NGHTTP2_CANCEL.rawValue)
-            flushOutput()
-        case .receivingHeaders, .responding, .answered:
-            break
+        let error = RPCError(.deadlineExceeded, "deadline exceeded")
+        if stream.outbox != nil {
+            endStreaming(stream, streamID: streamID, error: error, dropQueued: true)
+        } else {
+            respond(streamID: streamID, error: error, resetCode: NGHTTP2_CANCEL.rawValue)
         }
     }
 
@@ -148,21 +184,20 @@ extension H2ServerConnectionHandler {
     private func finishCall(streamID: Int32, result: Result<[UInt8], RPCError>) {
         runningCalls -= 1
         assert(runningCalls >= 0, "call accounting went negative")
-        guard let stream = streams[streamID], case .running = stream.phase else { return }
-        stream.deadline?.cancel()
+        guard let stream = streams[streamID] else { return }
+        stream.task = nil
+        guard stream.machine.handlerFinished(at: loopNow) == .sendResponse else { return }
         switch result {
         case .success(let payload) where payload.count > limits.messageBytesMax:
             respond(
                 streamID: streamID,
                 error: RPCError(.resourceExhausted, "response exceeds the message size limit"))
         case .success(let payload):
-            stream.phase = .responding(
-                body: GRPCFraming.frame(payload), sentBytes: 0, trailers: [("grpc-status", "0")])
-            armStallTimer(stream, streamID: streamID)
+            stream.responseBody = ResponseBody(
+                message: payload, trailers: .prebuilt(.statusOK))
+            streamTimersChanged(stream)
             session?.submitResponse(
-                streamID: streamID,
-                headers: [(":status", "200"), ("content-type", stream.responseContentType)],
-                hasBody: true)
+                streamID: streamID, headers: .responseHeaders(stream.contentType), hasBody: true)
         case .failure(let error):
             respond(streamID: streamID, error: error)
         }
@@ -177,17 +212,23 @@ extension H2ServerConnectionHandler {
     /// closes the stream, and a frame on a closed stream would be a protocol error.)
     func respond(streamID: Int32, error: RPCError?, resetCode: UInt32 = NGHTTP2_NO_ERROR.rawValue) {
         guard let stream = streams[streamID] else { return }
-        stream.deadline?.cancel()
-        stream.phase = .answered
+        switch stream.machine.answer(resetCode: resetCode) {
+        case .none: return
+        case .submitAndCancelHandler: stream.task?.cancel()
+        case .submit: break
+        }
+        submitTrailersOnly(stream, streamID: streamID, error: error)
+    }
+
+    /// Submits a trailers-only response: HEADERS with `:status`, content-type and the status.
+    func submitTrailersOnly(_ stream: ServerStream, streamID: Int32, error: RPCError?) {
         releaseBufferedBytes(of: stream)
         session?.submitResponse(
             streamID: streamID,
-            headers: [(":status", "200"), ("content-type", stream.responseContentType)]
-                + Self.statusFields(error),
+            headers: .built(
+                [(":status", "200"), ("content-type", (stream.contentType ?? .grpc).text)]
+                    + Self.statusFields(error)),
             hasBody: false)
-        if !stream.requestEnded {
-            stream.resetAfterAnswer = resetCode
-        }
     }
 
     /// `grpc-status` and, for an error, `grpc-message`: the trailers of a response.
@@ -197,6 +238,11 @@ extension H2ServerConnectionHandler {
             ("grpc-status", "\(error.code.rawValue)"),
             ("grpc-message", GRPCMessageEncoding.encode(Self.bounded(error.message))),
         ]
+    }
+
+    /// The trailers that end a response with `error` (`nil`: status OK).
+    static func trailers(_ error: RPCError?) -> HeaderFields {
+        error == nil ? .prebuilt(.statusOK) : .built(statusFields(error))
     }
 
     /// A status message cut to at most 1 KiB of UTF-8 (on a character boundary): messages may
@@ -214,45 +260,58 @@ extension H2ServerConnectionHandler {
 
     /// Answers a request that is not gRPC with a plain HTTP status and a line of text.
     private func respondHTTP(
-        streamID: Int32, status: Int, text: String, extraHeaders: [(String, String)] = []
+        _ stream: ServerStream, streamID: Int32, status: Int, text: String,
+        extraHeaders: [(String, String)] = []
     ) {
-        guard let stream = streams[streamID] else { return }
-        stream.phase = .responding(body: Array(text.utf8), sentBytes: 0, trailers: nil)
-        armStallTimer(stream, streamID: streamID)
+        stream.responseBody = ResponseBody(text: text)
+        stream.machine.respondingWithoutHandler(at: loopNow)
+        streamTimersChanged(stream)
         session?.submitResponse(
             streamID: streamID,
-            headers: [(":status", "\(status)"), ("content-type", "text/plain; charset=utf-8")]
-                + extraHeaders,
+            headers: .built(
+                [(":status", "\(status)"), ("content-type", "text/plain; charset=utf-8")]
+                    + extraHeaders),
             hasBody: true)
     }
 
     // MARK: NGHTTP2SessionDelegate: response side
 
     func sessionDidSendEndOfStream(streamID: Int32) {
-        guard let stream = streams[streamID], let code = stream.resetAfterAnswer else { return }
-        stream.resetAfterAnswer = nil
+        guard let stream = streams[streamID], let code = stream.machine.sentEndOfStream() else {
+            return
+        }
         session?.submitReset(streamID: streamID, errorCode: code)
     }
 
-    func sessionReadBody(streamID: Int32, into buffer: UnsafeMutableRawBufferPointer)
-        -> NGHTTP2BodyChunk
-    {
+    func sessionNextBodyChunk(streamID: Int32, maxCount: Int) -> NGHTTP2BodyChunk {
         guard let stream = streams[streamID] else {
             return NGHTTP2BodyChunk(byteCount: 0, isLast: true, trailers: nil)
         }
         if let outbox = stream.outbox, outbox.headersSent {
-            return readStreamingBody(outbox, streamID: streamID, into: buffer)
+            return nextStreamingChunk(outbox, stream: stream, maxCount: maxCount)
         }
-        guard case .responding(let body, let sent, let trailers) = stream.phase else {
+        guard let body = stream.responseBody else {
             return NGHTTP2BodyChunk(byteCount: 0, isLast: true, trailers: nil)
         }
-        let count = min(buffer.count, body.count - sent)
-        body.withUnsafeBytes { source in
-            buffer.copyMemory(from: UnsafeRawBufferPointer(rebasing: source[sent..<sent + count]))
+        let count = min(maxCount, body.remaining)
+        let isLast = count == body.remaining
+        if isLast { stream.machine.bodyFinished() }
+        return NGHTTP2BodyChunk(byteCount: count, isLast: isLast, trailers: isLast ? body.trailers : nil)
+    }
+
+    func sessionWriteBody(streamID: Int32, count: Int, into output: inout ByteBuffer) {
+        guard let stream = streams[streamID] else {
+            // The stream closed between nghttp2's read and its send: the frame must still be
+            // whole, so pad it out (the peer discards DATA on a closed stream).
+            output.writeRepeatingByte(0, count: count)
+            return
         }
-        let isLast = sent + count == body.count
-        stream.phase =
-            isLast ? .answered : .responding(body: body, sentBytes: sent + count, trailers: trailers)
-        return NGHTTP2BodyChunk(byteCount: count, isLast: isLast, trailers: isLast ? trailers : nil)
+        if let outbox = stream.outbox, outbox.headersSent {
+            outbox.pull(count, into: &output, at: loopNow)
+            stream.machine.responseQueueChanged(waitingSince: outbox.waitingSince)
+        } else {
+            stream.responseBody!.write(count, to: &output)
+            if stream.responseBody!.remaining == 0 { stream.responseBody = nil }
+        }
     }
 }

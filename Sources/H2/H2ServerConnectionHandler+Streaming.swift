@@ -6,7 +6,8 @@ import RPC
 // provider drains as flow control allows; the response HEADERS go with the first message, the
 // trailers after the last.
 extension H2ServerConnectionHandler {
-    /// Starts a server-streaming handler; its writes hop onto the event loop.
+    /// Starts a server-streaming handler on the connection's event loop (as a unary one);
+    /// its writes queue their message directly when they run there.
     func startStreaming(
         _ handler: @escaping RPCRouter.StreamingHandler, request: [UInt8],
         context: RPCServerContext, stream: ServerStream, streamID: Int32
@@ -16,8 +17,10 @@ extension H2ServerConnectionHandler {
         stream.outbox = ResponseOutbox()
         let writer = RPCMessageWriter { (payload) throws(RPCError) in
             let written = loop.makePromise(of: Void.self)
-            loop.execute {
+            if loop.inEventLoop {
                 bound.value.write(payload, streamID: streamID, promise: written)
+            } else {
+                loop.execute { bound.value.write(payload, streamID: streamID, promise: written) }
             }
             do {
                 try await written.futureResult.get()
@@ -27,23 +30,27 @@ extension H2ServerConnectionHandler {
                 throw RPCError(.cancelled, "the stream was closed")
             }
         }
-        let task = calls.start {
+        let task = calls.start(on: taskExecutor) {
             let result: Result<Void, RPCError>
             do throws(RPCError) {
                 result = .success(try await handler(request, writer, context))
             } catch {
                 result = .failure(error)
             }
-            loop.execute { bound.value.finishStreaming(streamID: streamID, result: result) }
+            if loop.inEventLoop {
+                bound.value.finishStreaming(streamID: streamID, result: result)
+            } else {
+                loop.execute { bound.value.finishStreaming(streamID: streamID, result: result) }
+            }
         }
-        stream.phase = .running(task)
+        attach(task, streamID: streamID)
     }
 
     /// Queues one message of a running call; `promise` completes when the handler may write
     /// the next one.
     private func write(_ payload: [UInt8], streamID: Int32, promise: EventLoopPromise<Void>) {
         guard let stream = streams[streamID], let outbox = stream.outbox, outbox.ended == nil,
-            case .running = stream.phase
+            case .running = stream.machine.state
         else {
             let ended = streams[streamID]?.outbox?.ended
             promise.fail(ended ?? RPCError(.cancelled, "the stream was closed"))
@@ -62,13 +69,11 @@ extension H2ServerConnectionHandler {
         if !outbox.headersSent {
             outbox.headersSent = true
             session?.submitResponse(
-                streamID: streamID,
-                headers: [(":status", "200"), ("content-type", stream.responseContentType)],
-                hasBody: true)
+                streamID: streamID, headers: .responseHeaders(stream.contentType), hasBody: true)
         }
-        outbox.enqueue(GRPCFraming.frame(payload))
+        outbox.enqueue(GRPCFraming.frame(payload), at: loopNow)
         resume(outbox, streamID: streamID)
-        armResponseStallTimer(stream, streamID: streamID)
+        queueChanged(stream, outbox)
         if outbox.hasRoom { promise.succeed() } else { outbox.waitingWrites.append(promise) }
         flushOutput()
     }
@@ -77,8 +82,9 @@ extension H2ServerConnectionHandler {
     private func finishStreaming(streamID: Int32, result: Result<Void, RPCError>) {
         runningCalls -= 1
         assert(runningCalls >= 0, "call accounting went negative")
-        guard let stream = streams[streamID], case .running = stream.phase else { return }
-        stream.deadline?.cancel()
+        guard let stream = streams[streamID] else { return }
+        stream.task = nil
+        guard stream.machine.handlerFinished(at: loopNow) == .endStreaming else { return }
         switch result {
         case .success: endStreaming(stream, streamID: streamID, error: nil)
         case .failure(let error): endStreaming(stream, streamID: streamID, error: error)
@@ -87,40 +93,51 @@ extension H2ServerConnectionHandler {
     }
 
     /// Ends a streaming call with `error` (`nil`: OK): a trailers-only answer if nothing was
-    /// written, else trailers after the queued messages (after only the one partly sent, for
-    /// an error). Later writes fail.
-    func endStreaming(_ stream: ServerStream, streamID: Int32, error: RPCError?) {
+    /// written, else trailers after the queued messages: every message a write accepted
+    /// leaves, whatever the status, unless `dropQueued` (the deadline has passed: only the
+    /// message partly sent is finished). Later writes fail.
+    func endStreaming(
+        _ stream: ServerStream, streamID: Int32, error: RPCError?, dropQueued: Bool = false
+    ) {
         guard let outbox = stream.outbox, outbox.ended == nil else { return }
         let ended = error ?? RPCError(.cancelled, "the call has ended")
         outbox.ended = ended
         outbox.releaseWrites(failing: ended)
+        switch stream.machine.answer(resetCode: NGHTTP2_NO_ERROR.rawValue) {
+        case .none: return
+        case .submitAndCancelHandler: stream.task?.cancel()
+        case .submit: break
+        }
         guard outbox.headersSent else {
-            respond(streamID: streamID, error: error)
+            submitTrailersOnly(stream, streamID: streamID, error: error)
             return
         }
-        if error != nil { outbox.dropUnstarted() }
+        if dropQueued { outbox.dropUnstarted() }
         // The trailers start waiting now, whatever the handler did before.
-        if outbox.isEmpty { outbox.lastProgressAt = .now() }
-        outbox.trailers = Self.statusFields(error)
-        stream.phase = .answered
+        if outbox.isEmpty { outbox.lastProgressAt = loopNow }
+        outbox.trailers = Self.trailers(error)
         resume(outbox, streamID: streamID)
-        armResponseStallTimer(stream, streamID: streamID)
+        queueChanged(stream, outbox)
     }
 
     /// The data provider's read for a streaming response.
-    func readStreamingBody(
-        _ outbox: ResponseOutbox, streamID: Int32, into buffer: UnsafeMutableRawBufferPointer
-    ) -> NGHTTP2BodyChunk {
+    func nextStreamingChunk(_ outbox: ResponseOutbox, stream: ServerStream, maxCount: Int)
+        -> NGHTTP2BodyChunk
+    {
         if outbox.isEmpty, outbox.trailers == nil {
             outbox.isDeferred = true
             return .deferred
         }
-        let count = outbox.pull(into: buffer)
-        if outbox.hasRoom, outbox.ended == nil { outbox.releaseWrites() }
-        guard outbox.isEmpty, let trailers = outbox.trailers else {
+        let count = min(maxCount, outbox.queuedBytes)
+        // The writes may go on once these bytes are off the queue.
+        if outbox.queuedBytes - count <= ResponseOutbox.queuedBytesMax, outbox.ended == nil {
+            outbox.releaseWrites()
+        }
+        guard count == outbox.queuedBytes, let trailers = outbox.trailers else {
             return NGHTTP2BodyChunk(byteCount: count, isLast: false)
         }
         outbox.trailers = nil
+        stream.machine.bodyFinished()
         return NGHTTP2BodyChunk(byteCount: count, isLast: true, trailers: trailers)
     }
 
@@ -134,27 +151,8 @@ extension H2ServerConnectionHandler {
     /// client that stops reading (a zero window) gets its stream reset with CANCEL, as a
     /// unary response that stalls does. An outbox with nothing queued (the handler is
     /// between messages) does not stall.
-    private func armResponseStallTimer(_ stream: ServerStream, streamID: Int32) {
-        guard let outbox = stream.outbox, !outbox.isStallArmed, let loop = context?.eventLoop
-        else { return }
-        outbox.isStallArmed = true
-        let bound = NIOLoopBound(self, eventLoop: loop)
-        let timeout = TimeAmount(clamping: limits.streamStallTimeout)
-        stream.stallTimer = loop.scheduleTask(deadline: outbox.lastProgressAt + timeout) {
-            bound.value.responseStallTimerFired(streamID: streamID)
-        }
-    }
-
-    private func responseStallTimerFired(streamID: Int32) {
-        guard let stream = streams[streamID], let outbox = stream.outbox else { return }
-        outbox.isStallArmed = false
-        guard !outbox.isEmpty || outbox.trailers != nil else { return }
-        let timeout = TimeAmount(clamping: limits.streamStallTimeout)
-        guard outbox.lastProgressAt + timeout <= .now() else {
-            return armResponseStallTimer(stream, streamID: streamID)
-        }
-        logger.debug("resetting a stalled stream", metadata: ["stream": "\(streamID)"])
-        session?.submitReset(streamID: streamID, errorCode: NGHTTP2_CANCEL.rawValue)
-        flushOutput()
+    private func queueChanged(_ stream: ServerStream, _ outbox: ResponseOutbox) {
+        stream.machine.responseQueueChanged(waitingSince: outbox.waitingSince)
+        streamTimersChanged(stream)
     }
 }

@@ -4,9 +4,13 @@ import NIOCore
 import RPC
 
 /// Serves gRPC-over-HTTP/2 on one connection: an nghttp2 server session driven from the
-/// channel, with each call's handler running as a task off the event loop.
+/// channel, with each call's handler running as a task that prefers the channel's event loop
+/// (``EventLoopTaskExecutor``).
 ///
-/// Everything here runs on the channel's event loop; handler results hop back onto it.
+/// Everything here runs on the channel's event loop. A handler that never suspends answers
+/// before the read that completed its request returns; one that awaits comes back to the loop
+/// once. What nghttp2 queues is written once per read burst (`channelReadComplete`) and once
+/// per loop tick for answers that come later (``flushOutput()``).
 final class H2ServerConnectionHandler: ChannelInboundHandler, NGHTTP2SessionDelegate {
     typealias InboundIn = ByteBuffer
     typealias OutboundOut = ByteBuffer
@@ -25,6 +29,17 @@ final class H2ServerConnectionHandler: ChannelInboundHandler, NGHTTP2SessionDele
     var runningCalls = 0
     /// Request bytes buffered across all streams (``RPCLimits/connectionRequestBytesMax``).
     var bufferedRequestBytes = 0
+    /// Runs this connection's handler tasks on its event loop.
+    var taskExecutor: EventLoopTaskExecutor!
+    /// The one timer for every stream's deadline and stall clock, armed for the earliest.
+    var streamTimer: Scheduled<Void>?
+    var streamTimerDeadline: NIODeadline?
+    /// Set while a read is being processed: output waits for `channelReadComplete`.
+    private var isReading = false
+    /// Output queued during a read, to write at its `channelReadComplete`.
+    private var needsFlush = false
+    /// Whether a flush is scheduled for the end of this loop tick.
+    private var isFlushScheduled = false
     /// Where a graceful shutdown is: a GOAWAY notice first, then, one round trip later (the
     /// ACK of a PING sent with the notice), the final GOAWAY naming the last stream served.
     /// Calls that were on their way when the notice left are served, not refused.
@@ -51,6 +66,9 @@ final class H2ServerConnectionHandler: ChannelInboundHandler, NGHTTP2SessionDele
     private var recentlyCompleted = RecentStreamIDs(capacity: 64)
     /// When the peer last sent anything; keepalive pings only a silent peer.
     private var lastReadAt = NIODeadline.now()
+    /// When the current (or last) read began: every request it completes had been received by
+    /// then (`RPCServerContext.receivedBy`).
+    private(set) var readStartedAt = ContinuousClock.now
     /// Fires when the peer may have been silent for the keepalive interval.
     private var keepaliveTimer: Scheduled<Void>?
     /// Armed while a keepalive PING waits for its ACK.
@@ -80,6 +98,7 @@ final class H2ServerConnectionHandler: ChannelInboundHandler, NGHTTP2SessionDele
 
     func handlerAdded(context: ChannelHandlerContext) {
         self.context = context
+        taskExecutor = EventLoopTaskExecutor(eventLoop: context.eventLoop)
         peer = context.channel.remoteAddress?.description ?? "unknown"
         logger[metadataKey: "peer"] = "\(peer)"
         do {
@@ -97,7 +116,7 @@ final class H2ServerConnectionHandler: ChannelInboundHandler, NGHTTP2SessionDele
     }
 
     func channelActive(context: ChannelHandlerContext) {
-        flushOutput()  // our SETTINGS
+        flushNow()  // our SETTINGS
         armIdleTimer()
         armKeepalive(at: .now() + TimeAmount(clamping: limits.keepaliveInterval))
         context.fireChannelActive()
@@ -113,16 +132,24 @@ final class H2ServerConnectionHandler: ChannelInboundHandler, NGHTTP2SessionDele
         guard !isLingering else { return }
         let buffer = unwrapInboundIn(data)
         lastReadAt = .now()
+        readStartedAt = .now
+        isReading = true
+        defer { isReading = false }
+        needsFlush = true  // acks and window updates at least
         do {
             try session?.receive(buffer)
         } catch {
             // A protocol violation or a flood: nghttp2 has queued GOAWAY; send it and close.
             logger.debug("closing a connection", metadata: ["error": "\(error)"])
             closeAfterFlush = true
-            flushOutput()
-            return
         }
-        flushOutput()
+    }
+
+    /// The end of a read burst: what every read of it (and every handler that answered
+    /// without suspending) queued leaves in one write.
+    func channelReadComplete(context: ChannelHandlerContext) {
+        if needsFlush { flushNow() }
+        context.fireChannelReadComplete()
     }
 
     func channelWritabilityChanged(context: ChannelHandlerContext) {
@@ -130,7 +157,7 @@ final class H2ServerConnectionHandler: ChannelInboundHandler, NGHTTP2SessionDele
         // nghttp2 queues meanwhile (PING and SETTINGS acks) is bounded by its flood limits.
         let writable = context.channel.isWritable
         context.channel.setOption(ChannelOptions.autoRead, value: writable).whenFailure { _ in }
-        if writable { flushOutput() }
+        if writable { flushNow() }
         context.fireChannelWritabilityChanged()
     }
 
@@ -149,9 +176,27 @@ final class H2ServerConnectionHandler: ChannelInboundHandler, NGHTTP2SessionDele
 
     // MARK: Output
 
+    /// Asks for what nghttp2 has queued to be written: at the end of the read burst in
+    /// progress, else once at the end of this loop tick, however many answers ask meanwhile.
+    /// Safe inside nghttp2 callbacks.
+    func flushOutput() {
+        guard !isReading else {
+            needsFlush = true
+            return
+        }
+        guard !isFlushScheduled, let loop = context?.eventLoop else { return }
+        isFlushScheduled = true
+        let bound = NIOLoopBound(self, eventLoop: loop)
+        loop.execute {
+            bound.value.isFlushScheduled = false
+            bound.value.flushNow()
+        }
+    }
+
     /// Writes whatever nghttp2 has queued (as far as the channel is writable), then closes the
     /// connection if it is finished. Never called from inside an nghttp2 callback.
-    func flushOutput() {
+    private func flushNow() {
+        needsFlush = false
         guard let context, let session else { return }
         let lastWrite: EventLoopFuture<Void>?
         do {
@@ -262,6 +307,9 @@ final class H2ServerConnectionHandler: ChannelInboundHandler, NGHTTP2SessionDele
         cancelIdleTimer()
         keepaliveTimer?.cancel()
         keepaliveAckTimer?.cancel()
+        streamTimer?.cancel()
+        streamTimer = nil
+        streamTimerDeadline = nil
         for stream in streams.values { stream.cancelEverything() }
         streams.removeAll()
         bufferedRequestBytes = 0
@@ -282,10 +330,7 @@ final class H2ServerConnectionHandler: ChannelInboundHandler, NGHTTP2SessionDele
     func sessionDidReceiveReset(streamID: Int32) {
         let cancelsACall: Bool
         if let stream = streams[streamID] {
-            switch stream.phase {
-            case .running, .responding, .answered: cancelsACall = true
-            case .receivingHeaders, .receivingBody: cancelsACall = stream.requestEnded
-            }
+            cancelsACall = stream.machine.resetCancelsACall
         } else {
             cancelsACall = recentlyCompleted.remove(streamID)
         }
@@ -313,10 +358,10 @@ final class H2ServerConnectionHandler: ChannelInboundHandler, NGHTTP2SessionDele
 
     func sessionDidBeginHeaders(streamID: Int32) {
         guard streams[streamID] == nil else { return }  // trailers of a known stream
-        let stream = ServerStream(messageBytesMax: limits.messageBytesMax)
+        let stream = ServerStream(openedAt: loopNow, limits: limits)
         streams[streamID] = stream
         cancelIdleTimer()
-        armStallTimer(stream, streamID: streamID)
+        streamTimersChanged(stream)
     }
 
     func sessionDidReceiveHeader(
@@ -328,22 +373,18 @@ final class H2ServerConnectionHandler: ChannelInboundHandler, NGHTTP2SessionDele
             logger.debug("header list over the limit", metadata: ["stream": "\(streamID)"])
             return false  // the session resets the stream with ENHANCE_YOUR_CALM
         }
-        if case .receivingHeaders = stream.phase {
-            stream.record(
-                name: String(decoding: name, as: UTF8.self),
-                value: String(decoding: value, as: UTF8.self))
-        }
+        if stream.machine.isReceivingHeaders { stream.record(name: name, value: value) }
         return true
     }
 
     func sessionDidReceiveHeaders(streamID: Int32, endStream: Bool) {
         guard let stream = streams[streamID] else { return }
-        if case .receivingHeaders = stream.phase { route(streamID: streamID) }
+        if stream.machine.isReceivingHeaders { route(stream, streamID: streamID) }
         if endStream { endRequest(streamID: streamID) }
     }
 
     func sessionDidReceiveData(streamID: Int32, bytes: UnsafeRawBufferPointer) {
-        guard let stream = streams[streamID], case .receivingBody = stream.phase else { return }
+        guard let stream = streams[streamID], stream.machine.isReceivingBody else { return }
         do throws(RPCError) {
             guard bufferedRequestBytes + bytes.count <= limits.connectionRequestBytesMax else {
                 throw RPCError(
@@ -368,7 +409,7 @@ final class H2ServerConnectionHandler: ChannelInboundHandler, NGHTTP2SessionDele
 
     func sessionDidCloseStream(streamID: Int32, errorCode: UInt32) {
         if let stream = streams.removeValue(forKey: streamID) {
-            if stream.requestEnded { recentlyCompleted.insert(streamID) }
+            if stream.machine.requestEnded { recentlyCompleted.insert(streamID) }
             stream.cancelEverything()
             releaseBufferedBytes(of: stream)
         }

@@ -33,18 +33,24 @@ protocol NGHTTP2SessionDelegate: AnyObject {
     func sessionDidSendEndOfStream(streamID: Int32)
     /// The stream is closed; `errorCode` is NO_ERROR unless it was reset.
     func sessionDidCloseStream(streamID: Int32, errorCode: UInt32)
-    /// Copies the next body bytes of an outgoing stream into `buffer`.
-    func sessionReadBody(streamID: Int32, into buffer: UnsafeMutableRawBufferPointer)
-        -> NGHTTP2BodyChunk
+    /// How many bytes (at most `maxCount`) the next DATA frame of an outgoing stream carries,
+    /// and whether the body ends with them. Nothing is copied yet: nghttp2 asks for the bytes
+    /// themselves with ``sessionWriteBody(streamID:count:into:)`` when the frame leaves
+    /// (`NGHTTP2_DATA_FLAG_NO_COPY`).
+    func sessionNextBodyChunk(streamID: Int32, maxCount: Int) -> NGHTTP2BodyChunk
+    /// Appends the `count` body bytes announced by the last chunk to `output`, the bytes
+    /// leaving for the socket, and takes them off the body.
+    func sessionWriteBody(streamID: Int32, count: Int, into output: inout ByteBuffer)
 }
 
-/// The answer to a body read: bytes copied, and whether the body ended (with trailers to send
-/// after it, for a server's response); or, with `isDeferred`, nothing yet: the body's source
-/// resumes the stream once it has more (``NGHTTP2Session/resumeData(streamID:)``).
+/// The answer to a body read: bytes the next DATA frame carries, and whether the body ended
+/// (with trailers to send after it, for a server's response); or, with `isDeferred`, nothing
+/// yet: the body's source resumes the stream once it has more
+/// (``NGHTTP2Session/resumeData(streamID:)``).
 struct NGHTTP2BodyChunk {
     var byteCount: Int
     var isLast: Bool
-    var trailers: [(String, String)]?
+    var trailers: HeaderFields?
     var isDeferred = false
 
     /// Nothing to send yet.
@@ -151,20 +157,44 @@ final class NGHTTP2Session {
         guard rv >= 0 else { throw Failure(call: "nghttp2_session_mem_recv", code: rv) }
     }
 
-    /// Collects every byte the session wants to send, up to `limit`, into one buffer.
+    /// Collects every byte the session wants to send, up to `limit`, into one buffer: the
+    /// frames nghttp2 serializes, and the DATA frames it leaves to us
+    /// (``sendData(frameHeader:streamID:count:)``), each in its turn.
     private func pendingOutput(allocator: ByteBufferAllocator, limit: Int) throws -> ByteBuffer? {
-        var output: ByteBuffer?
+        self.allocator = allocator
+        defer { output = nil }
         while (output?.readableBytes ?? 0) < limit {
             var pointer: UnsafePointer<UInt8>?
+            // A DATA frame sent through the callback may be followed by a return of 0: ask
+            // again until nothing at all came out.
+            let before = output?.readableBytes ?? 0
             let count = nghttp2_session_mem_send(session, &pointer)
             // Returns the byte count (0: nothing to send), NGHTTP2_ERR_NOMEM or
             // NGHTTP2_ERR_CALLBACK_FAILURE.
             guard count >= 0 else { throw Failure(call: "nghttp2_session_mem_send", code: count) }
-            guard count > 0, let pointer else { break }
-            if output == nil { output = allocator.buffer(capacity: max(count, 16 << 10)) }
-            output!.writeBytes(UnsafeRawBufferPointer(start: pointer, count: count))
+            if count > 0, let pointer {
+                appendOutput(UnsafeRawBufferPointer(start: pointer, count: count))
+            } else if (output?.readableBytes ?? 0) == before {
+                break
+            }
         }
         return output
+    }
+
+    /// The bytes collected by the flush in progress.
+    private var output: ByteBuffer?
+    private var allocator = ByteBufferAllocator()
+
+    private func appendOutput(_ bytes: UnsafeRawBufferPointer) {
+        if output == nil { output = allocator.buffer(capacity: max(bytes.count, 16 << 10)) }
+        output!.writeBytes(bytes)
+    }
+
+    /// nghttp2's `send_data_callback`: one DATA frame whose payload we write ourselves, from
+    /// the body's own storage straight into the outgoing buffer.
+    fileprivate func sendData(frameHeader: UnsafeRawBufferPointer, streamID: Int32, count: Int) {
+        appendOutput(frameHeader)
+        delegate?.sessionWriteBody(streamID: streamID, count: count, into: &output!)
     }
 
     /// Writes every byte the session wants to send to `context`, in chunks of up to 64 KiB,
@@ -182,7 +212,7 @@ final class NGHTTP2Session {
         {
             lastWrite = context.write(NIOAny(output))
         }
-        context.flush()
+        if lastWrite != nil { context.flush() }
         return lastWrite
     }
 
@@ -194,7 +224,7 @@ final class NGHTTP2Session {
     // MARK: Submissions
 
     /// Submits response headers; with `hasBody`, the body is pulled through the delegate.
-    func submitResponse(streamID: Int32, headers: [(String, String)], hasBody: Bool) {
+    func submitResponse(streamID: Int32, headers: HeaderFields, hasBody: Bool) {
         let rv = withNameValues(headers) { nva, count in
             guard hasBody else { return nghttp2_submit_response(session, streamID, nva, count, nil) }
             var provider = Self.bodyProvider()
@@ -208,7 +238,7 @@ final class NGHTTP2Session {
 
     /// Submits a request whose body is pulled through the delegate; returns its stream id.
     func submitRequest(headers: [(String, String)]) throws -> Int32 {
-        let streamID = withNameValues(headers) { nva, count in
+        let streamID = withNameValues(.built(headers)) { nva, count in
             var provider = Self.bodyProvider()
             return nghttp2_submit_request(session, nil, nva, count, &provider, nil)
         }
@@ -305,17 +335,24 @@ final class NGHTTP2Session {
     }
 
     /// Submits trailers; called from inside a body read that returned the last chunk.
-    fileprivate func submitTrailers(streamID: Int32, _ trailers: [(String, String)]) -> Int32 {
+    fileprivate func submitTrailers(streamID: Int32, _ trailers: HeaderFields) -> Int32 {
         withNameValues(trailers) { nva, count in
             nghttp2_submit_trailer(session, streamID, nva, count)
         }
     }
 
-    /// Calls `body` with the headers as an `nghttp2_nv` array. nghttp2 copies names and values
-    /// during the submit call, so the storage only has to outlive `body`.
+    /// Calls `body` with the headers as an `nghttp2_nv` array. A prebuilt block is handed
+    /// over as it is (nghttp2 keeps pointers to its bytes, which live as long as the
+    /// process); for built fields nghttp2 copies names and values during the submit call, so
+    /// their storage only has to outlive `body`.
     private func withNameValues<R>(
-        _ headers: [(String, String)], _ body: (UnsafePointer<nghttp2_nv>, Int) -> R
+        _ fields: HeaderFields, _ body: (UnsafePointer<nghttp2_nv>, Int) -> R
     ) -> R {
+        let headers: [(String, String)]
+        switch fields {
+        case .prebuilt(let block): return body(UnsafePointer(block.nameValues), block.count)
+        case .built(let fields): headers = fields
+        }
         var storage: [UInt8] = []
         var ranges: [(Int, Int, Int, Int)] = []
         for (name, value) in headers {
@@ -437,6 +474,16 @@ extension NGHTTP2Session {
                 streamID: streamID, bytes: UnsafeRawBufferPointer(start: data, count: length))
             return 0
         }
+        nghttp2_session_callbacks_set_send_data_callback(callbacks) {
+            _, frame, frameHeader, length, _, userData in
+            guard let frame, let frameHeader else { return NGHTTP2_ERR_CALLBACK_FAILURE.rawValue }
+            // nghttp2 asks for padding only when told to pad, which we never do.
+            assert(frame.pointee.data.padlen == 0, "padded DATA frame")
+            NGHTTP2Session.owner(userData).sendData(
+                frameHeader: UnsafeRawBufferPointer(start: frameHeader, count: 9),
+                streamID: frame.pointee.hd.stream_id, count: length)
+            return 0
+        }
         nghttp2_session_callbacks_set_on_stream_close_callback(callbacks) {
             _, streamID, errorCode, userData in
             NGHTTP2Session.owner(userData).delegate?.sessionDidCloseStream(streamID: streamID, errorCode: errorCode)
@@ -448,14 +495,15 @@ extension NGHTTP2Session {
     fileprivate static func bodyProvider() -> nghttp2_data_provider {
         var provider = nghttp2_data_provider()
         provider.source.ptr = nil
-        provider.read_callback = { _, streamID, buffer, length, dataFlags, _, userData in
+        provider.read_callback = { _, streamID, _, length, dataFlags, _, userData in
             let session = NGHTTP2Session.owner(userData)
-            guard let delegate = session.delegate, let buffer, let dataFlags else {
+            guard let delegate = session.delegate, let dataFlags else {
                 return Int(NGHTTP2_ERR_CALLBACK_FAILURE.rawValue)
             }
-            let chunk = delegate.sessionReadBody(
-                streamID: streamID, into: UnsafeMutableRawBufferPointer(start: buffer, count: length))
+            let chunk = delegate.sessionNextBodyChunk(streamID: streamID, maxCount: length)
             if chunk.isDeferred { return Int(NGHTTP2_ERR_DEFERRED.rawValue) }
+            // The bytes are written by the send_data callback when the frame leaves.
+            dataFlags.pointee |= NGHTTP2_DATA_FLAG_NO_COPY.rawValue
             if chunk.isLast {
                 dataFlags.pointee |= NGHTTP2_DATA_FLAG_EOF.rawValue
                 if let trailers = chunk.trailers {

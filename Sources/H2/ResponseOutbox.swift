@@ -5,7 +5,7 @@ import RPC
 /// nghttp2 has not yet pulled, then the trailers.
 ///
 /// Used only on the connection's event loop. nghttp2 pulls bytes through the stream's data
-/// provider as flow control allows; while nothing is queued the provider is deferred
+/// provider as flow control allows, straight into the outgoing buffer; while nothing is queued the provider is deferred
 /// (`NGHTTP2_ERR_DEFERRED`) and resumed by the next write. A handler's write waits while more
 /// than ``queuedBytesMax`` bytes are queued, so a client that reads slowly slows its handler
 /// down instead of growing this queue.
@@ -24,53 +24,51 @@ final class ResponseOutbox {
     /// Whether the data provider returned NGHTTP2_ERR_DEFERRED and waits for a resume.
     var isDeferred = false
     /// The trailers to send once the queue is empty; set when the call ends.
-    var trailers: [(String, String)]?
+    var trailers: HeaderFields?
     /// Why the call takes no more writes, once it has ended.
     var ended: RPCError?
     /// Writes waiting for the queue to shrink.
     var waitingWrites: [EventLoopPromise<Void>] = []
     /// When bytes last left (or started waiting): the stall timer measures from here.
     var lastProgressAt = NIODeadline.now()
-    /// Whether the response stall timer is armed.
-    var isStallArmed = false
 
     var isEmpty: Bool { messages.isEmpty }
+
+    /// Since when bytes (or the trailers) have waited to leave; `nil` while nothing waits, the
+    /// handler being between messages: then nothing can stall.
+    var waitingSince: NIODeadline? {
+        isEmpty && trailers == nil ? nil : lastProgressAt
+    }
 
     /// Whether the writes may go on: the queue is at or below ``queuedBytesMax``.
     var hasRoom: Bool { queuedBytes <= Self.queuedBytesMax }
 
-    /// Queues one framed message.
-    func enqueue(_ framed: [UInt8]) {
+    /// Queues one framed message at `now`.
+    func enqueue(_ framed: [UInt8], at now: NIODeadline) {
         precondition(!framed.isEmpty, "a framed message has its 5-byte prefix")
-        if messages.isEmpty { lastProgressAt = .now() }
+        if messages.isEmpty { lastProgressAt = now }
         messages.append(framed)
         queuedBytes += framed.count
     }
 
-    /// Copies up to `buffer.count` queued bytes into `buffer`, across messages.
-    ///
-    /// - Returns: the bytes copied.
-    func pull(into buffer: UnsafeMutableRawBufferPointer) -> Int {
-        var copied = 0
-        while copied < buffer.count, let first = messages.first {
-            let count = min(buffer.count - copied, first.count - pulledOfFirst)
-            first.withUnsafeBytes { source in
-                UnsafeMutableRawBufferPointer(rebasing: buffer[copied..<copied + count])
-                    .copyMemory(
-                        from: UnsafeRawBufferPointer(
-                            rebasing: source[pulledOfFirst..<pulledOfFirst + count]))
-            }
-            copied += count
-            pulledOfFirst += count
+    /// Appends the next `count` queued bytes to `output`, across messages, and takes them off
+    /// the queue at `now`.
+    func pull(_ count: Int, into output: inout ByteBuffer, at now: NIODeadline) {
+        precondition(count <= queuedBytes, "more bytes pulled than are queued")
+        var left = count
+        while left > 0, let first = messages.first {
+            let part = min(left, first.count - pulledOfFirst)
+            output.writeBytes(first[pulledOfFirst..<pulledOfFirst + part])
+            left -= part
+            pulledOfFirst += part
             if pulledOfFirst == first.count {
                 messages.removeFirst()
                 pulledOfFirst = 0
             }
         }
-        queuedBytes -= copied
+        queuedBytes -= count
         assert(queuedBytes >= 0, "outbox accounting went negative")
-        if copied > 0 { lastProgressAt = .now() }
-        return copied
+        if count > 0 { lastProgressAt = now }
     }
 
     /// Drops the messages not started yet; a message partly sent stays, so that the peer's

@@ -1,75 +1,164 @@
 import NIOCore
 import RPC
 
-/// One request stream on the server, from its first HEADERS to its close.
+/// One request stream on the server, from its first HEADERS to its close: its lifecycle
+/// (``ServerStreamStateMachine``, a value) and the buffers and handles that go with it.
 ///
 /// A class owned by ``H2ServerConnectionHandler`` and used only on its event loop: its
 /// buffers are mutated in place (a struct copied out of the stream table would copy the
-/// request buffered so far on every DATA chunk). It moves through ``Phase`` in one direction.
+/// request buffered so far on every DATA chunk).
 final class ServerStream {
-    enum Phase {
-        /// Header fields are arriving.
-        case receivingHeaders
-        /// The method is known; DATA is arriving.
-        case receivingBody(MethodDescriptor, RPCMethodHandler)
-        /// The handler runs; its task is cancelled if the stream closes first.
-        case running(Task<Void, Never>)
-        /// The response is being sent: body bytes pulled by nghttp2, then trailers.
-        case responding(body: [UInt8], sentBytes: Int, trailers: [(String, String)]?)
-        /// Answered; anything more the peer sends on the stream is ignored.
-        case answered
-    }
-
-    var phase: Phase = .receivingHeaders
+    var machine: ServerStreamStateMachine
+    /// The method and its handler, once the header block is routed.
+    var route: (MethodDescriptor, RPCMethodHandler)?
+    /// The handler's task while it runs (`nil` before, and while it starts: a handler that
+    /// never suspends may finish before its task handle is known).
+    var task: Task<Void, Never>?
     var path: String?
-    var method: String?
-    var contentType: String?
+    /// `:method`: whether it was POST (`nil`: absent).
+    var methodIsPOST: Bool?
+    var contentType: ResponseContentType?
     var timeout: String?
-    var metadata = Metadata()
+    /// The ordinary header fields, packed as they arrived; decoded only if a handler asks.
+    var metadata = Metadata.Packed()
     /// Header list size as HTTP/2 counts it: name + value + 32 per field.
     var headerListBytes = 0
-    var requestEnded = false
     var deframer: GRPCMessageDeframer
     /// Request bytes this stream holds, counted against the connection's budget.
     var bufferedBytes = 0
-    /// The call's `grpc-timeout`.
-    var deadline: Scheduled<Void>?
-    /// Fires when the request takes too long to arrive or the response to leave.
-    var stallTimer: Scheduled<Void>?
-    /// The RST_STREAM code to send once our last frame has left: set for an answer given
-    /// while the peer may still be sending. (Submitted earlier, nghttp2 would mark the stream
-    /// closing and drop the answer.)
-    var resetAfterAnswer: UInt32?
+    /// A unary response's body (a framed message, or an HTTP error's text) while nghttp2
+    /// pulls it, and the trailers that follow it.
+    var responseBody: ResponseBody?
     /// The response of a server-streaming call, from the handler's start; `nil` for unary.
     var outbox: ResponseOutbox?
 
-    init(messageBytesMax: Int) {
-        deframer = GRPCMessageDeframer(messageBytesMax: messageBytesMax)
+    init(openedAt now: NIODeadline, limits: RPCLimits) {
+        machine = ServerStreamStateMachine(
+            openedAt: now, stallTimeout: TimeAmount(clamping: limits.streamStallTimeout))
+        deframer = GRPCMessageDeframer(messageBytesMax: limits.messageBytesMax)
     }
 
-    /// Records one header field of the request's header block.
-    func record(name: String, value: String) {
-        switch name {
-        case ":path": path = value
-        case ":method": method = value
-        case "content-type": contentType = value
-        case "grpc-timeout": timeout = value
-        case _ where name.hasPrefix(":"): break  // :scheme, :authority: nothing to act on
-        case "te", "user-agent", "grpc-accept-encoding", "grpc-encoding": break
-        default: metadata.add(name, value)
+    /// Records one header field of the request's header block, without making a `String` of
+    /// any field but `:path` (and the rare ones).
+    func record(name: UnsafeBufferPointer<UInt8>, value: UnsafeBufferPointer<UInt8>) {
+        switch HeaderName(name) {
+        case .path: path = String(decoding: value, as: UTF8.self)
+        case .method: methodIsPOST = value.elementsEqual("POST".utf8)
+        case .contentType: contentType = ResponseContentType(value)
+        case .grpcTimeout: timeout = String(decoding: value, as: UTF8.self)
+        case .ignored: break
+        case .metadata: metadata.append(name: name, value: value)
         }
     }
 
-    /// The content-type to answer with: the caller's own, which is what stock gRPC clients
-    /// expect (`Protocol/WIRE.md` §2.2).
-    var responseContentType: String { contentType ?? GRPCContentType.plain }
-
-    /// Cancels the timers and the handler's task; the stream is going away.
+    /// Cancels the handler's task and fails waiting writes; the stream is going away.
     func cancelEverything() {
-        if case .running(let task) = phase { task.cancel() }
-        deadline?.cancel()
-        stallTimer?.cancel()
+        if machine.closed() == .cancelHandler { task?.cancel() }
         outbox?.releaseWrites(failing: RPCError(.cancelled, "the stream was closed"))
+    }
+}
+
+/// A request header name, as far as the server cares.
+private enum HeaderName {
+    case path, method, contentType, grpcTimeout, ignored, metadata
+
+    init(_ name: UnsafeBufferPointer<UInt8>) {
+        // HTTP/2 field names are lower case (nghttp2 refuses others), so bytes compare.
+        if name.first == UInt8(ascii: ":") {
+            if name.elementsEqual(":path".utf8) {
+                self = .path
+            } else if name.elementsEqual(":method".utf8) {
+                self = .method
+            } else {
+                self = .ignored  // :scheme, :authority: nothing to act on
+            }
+            return
+        }
+        switch name.count {
+        case 2 where name.elementsEqual("te".utf8): self = .ignored
+        case 10 where name.elementsEqual("user-agent".utf8): self = .ignored
+        case 12 where name.elementsEqual("content-type".utf8): self = .contentType
+        case 12 where name.elementsEqual("grpc-timeout".utf8): self = .grpcTimeout
+        case 13 where name.elementsEqual("grpc-encoding".utf8): self = .ignored
+        case 20 where name.elementsEqual("grpc-accept-encoding".utf8): self = .ignored
+        default: self = .metadata
+        }
+    }
+}
+
+/// The request's content-type, which the response echoes (what stock gRPC clients expect,
+/// `Protocol/WIRE.md` §2.2): the two common ones without a `String`, any other as sent.
+enum ResponseContentType {
+    case grpc
+    case grpcCompact
+    case other(String)
+
+    init(_ value: UnsafeBufferPointer<UInt8>) {
+        if value.elementsEqual(GRPCContentType.plain.utf8) {
+            self = .grpc
+        } else if value.elementsEqual(GRPCContentType.preferred.utf8) {
+            self = .grpcCompact
+        } else {
+            self = .other(String(decoding: value, as: UTF8.self))
+        }
+    }
+
+    var text: String {
+        switch self {
+        case .grpc: GRPCContentType.plain
+        case .grpcCompact: GRPCContentType.preferred
+        case .other(let text): text
+        }
+    }
+}
+
+/// A unary response's body while nghttp2 pulls it: an optional gRPC length prefix, then the
+/// bytes, copied once, straight into the outgoing frame.
+struct ResponseBody {
+    private let prefix: (UInt8, UInt8, UInt8, UInt8, UInt8)?
+    private let bytes: [UInt8]
+    private var sent = 0
+    /// What follows the body: the trailers of a gRPC response, none for HTTP text.
+    let trailers: HeaderFields?
+
+    /// A gRPC message: the 5-byte prefix, then `payload`.
+    init(message payload: [UInt8], trailers: HeaderFields) {
+        let length = UInt32(payload.count)
+        prefix = (
+            0, UInt8(truncatingIfNeeded: length >> 24), UInt8(truncatingIfNeeded: length >> 16),
+            UInt8(truncatingIfNeeded: length >> 8), UInt8(truncatingIfNeeded: length)
+        )
+        bytes = payload
+        self.trailers = trailers
+    }
+
+    /// Plain bytes without trailers (an HTTP error's text).
+    init(text: String) {
+        prefix = nil
+        bytes = Array(text.utf8)
+        trailers = nil
+    }
+
+    private var prefixCount: Int { prefix == nil ? 0 : GRPCFraming.prefixBytes }
+
+    /// Bytes not yet sent.
+    var remaining: Int { prefixCount + bytes.count - sent }
+
+    /// Appends the next `count` bytes to `output`.
+    mutating func write(_ count: Int, to output: inout ByteBuffer) {
+        precondition(count <= remaining, "more body bytes asked for than are left")
+        var left = count
+        if let prefix, sent < GRPCFraming.prefixBytes {
+            let fromPrefix = min(left, GRPCFraming.prefixBytes - sent)
+            withUnsafeBytes(of: prefix) { all in
+                _ = output.writeBytes(UnsafeRawBufferPointer(rebasing: all[sent..<sent + fromPrefix]))
+            }
+            sent += fromPrefix
+            left -= fromPrefix
+        }
+        let start = sent - prefixCount
+        output.writeBytes(bytes[start..<start + left])
+        sent += left
     }
 }
 

@@ -11,13 +11,21 @@ public struct RPCServerContext: Sendable {
     /// Who is calling, once the router's ``RPCAccessControl`` has authenticated the call;
     /// `nil` for a method open to anyone, or on a router without access control.
     public var caller: RPCCaller?
+    /// An instant by which the whole request had been received (the start of the read that
+    /// completed it); `nil` when the transport does not say. A check of state made after it
+    /// (a token lookup, say) saw every change committed before the caller sent the request.
+    public var receivedBy: ContinuousClock.Instant?
 
     /// Creates a context.
-    public init(method: MethodDescriptor, metadata: Metadata, peer: String, caller: RPCCaller? = nil) {
+    public init(
+        method: MethodDescriptor, metadata: Metadata, peer: String, caller: RPCCaller? = nil,
+        receivedBy: ContinuousClock.Instant? = nil
+    ) {
         self.method = method
         self.metadata = metadata
         self.peer = peer
         self.caller = caller
+        self.receivedBy = receivedBy
     }
 }
 

@@ -37,6 +37,9 @@ struct Serve: AsyncParsableCommand {
     @OptionGroup(title: "Transport")
     var transport: TransportOptions
 
+    @OptionGroup(title: "Ledger store")
+    var store: StoreOptions
+
     @Option(help: "SQLite database file; created with its schema when missing.")
     var database = "./cashback.sqlite"
 
@@ -216,6 +219,8 @@ struct Serve: AsyncParsableCommand {
             shutdownGracePeriod: .seconds(shutdownGraceSeconds))
         configuration.walletPolicy = try walletPolicy()
         configuration.developmentTokenPath = developmentTokenFile
+        configuration.commit = try store.commitSettings()
+        configuration.balanceCacheEntries = store.balanceCacheEntries
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = []
         if let tls = try transport.tlsConfiguration(listeningOn: address.host) {
             let credentials = try Self.loadCredentials(tls)

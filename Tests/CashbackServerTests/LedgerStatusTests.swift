@@ -40,6 +40,17 @@ import Testing
         } throws: { ($0 as? RPCError)?.code == .failedPrecondition }
     }
 
+    @Test func aFullWriteQueueIsResourceExhaustedWithTheStoresWords() async {
+        await #expect {
+            _ = try await LedgerStatus.storing(Self.logger, "Accrue") { () async throws -> Int in
+                throw LedgerStoreError(.writeQueueFull, "the ledger's write queue is full")
+            }
+        } throws: { error in
+            guard let error = error as? RPCError else { return false }
+            return error.code == .resourceExhausted && error.message.contains("write queue is full")
+        }
+    }
+
     @Test func otherStoreFailuresAreInternalAndSayNothingWasApplied() async {
         struct DiskFull: Error {}
         await #expect {

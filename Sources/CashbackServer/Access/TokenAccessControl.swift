@@ -69,7 +69,7 @@ struct TokenAccessControl: RPCAccessControl {
         }
         let stored: StoredAccessToken?
         do {
-            stored = try await tokens.token(id: id)
+            stored = try await tokens.token(id: id, receivedBy: context.receivedBy)
         } catch {
             logger.error("reading a token failed", metadata: ["error": "\(error)"])
             throw RPCError(.unavailable, "the token could not be checked; retry")

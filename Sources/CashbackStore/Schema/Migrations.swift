@@ -20,6 +20,9 @@ enum Migrations {
         migrator.registerMigration("v3") { db in
             try db.execute(sql: Self.v3)
         }
+        migrator.registerMigration("v4") { db in
+            try db.execute(sql: Self.v4)
+        }
         return migrator
     }
 
@@ -445,5 +448,75 @@ enum Migrations {
             BEGIN SELECT RAISE(ABORT, 'admin actions are kept forever'); END;
         CREATE TRIGGER admin_actions_no_delete BEFORE DELETE ON admin_actions
             BEGIN SELECT RAISE(ABORT, 'admin actions are kept forever'); END;
+        """
+
+    /// Less written per accrual (issue "durable speed"): an accrual writes its row, a journal
+    /// entry with three lines, an event and its balance; of those, the lines and the event are
+    /// the most rows.
+    ///
+    /// - `journal_lines` and `accrual_events` lose AUTOINCREMENT, which updates
+    ///   `sqlite_sequence` on every insert only to keep ids of deleted rows from coming back;
+    ///   both tables refuse deletes (triggers), so the largest id is never freed and plain
+    ///   rowids stay unique and increasing. Their rows and ids are copied as they are.
+    /// - `accruals_by_member` goes: no query reads accruals by member and currency (the
+    ///   velocity limit reads `accruals_by_member_time`), yet every accrual updated it.
+    static let v4 = """
+        DROP INDEX accruals_by_member;
+
+        DROP TRIGGER accrual_events_no_update;
+        DROP TRIGGER accrual_events_no_delete;
+        DROP INDEX accrual_events_by_accrual;
+        CREATE TABLE accrual_events_v4 (
+            id INTEGER PRIMARY KEY,
+            accrual_id INTEGER NOT NULL REFERENCES accruals(id),
+            kind TEXT NOT NULL CHECK (kind IN ('accrue', 'confirm', 'cancel', 'adjust')),
+            state INTEGER NOT NULL CHECK (state IN (1, 2, 3)),
+            eligible_minor INTEGER NOT NULL CHECK (eligible_minor >= 0),
+            cashback_minor INTEGER NOT NULL CHECK (cashback_minor >= 0),
+            cashback_delta_minor INTEGER NOT NULL,
+            debt_minor INTEGER NOT NULL CHECK (debt_minor >= 0),
+            idempotency_key TEXT NOT NULL,
+            reason TEXT NOT NULL,
+            created_ms INTEGER NOT NULL
+        ) STRICT;
+        INSERT INTO accrual_events_v4
+            SELECT id, accrual_id, kind, state, eligible_minor, cashback_minor,
+                   cashback_delta_minor, debt_minor, idempotency_key, reason, created_ms
+            FROM accrual_events;
+        DROP TABLE accrual_events;
+        ALTER TABLE accrual_events_v4 RENAME TO accrual_events;
+        CREATE INDEX accrual_events_by_accrual ON accrual_events(accrual_id, id);
+        CREATE TRIGGER accrual_events_no_update BEFORE UPDATE ON accrual_events
+            BEGIN SELECT RAISE(ABORT, 'accrual history is immutable'); END;
+        CREATE TRIGGER accrual_events_no_delete BEFORE DELETE ON accrual_events
+            BEGIN SELECT RAISE(ABORT, 'accrual history is immutable'); END;
+
+        DROP TRIGGER journal_lines_no_update;
+        DROP TRIGGER journal_lines_no_delete;
+        DROP INDEX journal_lines_by_entry;
+        DROP INDEX journal_lines_by_account;
+        CREATE TABLE journal_lines_v4 (
+            id INTEGER PRIMARY KEY,
+            entry_id INTEGER NOT NULL REFERENCES journal_entries(id),
+            account TEXT NOT NULL
+                CHECK (account IN ('member-pending', 'member-available', 'member-debt',
+                                   'member-reserved', 'member-spent', 'member-withdrawn',
+                                   'member-expired', 'merchant-receivable',
+                                   'platform-margin', 'program-adjustments')),
+            owner_id TEXT NOT NULL,
+            currency TEXT NOT NULL
+                CHECK (currency GLOB '[A-Z][A-Z][A-Z]'),
+            amount_minor INTEGER NOT NULL
+        ) STRICT;
+        INSERT INTO journal_lines_v4 (id, entry_id, account, owner_id, currency, amount_minor)
+            SELECT id, entry_id, account, owner_id, currency, amount_minor FROM journal_lines;
+        DROP TABLE journal_lines;
+        ALTER TABLE journal_lines_v4 RENAME TO journal_lines;
+        CREATE INDEX journal_lines_by_entry ON journal_lines(entry_id);
+        CREATE INDEX journal_lines_by_account ON journal_lines(account, owner_id, currency);
+        CREATE TRIGGER journal_lines_no_update BEFORE UPDATE ON journal_lines
+            BEGIN SELECT RAISE(ABORT, 'journal lines are immutable'); END;
+        CREATE TRIGGER journal_lines_no_delete BEFORE DELETE ON journal_lines
+            BEGIN SELECT RAISE(ABORT, 'journal lines are immutable'); END;
         """
 }

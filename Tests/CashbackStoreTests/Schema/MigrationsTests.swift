@@ -80,4 +80,51 @@ struct MigrationsTests {
             #expect(try await repository.verifyBooks().discrepancies == [])
         }
     }
+
+    @Test("v4 keeps every journal line and accrual event with its id, without AUTOINCREMENT")
+    func migratesV3ToV4() async throws {
+        try await withTemporaryDirectory { directory in
+            let path = ledgerPath(in: directory)
+            try Self.writeV1File(at: path)
+            let rowsSQL = [
+                "SELECT * FROM journal_lines ORDER BY id", "SELECT * FROM accrual_events ORDER BY id",
+            ]
+            let queue = try DatabaseQueue(path: path)
+            try Migrations.migrator.migrate(queue, upTo: "v3")
+            let before = try queue.read { db in try rowsSQL.map { try Row.fetchAll(db, sql: $0) } }
+            try queue.close()
+            let repository = try SQLiteLedgerRepository(path: path)
+            let (after, sequences, indexes, schema) = try await repository.pool.read { db in
+                (
+                    try rowsSQL.map { try Row.fetchAll(db, sql: $0) },
+                    try String.fetchAll(db, sql: "SELECT name FROM sqlite_sequence"),
+                    try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE type = 'index'"),
+                    try String.fetchAll(
+                        db,
+                        sql: """
+                            SELECT sql FROM sqlite_master
+                            WHERE name IN ('journal_lines', 'accrual_events')
+                            """)
+                )
+            }
+            #expect(after == before)
+            #expect(!before[0].isEmpty && !before[1].isEmpty)
+            #expect(!sequences.contains("journal_lines") && !sequences.contains("accrual_events"))
+            #expect(!indexes.contains("accruals_by_member"))
+            #expect(indexes.contains("journal_lines_by_account"))
+            #expect(schema.allSatisfy { !$0.contains("AUTOINCREMENT") })
+
+            // New rows continue after the copied ids, and the tables still refuse deletes.
+            let lastLine: Int64 = before[0].last!["id"]
+            _ = try await repository.accrue(try accrual("o-9", memberID: "m1")).get()
+            let newLines = try await repository.pool.read { db in
+                try Int64.fetchAll(db, sql: "SELECT id FROM journal_lines WHERE id > ?", arguments: [lastLine])
+            }
+            #expect(newLines.count == 3)
+            await #expect(throws: DatabaseError.self) {
+                try await repository.executeBypassingLedgerForTesting(sql: "DELETE FROM journal_lines")
+            }
+            #expect(try await repository.verifyBooks().discrepancies == [])
+        }
+    }
 }

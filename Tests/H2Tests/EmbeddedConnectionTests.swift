@@ -1,0 +1,196 @@
+@testable import H2
+import Logging
+import NIOCore
+import NIOEmbedded
+import RPC
+import Testing
+
+/// A server connection and a client connection on one `EmbeddedEventLoop`, their bytes moved
+/// by hand: nothing runs unless the test says so, and time moves only with `advanceTime`.
+private final class EmbeddedConnectionPair {
+    let loop = EmbeddedEventLoop()
+    let calls = ServerCalls()
+    let server: EmbeddedChannel
+    let client: EmbeddedChannel
+    let clientHandler: H2ClientConnectionHandler
+    private var nextToken: UInt64 = 0
+
+    init(router: RPCRouter) throws {
+        server = EmbeddedChannel(
+            handler: H2ServerConnectionHandler(
+                router: router, limits: .default, calls: calls, logger: Logger(label: "test")),
+            loop: loop)
+        clientHandler = H2ClientConnectionHandler(
+            limits: .default, authority: "test", scheme: "http", goingAway: .init(false))
+        client = EmbeddedChannel(handler: clientHandler, loop: loop)
+        let address = try SocketAddress(ipAddress: "127.0.0.1", port: 1)
+        try server.connect(to: address).wait()
+        try client.connect(to: address).wait()
+        try exchange()
+    }
+
+    /// Moves bytes both ways, running what the loop has queued, until nothing moves.
+    func exchange() throws {
+        var moved = true
+        while moved {
+            moved = false
+            loop.run()
+            while let bytes = try client.readOutbound(as: ByteBuffer.self) {
+                try server.writeInbound(bytes)
+                moved = true
+            }
+            while let bytes = try server.readOutbound(as: ByteBuffer.self) {
+                try client.writeInbound(bytes)
+                moved = true
+            }
+        }
+    }
+
+    /// Starts a unary call on the client; its request bytes wait in the client's outbound.
+    func startCall(
+        _ method: MethodDescriptor, request: [UInt8], metadata: Metadata = Metadata()
+    ) -> EventLoopFuture<[UInt8]> {
+        let promise = loop.makePromise(of: [UInt8].self)
+        nextToken += 1
+        clientHandler.startCall(
+            method, request: request, options: CallOptions(metadata: metadata), token: nextToken,
+            promise: promise)
+        return promise.futureResult
+    }
+
+    func finish() throws {
+        _ = try? client.finish()
+        _ = try? server.finish()
+    }
+}
+
+/// Watches one future's result without blocking.
+private final class Outcome<T> {
+    var result: Result<T, any Error>?
+    init(_ future: EventLoopFuture<T>) {
+        future.whenComplete { self.result = $0 }
+    }
+    var rpcErrorCode: RPCStatusCode? {
+        guard case .failure(let error) = result else { return nil }
+        return (error as? RPCError)?.code
+    }
+}
+
+@Suite struct EmbeddedConnectionTests {
+    static let echo = MethodDescriptor(service: "test.Embedded", method: "Echo")
+    static let wait = MethodDescriptor(service: "test.Embedded", method: "Wait")
+
+    /// Echo answers at once; Wait sleeps until cancelled and counts the cancellations.
+    static func router(cancellations: Counter) -> RPCRouter {
+        var router = RPCRouter()
+        router.registerRaw(echo) { request, _ in request }
+        router.registerRaw(wait) { (_, _) throws(RPCError) in
+            do {
+                try await Task.sleep(for: .seconds(3600))
+            } catch {
+                cancellations.value += 1
+                throw RPCError(.cancelled, "cancelled")
+            }
+            return []
+        }
+        return router
+    }
+
+    final class Counter: @unchecked Sendable {  // touched only on the embedded loop's thread
+        var value = 0
+    }
+
+    @Test func aHandlerThatNeverSuspendsAnswersWithinTheReadThatCompletedItsRequest() throws {
+        let pair = try EmbeddedConnectionPair(router: Self.router(cancellations: Counter()))
+        defer { try? pair.finish() }
+        let call = Outcome(pair.startCall(Self.echo, request: [1, 2, 3]))
+        pair.loop.run()
+        let request = try #require(try pair.client.readOutbound(as: ByteBuffer.self))
+        try pair.server.writeInbound(request)
+        // No loop.run(): the handler ran on the read's own stack, and the read's end wrote
+        // its answer.
+        let answer = try #require(try pair.server.readOutbound(as: ByteBuffer.self))
+        try pair.client.writeInbound(answer)
+        try pair.exchange()
+        #expect(try call.result?.get() == [1, 2, 3])
+        #expect(pair.calls.count == 0)
+    }
+
+    @Test func manyCallsInOneReadLeaveInOneWrite() throws {
+        let pair = try EmbeddedConnectionPair(router: Self.router(cancellations: Counter()))
+        defer { try? pair.finish() }
+        let calls = (0..<5).map { Outcome(pair.startCall(Self.echo, request: [UInt8($0)])) }
+        pair.loop.run()
+        var requests = pair.client.allocator.buffer(capacity: 0)
+        while var bytes = try pair.client.readOutbound(as: ByteBuffer.self) {
+            requests.writeBuffer(&bytes)
+        }
+        try pair.server.writeInbound(requests)
+        var writes = 0
+        while let answer = try pair.server.readOutbound(as: ByteBuffer.self) {
+            writes += 1
+            try pair.client.writeInbound(answer)
+        }
+        #expect(writes == 1)
+        try pair.exchange()
+        for (index, call) in calls.enumerated() {
+            #expect(try call.result?.get() == [UInt8(index)])
+        }
+    }
+
+    @Test func deadlinesFireInOrderOnTheConnectionsOneTimer() throws {
+        let cancellations = Counter()
+        let pair = try EmbeddedConnectionPair(router: Self.router(cancellations: cancellations))
+        defer { try? pair.finish() }
+        let timeouts = ["200m", "50m", "100m"]
+        let calls = timeouts.map {
+            Outcome(
+                pair.startCall(Self.wait, request: [0], metadata: Metadata([("grpc-timeout", $0)])))
+        }
+        try pair.exchange()
+        #expect(pair.calls.count == 3)
+
+        pair.loop.advanceTime(by: .milliseconds(49))
+        try pair.exchange()
+        #expect(calls.allSatisfy { $0.result == nil })
+
+        pair.loop.advanceTime(by: .milliseconds(1))
+        try pair.exchange()
+        #expect(calls[1].rpcErrorCode == .deadlineExceeded)
+        #expect(calls[0].result == nil)
+        #expect(calls[2].result == nil)
+        #expect(cancellations.value == 1)
+
+        pair.loop.advanceTime(by: .milliseconds(50))
+        try pair.exchange()
+        #expect(calls[2].rpcErrorCode == .deadlineExceeded)
+        #expect(calls[0].result == nil)
+
+        pair.loop.advanceTime(by: .milliseconds(100))
+        try pair.exchange()
+        #expect(calls[0].rpcErrorCode == .deadlineExceeded)
+        #expect(cancellations.value == 3)
+        #expect(pair.calls.count == 0)
+    }
+
+    @Test func aCallThatAnswersInTimeLeavesTheTimerUntouched() throws {
+        let pair = try EmbeddedConnectionPair(router: Self.router(cancellations: Counter()))
+        defer { try? pair.finish() }
+        let server = try pair.server.pipeline.syncOperations.handler(
+            type: H2ServerConnectionHandler.self)
+        _ = pair.startCall(Self.echo, request: [1])
+        try pair.exchange()
+        // The first stream armed the timer for its stall clock...
+        let armed = try #require(server.streamTimerDeadline)
+        let call = Outcome(
+            pair.startCall(Self.echo, request: [2], metadata: Metadata([("grpc-timeout", "1H")])))
+        try pair.exchange()
+        #expect(try call.result?.get() == [2])
+        // ...and later calls, whose clocks run out later, did not move it.
+        #expect(server.streamTimerDeadline == armed)
+        // When it fires with nothing due, it is not armed again.
+        pair.loop.advanceTime(to: armed)
+        try pair.exchange()
+        #expect(server.streamTimerDeadline == nil)
+    }
+}
