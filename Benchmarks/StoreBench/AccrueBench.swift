@@ -53,6 +53,7 @@ struct AccrueBench: AsyncParsableCommand {
         let firstMember = Int.random(in: 0..<members)
         let walBefore = fileSize(store.database + "-wal")
         let writesBefore = ProcessWrites.now()
+        let writerBefore = repository.writerStatistics()
         var latencies = LatencySamples(capacity: count)
         var rejections = RejectionTally()
         var reporter = ProgressReporter(label: "accrue", total: count, unit: "accruals")
@@ -77,6 +78,7 @@ struct AccrueBench: AsyncParsableCommand {
         }
         let elapsed = clock.now - start
         let writesAfter = ProcessWrites.now()
+        let commits = CommitFigures(repository.writerStatistics(), since: writerBefore)
         try repository.close()
 
         let report = AccrueReport(
@@ -84,7 +86,8 @@ struct AccrueBench: AsyncParsableCommand {
             rejections: rejections.quoted, concurrency: concurrency, members: members,
             seconds: elapsed.seconds,
             accrualsPerSecond: Double(count - rejections.count) / elapsed.seconds,
-            latencyMilliseconds: latencies.summary(),
+            latencyMilliseconds: latencies.summary(), commitMode: store.commitMode.rawValue,
+            commits: commits,
             writesPerAccrual: writesBefore.flatMap { before in
                 writesAfter?.perOperation(since: before, operations: count)
             },
@@ -125,6 +128,32 @@ struct RejectionTally {
     }
 }
 
+/// The writer's transactions over a run: each is one commit and one sync of the WAL.
+struct CommitFigures: Encodable {
+    /// Transactions committed.
+    var commits: Int
+    /// Commands they carried.
+    var commands: Int
+    /// The largest batch since the store opened.
+    var largestBatch: Int
+    /// Commands per commit, on average.
+    var commandsPerCommit: Double
+
+    /// What the writer did between `earlier` and `now`.
+    init(_ now: WriterStatistics, since earlier: WriterStatistics) {
+        self.commits = now.batches - earlier.batches
+        self.commands = now.commands - earlier.commands
+        self.largestBatch = now.largestBatch
+        self.commandsPerCommit = self.commits > 0 ? Double(self.commands) / Double(self.commits) : 0
+    }
+
+    /// `2000 commands in 312 commits (6.4 per commit, largest batch 64)`.
+    var text: String {
+        "\(commands) commands in \(commits) commits (\(fixed(commandsPerCommit, 1)) per commit, "
+            + "largest batch \(largestBatch))"
+    }
+}
+
 /// What `accrue` measured.
 struct AccrueReport: Encodable {
     let command = "accrue"
@@ -136,6 +165,10 @@ struct AccrueReport: Encodable {
     var seconds: Double
     var accrualsPerSecond: Double
     var latencyMilliseconds: LatencySummary
+    /// `group` or `per-request`.
+    var commitMode: String
+    /// The writer's transactions during the run.
+    var commits: CommitFigures
     /// This process's writes per accrual (nil off Linux).
     var writesPerAccrual: WritesPerOperation?
     /// The `-wal` file's size before and after. SQLite reuses the file from its start after
@@ -149,6 +182,7 @@ struct AccrueReport: Encodable {
             "accrue: \(accruals) durable accruals, concurrency \(concurrency), "
                 + "\(fixed(seconds, 2)) s: \(fixed(accrualsPerSecond, 0)) accruals/s",
             "  latency: \(latencyMilliseconds.text)",
+            "  writer (\(commitMode)): \(commits.text)",
         ]
         if let writes = writesPerAccrual {
             lines.append("  writes per accrual (this process, /proc/self/io): \(writes.text)")

@@ -53,6 +53,7 @@ struct BalanceBench: AsyncParsableCommand {
             reads: count, concurrency: concurrency, members: members,
             membersNeverCredited: neverCredited, seconds: elapsed.seconds,
             readsPerSecond: Double(count) / elapsed.seconds,
+            balanceCacheEntries: store.balanceCacheEntries,
             latencyMilliseconds: latencies.summary())
         try emit(report, text: report.text, format: store.format)
         guard neverCredited < count else {
@@ -84,13 +85,16 @@ struct BalanceReport: Encodable {
     var membersNeverCredited: Int
     var seconds: Double
     var readsPerSecond: Double
+    /// The store's in-memory balances (0: every read goes to the file).
+    var balanceCacheEntries: Int
     var latencyMilliseconds: LatencySummary
 
     /// The report in words.
     var text: String {
         var lines = [
             "balance: \(reads) reads over \(members) members, concurrency \(concurrency), "
-                + "\(fixed(seconds, 2)) s: \(fixed(readsPerSecond, 0)) reads/s",
+                + "balance cache \(balanceCacheEntries), \(fixed(seconds, 2)) s: "
+                + "\(fixed(readsPerSecond, 0)) reads/s",
             "  latency: \(latencyMilliseconds.text)",
         ]
         if membersNeverCredited > 0 {

@@ -30,13 +30,45 @@ enum OutputFormat: String, ExpressibleByArgument, CaseIterable, Sendable {
     case json
 }
 
-/// The options every subcommand shares.
+/// The options every subcommand shares: the file, the output, and the store's settings (named
+/// as `cashbackd`'s flags of the same meaning).
 struct StoreOptions: ParsableArguments {
     @Option(help: "The SQLite ledger file; created with its schema when missing.")
     var database: String
 
     @Option(help: "Output: text or json.")
     var format: OutputFormat = .text
+
+    @Option(
+        help: """
+            group: commands share transactions (one fsync per batch); per-request: one \
+            transaction and one fsync per command, for comparison.
+            """)
+    var commitMode: CommitSettings.Mode = CommitSettings.default.mode
+
+    @Option(help: "The most commands committed in one transaction, in group mode.")
+    var commitBatchMax = CommitSettings.default.batchMaxInGroupMode
+
+    @Option(help: "Balances the store holds in memory to answer balance reads; 0: none.")
+    var balanceCacheEntries = SQLiteLedgerRepository.balanceCacheEntriesDefault
+
+    /// The writer's settings the options describe; the rest are the store's defaults.
+    var commitSettings: CommitSettings {
+        var settings = CommitSettings.default
+        settings.mode = self.commitMode
+        settings.batchMaxInGroupMode = self.commitBatchMax
+        return settings
+    }
+
+    func validate() throws {
+        if let problem = self.commitSettings.problem() {
+            throw ValidationError("--commit-batch-max: \(problem)")
+        }
+        guard self.balanceCacheEntries >= 0 else {
+            throw ValidationError(
+                "--balance-cache-entries must not be negative, got \(self.balanceCacheEntries)")
+        }
+    }
 
     /// Opens the ledger, or stops with the path and the cause in words.
     ///
@@ -47,13 +79,17 @@ struct StoreOptions: ParsableArguments {
         for command: String, policy: WalletPolicy = .default
     ) throws -> SQLiteLedgerRepository {
         do {
-            return try SQLiteLedgerRepository(path: self.database, policy: policy)
+            return try SQLiteLedgerRepository(
+                path: self.database, policy: policy, commit: self.commitSettings,
+                balanceCacheEntries: self.balanceCacheEntries)
         } catch let error as LedgerStoreError {
             // Its message names the path and the cause (a missing folder, a file in use).
             throw BenchFailure("\(command): \(error.message)")
         }
     }
 }
+
+extension CommitSettings.Mode: ExpressibleByArgument {}
 
 /// A run that cannot go on, in words (ArgumentParser prints it as `Error: …`, exit status 1).
 struct BenchFailure: Error, CustomStringConvertible {
