@@ -126,6 +126,18 @@ let package = Package(
             path: "Clients/Probe/cashback-probe"
         ),
 
+        // MARK: Benchmarks
+        // The store on its own, without RPC: preload, durable accruals, balance reads
+        // (Benchmarks/README.md, "Store").
+        .executableTarget(
+            name: "cashback-storebench",
+            dependencies: [
+                "CashbackStore", "CashbackRepository", "CashbackCore",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            path: "Benchmarks/StoreBench"
+        ),
+
         // MARK: Tests
         .target(
             name: "CashbackTestSupport",
@@ -165,6 +177,12 @@ let package = Package(
                 "CashbackTestSupport",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
+            ]
+        ),
+        .testTarget(
+            name: "StoreBenchTests",
+            dependencies: [
+                "cashback-storebench", "CashbackStore", "CashbackRepository", "CashbackCore",
             ]
         ),
         .testTarget(
