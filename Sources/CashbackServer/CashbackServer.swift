@@ -116,7 +116,7 @@ public struct CashbackServer: Service {
         // The calls are done: close the store, which also gives up the database file.
         let writer = ledger.writerStatistics()
         logger.notice(
-            "the ledger's writer committed \(writer.commands) commands in \(writer.batches) transactions (largest \(writer.largestBatch))",
+            "the ledger's writer committed \(writer.commands) commands in \(writer.batches) transactions (batch size p50 \(writer.batchSize(atFraction: 0.5)), p90 \(writer.batchSize(atFraction: 0.9)), largest \(writer.largestBatch))",
             metadata: [
                 "commands": "\(writer.commands)", "transactions": "\(writer.batches)",
                 "largestBatch": "\(writer.largestBatch)",

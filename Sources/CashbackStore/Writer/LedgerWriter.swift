@@ -278,6 +278,18 @@ public struct WriterStatistics: Sendable, Equatable {
     public var batchSizes: [Int: Int] = [:]
     /// Time spent applying and committing batches.
     public var commitNanoseconds: Int64 = 0
+
+    /// The batch size that `fraction` (0...1) of the batches did not exceed; 0 before any.
+    public func batchSize(atFraction fraction: Double) -> Int {
+        guard batches > 0 else { return 0 }
+        let wanted = max(1, Int((Double(batches) * fraction).rounded(.up)))
+        var seen = 0
+        for (size, count) in batchSizes.sorted(by: { $0.key < $1.key }) {
+            seen += count
+            if seen >= wanted { return size }
+        }
+        return largestBatch
+    }
 }
 
 /// A queued command, type-erased for the queue.

@@ -55,6 +55,9 @@ struct LedgerWriterTests {
             let after = repository.writerStatistics()
             #expect(after.batchSizes[20, default: 0] - before.batchSizes[20, default: 0] == 1)
             #expect(after.batches - before.batches == 2)  // the blocker's, then the 20
+            #expect(after.batchSize(atFraction: 1) == after.largestBatch)
+            #expect(WriterStatistics(batches: 4, batchSizes: [1: 3, 20: 1]).batchSize(atFraction: 0.5) == 1)
+            #expect(WriterStatistics(batches: 4, batchSizes: [1: 3, 20: 1]).batchSize(atFraction: 0.9) == 20)
             #expect(try await repository.verifyBooks().isBalanced)
         }
     }
