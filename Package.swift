@@ -107,7 +107,11 @@ let package = Package(
         // MARK: Clients
         .target(
             name: "CashbackClient",
-            dependencies: ["CashbackAPI", "RPC", "H2", "CompactCodec"],
+            dependencies: [
+                "CashbackAPI", "RPC", "H2", "CompactCodec",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
             path: "Clients/Swift/CashbackClient"
         ),
         .target(

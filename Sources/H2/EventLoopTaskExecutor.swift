@@ -16,15 +16,19 @@ import NIOCore
 /// comes back once, when its continuation is enqueued here. Nothing that blocks may run in
 /// such a task: it would block every connection of the loop (ARCHITECTURE.md, "One unary
 /// call").
-final class EventLoopTaskExecutor: TaskExecutor {
+///
+/// Clients use it too: `CashbackClient.taskExecutor` runs a caller's tasks on the loop of the
+/// client's connection, so a call made from such a task starts and completes without a hop.
+public final class EventLoopTaskExecutor: TaskExecutor {
     /// The loop the jobs run on.
-    let eventLoop: any EventLoop
+    public let eventLoop: any EventLoop
 
-    init(eventLoop: any EventLoop) {
+    /// An executor for `eventLoop`.
+    public init(eventLoop: any EventLoop) {
         self.eventLoop = eventLoop
     }
 
-    func enqueue(_ job: consuming ExecutorJob) {
+    public func enqueue(_ job: consuming ExecutorJob) {
         let job = UnownedJob(job)
         // From the loop itself `execute` only appends to its task queue; from another thread
         // (a continuation resumed by GRDB's queue) it also wakes the loop.

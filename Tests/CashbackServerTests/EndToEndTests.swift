@@ -50,6 +50,26 @@ import Testing
         await server.stop()
     }
 
+    @Test func callsFromTasksOnTheClientsEventLoopAreAnswered() async throws {
+        let server = try await TestServer.start()
+        let client = try await CashbackClient.connect(host: "127.0.0.1", port: server.port, token: server.token)
+        let executor = try #require(client.taskExecutor)
+        #expect(CashbackClient(transport: client.transport).taskExecutor == nil)
+        _ = try await client.admin.upsertMerchant(Self.merchant)
+        let cashback = try await withThrowingTaskGroup(of: Int64.self) { group in
+            for index in 0..<20 {
+                group.addTask(executorPreference: executor) {
+                    try await client.accruals.accrue(Self.accrual("loop-\(index)")).cashbackMinor
+                }
+            }
+            return try await group.reduce(0, +)
+        }
+        #expect(cashback == 20 * 324)
+        #expect(try await Self.balance(client) == .init(pendingMinor: 20 * 324))
+        await client.close()
+        await server.stop()
+    }
+
     @Test func hundredConcurrentAccrualsOnOneConnectionAreEachAnsweredOnce() async throws {
         let server = try await TestServer.start()
         let client = try await CashbackClient.connect(host: "127.0.0.1", port: server.port, token: server.token)

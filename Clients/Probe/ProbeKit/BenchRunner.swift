@@ -31,9 +31,16 @@ struct BenchRunner {
 
     /// Runs the plan with one transport per connection.
     ///
+    /// - Parameters:
+    ///   - transports: One per connection.
+    ///   - executors: Where each connection's workers run (its client's `taskExecutor`: the
+    ///     connection's event loop, so that a call neither leaves nor comes back through
+    ///     another thread); missing or nil: the default executor.
     /// - Throws: ``ProbeUsageError`` when a request rendered from the template is not a valid
     ///   request (the run stops); a call's failure is counted, never thrown.
-    func run(on transports: [any RPCClientTransport]) async throws -> Outcome {
+    func run(
+        on transports: [any RPCClientTransport], executors: [(any TaskExecutor)?] = []
+    ) async throws -> Outcome {
         precondition(transports.count == plan.connections, "one transport per connection")
         let clock = ContinuousClock()
         let start = clock.now
@@ -45,7 +52,8 @@ struct BenchRunner {
                     let worker = Self.workerIndex(
                         connection: connection, slot: slot,
                         callsPerConnection: plan.callsPerConnection)
-                    group.addTask {
+                    let executor = executors.indices.contains(connection) ? executors[connection] : nil
+                    group.addTask(executorPreference: executor) {
                         try await work(
                             worker: worker, on: transport, numbers: numbers, clock: clock,
                             tally: tallies[connection])

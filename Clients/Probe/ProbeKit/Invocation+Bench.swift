@@ -21,7 +21,8 @@ extension Invocation {
         let runner = BenchRunner(
             plan: plan, method: schema.descriptor, requests: requests, options: callOptions)
         let outcome = try await withClients(plan.connections, address) { clients in
-            try await runner.run(on: clients.map(\.transport))
+            try await runner.run(
+                on: clients.map(\.transport), executors: clients.map(\.taskExecutor))
         }
         let report = BenchReport(
             method: schema.descriptor.fullName, plan: plan, tally: outcome.tally,

@@ -1,6 +1,7 @@
 @_exported import CashbackAPI
 import CompactCodec
 import H2
+import NIOPosix
 @_exported import struct H2.TLSClientConfiguration
 @_exported import struct H2.TLSError
 @_exported import RPC
@@ -33,18 +34,26 @@ public struct CashbackClient: Sendable {
     /// The transport every call goes through.
     public let transport: any RPCClientTransport
     let connection: ReconnectingTransport?
+    /// Runs tasks on the event loop of this client's connection (`nil` for a client over
+    /// another transport). A call made from a task with this executor preference
+    /// (`Task(executorPreference:)`, `group.addTask(executorPreference:)`) is started and
+    /// resumed where its connection lives, without a thread hop each way: for load generators
+    /// and other code that makes many calls. Nothing that blocks may run in such a task.
+    public let taskExecutor: (any TaskExecutor)?
 
     /// Creates a client over any transport (for example `InProcessClientTransport` in tests).
     ///
     /// - Parameter token: the bearer token every call sends (`authorization: Bearer …`), from
     ///   `cashbackd token create`; `nil` sends none (only health answers then).
     public init(transport: any RPCClientTransport, token: String? = nil) {
-        self.init(transport: transport, connection: nil, token: token)
+        self.init(transport: transport, connection: nil, token: token, taskExecutor: nil)
     }
 
     private init(
-        transport: any RPCClientTransport, connection: ReconnectingTransport?, token: String?
+        transport: any RPCClientTransport, connection: ReconnectingTransport?, token: String?,
+        taskExecutor: (any TaskExecutor)?
     ) {
+        self.taskExecutor = taskExecutor
         let transport: any RPCClientTransport =
             if let token, !token.isEmpty {
                 BearerTokenTransport(base: transport, token: token)
@@ -96,11 +105,16 @@ public struct CashbackClient: Sendable {
                         + "tls:, the probe without --plaintext)")
             }
         }
+        // One loop for this client's connections, so that `taskExecutor` stays where they are.
+        let loop = MultiThreadedEventLoopGroup.singleton.next()
         let endpoint = ReconnectingTransport.Endpoint(
-            host: host, port: port, tls: tls, limits: limits, connectTimeout: connectTimeout)
+            host: host, port: port, tls: tls, limits: limits, connectTimeout: connectTimeout,
+            eventLoop: loop)
         let first = try await endpoint.connect()
         let connection = ReconnectingTransport(first: first, endpoint: endpoint)
-        return CashbackClient(transport: connection, connection: connection, token: token)
+        return CashbackClient(
+            transport: connection, connection: connection, token: token,
+            taskExecutor: EventLoopTaskExecutor(eventLoop: loop))
     }
 
     /// Returns once the current connection has closed (the server's idle timeout or shutdown,

@@ -1,4 +1,5 @@
 import H2
+import NIOCore
 import RPC
 
 /// A client transport that opens a new HTTP/2 connection when the current one has closed
@@ -18,10 +19,13 @@ final class ReconnectingTransport: RPCClientTransport {
         var tls: TLSClientConfiguration?
         var limits: RPCLimits
         var connectTimeout: Duration
+        /// The event loop every connection to the endpoint lives on.
+        var eventLoop: any EventLoop
 
         func connect() async throws -> H2ClientConnection {
             try await H2ClientConnection.connect(
-                host: host, port: port, tls: tls, limits: limits, connectTimeout: connectTimeout)
+                host: host, port: port, tls: tls, limits: limits, connectTimeout: connectTimeout,
+                group: eventLoop)
         }
     }
 
