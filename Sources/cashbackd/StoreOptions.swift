@@ -38,8 +38,7 @@ struct StoreOptions: ParsableArguments {
         guard batch.contains(commitBatchMax) else {
             throw ValidationError("--commit-batch-max must be \(batch.lowerBound)...\(batch.upperBound)")
         }
-        let lingerMax = Int(CommitSettings.lingerMax.components.seconds) * 1_000_000
-            + Int(CommitSettings.lingerMax.components.attoseconds / 1_000_000_000_000)
+        let lingerMax = Int(CommitSettings.lingerMax / .microseconds(1))
         guard (0...lingerMax).contains(commitLingerMicroseconds) else {
             throw ValidationError("--commit-linger-microseconds must be 0...\(lingerMax)")
         }

@@ -145,7 +145,7 @@ final class LedgerWriter: @unchecked Sendable {
             condition.wait()
         }
         if settings.linger > .zero, queue.count < settings.batchMax, case .running = state {
-            let deadline = Date(timeIntervalSinceNow: settings.lingerSeconds)
+            let deadline = Date(timeIntervalSinceNow: settings.linger / .seconds(1))
             while queue.count < settings.batchMax, condition.wait(until: deadline) {}
         }
         let count = min(queue.count, settings.batchMax)
@@ -158,7 +158,6 @@ final class LedgerWriter: @unchecked Sendable {
     /// One transaction for the batch, a savepoint per command; answers every command.
     private func commit(_ batch: [any WriterCommand]) {
         let started = NIODeadline.now()
-        var applied = 0
         var refreshed: [BalanceReadModel.Key: Balance] = [:]
         var touched = Set<BalanceReadModel.Key>()
         do {
@@ -166,7 +165,6 @@ final class LedgerWriter: @unchecked Sendable {
                 try db.inTransaction(.immediate) {
                     for command in batch where command.claim() {
                         command.apply(db)
-                        applied += 1
                         // A failure SQLite answers by rolling back the whole transaction (a
                         // full disk, an I/O error) takes the batch with it.
                         guard db.isInsideTransaction else {
@@ -182,15 +180,15 @@ final class LedgerWriter: @unchecked Sendable {
             }
         } catch {
             for command in batch { command.fail(error) }
-            record(batch: batch.count, applied: 0, since: started)
+            record(batch: batch.count, since: started)
             return
         }
         readModel.publish(touched: touched, refreshed: refreshed)
-        record(batch: batch.count, applied: applied, since: started)
+        record(batch: batch.count, since: started)
         for command in batch { command.finish() }
     }
 
-    private func record(batch: Int, applied: Int, since started: NIODeadline) {
+    private func record(batch: Int, since started: NIODeadline) {
         let elapsed = NIODeadline.now() - started
         statistics.withLockedValue { statistics in
             statistics.batches += 1
@@ -242,10 +240,6 @@ public struct CommitSettings: Sendable, Equatable {
     /// The batch limit in force.
     var batchMax: Int { mode == .perRequest ? 1 : batchMaxInGroupMode }
 
-    var lingerSeconds: Double {
-        let (seconds, attoseconds) = linger.components
-        return Double(seconds) + Double(attoseconds) / 1e18
-    }
 
     /// Why these settings cannot be used, naming the setting; nil when they can.
     public func problem() -> String? {
