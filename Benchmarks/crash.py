@@ -72,7 +72,7 @@ def _varint(value):
             return bytes(out)
 
 
-def _string(number, text):
+def string_field(number, text):
     data = text.encode()
     return _varint(number << 3 | 2) + _varint(len(data)) + data if data else b""
 
@@ -86,8 +86,8 @@ def _uint32(number, value):
     return _varint(number << 3) + _varint(value) if value else b""
 
 
-def _fields(payload):
-    """The top-level fields of a message: {number: [value, ...]}, a varint as an int and a
+def message_fields(payload):
+    """The top-level fields of a compact message: {number: [value, ...]}, a varint as an int and a
     length-delimited value as bytes (nested messages are left undecoded)."""
     fields, offset = {}, 0
 
@@ -125,40 +125,41 @@ def _signed(fields, number):
 
 def upsert_merchant_request():
     """UpsertMerchantRequest: the cycle's merchant, 250 bps, keyed so that a rerun replays."""
-    return (_string(1, MERCHANT) + _string(2, "Crash test shop") + _string(3, CURRENCY)
-            + _uint32(4, 250) + _uint32(5, 400) + _string(9, f"{MERCHANT}-upsert"))
+    return (string_field(1, MERCHANT) + string_field(2, "Crash test shop")
+            + string_field(3, CURRENCY) + _uint32(4, 250) + _uint32(5, 400)
+            + string_field(9, f"{MERCHANT}-upsert"))
 
 
 def accrue_request(order_id, member_id, amount_minor):
     """AccrueRequest for one order of MERCHANT."""
-    return (_string(1, MERCHANT) + _string(2, order_id) + _string(3, member_id)
-            + _int64(4, amount_minor) + _string(5, CURRENCY) + _int64(6, ORDERED_AT_MS))
+    return (string_field(1, MERCHANT) + string_field(2, order_id) + string_field(3, member_id)
+            + _int64(4, amount_minor) + string_field(5, CURRENCY) + _int64(6, ORDERED_AT_MS))
 
 
 def order_ref(order_id):
     """OrderRef of one order of MERCHANT."""
-    return _string(1, MERCHANT) + _string(2, order_id)
+    return string_field(1, MERCHANT) + string_field(2, order_id)
 
 
 def accrue_response(payload):
     """AccrueResponse as (accrual id, cashback, state)."""
-    fields = _fields(payload)
+    fields = message_fields(payload)
     return _signed(fields, 1), _signed(fields, 2), fields.get(3, [0])[-1]
 
 
 def accrual(payload):
     """Accrual (GetAccrual's answer) as (accrual id, order id, cashback, state)."""
-    fields = _fields(payload)
+    fields = message_fields(payload)
     order_id = fields.get(3, [b""])[-1].decode()
     return _signed(fields, 1), order_id, _signed(fields, 9), fields.get(6, [0])[-1]
 
 
 def verify_response(payload):
     """VerifyResponse as a dict: ok, breach messages, journal entries, accruals."""
-    fields = _fields(payload)
+    fields = message_fields(payload)
     breaches = []
     for raw in fields.get(2, []):
-        breach = _fields(raw)
+        breach = message_fields(raw)
         breaches.append(b": ".join(breach.get(1, [b""]) + breach.get(2, [b""])).decode())
     return {"ok": fields.get(1, [0])[-1] == 1, "breaches": breaches,
             "journal_entries": _signed(fields, 4), "accruals": _signed(fields, 5)}

@@ -4,10 +4,15 @@ import json
 import os
 import pathlib
 import subprocess
+import sys
 
 import pytest
 
-from conftest import BINARY
+from conftest import BINARY, ROOT
+
+# The compact codec's few Python lines live in Benchmarks/crash.py; one copy serves both.
+sys.path.insert(0, str(ROOT / "Benchmarks"))
+import crash  # noqa: E402
 
 # Beside cashbackd unless named: `make interop-test` builds both.
 PROBE = os.environ.get("CASHBACK_PROBE", str(pathlib.Path(BINARY).parent / "cashback-probe"))
@@ -26,48 +31,6 @@ def probe(server, *args, timeout=120):
     return subprocess.run([PROBE, "--plaintext", server.address, *args], capture_output=True,
                           text=True, timeout=timeout,
                           env={**os.environ, "CASHBACK_TOKEN": server.token})
-
-
-def string_fields(payload):
-    """The length-delimited fields of a compact message as {field number: bytes}; varints and
-    fixed-width fields are skipped (WIRE.md §5.2: protobuf's layouts for wire types 0, 1, 2, 5)."""
-    fields, offset = {}, 0
-
-    def varint():
-        nonlocal offset
-        value, shift = 0, 0
-        while True:
-            byte = payload[offset]
-            offset += 1
-            value |= (byte & 0x7F) << shift
-            shift += 7
-            if byte < 0x80:
-                return value
-
-    while offset < len(payload):
-        tag = varint()
-        wire_type = tag & 7
-        if wire_type == 0:
-            varint()
-        elif wire_type == 1:
-            offset += 8
-        elif wire_type == 5:
-            offset += 4
-        else:
-            assert wire_type == 2, f"wire type {wire_type} at {offset}"
-            length = varint()
-            fields[tag >> 3] = payload[offset:offset + length]
-            offset += length
-    return fields
-
-
-def compact_strings(*values):
-    """A compact message of string fields 1, 2, … holding `values` (each under 128 bytes)."""
-    message = b""
-    for number, value in enumerate(values, start=1):
-        encoded = value.encode()
-        message += bytes([number << 3 | 2, len(encoded)]) + encoded
-    return message
 
 
 def test_bench_books_exactly_one_accrual_per_request(server):
@@ -105,6 +68,7 @@ def test_bench_books_exactly_one_accrual_per_request(server):
                                           request_serializer=None, response_deserializer=None)
         for number in range(CALLS):
             order = f"bench-{number}"
-            accrual = string_fields(get_accrual(compact_strings("shop-1", order)))
-            assert accrual[3] == order.encode()  # order_id
-            assert accrual[4] in workers  # member_id
+            request = crash.string_field(1, "shop-1") + crash.string_field(2, order)
+            accrual = crash.message_fields(get_accrual(request))
+            assert accrual[3] == [order.encode()]  # order_id
+            assert accrual[4][0] in workers  # member_id
