@@ -104,16 +104,6 @@ final class BalanceReadModel: Sendable {
         state.ringNext = (state.ringNext + 1) % entriesMax
     }
 
-    /// Forgets every balance (after a write that bypassed the writer).
-    func removeAll() {
-        state.withLockedValue { state in
-            state.entries.removeAll()
-            state.epoch += 1
-            state.recent.removeAll()
-            state.forgottenThrough = state.epoch
-        }
-    }
-
     // MARK: The writer's side
 
     /// Creates the temporary table and triggers that record which balances a transaction
