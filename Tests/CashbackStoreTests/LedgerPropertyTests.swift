@@ -11,19 +11,26 @@ import Testing
 @Suite("Ledger properties", .timeLimit(.minutes(10)))
 struct LedgerPropertyTests {
     /// Random command sequences run by `sequencesHoldEveryInvariant` (each 1 to 24 commands):
-    /// 2 000 by default (about 25 000 commands, under two minutes here), or as many as the
-    /// environment variable `CASHBACK_PROPERTY_SEQUENCES` says, for a longer soak.
+    /// 2 000 by default (about 25 000 commands), or as many as the environment variable
+    /// `CASHBACK_PROPERTY_SEQUENCES` says, for a longer soak.
     static let sequenceCount =
         ProcessInfo.processInfo.environment["CASHBACK_PROPERTY_SEQUENCES"].flatMap { Int($0) }
         ?? 2_000
 
+    /// The check runs as this many test cases of `sequenceCount / shares` sequences each, with
+    /// seeds of their own, so that they run side by side: one alone would keep one core busy
+    /// for minutes after every other test has finished.
+    static let shares = 2
+
     // Without shrinking: each attempt replays a whole sequence on a new file, so shrinking a
     // failure takes minutes; the failing input and its seed are reported either way.
     @Test(
-        "every invariant holds after every step of random command sequences", .shrinking(false))
-    func sequencesHoldEveryInvariant() async throws {
+        "every invariant holds after every step of random command sequences", .shrinking(false),
+        arguments: 0..<shares)
+    func sequencesHoldEveryInvariant(share: Int) async throws {
         await propertyCheck(
-            count: Self.sequenceCount, input: Gen.int(in: 0...999_999).array(of: 4...96)
+            count: Self.sequenceCount / Self.shares + (share < Self.sequenceCount % Self.shares ? 1 : 0),
+            input: Gen.int(in: 0...999_999).array(of: 4...96)
         ) { numbers in
             try await withTemporaryDirectory { directory in
                 let clock = TestClock()
