@@ -70,6 +70,7 @@ public final class H2ClientConnection: RPCClientTransport {
         // The handler as it was added, so that a connection the server closes at once is
         // still returned (its calls then fail as not sent) instead of failing a lookup.
         let added = group.any().makePromise(of: NIOLoopBound<H2ClientConnectionHandler>.self)
+        let connectStart = ContinuousClock.now
         do {
             let channel = try await ClientBootstrap(group: group)
                 .channelOption(.socketOption(.tcp_nodelay), value: 1)
@@ -94,13 +95,19 @@ public final class H2ClientConnection: RPCClientTransport {
                     }
                 }
                 .connect(host: host, port: port).get()
+            let connected = ContinuousClock.now
             do {
                 try await handshake.futureResult.get()
             } catch {
                 channel.close(promise: nil)
                 throw error
             }
+            let setup = RPCConnectionSetup(
+                connect: connected - connectStart,
+                tlsHandshake: tlsContext == nil ? nil : ContinuousClock.now - connected)
             let handler = try await added.futureResult.get()
+            // Queued on the loop ahead of any call, which is started there after this returns.
+            channel.eventLoop.execute { handler.value.unreportedSetup = setup }
             return H2ClientConnection(channel: channel, handler: handler, goingAway: goingAway)
         } catch {
             // The promises must not be left pending when the connection never got that far.

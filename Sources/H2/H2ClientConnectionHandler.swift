@@ -25,6 +25,8 @@ final class H2ClientConnectionHandler: ChannelInboundHandler, NGHTTP2SessionDele
     private var goawayLastStreamID: Int32?
     /// Shared with the connection, so that callers on any thread stop choosing it.
     let goingAway: NIOLockedValueBox<Bool>
+    /// How the connection was set up, until the first call reports it to its observer.
+    var unreportedSetup: RPCConnectionSetup?
 
     init(limits: RPCLimits, authority: String, scheme: String, goingAway: NIOLockedValueBox<Bool>) {
         self.limits = limits
@@ -135,7 +137,7 @@ final class H2ClientConnectionHandler: ChannelInboundHandler, NGHTTP2SessionDele
         }
         let stream = ClientStream(
             receiver: receiver, requestBody: GRPCFraming.frame(request),
-            messageBytesMax: limits.messageBytesMax)
+            messageBytesMax: limits.messageBytesMax, observer: options.observer)
         stream.token = token
         let streamID: Int32
         do {
@@ -145,6 +147,11 @@ final class H2ClientConnectionHandler: ChannelInboundHandler, NGHTTP2SessionDele
         }
         streams[streamID] = stream
         tokens[token] = streamID
+        // The first call on the connection reports its set-up; later ones find it taken.
+        let newConnection = unreportedSetup
+        unreportedSetup = nil
+        options.observer?.didSendRequestHeaders(
+            headers.map { Metadata.Field(name: $0.0, value: $0.1) }, newConnection: newConnection)
         if let timeout = options.timeout {
             armDeadline(streamID: streamID, after: timeout, loop: context.eventLoop)
         }
@@ -262,7 +269,9 @@ final class H2ClientConnectionHandler: ChannelInboundHandler, NGHTTP2SessionDele
         return true
     }
 
-    func sessionDidReceiveHeaders(streamID: Int32, endStream: Bool) {}
+    func sessionDidReceiveHeaders(streamID: Int32, endStream: Bool) {
+        streams[streamID]?.endHeaderBlock(endStream: endStream)
+    }
 
     func sessionDidReceiveData(streamID: Int32, bytes: UnsafeRawBufferPointer) {
         // Only a 200 response carries gRPC messages; any other body is an HTTP error page,
