@@ -157,7 +157,7 @@ extension Invocation {
     static func method(named name: String?) throws -> MethodSchema {
         guard let name else { throw ProbeUsageError("missing method") }
         let wanted = normalized(name)
-        for service in SchemaCatalog.services {
+        for service in ProbeSchema.services {
             if let method = service.methods.first(where: { $0.descriptor.fullName == wanted }) {
                 return method
             }
@@ -171,7 +171,7 @@ extension Invocation {
     static func normalized(_ symbol: String) -> String {
         guard !symbol.contains("/"), let dot = symbol.lastIndex(of: ".") else { return symbol }
         let service = String(symbol[..<dot])
-        let isService = SchemaCatalog.services.contains { $0.name == service }
+        let isService = ProbeSchema.services.contains { $0.name == service }
         return isService ? service + "/" + symbol[symbol.index(after: dot)...] : symbol
     }
 
@@ -179,7 +179,7 @@ extension Invocation {
     static func suggestion(for error: DecodingError) -> String {
         guard case .dataCorrupted(let context) = error,
             let range = context.debugDescription.range(of: " has no field \""),
-            let message = SchemaCatalog.messages.first(where: {
+            let message = ProbeSchema.messages.first(where: {
                 $0.name == context.debugDescription[..<range.lowerBound]
             })
         else { return "" }
@@ -193,7 +193,7 @@ extension Invocation {
 
     /// ` (did you mean cashback.v1.Wallet/GetBalance?)` for a method name with a close match.
     static func closest(to name: String) -> String {
-        let names = SchemaCatalog.services.flatMap { $0.methods.map(\.descriptor.fullName) }
+        let names = ProbeSchema.services.flatMap { $0.methods.map(\.descriptor.fullName) }
         guard let best = nearest(normalized(name), among: names) else { return "" }
         return " (did you mean \(best)?)"
     }

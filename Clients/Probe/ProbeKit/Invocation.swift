@@ -67,7 +67,7 @@ struct Invocation {
             let names = served.services.flatMap { info in
                 [info.name] + info.methods.map { "\(info.name)/\($0)" }
             }
-            let isMessage = SchemaCatalog.messages.contains { $0.name == symbol }
+            let isMessage = ProbeSchema.messages.contains { $0.name == symbol }
             guard isMessage || names.contains(Self.normalized(symbol)) else {
                 throw RPCError(.notFound, "the server does not serve \(symbol)")
             }
@@ -127,7 +127,7 @@ struct Invocation {
     private func decode(symbol: String?, into result: inout ProbeResult) throws {
         guard let symbol else { throw ProbeUsageError("decode needs a message or method name") }
         let schema: MessageSchema
-        if let message = SchemaCatalog.messages.first(where: { $0.name == symbol }) {
+        if let message = ProbeSchema.messages.first(where: { $0.name == symbol }) {
             schema = message
         } else {
             schema = try Self.method(named: symbol).response

@@ -4,13 +4,13 @@ import CashbackClient
 enum SchemaDescription {
     /// The description of a service, method (`pkg.Service/Method`) or message; `nil` if unknown.
     static func describe(_ symbol: String) -> String? {
-        for service in SchemaCatalog.services {
+        for service in ProbeSchema.services {
             if service.name == symbol { return describe(service) }
             if let method = service.methods.first(where: { $0.descriptor.fullName == symbol }) {
                 return describe(method)
             }
         }
-        if let message = SchemaCatalog.messages.first(where: { $0.name == symbol }) {
+        if let message = ProbeSchema.messages.first(where: { $0.name == symbol }) {
             return describe(message)
         }
         return nil
@@ -60,7 +60,7 @@ enum SchemaDescription {
         }
         lines.append("}")
         for field in message.fields {
-            if let nested = SchemaCatalog.messages.first(where: { $0.name == field.type }) {
+            if let nested = ProbeSchema.messages.first(where: { $0.name == field.type }) {
                 appendMessage(nested, to: &lines, shown: &shown)
             }
         }
