@@ -187,7 +187,13 @@ import Testing
         (#"{"memberld":"m1"}"#, #"(did you mean "memberId"?)"#),
         (#"{"zzzzzz":"m1"}"#, "(its fields: memberId, currency)"),
         (#"{"memberId":5}"#, "memberId"),
-        ("not json", "-d is not a valid cashback.v1.GetBalanceRequest"),
+        ("not json", "-d is not a valid cashback.v1.GetBalanceRequest: not JSON: invalid value at line 1"),
+        // Where the JSON breaks: line and column (in characters), and the byte.
+        ("{\"currency\": \"EUR\",\n \"memberId\": \"é\", x}", "not JSON: invalid value at line 2, column 19 (byte 39)"),
+        (#"{"memberId":"m1""#, "not JSON: the text ends inside a JSON value, at line 1, column 17 (byte 16)"),
+        (#"{"memberId":"\q"}"#, "not JSON: invalid escape sequence at line 1, column 14 (byte 13)"),
+        ("", "not JSON: the text is empty (an empty request is '{}')"),
+        ("[1]", "-d is not a valid cashback.v1.GetBalanceRequest: expected a JSON object\n"),
     ])
     func badJSONIsAUsageErrorBeforeAnythingIsSent(_ json: String, _ expected: String) async {
         // No server listens on port 1: a request that were sent would fail UNAVAILABLE instead.

@@ -147,6 +147,10 @@ extension Invocation {
             return try method.request.compactFromJSON(json)
         } catch let error as DecodingError {
             // A local mistake, found before anything is sent: a usage error, not a status.
+            if let syntax = JSONSyntax.error(in: json) {
+                throw ProbeUsageError(
+                    "-d is not a valid \(method.request.name): not JSON: \(syntax)")
+            }
             throw ProbeUsageError(
                 "-d is not a valid \(method.request.name): \(Self.describe(error))"
                     + Self.suggestion(for: error))
@@ -229,7 +233,9 @@ extension Invocation {
         }
         switch error {
         case .dataCorrupted(let context): return context.debugDescription + path(context)
-        case .typeMismatch(let type, let context): return "expected \(type)\(path(context))"
+        case .typeMismatch(let type, let context):
+            let expected = type == [String: Any].self ? "a JSON object" : "\(type)"
+            return "expected \(expected)\(path(context))"
         case .valueNotFound(let type, let context): return "missing \(type)\(path(context))"
         case .keyNotFound(let key, let context): return "missing \(key.stringValue)\(path(context))"
         @unknown default: return "\(error)"
