@@ -27,12 +27,20 @@ final class H2ClientConnectionHandler: ChannelInboundHandler, NGHTTP2SessionDele
     let goingAway: NIOLockedValueBox<Bool>
     /// How the connection was set up, until the first call reports it to its observer.
     var unreportedSetup: RPCConnectionSetup?
+    /// Succeeds when the server's first SETTINGS arrive: until then its limits (the header
+    /// list size above all) are unknown, and nghttp2 assumes there are none. Fails if the
+    /// connection closes first.
+    private let serverSettings: EventLoopPromise<Void>?
 
-    init(limits: RPCLimits, authority: String, scheme: String, goingAway: NIOLockedValueBox<Bool>) {
+    init(
+        limits: RPCLimits, authority: String, scheme: String, goingAway: NIOLockedValueBox<Bool>,
+        serverSettings: EventLoopPromise<Void>? = nil
+    ) {
         self.limits = limits
         self.authority = authority
         self.scheme = scheme
         self.goingAway = goingAway
+        self.serverSettings = serverSettings
     }
 
     // MARK: Calls
@@ -226,6 +234,8 @@ final class H2ClientConnectionHandler: ChannelInboundHandler, NGHTTP2SessionDele
 
     private func failAll(_ error: RPCError) {
         if closedError == nil { closedError = error }
+        // Ignored once the SETTINGS have arrived.
+        serverSettings?.fail(ConnectionClosedBeforeSettings())
         let open = streams
         streams.removeAll()
         tokens.removeAll()
@@ -331,6 +341,10 @@ final class H2ClientConnectionHandler: ChannelInboundHandler, NGHTTP2SessionDele
     }
     func sessionDidReceivePing(isAck: Bool, payload: UInt64) {}
 
+    func sessionDidReceiveSettings() {
+        serverSettings?.succeed()
+    }
+
     func sessionDidCloseStream(streamID: Int32, errorCode: UInt32) {
         guard let stream = streams.removeValue(forKey: streamID) else { return }
         if let token = stream.token { tokens[token] = nil }
@@ -365,6 +379,14 @@ final class H2ClientConnectionHandler: ChannelInboundHandler, NGHTTP2SessionDele
         }
         output.writeBytes(stream.requestBody[stream.sentBytes..<stream.sentBytes + count])
         stream.sentBytes += count
+    }
+}
+
+/// The connection closed before the server's SETTINGS arrived: it did not speak HTTP/2.
+struct ConnectionClosedBeforeSettings: Error, CustomStringConvertible {
+    var description: String {
+        "the server closed the connection before its HTTP/2 SETTINGS — is it a gRPC server, and "
+            + "TLS or cleartext as the client is?"
     }
 }
 
