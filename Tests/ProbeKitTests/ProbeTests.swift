@@ -228,14 +228,20 @@ import Testing
     }
 
     @Test func helpListsEveryVerbWithAnExampleAndTheExitStatuses() async {
-        let help = Self.output(await Self.run(["--help"]))
-        for verb in ["list", "describe", "call", "health", "encode", "decode"] {
+        let result = await Self.run(["--help"])
+        #expect(result.exitCode == 0 && result.standardError.isEmpty)
+        let help = Self.output(result)
+        for verb in ["list", "describe", "call", "health", "encode", "decode", "bench"] {
             #expect(help.contains("\n  \(verb) "), "\(verb)")
             #expect(help.contains("cashback-probe \(verb) ") || help.contains(" \(verb)\n")
                 || help.contains(" \(verb) cashback.v1") || help.contains("50051 \(verb)"), "\(verb)")
         }
         #expect(help.contains("EXIT STATUS: 0 on success; 64 + the gRPC status code"))
+        #expect(help.contains("72 RESOURCE_EXHAUSTED, 78 UNAVAILABLE"))
         #expect(help.contains("--token <token>"))
+        #expect(help.contains("-v, --verbose") && help.contains("--format <text|json>"))
+        #expect(help.contains("cashback-probe -v --plaintext 127.0.0.1:50051 health"))
+        #expect(help.contains("cashback-probe --format json --plaintext 127.0.0.1:50051"))
     }
 
     @Test func decodeReadsAFrameOrAPayload() async throws {
@@ -268,6 +274,24 @@ import Testing
         let result = await Self.run(["--plaintext", "-H", header, "127.0.0.1:1", "health"])
         #expect(result.exitCode == 2)
         #expect(result.standardError.contains(expected), "\(result.standardError)")
+    }
+
+    /// Known only once connected (it is the server's SETTINGS_MAX_HEADER_LIST_SIZE), and
+    /// refused before anything is sent, naming both sizes.
+    @Test func metadataOverTheServersHeaderListLimitIsNamed() async throws {
+        let server = try await TestServer.start()
+        let result = await Self.run([
+            "--plaintext", "-H", "x-big: " + String(repeating: "a", count: 20_000),
+            "127.0.0.1:\(server.port)", "health",
+        ])
+        #expect(result.exitCode == 64 + 8)
+        #expect(result.standardError.hasPrefix("RESOURCE_EXHAUSTED: the request's header list is 20"))
+        #expect(
+            result.standardError.hasSuffix(
+                " bytes as HTTP/2 counts it; the server accepts at most "
+                    + "\(RPCLimits.default.headerListBytesMax) (its SETTINGS_MAX_HEADER_LIST_SIZE): "
+                    + "send less metadata\n"), "\(result.standardError)")
+        await server.stop()
     }
 
     @Test func versionPrintsTheRelease() async {
@@ -312,6 +336,7 @@ import Testing
 
     @Test func aRefusedConnectionSaysSo() async {
         let result = await Self.run(["--plaintext", "127.0.0.1:1", "health"])
+        #expect(result.exitCode == 64 + 14)
         #expect(
             result.standardError.hasPrefix(
                 "UNAVAILABLE: cannot connect to 127.0.0.1:1: connection refused — is cashbackd "

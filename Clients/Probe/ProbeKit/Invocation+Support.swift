@@ -12,15 +12,18 @@ extension Invocation {
         }
         let tls = try tlsConfiguration()
         _ = try callOptions()  // usage errors before any connection attempt
+        let token = try token()
+        recorder?.willConnect()
         let client = try await CashbackClient.connect(
             host: address.host, port: address.port, tls: tls,
-            connectTimeout: .milliseconds(Int64(options.connectTimeout * 1000)),
-            token: try token())
+            connectTimeout: .milliseconds(Int64(options.connectTimeout * 1000)), token: token)
         do {
             let value = try await body(client)
+            recorder?.didEndCall()
             await client.close()
             return value
         } catch {
+            recorder?.didEndCall()
             await client.close()
             throw error
         }
@@ -78,13 +81,13 @@ extension Invocation {
         return given
     }
 
-    /// The call options from `--max-time` and `-H`.
     /// The deadline of a call without `--max-time`: a server that never answers does not
     /// hang the probe.
     static let unaryTimeout: Duration = .seconds(30)
     /// The same for a server-streaming call, which may carry a long export.
     static let streamingTimeout: Duration = .seconds(600)
 
+    /// The call options from `--max-time`, `-H` and `-v`.
     func callOptions(defaultTimeout: Duration = Self.unaryTimeout) throws -> CallOptions {
         var metadata = Metadata()
         for header in options.headers {
@@ -116,7 +119,7 @@ extension Invocation {
             }
             timeout = .milliseconds(Int64(maxTime * 1000))
         }
-        return CallOptions(timeout: timeout, metadata: metadata)
+        return CallOptions(timeout: timeout, metadata: metadata, observer: recorder)
     }
 
     /// The request's compact encoding from `-d` JSON (an empty object when `-d` is absent).

@@ -17,7 +17,7 @@ enum JSONSyntax {
             reason = (error as NSError).userInfo[NSDebugDescriptionErrorKey] as? String
                 ?? "\(error)"
         }
-        if json.allSatisfy({ [0x20, 0x09, 0x0a, 0x0d].contains($0) }) {
+        if json.allSatisfy(JSONLine.isWhitespace) {
             return "the text is empty (an empty request is '{}')"
         }
         if reason.hasPrefix("Unexpected end of file") {
