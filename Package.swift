@@ -20,6 +20,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         .package(url: "https://github.com/x-sheep/swift-property-based.git", from: "2.0.1"),
+        // cashbackd's settings from flags, the environment and a JSON file, in that order.
+        .package(url: "https://github.com/apple/swift-configuration.git", from: "1.4.0"),
         // The probe's `bench` keeps its latencies in an HDR histogram (percentiles without
         // keeping every sample); apple's packages have none.
         .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift.git", from: "0.2.0"),
@@ -88,6 +90,8 @@ let package = Package(
                 "CashbackServer", "CashbackAPI", "CashbackCore", "CashbackRepository",
                 "CashbackStore", "RPC", "H2",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Configuration", package: "swift-configuration"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
@@ -188,6 +192,13 @@ let package = Package(
             name: "StoreBenchTests",
             dependencies: [
                 "cashback-storebench", "CashbackStore", "CashbackRepository", "CashbackCore",
+            ]
+        ),
+        .testTarget(
+            name: "CashbackdTests",
+            dependencies: [
+                "cashbackd",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
         .testTarget(

@@ -22,6 +22,9 @@ struct Cashbackd: AsyncParsableCommand {
 }
 
 /// `cashbackd serve` (the default): serves the ledger.
+///
+/// Every setting also comes from the environment and a JSON file (``SettingSources``); the
+/// options here are optional so that a flag given wins and one left out lets the others speak.
 struct Serve: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Serve the Cashback ledger (gRPC mapping over HTTP/2, TLS or --plaintext).",
@@ -29,10 +32,30 @@ struct Serve: AsyncParsableCommand {
             The default subcommand: `cashbackd --listen ...` is `cashbackd serve --listen ...`. \
             Serves until SIGINT or SIGTERM, then stops accepting connections, finishes the \
             calls in flight and exits 0. SIGHUP reloads the TLS certificate and key.
+
+            Every option below is also a setting of the environment and of the configuration \
+            file, under the same name: --max-connections is CASHBACKD_MAX_CONNECTIONS and the \
+            file's key "max-connections". A flag wins over the environment, the environment \
+            over the file, the file over the default. --print-config shows what is in force \
+            and where each value came from.
             """)
 
-    @Option(help: "Address to listen on, HOST:PORT ([::1]:PORT for IPv6); port 0 picks one.")
-    var listen = "127.0.0.1:50051"
+    @Option(
+        help: """
+            A JSON file of settings, {"NAME": value, ...} with the options' names (also \
+            $CASHBACKD_CONFIG); a key that is not a setting is an error.
+            """)
+    var config: String?
+
+    @Flag(help: "Print every setting in force and where it came from, then exit.")
+    var printConfig = false
+
+    @Option(
+        help: """
+            Address to listen on, HOST:PORT ([::1]:PORT for IPv6); port 0 picks one.\
+            \(ServeSettings.listen.defaultNote)
+            """)
+    var listen: String?
 
     @OptionGroup(title: "Transport")
     var transport: TransportOptions
@@ -40,33 +63,58 @@ struct Serve: AsyncParsableCommand {
     @OptionGroup(title: "Ledger store")
     var store: StoreOptions
 
-    @Option(help: "SQLite database file; created with its schema when missing.")
-    var database = "./cashback.sqlite"
+    @Option(
+        help: """
+            SQLite database file; created with its schema when missing.\
+            \(ServeSettings.database.defaultNote)
+            """)
+    var database: String?
 
-    @Option(help: "Largest request or response message, in bytes.")
-    var maxMessageBytes = 1 << 20
+    @Option(help: "Largest request or response message, in bytes.\(ServeSettings.maxMessageBytes.defaultNote)")
+    var maxMessageBytes: Int?
 
-    @Option(help: "Seconds a connection may stay open with no call in progress.")
-    var idleTimeoutSeconds = 300
+    @Option(
+        help: """
+            Seconds a connection may stay open with no call in progress.\
+            \(ServeSettings.idleTimeoutSeconds.defaultNote)
+            """)
+    var idleTimeoutSeconds: Int?
 
-    @Option(help: "Seconds without a frame from a peer before the server pings it (keepalive).")
-    var keepaliveSeconds = 7200
+    @Option(
+        help: """
+            Seconds without a frame from a peer before the server pings it (keepalive).\
+            \(ServeSettings.keepaliveSeconds.defaultNote)
+            """)
+    var keepaliveSeconds: Int?
 
-    @Option(help: "Seconds a keepalive ping may go unanswered before the connection is closed.")
-    var keepaliveTimeoutSeconds = 20
+    @Option(
+        help: """
+            Seconds a keepalive ping may go unanswered before the connection is closed.\
+            \(ServeSettings.keepaliveTimeoutSeconds.defaultNote)
+            """)
+    var keepaliveTimeoutSeconds: Int?
 
     @Option(
         help: """
             gRPC's ping policy: a client ping sooner than this many seconds after its previous \
-            one, with no response in between, is a strike.
+            one, with no response in between, is a strike.\
+            \(ServeSettings.pingIntervalMinSeconds.defaultNote)
             """)
-    var pingIntervalMinSeconds = 300
+    var pingIntervalMinSeconds: Int?
 
-    @Option(help: "Ping strikes allowed; the next gets GOAWAY ENHANCE_YOUR_CALM (too_many_pings).")
-    var pingStrikesMax = 2
+    @Option(
+        help: """
+            Ping strikes allowed; the next gets GOAWAY ENHANCE_YOUR_CALM (too_many_pings).\
+            \(ServeSettings.pingStrikesMax.defaultNote)
+            """)
+    var pingStrikesMax: Int?
 
-    @Option(help: "Seconds a request may take to arrive, or a response to leave.")
-    var streamStallTimeoutSeconds = 30
+    @Option(
+        help: """
+            Seconds a request may take to arrive, or a response to leave.\
+            \(ServeSettings.streamStallTimeoutSeconds.defaultNote)
+            """)
+    var streamStallTimeoutSeconds: Int?
 
     @Option(
         help: """
@@ -75,13 +123,12 @@ struct Serve: AsyncParsableCommand {
             """)
     var connectionRequestBytesMax: Int?
 
-    /// The request byte budget: as given, or scaled with the message limit.
-    var requestBytesBudget: Int {
-        connectionRequestBytesMax ?? max(16 << 20, 4 * (maxMessageBytes + 5))
-    }
-
-    @Option(help: "Connections served at once; more are closed as they arrive.")
-    var maxConnections = 1024
+    @Option(
+        help: """
+            Connections served at once; more are closed as they arrive.\
+            \(ServeSettings.maxConnections.defaultNote)
+            """)
+    var maxConnections: Int?
 
     @Option(
         help: """
@@ -91,138 +138,107 @@ struct Serve: AsyncParsableCommand {
             """)
     var maxConnectionsPerPeer: Int?
 
-    @Option(help: "Seconds that calls in flight may take to finish on shutdown.")
-    var shutdownGraceSeconds = 30
+    @Option(
+        help: """
+            Seconds that calls in flight may take to finish on shutdown.\
+            \(ServeSettings.shutdownGraceSeconds.defaultNote)
+            """)
+    var shutdownGraceSeconds: Int?
 
     @Option(
         help: """
-            Keep a token with every scope in this file (mode 0600), made at the first start:             for a first try on loopback (`make run`); never on another address.
+            Keep a token with every scope in this file (mode 0600), made at the first start: \
+            for a first try on loopback (`make run`); never on another address.
             """)
     var developmentTokenFile: String?
 
-    @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.")
-    var logLevel: String = "info"
+    @Option(
+        help: """
+            Log level: trace, debug, info, notice, warning, error, critical.\
+            \(ServeSettings.logLevel.defaultNote)
+            """)
+    var logLevel: String?
 
-    @Option(help: "The smallest withdrawal, in minor units, of a currency without its own minimum.")
-    var withdrawalMinimum: Int64 = WalletPolicy.default.defaultWithdrawalMinimumMinorUnits
+    @Option(
+        help: """
+            The smallest withdrawal, in minor units, of a currency without its own minimum.\
+            \(ServeSettings.withdrawalMinimum.defaultNote)
+            """)
+    var withdrawalMinimum: Int?
 
     @Option(
         help: """
             The smallest withdrawal of one currency, as CODE=MINOR_UNITS (e.g. JPY=1000); \
-            repeat it for more currencies.
+            repeat it for more currencies (in the environment: comma-separated; in the file: \
+            a list).
             """)
     var currencyWithdrawalMinimum: [String] = []
 
-    @Option(help: "New accruals one member may get in any sliding hour (replays do not count).")
-    var accrualsPerMemberPerHour = WalletPolicy.default.accrualsPerMemberPerHour
+    @Option(
+        help: """
+            New accruals one member may get in any sliding hour (replays do not count).\
+            \(ServeSettings.accrualsPerMemberPerHour.defaultNote)
+            """)
+    var accrualsPerMemberPerHour: Int?
 
-    @Option(help: "Withdrawals one member may request in any sliding day (replays do not count).")
-    var withdrawalsPerMemberPerDay = WalletPolicy.default.withdrawalsPerMemberPerDay
+    @Option(
+        help: """
+            Withdrawals one member may request in any sliding day (replays do not count).\
+            \(ServeSettings.withdrawalsPerMemberPerDay.defaultNote)
+            """)
+    var withdrawalsPerMemberPerDay: Int?
 
-    /// The wallet policy the flags describe.
-    func walletPolicy() throws -> WalletPolicy {
-        var policy = WalletPolicy.default
-        policy.defaultWithdrawalMinimumMinorUnits = withdrawalMinimum
-        guard (1...1_000_000).contains(accrualsPerMemberPerHour),
-            (1...1_000_000).contains(withdrawalsPerMemberPerDay)
-        else {
-            throw ValidationError(
-                "--accruals-per-member-per-hour and --withdrawals-per-member-per-day must be "
-                    + "1...1000000")
-        }
-        policy.accrualsPerMemberPerHour = accrualsPerMemberPerHour
-        policy.withdrawalsPerMemberPerDay = withdrawalsPerMemberPerDay
-        for entry in currencyWithdrawalMinimum {
-            let parts = entry.split(separator: "=", omittingEmptySubsequences: false)
-            guard parts.count == 2, let amount = Int64(parts[1]),
-                LedgerLimits.eligibleMinorUnits.contains(amount),
-                let currency = try? CurrencyCode(validating: String(parts[0]))
-            else {
-                throw ValidationError(
-                    "--currency-withdrawal-minimum must be CODE=MINOR_UNITS with a 3-letter "
-                        + "code and 1...\(LedgerLimits.eligibleMinorUnits.upperBound), got '\(entry)'")
-            }
-            policy.withdrawalMinimumMinorUnits[currency] = amount
-        }
-        return policy
+    /// The settings given as flags.
+    var givenFlags: GivenFlags {
+        var flags = GivenFlags()
+        flags.add(ServeSettings.listen, listen)
+        flags.add(ServeSettings.database, database)
+        flags.add(ServeSettings.maxMessageBytes, maxMessageBytes)
+        flags.add(ServeSettings.idleTimeoutSeconds, idleTimeoutSeconds)
+        flags.add(ServeSettings.keepaliveSeconds, keepaliveSeconds)
+        flags.add(ServeSettings.keepaliveTimeoutSeconds, keepaliveTimeoutSeconds)
+        flags.add(ServeSettings.pingIntervalMinSeconds, pingIntervalMinSeconds)
+        flags.add(ServeSettings.pingStrikesMax, pingStrikesMax)
+        flags.add(ServeSettings.streamStallTimeoutSeconds, streamStallTimeoutSeconds)
+        flags.add(ServeSettings.connectionRequestBytesMax, connectionRequestBytesMax)
+        flags.add(ServeSettings.maxConnections, maxConnections)
+        flags.add(ServeSettings.maxConnectionsPerPeer, maxConnectionsPerPeer)
+        flags.add(ServeSettings.shutdownGraceSeconds, shutdownGraceSeconds)
+        flags.add(ServeSettings.developmentTokenFile, developmentTokenFile)
+        flags.add(ServeSettings.logLevel, logLevel)
+        flags.add(ServeSettings.withdrawalMinimum, withdrawalMinimum)
+        flags.add(
+            ServeSettings.currencyWithdrawalMinimum,
+            currencyWithdrawalMinimum.isEmpty ? nil : currencyWithdrawalMinimum)
+        flags.add(ServeSettings.accrualsPerMemberPerHour, accrualsPerMemberPerHour)
+        flags.add(ServeSettings.withdrawalsPerMemberPerDay, withdrawalsPerMemberPerDay)
+        transport.add(to: &flags)
+        store.add(to: &flags)
+        return flags
     }
 
-    func validate() throws {
-        _ = try transport.tlsConfiguration(listeningOn: try HostAndPort(parsing: listen).host)
-        guard maxMessageBytes >= 1024, maxMessageBytes <= 64 << 20 else {
-            throw ValidationError("--max-message-bytes must be 1024...\(64 << 20)")
-        }
-        guard idleTimeoutSeconds >= 1, idleTimeoutSeconds <= 86_400 else {
-            throw ValidationError("--idle-timeout-seconds must be 1...86400")
-        }
-        guard (1...86_400).contains(keepaliveSeconds), (1...3600).contains(keepaliveTimeoutSeconds)
-        else {
-            throw ValidationError(
-                "--keepalive-seconds must be 1...86400 and --keepalive-timeout-seconds 1...3600")
-        }
-        guard (0...86_400).contains(pingIntervalMinSeconds), (0...1000).contains(pingStrikesMax)
-        else {
-            throw ValidationError(
-                "--ping-interval-min-seconds must be 0...86400 and --ping-strikes-max 0...1000")
-        }
-        guard streamStallTimeoutSeconds >= 1, streamStallTimeoutSeconds <= 3600 else {
-            throw ValidationError("--stream-stall-timeout-seconds must be 1...3600")
-        }
-        guard requestBytesBudget >= maxMessageBytes + 5, requestBytesBudget <= 1 << 30 else {
-            throw ValidationError(
-                "--connection-request-bytes-max must be at least --max-message-bytes + 5 "
-                    + "and at most \(1 << 30)")
-        }
-        guard maxConnections >= 1, maxConnections <= 1_000_000 else {
-            throw ValidationError("--max-connections must be 1...1000000")
-        }
-        if let maxConnectionsPerPeer, !(1...maxConnections).contains(maxConnectionsPerPeer) {
-            throw ValidationError("--max-connections-per-peer must be 1...--max-connections")
-        }
-        guard shutdownGraceSeconds >= 0, shutdownGraceSeconds <= 3600 else {
-            throw ValidationError("--shutdown-grace-seconds must be 0...3600")
-        }
-        guard Logger.Level(rawValue: logLevel) != nil else {
-            throw ValidationError(
-                "unknown --log-level '\(logLevel)'; use one of "
-                    + Logger.Level.allCases.map(\.rawValue).joined(separator: ", "))
-        }
-        guard LedgerLimits.eligibleMinorUnits.contains(withdrawalMinimum) else {
-            throw ValidationError(
-                "--withdrawal-minimum must be 1...\(LedgerLimits.eligibleMinorUnits.upperBound)")
-        }
-        _ = try walletPolicy()
+    /// The settings in force: flags, then the environment, then the file, then defaults.
+    func resolvedSettings(environment: [String: String]) async throws -> ResolvedSettings {
+        try await SettingSources(flags: givenFlags.values, environment: environment, configFlag: config)
+            .resolve(ServeSettings.all)
     }
 
     func run() async throws {
+        let settings = try await resolvedSettings(environment: ProcessInfo.processInfo.environment)
+        if printConfig {
+            print(settings.printed(ServeSettings.all), terminator: "")
+            return
+        }
+        var configuration = try settings.serverConfiguration()
         // Never StreamLogHandler: it writes on the caller's thread, and an event loop must not
         // wait for a pipe nobody reads.
         let sink = LogSink(fileDescriptor: STDERR_FILENO)
         LoggingSystem.bootstrap { label in NonBlockingLogHandler(label: label, sink: sink) }
         defer { sink.flush() }
         var logger = Logger(label: "cashbackd")
-        logger.logLevel = Logger.Level(rawValue: logLevel) ?? .info
-        let address = try HostAndPort(parsing: listen)
-        var limits = CashbackServerConfiguration.default.limits
-        limits.messageBytesMax = maxMessageBytes
-        limits.connectionIdleTimeout = .seconds(idleTimeoutSeconds)
-        limits.streamStallTimeout = .seconds(streamStallTimeoutSeconds)
-        limits.keepaliveInterval = .seconds(keepaliveSeconds)
-        limits.keepaliveTimeout = .seconds(keepaliveTimeoutSeconds)
-        limits.pingIntervalMin = .seconds(pingIntervalMinSeconds)
-        limits.pingStrikesMax = pingStrikesMax
-        limits.connectionRequestBytesMax = requestBytesBudget
-        limits.connectionsMax = maxConnections
-        limits.connectionsPerPeerMax = maxConnectionsPerPeer ?? min(256, maxConnections)
-        var configuration = CashbackServerConfiguration(
-            host: address.host, port: address.port, databasePath: database, limits: limits,
-            shutdownGracePeriod: .seconds(shutdownGraceSeconds))
-        configuration.walletPolicy = try walletPolicy()
-        configuration.developmentTokenPath = developmentTokenFile
-        configuration.commit = try store.commitSettings()
-        configuration.balanceCacheEntries = store.balanceCacheEntries
+        logger.logLevel = try settings.logLevel()
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = []
-        if let tls = try transport.tlsConfiguration(listeningOn: address.host) {
+        if let tls = try settings.tlsConfiguration(listeningOn: configuration.host) {
             let credentials = try Self.loadCredentials(tls)
             configuration.tls = credentials
             let reload = TLSReload(

@@ -1,10 +1,8 @@
 import ArgumentParser
-import Foundation
-import H2
-import RPC
 
 /// How `cashbackd serve` protects its connections: TLS from PEM files, or, when asked for by
-/// name, cleartext h2c (on loopback unless also allowed elsewhere).
+/// name, cleartext h2c (on loopback unless also allowed elsewhere). The checks are
+/// ``ResolvedSettings/tlsConfiguration(listeningOn:)``'s, once every source is read.
 struct TransportOptions: ParsableArguments {
     @Option(help: "PEM certificate chain, leaf first, to serve TLS (ALPN h2) with; needs --tls-key.")
     var tlsCert: String?
@@ -19,52 +17,33 @@ struct TransportOptions: ParsableArguments {
             """)
     var tlsClientCa: String?
 
-    @Option(help: "Seconds a client may take to finish the TLS handshake.")
-    var tlsHandshakeTimeout = 10
+    @Option(
+        help: """
+            Seconds a client may take to finish the TLS handshake.\
+            \(ServeSettings.tlsHandshakeTimeout.defaultNote)
+            """)
+    var tlsHandshakeTimeout: Int?
 
     @Flag(
+        inversion: .prefixedNo,
         help: """
             Serve cleartext HTTP/2 (h2c with prior knowledge) instead of TLS; loopback \
-            addresses only, unless --allow-insecure-remote.
+            addresses only, unless --allow-insecure-remote. (default: TLS)
             """)
-    var plaintext = false
+    var plaintext: Bool?
 
-    @Flag(help: "With --plaintext, serve cleartext on an address other than loopback.")
-    var allowInsecureRemote = false
+    @Flag(
+        inversion: .prefixedNo,
+        help: "With --plaintext, serve cleartext on an address other than loopback. (default: no)")
+    var allowInsecureRemote: Bool?
 
-    /// The TLS configuration, or `nil` for cleartext; every mistake is a start error that names
-    /// the flag to add or remove.
-    func tlsConfiguration(listeningOn host: String) throws -> TLSServerConfiguration? {
-        guard (1...300).contains(tlsHandshakeTimeout) else {
-            throw ValidationError("--tls-handshake-timeout must be 1...300 seconds")
-        }
-        if plaintext {
-            guard tlsCert == nil, tlsKey == nil, tlsClientCa == nil else {
-                throw ValidationError(
-                    "--plaintext serves cleartext: leave out --tls-cert, --tls-key and "
-                        + "--tls-client-ca, or leave out --plaintext to serve TLS")
-            }
-            guard allowInsecureRemote || HostAndPort.isLoopback(host) else {
-                throw ValidationError(
-                    "--plaintext on \(host), which is not a loopback address, would send "
-                        + "everything in the clear: add --allow-insecure-remote to do it anyway, "
-                        + "or serve TLS with --tls-cert PEM --tls-key PEM")
-            }
-            return nil
-        }
-        guard !allowInsecureRemote else {
-            throw ValidationError("--allow-insecure-remote applies only with --plaintext")
-        }
-        guard let tlsCert, let tlsKey else {
-            if tlsCert == nil, tlsKey == nil {
-                throw ValidationError(
-                    "no transport chosen: serve TLS with --tls-cert PEM --tls-key PEM, or "
-                        + "cleartext h2c on loopback with --plaintext")
-            }
-            throw ValidationError("--tls-cert and --tls-key go together: give both")
-        }
-        return TLSServerConfiguration(
-            certificateChainPath: tlsCert, privateKeyPath: tlsKey, clientCAPath: tlsClientCa,
-            handshakeTimeout: .seconds(tlsHandshakeTimeout))
+    /// Records the transport flags given.
+    func add(to flags: inout GivenFlags) {
+        flags.add(ServeSettings.tlsCert, tlsCert)
+        flags.add(ServeSettings.tlsKey, tlsKey)
+        flags.add(ServeSettings.tlsClientCa, tlsClientCa)
+        flags.add(ServeSettings.tlsHandshakeTimeout, tlsHandshakeTimeout)
+        flags.add(ServeSettings.plaintext, plaintext)
+        flags.add(ServeSettings.allowInsecureRemote, allowInsecureRemote)
     }
 }

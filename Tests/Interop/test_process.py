@@ -314,3 +314,41 @@ def test_an_unknown_log_level_lists_the_valid_ones():
 def test_version():
     result = cashbackd("--version")
     assert result.returncode == 0 and result.stdout.strip().count(".") == 2
+
+
+def test_settings_come_from_flags_then_the_environment_then_the_file(tmp_path):
+    from conftest import ROOT
+    import os
+    config = tmp_path / "cashbackd.json"
+    config.write_text('{"max-connections": 33, "write-queue-max": 44, "plaintext": true}')
+    binary = os.environ.get("CASHBACKD", str(ROOT / ".build/debug/cashbackd"))
+    environment = dict(os.environ, CASHBACKD_CONFIG=str(config), CASHBACKD_WRITE_QUEUE_MAX="55")
+    result = subprocess.run([binary, "--print-config", "--max-connections", "66"],
+                            capture_output=True, text=True, timeout=120, env=environment)
+    assert result.returncode == 0, result.stderr
+    rows = {line.split()[0]: line.split()[1:] for line in result.stdout.splitlines()}
+    assert rows["max-connections"] == ["66", "flag"]
+    assert rows["write-queue-max"] == ["55", "env", "CASHBACKD_WRITE_QUEUE_MAX"]
+    assert rows["plaintext"] == ["true", "file", str(config)]
+    assert rows["listen"] == ["127.0.0.1:50051", "default"]
+
+    environment["CASHBACKD_WRITE_QEUE_MAX"] = "1"
+    refused = subprocess.run([binary, "--print-config"], capture_output=True, text=True,
+                             timeout=120, env=environment)
+    assert refused.returncode == 64
+    assert ("the environment variable CASHBACKD_WRITE_QEUE_MAX is not a cashbackd setting "
+            "(did you mean CASHBACKD_WRITE_QUEUE_MAX?)") in refused.stderr
+
+
+def test_a_server_configured_by_file_serves_with_its_settings(database, tmp_path):
+    config = tmp_path / "cashbackd.json"
+    config.write_text('{"plaintext": true, "max-message-bytes": 2048}')
+    server = Server(database, extra_args=("--config", str(config)), transport=())
+    try:
+        with server.channel() as channel:
+            with pytest.raises(grpc.RpcError) as failure:
+                raw_call(channel, "/cashback.v1.Wallet/GetBalance")(b"\x0a" + b"\x7f" * 4000,
+                                                                     timeout=30)
+            assert failure.value.code() == grpc.StatusCode.RESOURCE_EXHAUSTED
+    finally:
+        assert server.stop() == 0

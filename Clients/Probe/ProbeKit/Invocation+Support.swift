@@ -192,7 +192,7 @@ extension Invocation {
         else { return "" }
         let key = context.debugDescription[range.upperBound...].dropLast()
         let names = message.fields.map(\.jsonName)
-        guard let best = nearest(String(key), among: names) else {
+        guard let best = NearestName.find(String(key), among: names) else {
             return " (its fields: \(names.joined(separator: ", ")))"
         }
         return " (did you mean \"\(best)\"?)"
@@ -201,31 +201,8 @@ extension Invocation {
     /// ` (did you mean cashback.v1.Wallet/GetBalance?)` for a method name with a close match.
     static func closest(to name: String) -> String {
         let names = ProbeSchema.services.flatMap { $0.methods.map(\.descriptor.fullName) }
-        guard let best = nearest(normalized(name), among: names) else { return "" }
+        guard let best = NearestName.find(normalized(name), among: names) else { return "" }
         return " (did you mean \(best)?)"
-    }
-
-    /// The candidate equal to `word` but for case, or within two edits of it.
-    static func nearest(_ word: String, among candidates: [String]) -> String? {
-        if let same = candidates.first(where: { $0.lowercased() == word.lowercased() }) {
-            return same
-        }
-        let scored = candidates.map { ($0, editDistance(Array(word.lowercased()), Array($0.lowercased()))) }
-        guard let best = scored.min(by: { $0.1 < $1.1 }), best.1 <= 2 else { return nil }
-        return best.0
-    }
-
-    /// Levenshtein distance, for suggestions only (names of at most a few dozen characters).
-    static func editDistance(_ a: [Character], _ b: [Character]) -> Int {
-        var previous = Array(0...b.count)
-        for (i, x) in a.enumerated() {
-            var current = [i + 1]
-            for (j, y) in b.enumerated() {
-                current.append(min(previous[j + 1] + 1, current[j] + 1, previous[j] + (x == y ? 0 : 1)))
-            }
-            previous = current
-        }
-        return previous[b.count]
     }
 
     /// A one-line explanation of a JSON decoding error.
