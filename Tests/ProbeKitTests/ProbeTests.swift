@@ -261,6 +261,10 @@ import Testing
         #expect(Self.output(response).contains(#""pendingMinor" : 5"#))
         let garbage = await Probe.run(["decode", "cashback.v1.GetBalanceRequest"]) { [0xff] }
         #expect(garbage.exitCode == 2)
+        #expect(
+            garbage.standardError.hasPrefix(
+                "usage: standard input is not a valid cashback.v1.GetBalanceRequest: varint is "
+                    + "truncated (at byte 0)\n"), "\(garbage.standardError)")
     }
 
     @Test(arguments: [
