@@ -51,7 +51,7 @@ swift-test:
 	$(SWIFT) test
 
 # Starts real cashbackd processes on 127.0.0.1 with ephemeral ports; each test stops its own.
-# test_probe_bench.py runs the cashback-probe built beside cashbackd.
+# test_probe*.py run the cashback-probe built beside cashbackd.
 interop-test:
 	$(SWIFT) build --product cashbackd
 	$(SWIFT) build --product cashback-probe

@@ -31,11 +31,19 @@ final class ClientStream {
     /// back while messages wait for the consumer: the server can send at most one window
     /// ahead of what the consumer has taken.
     var heldWindowBytes = 0
+    /// The caller's observer of header blocks (`CallOptions.observer`), if any.
+    let observer: (any RPCCallObserver)?
+    /// The fields of the header block being received, kept only for an observer.
+    private var observedFields: [Metadata.Field] = []
 
-    init(receiver: Receiver, requestBody: [UInt8], messageBytesMax: Int) {
+    init(
+        receiver: Receiver, requestBody: [UInt8], messageBytesMax: Int,
+        observer: (any RPCCallObserver)?
+    ) {
         self.receiver = receiver
         self.requestBody = requestBody
         self.deframer = GRPCMessageDeframer(messageBytesMax: messageBytesMax)
+        self.observer = observer
     }
 
     /// Records a header field of the response headers or trailers.
@@ -45,6 +53,20 @@ final class ClientStream {
         case "grpc-status": grpcStatus = value
         case "grpc-message": grpcMessage = GRPCMessageEncoding.decode(value)
         default: break
+        }
+        if observer != nil { observedFields.append(Metadata.Field(name: name, value: value)) }
+    }
+
+    /// Hands the header block just received to the observer: the trailers when it ended the
+    /// stream (a trailers-only response included), else the response headers.
+    func endHeaderBlock(endStream: Bool) {
+        guard let observer else { return }
+        let fields = observedFields
+        observedFields = []
+        if endStream {
+            observer.didReceiveTrailers(fields)
+        } else {
+            observer.didReceiveResponseHeaders(fields)
         }
     }
 

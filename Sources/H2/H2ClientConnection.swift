@@ -70,6 +70,8 @@ public final class H2ClientConnection: RPCClientTransport {
         // The handler as it was added, so that a connection the server closes at once is
         // still returned (its calls then fail as not sent) instead of failing a lookup.
         let added = group.any().makePromise(of: NIOLoopBound<H2ClientConnectionHandler>.self)
+        let serverSettings = group.any().makePromise(of: Void.self)
+        let connectStart = ContinuousClock.now
         do {
             let channel = try await ClientBootstrap(group: group)
                 .channelOption(.socketOption(.tcp_nodelay), value: 1)
@@ -88,26 +90,60 @@ public final class H2ClientConnection: RPCClientTransport {
                         }
                         let handler = H2ClientConnectionHandler(
                             limits: limits, authority: authority,
-                            scheme: tlsContext == nil ? "http" : "https", goingAway: goingAway)
+                            scheme: tlsContext == nil ? "http" : "https", goingAway: goingAway,
+                            serverSettings: serverSettings)
                         try channel.pipeline.syncOperations.addHandler(handler)
                         added.succeed(NIOLoopBound(handler, eventLoop: channel.eventLoop))
                     }
                 }
                 .connect(host: host, port: port).get()
+            let connected = ContinuousClock.now
+            let setup: RPCConnectionSetup
             do {
                 try await handshake.futureResult.get()
+                setup = RPCConnectionSetup(
+                    connect: connected - connectStart,
+                    tlsHandshake: tlsContext == nil ? nil : ContinuousClock.now - connected)
+                // The first call must know the server's limits: a request over its
+                // SETTINGS_MAX_HEADER_LIST_SIZE is then refused before sending, naming it,
+                // rather than reset by the server.
+                try await Self.wait(for: serverSettings, on: channel, within: connectTimeout)
             } catch {
                 channel.close(promise: nil)
                 throw error
             }
             let handler = try await added.futureResult.get()
+            // Queued on the loop ahead of any call, which is started there after this returns.
+            channel.eventLoop.execute { handler.value.unreportedSetup = setup }
             return H2ClientConnection(channel: channel, handler: handler, goingAway: goingAway)
         } catch {
             // The promises must not be left pending when the connection never got that far.
             handshake.fail(ChannelError.ioOnClosedChannel)
             added.fail(ChannelError.ioOnClosedChannel)
+            serverSettings.fail(ChannelError.ioOnClosedChannel)
             throw RPCError(
                 .unavailable, "cannot connect to \(authority): \(Self.explain(error, connectTimeout))")
+        }
+    }
+
+    /// Waits until `settings` completes, failing it after `timeout` (a server that accepts the
+    /// connection but never speaks HTTP/2).
+    private static func wait(
+        for settings: EventLoopPromise<Void>, on channel: any Channel, within timeout: Duration
+    ) async throws {
+        let timer = channel.eventLoop.scheduleTask(in: TimeAmount(clamping: timeout)) {
+            settings.fail(NoServerSettings(timeout: timeout))
+        }
+        defer { timer.cancel() }
+        try await settings.futureResult.get()
+    }
+
+    /// The server accepted the connection but sent no HTTP/2 SETTINGS in time.
+    private struct NoServerSettings: Error, CustomStringConvertible {
+        let timeout: Duration
+        var description: String {
+            "no HTTP/2 SETTINGS from the server within \(timeout) — is it a gRPC server, and TLS "
+                + "or cleartext as the client is?"
         }
     }
 

@@ -25,12 +25,22 @@ final class H2ClientConnectionHandler: ChannelInboundHandler, NGHTTP2SessionDele
     private var goawayLastStreamID: Int32?
     /// Shared with the connection, so that callers on any thread stop choosing it.
     let goingAway: NIOLockedValueBox<Bool>
+    /// How the connection was set up, until the first call reports it to its observer.
+    var unreportedSetup: RPCConnectionSetup?
+    /// Succeeds when the server's first SETTINGS arrive: until then its limits (the header
+    /// list size above all) are unknown, and nghttp2 assumes there are none. Fails if the
+    /// connection closes first.
+    private let serverSettings: EventLoopPromise<Void>?
 
-    init(limits: RPCLimits, authority: String, scheme: String, goingAway: NIOLockedValueBox<Bool>) {
+    init(
+        limits: RPCLimits, authority: String, scheme: String, goingAway: NIOLockedValueBox<Bool>,
+        serverSettings: EventLoopPromise<Void>? = nil
+    ) {
         self.limits = limits
         self.authority = authority
         self.scheme = scheme
         self.goingAway = goingAway
+        self.serverSettings = serverSettings
     }
 
     // MARK: Calls
@@ -135,7 +145,7 @@ final class H2ClientConnectionHandler: ChannelInboundHandler, NGHTTP2SessionDele
         }
         let stream = ClientStream(
             receiver: receiver, requestBody: GRPCFraming.frame(request),
-            messageBytesMax: limits.messageBytesMax)
+            messageBytesMax: limits.messageBytesMax, observer: options.observer)
         stream.token = token
         let streamID: Int32
         do {
@@ -145,6 +155,11 @@ final class H2ClientConnectionHandler: ChannelInboundHandler, NGHTTP2SessionDele
         }
         streams[streamID] = stream
         tokens[token] = streamID
+        // The first call on the connection reports its set-up; later ones find it taken.
+        let newConnection = unreportedSetup
+        unreportedSetup = nil
+        options.observer?.didSendRequestHeaders(
+            headers.map { Metadata.Field(name: $0.0, value: $0.1) }, newConnection: newConnection)
         if let timeout = options.timeout {
             armDeadline(streamID: streamID, after: timeout, loop: context.eventLoop)
         }
@@ -219,6 +234,8 @@ final class H2ClientConnectionHandler: ChannelInboundHandler, NGHTTP2SessionDele
 
     private func failAll(_ error: RPCError) {
         if closedError == nil { closedError = error }
+        // Ignored once the SETTINGS have arrived.
+        serverSettings?.fail(ConnectionClosedBeforeSettings())
         let open = streams
         streams.removeAll()
         tokens.removeAll()
@@ -262,7 +279,9 @@ final class H2ClientConnectionHandler: ChannelInboundHandler, NGHTTP2SessionDele
         return true
     }
 
-    func sessionDidReceiveHeaders(streamID: Int32, endStream: Bool) {}
+    func sessionDidReceiveHeaders(streamID: Int32, endStream: Bool) {
+        streams[streamID]?.endHeaderBlock(endStream: endStream)
+    }
 
     func sessionDidReceiveData(streamID: Int32, bytes: UnsafeRawBufferPointer) {
         // Only a 200 response carries gRPC messages; any other body is an HTTP error page,
@@ -322,6 +341,10 @@ final class H2ClientConnectionHandler: ChannelInboundHandler, NGHTTP2SessionDele
     }
     func sessionDidReceivePing(isAck: Bool, payload: UInt64) {}
 
+    func sessionDidReceiveSettings() {
+        serverSettings?.succeed()
+    }
+
     func sessionDidCloseStream(streamID: Int32, errorCode: UInt32) {
         guard let stream = streams.removeValue(forKey: streamID) else { return }
         if let token = stream.token { tokens[token] = nil }
@@ -356,6 +379,14 @@ final class H2ClientConnectionHandler: ChannelInboundHandler, NGHTTP2SessionDele
         }
         output.writeBytes(stream.requestBody[stream.sentBytes..<stream.sentBytes + count])
         stream.sentBytes += count
+    }
+}
+
+/// The connection closed before the server's SETTINGS arrived: it did not speak HTTP/2.
+struct ConnectionClosedBeforeSettings: Error, CustomStringConvertible {
+    var description: String {
+        "the server closed the connection before its HTTP/2 SETTINGS — is it a gRPC server, and "
+            + "TLS or cleartext as the client is?"
     }
 }
 

@@ -27,6 +27,8 @@ protocol NGHTTP2SessionDelegate: AnyObject {
     func sessionDidReceivePing(isAck: Bool, payload: UInt64)
     /// The peer sent GOAWAY: streams above `lastStreamID` were not, and will not be, processed.
     func sessionDidReceiveGoaway(lastStreamID: Int32)
+    /// The peer sent SETTINGS (not an ACK), and the session now applies them.
+    func sessionDidReceiveSettings()
     /// A HEADERS or DATA frame of this side has been handed to the socket.
     func sessionDidSendHeadersOrData()
     /// A frame carrying END_STREAM (this side's last) has been handed to the socket.
@@ -41,6 +43,11 @@ protocol NGHTTP2SessionDelegate: AnyObject {
     /// Appends the `count` body bytes announced by the last chunk to `output`, the bytes
     /// leaving for the socket, and takes them off the body.
     func sessionWriteBody(streamID: Int32, count: Int, into output: inout ByteBuffer)
+}
+
+extension NGHTTP2SessionDelegate {
+    /// A server has no use for the client's SETTINGS beyond what nghttp2 applies.
+    func sessionDidReceiveSettings() {}
 }
 
 /// The answer to a body read: bytes the next DATA frame carries, and whether the body ended
@@ -442,6 +449,10 @@ extension NGHTTP2Session {
                 delegate.sessionDidReceiveReset(streamID: streamID)
             } else if NGHTTP2Session.isFrame(frame, NGHTTP2_GOAWAY) {
                 delegate.sessionDidReceiveGoaway(lastStreamID: frame.pointee.goaway.last_stream_id)
+            } else if NGHTTP2Session.isFrame(frame, NGHTTP2_SETTINGS),
+                !NGHTTP2Session.isAck(frame)
+            {
+                delegate.sessionDidReceiveSettings()
             } else if NGHTTP2Session.isFrame(frame, NGHTTP2_HEADERS) {
                 delegate.sessionDidReceiveHeaders(streamID: streamID, endStream: NGHTTP2Session.hasEndStream(frame))
             } else if NGHTTP2Session.isFrame(frame, NGHTTP2_DATA), NGHTTP2Session.hasEndStream(frame) {

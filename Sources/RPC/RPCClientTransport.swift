@@ -5,11 +5,18 @@ public struct CallOptions: Sendable {
     public var timeout: Duration?
     /// Extra metadata to send (e.g. `authorization`).
     public var metadata: Metadata
+    /// Sees the call's header blocks and trailers as the transport sends and receives them
+    /// (``RPCCallObserver``); `nil`, the default, keeps nothing of them.
+    public var observer: (any RPCCallObserver)?
 
     /// Creates options.
-    public init(timeout: Duration? = nil, metadata: Metadata = Metadata()) {
+    public init(
+        timeout: Duration? = nil, metadata: Metadata = Metadata(),
+        observer: (any RPCCallObserver)? = nil
+    ) {
         self.timeout = timeout
         self.metadata = metadata
+        self.observer = observer
     }
 }
 

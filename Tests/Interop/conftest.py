@@ -149,3 +149,18 @@ def server(database):
 def certificates(tmp_path_factory):
     """A directory of test certificates, made once per run."""
     return make_certificates(tmp_path_factory.mktemp("certificates"))
+
+
+# The probe built beside cashbackd unless named: `make interop-test` builds both.
+PROBE = os.environ.get("CASHBACK_PROBE", str(pathlib.Path(BINARY).parent / "cashback-probe"))
+
+
+def probe(server, *args, timeout=120):
+    """Runs cashback-probe against `server` in cleartext with its token (from the environment,
+    as a script would pass it)."""
+    if not os.access(PROBE, os.X_OK):
+        pytest.fail(f"no cashback-probe at {PROBE}: build it (swift build --product "
+                    "cashback-probe) or name it with CASHBACK_PROBE")
+    return subprocess.run([PROBE, "--plaintext", server.address, *args], capture_output=True,
+                          text=True, timeout=timeout,
+                          env={**os.environ, "CASHBACK_TOKEN": server.token})

@@ -1,36 +1,17 @@
 """The built `cashback-probe bench` against a real cashbackd: a run of Accrues with unique order
 ids from templates, its JSON report, and the ledger checked afterwards with grpcio."""
 import json
-import os
-import pathlib
-import subprocess
 import sys
 
-import pytest
-
-from conftest import BINARY, ROOT
+from conftest import ROOT, probe
 
 # The compact codec's few Python lines live in Benchmarks/crash.py; one copy serves both.
 sys.path.insert(0, str(ROOT / "Benchmarks"))
 import crash  # noqa: E402
 
-# Beside cashbackd unless named: `make interop-test` builds both.
-PROBE = os.environ.get("CASHBACK_PROBE", str(pathlib.Path(BINARY).parent / "cashback-probe"))
-
 CALLS = 64
 CONNECTIONS = 2
 CALLS_PER_CONNECTION = 4
-
-
-def probe(server, *args, timeout=120):
-    """Runs the probe against `server` with its token (from the environment, as a script
-    would pass it)."""
-    if not os.access(PROBE, os.X_OK):
-        pytest.fail(f"no cashback-probe at {PROBE}: build it (swift build --product "
-                    "cashback-probe) or name it with CASHBACK_PROBE")
-    return subprocess.run([PROBE, "--plaintext", server.address, *args], capture_output=True,
-                          text=True, timeout=timeout,
-                          env={**os.environ, "CASHBACK_TOKEN": server.token})
 
 
 def test_bench_books_exactly_one_accrual_per_request(server):

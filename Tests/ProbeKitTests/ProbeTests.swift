@@ -187,7 +187,13 @@ import Testing
         (#"{"memberld":"m1"}"#, #"(did you mean "memberId"?)"#),
         (#"{"zzzzzz":"m1"}"#, "(its fields: memberId, currency)"),
         (#"{"memberId":5}"#, "memberId"),
-        ("not json", "-d is not a valid cashback.v1.GetBalanceRequest"),
+        ("not json", "-d is not a valid cashback.v1.GetBalanceRequest: not JSON: invalid value at line 1"),
+        // Where the JSON breaks: line and column (in characters), and the byte.
+        ("{\"currency\": \"EUR\",\n \"memberId\": \"é\", x}", "not JSON: invalid value at line 2, column 19 (byte 39)"),
+        (#"{"memberId":"m1""#, "not JSON: the text ends inside a JSON value, at line 1, column 17 (byte 16)"),
+        (#"{"memberId":"\q"}"#, "not JSON: invalid escape sequence at line 1, column 14 (byte 13)"),
+        ("", "not JSON: the text is empty (an empty request is '{}')"),
+        ("[1]", "-d is not a valid cashback.v1.GetBalanceRequest: expected a JSON object\n"),
     ])
     func badJSONIsAUsageErrorBeforeAnythingIsSent(_ json: String, _ expected: String) async {
         // No server listens on port 1: a request that were sent would fail UNAVAILABLE instead.
@@ -222,14 +228,20 @@ import Testing
     }
 
     @Test func helpListsEveryVerbWithAnExampleAndTheExitStatuses() async {
-        let help = Self.output(await Self.run(["--help"]))
-        for verb in ["list", "describe", "call", "health", "encode", "decode"] {
+        let result = await Self.run(["--help"])
+        #expect(result.exitCode == 0 && result.standardError.isEmpty)
+        let help = Self.output(result)
+        for verb in ["list", "describe", "call", "health", "encode", "decode", "bench"] {
             #expect(help.contains("\n  \(verb) "), "\(verb)")
             #expect(help.contains("cashback-probe \(verb) ") || help.contains(" \(verb)\n")
                 || help.contains(" \(verb) cashback.v1") || help.contains("50051 \(verb)"), "\(verb)")
         }
         #expect(help.contains("EXIT STATUS: 0 on success; 64 + the gRPC status code"))
+        #expect(help.contains("72 RESOURCE_EXHAUSTED, 78 UNAVAILABLE"))
         #expect(help.contains("--token <token>"))
+        #expect(help.contains("-v, --verbose") && help.contains("--format <text|json>"))
+        #expect(help.contains("cashback-probe -v --plaintext 127.0.0.1:50051 health"))
+        #expect(help.contains("cashback-probe --format json --plaintext 127.0.0.1:50051"))
     }
 
     @Test func decodeReadsAFrameOrAPayload() async throws {
@@ -249,6 +261,10 @@ import Testing
         #expect(Self.output(response).contains(#""pendingMinor" : 5"#))
         let garbage = await Probe.run(["decode", "cashback.v1.GetBalanceRequest"]) { [0xff] }
         #expect(garbage.exitCode == 2)
+        #expect(
+            garbage.standardError.hasPrefix(
+                "usage: standard input is not a valid cashback.v1.GetBalanceRequest: varint is "
+                    + "truncated (at byte 0)\n"), "\(garbage.standardError)")
     }
 
     @Test(arguments: [
@@ -262,6 +278,24 @@ import Testing
         let result = await Self.run(["--plaintext", "-H", header, "127.0.0.1:1", "health"])
         #expect(result.exitCode == 2)
         #expect(result.standardError.contains(expected), "\(result.standardError)")
+    }
+
+    /// Known only once connected (it is the server's SETTINGS_MAX_HEADER_LIST_SIZE), and
+    /// refused before anything is sent, naming both sizes.
+    @Test func metadataOverTheServersHeaderListLimitIsNamed() async throws {
+        let server = try await TestServer.start()
+        let result = await Self.run([
+            "--plaintext", "-H", "x-big: " + String(repeating: "a", count: 20_000),
+            "127.0.0.1:\(server.port)", "health",
+        ])
+        #expect(result.exitCode == 64 + 8)
+        #expect(result.standardError.hasPrefix("RESOURCE_EXHAUSTED: the request's header list is 20"))
+        #expect(
+            result.standardError.hasSuffix(
+                " bytes as HTTP/2 counts it; the server accepts at most "
+                    + "\(RPCLimits.default.headerListBytesMax) (its SETTINGS_MAX_HEADER_LIST_SIZE): "
+                    + "send less metadata\n"), "\(result.standardError)")
+        await server.stop()
     }
 
     @Test func versionPrintsTheRelease() async {
@@ -306,6 +340,7 @@ import Testing
 
     @Test func aRefusedConnectionSaysSo() async {
         let result = await Self.run(["--plaintext", "127.0.0.1:1", "health"])
+        #expect(result.exitCode == 64 + 14)
         #expect(
             result.standardError.hasPrefix(
                 "UNAVAILABLE: cannot connect to 127.0.0.1:1: connection refused — is cashbackd "

@@ -1,5 +1,5 @@
-/// What a `bench` run does: how many connections and concurrent calls, when it stops, and how
-/// it reports. Built from the command line by ``init(options:)``, which refuses every value
+/// What a `bench` run does: how many connections and concurrent calls, and when it stops.
+/// Built from the command line by ``init(options:)``, which refuses every value
 /// out of its bounds as a usage error (exit 2) before anything is sent.
 struct BenchPlan: Equatable {
     /// When the run stops taking new requests.
@@ -10,18 +10,11 @@ struct BenchPlan: Equatable {
         case duration(Duration)
     }
 
-    /// How the report is printed (`--format`).
-    enum Format: String, CaseIterable {
-        case text
-        case json
-    }
-
     /// Connections opened (`-c`), each a client of its own.
     var connections: Int
     /// Calls kept in flight on each connection (`-m`): one worker each.
     var callsPerConnection: Int
     var stop: Stop
-    var format: Format
 
     /// Workers in all: each makes one call at a time.
     var workers: Int { connections * callsPerConnection }
@@ -67,17 +60,12 @@ struct BenchPlan: Equatable {
         case (.some, .some):
             throw ProbeUsageError("bench takes -n or -z, not both")
         }
-        let formatName = options.format ?? Format.text.rawValue
-        guard let format = Format(rawValue: formatName) else {
-            throw ProbeUsageError("--format must be text or json, got '\(formatName)'")
-        }
-        self.format = format
     }
 
     /// Whether any bench flag was given: other verbs refuse them.
     static func anyFlagGiven(in options: ProbeOptions) -> Bool {
         options.connections != nil || options.callsPerConnection != nil || options.total != nil
-            || options.duration != nil || options.format != nil
+            || options.duration != nil
     }
 
     private static func bounded(_ value: Int, flag: String, _ range: ClosedRange<Int>) throws -> Int {

@@ -2,8 +2,9 @@ import CashbackClient
 import Foundation
 import Histogram
 
-/// The result of a `bench` run, as `--format json` prints it (latencies in microseconds) and as
-/// the text report shows it (in milliseconds, with a histogram of bars, as ghz does).
+/// The result of a `bench` run, as `--format json` prints it (one line by ``JSONLine``,
+/// latencies in microseconds) and as the text report shows it (in milliseconds, with a
+/// histogram of bars, as ghz does).
 struct BenchReport: Codable, Equatable {
     /// Latency figures of every call, whatever its status, in microseconds.
     struct Latency: Codable, Equatable {
@@ -84,14 +85,6 @@ struct BenchReport: Codable, Equatable {
     }
 
     // MARK: Output
-
-    /// One JSON object with sorted keys, for scripts.
-    func json() -> String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        // The report holds only integers, finite doubles, strings and arrays of them.
-        return String(decoding: try! encoder.encode(self), as: UTF8.self)
-    }
 
     /// The report for a terminal, laid out as ghz's summary.
     func text() -> String {

@@ -27,9 +27,9 @@ extension Invocation {
         let report = BenchReport(
             method: schema.descriptor.fullName, plan: plan, tally: outcome.tally,
             duration: outcome.duration)
-        switch plan.format {
+        switch format {
         case .text: result.print(report.text())
-        case .json: result.print(report.json())
+        case .json: result.print(JSONLine.encode(report))
         }
     }
 

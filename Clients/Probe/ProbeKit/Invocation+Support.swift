@@ -12,15 +12,18 @@ extension Invocation {
         }
         let tls = try tlsConfiguration()
         _ = try callOptions()  // usage errors before any connection attempt
+        let token = try token()
+        recorder?.willConnect()
         let client = try await CashbackClient.connect(
             host: address.host, port: address.port, tls: tls,
-            connectTimeout: .milliseconds(Int64(options.connectTimeout * 1000)),
-            token: try token())
+            connectTimeout: .milliseconds(Int64(options.connectTimeout * 1000)), token: token)
         do {
             let value = try await body(client)
+            recorder?.didEndCall()
             await client.close()
             return value
         } catch {
+            recorder?.didEndCall()
             await client.close()
             throw error
         }
@@ -78,13 +81,13 @@ extension Invocation {
         return given
     }
 
-    /// The call options from `--max-time` and `-H`.
     /// The deadline of a call without `--max-time`: a server that never answers does not
     /// hang the probe.
     static let unaryTimeout: Duration = .seconds(30)
     /// The same for a server-streaming call, which may carry a long export.
     static let streamingTimeout: Duration = .seconds(600)
 
+    /// The call options from `--max-time`, `-H` and `-v`.
     func callOptions(defaultTimeout: Duration = Self.unaryTimeout) throws -> CallOptions {
         var metadata = Metadata()
         for header in options.headers {
@@ -116,7 +119,7 @@ extension Invocation {
             }
             timeout = .milliseconds(Int64(maxTime * 1000))
         }
-        return CallOptions(timeout: timeout, metadata: metadata)
+        return CallOptions(timeout: timeout, metadata: metadata, observer: recorder)
     }
 
     /// The request's compact encoding from `-d` JSON (an empty object when `-d` is absent).
@@ -147,6 +150,10 @@ extension Invocation {
             return try method.request.compactFromJSON(json)
         } catch let error as DecodingError {
             // A local mistake, found before anything is sent: a usage error, not a status.
+            if let syntax = JSONSyntax.error(in: json) {
+                throw ProbeUsageError(
+                    "-d is not a valid \(method.request.name): not JSON: \(syntax)")
+            }
             throw ProbeUsageError(
                 "-d is not a valid \(method.request.name): \(Self.describe(error))"
                     + Self.suggestion(for: error))
@@ -157,7 +164,7 @@ extension Invocation {
     static func method(named name: String?) throws -> MethodSchema {
         guard let name else { throw ProbeUsageError("missing method") }
         let wanted = normalized(name)
-        for service in SchemaCatalog.services {
+        for service in ProbeSchema.services {
             if let method = service.methods.first(where: { $0.descriptor.fullName == wanted }) {
                 return method
             }
@@ -171,7 +178,7 @@ extension Invocation {
     static func normalized(_ symbol: String) -> String {
         guard !symbol.contains("/"), let dot = symbol.lastIndex(of: ".") else { return symbol }
         let service = String(symbol[..<dot])
-        let isService = SchemaCatalog.services.contains { $0.name == service }
+        let isService = ProbeSchema.services.contains { $0.name == service }
         return isService ? service + "/" + symbol[symbol.index(after: dot)...] : symbol
     }
 
@@ -179,7 +186,7 @@ extension Invocation {
     static func suggestion(for error: DecodingError) -> String {
         guard case .dataCorrupted(let context) = error,
             let range = context.debugDescription.range(of: " has no field \""),
-            let message = SchemaCatalog.messages.first(where: {
+            let message = ProbeSchema.messages.first(where: {
                 $0.name == context.debugDescription[..<range.lowerBound]
             })
         else { return "" }
@@ -193,7 +200,7 @@ extension Invocation {
 
     /// ` (did you mean cashback.v1.Wallet/GetBalance?)` for a method name with a close match.
     static func closest(to name: String) -> String {
-        let names = SchemaCatalog.services.flatMap { $0.methods.map(\.descriptor.fullName) }
+        let names = ProbeSchema.services.flatMap { $0.methods.map(\.descriptor.fullName) }
         guard let best = NearestName.find(normalized(name), among: names) else { return "" }
         return " (did you mean \(best)?)"
     }
@@ -206,7 +213,9 @@ extension Invocation {
         }
         switch error {
         case .dataCorrupted(let context): return context.debugDescription + path(context)
-        case .typeMismatch(let type, let context): return "expected \(type)\(path(context))"
+        case .typeMismatch(let type, let context):
+            let expected = type == [String: Any].self ? "a JSON object" : "\(type)"
+            return "expected \(expected)\(path(context))"
         case .valueNotFound(let type, let context): return "missing \(type)\(path(context))"
         case .keyNotFound(let key, let context): return "missing \(key.stringValue)\(path(context))"
         @unknown default: return "\(error)"

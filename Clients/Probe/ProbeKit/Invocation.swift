@@ -5,6 +5,8 @@ import Foundation
 struct Invocation {
     let options: ProbeOptions
     let standardInput: () -> [UInt8]
+    /// Set on every call with `-v`; `nil` without.
+    let recorder: VerboseRecorder?
 
     private static let verbs: Set<String> = [
         "list", "describe", "call", "health", "encode", "decode", "bench",
@@ -22,9 +24,7 @@ struct Invocation {
         guard let verb = words.popFirst() else { throw ProbeUsageError("missing verb") }
         let argument = words.popFirst()
         guard words.isEmpty else { throw ProbeUsageError("unexpected '\(words.first!)'") }
-        if verb != "bench", BenchPlan.anyFlagGiven(in: options) {
-            throw ProbeUsageError("-c, -m, -n, -z and --format apply to bench only")
-        }
+        try checkFlags(for: verb)
         switch verb {
         case "list": try await list(address: address, service: argument, into: &result)
         case "describe": try await describe(address: address, symbol: argument, into: &result)
@@ -34,6 +34,35 @@ struct Invocation {
         case "decode": try decode(symbol: argument, into: &result)
         case "bench": try await bench(address: address, method: argument, into: &result)
         default: throw ProbeUsageError("unknown verb '\(verb)'")
+        }
+    }
+
+    /// Refuses the flags that do nothing for `verb`, before anything is sent.
+    private func checkFlags(for verb: String) throws {
+        _ = try OutputFormat(flag: options.format)
+        if verb != "bench", BenchPlan.anyFlagGiven(in: options) {
+            throw ProbeUsageError("-c, -m, -n and -z apply to bench only")
+        }
+        if verb == "encode", options.format != nil {
+            throw ProbeUsageError(
+                "encode writes a binary frame: --format applies to what prints text")
+        }
+        if options.verbose, ["encode", "decode", "bench"].contains(verb) {
+            throw ProbeUsageError(
+                "-v shows the calls of list, describe, call and health; "
+                    + (verb == "bench"
+                        ? "bench's report has its latencies" : "\(verb) calls nothing"))
+        }
+    }
+
+    /// `--format`, once ``checkFlags(for:)`` has accepted it.
+    var format: OutputFormat { (try? OutputFormat(flag: options.format)) ?? .text }
+
+    /// Prints a message's JSON as `format` wants it: pretty for people, one line for scripts.
+    func printMessage(_ json: [UInt8], into result: inout ProbeResult) {
+        switch format {
+        case .text: result.print(String(decoding: json, as: UTF8.self))
+        case .json: result.print(JSONLine.minified(json))
         }
     }
 
@@ -49,6 +78,7 @@ struct Invocation {
         if let service, services.isEmpty {
             throw RPCError(.notFound, "the server does not serve \(service)")
         }
+        if format == .json { return result.print(JSONLine.encode(ServiceList(services))) }
         for info in services {
             if service == nil { result.print(info.name) }
             for method in info.methods { result.print("\(service == nil ? "  " : "")\(info.name)/\(method)") }
@@ -67,16 +97,21 @@ struct Invocation {
             let names = served.services.flatMap { info in
                 [info.name] + info.methods.map { "\(info.name)/\($0)" }
             }
-            let isMessage = SchemaCatalog.messages.contains { $0.name == symbol }
+            let isMessage = ProbeSchema.messages.contains { $0.name == symbol }
             guard isMessage || names.contains(Self.normalized(symbol)) else {
                 throw RPCError(.notFound, "the server does not serve \(symbol)")
             }
         }
-        guard let text = SchemaDescription.describe(Self.normalized(symbol)) else {
+        let description =
+            switch format {
+            case .text: SchemaDescription.describe(Self.normalized(symbol))
+            case .json: SchemaDescription.json(Self.normalized(symbol))
+            }
+        guard let description else {
             throw ProbeUsageError(
                 "no service, method or message named \(symbol)" + Self.closest(to: symbol))
         }
-        result.print(text)
+        result.print(description)
     }
 
     private func call(address: HostAndPort?, method: String?, into result: inout ProbeResult)
@@ -91,8 +126,7 @@ struct Invocation {
             try await client.transport.unary(
                 schema.descriptor, request: request, options: try callOptions())
         }
-        let json = try schema.response.jsonFromCompact(response)
-        result.print(String(decoding: json, as: UTF8.self))
+        printMessage(try schema.response.jsonFromCompact(response), into: &result)
     }
 
     /// Prints each message of a server-streaming call as it arrives, one JSON object each;
@@ -106,8 +140,7 @@ struct Invocation {
                 schema.descriptor, request: request,
                 options: try callOptions(defaultTimeout: Self.streamingTimeout))
             for try await payload in stream {
-                let json = try schema.response.jsonFromCompact(payload)
-                result.print(String(decoding: json, as: UTF8.self))
+                printMessage(try schema.response.jsonFromCompact(payload), into: &result)
             }
         }
     }
@@ -118,7 +151,11 @@ struct Invocation {
         let status = try await withClient(address) { client in
             try await client.checkHealth(service: service ?? "", options: try callOptions())
         }
-        result.print(status)
+        switch format {
+        case .text: result.print(status)
+        // The shape of grpc.health.v1.HealthCheckResponse's JSON, as `call` prints it.
+        case .json: result.print(JSONLine.encode(["status": status]))
+        }
         if status != "SERVING" { result.exitCode = 1 }
     }
 
@@ -127,7 +164,7 @@ struct Invocation {
     private func decode(symbol: String?, into result: inout ProbeResult) throws {
         guard let symbol else { throw ProbeUsageError("decode needs a message or method name") }
         let schema: MessageSchema
-        if let message = SchemaCatalog.messages.first(where: { $0.name == symbol }) {
+        if let message = ProbeSchema.messages.first(where: { $0.name == symbol }) {
             schema = message
         } else {
             schema = try Self.method(named: symbol).response
@@ -141,7 +178,7 @@ struct Invocation {
             bytes.removeFirst(5)
         }
         do {
-            result.print(String(decoding: try schema.jsonFromCompact(bytes), as: UTF8.self))
+            printMessage(try schema.jsonFromCompact(bytes), into: &result)
         } catch {
             throw ProbeUsageError("standard input is not a valid \(schema.name): \(error)")
         }

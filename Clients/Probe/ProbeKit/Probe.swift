@@ -31,26 +31,39 @@ public enum Probe {
         do {
             options = try ProbeOptions.parse(arguments)
         } catch {
-            let code = ProbeOptions.exitCode(for: error)
-            let message = ProbeOptions.fullMessage(for: error)
-            if code == .success {
+            if ProbeOptions.exitCode(for: error) == .success {
                 // `ParsableArguments` help has the options only: add the verbs, examples and
                 // exit statuses (the configuration's usage and discussion).
                 result.print(ProbeOptions.help())
             } else {
-                result.fail(message, exitCode: 2)
+                // Not parsed yet: the format is read from the words themselves.
+                result.fail(
+                    .usage(
+                        ProbeOptions.message(for: error),
+                        text: ProbeOptions.fullMessage(for: error)),
+                    format: OutputFormat.requested(in: arguments))
             }
             return result
         }
+        let recorder = options.verbose ? VerboseRecorder() : nil
+        var failure: ProbeFailure?
         do {
-            try await Invocation(options: options, standardInput: standardInput).run(&result)
+            try await Invocation(options: options, standardInput: standardInput, recorder: recorder)
+                .run(&result)
         } catch let error as ProbeUsageError {
-            result.fail("usage: \(error.message)\n\n\(ProbeOptions.usage)", exitCode: 2)
+            failure = .usage(error.message)
         } catch let error as RPCError {
-            result.fail("\(error.code.name): \(error.message)", exitCode: ProbeResult.exitCode(for: error))
+            failure = .status(error)
         } catch {
-            result.fail("error: \(error)", exitCode: 1)
+            failure = .other("\(error)")
         }
+        // An invalid --format is itself the usage error, reported as text.
+        let format = (try? OutputFormat(flag: options.format)) ?? .text
+        // What went over the wire first, then how it ended.
+        for call in recorder?.calls ?? [] {
+            result.standardError += format == .json ? call.json() + "\n" : call.text()
+        }
+        if let failure { result.fail(failure, format: format) }
         return result
     }
 }

@@ -4,14 +4,16 @@ import CashbackClient
 /// The probe's command line, grpcurl-style: flags, then `[ADDRESS] VERB [ARGUMENT]`.
 struct ProbeOptions: ParsableArguments {
     static let usage = """
-        cashback-probe [TLS FLAGS | --plaintext] HOST:PORT list [SERVICE]
-        cashback-probe [TLS FLAGS | --plaintext] HOST:PORT describe SYMBOL
-        cashback-probe [TLS FLAGS | --plaintext] HOST:PORT call METHOD -d JSON
-        cashback-probe [TLS FLAGS | --plaintext] HOST:PORT health [SERVICE]
+        cashback-probe [FLAGS] HOST:PORT list [SERVICE]
+        cashback-probe [FLAGS] HOST:PORT describe SYMBOL
+        cashback-probe [FLAGS] HOST:PORT call METHOD -d JSON
+        cashback-probe [FLAGS] HOST:PORT health [SERVICE]
         cashback-probe encode METHOD -d JSON > frame.bin
-        cashback-probe decode MESSAGE|METHOD < frame.bin
-        cashback-probe [TLS FLAGS | --plaintext] HOST:PORT bench METHOD -d JSON (-n N | -z DURATION)
-                       [-c CONNECTIONS] [-m CALLS] [--format text|json]
+        cashback-probe [--format text|json] decode MESSAGE|METHOD < frame.bin
+        cashback-probe [FLAGS] HOST:PORT bench METHOD -d JSON (-n N | -z DURATION)
+                       [-c CONNECTIONS] [-m CALLS]
+        FLAGS: --plaintext or TLS (--cacert, --insecure, --cert, --key), --token, -H, -v,
+               --format text|json, --max-time, --connect-timeout (see --help)
         """
 
     /// The whole help: what the tool does, its verbs with examples, its exit statuses, then
@@ -64,6 +66,22 @@ struct ProbeOptions: ParsableArguments {
     @Option(help: "Seconds to wait for the connection.")
     var connectTimeout: Double = 10
 
+    @Flag(
+        name: [.customShort("v"), .customLong("verbose")],
+        help: """
+            Print each call's request headers (the token redacted), response headers, trailers \
+            and timings to standard error.
+            """)
+    var verbose = false
+
+    @Option(
+        help: ArgumentHelp(
+            """
+            text (for people) or json (one JSON value a line on standard output, errors as \
+            {"error":…} on standard error). (default: text)
+            """, valueName: "text|json"))
+    var format: String?
+
     // MARK: bench
 
     @Option(
@@ -85,9 +103,6 @@ struct ProbeOptions: ParsableArguments {
         name: .customShort("z"),
         help: ArgumentHelp("bench: how long to call, e.g. 10s, 500ms, 1m (or -n).", valueName: "duration"))
     var duration: String?
-
-    @Option(help: ArgumentHelp("bench: the report as text or json. (default: text)", valueName: "text|json"))
-    var format: String?
 
     @Argument(help: "[HOST:PORT] VERB [ARGUMENT]: verbs are list, describe, call, health, encode, decode, bench.")
     var words: [String] = []
@@ -134,13 +149,32 @@ struct ProbeOptions: ParsableArguments {
             JSON uses lower camel case field names (memberId); int64 values are JSON numbers \
             (strings holding a decimal integer are accepted); enums are names (PENDING). \
             Without --plaintext the probe connects over TLS with ALPN h2 and verifies the \
-            server's certificate for the host it connects to.
+            server's certificate for the host it connects to. Each call has a deadline: 30 s, \
+            600 s for a server-streaming one (--max-time), and connecting has its own \
+            (--connect-timeout, 10 s).
+
+            -v (list, describe, call, health) prints to standard error what went over the wire: \
+            '* connected to 127.0.0.1:50051 (h2c) in 0.412 ms', the request headers ('> \
+            :path: /cashback.v1.Wallet/GetBalance', 'authorization: Bearer <redacted>'), the \
+            response headers and trailers ('< grpc-status: 0') with the time since the \
+            request, and the total; with --format json, one {"call":…} line.
+                                    cashback-probe -v --plaintext 127.0.0.1:50051 health
+
+            --format json prints each result as one JSON value on a line of its own: a \
+            call's messages (one line each, as they arrive), {"services":[…]} for list, \
+            {"kind":…,"name":…} for describe, {"status":"SERVING"} for health, the bench \
+            report; an error is one line on standard error, \
+            {"error":{"code":"NOT_FOUND","grpcCode":5,"message":"…","exitCode":69}} (code \
+            USAGE for a usage error, ERROR for another failure).
+                                    cashback-probe --format json --plaintext 127.0.0.1:50051 \
+            call cashback.v1.Wallet/GetBalance -d '{"memberId":"m1","currency":"EUR"}'
 
             EXIT STATUS: 0 on success; 64 + the gRPC status code when a call fails (69 \
-            NOT_FOUND, 78 UNAVAILABLE, 80 UNAUTHENTICATED; also after some messages of a \
-            stream); 2 for usage errors, found before anything is sent (flags, bad JSON, an \
-            unknown method); 1 for other failures (health not SERVING). bench exits 0 when the run \
-            completed, whatever the statuses it counted.
+            NOT_FOUND, 72 RESOURCE_EXHAUSTED, 78 UNAVAILABLE, 80 UNAUTHENTICATED; also after \
+            some messages of a stream); 2 for usage errors, found before anything is sent \
+            (flags, bad JSON, an unknown method, a header the transport owns); 1 for other \
+            failures (health not SERVING). bench exits 0 when the run completed, whatever the \
+            statuses it counted.
             """,
         version: CashbackRelease.version)
 }

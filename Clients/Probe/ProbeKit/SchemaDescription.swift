@@ -4,13 +4,13 @@ import CashbackClient
 enum SchemaDescription {
     /// The description of a service, method (`pkg.Service/Method`) or message; `nil` if unknown.
     static func describe(_ symbol: String) -> String? {
-        for service in SchemaCatalog.services {
+        for service in ProbeSchema.services {
             if service.name == symbol { return describe(service) }
             if let method = service.methods.first(where: { $0.descriptor.fullName == symbol }) {
                 return describe(method)
             }
         }
-        if let message = SchemaCatalog.messages.first(where: { $0.name == symbol }) {
+        if let message = ProbeSchema.messages.first(where: { $0.name == symbol }) {
             return describe(message)
         }
         return nil
@@ -32,38 +32,47 @@ enum SchemaDescription {
         var lines = ["\(method.descriptor.fullName) is a method:"]
         lines += method.doc.map { "// \($0)" }
         lines.append(signature(method))
-        var shown: Set<String> = []
-        for message in [method.request, method.response] {
-            appendMessage(message, to: &lines, shown: &shown)
+        for message in messages(using: [method.request, method.response]) {
+            lines += [""] + text(message)
         }
         return lines.joined(separator: "\n")
     }
 
     private static func describe(_ message: MessageSchema) -> String {
         var lines = ["\(message.name) is a message:"]
-        var shown: Set<String> = []
-        appendMessage(message, to: &lines, shown: &shown)
+        for used in messages(using: [message]) {
+            lines += [""] + text(used)
+        }
         return lines.joined(separator: "\n")
     }
 
-    /// Appends a message and, after it, every message type its fields use.
-    private static func appendMessage(
-        _ message: MessageSchema, to lines: inout [String], shown: inout Set<String>
-    ) {
-        guard shown.insert(message.name).inserted else { return }
-        lines.append("")
-        lines.append("message \(message.name) {")
+    /// `message { … }` with a line a field.
+    private static func text(_ message: MessageSchema) -> [String] {
+        var lines = ["message \(message.name) {"]
         for field in message.fields {
             let label = field.isRepeated ? "repeated " : ""
             lines.append(
                 "    \(label)\(field.type) \(field.name) = \(field.number);  // JSON: \(field.jsonName)")
         }
         lines.append("}")
-        for field in message.fields {
-            if let nested = SchemaCatalog.messages.first(where: { $0.name == field.type }) {
-                appendMessage(nested, to: &lines, shown: &shown)
+        return lines
+    }
+
+    /// `roots` and, after each, every message type its fields use (depth first), each once.
+    static func messages(using roots: [MessageSchema]) -> [MessageSchema] {
+        var shown: Set<String> = []
+        var found: [MessageSchema] = []
+        func visit(_ message: MessageSchema) {
+            guard shown.insert(message.name).inserted else { return }
+            found.append(message)
+            for field in message.fields {
+                if let nested = ProbeSchema.messages.first(where: { $0.name == field.type }) {
+                    visit(nested)
+                }
             }
         }
+        roots.forEach(visit)
+        return found
     }
 
     private static func signature(_ method: MethodSchema) -> String {
