@@ -9,7 +9,7 @@ import Testing
     static func schedule(_ policy: RetryPolicy = .default, timeout: Duration? = nil)
         -> RetrySchedule
     {
-        RetrySchedule(policy: policy, timeout: timeout) { start }
+        RetrySchedule(policy: policy, deadline: timeout.map { start + $0 })
     }
 
     @Test func retriesUntilTheAttemptsAreUsedUp() {
@@ -85,15 +85,15 @@ import Testing
 
     @Test func eachAttemptHasWhatRemainsOfTheDeadline() throws {
         var schedule = Self.schedule(timeout: .seconds(10))
-        #expect(try schedule.timeout { Self.start } == .seconds(10))
+        #expect(try schedule.timeout(at: Self.start) == .seconds(10))
         let decision = schedule.attemptFailed(
             .restarting, at: Self.start + .seconds(3), throttled: false, unitRandom: { 1 })
         #expect(decision == .retry(after: .milliseconds(100)))
-        #expect(try schedule.timeout { Self.start + .milliseconds(3100) } == .milliseconds(6900))
+        #expect(try schedule.timeout(at: Self.start + .milliseconds(3100)) == .milliseconds(6900))
         #expect(throws: RPCError(.deadlineExceeded, "the deadline passed before attempt 2")) {
-            try schedule.timeout { Self.start + .seconds(10) }
+            try schedule.timeout(at: Self.start + .seconds(10))
         }
-        #expect(try Self.schedule().timeout { Self.start } == nil)
+        #expect(try Self.schedule().timeout(at: Self.start) == nil)
     }
 
     /// 10 tokens, 0.1 a success: each retryable failure spends 1; at 5 (half) or below,

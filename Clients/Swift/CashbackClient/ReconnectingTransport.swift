@@ -73,29 +73,30 @@ final class ReconnectingTransport: RPCClientTransport {
     }
 
     /// Starts a call with `start` on the connection of the endpoint picked, or on another when
-    /// `start` returns `nil` (nothing was sent). The time spent waiting for a connection comes
-    /// off the call's timeout.
+    /// `start` returns `nil` (nothing was sent). Time spent waiting for a connection comes off
+    /// the call's timeout.
     private func onOpenConnection<T>(
         _ options: CallOptions,
         _ start: (H2ClientConnection, CallOptions) async throws -> T?
     ) async -> Outcome<T> {
-        let startedAt = options.timeout == nil ? nil : ContinuousClock.now
-        /// What is left of the call's timeout.
-        func remaining() throws(RPCError) -> Duration? {
-            guard let timeout = options.timeout, let startedAt else { return nil }
-            let left = timeout - (ContinuousClock.now - startedAt)
-            guard left > .zero else {
-                throw RPCError(.deadlineExceeded, "the deadline passed before the call was sent")
-            }
-            return left
-        }
+        var options = options
         var endpoint: CashbackClient.Endpoint?
         do {
             for _ in 0..<Self.attemptsMax {
-                let (picked, connection) = try await pick(within: remaining())
+                let picked: EndpointConnection
+                let connection: H2ClientConnection
+                switch lookUp() {
+                case .ready(let ready, let open):
+                    (picked, connection) = (ready, open)
+                case .noneReady(let waiting, let failures):
+                    let waitedFrom = ContinuousClock.now
+                    (picked, connection) = try await firstToConnect(
+                        waiting, failures: failures, within: options.timeout)
+                    if let timeout = options.timeout {
+                        options.timeout = timeout - (ContinuousClock.now - waitedFrom)
+                    }
+                }
                 endpoint = picked.endpoint
-                var options = options
-                options.timeout = try remaining()
                 if let started = try await start(connection, options) {
                     return Outcome(endpoint: endpoint, result: .success(started))
                 }
@@ -113,14 +114,20 @@ final class ReconnectingTransport: RPCClientTransport {
 
     // MARK: Picking an endpoint
 
-    /// The endpoint for one call and its open connection.
-    ///
-    /// - Throws: ``RPCError`` UNAVAILABLE naming each endpoint and why it cannot be used (its
-    ///   backoff and last error, or the attempt that just failed); DEADLINE_EXCEEDED when
-    ///   `timeout` passes while waiting for a connection.
-    func pick(within timeout: Duration?) async throws(RPCError)
-        -> (EndpointConnection, H2ClientConnection)
-    {
+    /// What the endpoints offer a call, found without waiting.
+    enum Lookup {
+        /// Call on this endpoint's open connection.
+        case ready(EndpointConnection, H2ClientConnection)
+        /// None is up: the attempts under way, in the endpoints' order, and why the other
+        /// endpoints cannot be used.
+        case noneReady(
+            waiting: [(EndpointConnection, Task<H2ClientConnection, any Error>)],
+            failures: [RPCError])
+    }
+
+    /// Looks at the endpoints as ``CashbackClient/LoadBalancing`` says, starting the
+    /// connection attempts that are due on the way.
+    func lookUp() -> Lookup {
         var waiting: [(EndpointConnection, Task<H2ClientConnection, any Error>)] = []
         var failures: [RPCError] = []
         if balancing == .failover || endpoints.count == 1 {
@@ -128,7 +135,7 @@ final class ReconnectingTransport: RPCClientTransport {
             // here) or backing off, the ones after it stand by untouched.
             for endpoint in endpoints {
                 switch endpoint.availability() {
-                case .ready(let connection): return (endpoint, connection)
+                case .ready(let connection): return .ready(endpoint, connection)
                 case .connecting(let attempt): waiting.append((endpoint, attempt))
                 case .unavailable(let error): failures.append(error)
                 }
@@ -145,10 +152,23 @@ final class ReconnectingTransport: RPCClientTransport {
             }
             if !ready.isEmpty {
                 let turn = turn.wrappingAdd(1, ordering: .relaxed).oldValue
-                return ready[Int(UInt(bitPattern: turn) % UInt(ready.count))]
+                let (endpoint, connection) = ready[Int(UInt(bitPattern: turn) % UInt(ready.count))]
+                return .ready(endpoint, connection)
             }
         }
-        // None is up: the first attempt under way (in the endpoints' order) that connects.
+        return .noneReady(waiting: waiting, failures: failures)
+    }
+
+    /// The first of the attempts `waiting` that connects, in order.
+    ///
+    /// - Throws: ``RPCError`` UNAVAILABLE naming each endpoint and why it cannot be used (its
+    ///   backoff and last error, or the attempt that just failed); DEADLINE_EXCEEDED when
+    ///   `timeout` passes first; CANCELLED when the task is cancelled first.
+    private func firstToConnect(
+        _ waiting: [(EndpointConnection, Task<H2ClientConnection, any Error>)],
+        failures: [RPCError], within timeout: Duration?
+    ) async throws(RPCError) -> (EndpointConnection, H2ClientConnection) {
+        var failures = failures
         for (endpoint, attempt) in waiting {
             do throws(RPCError) {
                 let connection = try await EndpointConnection.Availability.connection(

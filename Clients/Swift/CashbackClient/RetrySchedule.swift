@@ -1,5 +1,5 @@
-import NIOConcurrencyHelpers
 import RPC
+import Synchronization
 
 /// One call's retries as gRFC A6 decides them, as a value that does no I/O:
 /// ``RetryingTransport`` reports each failed attempt with the time, and sleeps or gives up as
@@ -36,21 +36,18 @@ struct RetrySchedule: Sendable {
     /// from the retry after the server's last pushback.
     private var backoffRetry = 0
 
-    /// The schedule of a call whose first attempt starts at `now()` with `timeout` (the clock
-    /// is read only for a call with a timeout).
-    init(policy: RetryPolicy, timeout: Duration?, now: () -> ContinuousClock.Instant) {
+    /// The schedule of a call that must end by `deadline`, if it has one.
+    init(policy: RetryPolicy, deadline: ContinuousClock.Instant?) {
         self.policy = policy
-        self.deadline = timeout.map { now() + $0 }
+        self.deadline = deadline
     }
 
-    /// The time an attempt starting at `now()` has: what remains until the deadline (the
-    /// clock is read only for a call with a deadline).
+    /// The time an attempt starting at `now` has: what remains until the deadline.
     ///
     /// - Returns: `nil` when the call has no deadline.
     /// - Throws: ``RPCError`` DEADLINE_EXCEEDED when nothing remains.
-    func timeout(_ now: () -> ContinuousClock.Instant) throws(RPCError) -> Duration? {
+    func timeout(at now: ContinuousClock.Instant) throws(RPCError) -> Duration? {
         guard let deadline else { return nil }
-        let now = now()
         guard now < deadline else {
             throw RPCError(.deadlineExceeded, "the deadline passed before attempt \(attempts)")
         }
@@ -98,33 +95,44 @@ struct RetrySchedule: Sendable {
 }
 
 /// gRFC A6's retry throttling for one client: tokens counted in thousandths, so that the
-/// ratio's three decimals add up exactly.
+/// ratio's three decimals add up exactly. Lock-free: every successful call of an idempotent
+/// method records itself here, and with a full budget that is one load.
 final class RetryThrottle: Sendable {
     private let tokensMax: Int
     private let tokenRatio: Int
-    private let tokens: NIOLockedValueBox<Int>
+    private let tokens: Atomic<Int>
 
     init(_ throttling: RetryThrottling) {
         tokensMax = throttling.maxTokens * RetryThrottling.milli
         tokenRatio = throttling.tokenRatioMilli
-        tokens = NIOLockedValueBox(tokensMax)
+        tokens = Atomic(tokensMax)
     }
 
     /// An attempt succeeded: it earns the ratio, up to the maximum.
     func recordSuccess() {
-        tokens.withLockedValue { $0 = min($0 + tokenRatio, tokensMax) }
+        update { min($0 + tokenRatio, tokensMax) }
     }
 
     /// An attempt failed with a retryable status: it spends one token.
     ///
     /// - Returns: whether retries are still allowed (more than half the maximum is left).
     func recordFailure() -> Bool {
-        tokens.withLockedValue { tokens in
-            tokens = max(tokens - RetryThrottling.milli, 0)
-            return tokens > tokensMax / 2
+        update { max($0 - RetryThrottling.milli, 0) } > tokensMax / 2
+    }
+
+    /// Replaces the count with `change(count)` and returns the new count.
+    private func update(_ change: (Int) -> Int) -> Int {
+        var current = tokens.load(ordering: .relaxed)
+        while true {
+            let next = change(current)
+            if next == current { return current }
+            let (exchanged, found) = tokens.compareExchange(
+                expected: current, desired: next, ordering: .relaxed)
+            if exchanged { return next }
+            current = found
         }
     }
 
     /// The tokens left, in thousandths (for tests).
-    var tokensMilli: Int { tokens.withLockedValue { $0 } }
+    var tokensMilli: Int { tokens.load(ordering: .relaxed) }
 }

@@ -34,11 +34,11 @@ extension RetryingTransport {
         _ method: MethodDescriptor, request: [UInt8], options: CallOptions,
         to consumed: RPCMessageBuffer
     ) async {
-        var schedule = RetrySchedule(policy: policy, timeout: options.timeout) { clock.now }
+        var schedule = RetrySchedule(
+            policy: policy, deadline: options.timeout.map { clock.now + $0 })
         var options = options
         do throws(RPCError) {
             while true {
-                options.timeout = try schedule.timeout { clock.now }
                 let outcome = await base.streamOutcome(method, request: request, options: options)
                 let failure: RPCError
                 switch outcome.result {
@@ -60,6 +60,7 @@ extension RetryingTransport {
                     }
                 }
                 try await backOff(after: failure, of: method, on: outcome.endpoint, &schedule)
+                options.timeout = try schedule.timeout(at: clock.now)
             }
         } catch {
             consumed.finish(.failure(error))

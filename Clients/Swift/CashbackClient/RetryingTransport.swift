@@ -38,17 +38,22 @@ final class RetryingTransport: RPCClientTransport {
         guard retries(method) else {
             return try await base.unary(method, request: request, options: options)
         }
-        var schedule = RetrySchedule(policy: policy, timeout: options.timeout) { clock.now }
+        let deadline = options.timeout.map { clock.now + $0 }
+        // Made at the first failure: a call answered at once pays for nothing more.
+        var schedule: RetrySchedule?
         var options = options
         while true {
-            options.timeout = try schedule.timeout { clock.now }
             let outcome = await base.unaryOutcome(method, request: request, options: options)
             switch outcome.result {
             case .success(let response):
                 throttle?.recordSuccess()
                 return response
             case .failure(let error):
-                try await backOff(after: error, of: method, on: outcome.endpoint, &schedule)
+                var retries = schedule ?? RetrySchedule(policy: policy, deadline: deadline)
+                try await backOff(after: error, of: method, on: outcome.endpoint, &retries)
+                schedule = retries
+                // The first attempt had the whole timeout; the next one has what is left.
+                options.timeout = try retries.timeout(at: clock.now)
             }
         }
     }
