@@ -113,8 +113,11 @@ let package = Package(
             name: "CashbackClient",
             dependencies: [
                 "CashbackAPI", "RPC", "H2", "CompactCodec",
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
+                // connect(…, logger:) logs connects, disconnects, backoffs and retries.
+                .product(name: "Logging", package: "swift-log"),
             ],
             path: "Clients/Swift/CashbackClient"
         ),
@@ -199,6 +202,14 @@ let package = Package(
             dependencies: [
                 "cashbackd",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .testTarget(
+            name: "CashbackClientTests",
+            dependencies: [
+                "CashbackClient", "H2", "RPC",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
             ]
         ),
         .testTarget(

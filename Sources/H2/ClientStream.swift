@@ -20,6 +20,8 @@ final class ClientStream {
     var httpStatus: String?
     var grpcStatus: String?
     var grpcMessage: String?
+    /// `grpc-retry-pushback-ms`, put on the call's error.
+    var retryPushback: RPCError.RetryPushback?
     var deframer: GRPCMessageDeframer
     /// Response header and trailer bytes, counted as HTTP/2 does (name + value + 32).
     var headerListBytes = 0
@@ -52,6 +54,7 @@ final class ClientStream {
         case ":status": httpStatus = value
         case "grpc-status": grpcStatus = value
         case "grpc-message": grpcMessage = GRPCMessageEncoding.decode(value)
+        case RPCError.RetryPushback.headerName: retryPushback = .init(headerValue: value)
         default: break
         }
         if observer != nil { observedFields.append(Metadata.Field(name: name, value: value)) }
@@ -86,7 +89,10 @@ final class ClientStream {
             guard let raw = Int(grpcStatus) else {
                 return RPCError(.internal, "malformed grpc-status '\(grpcStatus)'")
             }
-            return raw == 0 ? nil : RPCError(RPCStatusCode(rawValue: raw), grpcMessage ?? "")
+            guard raw != 0 else { return nil }
+            var error = RPCError(RPCStatusCode(rawValue: raw), grpcMessage ?? "")
+            error.retryPushback = retryPushback
+            return error
         }
         if errorCode != NGHTTP2_NO_ERROR.rawValue { return Self.resetError(errorCode) }
         if let httpStatus, httpStatus != "200" { return Self.httpError(httpStatus) }

@@ -231,13 +231,18 @@ extension H2ServerConnectionHandler {
             hasBody: false)
     }
 
-    /// `grpc-status` and, for an error, `grpc-message`: the trailers of a response.
+    /// `grpc-status` and, for an error, `grpc-message` (and `grpc-retry-pushback-ms` when the
+    /// handler set it): the trailers of a response.
     static func statusFields(_ error: RPCError?) -> [(String, String)] {
         guard let error else { return [("grpc-status", "0")] }
-        return [
+        var fields = [
             ("grpc-status", "\(error.code.rawValue)"),
             ("grpc-message", GRPCMessageEncoding.encode(Self.bounded(error.message))),
         ]
+        if let pushback = error.retryPushback {
+            fields.append((RPCError.RetryPushback.headerName, pushback.headerValue))
+        }
+        return fields
     }
 
     /// The trailers that end a response with `error` (`nil`: status OK).

@@ -121,11 +121,14 @@ public struct InProcessClientTransport: RPCClientTransport {
     public static let inProcessQueuedBytesMax = 64 << 10
 }
 
-/// A task set once, cancellable before it is set (then it is cancelled as it is set).
-private final class TaskHolder: Sendable {
+/// A task set once, cancellable before it is set (then it is cancelled as it is set): for a
+/// buffer whose `onCancel` must stop the task that fills it, made after the buffer.
+public final class TaskHolder: Sendable {
     private let state = LockedState<(task: Task<Void, Never>?, cancelled: Bool)>((nil, false))
 
-    func set(_ task: Task<Void, Never>) {
+    public init() {}
+
+    public func set(_ task: Task<Void, Never>) {
         let cancelled = state.withLockedValue { state in
             state.task = task
             return state.cancelled
@@ -133,7 +136,7 @@ private final class TaskHolder: Sendable {
         if cancelled { task.cancel() }
     }
 
-    func cancel() {
+    public func cancel() {
         let task = state.withLockedValue { state in
             state.cancelled = true
             return state.task

@@ -11,6 +11,9 @@ public struct RPCError: Error, Hashable, Sendable, CustomStringConvertible {
     public var code: RPCStatusCode
     /// A sentence for humans; sent percent-encoded in `grpc-message`.
     public var message: String
+    /// What the server says about retrying the call, sent as `grpc-retry-pushback-ms`
+    /// (gRFC A6); `nil`: nothing, the client's retry policy decides.
+    public var retryPushback: RetryPushback? = nil
 
     /// Creates an error.
     /// - Parameters:

@@ -25,7 +25,7 @@ struct ClientRenderer {
     private func renderCall(_ method: MethodDecl, type: String, into out: inout CodeWriter) {
         if method.isServerStreaming { return renderStreamingCall(method, type: type, into: &out) }
         out.doc(
-            method.doc + [
+            method.doc + ["", Self.retries(method)] + [
                 "",
                 "- Throws: `RPCError` with the server's status, or UNAVAILABLE when the call",
                 "  could not reach the server.",
@@ -53,6 +53,8 @@ struct ClientRenderer {
                 "each response message, ends after status OK, and throws `RPCError` otherwise",
                 "(the server's status, or UNAVAILABLE when the call could not reach the server).",
                 "Cancelling the consuming task, or leaving the loop early, resets the stream.",
+                "",
+                Self.retries(method),
             ])
         out.line("public func \(SwiftNames.method(method.name))(")
         out.line("    _ request: \(type).Method.\(method.name).Input,")
@@ -65,6 +67,16 @@ struct ClientRenderer {
             out.line("        options: options")
             out.line("    )")
             out.line(")")
+        }
+    }
+
+    /// What the client's retry policy does with the method, for its doc comment.
+    private static func retries(_ method: MethodDecl) -> String {
+        switch (method.isIdempotent, method.isServerStreaming) {
+        case (false, _): "Not idempotent: the client never retries it."
+        case (true, false): "Idempotent: the client retries it as its `RetryPolicy` says."
+        case (true, true):
+            "Idempotent: the client retries it as its `RetryPolicy` says, until the first message."
         }
     }
 }

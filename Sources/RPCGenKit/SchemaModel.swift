@@ -99,13 +99,26 @@ public struct MethodDecl: Hashable, Sendable {
     public var output: String
     /// Whether the server answers with a stream of `output` messages.
     public var isServerStreaming = false
+    /// Whether the declaration starts with `idempotent`: the same request sent again has no
+    /// effect beyond the first, so clients may retry it.
+    public var isIdempotent = false
 }
 
 /// A schema error, with the place it was found.
 public struct SchemaError: Error, Hashable, Sendable, CustomStringConvertible {
     public var path: String
     public var line: Int
+    /// The column of the token at fault, from 1; `nil` for errors about a whole declaration
+    /// (the checker's), which name its first line.
+    public var column: Int? = nil
     public var message: String
 
-    public var description: String { "\(path):\(line): \(message)" }
+    /// `path:line:column: message`, or `path:line: message` without a column.
+    public var description: String {
+        if let column {
+            "\(path):\(line):\(column): \(message)"
+        } else {
+            "\(path):\(line): \(message)"
+        }
+    }
 }

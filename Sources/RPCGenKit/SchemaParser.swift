@@ -37,6 +37,9 @@ public struct SchemaParser {
             case "message": file.messages.append(try parseMessage(doc: doc))
             case "enum": file.enums.append(try parseEnum(doc: doc))
             case "service": file.services.append(try parseService(doc: doc))
+            case Self.idempotent:
+                index -= 1
+                throw misplacedIdempotent()
             case let other: throw error("expected message, enum or service, found '\(other)'")
             }
         }
@@ -52,6 +55,10 @@ public struct SchemaParser {
             let fieldDoc = takeDoc()
             let fieldLine = currentLine
             var typeName = try identifier("field type")
+            if typeName == Self.idempotent {
+                index -= 1
+                throw misplacedIdempotent()
+            }
             let isRepeated = typeName == "repeated"
             if isRepeated { typeName = try identifier("field type") }
             let name = try identifier("field name")
@@ -93,7 +100,9 @@ public struct SchemaParser {
         while !(try takeSymbol("}")) {
             let methodDoc = takeDoc()
             let methodLine = currentLine
+            let isIdempotent = try takeIdempotent()
             try expectKeyword("rpc")
+            if peek()?.kind == .identifier(Self.idempotent) { throw misplacedIdempotent() }
             let name = try identifier("method name")
             try expectSymbol("(")
             let input = try identifier("request type")
@@ -113,9 +122,36 @@ public struct SchemaParser {
             service.methods.append(
                 MethodDecl(
                     name: name, line: methodLine, doc: methodDoc, input: input, output: output,
-                    isServerStreaming: isServerStreaming))
+                    isServerStreaming: isServerStreaming, isIdempotent: isIdempotent))
         }
         return service
+    }
+
+    // MARK: `idempotent`
+
+    /// The mark that starts a method that may be retried:
+    /// `idempotent rpc Name(…) returns (…);`. A keyword only there, so a field may still be
+    /// called `idempotent`.
+    private static let idempotent = "idempotent"
+
+    /// Takes `idempotent` before a method's `rpc`, if it is there.
+    private mutating func takeIdempotent() throws(SchemaError) -> Bool {
+        guard peek()?.kind == .identifier(Self.idempotent) else { return false }
+        _ = takeDoc()
+        index += 1
+        if peek()?.kind == .identifier(Self.idempotent) {
+            _ = takeDoc()
+            throw error("'idempotent' is given twice; once before 'rpc' is enough")
+        }
+        return true
+    }
+
+    /// The error for `idempotent` anywhere but before a method's `rpc`, at the word itself.
+    private mutating func misplacedIdempotent() -> SchemaError {
+        _ = takeDoc()
+        return error(
+            "'idempotent' marks a method and goes before its 'rpc': "
+                + "idempotent rpc Name(Request) returns (Response);")
     }
 
     // MARK: Tokens
@@ -173,7 +209,11 @@ public struct SchemaParser {
     }
 
     private mutating func expectSymbol(_ symbol: Character) throws(SchemaError) {
-        guard try takeSymbol(symbol) else { throw error("expected '\(symbol)'") }
+        guard try takeSymbol(symbol) else {
+            // `rpc M(A) returns (B) idempotent;`, as other IDLs would put it.
+            if peek()?.kind == .identifier(Self.idempotent) { throw misplacedIdempotent() }
+            throw error("expected '\(symbol)'")
+        }
     }
 
     private mutating func takeSymbol(_ symbol: Character) throws(SchemaError) -> Bool {
@@ -184,8 +224,10 @@ public struct SchemaParser {
         return true
     }
 
+    /// An error at the current token (at the last one at the end of the file).
     private func error(_ message: String) -> SchemaError {
-        let line = index < tokens.count ? tokens[index].line : (tokens.last?.line ?? 1)
-        return SchemaError(path: path, line: line, message: message)
+        let token = index < tokens.count ? tokens[index] : tokens.last
+        return SchemaError(
+            path: path, line: token?.line ?? 1, column: token?.column ?? 1, message: message)
     }
 }

@@ -41,10 +41,15 @@ struct ServiceRenderer {
                 out.doc(["The server answers with a stream of `Output` messages."])
                 out.line("public static let isServerStreaming = true")
             }
-            out.doc(["The method's name and path."])
+            let idempotent = method.isIdempotent ? ", isIdempotent: true" : ""
+            out.doc(
+                method.isIdempotent
+                    ? ["The method's name and path; the schema marks it idempotent."]
+                    : ["The method's name and path."])
             out.line(
                 "public static let descriptor = MethodDescriptor(service: "
-                    + "\(SwiftNames.literal(service)), method: \(SwiftNames.literal(method.name)))")
+                    + "\(SwiftNames.literal(service)), method: \(SwiftNames.literal(method.name))"
+                    + "\(idempotent))")
         }
     }
 

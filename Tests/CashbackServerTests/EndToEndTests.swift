@@ -188,7 +188,7 @@ extension CashbackV1.GetBalanceResponse {
         // The first and one shared new one (20 calls that did not share would open 20); on a
         // loaded machine the 1 s idle timer may also close a new connection before its first
         // call, which the client then sends on another.
-        let opened = await client.connection?.connectionsOpened ?? 0
+        let opened = client.connection?.connectionsOpened ?? 0
         #expect((2...1 + ReconnectingTransport.attemptsMax).contains(opened))
         await client.close()
         await server.stop()

@@ -21,7 +21,7 @@ import Testing
         await client.waitUntilDisconnected()
         #expect(try await EndToEndTests.balance(client).availableMinor == 0)
         // At least one reconnection, over TLS.
-        let opened = await client.connection?.connectionsOpened ?? 0
+        let opened = client.connection?.connectionsOpened ?? 0
         #expect(opened >= 2)
         await client.close()
         await server.stop()

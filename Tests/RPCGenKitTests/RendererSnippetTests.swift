@@ -63,7 +63,10 @@ import Testing
     @Test func rendersServiceDescriptorsProtocolAndRegistration() {
         let api = Self.file("shop.v2.catalog.swift")
         #expect(api.contains(
-            "public static let descriptor = MethodDescriptor(service: \"shop.v2.Catalog\", method: \"GetItem\")"))
+            "public static let descriptor = MethodDescriptor(service: \"shop.v2.Catalog\", method: \"GetItem\", "
+                + "isIdempotent: true)"))
+        #expect(api.contains(
+            "public static let descriptor = MethodDescriptor(service: \"shop.v2.Catalog\", method: \"ListItems\")"))
         #expect(api.contains("func getItem(_ request: Method.GetItem.Input, context: RPCServerContext)"))
         #expect(api.contains("router.registerUnary(ShopV2.Catalog.Method.GetItem.descriptor)"))
     }
@@ -89,6 +92,9 @@ import Testing
         #expect(client.contains("public func getItem("))
         #expect(client.contains("request: request.compactBytes(),"))
         #expect(client.contains("return try decodeResponse(response)"))
+        // What the retry policy does with each method, in its doc comment.
+        #expect(client.contains("/// Idempotent: the client retries it as its `RetryPolicy` says.\n"))
+        #expect(client.contains("/// Not idempotent: the client never retries it.\n"))
     }
 
     @Test func rendersTheNamespace() {

@@ -28,7 +28,7 @@ import Testing
 
         service Catalog {
             /// Gets one item.
-            rpc GetItem(Item) returns (Item);
+            idempotent rpc GetItem(Item) returns (Item);
             /// Every item after one.
             rpc ListItems(Item) returns (stream Item);
         }
@@ -47,6 +47,7 @@ import Testing
         #expect(file.services.first?.methods.first?.doc == ["Gets one item."])
         let methods = try #require(file.services.first?.methods)
         #expect(methods.map(\.isServerStreaming) == [false, true])
+        #expect(methods.map(\.isIdempotent) == [true, false])
         #expect(methods[1].output == "Item")
     }
 
@@ -122,5 +123,60 @@ import Testing
         #expect {
             _ = try SchemaParser.parse(text, path: "x.rpc")
         } throws: { "\($0)".hasPrefix("x.rpc:5:") }
+    }
+
+    // MARK: `idempotent`
+
+    @Test func idempotentMarksTheMethodItStarts() throws {
+        let text = """
+            package p;
+            message A { bool idempotent = 1; }
+            service S {
+                /// Read only.
+                idempotent rpc Get(A) returns (A);
+                rpc Bump(A) returns (A);
+                idempotent rpc Watch(A) returns (stream A);
+            }
+            """
+        let file = try SchemaParser.parse(text, path: "p.rpc")
+        let methods = try #require(file.services.first?.methods)
+        #expect(methods.map(\.isIdempotent) == [true, false, true])
+        #expect(methods[0].doc == ["Read only."])
+        #expect(methods[0].line == 5)
+        #expect(methods[2].isServerStreaming)
+        // Only a keyword before `rpc`: a field may be called so.
+        #expect(file.messages.first?.fields.first?.name == "idempotent")
+    }
+
+    /// `idempotent` anywhere but before `rpc`: the error points at the word, line and column.
+    @Test(arguments: [
+        ("service S {\n    rpc M(A) returns (A) idempotent;\n}", 2, 26),
+        ("service S {\n    rpc idempotent M(A) returns (A);\n}", 2, 9),
+        ("service S {\n    rpc M idempotent (A) returns (A);\n}", 2, 11),
+        ("idempotent service S { }", 1, 1),
+        ("message B {\n  idempotent string b = 1;\n}", 2, 3),
+    ])
+    func misplacedIdempotentNamesLineAndColumn(_ text: String, _ line: Int, _ column: Int) {
+        let source = "package p; message A { }\n" + text
+        #expect {
+            _ = try SchemaParser.parse(source, path: "bad.rpc")
+        } throws: { error in
+            "\(error)"
+                == "bad.rpc:\(line + 1):\(column): 'idempotent' marks a method and goes before "
+                + "its 'rpc': idempotent rpc Name(Request) returns (Response);"
+        }
+    }
+
+    @Test func idempotentTwiceIsRefusedAtTheSecond() {
+        let text = "package p;\nmessage A { }\nservice S {\n  idempotent idempotent rpc M(A) returns (A);\n}"
+        #expect {
+            _ = try SchemaParser.parse(text, path: "bad.rpc")
+        } throws: { "\($0)" == "bad.rpc:4:14: 'idempotent' is given twice; once before 'rpc' is enough" }
+    }
+
+    @Test func idempotentWithoutAMethodExpectsRPC() {
+        #expect {
+            _ = try SchemaParser.parse("package p;\nservice S {\n  idempotent\n}", path: "bad.rpc")
+        } throws: { "\($0)" == "bad.rpc:4:1: expected 'rpc'" }
     }
 }

@@ -14,9 +14,12 @@ extension Invocation {
         _ = try callOptions()  // usage errors before any connection attempt
         let token = try token()
         recorder?.willConnect()
+        // No retries: the probe reports what the server answered, and a bench counts every
+        // UNAVAILABLE instead of hiding it behind a second attempt.
         let client = try await CashbackClient.connect(
             host: address.host, port: address.port, tls: tls,
-            connectTimeout: .milliseconds(Int64(options.connectTimeout * 1000)), token: token)
+            connectTimeout: .milliseconds(Int64(options.connectTimeout * 1000)), token: token,
+            retryPolicy: .disabled)
         do {
             let value = try await body(client)
             recorder?.didEndCall()

@@ -6,13 +6,16 @@ import NIOPosix
 @_exported import struct H2.TLSError
 @_exported import RPC
 
-/// A client of the Cashback service: one HTTP/2 connection, typed calls per service.
+/// A client of the Cashback service: typed calls per service over one HTTP/2 connection per
+/// endpoint.
 ///
-/// Concurrent calls share the connection, one HTTP/2 stream each. When the connection closes
-/// (the server's idle timeout, a restart), the next call opens a new one; calls in flight at
-/// that moment fail with UNAVAILABLE and are safe to replay, as every Cashback command except
-/// UpsertMerchant's older-over-newer case is idempotent. Every failure is an ``RPCError``
-/// carrying the status code and message.
+/// Concurrent calls share a connection, one HTTP/2 stream each. With several endpoints, calls
+/// are spread over them or fail over between them (``LoadBalancing``). When a connection
+/// closes (the server's idle timeout, a restart), the next call opens a new one; an endpoint
+/// that cannot be reached is tried again after a backoff (``ConnectionBackoff``) and skipped
+/// meanwhile. A call that fails with UNAVAILABLE is retried when its method is idempotent, as
+/// every Cashback method is (``RetryPolicy``). Every failure is an ``RPCError`` carrying the
+/// status code and message.
 ///
 /// ```swift
 /// let client = try await CashbackClient.connect(host: "127.0.0.1", port: 50051)
@@ -33,7 +36,10 @@ public struct CashbackClient: Sendable {
     public let reflection: CashbackV1.Reflection.Client
     /// The transport every call goes through.
     public let transport: any RPCClientTransport
+    /// The endpoints' connections (`nil` for a client over another transport).
     let connection: ReconnectingTransport?
+    /// The retry layer over them (`nil` for a client over another transport).
+    let retrying: RetryingTransport?
     /// Runs tasks on the event loop of this client's connection (`nil` for a client over
     /// another transport). A call made from a task with this executor preference
     /// (`Task(executorPreference:)`, `group.addTask(executorPreference:)`) is started and
@@ -46,14 +52,16 @@ public struct CashbackClient: Sendable {
     /// - Parameter token: the bearer token every call sends (`authorization: Bearer …`), from
     ///   `cashbackd token create`; `nil` sends none (only health answers then).
     public init(transport: any RPCClientTransport, token: String? = nil) {
-        self.init(transport: transport, connection: nil, token: token, taskExecutor: nil)
+        self.init(transport: transport, retrying: nil, token: token, taskExecutor: nil)
     }
 
-    private init(
-        transport: any RPCClientTransport, connection: ReconnectingTransport?, token: String?,
+    /// A client whose calls go through `retrying` (and so its endpoints), or `transport`.
+    init(
+        transport: any RPCClientTransport, retrying: RetryingTransport?, token: String?,
         taskExecutor: (any TaskExecutor)?
     ) {
         self.taskExecutor = taskExecutor
+        self.retrying = retrying
         let transport: any RPCClientTransport =
             if let token, !token.isEmpty {
                 BearerTokenTransport(base: transport, token: token)
@@ -61,7 +69,7 @@ public struct CashbackClient: Sendable {
                 transport
             }
         self.transport = transport
-        self.connection = connection
+        self.connection = retrying?.base
         admin = .init(transport: transport)
         accruals = .init(transport: transport)
         wallet = .init(transport: transport)
@@ -69,56 +77,8 @@ public struct CashbackClient: Sendable {
         reflection = .init(transport: transport)
     }
 
-    /// Connects over TLS with ALPN `h2`, or over cleartext HTTP/2 with prior knowledge (h2c)
-    /// when `tls` is `nil`. The first connection is made here, so an unreachable server (or one
-    /// whose certificate is not trusted) is reported at once.
-    ///
-    /// ```swift
-    /// let client = try await CashbackClient.connect(
-    ///     host: "ledger.internal", port: 50051,
-    ///     tls: TLSClientConfiguration(trustRootsPath: "ca.pem"))
-    /// ```
-    ///
-    /// - Parameters:
-    ///   - host: the server's host, e.g. `127.0.0.1`.
-    ///   - port: the server's port.
-    ///   - tls: trust roots, the name to verify, a client certificate; `nil` for h2c.
-    ///   - limits: bounds on messages (a response over the limit fails RESOURCE_EXHAUSTED).
-    ///   - connectTimeout: how long to wait for the TCP connection.
-    ///   - token: the bearer token every call sends, from `cashbackd token create`; `nil`
-    ///     sends none (only health answers then).
-    /// - Throws: ``TLSError`` when a TLS file cannot be used; ``RPCError`` UNAVAILABLE when the
-    ///   server cannot be reached or the TLS handshake fails.
-    public static func connect(
-        host: String, port: Int, tls: TLSClientConfiguration? = nil,
-        limits: RPCLimits = .default, connectTimeout: Duration = .seconds(10),
-        token: String? = nil
-    ) async throws -> CashbackClient {
-        if let token, !token.isEmpty {
-            try Self.checkToken(token)
-            // A bearer token in cleartext is anyone's on the path: only over TLS, or to this
-            // machine.
-            guard tls != nil || HostAndPort.isLoopback(host) else {
-                throw RPCError(
-                    .unauthenticated,
-                    "refusing to send the token in cleartext to \(host): use TLS (the client's "
-                        + "tls:, the probe without --plaintext)")
-            }
-        }
-        // One loop for this client's connections, so that `taskExecutor` stays where they are.
-        let loop = MultiThreadedEventLoopGroup.singleton.next()
-        let endpoint = ReconnectingTransport.Endpoint(
-            host: host, port: port, tls: tls, limits: limits, connectTimeout: connectTimeout,
-            eventLoop: loop)
-        let first = try await endpoint.connect()
-        let connection = ReconnectingTransport(first: first, endpoint: endpoint)
-        return CashbackClient(
-            transport: connection, connection: connection, token: token,
-            taskExecutor: EventLoopTaskExecutor(eventLoop: loop))
-    }
-
-    /// Returns once the current connection has closed (the server's idle timeout or shutdown,
-    /// a network failure). The next call connects again.
+    /// Returns once every connection open now has closed (the server's idle timeout or
+    /// shutdown, a network failure). The next call connects again.
     public func waitUntilDisconnected() async {
         await connection?.waitUntilCurrentConnectionCloses()
     }
@@ -135,7 +95,7 @@ public struct CashbackClient: Sendable {
         // protobuf `HealthCheckRequest { string service = 1; }`: the same bytes in our codec.
         writer.writeStringField(1, service)
         let response = try await transport.unary(
-            MethodDescriptor(service: "grpc.health.v1.Health", method: "Check"),
+            Self.healthCheck,
             request: writer.bytes, options: options)
         var reader = CompactReader(bytes: response)
         var status: UInt64 = 0
@@ -152,6 +112,10 @@ public struct CashbackClient: Sendable {
         return status < names.count ? names[Int(status)] : "STATUS_\(status)"
     }
 
+    /// `grpc.health.v1.Health/Check`, which writes nothing: retried as the schema's reads are.
+    static let healthCheck = MethodDescriptor(
+        service: "grpc.health.v1.Health", method: "Check", isIdempotent: true)
+
     /// Refuses a token a header cannot carry as it is (empty, spaces, control characters),
     /// before any connection: the server would only see a malformed header.
     ///
@@ -165,7 +129,7 @@ public struct CashbackClient: Sendable {
         }
     }
 
-    /// Closes the connection; calls in flight fail with UNAVAILABLE, and so do later calls.
+    /// Closes the connections; calls in flight fail with UNAVAILABLE, and so do later calls.
     public func close() async {
         await connection?.close()
     }

@@ -1,46 +1,55 @@
 import H2
 import NIOCore
 import RPC
+import Synchronization
 
-/// A client transport that opens a new HTTP/2 connection when the current one has closed
-/// (the server's idle timeout, a restart, a network failure), so a long-lived client keeps
-/// working. A call whose request could not be sent at all (the connection had closed, or the
-/// server had told it to go away) is sent on a new connection, as nothing of it reached the
-/// server. Calls in flight when a connection drops fail with UNAVAILABLE; they are not retried
-/// here, because only the caller knows whether its command is safe to repeat (the Cashback
-/// ledger commands are idempotent, so replaying them is).
+/// A client transport over one or more endpoints, each with a connection that is opened again
+/// when it has closed (the server's idle timeout, a restart, a network failure) and a
+/// reconnect backoff while it cannot be (``EndpointConnection``).
+///
+/// Each call picks an endpoint as ``CashbackClient/LoadBalancing`` says, among those whose
+/// connection is open; an endpoint that is down is skipped until it has reconnected. When none
+/// is open, the call waits for the connection attempts under way (no longer than its
+/// deadline), and fails with UNAVAILABLE naming every endpoint and why when none succeeds.
+///
+/// A call whose request could not be sent at all (the connection had closed, or the server
+/// had told it to go away) is sent on another connection, as nothing of it reached the server.
+/// Calls in flight when a connection drops fail with UNAVAILABLE; retrying them is
+/// ``RetryingTransport``'s business, for the methods that may be retried.
 final class ReconnectingTransport: RPCClientTransport {
-    private let holder: ConnectionHolder
+    let endpoints: [EndpointConnection]
+    let balancing: CashbackClient.LoadBalancing
+    /// The round robin's position.
+    private let turn = Atomic<Int>(0)
 
-    /// Where and how to connect, each time.
-    struct Endpoint: Sendable {
-        var host: String
-        var port: Int
-        var tls: TLSClientConfiguration?
-        var limits: RPCLimits
-        var connectTimeout: Duration
-        /// The event loop every connection to the endpoint lives on.
-        var eventLoop: any EventLoop
-
-        func connect() async throws -> H2ClientConnection {
-            try await H2ClientConnection.connect(
-                host: host, port: port, tls: tls, limits: limits, connectTimeout: connectTimeout,
-                group: eventLoop)
-        }
-    }
-
-    init(first: H2ClientConnection, endpoint: Endpoint) {
-        holder = ConnectionHolder(current: first, endpoint: endpoint)
+    init(endpoints: [EndpointConnection], balancing: CashbackClient.LoadBalancing) {
+        precondition(!endpoints.isEmpty, "a client needs an endpoint")
+        self.endpoints = endpoints
+        self.balancing = balancing
     }
 
     /// Connections tried for one call whose request could not be sent (each closed, or was
     /// told to go away, before the call started).
     static let attemptsMax = 3
 
+    /// One call's outcome, with the endpoint it went to (`nil` when none could be used): for
+    /// the retry layer's logs.
+    struct Outcome<Value> {
+        var endpoint: CashbackClient.Endpoint?
+        var result: Result<Value, RPCError>
+    }
+
     func unary(_ method: MethodDescriptor, request: [UInt8], options: CallOptions)
         async throws -> [UInt8]
     {
-        try await Self.onOpenConnection(holder) { connection in
+        try await unaryOutcome(method, request: request, options: options).result.get()
+    }
+
+    /// Makes a unary call and says where it went.
+    func unaryOutcome(_ method: MethodDescriptor, request: [UInt8], options: CallOptions)
+        async -> Outcome<[UInt8]>
+    {
+        await onOpenConnection(options) { connection, options in
             try await connection.unaryIfOpen(method, request: request, options: options)
         }
     }
@@ -48,85 +57,147 @@ final class ReconnectingTransport: RPCClientTransport {
     func serverStreaming(_ method: MethodDescriptor, request: [UInt8], options: CallOptions)
         -> RPCRawResponseStream
     {
-        RPCRawResponseStream { [holder] in
-            try await Self.onOpenConnection(holder) { connection in
-                try await connection.serverStreamIfOpen(method, request: request, options: options)
+        RPCRawResponseStream { [self] in
+            try await streamOutcome(method, request: request, options: options).result.get()
+        }
+    }
+
+    /// Starts a server-streaming call and says where it went; its messages and status arrive
+    /// in the buffer.
+    func streamOutcome(_ method: MethodDescriptor, request: [UInt8], options: CallOptions)
+        async -> Outcome<RPCMessageBuffer>
+    {
+        await onOpenConnection(options) { connection, options in
+            try await connection.serverStreamIfOpen(method, request: request, options: options)
+        }
+    }
+
+    /// Starts a call with `start` on the connection of the endpoint picked, or on another when
+    /// `start` returns `nil` (nothing was sent). Time spent waiting for a connection comes off
+    /// the call's timeout.
+    private func onOpenConnection<T>(
+        _ options: CallOptions,
+        _ start: (H2ClientConnection, CallOptions) async throws -> T?
+    ) async -> Outcome<T> {
+        var options = options
+        var endpoint: CashbackClient.Endpoint?
+        do {
+            for _ in 0..<Self.attemptsMax {
+                let picked: EndpointConnection
+                let connection: H2ClientConnection
+                switch lookUp() {
+                case .ready(let ready, let open):
+                    (picked, connection) = (ready, open)
+                case .noneReady(let waiting, let failures):
+                    let waitedFrom = ContinuousClock.now
+                    (picked, connection) = try await firstToConnect(
+                        waiting, failures: failures, within: options.timeout)
+                    if let timeout = options.timeout {
+                        options.timeout = timeout - (ContinuousClock.now - waitedFrom)
+                    }
+                }
+                endpoint = picked.endpoint
+                if let started = try await start(connection, options) {
+                    return Outcome(endpoint: endpoint, result: .success(started))
+                }
+                // Nothing was sent: this connection is done; send it again on a new one.
+                picked.discard(connection)
+            }
+            throw RPCError(
+                .unavailable,
+                "the server closed \(Self.attemptsMax) connections in a row before the call "
+                    + "could be sent")
+        } catch {
+            return Outcome(endpoint: endpoint, result: .failure(RPCError(clientFailure: error)))
+        }
+    }
+
+    // MARK: Picking an endpoint
+
+    /// What the endpoints offer a call, found without waiting.
+    enum Lookup {
+        /// Call on this endpoint's open connection.
+        case ready(EndpointConnection, H2ClientConnection)
+        /// None is up: the attempts under way, in the endpoints' order, and why the other
+        /// endpoints cannot be used.
+        case noneReady(
+            waiting: [(EndpointConnection, Task<H2ClientConnection, any Error>)],
+            failures: [RPCError])
+    }
+
+    /// Looks at the endpoints as ``CashbackClient/LoadBalancing`` says, starting the
+    /// connection attempts that are due on the way.
+    func lookUp() -> Lookup {
+        var waiting: [(EndpointConnection, Task<H2ClientConnection, any Error>)] = []
+        var failures: [RPCError] = []
+        if balancing == .failover || endpoints.count == 1 {
+            // The first that is up; the ones before it are reconnecting (their attempts start
+            // here) or backing off, the ones after it stand by untouched.
+            for endpoint in endpoints {
+                switch endpoint.availability() {
+                case .ready(let connection): return .ready(endpoint, connection)
+                case .connecting(let attempt): waiting.append((endpoint, attempt))
+                case .unavailable(let error): failures.append(error)
+                }
+            }
+        } else {
+            // Every endpoint is looked at, so that those whose backoff has passed reconnect.
+            var ready: [(EndpointConnection, H2ClientConnection)] = []
+            for endpoint in endpoints {
+                switch endpoint.availability() {
+                case .ready(let connection): ready.append((endpoint, connection))
+                case .connecting(let attempt): waiting.append((endpoint, attempt))
+                case .unavailable(let error): failures.append(error)
+                }
+            }
+            if !ready.isEmpty {
+                let turn = turn.wrappingAdd(1, ordering: .relaxed).oldValue
+                let (endpoint, connection) = ready[Int(UInt(bitPattern: turn) % UInt(ready.count))]
+                return .ready(endpoint, connection)
             }
         }
+        return .noneReady(waiting: waiting, failures: failures)
     }
 
-    /// Starts a call with `start` on the open connection, or on a new one when `start`
-    /// returns `nil` (nothing was sent).
-    private static func onOpenConnection<T>(
-        _ holder: ConnectionHolder, _ start: (H2ClientConnection) async throws -> T?
-    ) async throws -> T {
-        for _ in 0..<Self.attemptsMax {
-            let connection = try await holder.open()
-            if let started = try await start(connection) { return started }
-            // Nothing was sent: this connection is done; send it again on a new one.
-            await holder.discard(connection)
+    /// The first of the attempts `waiting` that connects, in order.
+    ///
+    /// - Throws: ``RPCError`` UNAVAILABLE naming each endpoint and why it cannot be used (its
+    ///   backoff and last error, or the attempt that just failed); DEADLINE_EXCEEDED when
+    ///   `timeout` passes first; CANCELLED when the task is cancelled first.
+    private func firstToConnect(
+        _ waiting: [(EndpointConnection, Task<H2ClientConnection, any Error>)],
+        failures: [RPCError], within timeout: Duration?
+    ) async throws(RPCError) -> (EndpointConnection, H2ClientConnection) {
+        var failures = failures
+        for (endpoint, attempt) in waiting {
+            do throws(RPCError) {
+                let connection = try await EndpointConnection.Availability.connection(
+                    from: attempt, endpoint: endpoint.endpoint, within: timeout)
+                return (endpoint, connection)
+            } catch {
+                // The deadline, or the caller's cancellation, ends the wait for every endpoint.
+                guard error.code == .unavailable else { throw error }
+                failures.append(error)
+            }
         }
+        guard failures.count > 1 else { throw failures.first ?? EndpointConnection.closedError }
         throw RPCError(
             .unavailable,
-            "the server closed \(Self.attemptsMax) connections in a row before the call could "
-                + "be sent")
+            "no endpoint is available: " + failures.map(\.message).joined(separator: "; "))
     }
 
-    /// Connections opened so far, the first included (for tests and diagnostics).
-    var connectionsOpened: Int {
-        get async { await holder.connectionsOpened }
-    }
+    // MARK: Diagnostics and closing
 
-    /// Returns once the current connection has closed.
+    /// Connections opened so far, to every endpoint (for tests and diagnostics).
+    var connectionsOpened: Int { endpoints.reduce(0) { $0 + $1.connectionsOpened } }
+
+    /// Returns once every connection open now has closed.
     func waitUntilCurrentConnectionCloses() async {
-        await holder.current?.waitUntilClosed()
+        for endpoint in endpoints { await endpoint.waitUntilCurrentConnectionCloses() }
     }
 
-    /// Closes the connection; later calls fail with UNAVAILABLE.
+    /// Closes every connection; later calls fail with UNAVAILABLE.
     func close() async {
-        await holder.close()
-    }
-}
-
-/// Serialises connecting, so that concurrent calls after a drop share one new connection.
-private actor ConnectionHolder {
-    private(set) var current: H2ClientConnection?
-    private var connecting: Task<H2ClientConnection, any Error>?
-    private var isClosed = false
-    private(set) var connectionsOpened = 1
-    private let endpoint: ReconnectingTransport.Endpoint
-
-    init(current: H2ClientConnection, endpoint: ReconnectingTransport.Endpoint) {
-        self.current = current
-        self.endpoint = endpoint
-    }
-
-    /// The open connection, connecting again if the last one has closed.
-    func open() async throws -> H2ClientConnection {
-        guard !isClosed else { throw RPCError(.unavailable, "the client is closed") }
-        if let current, current.isOpen { return current }
-        // Actors are reentrant: callers arriving while a connection is being made wait for
-        // that same attempt instead of starting their own.
-        if let connecting { return try await connecting.value }
-        let endpoint = self.endpoint
-        let attempt = Task { try await endpoint.connect() }
-        connecting = attempt
-        defer { connecting = nil }
-        let connection = try await attempt.value
-        connectionsOpened += 1
-        current = connection
-        return connection
-    }
-
-    func close() async {
-        isClosed = true
-        await current?.close()
-    }
-
-    /// Forgets `connection` (it can start no more calls) so that the next call connects anew.
-    /// Its calls in flight go on: it closes itself once the server has answered them.
-    func discard(_ connection: H2ClientConnection) {
-        guard current === connection else { return }
-        current = nil
+        for endpoint in endpoints { await endpoint.close() }
     }
 }

@@ -1939,8 +1939,8 @@ extension CashbackV1 {
                 public typealias Input = CashbackV1.AccrueRequest
                 /// The response message.
                 public typealias Output = CashbackV1.AccrueResponse
-                /// The method's name and path.
-                public static let descriptor = MethodDescriptor(service: "cashback.v1.Accruals", method: "Accrue")
+                /// The method's name and path; the schema marks it idempotent.
+                public static let descriptor = MethodDescriptor(service: "cashback.v1.Accruals", method: "Accrue", isIdempotent: true)
             }
             /// The store confirmed the order: pending cashback becomes available (paying off the
             /// member's debt first). Repeating it answers CONFIRMED again; after Cancel it is
@@ -1950,8 +1950,8 @@ extension CashbackV1 {
                 public typealias Input = CashbackV1.OrderRef
                 /// The response message.
                 public typealias Output = CashbackV1.AccrualStateResponse
-                /// The method's name and path.
-                public static let descriptor = MethodDescriptor(service: "cashback.v1.Accruals", method: "Confirm")
+                /// The method's name and path; the schema marks it idempotent.
+                public static let descriptor = MethodDescriptor(service: "cashback.v1.Accruals", method: "Confirm", isIdempotent: true)
             }
             /// The order was cancelled: the pending cashback is reversed. Repeating it answers
             /// CANCELLED again; after Confirm it is FAILED_PRECONDITION (use Adjust); unknown order:
@@ -1961,8 +1961,8 @@ extension CashbackV1 {
                 public typealias Input = CashbackV1.OrderRef
                 /// The response message.
                 public typealias Output = CashbackV1.AccrualStateResponse
-                /// The method's name and path.
-                public static let descriptor = MethodDescriptor(service: "cashback.v1.Accruals", method: "Cancel")
+                /// The method's name and path; the schema marks it idempotent.
+                public static let descriptor = MethodDescriptor(service: "cashback.v1.Accruals", method: "Cancel", isIdempotent: true)
             }
             /// Prices an order exactly as Accrue would now, and writes nothing. Errors as Accrue's.
             public enum Quote {
@@ -1970,8 +1970,8 @@ extension CashbackV1 {
                 public typealias Input = CashbackV1.QuoteRequest
                 /// The response message.
                 public typealias Output = CashbackV1.QuoteResponse
-                /// The method's name and path.
-                public static let descriptor = MethodDescriptor(service: "cashback.v1.Accruals", method: "Quote")
+                /// The method's name and path; the schema marks it idempotent.
+                public static let descriptor = MethodDescriptor(service: "cashback.v1.Accruals", method: "Quote", isIdempotent: true)
             }
             /// The accrual as it is now: state, amounts, locked version, per-line pricing, hold end
             /// and history. Unknown order: NOT_FOUND.
@@ -1980,8 +1980,8 @@ extension CashbackV1 {
                 public typealias Input = CashbackV1.OrderRef
                 /// The response message.
                 public typealias Output = CashbackV1.Accrual
-                /// The method's name and path.
-                public static let descriptor = MethodDescriptor(service: "cashback.v1.Accruals", method: "GetAccrual")
+                /// The method's name and path; the schema marks it idempotent.
+                public static let descriptor = MethodDescriptor(service: "cashback.v1.Accruals", method: "GetAccrual", isIdempotent: true)
             }
             /// A partial or full refund: the cashback is priced again with the accrual's own rule
             /// version and never rises; after confirmation the clawback comes out of available first,
@@ -1992,8 +1992,8 @@ extension CashbackV1 {
                 public typealias Input = CashbackV1.AdjustRequest
                 /// The response message.
                 public typealias Output = CashbackV1.AdjustResponse
-                /// The method's name and path.
-                public static let descriptor = MethodDescriptor(service: "cashback.v1.Accruals", method: "Adjust")
+                /// The method's name and path; the schema marks it idempotent.
+                public static let descriptor = MethodDescriptor(service: "cashback.v1.Accruals", method: "Adjust", isIdempotent: true)
             }
         }
 

@@ -3048,8 +3048,8 @@ extension CashbackV1 {
                 public typealias Input = CashbackV1.UpsertMerchantRequest
                 /// The response message.
                 public typealias Output = CashbackV1.UpsertMerchantResponse
-                /// The method's name and path.
-                public static let descriptor = MethodDescriptor(service: "cashback.v1.Admin", method: "UpsertMerchant")
+                /// The method's name and path; the schema marks it idempotent.
+                public static let descriptor = MethodDescriptor(service: "cashback.v1.Admin", method: "UpsertMerchant", isIdempotent: true)
             }
             /// Publishes the next rule-set version of a merchant (never edited in place). Unknown
             /// merchant: NOT_FOUND; a rule set that cannot be evaluated: INVALID_ARGUMENT.
@@ -3058,8 +3058,8 @@ extension CashbackV1 {
                 public typealias Input = CashbackV1.PublishRuleSetRequest
                 /// The response message.
                 public typealias Output = CashbackV1.PublishRuleSetResponse
-                /// The method's name and path.
-                public static let descriptor = MethodDescriptor(service: "cashback.v1.Admin", method: "PublishRuleSet")
+                /// The method's name and path; the schema marks it idempotent.
+                public static let descriptor = MethodDescriptor(service: "cashback.v1.Admin", method: "PublishRuleSet", isIdempotent: true)
             }
             /// Reads one rule-set version (0 = the latest). Unknown merchant or version: NOT_FOUND.
             public enum GetRuleSet {
@@ -3067,8 +3067,8 @@ extension CashbackV1 {
                 public typealias Input = CashbackV1.GetRuleSetRequest
                 /// The response message.
                 public typealias Output = CashbackV1.GetRuleSetResponse
-                /// The method's name and path.
-                public static let descriptor = MethodDescriptor(service: "cashback.v1.Admin", method: "GetRuleSet")
+                /// The method's name and path; the schema marks it idempotent.
+                public static let descriptor = MethodDescriptor(service: "cashback.v1.Admin", method: "GetRuleSet", isIdempotent: true)
             }
             /// Checks every invariant of the books on the live database and lists each breach.
             public enum Verify {
@@ -3076,8 +3076,8 @@ extension CashbackV1 {
                 public typealias Input = CashbackV1.VerifyRequest
                 /// The response message.
                 public typealias Output = CashbackV1.VerifyResponse
-                /// The method's name and path.
-                public static let descriptor = MethodDescriptor(service: "cashback.v1.Admin", method: "Verify")
+                /// The method's name and path; the schema marks it idempotent.
+                public static let descriptor = MethodDescriptor(service: "cashback.v1.Admin", method: "Verify", isIdempotent: true)
             }
             /// Freezes a member: no Redeem or Withdraw until UnfreezeMember. Orders still accrue.
             public enum FreezeMember {
@@ -3085,8 +3085,8 @@ extension CashbackV1 {
                 public typealias Input = CashbackV1.FreezeMemberRequest
                 /// The response message.
                 public typealias Output = CashbackV1.FreezeMemberResponse
-                /// The method's name and path.
-                public static let descriptor = MethodDescriptor(service: "cashback.v1.Admin", method: "FreezeMember")
+                /// The method's name and path; the schema marks it idempotent.
+                public static let descriptor = MethodDescriptor(service: "cashback.v1.Admin", method: "FreezeMember", isIdempotent: true)
             }
             /// Unfreezes a member.
             public enum UnfreezeMember {
@@ -3094,8 +3094,8 @@ extension CashbackV1 {
                 public typealias Input = CashbackV1.FreezeMemberRequest
                 /// The response message.
                 public typealias Output = CashbackV1.FreezeMemberResponse
-                /// The method's name and path.
-                public static let descriptor = MethodDescriptor(service: "cashback.v1.Admin", method: "UnfreezeMember")
+                /// The method's name and path; the schema marks it idempotent.
+                public static let descriptor = MethodDescriptor(service: "cashback.v1.Admin", method: "UnfreezeMember", isIdempotent: true)
             }
             /// Moves what is left of expired lots from available to expired.
             public enum RunExpiry {
@@ -3103,8 +3103,8 @@ extension CashbackV1 {
                 public typealias Input = CashbackV1.RunExpiryRequest
                 /// The response message.
                 public typealias Output = CashbackV1.RunExpiryResponse
-                /// The method's name and path.
-                public static let descriptor = MethodDescriptor(service: "cashback.v1.Admin", method: "RunExpiry")
+                /// The method's name and path; the schema marks it idempotent.
+                public static let descriptor = MethodDescriptor(service: "cashback.v1.Admin", method: "RunExpiry", isIdempotent: true)
             }
             /// Claims by state, oldest first, a page at a time.
             public enum ListClaims {
@@ -3112,8 +3112,8 @@ extension CashbackV1 {
                 public typealias Input = CashbackV1.ListClaimsRequest
                 /// The response message.
                 public typealias Output = CashbackV1.ListClaimsResponse
-                /// The method's name and path.
-                public static let descriptor = MethodDescriptor(service: "cashback.v1.Admin", method: "ListClaims")
+                /// The method's name and path; the schema marks it idempotent.
+                public static let descriptor = MethodDescriptor(service: "cashback.v1.Admin", method: "ListClaims", isIdempotent: true)
             }
             /// Approves a claim: a pending accrual is booked from it, linked both ways. Approving it
             /// again answers it; after RejectClaim: FAILED_PRECONDITION; refused as Accrue would
@@ -3123,8 +3123,8 @@ extension CashbackV1 {
                 public typealias Input = CashbackV1.DecideClaimRequest
                 /// The response message.
                 public typealias Output = CashbackV1.ClaimSummary
-                /// The method's name and path.
-                public static let descriptor = MethodDescriptor(service: "cashback.v1.Admin", method: "ApproveClaim")
+                /// The method's name and path; the schema marks it idempotent.
+                public static let descriptor = MethodDescriptor(service: "cashback.v1.Admin", method: "ApproveClaim", isIdempotent: true)
             }
             /// Rejects a claim with a reason. Rejecting it again answers it; after ApproveClaim:
             /// FAILED_PRECONDITION.
@@ -3133,8 +3133,8 @@ extension CashbackV1 {
                 public typealias Input = CashbackV1.DecideClaimRequest
                 /// The response message.
                 public typealias Output = CashbackV1.ClaimSummary
-                /// The method's name and path.
-                public static let descriptor = MethodDescriptor(service: "cashback.v1.Admin", method: "RejectClaim")
+                /// The method's name and path; the schema marks it idempotent.
+                public static let descriptor = MethodDescriptor(service: "cashback.v1.Admin", method: "RejectClaim", isIdempotent: true)
             }
             /// Credits or debits a member's available balance by hand (a credit never expires); a
             /// debit beyond available: FAILED_PRECONDITION.
@@ -3143,8 +3143,8 @@ extension CashbackV1 {
                 public typealias Input = CashbackV1.AdjustBalanceRequest
                 /// The response message.
                 public typealias Output = CashbackV1.AdjustBalanceResponse
-                /// The method's name and path.
-                public static let descriptor = MethodDescriptor(service: "cashback.v1.Admin", method: "AdjustBalance")
+                /// The method's name and path; the schema marks it idempotent.
+                public static let descriptor = MethodDescriptor(service: "cashback.v1.Admin", method: "AdjustBalance", isIdempotent: true)
             }
             /// Totals booked in `[from_ms, to_ms)` in one currency, in all and per merchant.
             public enum GetStats {
@@ -3152,8 +3152,8 @@ extension CashbackV1 {
                 public typealias Input = CashbackV1.GetStatsRequest
                 /// The response message.
                 public typealias Output = CashbackV1.GetStatsResponse
-                /// The method's name and path.
-                public static let descriptor = MethodDescriptor(service: "cashback.v1.Admin", method: "GetStats")
+                /// The method's name and path; the schema marks it idempotent.
+                public static let descriptor = MethodDescriptor(service: "cashback.v1.Admin", method: "GetStats", isIdempotent: true)
             }
             /// Streams the journal in id order from a cursor, for an auditor or a data warehouse:
             /// one `JournalEntry` message per entry, at most `limit` per call. Read page by page, so
@@ -3165,8 +3165,8 @@ extension CashbackV1 {
                 public typealias Output = CashbackV1.JournalEntry
                 /// The server answers with a stream of `Output` messages.
                 public static let isServerStreaming = true
-                /// The method's name and path.
-                public static let descriptor = MethodDescriptor(service: "cashback.v1.Admin", method: "ExportJournal")
+                /// The method's name and path; the schema marks it idempotent.
+                public static let descriptor = MethodDescriptor(service: "cashback.v1.Admin", method: "ExportJournal", isIdempotent: true)
             }
         }
 

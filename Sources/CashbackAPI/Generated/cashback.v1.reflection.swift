@@ -209,8 +209,8 @@ extension CashbackV1 {
                 public typealias Input = CashbackV1.ListServicesRequest
                 /// The response message.
                 public typealias Output = CashbackV1.ListServicesResponse
-                /// The method's name and path.
-                public static let descriptor = MethodDescriptor(service: "cashback.v1.Reflection", method: "ListServices")
+                /// The method's name and path; the schema marks it idempotent.
+                public static let descriptor = MethodDescriptor(service: "cashback.v1.Reflection", method: "ListServices", isIdempotent: true)
             }
         }
 

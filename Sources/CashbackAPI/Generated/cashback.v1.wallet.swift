@@ -2198,8 +2198,8 @@ extension CashbackV1 {
                 public typealias Input = CashbackV1.GetBalanceRequest
                 /// The response message.
                 public typealias Output = CashbackV1.GetBalanceResponse
-                /// The method's name and path.
-                public static let descriptor = MethodDescriptor(service: "cashback.v1.Wallet", method: "GetBalance")
+                /// The method's name and path; the schema marks it idempotent.
+                public static let descriptor = MethodDescriptor(service: "cashback.v1.Wallet", method: "GetBalance", isIdempotent: true)
             }
             /// The member's history in one currency, newest first, a page at a time.
             public enum ListHistory {
@@ -2207,8 +2207,8 @@ extension CashbackV1 {
                 public typealias Input = CashbackV1.ListHistoryRequest
                 /// The response message.
                 public typealias Output = CashbackV1.ListHistoryResponse
-                /// The method's name and path.
-                public static let descriptor = MethodDescriptor(service: "cashback.v1.Wallet", method: "ListHistory")
+                /// The method's name and path; the schema marks it idempotent.
+                public static let descriptor = MethodDescriptor(service: "cashback.v1.Wallet", method: "ListHistory", isIdempotent: true)
             }
             /// Spends available cashback, soonest-expiring first. More than available, or a frozen
             /// member: FAILED_PRECONDITION, and nothing changes.
@@ -2217,8 +2217,8 @@ extension CashbackV1 {
                 public typealias Input = CashbackV1.RedeemRequest
                 /// The response message.
                 public typealias Output = CashbackV1.RedeemResponse
-                /// The method's name and path.
-                public static let descriptor = MethodDescriptor(service: "cashback.v1.Wallet", method: "Redeem")
+                /// The method's name and path; the schema marks it idempotent.
+                public static let descriptor = MethodDescriptor(service: "cashback.v1.Wallet", method: "Redeem", isIdempotent: true)
             }
             /// Refunds (part of) a redemption back into the lots it came from. Unknown redemption:
             /// NOT_FOUND; more than is left of it: FAILED_PRECONDITION.
@@ -2227,8 +2227,8 @@ extension CashbackV1 {
                 public typealias Input = CashbackV1.RefundRedemptionRequest
                 /// The response message.
                 public typealias Output = CashbackV1.RedeemResponse
-                /// The method's name and path.
-                public static let descriptor = MethodDescriptor(service: "cashback.v1.Wallet", method: "RefundRedemption")
+                /// The method's name and path; the schema marks it idempotent.
+                public static let descriptor = MethodDescriptor(service: "cashback.v1.Wallet", method: "RefundRedemption", isIdempotent: true)
             }
             /// Moves available cashback to reserved for a payout. Below the currency's minimum:
             /// INVALID_ARGUMENT; more than available, or a frozen member: FAILED_PRECONDITION; more
@@ -2238,8 +2238,8 @@ extension CashbackV1 {
                 public typealias Input = CashbackV1.WithdrawRequest
                 /// The response message.
                 public typealias Output = CashbackV1.WithdrawResponse
-                /// The method's name and path.
-                public static let descriptor = MethodDescriptor(service: "cashback.v1.Wallet", method: "Withdraw")
+                /// The method's name and path; the schema marks it idempotent.
+                public static let descriptor = MethodDescriptor(service: "cashback.v1.Wallet", method: "Withdraw", isIdempotent: true)
             }
             /// Reports an order that was never credited. Unknown merchant: NOT_FOUND; an order already
             /// credited or already claimed: ALREADY_EXISTS.
@@ -2248,8 +2248,8 @@ extension CashbackV1 {
                 public typealias Input = CashbackV1.FileClaimRequest
                 /// The response message.
                 public typealias Output = CashbackV1.Claim
-                /// The method's name and path.
-                public static let descriptor = MethodDescriptor(service: "cashback.v1.Wallet", method: "FileClaim")
+                /// The method's name and path; the schema marks it idempotent.
+                public static let descriptor = MethodDescriptor(service: "cashback.v1.Wallet", method: "FileClaim", isIdempotent: true)
             }
         }
 
@@ -2332,8 +2332,8 @@ extension CashbackV1 {
                 public typealias Input = CashbackV1.ListWithdrawalsRequest
                 /// The response message.
                 public typealias Output = CashbackV1.ListWithdrawalsResponse
-                /// The method's name and path.
-                public static let descriptor = MethodDescriptor(service: "cashback.v1.Payouts", method: "ListWithdrawals")
+                /// The method's name and path; the schema marks it idempotent.
+                public static let descriptor = MethodDescriptor(service: "cashback.v1.Payouts", method: "ListWithdrawals", isIdempotent: true)
             }
             /// The payout reached the destination: reserved → withdrawn. Completing it again answers
             /// it; after FailWithdrawal: FAILED_PRECONDITION; unknown: NOT_FOUND.
@@ -2342,8 +2342,8 @@ extension CashbackV1 {
                 public typealias Input = CashbackV1.CompleteWithdrawalRequest
                 /// The response message.
                 public typealias Output = CashbackV1.Withdrawal
-                /// The method's name and path.
-                public static let descriptor = MethodDescriptor(service: "cashback.v1.Payouts", method: "CompleteWithdrawal")
+                /// The method's name and path; the schema marks it idempotent.
+                public static let descriptor = MethodDescriptor(service: "cashback.v1.Payouts", method: "CompleteWithdrawal", isIdempotent: true)
             }
             /// The payout failed: reserved → available, back into the lots it came from with their
             /// original expiry. Failing it again answers it; after CompleteWithdrawal:
@@ -2353,8 +2353,8 @@ extension CashbackV1 {
                 public typealias Input = CashbackV1.FailWithdrawalRequest
                 /// The response message.
                 public typealias Output = CashbackV1.Withdrawal
-                /// The method's name and path.
-                public static let descriptor = MethodDescriptor(service: "cashback.v1.Payouts", method: "FailWithdrawal")
+                /// The method's name and path; the schema marks it idempotent.
+                public static let descriptor = MethodDescriptor(service: "cashback.v1.Payouts", method: "FailWithdrawal", isIdempotent: true)
             }
         }
 

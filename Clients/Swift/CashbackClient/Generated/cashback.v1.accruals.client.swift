@@ -25,6 +25,8 @@ extension CashbackV1.Accruals {
         /// Paused merchant: FAILED_PRECONDITION. Currency other than the merchant's:
         /// INVALID_ARGUMENT.
         ///
+        /// Idempotent: the client retries it as its `RetryPolicy` says.
+        ///
         /// - Throws: `RPCError` with the server's status, or UNAVAILABLE when the call
         ///   could not reach the server.
         public func accrue(
@@ -42,6 +44,8 @@ extension CashbackV1.Accruals {
         /// The store confirmed the order: pending cashback becomes available (paying off the
         /// member's debt first). Repeating it answers CONFIRMED again; after Cancel it is
         /// FAILED_PRECONDITION; unknown order: NOT_FOUND.
+        ///
+        /// Idempotent: the client retries it as its `RetryPolicy` says.
         ///
         /// - Throws: `RPCError` with the server's status, or UNAVAILABLE when the call
         ///   could not reach the server.
@@ -61,6 +65,8 @@ extension CashbackV1.Accruals {
         /// CANCELLED again; after Confirm it is FAILED_PRECONDITION (use Adjust); unknown order:
         /// NOT_FOUND.
         ///
+        /// Idempotent: the client retries it as its `RetryPolicy` says.
+        ///
         /// - Throws: `RPCError` with the server's status, or UNAVAILABLE when the call
         ///   could not reach the server.
         public func cancel(
@@ -76,6 +82,8 @@ extension CashbackV1.Accruals {
         }
 
         /// Prices an order exactly as Accrue would now, and writes nothing. Errors as Accrue's.
+        ///
+        /// Idempotent: the client retries it as its `RetryPolicy` says.
         ///
         /// - Throws: `RPCError` with the server's status, or UNAVAILABLE when the call
         ///   could not reach the server.
@@ -93,6 +101,8 @@ extension CashbackV1.Accruals {
 
         /// The accrual as it is now: state, amounts, locked version, per-line pricing, hold end
         /// and history. Unknown order: NOT_FOUND.
+        ///
+        /// Idempotent: the client retries it as its `RetryPolicy` says.
         ///
         /// - Throws: `RPCError` with the server's status, or UNAVAILABLE when the call
         ///   could not reach the server.
@@ -112,6 +122,8 @@ extension CashbackV1.Accruals {
         /// version and never rises; after confirmation the clawback comes out of available first,
         /// the rest becomes debt. Cancelled accrual, a raise, or a line refunded beyond what it
         /// has left: FAILED_PRECONDITION.
+        ///
+        /// Idempotent: the client retries it as its `RetryPolicy` says.
         ///
         /// - Throws: `RPCError` with the server's status, or UNAVAILABLE when the call
         ///   could not reach the server.

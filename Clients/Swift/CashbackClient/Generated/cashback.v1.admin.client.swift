@@ -23,6 +23,8 @@ extension CashbackV1.Admin {
         /// Creates or updates a merchant, idempotently on `idempotency_key`. Creating a merchant
         /// publishes its rule set version 1 (a flat `shopper_rate_bps`).
         ///
+        /// Idempotent: the client retries it as its `RetryPolicy` says.
+        ///
         /// - Throws: `RPCError` with the server's status, or UNAVAILABLE when the call
         ///   could not reach the server.
         public func upsertMerchant(
@@ -40,6 +42,8 @@ extension CashbackV1.Admin {
         /// Publishes the next rule-set version of a merchant (never edited in place). Unknown
         /// merchant: NOT_FOUND; a rule set that cannot be evaluated: INVALID_ARGUMENT.
         ///
+        /// Idempotent: the client retries it as its `RetryPolicy` says.
+        ///
         /// - Throws: `RPCError` with the server's status, or UNAVAILABLE when the call
         ///   could not reach the server.
         public func publishRuleSet(
@@ -55,6 +59,8 @@ extension CashbackV1.Admin {
         }
 
         /// Reads one rule-set version (0 = the latest). Unknown merchant or version: NOT_FOUND.
+        ///
+        /// Idempotent: the client retries it as its `RetryPolicy` says.
         ///
         /// - Throws: `RPCError` with the server's status, or UNAVAILABLE when the call
         ///   could not reach the server.
@@ -72,6 +78,8 @@ extension CashbackV1.Admin {
 
         /// Checks every invariant of the books on the live database and lists each breach.
         ///
+        /// Idempotent: the client retries it as its `RetryPolicy` says.
+        ///
         /// - Throws: `RPCError` with the server's status, or UNAVAILABLE when the call
         ///   could not reach the server.
         public func verify(
@@ -87,6 +95,8 @@ extension CashbackV1.Admin {
         }
 
         /// Freezes a member: no Redeem or Withdraw until UnfreezeMember. Orders still accrue.
+        ///
+        /// Idempotent: the client retries it as its `RetryPolicy` says.
         ///
         /// - Throws: `RPCError` with the server's status, or UNAVAILABLE when the call
         ///   could not reach the server.
@@ -104,6 +114,8 @@ extension CashbackV1.Admin {
 
         /// Unfreezes a member.
         ///
+        /// Idempotent: the client retries it as its `RetryPolicy` says.
+        ///
         /// - Throws: `RPCError` with the server's status, or UNAVAILABLE when the call
         ///   could not reach the server.
         public func unfreezeMember(
@@ -120,6 +132,8 @@ extension CashbackV1.Admin {
 
         /// Moves what is left of expired lots from available to expired.
         ///
+        /// Idempotent: the client retries it as its `RetryPolicy` says.
+        ///
         /// - Throws: `RPCError` with the server's status, or UNAVAILABLE when the call
         ///   could not reach the server.
         public func runExpiry(
@@ -135,6 +149,8 @@ extension CashbackV1.Admin {
         }
 
         /// Claims by state, oldest first, a page at a time.
+        ///
+        /// Idempotent: the client retries it as its `RetryPolicy` says.
         ///
         /// - Throws: `RPCError` with the server's status, or UNAVAILABLE when the call
         ///   could not reach the server.
@@ -154,6 +170,8 @@ extension CashbackV1.Admin {
         /// again answers it; after RejectClaim: FAILED_PRECONDITION; refused as Accrue would
         /// refuse the order (paused merchant, currency, order credited meanwhile).
         ///
+        /// Idempotent: the client retries it as its `RetryPolicy` says.
+        ///
         /// - Throws: `RPCError` with the server's status, or UNAVAILABLE when the call
         ///   could not reach the server.
         public func approveClaim(
@@ -170,6 +188,8 @@ extension CashbackV1.Admin {
 
         /// Rejects a claim with a reason. Rejecting it again answers it; after ApproveClaim:
         /// FAILED_PRECONDITION.
+        ///
+        /// Idempotent: the client retries it as its `RetryPolicy` says.
         ///
         /// - Throws: `RPCError` with the server's status, or UNAVAILABLE when the call
         ///   could not reach the server.
@@ -188,6 +208,8 @@ extension CashbackV1.Admin {
         /// Credits or debits a member's available balance by hand (a credit never expires); a
         /// debit beyond available: FAILED_PRECONDITION.
         ///
+        /// Idempotent: the client retries it as its `RetryPolicy` says.
+        ///
         /// - Throws: `RPCError` with the server's status, or UNAVAILABLE when the call
         ///   could not reach the server.
         public func adjustBalance(
@@ -203,6 +225,8 @@ extension CashbackV1.Admin {
         }
 
         /// Totals booked in `[from_ms, to_ms)` in one currency, in all and per merchant.
+        ///
+        /// Idempotent: the client retries it as its `RetryPolicy` says.
         ///
         /// - Throws: `RPCError` with the server's status, or UNAVAILABLE when the call
         ///   could not reach the server.
@@ -226,6 +250,8 @@ extension CashbackV1.Admin {
         /// each response message, ends after status OK, and throws `RPCError` otherwise
         /// (the server's status, or UNAVAILABLE when the call could not reach the server).
         /// Cancelling the consuming task, or leaving the loop early, resets the stream.
+        ///
+        /// Idempotent: the client retries it as its `RetryPolicy` says, until the first message.
         public func exportJournal(
             _ request: CashbackV1.Admin.Method.ExportJournal.Input,
             options: CallOptions = CallOptions()

@@ -22,6 +22,8 @@ extension CashbackV1.Reflection {
 
         /// Lists the services and methods this server answers.
         ///
+        /// Idempotent: the client retries it as its `RetryPolicy` says.
+        ///
         /// - Throws: `RPCError` with the server's status, or UNAVAILABLE when the call
         ///   could not reach the server.
         public func listServices(

@@ -21,6 +21,8 @@ extension CashbackV1.Wallet {
 
         /// The member's balance in one currency, with the next expiry.
         ///
+        /// Idempotent: the client retries it as its `RetryPolicy` says.
+        ///
         /// - Throws: `RPCError` with the server's status, or UNAVAILABLE when the call
         ///   could not reach the server.
         public func getBalance(
@@ -36,6 +38,8 @@ extension CashbackV1.Wallet {
         }
 
         /// The member's history in one currency, newest first, a page at a time.
+        ///
+        /// Idempotent: the client retries it as its `RetryPolicy` says.
         ///
         /// - Throws: `RPCError` with the server's status, or UNAVAILABLE when the call
         ///   could not reach the server.
@@ -54,6 +58,8 @@ extension CashbackV1.Wallet {
         /// Spends available cashback, soonest-expiring first. More than available, or a frozen
         /// member: FAILED_PRECONDITION, and nothing changes.
         ///
+        /// Idempotent: the client retries it as its `RetryPolicy` says.
+        ///
         /// - Throws: `RPCError` with the server's status, or UNAVAILABLE when the call
         ///   could not reach the server.
         public func redeem(
@@ -70,6 +76,8 @@ extension CashbackV1.Wallet {
 
         /// Refunds (part of) a redemption back into the lots it came from. Unknown redemption:
         /// NOT_FOUND; more than is left of it: FAILED_PRECONDITION.
+        ///
+        /// Idempotent: the client retries it as its `RetryPolicy` says.
         ///
         /// - Throws: `RPCError` with the server's status, or UNAVAILABLE when the call
         ///   could not reach the server.
@@ -89,6 +97,8 @@ extension CashbackV1.Wallet {
         /// INVALID_ARGUMENT; more than available, or a frozen member: FAILED_PRECONDITION; more
         /// withdrawals in a day than the velocity limit: RESOURCE_EXHAUSTED.
         ///
+        /// Idempotent: the client retries it as its `RetryPolicy` says.
+        ///
         /// - Throws: `RPCError` with the server's status, or UNAVAILABLE when the call
         ///   could not reach the server.
         public func withdraw(
@@ -105,6 +115,8 @@ extension CashbackV1.Wallet {
 
         /// Reports an order that was never credited. Unknown merchant: NOT_FOUND; an order already
         /// credited or already claimed: ALREADY_EXISTS.
+        ///
+        /// Idempotent: the client retries it as its `RetryPolicy` says.
         ///
         /// - Throws: `RPCError` with the server's status, or UNAVAILABLE when the call
         ///   could not reach the server.
@@ -138,6 +150,8 @@ extension CashbackV1.Payouts {
 
         /// Withdrawals by state, oldest first, a page at a time.
         ///
+        /// Idempotent: the client retries it as its `RetryPolicy` says.
+        ///
         /// - Throws: `RPCError` with the server's status, or UNAVAILABLE when the call
         ///   could not reach the server.
         public func listWithdrawals(
@@ -154,6 +168,8 @@ extension CashbackV1.Payouts {
 
         /// The payout reached the destination: reserved → withdrawn. Completing it again answers
         /// it; after FailWithdrawal: FAILED_PRECONDITION; unknown: NOT_FOUND.
+        ///
+        /// Idempotent: the client retries it as its `RetryPolicy` says.
         ///
         /// - Throws: `RPCError` with the server's status, or UNAVAILABLE when the call
         ///   could not reach the server.
@@ -172,6 +188,8 @@ extension CashbackV1.Payouts {
         /// The payout failed: reserved → available, back into the lots it came from with their
         /// original expiry. Failing it again answers it; after CompleteWithdrawal:
         /// FAILED_PRECONDITION; unknown: NOT_FOUND.
+        ///
+        /// Idempotent: the client retries it as its `RetryPolicy` says.
         ///
         /// - Throws: `RPCError` with the server's status, or UNAVAILABLE when the call
         ///   could not reach the server.

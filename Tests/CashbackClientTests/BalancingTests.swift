@@ -1,0 +1,127 @@
+@testable import CashbackClient
+import RPC
+import Testing
+
+/// Several endpoints: round robin, failover, endpoints that go down, and reconnect backoff, with
+/// real servers on 127.0.0.1 and a ``TestClock`` for every backoff.
+@Suite(.timeLimit(.minutes(1))) struct BalancingTests {
+    static func client(
+        _ servers: [ScriptedServer], _ balancing: CashbackClient.LoadBalancing,
+        policy: RetryPolicy = .default, clock: TestClock = TestClock()
+    ) async throws -> CashbackClient {
+        try await CashbackClient.connect(
+            endpoints: servers.map(\.endpoint), balancing: balancing, tls: nil, limits: .default,
+            connectionBackoff: .default, retryPolicy: policy, token: nil,
+            logger: CashbackClient.silentLogger, clock: clock)
+    }
+
+    static func call(_ client: CashbackClient) async throws -> [UInt8] {
+        try await client.transport.unary(
+            ScriptedServer.idempotent, request: [1], options: CallOptions())
+    }
+
+    /// Stops `server` and returns once the client's connection to it has closed.
+    static func stop(_ server: ScriptedServer, of client: CashbackClient, index: Int) async {
+        await server.stop()
+        await client.connection?.endpoints[index].waitUntilCurrentConnectionCloses()
+    }
+
+    @Test func roundRobinSpreadsCallsEvenlyAndSkipsAnEndpointThatIsDown() async throws {
+        let servers = [try await ScriptedServer.start(), try await ScriptedServer.start()]
+        let client = try await Self.client(servers, .roundRobin)
+        #expect(client.connection?.connectionsOpened == 2)
+        for _ in 0..<10 { _ = try await Self.call(client) }
+        #expect(servers.map(\.calls) == [5, 5])
+        // The second goes down: its reconnect is refused and it backs off; calls go to the
+        // first only, none fails.
+        await Self.stop(servers[1], of: client, index: 1)
+        for _ in 0..<6 { _ = try await Self.call(client) }
+        #expect(servers.map(\.calls) == [11, 5])
+        await client.close()
+        await servers[0].stop()
+    }
+
+    @Test func failoverUsesTheFirstAndTheNextWhileTheFirstIsDown() async throws {
+        let servers = [try await ScriptedServer.start(), try await ScriptedServer.start()]
+        let client = try await Self.client(servers, .failover)
+        // The second stands by, not connected.
+        #expect(client.connection?.connectionsOpened == 1)
+        for _ in 0..<4 { _ = try await Self.call(client) }
+        #expect(servers.map(\.calls) == [4, 0])
+        await Self.stop(servers[0], of: client, index: 0)
+        for _ in 0..<4 { _ = try await Self.call(client) }
+        #expect(servers.map(\.calls) == [4, 4])
+        #expect(client.connection?.connectionsOpened == 2)
+        await client.close()
+        await servers[1].stop()
+    }
+
+    @Test func callsFailFastNamingEachEndpointWhileAllBackOff() async throws {
+        let servers = [try await ScriptedServer.start(), try await ScriptedServer.start()]
+        let clock = TestClock(unit: 1)
+        let client = try await Self.client(servers, .roundRobin, clock: clock)
+        await Self.stop(servers[0], of: client, index: 0)
+        await Self.stop(servers[1], of: client, index: 1)
+        // The first attempt finds both refused; the two retries (after 100 and 200 ms of the
+        // test clock) find both backing off for the 1 s that follows a refused connection.
+        await #expect {
+            try await Self.call(client)
+        } throws: { error in
+            guard let error = error as? RPCError, error.code == .unavailable else { return false }
+            return servers.allSatisfy { server in
+                error.message.contains(
+                    "no connection to \(server.endpoint) for another 700 ms (reconnect backoff); "
+                        + "the last attempt failed: cannot connect to \(server.endpoint): "
+                        + "connection refused")
+            }
+        }
+        #expect(clock.sleeps == [.milliseconds(100), .milliseconds(200)])
+        // Once the backoff has passed, the next call tries again (and is refused again).
+        clock.advance(by: .seconds(1))
+        await #expect {
+            try await client.transport.unary(
+                ScriptedServer.notIdempotent, request: [1], options: CallOptions())
+        } throws: { error in
+            (error as? RPCError)?.message.hasPrefix(
+                "no endpoint is available: cannot connect to ") == true
+        }
+        await client.close()
+    }
+
+    @Test func connectFailsNamingEveryEndpointWhenNoneAnswers() async throws {
+        let servers = [try await ScriptedServer.start(), try await ScriptedServer.start()]
+        let endpoints = servers.map(\.endpoint)
+        for server in servers { await server.stop() }
+        for balancing in [CashbackClient.LoadBalancing.roundRobin, .failover] {
+            await #expect {
+                _ = try await CashbackClient.connect(endpoints: endpoints, balancing: balancing)
+            } throws: { error in
+                (error as? RPCError)
+                    == RPCError(
+                        .unavailable,
+                        "no endpoint could be reached: cannot connect to \(endpoints[0]): "
+                            + "connection refused — is cashbackd running?; cannot connect to "
+                            + "\(endpoints[1]): connection refused — is cashbackd running?")
+            }
+        }
+        // One endpoint: its own error, as before.
+        await #expect(
+            throws: RPCError(
+                .unavailable,
+                "cannot connect to \(endpoints[0]): connection refused — is cashbackd running?")
+        ) {
+            _ = try await CashbackClient.connect(host: "127.0.0.1", port: endpoints[0].port)
+        }
+    }
+
+    @Test func failoverConnectsToTheFirstThatAnswers() async throws {
+        let down = try await ScriptedServer.start()
+        await down.stop()
+        let up = try await ScriptedServer.start()
+        let client = try await Self.client([down, up], .failover)
+        _ = try await Self.call(client)
+        #expect(up.calls == 1)
+        await client.close()
+        await up.stop()
+    }
+}
