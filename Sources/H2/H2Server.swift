@@ -44,15 +44,17 @@ public final class H2Server: Sendable {
     ///     connection takes the credentials' current context. `nil` serves cleartext h2c.
     ///   - group: the event loops; NIO's shared group unless given.
     ///   - logger: where connection-level events go.
+    ///   - metrics: what connections and streams are counted into; nothing unless given.
     /// - Throws: when the address cannot be bound.
     public static func bind(
         host: String, port: Int, router: RPCRouter, limits: RPCLimits = .default,
         tls: TLSServerCredentials? = nil,
         group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
-        logger: Logger = Logger(label: "cashback.h2")
+        logger: Logger = Logger(label: "cashback.h2"),
+        metrics: H2ServerMetrics = .disabled
     ) async throws -> H2Server {
         precondition(limits.isValid, "inconsistent RPC limits: \(limits)")
-        let connections = ConnectionSet()
+        let connections = ConnectionSet(metrics: metrics)
         let calls = ServerCalls()
         let channel = try await ServerBootstrap(group: group)
             .serverChannelOption(.backlog, value: 256)
@@ -86,7 +88,8 @@ public final class H2Server: Sendable {
                     }
                     try channel.pipeline.syncOperations.addHandler(
                         H2ServerConnectionHandler(
-                            router: router, limits: limits, calls: calls, logger: logger))
+                            router: router, limits: limits, calls: calls, logger: logger,
+                            streamsActive: metrics.streamsActive))
                 }
             }
             .bind(host: host, port: port).get()
@@ -142,6 +145,11 @@ private final class ConnectionSet: Sendable {
     }
 
     private let state = NIOLockedValueBox(State())
+    private let metrics: H2ServerMetrics
+
+    init(metrics: H2ServerMetrics) {
+        self.metrics = metrics
+    }
 
     enum Admission: Equatable {
         case added
@@ -167,12 +175,15 @@ private final class ConnectionSet: Sendable {
             return .added
         }
         guard admission == .added else { return admission }
+        metrics.connectionsAccepted.increment()
+        metrics.connectionsOpen.increment()
         channel.closeFuture.whenComplete { _ in
             self.state.withLockedValue { state in
                 state.channels.removeValue(forKey: id)
                 state.perPeer[peer, default: 1] -= 1
                 if state.perPeer[peer] == 0 { state.perPeer.removeValue(forKey: peer) }
             }
+            self.metrics.connectionsOpen.decrement()
         }
         return .added
     }
