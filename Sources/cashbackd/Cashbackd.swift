@@ -40,6 +40,9 @@ struct Serve: AsyncParsableCommand {
     @OptionGroup(title: "Ledger store")
     var store: StoreOptions
 
+    @OptionGroup(title: "Observability")
+    var observability: ObservabilityOptions
+
     @Option(help: "SQLite database file; created with its schema when missing.")
     var database = "./cashback.sqlite"
 
@@ -198,7 +201,8 @@ struct Serve: AsyncParsableCommand {
         // Never StreamLogHandler: it writes on the caller's thread, and an event loop must not
         // wait for a pipe nobody reads.
         let sink = LogSink(fileDescriptor: STDERR_FILENO)
-        LoggingSystem.bootstrap { label in NonBlockingLogHandler(label: label, sink: sink) }
+        let logFormat = observability.logFormat
+        LoggingSystem.bootstrap { NonBlockingLogHandler(label: $0, sink: sink, format: logFormat) }
         defer { sink.flush() }
         var logger = Logger(label: "cashbackd")
         logger.logLevel = Logger.Level(rawValue: logLevel) ?? .info
@@ -230,7 +234,10 @@ struct Serve: AsyncParsableCommand {
                 logger: logger)
             services.append(.init(service: reload, successTerminationBehavior: .gracefullyShutdownGroup))
         }
-        let server = CashbackServer(configuration: configuration, logger: logger)
+        let server = CashbackServer(
+            configuration: configuration, logger: logger,
+            observability: try observability.serverObservability(
+                sink: sink, logLevel: logger.logLevel))
         services.insert(.init(service: server), at: 0)
         let group = ServiceGroup(
             configuration: ServiceGroupConfiguration(
