@@ -183,6 +183,7 @@ let package = Package(
                 "CashbackStore", "CashbackCore", "CashbackRepository",
                 .product(name: "PropertyBased", package: "swift-property-based"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "MetricsTestKit", package: "swift-metrics"),
             ]
         ),
         .testTarget(name: "RPCGenKitTests", dependencies: ["RPCGenKit"]),
