@@ -97,9 +97,10 @@ public struct CashbackServer: Service {
             }
         }
         let health = HealthService(services: Self.serviceNames)
+        let callObserver = observability.callObserver
         let router = Self.makeRouter(
             ledger: ledger, tokens: ledger.accessTokens, health: health, logger: logger,
-            observer: observability.callObserver)
+            observer: callObserver)
         let server: H2Server
         do {
             server = try await H2Server.bind(
@@ -112,7 +113,10 @@ public struct CashbackServer: Service {
         }
         let metricsListener: MetricsListener?
         do {
-            metricsListener = try await listenForScrapes()
+            metricsListener = try await listenForScrapes {
+                callObserver?.collect()
+                server.recordGauges()
+            }
         } catch {
             await server.shutdownGracefully(gracePeriod: .zero)
             try? ledger.close()
@@ -148,14 +152,18 @@ public struct CashbackServer: Service {
         }
     }
 
-    /// Starts the admin listener when asked for, and logs where it listens.
-    private func listenForScrapes() async throws -> MetricsListener? {
+    /// Starts the admin listener when asked for, and logs where it listens; `collect` runs
+    /// before each scrape.
+    private func listenForScrapes(collect: @escaping @Sendable () -> Void) async throws
+        -> MetricsListener?
+    {
         guard let address = observability.metricsListen, let registry = observability.registry
         else { return nil }
         let listener: MetricsListener
         do {
             listener = try await MetricsListener.bind(
-                host: address.host, port: address.port, registry: registry, logger: logger)
+                host: address.host, port: address.port, registry: registry, logger: logger,
+                collect: collect)
         } catch {
             throw ListenError(
                 host: address.host, port: address.port, cause: error, flag: "--metrics-listen")

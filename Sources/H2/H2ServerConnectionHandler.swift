@@ -1,5 +1,4 @@
 import CNGHTTP2
-import CoreMetrics
 import Logging
 import NIOCore
 import RPC
@@ -82,18 +81,18 @@ final class H2ServerConnectionHandler: ChannelInboundHandler, NGHTTP2SessionDele
     private static let keepalivePing: UInt64 = 0x6b65_6570_616c_6976  // "keepaliv"
     private static let drainPing: UInt64 = 0x6472_6169_6e69_6e67  // "draining"
 
-    /// HTTP/2 streams open now, over every connection of the server.
-    private let streamsActive: Meter
+    /// This connection's open streams, for the server's gauge.
+    private let openStreams: OpenStreams
 
     init(
         router: RPCRouter, limits: RPCLimits, calls: ServerCalls, logger: Logger,
-        streamsActive: Meter = H2ServerMetrics.disabled.streamsActive
+        openStreams: OpenStreams = OpenStreams()
     ) {
         self.router = router
         self.calls = calls
         self.limits = limits
         self.logger = logger
-        self.streamsActive = streamsActive
+        self.openStreams = openStreams
         self.glitches = GlitchBudget(
             burstMax: limits.glitchBurstMax, refillPerSecond: limits.glitchRefillPerSecond,
             now: .now())
@@ -328,7 +327,7 @@ final class H2ServerConnectionHandler: ChannelInboundHandler, NGHTTP2SessionDele
         streamTimer = nil
         streamTimerDeadline = nil
         for stream in streams.values { stream.cancelEverything() }
-        if !streams.isEmpty { streamsActive.decrement(by: Double(streams.count)) }
+        if !streams.isEmpty { openStreams.closed(streams.count) }
         streams.removeAll()
         bufferedRequestBytes = 0
     }
@@ -378,7 +377,7 @@ final class H2ServerConnectionHandler: ChannelInboundHandler, NGHTTP2SessionDele
         guard streams[streamID] == nil else { return }  // trailers of a known stream
         let stream = ServerStream(openedAt: loopNow, limits: limits)
         streams[streamID] = stream
-        streamsActive.increment()
+        openStreams.opened()
         cancelIdleTimer()
         streamTimersChanged(stream)
     }
@@ -428,7 +427,7 @@ final class H2ServerConnectionHandler: ChannelInboundHandler, NGHTTP2SessionDele
 
     func sessionDidCloseStream(streamID: Int32, errorCode: UInt32) {
         if let stream = streams.removeValue(forKey: streamID) {
-            streamsActive.decrement()
+            openStreams.closed()
             if stream.machine.requestEnded { recentlyCompleted.insert(streamID) }
             stream.cancelEverything()
             releaseBufferedBytes(of: stream)

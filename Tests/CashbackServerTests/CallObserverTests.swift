@@ -19,12 +19,13 @@ import Testing
         let registry = PrometheusCollectorRegistry()
         let log = Pipe()
         let sink: LogSink
+        let observer: CallObserver
         let transport: InProcessClientTransport
 
         init() async throws {
             server = try await TestServer.start()
             sink = LogSink(fileDescriptor: log.fileHandleForWriting.fileDescriptor, linger: 0)
-            let observer = CallObserver(
+            observer = CallObserver(
                 factory: ServerMetrics.prometheusFactory(registry: registry),
                 accessLog: AccessLog(sink: sink, format: .json))
             let router = CashbackServer.makeRouter(
@@ -66,6 +67,12 @@ import Testing
                 options: CallOptions())
         }
 
+        // Each thread's tally reaches the registry when collected (before a scrape).
+        #expect(
+            try PrometheusText(fixture.registry.emitToString())[
+                "cashback_rpc_requests_total",
+                ["method": "cashback.v1.Wallet/GetBalance", "code": "OK"]] == 0)
+        fixture.observer.collect()
         let scrape = try PrometheusText(fixture.registry.emitToString())
         let getBalance = "cashback.v1.Wallet/GetBalance"
         #expect(scrape["cashback_rpc_requests_total", ["method": getBalance, "code": "OK"]] == 2)
@@ -116,13 +123,46 @@ import Testing
         await fixture.server.stop()
     }
 
+    @Test func aThreadAddsItsTallyWhenItHoldsABatch() throws {
+        let registry = PrometheusCollectorRegistry()
+        let tallies = CallTallies(factory: ServerMetrics.prometheusFactory(registry: registry))
+        let slot = tallies.register(label: "test.Echo/Say")
+        let ok = ["method": "test.Echo/Say", "code": "OK"]
+        for _ in 2..<CallTallies.latenciesPerBatch {
+            tallies.record(slot: slot, code: .ok, seconds: 0.001)
+        }
+        tallies.record(slot: slot, code: .notFound, seconds: 20)
+        #expect(try PrometheusText(registry.emitToString())["cashback_rpc_requests_total", ok] == 0)
+        // The batch is full: this call's thread adds it, without a collect.
+        tallies.record(slot: slot, code: .ok, seconds: 0.001)
+        let scrape = try PrometheusText(registry.emitToString())
+        #expect(scrape["cashback_rpc_requests_total", ok] == Double(CallTallies.latenciesPerBatch - 1))
+        #expect(
+            scrape["cashback_rpc_requests_total", ["method": "test.Echo/Say", "code": "NOT_FOUND"]]
+                == 1)
+        let duration = "cashback_rpc_request_duration_seconds"
+        #expect(
+            scrape[duration + "_count", ["method": "test.Echo/Say"]]
+                == Double(CallTallies.latenciesPerBatch))
+        // 20 s is past the last bucket: only +Inf holds it.
+        #expect(
+            scrape[duration + "_bucket", ["method": "test.Echo/Say", "le": "10.0"]]
+                == Double(CallTallies.latenciesPerBatch - 1))
+        // The one after the batch waits for the next collect.
+        tallies.record(slot: slot, code: .ok, seconds: 0.001)
+        tallies.collect()
+        #expect(
+            try PrometheusText(registry.emitToString())["cashback_rpc_requests_total", ok]
+                == Double(CallTallies.latenciesPerBatch))
+    }
+
     @Test(arguments: [
         ("trace-42", true), ("", false), (String(repeating: "a", count: 64), true),
         (String(repeating: "a", count: 65), false), ("two words", false), ("tab\there", false),
-        ("é", false),
+        ("é", false), ("a\"b", false), ("a\\b", false),
     ])
     func clientRequestIDsAreKeptOnlyWhenShortAndPrintable(id: String, kept: Bool) {
-        #expect(AccessLog.isSaneRequestID(id) == kept)
+        #expect(AccessLog.isSaneRequestID(id.utf8) == kept)
     }
 }
 

@@ -8,6 +8,15 @@ import Testing
 @Suite struct LogFormatTests {
     static let awkward = "quote \" backslash \\ newline \n tab \t bell \u{07} nul \u{0} é 🙂"
 
+    /// One line in `frame` with the fields `body` appends, as bytes.
+    static func render(_ frame: LogLine.Frame, _ body: (inout LogLine) -> Void) -> [UInt8] {
+        let buffer = LogBuffer(capacity: 4096)
+        var line = LogLine(frame, into: buffer)
+        body(&line)
+        #expect(line.finish(frame))
+        return Array(buffer.bytes)
+    }
+
     static func json(_ line: [UInt8]) throws -> [String: Any] {
         #expect(line.last == UInt8(ascii: "\n"))
         #expect(line.dropLast().contains(UInt8(ascii: "\n")) == false)
@@ -16,10 +25,16 @@ import Testing
     }
 
     @Test func jsonLinesEscapeWhatTheyHoldAndParseBackExactly() throws {
-        var line = LogLine(format: .json, level: .warning, label: "a \"label\"", message: Self.awkward)
-        line.append("key \"1\"", Self.awkward)
-        line.append("durationMilliseconds", thousandths: 183)
-        let fields = try Self.json(line.finish(source: "Tests"))
+        let frame = LogLine.Frame(
+            format: .json, level: .warning, label: "a \"label\"", message: Self.awkward,
+            source: "Tests")
+        let fields = try Self.json(
+            Self.render(frame) { line in
+                line.append("key \"1\"", Self.awkward)
+                line.append("durationMilliseconds", thousandths: 183)
+                line.append(prebuilt: LogLine.field("prebuilt", Self.awkward, format: .json))
+            })
+        #expect(fields["prebuilt"] as? String == Self.awkward)
         #expect(fields["msg"] as? String == Self.awkward)
         #expect(fields["key \"1\""] as? String == Self.awkward)
         #expect(fields["label"] as? String == "a \"label\"")
@@ -31,17 +46,21 @@ import Testing
 
     @Test(arguments: [(Int64(0), "0.000"), (5, "0.005"), (1234, "1.234"), (-1500, "-1.500")])
     func thousandthsAreDecimalsWithThreePlaces(value: Int64, text: String) {
-        var line = LogLine(format: .text, level: .info, label: "t", message: "m")
-        line.append("d", thousandths: value)
-        let written = String(decoding: line.finish(source: "s"), as: UTF8.self)
+        let frame = LogLine.Frame(format: .text, level: .info, label: "t", message: "m", source: "s")
+        let written = String(
+            decoding: Self.render(frame) { $0.append("d", thousandths: value) }, as: UTF8.self)
         #expect(written.hasSuffix(" t: d=\(text) [s] m\n"))
     }
 
     @Test func textLinesKeepStreamLogHandlersShape() throws {
-        var line = LogLine(format: .text, level: .info, label: "cashbackd", message: "hello")
-        line.append("a", "1")
-        line.append("b", .array(["x", "y"]))
-        let written = String(decoding: line.finish(source: "CashbackServer"), as: UTF8.self)
+        let frame = LogLine.Frame(
+            format: .text, level: .info, label: "cashbackd", message: "hello",
+            source: "CashbackServer")
+        let written = String(
+            decoding: Self.render(frame) { line in
+                line.append("a", "1")
+                line.append("b", .array(["x", "y"]))
+            }, as: UTF8.self)
         let shape = /\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d[+-]\d{4} info cashbackd: (.*) \[CashbackServer\] hello\n/
         let match = try #require(written.wholeMatch(of: shape), "\(written)")
         // Values as swift-log prints them, as `StreamLogHandler` does.
@@ -71,5 +90,18 @@ import Testing
             text.range(of: $0)!.lowerBound
         }
         #expect(order == order.sorted())
+    }
+
+    @Test func aLineThatDoesNotFitIsTakenBackWhole() {
+        let frame = LogLine.Frame(format: .json, level: .info, label: "t", message: "m", source: "s")
+        let buffer = LogBuffer(capacity: 120)
+        var first = LogLine(frame, into: buffer)
+        first.append("a", "short")
+        #expect(first.finish(frame))
+        let kept = Array(buffer.bytes)
+        var second = LogLine(frame, into: buffer)
+        second.append("b", String(repeating: "x", count: 100))
+        #expect(!second.finish(frame))
+        #expect(Array(buffer.bytes) == kept)
     }
 }

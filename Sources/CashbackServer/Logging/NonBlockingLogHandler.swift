@@ -1,5 +1,7 @@
 import Foundation
 import Logging
+import NIOConcurrencyHelpers
+import NIOPosix
 
 /// A swift-log handler that never blocks the thread that logs: an event loop that logs a line
 /// only formats it and queues it; a thread of its own writes the queue to the file descriptor.
@@ -39,34 +41,61 @@ public struct NonBlockingLogHandler: LogHandler {
         var merged = self.metadata
         if let explicit = event.metadata { merged.merge(explicit) { _, new in new } }
         if let error = event.error { merged["error"] = "\(error)" }
-        var line = LogLine(
-            format: format, level: event.level, label: label, message: "\(event.message)")
-        for (key, value) in merged.sorted(by: { $0.key < $1.key }) { line.append(key, value) }
-        sink.enqueue(line.finish(source: event.source))
+        let frame = LogLine.Frame(
+            format: format, level: event.level, label: label, message: "\(event.message)",
+            source: event.source)
+        let fields = merged.sorted { $0.key < $1.key }
+        sink.enqueue { buffer in
+            var line = LogLine(frame, into: buffer)
+            for (key, value) in fields { line.append(key, value) }
+            return line.finish(frame)
+        }
     }
 }
 
-/// The queue between the threads that log and the one that writes.
+/// The queues between the threads that log and the one that writes.
 ///
-/// Lines are appended to one byte buffer. The writer thread wakes when the first line arrives
-/// in an empty queue, lets more gather for at most ``linger`` (or until ``batchBytes`` are
-/// queued), then writes them all at once: a busy log costs one wake-up and one `write(2)` per
-/// batch, not per line, and a quiet one writes each line within ``linger``.
+/// Each thread that logs has a queue of its own (a ``LogBuffer`` and a lock nobody else takes
+/// but the writer, once per batch): it writes its lines there in place, and two event loops
+/// logging at once never wait for each other. The writer thread wakes when a line arrives in
+/// an empty queue, lets more gather for at most ``linger`` (or until a queue holds
+/// ``batchBytes``), then swaps each queue's buffer for its empty one and writes it: a busy log
+/// costs one wake-up and one `write(2)` per batch and thread, not per line, and a quiet one
+/// writes each line within ``linger``. Within a batch, each thread's lines stay in order, one
+/// thread's after another's.
 public final class LogSink: @unchecked Sendable {
-    /// The most bytes queued; past it, lines are dropped (and counted) until the writer catches
-    /// up.
+    /// The most bytes one thread may have queued; a line past it is dropped (and counted) until
+    /// the writer catches up.
     public let capacityBytes: Int
     /// How long the writer lets lines gather before it writes them.
     public let linger: TimeInterval
-    /// Queued bytes that end the linger at once.
+    /// Queued bytes (in one thread's queue) that end the linger at once.
     public let batchBytes: Int
     private let fileDescriptor: Int32
+    /// Each thread's queue, made when it first logs.
+    private let threadQueue = ThreadSpecificVariable<ThreadQueue>()
     /// Guards every field below; the writer waits on it.
     private let condition = NSCondition()
-    private var queue: [UInt8] = []
-    private var dropped = 0
+    /// Every thread's queue.
+    private var queues: [ThreadQueue] = []
+    /// Whether a queue has had a line since the writer last took them.
+    private var pending = false
+    /// Whether a queue has held a batch since the writer last took them.
+    private var batchReady = false
     private var writer = WriterState.waiting
     private var flushRequested = false
+
+    /// One thread's lines.
+    private final class ThreadQueue: @unchecked Sendable {  // `buffer` and `dropped` under `lock`
+        let lock = NIOLock()
+        var buffer: LogBuffer
+        /// Lines dropped because `buffer` was full.
+        var dropped = 0
+
+        init(capacity: Int) {
+            buffer = LogBuffer(capacity: capacity)
+        }
+    }
 
     private enum WriterState {
         /// Waiting for a line: the first one wakes it.
@@ -93,28 +122,46 @@ public final class LogSink: @unchecked Sendable {
         thread.start()
     }
 
-    /// Queues a line (ending in its newline); drops it when the queue is full. Never waits
-    /// for the writer.
-    func enqueue(_ line: [UInt8]) {
-        condition.lock()
-        if queue.count + line.count > capacityBytes {
-            dropped += 1
-        } else {
-            queue.append(contentsOf: line)
+    /// Queues the line that `write` writes, in place, into the calling thread's queue:
+    /// `write` returns whether the line fits (``LogLine/finish(_:)``); a line that does not
+    /// (the queue is full) is dropped and counted. Never waits for the writer.
+    func enqueue(_ write: (LogBuffer) -> Bool) {
+        let queue = threadQueue.currentValue ?? register()
+        let (wasEmpty, queuedBytes) = queue.lock.withLock {
+            let wasEmpty = queue.buffer.count == 0
+            if !write(queue.buffer) { queue.dropped += 1 }
+            return (wasEmpty, queue.buffer.count)
         }
+        // The writer hears of this queue once per batch: when it stops being empty, and when
+        // it holds a batch.
+        guard wasEmpty || queuedBytes >= batchBytes else { return }
+        condition.lock()
+        pending = true
+        if queuedBytes >= batchBytes { batchReady = true }
         switch writer {
         case .waiting: condition.signal()
-        case .lingering where queue.count >= batchBytes: condition.signal()
+        case .lingering where batchReady: condition.signal()
         case .lingering, .writing: break
         }
         condition.unlock()
     }
 
-    /// The lines dropped so far because the queue was full.
+    /// Makes the calling thread's queue.
+    private func register() -> ThreadQueue {
+        let queue = ThreadQueue(capacity: capacityBytes)
+        threadQueue.currentValue = queue
+        condition.lock()
+        queues.append(queue)
+        condition.unlock()
+        return queue
+    }
+
+    /// The lines dropped so far because a queue was full, and not reported yet.
     public var droppedCount: Int {
         condition.lock()
-        defer { condition.unlock() }
-        return dropped
+        let queues = self.queues
+        condition.unlock()
+        return queues.reduce(0) { total, queue in total + queue.lock.withLock { queue.dropped } }
     }
 
     /// Waits until what was queued before the call has been written (at exit), for at most
@@ -124,7 +171,7 @@ public final class LogSink: @unchecked Sendable {
         condition.lock()
         flushRequested = true
         condition.broadcast()
-        while !queue.isEmpty || writer == .writing {
+        while pending || writer != .waiting {
             guard condition.wait(until: deadline) else { break }
         }
         flushRequested = false
@@ -138,45 +185,47 @@ public final class LogSink: @unchecked Sendable {
         sigemptyset(&pipeSignal)
         sigaddset(&pipeSignal, SIGPIPE)
         pthread_sigmask(SIG_BLOCK, &pipeSignal, nil)
-        // Swapped with the queue: the two buffers keep their capacity from batch to batch.
-        var batch: [UInt8] = []
+        // Swapped with each queue's buffer in turn: the buffers keep their memory.
+        var batch = LogBuffer(capacity: capacityBytes)
         while true {
             condition.lock()
             writer = .waiting
-            while queue.isEmpty && dropped == 0 { condition.wait() }
+            condition.broadcast()
+            while !pending { condition.wait() }
             writer = .lingering
             let deadline = Date(timeIntervalSinceNow: linger)
-            while !flushRequested, queue.count < batchBytes, condition.wait(until: deadline) {}
-            // Taken out under the lock, written outside it: a thread that logs never waits
-            // for more than a swap.
-            swap(&batch, &queue)
-            let droppedNow = dropped
-            dropped = 0
+            while !flushRequested, !batchReady, condition.wait(until: deadline) {}
+            pending = false
+            batchReady = false
             writer = .writing
+            let queues = self.queues
             condition.unlock()
-            if droppedNow > 0 {
-                batch.append(
-                    contentsOf: "\(droppedNow) log line(s) dropped: the log output was not being "
-                        .utf8)
-                batch.append(contentsOf: "read fast enough\n".utf8)
+            var dropped = 0
+            for queue in queues {
+                // A thread that logs waits for no more than this swap.
+                queue.lock.withLock {
+                    swap(&batch, &queue.buffer)
+                    dropped += queue.dropped
+                    queue.dropped = 0
+                }
+                write(batch.bytes)
+                batch.removeAll()
             }
-            write(batch)
-            batch.removeAll(keepingCapacity: true)
-            condition.lock()
-            writer = .waiting
-            condition.broadcast()
-            condition.unlock()
+            if dropped > 0 {
+                let note = "\(dropped) log line(s) dropped: the log output was not being read "
+                    + "fast enough\n"
+                Array(note.utf8).withUnsafeBufferPointer { write($0) }
+            }
         }
     }
 
     /// Writes all of `bytes`, retrying partial writes and interruptions; gives up on errors
     /// (a closed descriptor): logging must never end the process.
-    private func write(_ bytes: [UInt8]) {
+    private func write(_ bytes: UnsafeBufferPointer<UInt8>) {
         var offset = 0
         while offset < bytes.count {
-            let written = bytes.withUnsafeBytes { raw in
-                Foundation.write(fileDescriptor, raw.baseAddress! + offset, raw.count - offset)
-            }
+            let written = Foundation.write(
+                fileDescriptor, bytes.baseAddress! + offset, bytes.count - offset)
             if written > 0 {
                 offset += written
             } else if written < 0 && errno == EINTR {

@@ -38,41 +38,91 @@ public final class AccessLog: Sendable {
 
     private let sink: LogSink
     private let format: LogFormat
+    private let frame: LogLine.Frame
+    // The keys of the fields that change from call to call, made once.
+    private let actorKey: [UInt8]
+    private let durationKey: [UInt8]
+    private let requestIDKey: [UInt8]
+    /// The whole `status` field of each gRPC code, by its number.
+    private let statusFields: [[UInt8]]
     private let requestIDs = RequestIDs()
 
     /// Access lines in `format`, queued on `sink`.
     public init(sink: LogSink, format: LogFormat) {
         self.sink = sink
         self.format = format
+        frame = LogLine.Frame(
+            format: format, level: .info, label: Self.label, message: "call",
+            source: "CashbackServer")
+        actorKey = LogLine.key("actor", format: format)
+        durationKey = LogLine.key("durationMilliseconds", format: format)
+        requestIDKey = LogLine.key("requestId", format: format)
+        statusFields = (0...RPCStatusCode.unauthenticated.rawValue).map {
+            LogLine.field("status", RPCStatusCode(rawValue: $0).name, format: format)
+        }
     }
 
-    /// Logs one call.
-    ///
-    /// - Parameter method: how the line names the method (made once per method).
+    /// The part of a method's lines that never changes: its `method` field, and the key of
+    /// the `peer` field that follows it.
+    struct MethodFields: Sendable {
+        fileprivate let bytes: [UInt8]
+    }
+
+    /// Makes the constant part of the lines of `method` (made once per method).
+    func methodFields(_ method: String) -> MethodFields {
+        MethodFields(
+            bytes: LogLine.field("method", method, format: format)
+                + LogLine.key("peer", format: format))
+    }
+
+    /// Logs one call: the fields in sorted order, the constant ones as made in advance.
     func record(
-        method: String, context: RPCServerContext, code: RPCStatusCode, duration: Duration
+        _ method: MethodFields, context: RPCServerContext, code: RPCStatusCode, duration: Duration
     ) {
-        var line = LogLine(format: format, level: .info, label: Self.label, message: "call")
-        if let caller = context.caller { line.append("actor", caller.name) }
-        line.append("durationMilliseconds", thousandths: duration.microseconds)
-        line.append("method", method)
-        line.append("peer", context.peer)
-        line.append("requestId", requestID(context.metadata))
-        line.append("status", code.name)
-        sink.enqueue(line.finish(source: "CashbackServer"))
+        sink.enqueue { buffer in
+            var line = LogLine(frame, into: buffer)
+            write(&line, method, context: context, code: code, duration: duration)
+            return line.finish(frame)
+        }
     }
 
-    /// The client's request id if it is sane, else a new one.
-    func requestID(_ metadata: Metadata) -> String {
-        if let given = metadata["x-request-id"], Self.isSaneRequestID(given) { return given }
-        return requestIDs.next()
+    private func write(
+        _ line: inout LogLine, _ method: MethodFields, context: RPCServerContext,
+        code: RPCStatusCode, duration: Duration
+    ) {
+        if let caller = context.caller {
+            line.append(prebuilt: actorKey)
+            line.append(value: caller.name)
+        }
+        line.append(prebuilt: durationKey)
+        line.append(thousandths: duration.microseconds)
+        line.append(prebuilt: method.bytes)
+        line.append(value: context.peer)
+        line.append(prebuilt: requestIDKey)
+        if let given = context.metadata.valueBytes(lowercasedName: "x-request-id"),
+            Self.isSaneRequestID(given)
+        {
+            line.append(plainValue: given)
+        } else {
+            requestIDs.appendNext(to: &line)
+        }
+        if statusFields.indices.contains(code.rawValue) {
+            line.append(prebuilt: statusFields[code.rawValue])
+        } else {
+            line.append("status", code.name)
+        }
     }
 
-    /// 1 to 64 bytes of printable ASCII without spaces: safe in either format, and short.
-    static func isSaneRequestID(_ text: String) -> Bool {
-        let bytes = text.utf8
-        return (1...requestIDBytesMax).contains(bytes.count)
-            && bytes.allSatisfy { (0x21...0x7e).contains($0) }
+    /// 1 to 64 bytes of printable ASCII without spaces, quotes or backslashes: safe as it is in
+    /// either format, and short.
+    static func isSaneRequestID(_ bytes: some Collection<UInt8>) -> Bool {
+        guard (1...requestIDBytesMax).contains(bytes.count) else { return false }
+        for byte in bytes {
+            guard (0x21...0x7e).contains(byte), byte != UInt8(ascii: "\""),
+                byte != UInt8(ascii: "\\")
+            else { return false }
+        }
+        return true
     }
 
     /// A path as the access log shows it: printable ASCII (anything else becomes `?`), at most
@@ -89,17 +139,23 @@ public final class AccessLog: Sendable {
 
 /// Request ids made here: a random prefix per process and a counter, in hex
 /// (`4f1c09ab-1f`): unique in the process, unlikely to repeat across restarts, one atomic
-/// increment each.
+/// increment each, written straight into the line.
 private final class RequestIDs: Sendable {
-    private let prefix: String = {
+    private static let hexDigits = Array("0123456789abcdef".utf8)
+    private let prefix: [UInt8] = {
         let digits = String(UInt32.random(in: .min ... .max), radix: 16)
-        return String(repeating: "0", count: 8 - digits.count) + digits + "-"
+        return Array((String(repeating: "0", count: 8 - digits.count) + digits + "-").utf8)
     }()
     private let counter = Atomic<UInt64>(0)
 
-    func next() -> String {
+    func appendNext(to line: inout LogLine) {
         let number = counter.add(1, ordering: .relaxed).newValue
-        return prefix + String(number, radix: 16)
+        line.append(plainValue: prefix) { buffer in
+            let digits = (UInt64.bitWidth - number.leadingZeroBitCount + 3) / 4
+            for shift in stride(from: (digits - 1) * 4, through: 0, by: -4) {
+                buffer.write(Self.hexDigits[Int(number >> UInt64(shift) & 0xf)])
+            }
+        }
     }
 }
 
@@ -108,6 +164,12 @@ extension Duration {
     var microseconds: Int64 {
         let (seconds, attoseconds) = components
         return seconds * 1_000_000 + attoseconds / 1_000_000_000_000
+    }
+
+    /// This duration in seconds, for histograms of latency (never for money).
+    var seconds: Double {
+        let (seconds, attoseconds) = components
+        return Double(seconds) + Double(attoseconds) / 1e18
     }
 
     /// The whole nanoseconds in this duration.

@@ -6,7 +6,8 @@ import NIOPosix
 import Prometheus
 
 /// The admin listener: `GET /metrics` over HTTP/1.1 answers the registry in Prometheus's text
-/// exposition format; any other path is 404, any other method on `/metrics` 405.
+/// exposition format (after `collect`, which brings what is tallied elsewhere into it); any
+/// other path is 404, any other method on `/metrics` 405.
 ///
 /// Kept small on purpose, since anyone who can reach the port can use it: request heads of at
 /// most ``Limits/headBytesMax``, at most ``Limits/connectionsMax`` connections (more are closed
@@ -14,7 +15,8 @@ import Prometheus
 /// honoured, so a scraper may reuse its connection.
 ///
 /// ```swift
-/// let listener = try await MetricsListener.bind(host: "127.0.0.1", port: 9464, registry: registry)
+/// let listener = try await MetricsListener.bind(
+///     host: "127.0.0.1", port: 9464, registry: registry, logger: logger)
 /// // curl http://127.0.0.1:9464/metrics
 /// await listener.close()
 /// ```
@@ -45,12 +47,15 @@ public final class MetricsListener: Sendable {
 
     /// Binds and starts serving `registry`.
     ///
+    /// - Parameters:
+    ///   - collect: called before each scrape, to bring into the registry what is kept
+    ///     elsewhere (tallies, gauges sampled on demand).
     /// - Throws: when the address cannot be bound (`CashbackServer` turns it into a
     ///   ``ListenError`` naming `--metrics-listen`).
     public static func bind(
         host: String, port: Int, registry: PrometheusCollectorRegistry,
         group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
-        logger: Logger
+        logger: Logger, collect: @escaping @Sendable () -> Void = {}
     ) async throws -> MetricsListener {
         let open = NIOLockedValueBox(0)
         let channel = try await ServerBootstrap(group: group)
@@ -70,7 +75,8 @@ public final class MetricsListener: Sendable {
                 }
                 channel.closeFuture.whenComplete { _ in open.withLockedValue { $0 -= 1 } }
                 return channel.eventLoop.makeCompletedFuture {
-                    try addHandlers(to: channel.pipeline.syncOperations, registry: registry)
+                    try addHandlers(
+                        to: channel.pipeline.syncOperations, registry: registry, collect: collect)
                 }
             }
             .bind(host: host, port: port).get()
@@ -79,7 +85,8 @@ public final class MetricsListener: Sendable {
 
     /// The HTTP/1.1 server pipeline with the limits, then the `/metrics` handler.
     private static func addHandlers(
-        to pipeline: ChannelPipeline.SynchronousOperations, registry: PrometheusCollectorRegistry
+        to pipeline: ChannelPipeline.SynchronousOperations, registry: PrometheusCollectorRegistry,
+        collect: @escaping @Sendable () -> Void
     ) throws {
         var limits = NIOHTTPDecoderLimitConfiguration()
         limits.maxHeaderFieldSize = Limits.headBytesMax
@@ -95,7 +102,7 @@ public final class MetricsListener: Sendable {
                 maximumBufferSize: 2 * Limits.headBytesMax),
             HTTPServerPipelineHandler(),
             HTTPServerProtocolErrorHandler(),
-            MetricsRequestHandler(registry: registry),
+            MetricsRequestHandler(registry: registry, collect: collect),
         ])
     }
 
@@ -112,10 +119,12 @@ private final class MetricsRequestHandler: ChannelInboundHandler {
     typealias OutboundOut = HTTPServerResponsePart
 
     private let registry: PrometheusCollectorRegistry
+    private let collect: @Sendable () -> Void
     private var head: HTTPRequestHead?
 
-    init(registry: PrometheusCollectorRegistry) {
+    init(registry: PrometheusCollectorRegistry, collect: @escaping @Sendable () -> Void) {
         self.registry = registry
+        self.collect = collect
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
@@ -146,6 +155,7 @@ private final class MetricsRequestHandler: ChannelInboundHandler {
         } else {
             status = .ok
             headers.add(name: "content-type", value: MetricsListener.contentType)
+            collect()
             body.writeBytes(registry.emitToBuffer())
         }
         headers.add(name: "content-length", value: "\(body.readableBytes)")
