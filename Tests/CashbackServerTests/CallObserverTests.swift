@@ -111,6 +111,9 @@ import Testing
         }
         #expect(lines[0].fields["requestId"] as? String == "trace-42")
         #expect(lines[1].fields["requestId"] as? String != lines[2].fields["requestId"] as? String)
+        // Made here: a prefix of the process, then a counter, in hex.
+        let made = try #require(lines[1].fields["requestId"] as? String)
+        #expect(made.wholeMatch(of: /[0-9a-f]{8}-[0-9a-f]+/) != nil, "\(made)")
         #expect(lines[0].fields["actor"] as? String == "test-admin")
         #expect(lines[0].fields["method"] as? String == getBalance)
         #expect(lines[0].fields["status"] as? String == "OK")

@@ -13,7 +13,8 @@ import Testing
         let buffer = LogBuffer(capacity: 4096)
         var line = LogLine(frame, into: buffer)
         body(&line)
-        #expect(line.finish(frame))
+        let fits = line.finish(frame)
+        #expect(fits)
         return Array(buffer.bytes)
     }
 
@@ -97,11 +98,13 @@ import Testing
         let buffer = LogBuffer(capacity: 120)
         var first = LogLine(frame, into: buffer)
         first.append("a", "short")
-        #expect(first.finish(frame))
+        let firstFits = first.finish(frame)
+        #expect(firstFits)
         let kept = Array(buffer.bytes)
         var second = LogLine(frame, into: buffer)
         second.append("b", String(repeating: "x", count: 100))
-        #expect(!second.finish(frame))
+        let secondFits = second.finish(frame)
+        #expect(!secondFits)
         #expect(Array(buffer.bytes) == kept)
     }
 }

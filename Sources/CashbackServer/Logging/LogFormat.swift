@@ -11,18 +11,16 @@ public enum LogFormat: String, Sendable, CaseIterable {
     case json
 }
 
-/// Bytes that log lines are written into in place, up to a fixed capacity: the log queue.
+/// Bytes that log lines are written into in place, up to a fixed capacity: a log queue.
 ///
-/// A line that does not fit sets ``overflowed`` and writes nothing more; its writer takes it
-/// back (``truncate(to:)``). Not thread-safe: ``LogSink`` writes it under its lock, and its
-/// writer thread reads it once swapped out.
+/// Lines are written by ``LogLine``, which keeps its own cursor and sets ``count`` once, when
+/// it ends: a line that does not fit leaves the buffer as it was. Not thread-safe: ``LogSink``
+/// writes it under a lock, and its writer thread reads it once swapped out.
 final class LogBuffer {
     let capacity: Int
     /// Bytes written.
     private(set) var count = 0
-    /// Whether a write did not fit since the last ``truncate(to:)``.
-    private(set) var overflowed = false
-    private let base: UnsafeMutablePointer<UInt8>
+    fileprivate let base: UnsafeMutablePointer<UInt8>
     /// The second the lines written here were last stamped with, formatted (``LogClock``):
     /// a buffer is written by one thread at a time, so its cache needs no lock.
     fileprivate var clock = LogClock.Cache()
@@ -40,60 +38,23 @@ final class LogBuffer {
     /// The bytes written.
     var bytes: UnsafeBufferPointer<UInt8> { UnsafeBufferPointer(start: base, count: count) }
 
-    /// Appends `byte`, if it fits.
-    @inline(__always)
-    func write(_ byte: UInt8) {
-        guard count < capacity else {
-            overflowed = true
-            return
-        }
-        base[count] = byte
-        count += 1
-    }
-
-    /// Appends `bytes`, if they fit.
-    func write(_ bytes: UnsafeRawBufferPointer) {
-        guard !overflowed, bytes.count <= capacity - count else {
-            overflowed = true
-            return
-        }
-        if let source = bytes.baseAddress {
-            UnsafeMutableRawPointer(base + count).copyMemory(from: source, byteCount: bytes.count)
-        }
-        count += bytes.count
-    }
-
-    /// Appends bytes, if they fit.
-    func write(_ bytes: some Collection<UInt8>) {
-        let copied: Void? = bytes.withContiguousStorageIfAvailable {
-            write(UnsafeRawBufferPointer($0))
-        }
-        if copied == nil { for byte in bytes { write(byte) } }
-    }
-
-    /// Appends the UTF-8 of `text`, if it fits.
-    func write(_ text: String) {
-        write(text.utf8)
-    }
-
-    /// Takes back what was written after `count` bytes (a line that did not fit).
-    func truncate(to count: Int) {
-        precondition(count <= self.count, "truncating past the end")
-        self.count = count
-        overflowed = false
-    }
-
     /// Empties the buffer; its memory stays.
     func removeAll() {
-        truncate(to: 0)
+        count = 0
+    }
+
+    /// Ends a line at `count` (``LogLine/finish(_:)``).
+    fileprivate func commit(count: Int) {
+        precondition(count >= self.count && count <= capacity, "a line outside its buffer")
+        self.count = count
     }
 }
 
 /// One log line, written into a ``LogBuffer`` in place in either format: the timestamp and the
 /// frame's head, then metadata fields in the order given, then the frame's tail. No Foundation
 /// encoder, no dictionary and no array of its own: what the access log writes once per call
-/// is bytes copied into the log queue, and its constant parts (``Frame``, ``key(_:format:)``,
-/// ``field(_:_:format:)``) are made once.
+/// is bytes stored straight into the log queue through the line's own cursor, and its constant
+/// parts (``Frame``, ``key(_:format:)``, ``field(_:_:format:)``) are made once.
 ///
 /// ```swift
 /// let frame = LogLine.Frame(format: .json, level: .info, label: "cashback.access", message: "call", source: "CashbackServer")
@@ -118,37 +79,41 @@ struct LogLine {
             head = LogLine.fragment(format) { line in
                 switch format {
                 case .text:
-                    line.buffer.write(" \(level.rawValue) \(label):")
+                    line.put(" \(level.rawValue) \(label):")
                 case .json:
-                    line.buffer.write(#"","level":"\#(level.rawValue)","label":"#)
+                    line.put(#"","level":"\#(level.rawValue)","label":"#)
                     line.append(value: label)
-                    line.buffer.write(#","msg":"#)
+                    line.put(#","msg":"#)
                     line.append(value: message)
                 }
             }
             tail = LogLine.fragment(format) { line in
                 switch format {
-                case .text: line.buffer.write(" [\(source)] \(message)\n")
-                case .json: line.buffer.write("}\n")
+                case .text: line.put(" [\(source)] \(message)\n")
+                case .json: line.put("}\n")
                 }
             }
         }
     }
 
-    fileprivate let buffer: LogBuffer
+    private let buffer: LogBuffer
     private let format: LogFormat
-    /// Where the line starts in the buffer: a line that does not fit is taken back to here.
-    private let start: Int
+    // The line's own cursor into the buffer: writes touch only this value, and the buffer
+    // learns the line's end once, in `finish`.
+    private let base: UnsafeMutablePointer<UInt8>
+    private let capacity: Int
+    private var count: Int
+    private var overflowed = false
 
     /// Starts a line, stamped with the time now, at the end of `buffer`.
     init(_ frame: Frame, into buffer: LogBuffer) {
         self.init(format: frame.format, into: buffer)
         switch format {
         case .text:
-            LogClock.writeLocalTimestamp(to: buffer)
+            LogClock.putLocalTimestamp(into: &self, cache: &buffer.clock)
         case .json:
-            buffer.write(#"{"ts":""#)
-            LogClock.writeUTCTimestamp(to: buffer)
+            put(#"{"ts":""#)
+            LogClock.putUTCTimestamp(into: &self, cache: &buffer.clock)
         }
         append(prebuilt: frame.head)
     }
@@ -157,7 +122,9 @@ struct LogLine {
     private init(format: LogFormat, into buffer: LogBuffer) {
         self.buffer = buffer
         self.format = format
-        start = buffer.count
+        base = buffer.base
+        capacity = buffer.capacity
+        count = buffer.count
     }
 
     /// Bytes made by `body`, to append with ``append(prebuilt:)`` (made once, reused).
@@ -165,9 +132,49 @@ struct LogLine {
         let buffer = LogBuffer(capacity: 64 << 10)
         var line = LogLine(format: format, into: buffer)
         body(&line)
-        precondition(!buffer.overflowed, "a log line fragment past 64 KiB")
-        return Array(buffer.bytes)
+        precondition(!line.overflowed, "a log line fragment past 64 KiB")
+        return Array(UnsafeBufferPointer(start: line.base, count: line.count))
     }
+
+    // MARK: Bytes
+
+    /// Stores `byte`, if it fits.
+    @inline(__always)
+    mutating func put(_ byte: UInt8) {
+        guard count < capacity else {
+            overflowed = true
+            return
+        }
+        base[count] = byte
+        count += 1
+    }
+
+    /// Stores `bytes`, if they fit.
+    mutating func put(_ bytes: UnsafeRawBufferPointer) {
+        guard bytes.count <= capacity - count else {
+            overflowed = true
+            return
+        }
+        if let source = bytes.baseAddress {
+            UnsafeMutableRawPointer(base + count).copyMemory(from: source, byteCount: bytes.count)
+        }
+        count += bytes.count
+    }
+
+    /// Stores bytes, if they fit.
+    mutating func put(bytes: some Collection<UInt8>) {
+        let copied: Void? = bytes.withContiguousStorageIfAvailable {
+            put(UnsafeRawBufferPointer($0))
+        }
+        if copied == nil { for byte in bytes { put(byte) } }
+    }
+
+    /// Stores the UTF-8 of `text`, if it fits.
+    mutating func put(_ text: String) {
+        put(bytes: text.utf8)
+    }
+
+    // MARK: Fields
 
     /// What starts a field `key`: JSON `,"KEY":`, text ` KEY=`.
     static func key(_ key: String, format: LogFormat) -> [UInt8] {
@@ -182,13 +189,13 @@ struct LogLine {
     private mutating func append(key: String) {
         switch format {
         case .text:
-            buffer.write(UInt8(ascii: " "))
-            buffer.write(key)
-            buffer.write(UInt8(ascii: "="))
+            put(UInt8(ascii: " "))
+            put(key)
+            put(UInt8(ascii: "="))
         case .json:
-            buffer.write(UInt8(ascii: ","))
-            JSONText.writeString(key, to: buffer)
-            buffer.write(UInt8(ascii: ":"))
+            put(UInt8(ascii: ","))
+            putJSONString(key)
+            put(UInt8(ascii: ":"))
         }
     }
 
@@ -200,26 +207,31 @@ struct LogLine {
 
     /// Appends bytes made by ``key(_:format:)`` or ``field(_:_:format:)``.
     mutating func append(prebuilt: [UInt8]) {
-        prebuilt.withUnsafeBytes { buffer.write($0) }
+        prebuilt.withUnsafeBytes { put($0) }
     }
 
     /// Appends a value of text after its key (a JSON string).
     mutating func append(value: String) {
         switch format {
-        case .text: buffer.write(value)
-        case .json: JSONText.writeString(value, to: buffer)
+        case .text: put(value)
+        case .json: putJSONString(value)
         }
     }
 
     /// Appends a value of text that needs no escape in either format (printable ASCII
-    /// without `"` or `\`): `plainValue`, then what `more` writes (a JSON string).
-    mutating func append(
-        plainValue: some Collection<UInt8>, _ more: (LogBuffer) -> Void = { _ in }
-    ) {
-        if format == .json { buffer.write(UInt8(ascii: "\"")) }
-        buffer.write(plainValue)
-        more(buffer)
-        if format == .json { buffer.write(UInt8(ascii: "\"")) }
+    /// without `"` or `\`), followed by `hex` in lower-case hexadecimal if given (a JSON
+    /// string).
+    mutating func append(plainValue: some Collection<UInt8>, hex: UInt64? = nil) {
+        if format == .json { put(UInt8(ascii: "\"")) }
+        put(bytes: plainValue)
+        if let hex {
+            var shift = (UInt64.bitWidth - hex.leadingZeroBitCount + 3) / 4 * 4
+            repeat {
+                shift -= 4
+                put(Self.hexDigits[Int(hex >> UInt64(max(shift, 0)) & 0xf)])
+            } while shift > 0
+        }
+        if format == .json { put(UInt8(ascii: "\"")) }
     }
 
     /// Appends a field whose value is a number of thousandths, written as a decimal with three
@@ -232,13 +244,13 @@ struct LogLine {
     /// Appends a number of thousandths after its key (see ``append(_:thousandths:)``).
     mutating func append(thousandths value: Int64) {
         let magnitude = value.magnitude
-        if value < 0 { buffer.write(UInt8(ascii: "-")) }
-        JSONText.writeDecimal(magnitude / 1000, to: buffer)
+        if value < 0 { put(UInt8(ascii: "-")) }
+        putDecimal(magnitude / 1000)
         let fraction = magnitude % 1000
-        buffer.write(UInt8(ascii: "."))
-        buffer.write(UInt8(ascii: "0") + UInt8(fraction / 100))
-        buffer.write(UInt8(ascii: "0") + UInt8(fraction / 10 % 10))
-        buffer.write(UInt8(ascii: "0") + UInt8(fraction % 10))
+        put(UInt8(ascii: "."))
+        put(UInt8(ascii: "0") + UInt8(fraction / 100))
+        put(UInt8(ascii: "0") + UInt8(fraction / 10 % 10))
+        put(UInt8(ascii: "0") + UInt8(fraction % 10))
     }
 
     /// Appends a swift-log metadata value: strings as strings, lists and dictionaries as JSON
@@ -250,37 +262,36 @@ struct LogLine {
         case (.text, _): append(key, value.description)
         case (.json, _):
             append(key: key)
-            JSONText.writeValue(value, to: buffer)
+            putJSONValue(value)
         }
     }
 
-    /// Ends the line with the frame's tail (and its newline). A line that did not fit is
-    /// taken back: returns whether it is in the buffer.
-    func finish(_ frame: Frame) -> Bool {
-        frame.tail.withUnsafeBytes { buffer.write($0) }
-        guard buffer.overflowed else { return true }
-        buffer.truncate(to: start)
-        return false
+    /// Ends the line with the frame's tail (and its newline). A line that does not fit leaves
+    /// the buffer as it was: returns whether it is in the buffer.
+    mutating func finish(_ frame: Frame) -> Bool {
+        append(prebuilt: frame.tail)
+        guard !overflowed else { return false }
+        buffer.commit(count: count)
+        return true
     }
-}
 
-/// JSON text as RFC 8259 writes it.
-enum JSONText {
+    // MARK: JSON text, as RFC 8259 writes it
+
     private static let hexDigits = Array("0123456789abcdef".utf8)
 
-    /// Writes `text` as a JSON string: quotes, backslashes and control characters escaped;
+    /// Stores `text` as a JSON string: quotes, backslashes and control characters escaped;
     /// everything else (UTF-8 beyond ASCII included) as it is.
-    static func writeString(_ text: String, to buffer: LogBuffer) {
-        buffer.write(UInt8(ascii: "\""))
+    private mutating func putJSONString(_ text: String) {
+        put(UInt8(ascii: "\""))
         // Most text needs no escape: then it is copied whole rather than byte by byte.
         let copied =
             text.utf8.withContiguousStorageIfAvailable { utf8 -> Bool in
-                guard !utf8.contains(where: needsEscape) else { return false }
-                buffer.write(UnsafeRawBufferPointer(utf8))
+                guard !utf8.contains(where: Self.needsEscape) else { return false }
+                put(UnsafeRawBufferPointer(utf8))
                 return true
             } ?? false
-        if !copied { writeEscaped(text, to: buffer) }
-        buffer.write(UInt8(ascii: "\""))
+        if !copied { putEscaped(text) }
+        put(UInt8(ascii: "\""))
     }
 
     /// Whether a byte must be escaped inside a JSON string.
@@ -289,51 +300,51 @@ enum JSONText {
         byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\")
     }
 
-    private static func writeEscaped(_ text: String, to buffer: LogBuffer) {
+    private mutating func putEscaped(_ text: String) {
         for byte in text.utf8 {
             switch byte {
-            case UInt8(ascii: "\""): buffer.write(#"\""#)
-            case UInt8(ascii: "\\"): buffer.write(#"\\"#)
-            case UInt8(ascii: "\n"): buffer.write(#"\n"#)
-            case UInt8(ascii: "\r"): buffer.write(#"\r"#)
-            case UInt8(ascii: "\t"): buffer.write(#"\t"#)
+            case UInt8(ascii: "\""): put(#"\""#)
+            case UInt8(ascii: "\\"): put(#"\\"#)
+            case UInt8(ascii: "\n"): put(#"\n"#)
+            case UInt8(ascii: "\r"): put(#"\r"#)
+            case UInt8(ascii: "\t"): put(#"\t"#)
             case 0..<0x20:
-                buffer.write(#"\u00"#)
-                buffer.write(hexDigits[Int(byte >> 4)])
-                buffer.write(hexDigits[Int(byte & 0xf)])
-            default: buffer.write(byte)
+                put(#"\u00"#)
+                put(Self.hexDigits[Int(byte >> 4)])
+                put(Self.hexDigits[Int(byte & 0xf)])
+            default: put(byte)
             }
         }
     }
 
-    /// Writes a swift-log metadata value as JSON.
-    static func writeValue(_ value: Logger.MetadataValue, to buffer: LogBuffer) {
+    /// Stores a swift-log metadata value as JSON.
+    private mutating func putJSONValue(_ value: Logger.MetadataValue) {
         switch value {
-        case .string(let text): writeString(text, to: buffer)
-        case .stringConvertible(let convertible): writeString(convertible.description, to: buffer)
+        case .string(let text): putJSONString(text)
+        case .stringConvertible(let convertible): putJSONString(convertible.description)
         case .array(let values):
-            buffer.write(UInt8(ascii: "["))
+            put(UInt8(ascii: "["))
             for (index, element) in values.enumerated() {
-                if index > 0 { buffer.write(UInt8(ascii: ",")) }
-                writeValue(element, to: buffer)
+                if index > 0 { put(UInt8(ascii: ",")) }
+                putJSONValue(element)
             }
-            buffer.write(UInt8(ascii: "]"))
+            put(UInt8(ascii: "]"))
         case .dictionary(let entries):
-            buffer.write(UInt8(ascii: "{"))
+            put(UInt8(ascii: "{"))
             for (index, (key, element)) in entries.sorted(by: { $0.key < $1.key }).enumerated() {
-                if index > 0 { buffer.write(UInt8(ascii: ",")) }
-                writeString(key, to: buffer)
-                buffer.write(UInt8(ascii: ":"))
-                writeValue(element, to: buffer)
+                if index > 0 { put(UInt8(ascii: ",")) }
+                putJSONString(key)
+                put(UInt8(ascii: ":"))
+                putJSONValue(element)
             }
-            buffer.write(UInt8(ascii: "}"))
+            put(UInt8(ascii: "}"))
         }
     }
 
-    /// Writes `value` in decimal digits.
-    static func writeDecimal(_ value: UInt64, to buffer: LogBuffer) {
-        if value >= 10 { writeDecimal(value / 10, to: buffer) }
-        buffer.write(UInt8(ascii: "0") + UInt8(value % 10))
+    /// Stores `value` in decimal digits.
+    mutating func putDecimal(_ value: UInt64) {
+        if value >= 10 { putDecimal(value / 10) }
+        put(UInt8(ascii: "0") + UInt8(value % 10))
     }
 }
 
@@ -351,22 +362,22 @@ enum LogClock {
 
     /// Local time to the second with the UTC offset, as `StreamLogHandler` writes it:
     /// `2026-11-30T11:00:00+0100`.
-    static func writeLocalTimestamp(to buffer: LogBuffer) {
-        refresh(&buffer.clock, second: now().second)
-        buffer.clock.local.withUnsafeBytes { buffer.write($0) }
+    static func putLocalTimestamp(into line: inout LogLine, cache: inout Cache) {
+        refresh(&cache, second: now().second)
+        line.append(prebuilt: cache.local)
     }
 
     /// UTC to the millisecond, RFC 3339: `2026-11-30T10:00:00.123Z`.
-    static func writeUTCTimestamp(to buffer: LogBuffer) {
+    static func putUTCTimestamp(into line: inout LogLine, cache: inout Cache) {
         let now = now()
-        refresh(&buffer.clock, second: now.second)
-        buffer.clock.utc.withUnsafeBytes { buffer.write($0) }
+        refresh(&cache, second: now.second)
+        line.append(prebuilt: cache.utc)
         let milliseconds = now.nanoseconds / 1_000_000
-        buffer.write(UInt8(ascii: "."))
-        buffer.write(UInt8(ascii: "0") + UInt8(milliseconds / 100))
-        buffer.write(UInt8(ascii: "0") + UInt8(milliseconds / 10 % 10))
-        buffer.write(UInt8(ascii: "0") + UInt8(milliseconds % 10))
-        buffer.write(UInt8(ascii: "Z"))
+        line.put(UInt8(ascii: "."))
+        line.put(UInt8(ascii: "0") + UInt8(milliseconds / 100))
+        line.put(UInt8(ascii: "0") + UInt8(milliseconds / 10 % 10))
+        line.put(UInt8(ascii: "0") + UInt8(milliseconds % 10))
+        line.put(UInt8(ascii: "Z"))
     }
 
     private static func now() -> (second: Int, nanoseconds: Int) {

@@ -141,7 +141,6 @@ public final class AccessLog: Sendable {
 /// (`4f1c09ab-1f`): unique in the process, unlikely to repeat across restarts, one atomic
 /// increment each, written straight into the line.
 private final class RequestIDs: Sendable {
-    private static let hexDigits = Array("0123456789abcdef".utf8)
     private let prefix: [UInt8] = {
         let digits = String(UInt32.random(in: .min ... .max), radix: 16)
         return Array((String(repeating: "0", count: 8 - digits.count) + digits + "-").utf8)
@@ -150,12 +149,7 @@ private final class RequestIDs: Sendable {
 
     func appendNext(to line: inout LogLine) {
         let number = counter.add(1, ordering: .relaxed).newValue
-        line.append(plainValue: prefix) { buffer in
-            let digits = (UInt64.bitWidth - number.leadingZeroBitCount + 3) / 4
-            for shift in stride(from: (digits - 1) * 4, through: 0, by: -4) {
-                buffer.write(Self.hexDigits[Int(number >> UInt64(shift) & 0xf)])
-            }
-        }
+        line.append(plainValue: prefix, hex: number)
     }
 }
 
