@@ -11,15 +11,15 @@ import Synchronization
 /// | `durationMilliseconds` | from the whole request received to the handler's end, e.g. `0.183` |
 /// | `method` | `cashback.v1.Wallet/GetBalance`; for a path no method serves, the path (printable ASCII, cut to 128 bytes) |
 /// | `peer` | the client's address, `127.0.0.1:54321` |
-/// | `requestId` | the client's `x-request-id` when it is 1 to 64 printable ASCII characters without spaces, else one made here (`PREFIX-COUNTER` in hex, unique in the process) |
+/// | `requestId` | the client's `x-request-id` when it is 1 to 64 printable ASCII characters without spaces, quotes or backslashes, else one made here (`PREFIX-COUNTER` in hex, unique in the process) |
 /// | `status` | the gRPC status name: `OK`, `NOT_FOUND`, … |
 ///
 /// Nothing of the request or response bodies is logged: no token, no payout account.
 ///
-/// The line is built as bytes in the sink's format (``LogFormat``) and queued on the
-/// ``LogSink`` that every other line goes through, exactly as ``NonBlockingLogHandler`` would
-/// write the same fields, but without swift-log's metadata dictionary: the access log runs once
-/// per call, on the event loop that ran the handler.
+/// The line has the shape of every other line (``LogFormat``; `durationMilliseconds` is a JSON
+/// number) and goes to the same ``LogSink``, but is written there without swift-log's metadata
+/// dictionary, straight into the calling thread's log queue, its constant parts made once: the
+/// access log runs once per call, on the event loop that ran the handler.
 ///
 /// ```swift
 /// let accessLog = AccessLog(sink: sink, format: .json)
