@@ -10,7 +10,7 @@ SYSTEM_PACKAGES := libnghttp2-dev libssl-dev libsqlite3-dev pkg-config
 TEST_PACKAGES := nghttp2-client curl openssl python3 python3-venv
 INTEROP_VENV := .build-interop/venv
 # Pinned: the interop tests are checked against these versions.
-PYTHON_PACKAGES := grpcio==1.85.1 h2==4.4.1 pytest==9.2.0
+PYTHON_PACKAGES := grpcio==1.85.1 h2==4.4.1 pytest==9.2.0 prometheus-client==0.26.0
 # Seconds each fuzz target runs in `make test` (Fuzz/README.md).
 FUZZ_SECONDS ?= 20
 

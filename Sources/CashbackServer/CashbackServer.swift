@@ -21,16 +21,21 @@ import ServiceLifecycle
 public struct CashbackServer: Service {
     private let configuration: CashbackServerConfiguration
     private let logger: Logger
+    private let observability: ServerObservability
     private let onListening: @Sendable (H2Server) -> Void
 
     /// Creates the service.
-    /// - Parameter onListening: called once the server listens (tests learn the port here).
+    /// - Parameters:
+    ///   - observability: metrics, their listener and the access log; none unless given.
+    ///   - onListening: called once the server listens (tests learn the port here).
     public init(
         configuration: CashbackServerConfiguration, logger: Logger,
+        observability: ServerObservability = ServerObservability(),
         onListening: @escaping @Sendable (H2Server) -> Void = { _ in }
     ) {
         self.configuration = configuration
         self.logger = logger
+        self.observability = observability
         self.onListening = onListening
     }
 
@@ -42,10 +47,10 @@ public struct CashbackServer: Service {
     /// against `tokens` first.
     static func makeRouter(
         ledger: any LedgerRepository, tokens: any AccessTokenStore, health: HealthService,
-        logger: Logger
+        logger: Logger, observer: (any RPCServerCallObserver)?
     ) -> RPCRouter {
         var router = RPCRouter(
-            accessControl: TokenAccessControl(tokens: tokens, logger: logger))
+            accessControl: TokenAccessControl(tokens: tokens, logger: logger), observer: observer)
         AdminService(ledger: ledger, logger: logger).register(with: &router)
         AccrualsService(ledger: ledger, logger: logger).register(with: &router)
         WalletService(ledger: ledger, logger: logger).register(with: &router)
@@ -60,19 +65,22 @@ public struct CashbackServer: Service {
     }
 
     /// A router over `ledger` whose calls need a token from `tokens`, for in-process tests and
-    /// tools.
+    /// tools; `observer` (e.g. a ``CallObserver``) sees every call end.
     public static func makeRouter(
-        ledger: any LedgerRepository, tokens: any AccessTokenStore, logger: Logger
+        ledger: any LedgerRepository, tokens: any AccessTokenStore, logger: Logger,
+        observer: (any RPCServerCallObserver)? = nil
     ) -> RPCRouter {
         makeRouter(
             ledger: ledger, tokens: tokens, health: HealthService(services: serviceNames),
-            logger: logger)
+            logger: logger, observer: observer)
     }
 
     public func run() async throws {
+        let metrics = observability.metricsFactory
         let ledger = try SQLiteLedgerRepository(
             path: configuration.databasePath, policy: configuration.walletPolicy,
-            commit: configuration.commit, balanceCacheEntries: configuration.balanceCacheEntries)
+            commit: configuration.commit, balanceCacheEntries: configuration.balanceCacheEntries,
+            metrics: metrics.map { LedgerMetrics(factory: $0) })
         if let path = configuration.developmentTokenPath {
             guard HostAndPort.isLoopback(configuration.host) else {
                 try? ledger.close()
@@ -89,16 +97,30 @@ public struct CashbackServer: Service {
             }
         }
         let health = HealthService(services: Self.serviceNames)
+        let callObserver = observability.callObserver
         let router = Self.makeRouter(
-            ledger: ledger, tokens: ledger.accessTokens, health: health, logger: logger)
+            ledger: ledger, tokens: ledger.accessTokens, health: health, logger: logger,
+            observer: callObserver)
         let server: H2Server
         do {
             server = try await H2Server.bind(
                 host: configuration.host, port: configuration.port, router: router,
-                limits: configuration.limits, tls: configuration.tls, logger: logger)
+                limits: configuration.limits, tls: configuration.tls, logger: logger,
+                metrics: metrics.map(ServerMetrics.transport) ?? .disabled)
         } catch {
             try? ledger.close()
             throw ListenError(host: configuration.host, port: configuration.port, cause: error)
+        }
+        let metricsListener: MetricsListener?
+        do {
+            metricsListener = try await listenForScrapes {
+                callObserver?.collect()
+                server.recordGauges()
+            }
+        } catch {
+            await server.shutdownGracefully(gracePeriod: .zero)
+            try? ledger.close()
+            throw error
         }
         let address = server.localAddress
         logger.notice(
@@ -113,6 +135,7 @@ public struct CashbackServer: Service {
         health.markShuttingDown()
         logger.notice("shutting down: finishing calls in flight")
         await server.shutdownGracefully(gracePeriod: configuration.shutdownGracePeriod)
+        await metricsListener?.close()
         // The calls are done: close the store, which also gives up the database file.
         let writer = ledger.writerStatistics()
         logger.notice(
@@ -128,6 +151,27 @@ public struct CashbackServer: Service {
             logger.error("closing the database failed", metadata: ["error": "\(error)"])
         }
     }
+
+    /// Starts the admin listener when asked for, and logs where it listens; `collect` runs
+    /// before each scrape.
+    private func listenForScrapes(collect: @escaping @Sendable () -> Void) async throws
+        -> MetricsListener?
+    {
+        guard let address = observability.metricsListen, let registry = observability.registry
+        else { return nil }
+        let listener: MetricsListener
+        do {
+            listener = try await MetricsListener.bind(
+                host: address.host, port: address.port, registry: registry, logger: logger,
+                collect: collect)
+        } catch {
+            throw ListenError(
+                host: address.host, port: address.port, cause: error, flag: "--metrics-listen")
+        }
+        let bound = HostAndPort(host: address.host, port: listener.localAddress.port ?? address.port)
+        logger.notice("serving metrics on http://\(bound)\(MetricsListener.path)")
+        return listener
+    }
 }
 
 /// The server could not listen: the address and the cause, in words.
@@ -135,19 +179,28 @@ public struct ListenError: Error, CustomStringConvertible {
     public let host: String
     public let port: Int
     public let cause: any Error
+    /// The flag that sets the address, which the advice names.
+    public let flag: String
+
+    public init(host: String, port: Int, cause: any Error, flag: String = "--listen") {
+        self.host = host
+        self.port = port
+        self.cause = cause
+        self.flag = flag
+    }
 
     public var description: String {
-        let address = host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)"
+        let address = HostAndPort(host: host, port: port)
         let reason: String
         switch (cause as? IOError)?.errnoCode {
         case EADDRINUSE:
             reason =
                 "the address is in use (another cashbackd, or another program); choose another "
-                + "port with --listen, or port 0 for a free one"
+                + "port with \(flag), or port 0 for a free one"
         case EACCES:
             reason = "permission denied (ports below 1024 need privileges); choose a port above 1023"
         case EADDRNOTAVAIL:
-            reason = "no interface of this machine has that address; check the host in --listen"
+            reason = "no interface of this machine has that address; check the host in \(flag)"
         default:
             reason = "\(cause)"
         }

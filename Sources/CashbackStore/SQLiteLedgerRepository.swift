@@ -57,12 +57,15 @@ public final class SQLiteLedgerRepository: LedgerRepository {
     ///   - commit: How the writer batches commands.
     ///   - balanceCacheEntries: The most balances held in memory (0: none; every balance is
     ///     then read from the file).
+    ///   - metrics: Where the writer's batches and the ledger's totals are counted; `nil`:
+    ///     nowhere (and no query of its own per batch).
     public init(
         path: String,
         policy: WalletPolicy = .default,
         clock: @escaping @Sendable () -> Int64 = SQLiteLedgerRepository.wallClockMilliseconds,
         commit: CommitSettings = .default,
-        balanceCacheEntries: Int = SQLiteLedgerRepository.balanceCacheEntriesDefault
+        balanceCacheEntries: Int = SQLiteLedgerRepository.balanceCacheEntriesDefault,
+        metrics: LedgerMetrics? = nil
     ) throws {
         if let problem = commit.problem() {
             throw LedgerStoreError(.storageMisconfigured, problem)
@@ -98,7 +101,13 @@ public final class SQLiteLedgerRepository: LedgerRepository {
         try self.pool.writeWithoutTransaction(BalanceReadModel.installTriggers)
         self.tokenLookup = try TokenLookup(path: path)
         self.readModel = BalanceReadModel(entriesMax: balanceCacheEntries)
-        self.writer = LedgerWriter(pool: self.pool, settings: commit, readModel: self.readModel)
+        let pool = self.pool
+        let totals = try metrics.map { metrics in
+            try pool.read { db in try LedgerTotals(factory: metrics.factory, db: db) }
+        }
+        self.writer = LedgerWriter(
+            pool: self.pool, settings: commit, readModel: self.readModel, metrics: metrics,
+            totals: totals)
     }
 
     /// What the writer did so far: batches, their sizes, time spent committing.

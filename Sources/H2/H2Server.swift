@@ -22,15 +22,18 @@ public final class H2Server: Sendable {
     private let connections: ConnectionSet
     private let calls: ServerCalls
     private let logger: Logger
+    private let metrics: H2ServerMetrics
 
     private init(
-        serverChannel: any Channel, connections: ConnectionSet, calls: ServerCalls, logger: Logger
+        serverChannel: any Channel, connections: ConnectionSet, calls: ServerCalls, logger: Logger,
+        metrics: H2ServerMetrics
     ) {
         self.serverChannel = serverChannel
         self.localAddress = serverChannel.localAddress!
         self.connections = connections
         self.calls = calls
         self.logger = logger
+        self.metrics = metrics
     }
 
     /// Binds and starts serving.
@@ -44,23 +47,27 @@ public final class H2Server: Sendable {
     ///     connection takes the credentials' current context. `nil` serves cleartext h2c.
     ///   - group: the event loops; NIO's shared group unless given.
     ///   - logger: where connection-level events go.
+    ///   - metrics: what connections and streams are counted into; nothing unless given.
     /// - Throws: when the address cannot be bound.
     public static func bind(
         host: String, port: Int, router: RPCRouter, limits: RPCLimits = .default,
         tls: TLSServerCredentials? = nil,
         group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
-        logger: Logger = Logger(label: "cashback.h2")
+        logger: Logger = Logger(label: "cashback.h2"),
+        metrics: H2ServerMetrics = .disabled
     ) async throws -> H2Server {
         precondition(limits.isValid, "inconsistent RPC limits: \(limits)")
-        let connections = ConnectionSet()
+        let connections = ConnectionSet(metrics: metrics)
         let calls = ServerCalls()
         let channel = try await ServerBootstrap(group: group)
             .serverChannelOption(.backlog, value: 256)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
             .childChannelInitializer { channel in
+                let streams = OpenStreams()
                 switch connections.insert(
-                    channel, max: limits.connectionsMax, perPeerMax: limits.connectionsPerPeerMax)
+                    channel, streams: streams, max: limits.connectionsMax,
+                    perPeerMax: limits.connectionsPerPeerMax)
                 {
                 case .added: break
                 case .atLimit:
@@ -86,16 +93,28 @@ public final class H2Server: Sendable {
                     }
                     try channel.pipeline.syncOperations.addHandler(
                         H2ServerConnectionHandler(
-                            router: router, limits: limits, calls: calls, logger: logger))
+                            router: router, limits: limits, calls: calls, logger: logger,
+                            openStreams: streams))
                 }
             }
             .bind(host: host, port: port).get()
         return H2Server(
-            serverChannel: channel, connections: connections, calls: calls, logger: logger)
+            serverChannel: channel, connections: connections, calls: calls, logger: logger,
+            metrics: metrics)
     }
 
     /// The number of open connections.
     public var connectionCount: Int { connections.count }
+
+    /// The number of HTTP/2 streams open over every connection.
+    public var openStreamCount: Int { connections.openStreamCount }
+
+    /// Sets the metrics' gauges to the connections and streams open now: call it before they
+    /// are read (a scrape).
+    public func recordGauges() {
+        metrics.connectionsOpen.record(connectionCount)
+        metrics.streamsActive.record(openStreamCount)
+    }
 
     /// The number of handlers running, including those whose stream or connection is gone.
     public var runningHandlerCount: Int { calls.count }
@@ -135,13 +154,18 @@ public final class H2Server: Sendable {
 /// The open connections of a server, so that shutdown can reach each one.
 private final class ConnectionSet: Sendable {
     private struct State {
-        var channels: [ObjectIdentifier: any Channel] = [:]
+        var channels: [ObjectIdentifier: (channel: any Channel, streams: OpenStreams)] = [:]
         /// Open connections per peer IP address.
         var perPeer: [String: Int] = [:]
         var isDraining = false
     }
 
     private let state = NIOLockedValueBox(State())
+    private let metrics: H2ServerMetrics
+
+    init(metrics: H2ServerMetrics) {
+        self.metrics = metrics
+    }
 
     enum Admission: Equatable {
         case added
@@ -153,20 +177,23 @@ private final class ConnectionSet: Sendable {
         case draining
     }
 
-    /// Adds a channel unless `max` are open, or `perPeerMax` from its address, or the server
-    /// drains; it leaves the set when it closes.
-    func insert(_ channel: any Channel, max: Int, perPeerMax: Int) -> Admission {
+    /// Adds a channel (and the count of its open streams) unless `max` are open, or
+    /// `perPeerMax` from its address, or the server drains; it leaves the set when it closes.
+    func insert(_ channel: any Channel, streams: OpenStreams, max: Int, perPeerMax: Int)
+        -> Admission
+    {
         let id = ObjectIdentifier(channel)
         let peer = channel.remoteAddress?.ipAddress ?? "unknown"
         let admission = state.withLockedValue { state -> Admission in
             guard !state.isDraining else { return .draining }
             guard state.channels.count < max else { return .atLimit }
             guard state.perPeer[peer, default: 0] < perPeerMax else { return .peerAtLimit(peer) }
-            state.channels[id] = channel
+            state.channels[id] = (channel, streams)
             state.perPeer[peer, default: 0] += 1
             return .added
         }
         guard admission == .added else { return admission }
+        metrics.connectionsAccepted.increment()
         channel.closeFuture.whenComplete { _ in
             self.state.withLockedValue { state in
                 state.channels.removeValue(forKey: id)
@@ -181,9 +208,14 @@ private final class ConnectionSet: Sendable {
     func startDraining() -> [any Channel] {
         state.withLockedValue { state in
             state.isDraining = true
-            return Array(state.channels.values)
+            return state.channels.values.map(\.channel)
         }
     }
 
     var count: Int { state.withLockedValue { $0.channels.count } }
+
+    /// The streams open over every connection.
+    var openStreamCount: Int {
+        state.withLockedValue { $0.channels.values.reduce(0) { $0 + $1.streams.value } }
+    }
 }

@@ -30,6 +30,9 @@ extension H2ServerConnectionHandler {
             break
         }
         guard let path = stream.path, let route = router.handler(forPath: path) else {
+            router.unknownMethodCalled(
+                path: stream.path ?? "", metadata: Metadata(stream.metadata), peer: peer,
+                receivedBy: readStartedAt)
             respond(
                 streamID: streamID,
                 error: RPCError(.unimplemented, "unknown method \(stream.path ?? "(none)")"))

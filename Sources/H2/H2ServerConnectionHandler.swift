@@ -81,11 +81,18 @@ final class H2ServerConnectionHandler: ChannelInboundHandler, NGHTTP2SessionDele
     private static let keepalivePing: UInt64 = 0x6b65_6570_616c_6976  // "keepaliv"
     private static let drainPing: UInt64 = 0x6472_6169_6e69_6e67  // "draining"
 
-    init(router: RPCRouter, limits: RPCLimits, calls: ServerCalls, logger: Logger) {
+    /// This connection's open streams, for the server's gauge.
+    private let openStreams: OpenStreams
+
+    init(
+        router: RPCRouter, limits: RPCLimits, calls: ServerCalls, logger: Logger,
+        openStreams: OpenStreams = OpenStreams()
+    ) {
         self.router = router
         self.calls = calls
         self.limits = limits
         self.logger = logger
+        self.openStreams = openStreams
         self.glitches = GlitchBudget(
             burstMax: limits.glitchBurstMax, refillPerSecond: limits.glitchRefillPerSecond,
             now: .now())
@@ -94,12 +101,21 @@ final class H2ServerConnectionHandler: ChannelInboundHandler, NGHTTP2SessionDele
             strikesMax: limits.pingStrikesMax)
     }
 
+    /// A peer's address as logs show it: `127.0.0.1:54321`, `[::1]:54321`.
+    static func describe(_ address: SocketAddress) -> String {
+        guard let ip = address.ipAddress, let port = address.port else {
+            return address.description
+        }
+        if case .v6 = address { return "[\(ip)]:\(port)" }
+        return "\(ip):\(port)"
+    }
+
     // MARK: Channel events
 
     func handlerAdded(context: ChannelHandlerContext) {
         self.context = context
         taskExecutor = EventLoopTaskExecutor(eventLoop: context.eventLoop)
-        peer = context.channel.remoteAddress?.description ?? "unknown"
+        peer = context.channel.remoteAddress.map(Self.describe) ?? "unknown"
         logger[metadataKey: "peer"] = "\(peer)"
         do {
             session = try NGHTTP2Session(role: .server, limits: limits, delegate: self)
@@ -311,6 +327,7 @@ final class H2ServerConnectionHandler: ChannelInboundHandler, NGHTTP2SessionDele
         streamTimer = nil
         streamTimerDeadline = nil
         for stream in streams.values { stream.cancelEverything() }
+        if !streams.isEmpty { openStreams.closed(streams.count) }
         streams.removeAll()
         bufferedRequestBytes = 0
     }
@@ -360,6 +377,7 @@ final class H2ServerConnectionHandler: ChannelInboundHandler, NGHTTP2SessionDele
         guard streams[streamID] == nil else { return }  // trailers of a known stream
         let stream = ServerStream(openedAt: loopNow, limits: limits)
         streams[streamID] = stream
+        openStreams.opened()
         cancelIdleTimer()
         streamTimersChanged(stream)
     }
@@ -409,6 +427,7 @@ final class H2ServerConnectionHandler: ChannelInboundHandler, NGHTTP2SessionDele
 
     func sessionDidCloseStream(streamID: Int32, errorCode: UInt32) {
         if let stream = streams.removeValue(forKey: streamID) {
+            openStreams.closed()
             if stream.machine.requestEnded { recentlyCompleted.insert(streamID) }
             stream.cancelEverything()
             releaseBufferedBytes(of: stream)

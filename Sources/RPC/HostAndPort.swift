@@ -5,6 +5,12 @@ public struct HostAndPort: Hashable, Sendable, CustomStringConvertible {
     public let host: String
     public let port: Int
 
+    /// An address from its parts.
+    public init(host: String, port: Int) {
+        self.host = host
+        self.port = port
+    }
+
     /// Parses `HOST:PORT`.
     ///
     /// - Throws: ``HostAndPortError`` naming what is wrong.

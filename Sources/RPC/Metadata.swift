@@ -117,18 +117,40 @@ public struct Metadata: Hashable, Sendable, Sequence {
 
     /// The first value under `name`, or `nil`.
     public subscript(name: String) -> String? {
-        let wanted = name.lowercased()
+        // Names are looked up once or twice per call: no copy when already lower case.
+        var wanted = name
+        for byte in name.utf8 where byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "Z") {
+            wanted = name.lowercased()
+            break
+        }
         switch storage {
         case .fields(let fields):
             return fields.first { $0.name == wanted }?.value
+        case .packed:
+            return valueBytes(lowercasedName: wanted).map { String(decoding: $0, as: UTF8.self) }
+        }
+    }
+
+    /// The bytes of the first value under `name`, which must be in lower case, as the
+    /// transport received them: no `String` is made (for a look at a value on every call,
+    /// such as an access log's request id). `nil` when there is none.
+    public func valueBytes(lowercasedName name: String) -> ArraySlice<UInt8>? {
+        switch storage {
+        case .fields(let fields):
+            return fields.first { $0.name == name }.map { ArraySlice($0.value.utf8) }
         case .packed(let packed):
-            var found: String?
-            packed.forEachField { fieldName, value in
-                guard fieldName.elementsEqual(wanted.utf8) else { return true }
-                found = String(decoding: value, as: UTF8.self)
-                return false
+            var name = name
+            return name.withUTF8 { wanted in
+                var found: ArraySlice<UInt8>?
+                packed.forEachField { fieldName, value in
+                    guard fieldName.count == wanted.count, fieldName.elementsEqual(wanted) else {
+                        return true
+                    }
+                    found = value
+                    return false
+                }
+                return found
             }
-            return found
         }
     }
 

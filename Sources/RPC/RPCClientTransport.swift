@@ -62,6 +62,9 @@ public struct InProcessClientTransport: RPCClientTransport {
             throw RPCError(.resourceExhausted, "message exceeds \(limits.messageBytesMax) bytes")
         }
         guard let (descriptor, handler) = router.handler(forPath: method.path) else {
+            router.unknownMethodCalled(
+                path: method.path, metadata: options.metadata, peer: "in-process",
+                receivedBy: nil)
             throw RPCError(.unimplemented, "unknown method \(method.path)")
         }
         guard case .unary(let unary) = handler else {

@@ -91,13 +91,25 @@ public struct RPCRouter: Sendable {
     private var handlers: [String: (MethodDescriptor, RPCMethodHandler)] = [:]
     /// Checks every call before its handler runs; `nil`: every method is open.
     private let accessControl: (any RPCAccessControl)?
+    /// Sees every call end (metrics, access log); `nil`: nothing is observed.
+    private let observer: (any RPCServerCallObserver)?
+    /// The observer of calls to paths no method serves.
+    let unknownMethodObserver: (any RPCMethodObserver)?
 
     /// Creates an empty router.
     ///
-    /// - Parameter accessControl: checks every call of every method registered from here on,
-    ///   before the request is decoded and again once it is; `nil` leaves every method open.
-    public init(accessControl: (any RPCAccessControl)? = nil) {
+    /// - Parameters:
+    ///   - accessControl: checks every call of every method registered from here on, before
+    ///     the request is decoded and again once it is; `nil` leaves every method open.
+    ///   - observer: sees every call of every method registered from here on end, and every
+    ///     call to a path no method serves (``unknownMethodCalled(path:metadata:peer:receivedBy:)``);
+    ///     `nil`: none.
+    public init(
+        accessControl: (any RPCAccessControl)? = nil, observer: (any RPCServerCallObserver)? = nil
+    ) {
         self.accessControl = accessControl
+        self.observer = observer
+        self.unknownMethodObserver = observer?.observerOfUnknownMethods()
     }
 
     /// The registered methods, sorted by path.
@@ -117,9 +129,10 @@ public struct RPCRouter: Sendable {
     /// Access control sees the raw payload as the request.
     public mutating func registerRaw(_ method: MethodDescriptor, _ handler: @escaping Handler) {
         let access = self.access
-        add(method, .unary { (payload, context) throws(RPCError) in
-            try await handler(payload, try await access.admitRaw(payload, context))
-        })
+        addUnary(method) { (payload, context) throws(RPCError) in
+            try await access.admitRaw(payload, &context)
+            return try await handler(payload, context)
+        }
     }
 
     /// Registers a server-streaming method over raw payloads (for messages that are not of
@@ -128,8 +141,55 @@ public struct RPCRouter: Sendable {
         _ method: MethodDescriptor, _ handler: @escaping StreamingHandler
     ) {
         let access = self.access
+        addServerStreaming(method) { (payload, writer, context) throws(RPCError) in
+            try await access.admitRaw(payload, &context)
+            try await handler(payload, writer, context)
+        }
+    }
+
+    /// A unary body that admits its caller into the context it is given.
+    private typealias AdmittingHandler = @Sendable ([UInt8], inout RPCServerContext)
+        async throws(RPCError) -> [UInt8]
+    /// A server-streaming body that admits its caller into the context it is given.
+    private typealias AdmittingStreamingHandler = @Sendable (
+        [UInt8], RPCMessageWriter, inout RPCServerContext
+    ) async throws(RPCError) -> Void
+
+    /// Adds a unary method whose calls the observer (if any) sees end.
+    ///
+    /// The observation is written out here rather than wrapped around `body` in a generic
+    /// function: an async call more per call costs a task frame, and GetBalance is that fast.
+    private mutating func addUnary(_ method: MethodDescriptor, _ body: @escaping AdmittingHandler) {
+        guard let observer = self.observer?.observer(of: method) else {
+            add(method, .unary { (payload, context) throws(RPCError) in
+                var context = context
+                return try await body(payload, &context)
+            })
+            return
+        }
+        add(method, .unary { (payload, context) throws(RPCError) in
+            var context = context
+            let started = context.receivedBy ?? .now
+            do throws(RPCError) {
+                let response = try await body(payload, &context)
+                observer.callEnded(context, code: .ok, duration: started.duration(to: .now))
+                return response
+            } catch {
+                observer.callEnded(context, code: error.code, duration: started.duration(to: .now))
+                throw error
+            }
+        })
+    }
+
+    /// Adds a server-streaming method whose calls the observer (if any) sees end.
+    private mutating func addServerStreaming(
+        _ method: MethodDescriptor, _ body: @escaping AdmittingStreamingHandler
+    ) {
+        let observer = self.observer?.observer(of: method)
         add(method, .serverStreaming { (payload, writer, context) throws(RPCError) in
-            try await handler(payload, writer, try await access.admitRaw(payload, context))
+            try await Self.observed(observer, context) { (context) throws(RPCError) in
+                try await body(payload, writer, &context)
+            }
         })
     }
 
@@ -148,13 +208,13 @@ public struct RPCRouter: Sendable {
         _ body: @escaping @Sendable (Request, RPCServerContext) async throws -> Response
     ) {
         let access = self.access
-        add(method, .unary { (payload, context) throws(RPCError) in
-            let (request, context): (Request, RPCServerContext) = try await access.admit(
-                payload, context)
+        addUnary(method) { (payload, context) throws(RPCError) in
+            let request: Request = try await access.admit(payload, &context)
+            let admitted = context
             return try await RPCAccess.status {
-                try await body(request, context).compactBytes()
+                try await body(request, admitted).compactBytes()
             }
-        })
+        }
     }
 
     /// Registers a server-streaming method whose messages use the compact codec.
@@ -180,13 +240,13 @@ public struct RPCRouter: Sendable {
             async throws -> Void
     ) {
         let access = self.access
-        add(method, .serverStreaming { (payload, writer, context) throws(RPCError) in
-            let (request, context): (Request, RPCServerContext) = try await access.admit(
-                payload, context)
+        addServerStreaming(method) { (payload, writer, context) throws(RPCError) in
+            let request: Request = try await access.admit(payload, &context)
+            let admitted = context
             try await RPCAccess.status {
-                try await body(request, RPCStreamWriter(writer), context)
+                try await body(request, RPCStreamWriter(writer), admitted)
             }
-        })
+        }
     }
 
     private var access: RPCAccess { RPCAccess(control: accessControl) }
@@ -201,22 +261,19 @@ public struct RPCRouter: Sendable {
 private struct RPCAccess: Sendable {
     let control: (any RPCAccessControl)?
 
-    /// Admits the caller, then authorizes the raw payload.
-    func admitRaw(_ payload: [UInt8], _ context: RPCServerContext) async throws(RPCError)
-        -> RPCServerContext
-    {
-        guard let control else { return context }
-        var context = context
+    /// Admits the caller into `context`, then authorizes the raw payload.
+    func admitRaw(_ payload: [UInt8], _ context: inout RPCServerContext) async throws(RPCError) {
+        guard let control else { return }
         context.caller = try await control.admit(context)
         try control.authorize(payload, context: context)
-        return context
     }
 
-    /// Admits the caller, decodes the request, then authorizes the decoded request.
-    func admit<Request: CompactMessage>(_ payload: [UInt8], _ context: RPCServerContext)
-        async throws(RPCError) -> (Request, RPCServerContext)
+    /// Admits the caller into `context`, decodes the request, then authorizes the decoded
+    /// request. The caller stays in `context` when a later step refuses the call, for the
+    /// observer.
+    func admit<Request: CompactMessage>(_ payload: [UInt8], _ context: inout RPCServerContext)
+        async throws(RPCError) -> Request
     {
-        var context = context
         // Credentials first: a caller without them learns nothing, not even whether the
         // request decodes.
         if let control { context.caller = try await control.admit(context) }
@@ -228,7 +285,7 @@ private struct RPCAccess: Sendable {
                 .invalidArgument, "malformed \(Request.schemaName): \(error.description)")
         }
         try control?.authorize(request, context: context)
-        return (request, context)
+        return request
     }
 
     /// Runs a handler body, mapping what it throws to a status: ``RPCError`` as it is,

@@ -63,6 +63,9 @@ struct Serve: AsyncParsableCommand {
     @OptionGroup(title: "Ledger store")
     var store: StoreOptions
 
+    @OptionGroup(title: "Observability")
+    var observability: ObservabilityOptions
+
     @Option(
         help: """
             SQLite database file; created with its schema when missing.\
@@ -214,6 +217,7 @@ struct Serve: AsyncParsableCommand {
         flags.add(ServeSettings.withdrawalsPerMemberPerDay, withdrawalsPerMemberPerDay)
         transport.add(to: &flags)
         store.add(to: &flags)
+        observability.add(to: &flags)
         return flags
     }
 
@@ -233,7 +237,8 @@ struct Serve: AsyncParsableCommand {
         // Never StreamLogHandler: it writes on the caller's thread, and an event loop must not
         // wait for a pipe nobody reads.
         let sink = LogSink(fileDescriptor: STDERR_FILENO)
-        LoggingSystem.bootstrap { label in NonBlockingLogHandler(label: label, sink: sink) }
+        let logFormat = try settings.logFormat()
+        LoggingSystem.bootstrap { NonBlockingLogHandler(label: $0, sink: sink, format: logFormat) }
         defer { sink.flush() }
         var logger = Logger(label: "cashbackd")
         logger.logLevel = try settings.logLevel()
@@ -246,7 +251,10 @@ struct Serve: AsyncParsableCommand {
                 logger: logger)
             services.append(.init(service: reload, successTerminationBehavior: .gracefullyShutdownGroup))
         }
-        let server = CashbackServer(configuration: configuration, logger: logger)
+        let server = CashbackServer(
+            configuration: configuration, logger: logger,
+            observability: try settings.serverObservability(
+                sink: sink, logLevel: logger.logLevel))
         services.insert(.init(service: server), at: 0)
         let group = ServiceGroup(
             configuration: ServiceGroupConfiguration(

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import RPC
 import Testing
 
 @testable import cashbackd
@@ -183,6 +184,13 @@ struct ServeSettingsTests {
         let good = try await Self.resolve(
             ["--config", path], environment: ["CASHBACKD_MAX_MESSAGE_BYTES": "4096"])
         #expect(try good.serverConfiguration().limits.messageBytesMax == 4096)
+        let badFormat = try await Self.resolve(
+            ["--plaintext"], environment: ["CASHBACKD_LOG_FORMAT": "yaml"])
+        let refusal = #expect(throws: ValidationError.self) { try badFormat.serverConfiguration() }
+        #expect(refusal?.message == "unknown --log-format 'yaml'; use text or json")
+        let metrics = try await Self.resolve(
+            ["--plaintext"], environment: ["CASHBACKD_METRICS_LISTEN": "127.0.0.1:9464"])
+        #expect(try metrics.metricsAddress() == HostAndPort(host: "127.0.0.1", port: 9464))
     }
 
     @Test("--print-config lists every setting with its value and source")
@@ -205,7 +213,8 @@ struct ServeSettingsTests {
         let pattern = try Regex(#"--([a-z][a-z0-9-]*)"#)
         var flags = Set(help.matches(of: pattern).map { String($0.output[1].substring ?? "") })
         // The command's own flags, and the negations of boolean settings.
-        flags.subtract(["config", "print-config", "help", "version", "no-plaintext", "no-allow-insecure-remote"])
+        flags.subtract(["config", "print-config", "help", "version"])
+        flags.subtract(ServeSettings.all.filter { $0.configType == .bool }.map { "no-" + $0.name })
         #expect(flags == Set(ServeSettings.all.map(\.name)))
         #expect(Set(ServeSettings.all.map(\.name)).count == ServeSettings.all.count)
     }

@@ -1,5 +1,7 @@
 import Foundation
 import Logging
+import NIOConcurrencyHelpers
+import NIOPosix
 
 /// A swift-log handler that never blocks the thread that logs: an event loop that logs a line
 /// only formats it and queues it; a thread of its own writes the queue to the file descriptor.
@@ -9,21 +11,25 @@ import Logging
 /// on it. Here the queue is bounded (``LogSink/capacityBytes``): when it is full, new lines are
 /// dropped and counted, and the writer reports how many once it can write again.
 ///
-/// The line format is `StreamLogHandler`'s: `TIME LEVEL LABEL: KEY=VALUE… [SOURCE] MESSAGE`.
+/// The line format is ``LogFormat/text`` (`StreamLogHandler`'s: `TIME LEVEL LABEL: KEY=VALUE…
+/// [SOURCE] MESSAGE`) unless ``LogFormat/json`` is asked for (one JSON object per line).
 ///
 /// ```swift
 /// let sink = LogSink(fileDescriptor: STDERR_FILENO)
-/// LoggingSystem.bootstrap { label in NonBlockingLogHandler(label: label, sink: sink) }
+/// LoggingSystem.bootstrap { label in NonBlockingLogHandler(label: label, sink: sink, format: .json) }
 /// ```
 public struct NonBlockingLogHandler: LogHandler {
     public var logLevel: Logger.Level = .info
     public var metadata: Logger.Metadata = [:]
     private let label: String
     private let sink: LogSink
+    private let format: LogFormat
 
-    public init(label: String, sink: LogSink) {
+    /// A handler for the logger `label` that queues its lines, in `format`, to `sink`.
+    public init(label: String, sink: LogSink, format: LogFormat = .text) {
         self.label = label
         self.sink = sink
+        self.format = format
     }
 
     public subscript(metadataKey key: String) -> Logger.Metadata.Value? {
@@ -31,68 +37,131 @@ public struct NonBlockingLogHandler: LogHandler {
         set { metadata[key] = newValue }
     }
 
-    public func log(
-        level: Logger.Level, message: Logger.Message, metadata explicit: Logger.Metadata?,
-        source: String, file: String, function: String, line: UInt
-    ) {
+    public func log(event: LogEvent) {
         var merged = self.metadata
-        if let explicit { merged.merge(explicit) { _, new in new } }
-        let fields = merged.sorted { $0.key < $1.key }.map { " \($0.key)=\($0.value)" }.joined()
-        sink.enqueue("\(Self.timestamp()) \(level) \(label):\(fields) [\(source)] \(message)\n")
-    }
-
-    /// Local time to the second with the UTC offset, as `StreamLogHandler` writes it.
-    private static func timestamp() -> String {
-        var now = time(nil)
-        var parts = tm()
-        localtime_r(&now, &parts)
-        var buffer = [Int8](repeating: 0, count: 64)
-        let count = strftime(&buffer, buffer.count, "%Y-%m-%dT%H:%M:%S%z", &parts)
-        return String(decoding: buffer[..<count].map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        if let explicit = event.metadata { merged.merge(explicit) { _, new in new } }
+        if let error = event.error { merged["error"] = "\(error)" }
+        let frame = LogLine.Frame(
+            format: format, level: event.level, label: label, message: "\(event.message)",
+            source: event.source)
+        let fields = merged.sorted { $0.key < $1.key }
+        sink.enqueue { buffer in
+            var line = LogLine(frame, into: buffer)
+            for (key, value) in fields { line.append(key, value) }
+            return line.finish(frame)
+        }
     }
 }
 
-/// The queue between the threads that log and the one that writes.
+/// The queues between the threads that log and the one that writes.
+///
+/// Each thread that logs has a queue of its own (a ``LogBuffer`` and a lock nobody else takes
+/// but the writer, once per batch): it writes its lines there in place, and two event loops
+/// logging at once never wait for each other. The writer thread wakes when a line arrives in
+/// an empty queue, lets more gather for at most ``linger`` (or until a queue holds
+/// ``batchBytes``), then swaps each queue's buffer for its empty one and writes it: a busy log
+/// costs one wake-up and one `write(2)` per batch and thread, not per line, and a quiet one
+/// writes each line within ``linger``. Within a batch, each thread's lines stay in order, one
+/// thread's after another's.
 public final class LogSink: @unchecked Sendable {
-    /// The most bytes queued; past it, lines are dropped (and counted) until the writer catches
-    /// up.
+    /// The most bytes one thread may have queued; a line past it is dropped (and counted) until
+    /// the writer catches up.
     public let capacityBytes: Int
+    /// How long the writer lets lines gather before it writes them.
+    public let linger: TimeInterval
+    /// Queued bytes (in one thread's queue) that end the linger at once.
+    public let batchBytes: Int
     private let fileDescriptor: Int32
+    /// Each thread's queue, made when it first logs.
+    private let threadQueue = ThreadSpecificVariable<ThreadQueue>()
     /// Guards every field below; the writer waits on it.
     private let condition = NSCondition()
-    private var queue: [String] = []
-    private var queuedBytes = 0
-    private var dropped = 0
-    private var isWriting = false
+    /// Every thread's queue.
+    private var queues: [ThreadQueue] = []
+    /// Whether a queue has had a line since the writer last took them.
+    private var pending = false
+    /// Whether a queue has held a batch since the writer last took them.
+    private var batchReady = false
+    private var writer = WriterState.waiting
+    private var flushRequested = false
+
+    /// One thread's lines.
+    private final class ThreadQueue: @unchecked Sendable {  // `buffer` and `dropped` under `lock`
+        let lock = NIOLock()
+        var buffer: LogBuffer
+        /// Lines dropped because `buffer` was full.
+        var dropped = 0
+
+        init(capacity: Int) {
+            buffer = LogBuffer(capacity: capacity)
+        }
+    }
+
+    private enum WriterState {
+        /// Waiting for a line: the first one wakes it.
+        case waiting
+        /// Letting lines gather: a full batch or a flush wakes it.
+        case lingering
+        /// Writing a batch, the lock released.
+        case writing
+    }
 
     /// Starts the writer thread for `fileDescriptor` (standard error, say); it lives as long as
     /// the process.
-    public init(fileDescriptor: Int32, capacityBytes: Int = 4 << 20) {
+    public init(
+        fileDescriptor: Int32, capacityBytes: Int = 4 << 20, linger: TimeInterval = 0.01,
+        batchBytes: Int = 64 << 10
+    ) {
+        precondition(batchBytes <= capacityBytes, "a batch larger than the queue")
         self.fileDescriptor = fileDescriptor
         self.capacityBytes = capacityBytes
+        self.linger = linger
+        self.batchBytes = batchBytes
         let thread = Thread { [self] in self.writeForever() }
         thread.name = "log-writer"
         thread.start()
     }
 
-    /// Queues a line; drops it when the queue is full. Never waits for the writer.
-    func enqueue(_ line: String) {
-        condition.lock()
-        if queuedBytes + line.utf8.count > capacityBytes {
-            dropped += 1
-        } else {
-            queue.append(line)
-            queuedBytes += line.utf8.count
+    /// Queues the line that `write` writes, in place, into the calling thread's queue:
+    /// `write` returns whether the line fits (``LogLine/finish(_:)``); a line that does not
+    /// (the queue is full) is dropped and counted. Never waits for the writer.
+    func enqueue(_ write: (LogBuffer) -> Bool) {
+        let queue = threadQueue.currentValue ?? register()
+        let (wasEmpty, queuedBytes) = queue.lock.withLock {
+            let wasEmpty = queue.buffer.count == 0
+            if !write(queue.buffer) { queue.dropped += 1 }
+            return (wasEmpty, queue.buffer.count)
         }
-        condition.signal()
+        // The writer hears of this queue once per batch: when it stops being empty, and when
+        // it holds a batch.
+        guard wasEmpty || queuedBytes >= batchBytes else { return }
+        condition.lock()
+        pending = true
+        if queuedBytes >= batchBytes { batchReady = true }
+        switch writer {
+        case .waiting: condition.signal()
+        case .lingering where batchReady: condition.signal()
+        case .lingering, .writing: break
+        }
         condition.unlock()
     }
 
-    /// The lines dropped so far because the queue was full.
+    /// Makes the calling thread's queue.
+    private func register() -> ThreadQueue {
+        let queue = ThreadQueue(capacity: capacityBytes)
+        threadQueue.currentValue = queue
+        condition.lock()
+        queues.append(queue)
+        condition.unlock()
+        return queue
+    }
+
+    /// The lines dropped so far because a queue was full, and not reported yet.
     public var droppedCount: Int {
         condition.lock()
-        defer { condition.unlock() }
-        return dropped
+        let queues = self.queues
+        condition.unlock()
+        return queues.reduce(0) { total, queue in total + queue.lock.withLock { queue.dropped } }
     }
 
     /// Waits until what was queued before the call has been written (at exit), for at most
@@ -100,9 +169,12 @@ public final class LogSink: @unchecked Sendable {
     public func flush(timeout: TimeInterval = 2) {
         let deadline = Date(timeIntervalSinceNow: timeout)
         condition.lock()
-        while !queue.isEmpty || isWriting {
+        flushRequested = true
+        condition.broadcast()
+        while pending || writer != .waiting {
             guard condition.wait(until: deadline) else { break }
         }
+        flushRequested = false
         condition.unlock()
     }
 
@@ -113,41 +185,47 @@ public final class LogSink: @unchecked Sendable {
         sigemptyset(&pipeSignal)
         sigaddset(&pipeSignal, SIGPIPE)
         pthread_sigmask(SIG_BLOCK, &pipeSignal, nil)
+        // Swapped with each queue's buffer in turn: the buffers keep their memory.
+        var batch = LogBuffer(capacity: capacityBytes)
         while true {
             condition.lock()
-            while queue.isEmpty && dropped == 0 { condition.wait() }
-            // Taken out under the lock, joined and written outside it: a thread that logs never
-            // waits for more than the swap.
-            let lines = queue
-            let droppedNow = dropped
-            queue = []
-            queuedBytes = 0
-            dropped = 0
-            isWriting = true
-            condition.unlock()
-            var batch = lines.joined()
-            if droppedNow > 0 {
-                batch +=
-                    "\(droppedNow) log line(s) dropped: the log output was not being read fast "
-                    + "enough\n"
-            }
-            write(batch)
-            condition.lock()
-            isWriting = false
+            writer = .waiting
             condition.broadcast()
+            while !pending { condition.wait() }
+            writer = .lingering
+            let deadline = Date(timeIntervalSinceNow: linger)
+            while !flushRequested, !batchReady, condition.wait(until: deadline) {}
+            pending = false
+            batchReady = false
+            writer = .writing
+            let queues = self.queues
             condition.unlock()
+            var dropped = 0
+            for queue in queues {
+                // A thread that logs waits for no more than this swap.
+                queue.lock.withLock {
+                    swap(&batch, &queue.buffer)
+                    dropped += queue.dropped
+                    queue.dropped = 0
+                }
+                write(batch.bytes)
+                batch.removeAll()
+            }
+            if dropped > 0 {
+                let note = "\(dropped) log line(s) dropped: the log output was not being read "
+                    + "fast enough\n"
+                Array(note.utf8).withUnsafeBufferPointer { write($0) }
+            }
         }
     }
 
-    /// Writes all of `text`, retrying partial writes and interruptions; gives up on errors
+    /// Writes all of `bytes`, retrying partial writes and interruptions; gives up on errors
     /// (a closed descriptor): logging must never end the process.
-    private func write(_ text: String) {
-        var bytes = Array(text.utf8)
+    private func write(_ bytes: UnsafeBufferPointer<UInt8>) {
         var offset = 0
         while offset < bytes.count {
-            let written = bytes.withUnsafeMutableBytes { raw in
-                Foundation.write(fileDescriptor, raw.baseAddress! + offset, raw.count - offset)
-            }
+            let written = Foundation.write(
+                fileDescriptor, bytes.baseAddress! + offset, bytes.count - offset)
             if written > 0 {
                 offset += written
             } else if written < 0 && errno == EINTR {

@@ -37,6 +37,10 @@ final class LedgerWriter: @unchecked Sendable {
     private let readModel: BalanceReadModel
     /// Batch sizes and commits, for benchmarks and tests.
     let statistics = NIOLockedValueBox(WriterStatistics())
+    /// Where batches and queue depth are counted; `nil`: nowhere.
+    private let metrics: LedgerMetrics?
+    /// The ledger's totals, counted from what each batch commits; `nil`: not counted.
+    private let totals: LedgerTotals?
     /// Signalled by the thread when it has finished.
     private let finished = NSCondition()
     /// Guarded by `finished`.
@@ -47,10 +51,21 @@ final class LedgerWriter: @unchecked Sendable {
         case stopping
     }
 
-    init(pool: DatabasePool, settings: CommitSettings, readModel: BalanceReadModel) {
+    /// Starts the writer's thread.
+    ///
+    /// - Parameters:
+    ///   - metrics: where batches and the queue depth are counted; `nil`: nowhere.
+    ///   - totals: the ledger's totals, counted per committed batch; `nil`: not counted (no
+    ///     query of its own per batch).
+    init(
+        pool: DatabasePool, settings: CommitSettings, readModel: BalanceReadModel,
+        metrics: LedgerMetrics? = nil, totals: LedgerTotals? = nil
+    ) {
         self.pool = pool
         self.settings = settings
         self.readModel = readModel
+        self.metrics = metrics
+        self.totals = totals
         let thread = Thread { [self] in self.run() }
         thread.name = "cashback-writer"
         thread.start()
@@ -96,6 +111,7 @@ final class LedgerWriter: @unchecked Sendable {
                     + "nothing was applied, retry with backoff")
         }
         queue.append(command)
+        metrics?.queueDepth.record(queue.count)
         if queue.count == 1 { condition.signal() }
         return nil
     }
@@ -152,6 +168,7 @@ final class LedgerWriter: @unchecked Sendable {
         var batch: [any WriterCommand] = []
         batch.reserveCapacity(count)
         for _ in 0..<count { batch.append(queue.removeFirst()) }
+        metrics?.queueDepth.record(queue.count)
         return batch
     }
 
@@ -160,6 +177,7 @@ final class LedgerWriter: @unchecked Sendable {
         let started = NIODeadline.now()
         var refreshed: [BalanceReadModel.Key: Balance] = [:]
         var touched = Set<BalanceReadModel.Key>()
+        var tally: LedgerTotals.Tally?
         do {
             try pool.writeWithoutTransaction { db in
                 try db.inTransaction(.immediate) {
@@ -174,6 +192,9 @@ final class LedgerWriter: @unchecked Sendable {
                                     + "the batch was applied")
                         }
                     }
+                    // Counted from what the batch wrote, as the commit will keep it. A
+                    // failure to count (a bug) must not fail the batch: it counts nothing.
+                    tally = try? totals?.tally(db)
                     (touched, refreshed) = try readModel.freshEntries(db)
                     return .commit
                 }
@@ -184,11 +205,19 @@ final class LedgerWriter: @unchecked Sendable {
             return
         }
         readModel.publish(touched: touched, refreshed: refreshed)
-        record(batch: batch.count, since: started)
+        let elapsed = record(batch: batch.count, since: started)
+        if let tally { totals?.count(tally) }
+        if let metrics {
+            metrics.batchSize.record(batch.count)
+            metrics.commitDuration.recordNanoseconds(elapsed.nanoseconds)
+            metrics.commands.increment(by: batch.count)
+        }
         for command in batch { command.finish() }
     }
 
-    private func record(batch: Int, since started: NIODeadline) {
+    /// Adds a batch, committed or failed, to the statistics; returns the time it took.
+    @discardableResult
+    private func record(batch: Int, since started: NIODeadline) -> TimeAmount {
         let elapsed = NIODeadline.now() - started
         statistics.withLockedValue { statistics in
             statistics.batches += 1
@@ -197,6 +226,7 @@ final class LedgerWriter: @unchecked Sendable {
             statistics.batchSizes[min(batch, WriterStatistics.sizeBucketsMax), default: 0] += 1
             statistics.commitNanoseconds += elapsed.nanoseconds
         }
+        return elapsed
     }
 }
 

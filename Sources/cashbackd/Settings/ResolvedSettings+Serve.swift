@@ -62,6 +62,8 @@ extension ResolvedSettings {
             throw ValidationError("--shutdown-grace-seconds must be 0...3600")
         }
         _ = try logLevel()
+        _ = try logFormat()
+        _ = try metricsAddress()
         let balanceCacheEntries = self[ServeSettings.balanceCacheEntries]
         guard (0...100_000_000).contains(balanceCacheEntries) else {
             throw ValidationError("--balance-cache-entries must be 0...100000000")

@@ -24,6 +24,11 @@ enum ServeSettings {
     static let developmentTokenFile = Setting<String?>("development-token-file", default: nil)
     static let logLevel = Setting<String>("log-level", default: "info")
 
+    // MARK: Observability
+    static let metricsListen = Setting<String?>("metrics-listen", default: nil)
+    static let logFormat = Setting<String>("log-format", default: LogFormat.text.rawValue)
+    static let accessLog = Setting<Bool>("access-log", default: true)
+
     // MARK: Wallet policy
     static let withdrawalMinimum = Setting<Int>(
         "withdrawal-minimum", default: Int(WalletPolicy.default.defaultWithdrawalMinimumMinorUnits))
@@ -55,7 +60,7 @@ enum ServeSettings {
         listen, database, maxMessageBytes, idleTimeoutSeconds, keepaliveSeconds,
         keepaliveTimeoutSeconds, pingIntervalMinSeconds, pingStrikesMax, streamStallTimeoutSeconds,
         connectionRequestBytesMax, maxConnections, maxConnectionsPerPeer, shutdownGraceSeconds,
-        developmentTokenFile, logLevel,
+        developmentTokenFile, logLevel, metricsListen, logFormat, accessLog,
         withdrawalMinimum, currencyWithdrawalMinimum, accrualsPerMemberPerHour,
         withdrawalsPerMemberPerDay,
         tlsCert, tlsKey, tlsClientCa, tlsHandshakeTimeout, plaintext, allowInsecureRemote,

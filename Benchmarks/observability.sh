@@ -1,0 +1,180 @@
+#!/usr/bin/env bash
+# Benchmarks/observability.sh: what metrics and the access log cost cashbackd on GetBalance.
+#
+# Two release cashbackd processes run side by side on 127.0.0.1, each over a ledger of its own
+# holding the same member's balance:
+#   off  --no-access-log, no --metrics-listen (the router has no observer at all)
+#   on   --metrics-listen 127.0.0.1:0 and the access log in JSON (--log-format json), standard
+#        error appended to a file, and /metrics scraped every SCRAPE_SECONDS during the run by
+#        one client on one kept-alive connection, as Prometheus does (its default is 15 s)
+# h2load sends both the same gRPC-framed GetBalance (-c 8 -m 32 unless SHAPE says otherwise),
+# DURATION seconds a run, in alternation (off on, on off, off on, …) for ROUNDS rounds; the
+# report gives each run's req/s and server CPU per call, their medians, and on ÷ off.
+#
+#   Benchmarks/observability.sh                  # release builds, then 7 rounds of 5 s
+#   BUILD=0 ROUNDS=9 DURATION=8 Benchmarks/observability.sh
+#
+# Settings, from the environment: ROUNDS=7, DURATION=5, SHAPE=8x32, SCRAPE_SECONDS=5, BUILD=1
+# (0: use the release binaries already built), KEEP=0 (1: keep the work directory), TMPDIR
+# (where the work directory, and so the access log, goes: the log's disk is part of its cost;
+# /dev/shm takes the disk out), ON_ARGS (the "on" server's flags; default "--metrics-listen
+# 127.0.0.1:0 --log-format json"; "--no-access-log --metrics-listen 127.0.0.1:0" measures the
+# metrics alone). Needs h2load (nghttp2-client) and python3. Every process it starts is stopped
+# on exit.
+set -euo pipefail
+
+ROUNDS=${ROUNDS:-7}
+DURATION=${DURATION:-5}
+SHAPE=${SHAPE:-8x32}
+BUILD=${BUILD:-1}
+KEEP=${KEEP:-0}
+ON_ARGS=${ON_ARGS:-"--metrics-listen 127.0.0.1:0 --log-format json"}
+SCRAPE_SECONDS=${SCRAPE_SECONDS:-5}
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+
+die() {
+    echo "observability.sh: $*" >&2
+    exit 1
+}
+
+[[ $ROUNDS =~ ^[1-9][0-9]?$ ]] || die "ROUNDS must be 1 to 99, got '$ROUNDS'"
+[[ $DURATION =~ ^[1-9][0-9]{0,2}$ ]] || die "DURATION must be 1 to 999 seconds, got '$DURATION'"
+[[ $SHAPE =~ ^[1-9][0-9]*x[1-9][0-9]*$ ]] || die "SHAPE is CONNECTIONSxSTREAMS, e.g. 8x32, got '$SHAPE'"
+[[ $SCRAPE_SECONDS =~ ^[1-9][0-9]?$ ]] || die "SCRAPE_SECONDS must be 1 to 99, got '$SCRAPE_SECONDS'"
+for tool in h2load python3; do
+    command -v "$tool" >/dev/null || die "$tool is missing (h2load: apt-get install nghttp2-client)"
+done
+
+if [[ $BUILD == 1 ]]; then
+    (cd "$ROOT" && swift build -c release --product cashbackd >&2 \
+        && swift build -c release --product cashback-probe >&2)
+fi
+BIN=$(cd "$ROOT" && swift build -c release --show-bin-path)
+[[ -x $BIN/cashbackd && -x $BIN/cashback-probe ]] || die "no release build in $BIN (BUILD=1 makes one)"
+
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/observability-bench.XXXXXX")
+PIDS=()
+cleanup() {
+    local pid
+    for pid in "${PIDS[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
+    for pid in "${PIDS[@]}"; do wait "$pid" 2>/dev/null || true; done
+    if [[ $KEEP == 1 ]]; then echo "observability.sh: work directory kept: $WORK" >&2; else rm -rf "$WORK"; fi
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+# start NAME ARGS…: a cashbackd on a port of its own (below the ephemeral range, where
+# h2load's sockets could take it), its standard error appended to NAME.log; sets PORT_NAME,
+# PID_NAME and TOKEN_NAME.
+start() {
+    local name=$1 port
+    shift
+    "$BIN/cashbackd" token create --database "$WORK/$name.sqlite" --name bench \
+        --scopes accrual,wallet,admin >"$WORK/$name.token" 2>/dev/null
+    port=$(python3 -c 'import random; print(random.randint(20000, 32000))')
+    "$BIN/cashbackd" --plaintext --listen "127.0.0.1:$port" --database "$WORK/$name.sqlite" \
+        "$@" 2>>"$WORK/$name.log" &
+    PIDS+=("$!")
+    printf -v "PID_$name" %s "$!"
+    printf -v "PORT_$name" %s "$port"
+    printf -v "TOKEN_$name" %s "$(cat "$WORK/$name.token")"
+    for _ in $(seq 300); do
+        grep -q "listening on" "$WORK/$name.log" 2>/dev/null && return 0
+        kill -0 "$!" 2>/dev/null || die "cashbackd $name exited: $(tail -3 "$WORK/$name.log")"
+        sleep 0.1
+    done
+    die "cashbackd $name did not start: $(tail -3 "$WORK/$name.log")"
+}
+
+start off --no-access-log
+# shellcheck disable=SC2086 # ON_ARGS is words
+start on $ON_ARGS
+# Scraped during its runs when it serves metrics.
+METRICS_URL=$(grep -o 'http://127.0.0.1:[0-9]*/metrics' "$WORK/on.log" | head -1 || true)
+
+GET_BALANCE='{"memberId":"m1","currency":"EUR"}'
+for name in off on; do
+    port_var=PORT_$name token_var=TOKEN_$name
+    probe=("$BIN/cashback-probe" --plaintext "127.0.0.1:${!port_var}" --token "${!token_var}")
+    "${probe[@]}" call cashback.v1.Admin/UpsertMerchant >/dev/null -d '{"merchantId":"shop-1",
+        "name":"Shop One","currency":"EUR","shopperRateBps":250,"idempotencyKey":"shop-1"}'
+    "${probe[@]}" call cashback.v1.Accruals/Accrue >/dev/null -d '{"merchantId":"shop-1",
+        "orderId":"o-1","memberId":"m1","amountMinor":12999,"currency":"EUR","orderedAtMs":1700000000000}'
+    "${probe[@]}" call cashback.v1.Wallet/GetBalance -d "$GET_BALANCE" >"$WORK/$name.balance"
+done
+cmp -s "$WORK/off.balance" "$WORK/on.balance" || die "the two servers answer different balances"
+"$BIN/cashback-probe" encode cashback.v1.Wallet/GetBalance -d "$GET_BALANCE" >"$WORK/body.bin"
+
+# The process's user + system CPU time so far, in clock ticks (proc(5), fields 14 and 15).
+cpu_ticks() { sed 's/.*) //' "/proc/$1/stat" | awk '{ print $12 + $13 }'; }
+
+# run NAME ROUND: one h2load run; appends "NAME ROUND REQUESTS REQ/S CPU_TICKS LOG_BYTES OK".
+run() {
+    local name=$1 round=$2 pid_var=PID_$1 port_var=PORT_$1 token_var=TOKEN_$1 before after
+    local scraper=""
+    if [[ $name == on && -n $METRICS_URL ]]; then
+        python3 - "$METRICS_URL" "$SCRAPE_SECONDS" <<'SCRAPE' &
+import http.client, sys, time, urllib.parse
+url, every = urllib.parse.urlsplit(sys.argv[1]), float(sys.argv[2])
+connection = http.client.HTTPConnection(url.hostname, url.port, timeout=10)
+while True:
+    connection.request("GET", url.path)
+    response = connection.getresponse()
+    assert response.status == 200 and b"cashback_rpc_requests_total" in response.read()
+    time.sleep(every)
+SCRAPE
+        scraper=$!
+    fi
+    : >"$WORK/$name.log"
+    before=$(cpu_ticks "${!pid_var}")
+    h2load -c "${SHAPE%x*}" -m "${SHAPE#*x}" -t 1 -D "$DURATION" -d "$WORK/body.bin" \
+        -H 'content-type: application/grpc' -H 'te: trailers' \
+        -H "authorization: Bearer ${!token_var}" \
+        "http://127.0.0.1:${!port_var}/cashback.v1.Wallet/GetBalance" >"$WORK/h2load.txt" 2>&1 || true
+    after=$(cpu_ticks "${!pid_var}")
+    [[ -n $scraper ]] && { kill "$scraper" 2>/dev/null; wait "$scraper" 2>/dev/null || true; }
+    if grep -q "log line(s) dropped" "$WORK/$name.log"; then
+        echo "observability.sh: $name dropped log lines in round $round" >&2
+    fi
+    awk -v name="$name" -v round="$round" -v cpu=$((after - before)) \
+        -v log_bytes="$(stat -c %s "$WORK/$name.log")" '
+        /^finished in/ { rps = $4 }
+        /^requests:/ { done = $6; failed = $10 + $12 + $14 }
+        /^status codes:/ { bad = $5 + $7 + $9 }
+        END { print name, round, done, rps, cpu, log_bytes, (done > 0 && failed == 0 && bad == 0) }
+    ' "$WORK/h2load.txt" >>"$WORK/results.txt"
+}
+
+echo "observability.sh: $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg); warming up" >&2
+run off 0 && run on 0
+: >"$WORK/results.txt"
+for ((round = 1; round <= ROUNDS; round++)); do
+    echo "observability.sh: round $round/$ROUNDS" >&2
+    if ((round % 2)); then run off "$round" && run on "$round"; else run on "$round" && run off "$round"; fi
+done
+
+python3 - "$WORK/results.txt" "$(getconf CLK_TCK)" "$SHAPE" <<'EOF'
+import statistics, sys
+path, ticks, shape = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+runs = {"off": [], "on": []}
+for line in open(path):
+    name, round_, done, rps, cpu, log_bytes, ok = line.split()
+    runs[name].append(dict(round=int(round_), done=int(done), rps=float(rps),
+                           cpu_us=int(cpu) / ticks / max(int(done), 1) * 1e6,
+                           log_bytes=int(log_bytes), ok=ok == "1"))
+print(f"| round | off req/s | on req/s | on ÷ off | off CPU µs/call | on CPU µs/call | access log MB |")
+print("|---:|---:|---:|---:|---:|---:|---:|")
+for off, on in zip(runs["off"], runs["on"]):
+    flag = "" if off["ok"] and on["ok"] else " (errors!)"
+    print(f"| {off['round']}{flag} | {off['rps']:,.0f} | {on['rps']:,.0f} | {on['rps'] / off['rps']:.3f} "
+          f"| {off['cpu_us']:.2f} | {on['cpu_us']:.2f} | {on['log_bytes'] / 1e6:.0f} |")
+median = lambda name, key: statistics.median(run[key] for run in runs[name])
+ratios = [on["rps"] / off["rps"] for off, on in zip(runs["off"], runs["on"])]
+print(f"\nGetBalance -c {shape.replace('x', ' -m ')}, medians of {len(ratios)} rounds: "
+      f"off {median('off', 'rps'):,.0f} req/s, on {median('on', 'rps'):,.0f} req/s; "
+      f"on ÷ off per round, median {statistics.median(ratios):.3f} "
+      f"(cost {100 * (1 - statistics.median(ratios)):.1f} %); "
+      f"CPU per call {median('off', 'cpu_us'):.2f} µs off, {median('on', 'cpu_us'):.2f} µs on.")
+if not all(run["ok"] for group in runs.values() for run in group):
+    sys.exit("observability.sh: some runs had requests that did not succeed")
+EOF
