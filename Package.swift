@@ -137,7 +137,6 @@ let package = Package(
             name: "ProbeKit",
             dependencies: [
                 "CashbackClient",
-                "CompactCodec",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),

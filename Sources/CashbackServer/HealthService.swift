@@ -1,3 +1,4 @@
+import CashbackAPI
 import CompactCodec
 import RPC
 import NIOConcurrencyHelpers
@@ -5,14 +6,15 @@ import NIOConcurrencyHelpers
 /// `grpc.health.v1.Health/Check` and `Watch`, wire-compatible with gRPC's health protocol
 /// (grpc/grpc `doc/health-checking.md`).
 ///
-/// Its two messages are protobuf, not our codec, so they are encoded by hand here:
+/// Its two messages are protobuf, not our codec:
 /// - `HealthCheckRequest { string service = 1; }`: tag `0x0A`, varint length, UTF-8 bytes.
 /// - `HealthCheckResponse { ServingStatus status = 1; }`: tag `0x08`, varint status;
 ///   SERVING is `08 01`, NOT_SERVING `08 02`.
 /// For these two field types the protobuf layout is byte for byte the compact codec's (a
-/// length-delimited string and a plain varint under the same tag), so the request is read with
-/// ``CompactReader``. One difference from a protobuf parser: unknown fields of the deprecated
-/// group wire types (3 and 4) are rejected as malformed rather than skipped.
+/// length-delimited string and a plain varint under the same tag), so CashbackAPI's
+/// `HealthCheckRequest` and `HealthCheckResponse` read and write them. One difference from a
+/// protobuf parser: unknown fields of the deprecated group wire types (3 and 4) are rejected as
+/// malformed rather than skipped.
 ///
 /// `Watch` streams: the current status at once, then a message on every change. The only
 /// change this server makes is to NOT_SERVING when it starts draining; the stream then ends
@@ -20,12 +22,7 @@ import NIOConcurrencyHelpers
 /// error for `Watch` (the spec: "the server will send a message setting the serving status
 /// to SERVICE_UNKNOWN"): it gets SERVICE_UNKNOWN and the stream stays open.
 final class HealthService: Sendable {
-    /// gRPC's `ServingStatus` numbers.
-    enum ServingStatus: UInt8 {
-        case serving = 1
-        case notServing = 2
-        case serviceUnknown = 3
-    }
+    typealias ServingStatus = HealthCheckResponse.ServingStatus
 
     static let check = MethodDescriptor(service: "grpc.health.v1.Health", method: "Check")
     static let watch = MethodDescriptor(service: "grpc.health.v1.Health", method: "Watch")
@@ -99,24 +96,15 @@ final class HealthService: Sendable {
 
     /// Reads `HealthCheckRequest.service`; unknown fields are skipped as protobuf does.
     static func decodeServiceName(_ payload: [UInt8]) throws(RPCError) -> String {
-        var reader = CompactReader(bytes: payload)
-        var service = ""
         do throws(CompactDecodingError) {
-            while let tag = try reader.readTag() {
-                if tag.fieldNumber == 1 {
-                    service = try reader.readString(tag)
-                } else {
-                    try reader.skipField(tag)
-                }
-            }
+            return try HealthCheckRequest(compactBytes: payload).service
         } catch {
             throw RPCError(.invalidArgument, "malformed grpc.health.v1.HealthCheckRequest: \(error)")
         }
-        return service
     }
 
     /// Writes `HealthCheckResponse { status }`.
     static func encode(_ status: ServingStatus) -> [UInt8] {
-        [0x08, status.rawValue]
+        HealthCheckResponse(status: status).compactBytes()
     }
 }

@@ -91,25 +91,16 @@ public struct CashbackClient: Sendable {
     public func checkHealth(service: String = "", options: CallOptions = CallOptions())
         async throws -> String
     {
-        var writer = CompactWriter()
-        // protobuf `HealthCheckRequest { string service = 1; }`: the same bytes in our codec.
-        writer.writeStringField(1, service)
         let response = try await transport.unary(
             Self.healthCheck,
-            request: writer.bytes, options: options)
-        var reader = CompactReader(bytes: response)
-        var status: UInt64 = 0
+            request: HealthCheckRequest(service: service).compactBytes(), options: options)
+        let status: HealthCheckResponse.ServingStatus
         do throws(CompactDecodingError) {
-            while let tag = try reader.readTag() {
-                if tag.fieldNumber == 1 { status = try reader.readUInt64(tag) } else {
-                    try reader.skipField(tag)
-                }
-            }
+            status = try HealthCheckResponse(compactBytes: response).status
         } catch {
             throw RPCError(.internal, "malformed HealthCheckResponse: \(error)")
         }
-        let names = ["UNKNOWN", "SERVING", "NOT_SERVING", "SERVICE_UNKNOWN"]
-        return status < names.count ? names[Int(status)] : "STATUS_\(status)"
+        return status.jsonName ?? "STATUS_\(status.rawValue)"
     }
 
     /// `grpc.health.v1.Health/Check`, which writes nothing: retried as the schema's reads are.
