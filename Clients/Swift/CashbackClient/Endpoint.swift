@@ -23,9 +23,7 @@ extension CashbackClient {
         }
 
         /// `host:port`, or `[v6]:port` for an IPv6 address.
-        public var description: String {
-            host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)"
-        }
+        public var description: String { HostAndPort(host: host, port: port).description }
 
         /// Checks the host and the port.
         ///
