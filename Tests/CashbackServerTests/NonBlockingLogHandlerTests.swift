@@ -33,4 +33,28 @@ import Testing
         let first = try #require(output.split(separator: "\n").first)
         #expect(first.contains(" info test: peer=127.0.0.1:1 [CashbackServerTests] line 0 x"))
     }
+
+    /// A queue that reaches a batch is written without waiting for the linger, batch after
+    /// batch: the writer hears of each crossing (here the linger is an hour, so a missed one
+    /// would hold the read below past the suite's time limit).
+    @Test func eachFullBatchIsWrittenWithoutWaitingForTheLinger() throws {
+        let pipe = Pipe()
+        let sink = LogSink(
+            fileDescriptor: pipe.fileHandleForWriting.fileDescriptor, capacityBytes: 64 << 10,
+            linger: 3600, batchBytes: 1024)
+        let logger = Logger(label: "test") { NonBlockingLogHandler(label: $0, sink: sink) }
+        let reader = pipe.fileHandleForReading
+        let padding = String(repeating: "x", count: 100)
+        for batch in 0..<3 {
+            // 20 lines of ~150 bytes: past the 1 KiB batch, the rest queued behind it.
+            for index in 0..<20 { logger.info("batch \(batch) line \(index) \(padding)") }
+            var output = ""
+            while !output.contains("batch \(batch) line ") {
+                let data = reader.availableData
+                guard !data.isEmpty else { break }
+                output += String(decoding: data, as: UTF8.self)
+            }
+            #expect(output.contains("batch \(batch) line 0 "))
+        }
+    }
 }

@@ -110,8 +110,12 @@ public final class LogSink: @unchecked Sendable {
     /// the process.
     public init(
         fileDescriptor: Int32, capacityBytes: Int = 4 << 20, linger: TimeInterval = 0.01,
-        batchBytes: Int = 64 << 10
+        batchBytes: Int? = nil
     ) {
+        // A sixteenth of the queue by default, 256 KiB of the default 4 MiB: at GetBalance's
+        // full rate (~30 MB of access log a second) the linger, not the batch, paces the
+        // writer, which then wakes ~100 times a second instead of once per 64 KiB.
+        let batchBytes = batchBytes ?? capacityBytes / 16
         precondition(batchBytes <= capacityBytes, "a batch larger than the queue")
         self.fileDescriptor = fileDescriptor
         self.capacityBytes = capacityBytes
@@ -127,17 +131,21 @@ public final class LogSink: @unchecked Sendable {
     /// (the queue is full) is dropped and counted. Never waits for the writer.
     func enqueue(_ write: (LogBuffer) -> Bool) {
         let queue = threadQueue.currentValue ?? register()
-        let (wasEmpty, queuedBytes) = queue.lock.withLock {
-            let wasEmpty = queue.buffer.count == 0
+        let (before, after) = queue.lock.withLock {
+            let before = queue.buffer.count
             if !write(queue.buffer) { queue.dropped += 1 }
-            return (wasEmpty, queue.buffer.count)
+            return (before, queue.buffer.count)
         }
-        // The writer hears of this queue once per batch: when it stops being empty, and when
-        // it holds a batch.
-        guard wasEmpty || queuedBytes >= batchBytes else { return }
+        // The writer hears of this queue at most twice per batch: when it stops being empty,
+        // and when this line makes it a batch. Not on every line past that: until the writer
+        // swaps the queue out (on two busy cores, milliseconds later) each of those would take
+        // the writer's lock and signal it again.
+        let wasEmpty = before == 0
+        let becameBatch = before < batchBytes && after >= batchBytes
+        guard wasEmpty || becameBatch else { return }
         condition.lock()
         pending = true
-        if queuedBytes >= batchBytes { batchReady = true }
+        if becameBatch { batchReady = true }
         switch writer {
         case .waiting: condition.signal()
         case .lingering where batchReady: condition.signal()

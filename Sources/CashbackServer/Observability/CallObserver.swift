@@ -89,7 +89,7 @@ final class CallTallies: Sendable {
         let label: String
         let factory: any MetricsFactory
         let succeeded: Counter
-        let duration: Recorder
+        let duration: any RecorderHandler
         /// Counts of the other statuses, by code, made as they first happen.
         let failed = NIOLockedValueBox<[Int: Counter]>([:])
 
@@ -127,6 +127,18 @@ final class CallTallies: Sendable {
         var latencies: [Double] = []
 
         var isEmpty: Bool { succeeded == 0 && failed.isEmpty && latencies.isEmpty }
+
+        /// Counts one call; returns whether the tally now holds a batch of latencies.
+        mutating func add(code: RPCStatusCode, seconds: Double) -> Bool {
+            if code == .ok {
+                succeeded += 1
+            } else {
+                failed[code.rawValue, default: 0] += 1
+            }
+            if latencies.capacity == 0 { latencies.reserveCapacity(CallTallies.latenciesPerBatch) }
+            latencies.append(seconds)
+            return latencies.count >= CallTallies.latenciesPerBatch
+        }
     }
 
     /// One thread's tallies, by method slot.
@@ -161,18 +173,10 @@ final class CallTallies: Sendable {
             if thread.methods.count <= slot {
                 thread.methods += repeatElement(MethodTally(), count: slot + 1 - thread.methods.count)
             }
-            if code == .ok {
-                thread.methods[slot].succeeded += 1
-            } else {
-                thread.methods[slot].failed[code.rawValue, default: 0] += 1
-            }
-            if thread.methods[slot].latencies.capacity == 0 {
-                thread.methods[slot].latencies.reserveCapacity(Self.latenciesPerBatch)
-            }
-            thread.methods[slot].latencies.append(seconds)
-            guard thread.methods[slot].latencies.count >= Self.latenciesPerBatch else { return nil }
-            defer { thread.methods[slot] = MethodTally() }
-            return thread.methods[slot]
+            guard thread.methods[slot].add(code: code, seconds: seconds) else { return nil }
+            var full = MethodTally()
+            swap(&full, &thread.methods[slot])
+            return full
         }
         if let full { add(full, slot: slot) }
     }
