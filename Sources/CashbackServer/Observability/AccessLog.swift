@@ -75,27 +75,29 @@ public final class AccessLog: Sendable {
                 + LogLine.key("peer", format: format))
     }
 
-    /// Logs one call: the fields in sorted order, the constant ones as made in advance.
+    /// Logs one call that took `microseconds`: the fields in sorted order, the constant ones
+    /// as made in advance.
     func record(
-        _ method: MethodFields, context: RPCServerContext, code: RPCStatusCode, duration: Duration
+        _ method: MethodFields, context: RPCServerContext, code: RPCStatusCode,
+        microseconds: Int64
     ) {
         sink.enqueue { buffer in
             var line = LogLine(frame, into: buffer)
-            write(&line, method, context: context, code: code, duration: duration)
+            write(&line, method, context: context, code: code, microseconds: microseconds)
             return line.finish(frame)
         }
     }
 
     private func write(
         _ line: inout LogLine, _ method: MethodFields, context: RPCServerContext,
-        code: RPCStatusCode, duration: Duration
+        code: RPCStatusCode, microseconds: Int64
     ) {
         if let caller = context.caller {
             line.append(prebuilt: actorKey)
             line.append(value: caller.name)
         }
         line.append(prebuilt: durationKey)
-        line.append(thousandths: duration.microseconds)
+        line.append(thousandths: microseconds)
         line.append(prebuilt: method.bytes)
         line.append(value: context.peer)
         line.append(prebuilt: requestIDKey)
@@ -154,12 +156,6 @@ private final class RequestIDs: Sendable {
 }
 
 extension Duration {
-    /// The whole microseconds in this duration.
-    var microseconds: Int64 {
-        let (seconds, attoseconds) = components
-        return seconds * 1_000_000 + attoseconds / 1_000_000_000_000
-    }
-
     /// This duration in seconds, for histograms of latency (never for money).
     var seconds: Double {
         let (seconds, attoseconds) = components

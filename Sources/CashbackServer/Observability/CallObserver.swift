@@ -66,10 +66,15 @@ private final class MethodCalls: RPCMethodObserver {
     }
 
     func callEnded(_ context: RPCServerContext, code: RPCStatusCode, duration: Duration) {
-        tallies?.record(slot: slot, code: code, seconds: duration.seconds)
+        // `Duration.components` divides 128 bits: once per call, for both.
+        let (seconds, attoseconds) = duration.components
+        tallies?.record(
+            slot: slot, code: code, seconds: Double(seconds) + Double(attoseconds) / 1e18)
         if let accessLog, var fields = accessFields {
             if logsPath { fields = accessLog.methodFields(AccessLog.printable(context.method.fullName)) }
-            accessLog.record(fields, context: context, code: code, duration: duration)
+            accessLog.record(
+                fields, context: context, code: code,
+                microseconds: seconds * 1_000_000 + attoseconds / 1_000_000_000_000)
         }
     }
 }
