@@ -14,6 +14,11 @@
 #   Benchmarks/observability.sh                  # release builds, then 7 rounds of 5 s
 #   BUILD=0 ROUNDS=9 DURATION=8 Benchmarks/observability.sh
 #
+# With RATE=N (requests per second in all), h2load offers the same N to both servers instead
+# of as many as they answer (`--rps`, split over the connections): req/s is then N for both,
+# and what differs is the server's CPU per call, the cost measured without the saturation
+# effects of two cores shared with the load generator.
+#
 # Settings, from the environment: ROUNDS=7, DURATION=5, SHAPE=8x32, SCRAPE_SECONDS=5, BUILD=1
 # (0: use the release binaries already built), KEEP=0 (1: keep the work directory), TMPDIR
 # (where the work directory, and so the access log, goes: the log's disk is part of its cost;
@@ -30,6 +35,7 @@ BUILD=${BUILD:-1}
 KEEP=${KEEP:-0}
 ON_ARGS=${ON_ARGS:-"--metrics-listen 127.0.0.1:0 --log-format json"}
 SCRAPE_SECONDS=${SCRAPE_SECONDS:-5}
+RATE=${RATE:-}
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 
 die() {
@@ -41,6 +47,12 @@ die() {
 [[ $DURATION =~ ^[1-9][0-9]{0,2}$ ]] || die "DURATION must be 1 to 999 seconds, got '$DURATION'"
 [[ $SHAPE =~ ^[1-9][0-9]*x[1-9][0-9]*$ ]] || die "SHAPE is CONNECTIONSxSTREAMS, e.g. 8x32, got '$SHAPE'"
 [[ $SCRAPE_SECONDS =~ ^[1-9][0-9]?$ ]] || die "SCRAPE_SECONDS must be 1 to 99, got '$SCRAPE_SECONDS'"
+RATE_ARGS=()
+if [[ -n $RATE ]]; then
+    [[ $RATE =~ ^[1-9][0-9]{0,6}$ ]] || die "RATE must be 1 to 9999999 requests per second, got '$RATE'"
+    ((RATE >= ${SHAPE%x*})) || die "RATE must be at least one request per second per connection"
+    RATE_ARGS=(--rps "$((RATE / ${SHAPE%x*}))")
+fi
 for tool in h2load python3; do
     command -v "$tool" >/dev/null || die "$tool is missing (h2load: apt-get install nghttp2-client)"
 done
@@ -127,7 +139,7 @@ SCRAPE
     fi
     : >"$WORK/$name.log"
     before=$(cpu_ticks "${!pid_var}")
-    h2load -c "${SHAPE%x*}" -m "${SHAPE#*x}" -t 1 -D "$DURATION" -d "$WORK/body.bin" \
+    h2load -c "${SHAPE%x*}" -m "${SHAPE#*x}" -t 1 -D "$DURATION" "${RATE_ARGS[@]}" -d "$WORK/body.bin" \
         -H 'content-type: application/grpc' -H 'te: trailers' \
         -H "authorization: Bearer ${!token_var}" \
         "http://127.0.0.1:${!port_var}/cashback.v1.Wallet/GetBalance" >"$WORK/h2load.txt" 2>&1 || true
@@ -175,6 +187,9 @@ print(f"\nGetBalance -c {shape.replace('x', ' -m ')}, medians of {len(ratios)} r
       f"on ÷ off per round, median {statistics.median(ratios):.3f} "
       f"(cost {100 * (1 - statistics.median(ratios)):.1f} %); "
       f"CPU per call {median('off', 'cpu_us'):.2f} µs off, {median('on', 'cpu_us'):.2f} µs on.")
+cpu_ratios = [on["cpu_us"] / off["cpu_us"] for off, on in zip(runs["off"], runs["on"])]
+print(f"Server CPU per call, on ÷ off per round, median {statistics.median(cpu_ratios):.3f} "
+      f"(rounds {min(cpu_ratios):.3f} to {max(cpu_ratios):.3f}).")
 if not all(run["ok"] for group in runs.values() for run in group):
     sys.exit("observability.sh: some runs had requests that did not succeed")
 EOF

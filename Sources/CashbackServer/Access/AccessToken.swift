@@ -57,14 +57,26 @@ public enum AccessToken {
     static func digest(_ token: String) -> [UInt8] {
         var output = [UInt8](repeating: 0, count: Int(SHA256_DIGEST_LENGTH))
         var bytes = Array(token.utf8)
-        _ = bytes.withUnsafeMutableBytes { input in
+        let digested = bytes.withUnsafeMutableBytes { input in
             output.withUnsafeMutableBufferPointer { out in
-                SHA256(input.baseAddress?.assumingMemoryBound(to: UInt8.self), input.count,
-                       out.baseAddress)
+                EVP_Digest(input.baseAddress, input.count, out.baseAddress, nil, sha256, nil)
             }
         }
+        precondition(digested == 1, "libcrypto failed to compute a SHA-256 digest")
         return output
     }
+
+    /// SHA-256, fetched from OpenSSL's default provider once.
+    ///
+    /// Every call digests its bearer token. OpenSSL 3's one-shot `SHA256()` fetches the
+    /// algorithm by name each time (a property query, allocations and a hash-table lookup
+    /// under a lock), which was a few microseconds of each call, more than the digest itself.
+    private nonisolated(unsafe) static let sha256: OpaquePointer = {
+        guard let algorithm = EVP_MD_fetch(nil, "SHA256", nil) else {
+            preconditionFailure("libcrypto has no SHA-256 in its default provider")
+        }
+        return algorithm
+    }()
 
     private static func randomBytes(_ count: Int) throws -> [UInt8] {
         var bytes = [UInt8](repeating: 0, count: count)
