@@ -37,6 +37,9 @@ final class ClientStream {
     let observer: (any RPCCallObserver)?
     /// The fields of the header block being received, kept only for an observer.
     private var observedFields: [Metadata.Field] = []
+    /// Whether response headers arrived (not a trailers-only response): from then on gRFC A6
+    /// calls the call committed, and a unary failure is not retried (``CommittedCallError``).
+    private(set) var receivedResponseHeaders = false
 
     init(
         receiver: Receiver, requestBody: [UInt8], messageBytesMax: Int,
@@ -63,6 +66,7 @@ final class ClientStream {
     /// Hands the header block just received to the observer: the trailers when it ended the
     /// stream (a trailers-only response included), else the response headers.
     func endHeaderBlock(endStream: Bool) {
+        if !endStream { receivedResponseHeaders = true }
         guard let observer else { return }
         let fields = observedFields
         observedFields = []
@@ -105,7 +109,7 @@ final class ClientStream {
         case .unary(let promise):
             switch outcome(errorCode: errorCode) {
             case .success(let payload): promise.succeed(payload)
-            case .failure(let error): promise.fail(error)
+            case .failure(let error): promise.fail(unaryFailure(error))
             }
         case .streaming(let buffer):
             var error = status(errorCode: errorCode)
@@ -119,9 +123,14 @@ final class ClientStream {
     /// Fails the call with `error`, whoever waits for it.
     func fail(_ error: RPCError) {
         switch receiver {
-        case .unary(let promise): promise.fail(error)
+        case .unary(let promise): promise.fail(unaryFailure(error))
         case .streaming(let buffer): buffer.finish(.failure(error))
         }
+    }
+
+    /// What a unary call fails with: `error`, marked committed once response headers arrived.
+    private func unaryFailure(_ error: RPCError) -> any Error {
+        receivedResponseHeaders ? CommittedCallError(error: error) : error
     }
 
     /// gRPC's mapping of RST_STREAM codes (doc/PROTOCOL-HTTP2.md, "Errors").

@@ -179,6 +179,8 @@ public final class H2ClientConnection: RPCClientTransport {
             return try await send(method, request: request, options: options)
         } catch let notStarted as CallNotStarted {
             throw notStarted.error
+        } catch let committed as CommittedCallError {
+            throw committed.error
         }
     }
 
@@ -186,6 +188,9 @@ public final class H2ClientConnection: RPCClientTransport {
     /// no longer start a call (it closed, or the server told it to go away): the caller may
     /// then send the same request on a new connection, whatever the method, as nothing of it
     /// reached the server.
+    ///
+    /// - Throws: ``CommittedCallError`` when the call failed after the server's response
+    ///   headers (a retrying caller must not send it again), else the call's ``RPCError``.
     public func unaryIfOpen(_ method: MethodDescriptor, request: [UInt8], options: CallOptions)
         async throws -> [UInt8]?
     {

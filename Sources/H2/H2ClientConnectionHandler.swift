@@ -395,3 +395,13 @@ struct ConnectionClosedBeforeSettings: Error, CustomStringConvertible {
 struct CallNotStarted: Error {
     let error: RPCError
 }
+
+/// A unary call that failed after the server had sent its response headers, which
+/// ``H2ClientConnection/unaryIfOpen(_:request:options:)`` throws instead of the bare error:
+/// [gRFC A6](https://github.com/grpc/proposal/blob/master/A6-client-retries.md) calls such a
+/// call committed, and a client does not retry it (the server began to answer; another
+/// attempt could do its work twice).
+public struct CommittedCallError: Error, Sendable {
+    /// The call's status.
+    public let error: RPCError
+}

@@ -39,6 +39,19 @@ import Testing
         #expect(decision == .giveUp(error, reason))
     }
 
+    /// A6: once the server sent response headers, the call is committed; a status that is
+    /// not retryable is still reported as such.
+    @Test(arguments: [
+        (RPCError.restarting, RetrySchedule.GiveUp.committed),
+        (RPCError(.notFound, "no such member"), .statusNotRetryable),
+    ])
+    func aCommittedAttemptIsNotRetried(_ error: RPCError, _ reason: RetrySchedule.GiveUp) {
+        var schedule = Self.schedule()
+        let decision = schedule.attemptFailed(
+            error, at: Self.start, committed: true, throttled: false, unitRandom: { 1 })
+        #expect(decision == .giveUp(error, reason))
+    }
+
     @Test func resourceExhaustedIsRetriedWhenConfigured() {
         var policy = RetryPolicy.default
         policy.retryableStatusCodes.insert(.resourceExhausted)

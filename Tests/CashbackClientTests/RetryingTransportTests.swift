@@ -156,6 +156,27 @@ import Testing
         await server.stop()
     }
 
+    /// gRFC A6: a unary call whose server sent response headers before failing is committed,
+    /// and is not retried, while one that failed without headers (trailers only) is. The
+    /// scripted server's streaming method answers headers, one message, then the error: called
+    /// as a unary method, that is a failure after headers.
+    @Test func aUnaryCallThatFailsAfterResponseHeadersIsNotRetried() async throws {
+        let server = try await ScriptedServer.start([
+            .failAfterOneMessage(.restarting), .fail(.restarting),
+        ])
+        let client = try await Self.client(server)
+        await #expect(throws: RPCError.restarting) { try await Self.call(client, ScriptedServer.stream) }
+        #expect(server.calls == 1)
+        // The next call fails before any header: retried. The retry is answered with three
+        // messages, which a unary call refuses.
+        await #expect(throws: RPCError(.internal, "a unary response carries more than one message")) {
+            try await Self.call(client, ScriptedServer.stream)
+        }
+        #expect(server.calls == 3)
+        await client.close()
+        await server.stop()
+    }
+
     @Test func logsRetriesWithTheEndpointAndNeverTheToken() async throws {
         let server = try await ScriptedServer.start([.fail(.restarting)])
         let logs = CapturedLogs()

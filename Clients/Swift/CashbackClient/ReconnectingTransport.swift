@@ -37,6 +37,9 @@ final class ReconnectingTransport: RPCClientTransport {
     struct Outcome<Value> {
         var endpoint: CashbackClient.Endpoint?
         var result: Result<Value, RPCError>
+        /// Whether the call failed after the server's response headers: gRFC A6 calls it
+        /// committed, and it is not retried.
+        var committed = false
     }
 
     func unary(_ method: MethodDescriptor, request: [UInt8], options: CallOptions)
@@ -107,6 +110,8 @@ final class ReconnectingTransport: RPCClientTransport {
                 .unavailable,
                 "the server closed \(Self.attemptsMax) connections in a row before the call "
                     + "could be sent")
+        } catch let committed as CommittedCallError {
+            return Outcome(endpoint: endpoint, result: .failure(committed.error), committed: true)
         } catch {
             return Outcome(endpoint: endpoint, result: .failure(RPCError(clientFailure: error)))
         }

@@ -10,8 +10,9 @@ import RPC
 /// or malformed value there means "do not retry"). The call's deadline
 /// (`CallOptions.timeout`) covers every attempt: each attempt is sent with the time that
 /// remains, and a backoff that would end past the deadline fails the call with
-/// DEADLINE_EXCEEDED at once. A server-streaming call is retried only until its first message
-/// has arrived. ``throttling`` stops retries while most calls fail, so that retries cannot
+/// DEADLINE_EXCEEDED at once. A unary call that fails after the server's response headers is
+/// committed (gRFC A6) and not retried; a server-streaming call is retried only until its first
+/// message has arrived. ``throttling`` stops retries while most calls fail, so that retries cannot
 /// multiply the load on a server in trouble.
 ///
 /// ```swift

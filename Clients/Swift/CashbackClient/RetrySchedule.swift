@@ -17,6 +17,9 @@ struct RetrySchedule: Sendable {
     enum GiveUp: Hashable, Sendable {
         /// The status is not one of the policy's retryable ones.
         case statusNotRetryable
+        /// The attempt failed after the server's response headers: A6 calls the call
+        /// committed.
+        case committed
         /// The server said not to retry (`grpc-retry-pushback-ms` negative or malformed).
         case serverPushback
         /// The policy's attempts are used up.
@@ -57,17 +60,19 @@ struct RetrySchedule: Sendable {
     /// The attempt under way failed at `now` with `error`.
     ///
     /// - Parameters:
+    ///   - committed: whether the attempt failed after the server's response headers.
     ///   - throttled: whether the retry budget forbids retries now (the caller has spent a
     ///     token for this failure if its status is retryable).
     ///   - unitRandom: a random number uniform in `0...1`, asked for only when a backoff is
     ///     drawn.
     mutating func attemptFailed(
-        _ error: RPCError, at now: ContinuousClock.Instant, throttled: Bool,
-        unitRandom: () -> Double
+        _ error: RPCError, at now: ContinuousClock.Instant, committed: Bool = false,
+        throttled: Bool, unitRandom: () -> Double
     ) -> Decision {
         guard policy.retryableStatusCodes.contains(error.code) else {
             return .giveUp(error, .statusNotRetryable)
         }
+        guard !committed else { return .giveUp(error, .committed) }
         if case .doNotRetry = error.retryPushback { return .giveUp(error, .serverPushback) }
         guard attempts < policy.effectiveMaxAttempts else { return .giveUp(error, .attemptsUsedUp) }
         guard !throttled else { return .giveUp(error, .throttled) }

@@ -50,7 +50,9 @@ final class RetryingTransport: RPCClientTransport {
                 return response
             case .failure(let error):
                 var retries = schedule ?? RetrySchedule(policy: policy, deadline: deadline)
-                try await backOff(after: error, of: method, on: outcome.endpoint, &retries)
+                try await backOff(
+                    after: error, committed: outcome.committed, of: method, on: outcome.endpoint,
+                    &retries)
                 schedule = retries
                 // The first attempt had the whole timeout; the next one has what is left.
                 options.timeout = try retries.timeout(at: clock.now)
@@ -62,8 +64,10 @@ final class RetryingTransport: RPCClientTransport {
     ///
     /// - Throws: the call's final ``RPCError`` when it is not retried; CANCELLED when the task
     ///   is cancelled during the backoff.
+    ///
+    /// - Parameter committed: whether the attempt failed after the server's response headers.
     func backOff(
-        after error: RPCError, of method: MethodDescriptor,
+        after error: RPCError, committed: Bool = false, of method: MethodDescriptor,
         on endpoint: CashbackClient.Endpoint?, _ schedule: inout RetrySchedule
     ) async throws(RPCError) {
         let retryable = policy.retryableStatusCodes.contains(error.code)
@@ -71,7 +75,8 @@ final class RetryingTransport: RPCClientTransport {
         let now = clock.now
         let failedAttempt = schedule.attempts
         let decision = schedule.attemptFailed(
-            error, at: now, throttled: throttled, unitRandom: { clock.unitRandom() })
+            error, at: now, committed: committed, throttled: throttled,
+            unitRandom: { clock.unitRandom() })
         var metadata: Logger.Metadata = [
             "method": "\(method)", "attempt": "\(failedAttempt)", "code": "\(error.code)",
             "error": "\(error.message)",
