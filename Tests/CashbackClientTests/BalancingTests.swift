@@ -56,6 +56,44 @@ import Testing
         await servers[1].stop()
     }
 
+    /// Fail-back: once the first endpoint answers again, calls return to it. The first
+    /// restarts on its port (the server binds with SO_REUSEADDR); its reconnect backoff passes
+    /// on the test clock, and the test awaits the reconnection itself rather than a time.
+    @Test func failoverReturnsToTheFirstOnceItIsBack() async throws {
+        let first = try await ScriptedServer.start()
+        let second = try await ScriptedServer.start()
+        let port = first.port
+        let clock = TestClock(unit: 1)
+        let client = try await Self.client([first, second], .failover, clock: clock)
+        let endpoints = try #require(client.connection?.endpoints)
+        _ = try await Self.call(client)
+        #expect(first.calls == 1)
+        await Self.stop(first, of: client, index: 0)
+        for _ in 0..<2 { _ = try await Self.call(client) }
+        #expect(second.calls == 2)
+        // The first's reconnect, started by those calls, is refused: it backs off.
+        while case .connecting(let attempt) = endpoints[0].availability() {
+            _ = await attempt.result
+        }
+        guard case .unavailable = endpoints[0].availability() else {
+            Issue.record("the first endpoint should be backing off")
+            return
+        }
+        let back = try await ScriptedServer.start(port: port)
+        clock.advance(by: .seconds(2))
+        guard case .connecting(let attempt) = endpoints[0].availability() else {
+            Issue.record("the first endpoint should reconnect once its backoff has passed")
+            return
+        }
+        _ = try await attempt.value
+        for _ in 0..<3 { _ = try await Self.call(client) }
+        #expect(back.calls == 3)
+        #expect(second.calls == 2)
+        await client.close()
+        await back.stop()
+        await second.stop()
+    }
+
     @Test func callsFailFastNamingEachEndpointWhileAllBackOff() async throws {
         let servers = [try await ScriptedServer.start(), try await ScriptedServer.start()]
         let clock = TestClock(unit: 1)

@@ -38,8 +38,8 @@ final class ScriptedServer: Sendable {
         self.state = state
     }
 
-    /// Starts a server whose calls follow `script`, then succeed.
-    static func start(_ script: [Step] = []) async throws -> ScriptedServer {
+    /// Starts a server whose calls follow `script`, then succeed, on `port` (0: any free one).
+    static func start(_ script: [Step] = [], port: Int = 0) async throws -> ScriptedServer {
         let state = NIOLockedValueBox<(script: [Step], calls: Int)>((script, 0))
         @Sendable func nextStep() -> Step? {
             state.withLockedValue { state in
@@ -66,7 +66,7 @@ final class ScriptedServer: Sendable {
             }
         }
         let server = try await H2Server.bind(
-            host: "127.0.0.1", port: 0, router: router,
+            host: "127.0.0.1", port: port, router: router,
             logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }))
         return ScriptedServer(server: server, state: state)
     }
