@@ -10,9 +10,11 @@ extension SQLiteLedgerRepository {
         _ command: QuoteCommand
     ) async throws -> Result<PricingExplanation, LedgerRejection> {
         try await self.pool.read { db in
-            try Self.price(
-                command.order, merchantID: command.merchantID, currency: command.currency, in: db
-            ).map(\.explanation)
+            guard let merchant = try MerchantsTable.fetch(db, merchantID: command.merchantID)
+            else {
+                return .failure(Self.merchantNotFound(command.merchantID))
+            }
+            return try Self.price(command.order, merchant: merchant, currency: command.currency, in: db)
         }
     }
 
@@ -34,11 +36,9 @@ extension SQLiteLedgerRepository {
     ) async throws -> Result<AccrueOutcome, LedgerRejection> {
         let now = self.clock()
         let limit = self.policy.accrualsPerMemberPerHour
-        return try await self.writer.perform { db in
-            try Savepoint.run(db) {
-                try Self.accrue(command, in: db, nowMilliseconds: now, velocity: limit)
-            }
-        }
+        return try await self.writer.perform(refusable: { db in
+            try Self.accrue(command, in: db, nowMilliseconds: now, velocity: limit)
+        })
     }
 
     /// The body of `accrue(_:)`, inside the writer's transaction.
@@ -55,7 +55,8 @@ extension SQLiteLedgerRepository {
         // An order already accrued is judged against its own booking before anything about
         // the merchant's current settings: a replay must answer the first result even after
         // the merchant changed its currency, paused, or published new rules.
-        guard try MerchantsTable.fetch(db, merchantID: command.merchantID) != nil else {
+        // Read once: the same row answers "not found" here and prices the order below.
+        guard let merchant = try MerchantsTable.fetch(db, merchantID: command.merchantID) else {
             return .failure(Self.merchantNotFound(command.merchantID))
         }
         if let existing = try AccrualsTable.fetch(db, command.orderReference) {
@@ -72,13 +73,11 @@ extension SQLiteLedgerRepository {
                             + "hour, the most allowed; retry later"))
             }
         }
-        let merchant: Merchant
         let explanation: PricingExplanation
-        switch try Self.price(
-            command.order, merchantID: command.merchantID, currency: command.currency, in: db)
+        switch try Self.price(command.order, merchant: merchant, currency: command.currency, in: db)
         {
         case .failure(let rejection): return .failure(rejection)
-        case .success(let priced): (merchant, explanation) = priced
+        case .success(let priced): explanation = priced
         }
         let holdEnds = command.orderedAtMilliseconds
             + merchant.holdDays * LedgerLimits.millisecondsPerDay
@@ -101,17 +100,15 @@ extension SQLiteLedgerRepository {
                 firstCashbackMinorUnits: record.cashbackMinorUnits))
     }
 
-    /// Quote and Accrue's shared checks and pricing: the merchant, its status and currency,
-    /// the rule version; then `Pricing.price`.
+    /// Quote and Accrue's shared checks and pricing, once the merchant is read: its status
+    /// and currency, the rule version; then `Pricing.price`.
     static func price(
         _ order: OrderPricingInput,
-        merchantID: String,
+        merchant: Merchant,
         currency: CurrencyCode,
         in db: Database
-    ) throws -> Result<(merchant: Merchant, explanation: PricingExplanation), LedgerRejection> {
-        guard let merchant = try MerchantsTable.fetch(db, merchantID: merchantID) else {
-            return .failure(Self.merchantNotFound(merchantID))
-        }
+    ) throws -> Result<PricingExplanation, LedgerRejection> {
+        let merchantID = merchant.merchantID
         guard merchant.status == .active else {
             return .failure(
                 LedgerRejection(
@@ -135,7 +132,7 @@ extension SQLiteLedgerRepository {
         let explanation = Pricing.price(
             order, rules: published.rules, version: published.version,
             commissionBasisPoints: merchant.commissionBasisPoints)
-        return .success((merchant, explanation))
+        return .success(explanation)
     }
 
     /// A replay if `command` carries exactly the payload `existing` was accrued with, else a

@@ -10,8 +10,8 @@ import NIOCore
 /// Every mutating command is queued here as a closure over the write connection. A thread of
 /// the writer's own takes a batch (everything queued, up to ``CommitSettings/batchMax``, after
 /// waiting at most ``CommitSettings/linger`` for more), opens one `BEGIN IMMEDIATE`
-/// transaction, applies each command in its own savepoint (a command that throws is rolled
-/// back alone and fails alone), brings the balance read model's entries of the touched
+/// transaction, applies each command in its own savepoint (a command that throws, or refuses
+/// through ``perform(refusable:)``, is rolled back alone and fails alone), brings the balance read model's entries of the touched
 /// balances up to date, commits once (one WAL fsync under `synchronous = FULL`), publishes the
 /// read model, and only then answers every command of the batch. A commit that fails answers
 /// every command of the batch with the error: nothing of them was committed.
@@ -81,8 +81,24 @@ final class LedgerWriter: @unchecked Sendable {
     ///   `.databaseUnavailable` (closed) without queueing; `CancellationError` if the caller was
     ///   cancelled before its command was applied.
     func perform<T: Sendable>(_ work: @escaping @Sendable (Database) throws -> T) async throws -> T {
-        let command = QueuedCommand(work)
-        return try await withTaskCancellationHandler {
+        try await self.perform(QueuedCommand(work, keeps: { _ in true }))
+    }
+
+    /// Like ``perform(_:)``, for a command that answers a refusal as a value: a `.failure`
+    /// rolls the command's savepoint back as a throw does, so that a refused command leaves
+    /// nothing behind whatever it wrote before it refused, without a savepoint of its own
+    /// inside the writer's (two statements, `SAVEPOINT` and `RELEASE`, fewer per command).
+    ///
+    /// - Returns: What `work` answered; its writes are committed only with a `.success`.
+    func perform<T: Sendable>(
+        refusable work: @escaping @Sendable (Database) throws -> Result<T, LedgerRejection>
+    ) async throws -> Result<T, LedgerRejection> {
+        try await self.perform(
+            QueuedCommand(work, keeps: { if case .success = $0 { true } else { false } }))
+    }
+
+    private func perform<T: Sendable>(_ command: QueuedCommand<T>) async throws -> T {
+        try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { continuation in
                 guard command.install(continuation) else {
                     continuation.resume(throwing: CancellationError())
@@ -321,7 +337,7 @@ private protocol WriterCommand: AnyObject, Sendable {
     /// Marks the command as taken into a batch; false if its caller left first (then it has
     /// been answered with `CancellationError`).
     func claim() -> Bool
-    /// Runs the command in its own savepoint.
+    /// Runs the command in its own savepoint, rolled back when the command throws or refuses.
     func apply(_ db: Database)
     /// Answers the command with its result (the batch committed).
     func finish()
@@ -337,6 +353,9 @@ private final class QueuedCommand<T: Sendable>: WriterCommand, @unchecked Sendab
     }
 
     private let work: @Sendable (Database) throws -> T
+    /// Whether a result is committed with the batch; `false` rolls the command's savepoint
+    /// back (a refusal) and still answers the result.
+    private let keeps: @Sendable (T) -> Bool
     /// Set once, before the command is queued; taken by whoever answers.
     private var continuation: CheckedContinuation<T, any Error>?
     private var phase = Phase.queued
@@ -344,8 +363,9 @@ private final class QueuedCommand<T: Sendable>: WriterCommand, @unchecked Sendab
     /// Written by the writer's thread only, read by it in `finish()`.
     private var result: Result<T, any Error>?
 
-    init(_ work: @escaping @Sendable (Database) throws -> T) {
+    init(_ work: @escaping @Sendable (Database) throws -> T, keeps: @escaping @Sendable (T) -> Bool) {
         self.work = work
+        self.keeps = keeps
     }
 
     /// Keeps the caller's continuation; false if the caller was cancelled already.
@@ -384,8 +404,9 @@ private final class QueuedCommand<T: Sendable>: WriterCommand, @unchecked Sendab
         do {
             var value: T?
             try db.inSavepoint {
-                value = try work(db)
-                return .commit
+                let answer = try work(db)
+                value = answer
+                return keeps(answer) ? .commit : .rollback
             }
             result = .success(value!)
         } catch {
