@@ -35,6 +35,9 @@ final class LedgerWriter: @unchecked Sendable {
     private let pool: DatabasePool
     private let settings: CommitSettings
     private let readModel: BalanceReadModel
+    /// Merchants and rule sets as this connection read them; emptied here when a command or a
+    /// batch is rolled back (see `WriterCatalog`).
+    let catalog: WriterCatalog
     /// Batch sizes and commits, for benchmarks and tests.
     let statistics = NIOLockedValueBox(WriterStatistics())
     /// Where batches and queue depth are counted; `nil`: nowhere.
@@ -57,13 +60,15 @@ final class LedgerWriter: @unchecked Sendable {
     ///   - metrics: where batches and the queue depth are counted; `nil`: nowhere.
     ///   - totals: the ledger's totals, counted per committed batch; `nil`: not counted (no
     ///     query of its own per batch).
+    ///   - catalog: installed on the writer's connection already (`WriterCatalog.install`).
     init(
         pool: DatabasePool, settings: CommitSettings, readModel: BalanceReadModel,
-        metrics: LedgerMetrics? = nil, totals: LedgerTotals? = nil
+        catalog: WriterCatalog, metrics: LedgerMetrics? = nil, totals: LedgerTotals? = nil
     ) {
         self.pool = pool
         self.settings = settings
         self.readModel = readModel
+        self.catalog = catalog
         self.metrics = metrics
         self.totals = totals
         let thread = Thread { [self] in self.run() }
@@ -198,7 +203,7 @@ final class LedgerWriter: @unchecked Sendable {
             try pool.writeWithoutTransaction { db in
                 try db.inTransaction(.immediate) {
                     for command in batch where command.claim() {
-                        command.apply(db)
+                        if !command.apply(db) { catalog.empty() }
                         // A failure SQLite answers by rolling back the whole transaction (a
                         // full disk, an I/O error) takes the batch with it.
                         guard db.isInsideTransaction else {
@@ -216,6 +221,7 @@ final class LedgerWriter: @unchecked Sendable {
                 }
             }
         } catch {
+            catalog.empty()
             for command in batch { command.fail(error) }
             record(batch: batch.count, since: started)
             return
@@ -338,7 +344,9 @@ private protocol WriterCommand: AnyObject, Sendable {
     /// been answered with `CancellationError`).
     func claim() -> Bool
     /// Runs the command in its own savepoint, rolled back when the command throws or refuses.
-    func apply(_ db: Database)
+    ///
+    /// - Returns: false when the savepoint was rolled back.
+    func apply(_ db: Database) -> Bool
     /// Answers the command with its result (the batch committed).
     func finish()
     /// Answers the command with `error` (the batch did not commit).
@@ -400,18 +408,22 @@ private final class QueuedCommand<T: Sendable>: WriterCommand, @unchecked Sendab
         }
     }
 
-    func apply(_ db: Database) {
+    func apply(_ db: Database) -> Bool {
+        var kept = false
         do {
             var value: T?
             try db.inSavepoint {
                 let answer = try work(db)
                 value = answer
-                return keeps(answer) ? .commit : .rollback
+                kept = keeps(answer)
+                return kept ? .commit : .rollback
             }
             result = .success(value!)
         } catch {
             result = .failure(error)
+            kept = false
         }
+        return kept
     }
 
     func finish() {
