@@ -11,8 +11,8 @@ import CompactCodec
 /// - `pricing` (v2 to v4): the `Codable` form as sorted-key JSON (`StoredJSON`), which rows
 ///   written before v5 still hold and `LegacyAccruals` (inside frozen migration v2) writes.
 ///
-/// A row holds exactly one of them: `pricing_compact`, or `NULL` there and the JSON in
-/// `pricing` (a CHECK of v5 keeps `pricing` at `'{}'` beside a compact value).
+/// A row is read from `pricing_compact` when it has one (then `pricing` holds `'{}'`), else
+/// from the JSON in `pricing`.
 struct StoredPricing: Codable, Hashable {
     var order: OrderPricingInput
     var explanation: PricingExplanation

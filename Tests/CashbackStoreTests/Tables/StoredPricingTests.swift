@@ -136,10 +136,10 @@ struct StoredPricingTests {
         }
     }
 
-    @Test("an accrual writes the compact form only; the file refuses a row with both")
+    @Test("an accrual writes the compact form only, and the compact form is what is read")
     func oneFormPerRow() async throws {
         try await withLedger { repository in
-            _ = try await repository.accrue(try accrual("o-1")).get()
+            let booked = try await repository.accrue(try accrual("o-1")).get().record
             let (json, compact) = try await repository.pool.read { db in
                 let row = try #require(
                     try Row.fetchOne(db, sql: "SELECT pricing, pricing_compact FROM accruals"))
@@ -147,10 +147,12 @@ struct StoredPricingTests {
             }
             #expect(json == "{}")
             #expect(compact?.isEmpty == false)
-            await #expect(throws: DatabaseError.self) {
-                try await repository.executeBypassingLedgerForTesting(
-                    sql: "UPDATE accruals SET pricing = '{\"order\":1}'")
-            }
+            // JSON that disagrees, written beside it by hand, is not what the ledger reads.
+            var other = StoredPricing(order: booked.order, explanation: booked.explanation)
+            other.explanation.lines[0].rateBasisPoints = 1
+            try await repository.executeBypassingLedgerForTesting(
+                sql: "UPDATE accruals SET pricing = '\(try StoredJSON.encode(other))'")
+            #expect(try await repository.accrual(try order("o-1")).get().record == booked)
         }
     }
 }
