@@ -70,7 +70,7 @@ let package = Package(
         .target(
             name: "CashbackStore",
             dependencies: [
-                "CashbackCore", "CashbackRepository",
+                "CashbackCore", "CashbackRepository", "CompactCodec",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "NIOCore", package: "swift-nio"),

@@ -35,6 +35,45 @@ public struct PricingExplanation: Hashable, Sendable, Codable {
     public var commissionMinorUnits: Int64
     /// The program's margin, `commission − cashback`; negative for a subsidised order.
     public var marginMinorUnits: Int64
+
+    /// Creates an explanation from its parts, as `Pricing.price(_:rules:version:commissionBasisPoints:)`
+    /// made it; for a store that reads one back. Nothing is checked: the parameters are the
+    /// properties of the same names.
+    public init(
+        ruleVersion: Int64,
+        eligibleMinorUnits: Int64,
+        lines: [LinePricing],
+        campaignID: String,
+        belowMinimum: Bool,
+        minimumOrderMinorUnits: Int64,
+        fixedMinorUnits: Int64,
+        uncappedMinorUnits: Int64,
+        capApplied: Bool,
+        capMinorUnits: Int64,
+        limitedToEligible: Bool,
+        keptByAdjustment: Bool,
+        cashbackMinorUnits: Int64,
+        commissionBasisPoints: Int64,
+        commissionMinorUnits: Int64,
+        marginMinorUnits: Int64
+    ) {
+        self.ruleVersion = ruleVersion
+        self.eligibleMinorUnits = eligibleMinorUnits
+        self.lines = lines
+        self.campaignID = campaignID
+        self.belowMinimum = belowMinimum
+        self.minimumOrderMinorUnits = minimumOrderMinorUnits
+        self.fixedMinorUnits = fixedMinorUnits
+        self.uncappedMinorUnits = uncappedMinorUnits
+        self.capApplied = capApplied
+        self.capMinorUnits = capMinorUnits
+        self.limitedToEligible = limitedToEligible
+        self.keptByAdjustment = keptByAdjustment
+        self.cashbackMinorUnits = cashbackMinorUnits
+        self.commissionBasisPoints = commissionBasisPoints
+        self.commissionMinorUnits = commissionMinorUnits
+        self.marginMinorUnits = marginMinorUnits
+    }
 }
 
 /// How one line was priced.
@@ -56,4 +95,26 @@ public struct LinePricing: Hashable, Sendable, Codable {
     public var rule: String
     /// `true` when the line's category is excluded.
     public var excluded: Bool
+
+    /// Creates a line's pricing from its parts; nothing is checked (see `PricingExplanation`'s
+    /// `init`).
+    public init(
+        sku: String,
+        category: String,
+        amountMinorUnits: Int64,
+        refundedMinorUnits: Int64,
+        rateBasisPoints: Int64,
+        cashbackMinorUnits: Int64,
+        rule: String,
+        excluded: Bool
+    ) {
+        self.sku = sku
+        self.category = category
+        self.amountMinorUnits = amountMinorUnits
+        self.refundedMinorUnits = refundedMinorUnits
+        self.rateBasisPoints = rateBasisPoints
+        self.cashbackMinorUnits = cashbackMinorUnits
+        self.rule = rule
+        self.excluded = excluded
+    }
 }

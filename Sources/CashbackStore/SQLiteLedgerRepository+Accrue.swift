@@ -10,9 +10,13 @@ extension SQLiteLedgerRepository {
         _ command: QuoteCommand
     ) async throws -> Result<PricingExplanation, LedgerRejection> {
         try await self.pool.read { db in
-            try Self.price(
-                command.order, merchantID: command.merchantID, currency: command.currency, in: db
-            ).map(\.explanation)
+            guard let merchant = try MerchantsTable.fetch(db, merchantID: command.merchantID)
+            else {
+                return .failure(Self.merchantNotFound(command.merchantID))
+            }
+            return try Self.price(
+                command.order, merchant: merchant, currency: command.currency, in: db,
+                catalog: nil)
         }
     }
 
@@ -34,28 +38,31 @@ extension SQLiteLedgerRepository {
     ) async throws -> Result<AccrueOutcome, LedgerRejection> {
         let now = self.clock()
         let limit = self.policy.accrualsPerMemberPerHour
-        return try await self.writer.perform { db in
-            try Savepoint.run(db) {
-                try Self.accrue(command, in: db, nowMilliseconds: now, velocity: limit)
-            }
-        }
+        let catalog = self.writer.catalog
+        return try await self.writer.perform(refusable: { db in
+            try Self.accrue(
+                command, in: db, nowMilliseconds: now, velocity: limit, catalog: catalog)
+        })
     }
 
     /// The body of `accrue(_:)`, inside the writer's transaction.
     ///
     /// `velocity` is the member's limit of new accruals per sliding hour (nil: none), checked
-    /// after replays, so a replay is never refused by it.
+    /// after replays, so a replay is never refused by it. `catalog` is the writer's, which
+    /// the merchant and its rules are read through.
     static func accrue(
         _ command: AccrueCommand,
         in db: Database,
         nowMilliseconds: Int64,
         velocity: Int?,
-        note: String = ""
+        note: String = "",
+        catalog: WriterCatalog
     ) throws -> Result<AccrueOutcome, LedgerRejection> {
         // An order already accrued is judged against its own booking before anything about
         // the merchant's current settings: a replay must answer the first result even after
         // the merchant changed its currency, paused, or published new rules.
-        guard try MerchantsTable.fetch(db, merchantID: command.merchantID) != nil else {
+        // Read once: the same row answers "not found" here and prices the order below.
+        guard let merchant = try catalog.merchant(db, merchantID: command.merchantID) else {
             return .failure(Self.merchantNotFound(command.merchantID))
         }
         if let existing = try AccrualsTable.fetch(db, command.orderReference) {
@@ -72,13 +79,13 @@ extension SQLiteLedgerRepository {
                             + "hour, the most allowed; retry later"))
             }
         }
-        let merchant: Merchant
         let explanation: PricingExplanation
         switch try Self.price(
-            command.order, merchantID: command.merchantID, currency: command.currency, in: db)
+            command.order, merchant: merchant, currency: command.currency, in: db,
+            catalog: catalog)
         {
         case .failure(let rejection): return .failure(rejection)
-        case .success(let priced): (merchant, explanation) = priced
+        case .success(let priced): explanation = priced
         }
         let holdEnds = command.orderedAtMilliseconds
             + merchant.holdDays * LedgerLimits.millisecondsPerDay
@@ -101,17 +108,17 @@ extension SQLiteLedgerRepository {
                 firstCashbackMinorUnits: record.cashbackMinorUnits))
     }
 
-    /// Quote and Accrue's shared checks and pricing: the merchant, its status and currency,
-    /// the rule version; then `Pricing.price`.
+    /// Quote and Accrue's shared checks and pricing, once the merchant is read: its status
+    /// and currency, the rule version; then `Pricing.price`. The rule set is read through
+    /// `catalog` (the writer's) or, without one (Quote, on a reader), from the file.
     static func price(
         _ order: OrderPricingInput,
-        merchantID: String,
+        merchant: Merchant,
         currency: CurrencyCode,
-        in db: Database
-    ) throws -> Result<(merchant: Merchant, explanation: PricingExplanation), LedgerRejection> {
-        guard let merchant = try MerchantsTable.fetch(db, merchantID: merchantID) else {
-            return .failure(Self.merchantNotFound(merchantID))
-        }
+        in db: Database,
+        catalog: WriterCatalog?
+    ) throws -> Result<PricingExplanation, LedgerRejection> {
+        let merchantID = merchant.merchantID
         guard merchant.status == .active else {
             return .failure(
                 LedgerRejection(
@@ -126,16 +133,19 @@ extension SQLiteLedgerRepository {
                     "currency \(currency) does not match merchant '\(merchantID)' currency "
                         + "\(merchant.currency)"))
         }
-        guard
-            let published = try RuleSetsTable.fetch(
-                db, merchantID: merchantID, version: order.ruleVersion)
-        else {
+        let published =
+            if let catalog {
+                try catalog.ruleSet(db, merchantID: merchantID, version: order.ruleVersion)
+            } else {
+                try RuleSetsTable.fetch(db, merchantID: merchantID, version: order.ruleVersion)
+            }
+        guard let published else {
             return .failure(Self.ruleSetNotFound(merchantID, order.ruleVersion))
         }
         let explanation = Pricing.price(
             order, rules: published.rules, version: published.version,
             commissionBasisPoints: merchant.commissionBasisPoints)
-        return .success((merchant, explanation))
+        return .success(explanation)
     }
 
     /// A replay if `command` carries exactly the payload `existing` was accrued with, else a

@@ -39,12 +39,13 @@ extension SQLiteLedgerRepository {
         _ decision: ClaimDecision
     ) async throws -> Result<ClaimRecord, LedgerRejection> {
         let now = self.clock()
+        let catalog = self.writer.catalog
         return try await self.writer.perform { db in
             try Idempotent.run(
                 db, method: decision.approve ? "Admin/ApproveClaim" : "Admin/RejectClaim",
                 key: decision.idempotencyKey, request: decision, nowMilliseconds: now
             ) {
-                try Self.decide(decision, in: db, nowMilliseconds: now)
+                try Self.decide(decision, in: db, nowMilliseconds: now, catalog: catalog)
             }
         }
     }
@@ -52,7 +53,8 @@ extension SQLiteLedgerRepository {
     private static func decide(
         _ decision: ClaimDecision,
         in db: Database,
-        nowMilliseconds now: Int64
+        nowMilliseconds now: Int64,
+        catalog: WriterCatalog
     ) throws -> Result<ClaimRecord, LedgerRejection> {
         guard var claim = try ClaimsTable.fetch(db, id: decision.claimID) else {
             return .failure(LedgerRejection(.claimNotFound, "no claim \(decision.claimID)"))
@@ -80,7 +82,8 @@ extension SQLiteLedgerRepository {
                 orderedAtMilliseconds: claim.orderedAtMilliseconds)
             let note = "claim \(claim.claimID) approved by \(decision.actor): \(decision.reason)"
             switch try Self.accrue(
-                command, in: db, nowMilliseconds: now, velocity: nil, note: note)
+                command, in: db, nowMilliseconds: now, velocity: nil, note: note,
+                catalog: catalog)
             {
             case .failure(let rejection):
                 return .failure(

@@ -29,9 +29,9 @@ extension SQLiteLedgerRepository {
         to ref: OrderReference
     ) async throws -> Result<AccrualRecord, LedgerRejection> {
         let now = self.clock()
-        return try await self.writer.perform { db in
-            try Savepoint.run(db) { try Self.apply(event, to: ref, in: db, nowMilliseconds: now) }
-        }
+        return try await self.writer.perform(refusable: { db in
+            try Self.apply(event, to: ref, in: db, nowMilliseconds: now)
+        })
     }
 
     /// The body of `apply(_:to:)`, inside the writer's transaction.

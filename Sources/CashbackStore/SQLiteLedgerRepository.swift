@@ -99,6 +99,8 @@ public final class SQLiteLedgerRepository: LedgerRepository {
         let reader = try self.pool.read(SQLiteConnectionSettings.read)
         try reader.checkRequired()
         try self.pool.writeWithoutTransaction(BalanceReadModel.installTriggers)
+        let catalog = WriterCatalog()
+        try self.pool.writeWithoutTransaction(catalog.install)
         self.tokenLookup = try TokenLookup(path: path)
         self.readModel = BalanceReadModel(entriesMax: balanceCacheEntries)
         let pool = self.pool
@@ -106,8 +108,8 @@ public final class SQLiteLedgerRepository: LedgerRepository {
             try pool.read { db in try LedgerTotals(factory: metrics.factory, db: db) }
         }
         self.writer = LedgerWriter(
-            pool: self.pool, settings: commit, readModel: self.readModel, metrics: metrics,
-            totals: totals)
+            pool: self.pool, settings: commit, readModel: self.readModel, catalog: catalog,
+            metrics: metrics, totals: totals)
     }
 
     /// What the writer did so far: batches, their sizes, time spent committing.

@@ -1,5 +1,6 @@
 import CashbackCore
 import CashbackRepository
+import Foundation
 import Testing
 @testable import CashbackStore
 
@@ -64,11 +65,11 @@ struct SQLiteLedgerRepositoryRuleSetsTests {
         try await withLedger { repository in
             _ = try await repository.upsertMerchant(try merchant(commissionBasisPoints: 800)).get()
             _ = try await repository.accrue(try accrual()).get()
+            let pricing = try await repository.storedPricingHex(try order()) {
+                $0.explanation.commissionMinorUnits = 700
+            }
             try await repository.executeBypassingLedgerForTesting(
-                sql: """
-                    UPDATE accruals SET commission_minor = 700,
-                        pricing = json_set(pricing, '$.explanation.commissionMinorUnits', 700)
-                    """)
+                sql: "UPDATE accruals SET commission_minor = 700, pricing_compact = x'\(pricing)'")
             let sides = try await repository.verifyBooks().discrepancies.compactMap {
                 if case .accrualJournalMismatch(_, let side, _, _) = $0 { return side }
                 return nil
@@ -81,15 +82,28 @@ struct SQLiteLedgerRepositoryRuleSetsTests {
     func verifyNoticesAccrualBreaches() async throws {
         try await withLedger { repository in
             _ = try await repository.accrue(try accrual()).get()
+            let pricing = try await repository.storedPricingHex(try order()) {
+                $0.explanation.cashbackMinorUnits = 600
+            }
             try await repository.executeBypassingLedgerForTesting(
-                sql: """
-                    UPDATE accruals SET cashback_minor = 600,
-                        pricing = json_set(pricing, '$.explanation.cashbackMinorUnits', 600)
-                    """)
+                sql: "UPDATE accruals SET cashback_minor = 600, pricing_compact = x'\(pricing)'")
             let kinds = try await repository.verifyBooks().discrepancies.map(\.kind)
             #expect(kinds.contains("cashbackAboveRules"))
             #expect(kinds.contains("accrualJournalMismatch"))
             #expect(kinds.contains("balanceMismatch"))  // pending vs the accruals
         }
+    }
+}
+
+extension SQLiteLedgerRepository {
+    /// The compact pricing of the accrual of `ref` after `change`, in hexadecimal for an SQL
+    /// blob literal: for tests that tamper with the file behind the ledger's back.
+    func storedPricingHex(
+        _ ref: OrderReference, _ change: (inout StoredPricing) -> Void
+    ) async throws -> String {
+        let record = try await self.accrual(ref).get().record
+        var pricing = StoredPricing(order: record.order, explanation: record.explanation)
+        change(&pricing)
+        return pricing.compactBytes().map { String(format: "%02x", $0) }.joined()
     }
 }

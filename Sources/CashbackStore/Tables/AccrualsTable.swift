@@ -1,12 +1,13 @@
 import CashbackCore
 import CashbackRepository
+import Foundation
 import GRDB
 
 /// SQL for the `accruals` table. Every value is a bound parameter.
 enum AccrualsTable {
     private static let columns = """
         id, merchant_id, order_id, member_id, currency, eligible_minor, cashback_minor, state,
-        hold_ends_at_ms, first_cashback_minor, pricing
+        hold_ends_at_ms, first_cashback_minor, pricing, pricing_compact
         """
 
     /// The accrual of the order `ref`, or `nil`.
@@ -36,7 +37,7 @@ enum AccrualsTable {
                                       rate_bps, cashback_minor, state, ordered_at_ms,
                                       created_ms, updated_ms, eligible_now_minor, rule_version,
                                       commission_bps, commission_minor, first_cashback_minor,
-                                      hold_ends_at_ms, pricing)
+                                      hold_ends_at_ms, pricing_compact)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """
         )
@@ -50,7 +51,7 @@ enum AccrualsTable {
             explanation.eligibleMinorUnits, explanation.ruleVersion,
             explanation.commissionBasisPoints, explanation.commissionMinorUnits,
             explanation.cashbackMinorUnits, holdEndsAtMilliseconds,
-            try StoredJSON.encode(StoredPricing(order: order, explanation: explanation)),
+            Data(StoredPricing(order: order, explanation: explanation).compactBytes()),
         ])
         assert(db.changesCount == 1)
         return AccrualRecord(
@@ -79,21 +80,22 @@ enum AccrualsTable {
         precondition(db.changesCount == 1, "accrual \(accrualID) was not in state \(from)")
     }
 
-    /// Stores the order and pricing of `record` after an adjustment.
+    /// Stores the order and pricing of `record` after an adjustment, in the compact form: a
+    /// row written before v5 leaves its JSON then (`pricing` goes back to `'{}'`).
     static func updatePricing(_ db: Database, _ record: AccrualRecord, nowMilliseconds: Int64)
         throws
     {
         let statement = try db.cachedStatement(
             sql: """
                 UPDATE accruals SET cashback_minor = ?, eligible_now_minor = ?,
-                    commission_minor = ?, pricing = ?, updated_ms = ?
+                    commission_minor = ?, pricing = '{}', pricing_compact = ?, updated_ms = ?
                 WHERE id = ?
                 """
         )
+        let pricing = StoredPricing(order: record.order, explanation: record.explanation)
         try statement.execute(arguments: [
             record.cashbackMinorUnits, record.eligibleMinorUnits, record.commissionMinorUnits,
-            try StoredJSON.encode(StoredPricing(order: record.order, explanation: record.explanation)),
-            nowMilliseconds, record.accrualID,
+            Data(pricing.compactBytes()), nowMilliseconds, record.accrualID,
         ])
         precondition(db.changesCount == 1, "accrual \(record.accrualID) vanished")
     }
@@ -122,9 +124,7 @@ enum AccrualsTable {
     static func record(_ row: Row) throws -> StoredAccrual {
         let reported = try StoredValues.nonNegativeAmount(row, column: "eligible_minor")
         let cashback = try StoredValues.nonNegativeAmount(row, column: "cashback_minor")
-        let pricing = try StoredJSON.decode(
-            StoredPricing.self, try row.decode(String.self, forColumn: "pricing"),
-            column: "pricing")
+        let pricing = try Self.pricing(row)
         guard cashback <= reported, pricing.explanation.cashbackMinorUnits == cashback,
             pricing.explanation.eligibleMinorUnits <= reported
         else {
@@ -147,6 +147,19 @@ enum AccrualsTable {
             record: record,
             firstCashbackMinorUnits: try StoredValues.nonNegativeAmount(
                 row, column: "first_cashback_minor"))
+    }
+}
+
+extension AccrualsTable {
+    /// The row's order and pricing: the compact form where the row has one, else the JSON a
+    /// row written before v5 holds.
+    static func pricing(_ row: Row) throws -> StoredPricing {
+        if let compact = try row.decode(Data?.self, forColumn: "pricing_compact") {
+            return try StoredPricing(compactBytes: [UInt8](compact), column: "pricing_compact")
+        }
+        return try StoredJSON.decode(
+            StoredPricing.self, try row.decode(String.self, forColumn: "pricing"),
+            column: "pricing")
     }
 }
 

@@ -20,9 +20,3 @@ enum StoredJSON {
         }
     }
 }
-
-/// What `accruals.pricing` holds: the order as it is now and how it is priced.
-struct StoredPricing: Codable, Hashable {
-    var order: OrderPricingInput
-    var explanation: PricingExplanation
-}

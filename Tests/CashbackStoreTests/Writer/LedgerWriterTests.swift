@@ -131,6 +131,45 @@ struct LedgerWriterTests {
         }
     }
 
+    @Test("a command that refuses is rolled back alone and answered its refusal; neighbours commit")
+    func aRefusingCommandIsRolledBack() async throws {
+        try await withLedger { repository in
+            let blocked = await BlockedWriter(repository)
+            async let a = repository.accrue(try accrual("order-1"))
+            await BlockedWriter.waitUntilQueued(repository, 1)
+            let refusing = Task {
+                try await repository.writer.perform(refusable: { db -> Result<Int, LedgerRejection> in
+                    try db.execute(sql: "UPDATE merchants SET name = 'changed'")
+                    return .failure(LedgerRejection(.invalidArgument, "refused after writing"))
+                })
+            }
+            await BlockedWriter.waitUntilQueued(repository, 2)
+            let keeping = Task {
+                try await repository.writer.perform(refusable: { db -> Result<Int, LedgerRejection> in
+                    try db.execute(sql: "UPDATE merchants SET updated_ms = 42")
+                    return .success(1)
+                })
+            }
+            await BlockedWriter.waitUntilQueued(repository, 3)
+            async let b = repository.accrue(try accrual("order-2"))
+            await BlockedWriter.waitUntilQueued(repository, 4)
+            try await blocked.open()
+
+            #expect(try await a.success != nil)
+            #expect(try await refusing.value.failure?.message == "refused after writing")
+            #expect(try await keeping.value.success == 1)
+            #expect(try await b.success != nil)
+            let (name, updated) = try await repository.pool.read { db in
+                let row = try #require(try Row.fetchOne(db, sql: "SELECT name, updated_ms FROM merchants"))
+                return (row["name"] as String, row["updated_ms"] as Int64)
+            }
+            #expect(name != "changed")
+            #expect(updated == 42)
+            #expect(repository.writerStatistics().batchSizes[4] == 1)
+            #expect(try await repository.verifyBooks().journalEntryCount == 2)
+        }
+    }
+
     @Test("a batch SQLite rolled back answers every command with the error, and commits nothing")
     func aRolledBackBatchFailsEveryCommand() async throws {
         try await withLedger { repository in
