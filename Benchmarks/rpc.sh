@@ -375,6 +375,11 @@ cpu_ticks() {
     sed 's/.*) //' "/proc/$1/stat" | awk '{ print $12 + $13 }'
 }
 
+# The process's system CPU time so far, in clock ticks (field 15).
+system_ticks() {
+    sed 's/.*) //' "/proc/$1/stat" | awk '{ print $13 }'
+}
+
 # A /proc/PID/status figure in KiB: VmRSS (resident now) or VmHWM (the peak).
 memory_kib() {
     awk -v key="$2:" '$1 == key { print $2 }' "/proc/$1/status"
@@ -436,12 +441,14 @@ parse_h2load() {
         }'
 }
 
-# record KIND SERVER SHAPE ROUND REQUESTS RPS MEAN_MS MAX_MS OK CPU_TICKS: one line of results.
+# record KIND SERVER SHAPE ROUND REQUESTS RPS MEAN_MS MAX_MS OK CPU_TICKS SYSTEM_TICKS: one line
+# of results.
 record() {
     local pid
     pid=$(server_pid "$2")
-    printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$1" "$2" "$3" "$4" "$5" "$6" \
+    printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$1" "$2" "$3" "$4" "$5" "$6" \
         "$7" "$8" "$(awk -v t="${10}" -v hz="$CLOCK_TICKS" 'BEGIN { printf "%.3f", t / hz }')" \
+        "$(awk -v t="${11}" -v hz="$CLOCK_TICKS" 'BEGIN { printf "%.3f", t / hz }')" \
         "$(memory_kib "$pid" VmRSS)" "$(memory_kib "$pid" VmHWM)" "$9" >>"$RESULTS"
     if [[ $9 != 1 ]]; then
         FAILED_RUNS=$((FAILED_RUNS + 1))
@@ -450,16 +457,18 @@ record() {
 }
 
 measure_get_balance() { # SERVER SHAPE ROUND
-    local server=$1 shape=$2 round=$3 pid before after output
+    local server=$1 shape=$2 round=$3 pid before after system_before system_after output
     pid=$(server_pid "$server")
     output="$WORK/h2load-$server-$shape-$round.txt"
     before=$(cpu_ticks "$pid")
+    system_before=$(system_ticks "$pid")
     h2load_run "$server" "${shape%x*}" "${shape#*x}" -D "$DURATION" >"$output" 2>&1 || true
     require_alive "$server"
     after=$(cpu_ticks "$pid")
+    system_after=$(system_ticks "$pid")
     IFS=$'\t' read -r requests rps mean max ok < <(parse_h2load <"$output")
     record "GetBalance (h2load)" "$server" "$shape" "$round" "$requests" "$rps" "$mean" "$max" "$ok" \
-        $((after - before))
+        $((after - before)) $((system_after - system_before))
     [[ $ok == 1 ]] || cat "$output" >&2
 }
 
@@ -512,21 +521,24 @@ print(count, "%.2f" % report["requestsPerSecond"], "%.3f" % (latency["mean"] / 1
 }
 
 measure_probe_bench() { # KIND METHOD JSON SHAPE ROUND
-    local kind=$1 method=$2 json=$3 shape=$4 round=$5 before after output parsed
+    local kind=$1 method=$2 json=$3 shape=$4 round=$5 before after system_before system_after
+    local output parsed
     output="$WORK/bench-${method##*/}-$shape-$round.json"
     before=$(cpu_ticks "$OURS_PID")
+    system_before=$(system_ticks "$OURS_PID")
     timeout $((DURATION + 60)) "$PROBE" --plaintext "127.0.0.1:$OURS_PORT" \
         bench "$method" -c "${shape%x*}" -m "${shape#*x}" -z "${DURATION}s" --format json \
         -d "$json" >"$output" 2>"$output.err" || true
     require_alive cashbackd
     after=$(cpu_ticks "$OURS_PID")
+    system_after=$(system_ticks "$OURS_PID")
     parsed=$(parse_probe_bench <"$output" 2>>"$output.err") || {
         note "cannot read the probe's bench report: $(head -c 600 "$output" "$output.err")"
         parsed=$(printf '0\t0\t0\t0\t0')
     }
     IFS=$'\t' read -r requests rps mean max ok <<<"$parsed"
     record "$kind" cashbackd "$shape" "$round" "$requests" "$rps" "$mean" "$max" "$ok" \
-        $((after - before))
+        $((after - before)) $((system_after - system_before))
 }
 
 if [[ $ACCRUE != 1 ]]; then
@@ -561,16 +573,23 @@ results_path, shapes = sys.argv[1], sys.argv[2].split()
 runs = collections.defaultdict(list)
 with open(results_path) as results:
     for line in results:
-        kind, server, shape, _, requests, rps, mean, maximum, cpu, rss, hwm, ok = line.split("\t")
+        kind, server, shape, _, requests, rps, mean, maximum, cpu, system, rss, hwm, ok = \
+            line.split("\t")
         runs[kind, server, shape].append(dict(
             requests=int(requests), rps=float(rps), mean=float(mean), max=float(maximum),
-            cpu=float(cpu), rss=int(rss), hwm=int(hwm), ok=ok.strip() == "1"))
+            cpu=float(cpu), system=float(system), rss=int(rss), hwm=int(hwm),
+            ok=ok.strip() == "1"))
 
 def median(kind, server, shape, key):
     return statistics.median(run[key] for run in runs[kind, server, shape])
 
 def cpu_per_10k(run):
     return run["cpu"] / run["requests"] * 10_000 if run["requests"] else float("nan")
+
+def system_share(group):
+    """The median share of the server's CPU time spent in the kernel, in percent."""
+    return statistics.median(100 * run["system"] / run["cpu"] if run["cpu"] else float("nan")
+                             for run in group)
 
 def ratio(kind, server, other, shape):
     if not runs.get((kind, other, shape)):
@@ -580,7 +599,7 @@ def ratio(kind, server, other, shape):
            / statistics.median(map(cpu_per_10k, runs[kind, other, shape])))
     return f"{rps:.2f}× req/s, {cpu:.2f}× CPU"
 
-print("| method | server | -c × -m | req/s | mean ms | max ms | CPU s / 10k req "
+print("| method | server | -c × -m | req/s | mean ms | max ms | CPU s / 10k req (kernel) "
       "| RSS / peak MiB | ÷ grpc-swift-2 | ÷ nghttpd |")
 print("|---|---|---|---:|---:|---:|---:|---:|---|---|")
 KINDS = ("GetBalance (h2load)", "GetBalance (probe)", "Accrue (probe)")
@@ -600,7 +619,7 @@ for kind in KINDS:
             print(f"| {kind} | {server}{flag} | {shape.replace('x', ' × ')} "
                   f"| {median(*key, 'rps'):,.0f} | {median(*key, 'mean'):.2f} "
                   f"| {median(*key, 'max'):.2f} "
-                  f"| {statistics.median(map(cpu_per_10k, group)):.2f} "
+                  f"| {statistics.median(map(cpu_per_10k, group)):.2f} ({system_share(group):.0f} %) "
                   f"| {rss:.0f} / {hwm:.0f} | {versus_baseline} | {versus_ceiling} |")
 # Durable Accrue against GetBalance through the same client (the probe's bench), same rounds.
 through_probe = [
@@ -614,7 +633,7 @@ if through_probe:
           + ", ".join(through_probe) + ".")
 rounds = max(len(group) for group in runs.values()) if runs else 0
 print(f"\nMedians of {rounds} round(s); CPU is the server process's user + system time "
-      "(/proc/PID/stat) during the run.")
+      "(/proc/PID/stat) during the run, and in brackets the system (kernel) part of it.")
 EOF
 
 ((FAILED_RUNS == 0)) || die "$FAILED_RUNS runs had requests that did not succeed (marked 'errors!')"

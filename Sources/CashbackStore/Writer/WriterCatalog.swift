@@ -12,7 +12,10 @@ import NIOConcurrencyHelpers
 ///   function of that connection, after every insert, update or delete of a `merchants` or
 ///   `rule_sets` row, and the function empties the catalog: at once, inside the statement
 ///   that made the change, whether it came from UpsertMerchant, PublishRuleSet or SQL
-///   written by hand.
+///   written by hand on that connection. Another process writing the two tables while the
+///   server runs is not seen (as it is not by the balance read model): the server owns its
+///   file (`DatabaseOwnership`), and the other commands that open it while it runs (`token
+///   create`, `token revoke`, `backup`) never write them.
 /// - The writer empties it whenever a command's savepoint or a batch is rolled back
 ///   (`LedgerWriter`), since a rollback undoes changes without any trigger: an entry read
 ///   after a change that is then rolled back is gone with it. A command that writes the two
