@@ -35,14 +35,16 @@ import Testing
     }
 
     @Test(arguments: [
-        (["call", "cashback.v1.Wallet/GetBalance", "-n", "5"], "-c, -m, -n and -z apply to bench only"),
+        (["call", "cashback.v1.Wallet/GetBalance", "-n", "5"], "-c, -m, -n, -z and --seed apply to bench only"),
+        (["call", "cashback.v1.Wallet/GetBalance", "--seed", "5"], "-c, -m, -n, -z and --seed apply to bench only"),
         (["bench", "cashback.v1.Admin/ExportJournal", "-n", "1"],
          "bench drives unary methods; cashback.v1.Admin/ExportJournal is server-streaming"),
         (["bench", "cashback.v1.Wallet/GetBalanse", "-n", "1"], "(did you mean cashback.v1.Wallet/GetBalance?)"),
         (["bench", "cashback.v1.Wallet/GetBalance", "-n", "1", "-d", #"{"memberID":"m{{n}}"}"#],
          #"-d is not a valid cashback.v1.GetBalanceRequest: cashback.v1.GetBalanceRequest has no field "memberID""#),
         (["bench", "cashback.v1.Wallet/GetBalance", "-n", "1", "-d", #"{"memberId":"{{id}}"}"#],
-         "-d has an unknown placeholder {{id}}: bench knows {{n}} (the request number) and {{worker}}"),
+         "-d has an unknown placeholder {{id}}: bench knows {{n}} (the request number), {{worker}} "
+            + "(the worker index) and {{random:N}} (an integer drawn uniformly, 0 ≤ value < N)"),
         (["bench", "cashback.v1.Wallet/GetBalance", "-n", "1", "-d", #"{"memberId":"{{n"}"#],
          "-d has '{{' without '}}'"),
     ])
@@ -50,6 +52,33 @@ import Testing
         let result = await ProbeTests.run(["--plaintext", "127.0.0.1:1"] + words)
         #expect(result.exitCode == 2)
         #expect(result.standardError.contains(expected), "\(result.standardError)")
+    }
+
+    /// `{{random:N}}` takes N as a plain whole number from 1 to 10¹²; anything else names the
+    /// placeholder and the range.
+    @Test(arguments: [
+        "random", "random:", "random:0", "random:1000000000001", "random:-5", "random:+5",
+        "random:1e3", "random: 5", "random:5x", "random:99999999999999999999999",
+    ])
+    func randomBoundsOutOfRangeAreUsageErrors(_ placeholder: String) async {
+        let result = await ProbeTests.run([
+            "--plaintext", "127.0.0.1:1", "bench", "cashback.v1.Wallet/GetBalance", "-n", "1", "-d",
+            #"{"memberId":"m{{"# + placeholder + #"}}"}"#,
+        ])
+        #expect(result.exitCode == 2)
+        #expect(
+            result.standardError.hasPrefix(
+                "usage: -d has {{\(placeholder)}}: write {{random:N}} with N a whole number from 1 to "
+                    + "1000000000000 (the value drawn is 0 ≤ value < N)"),
+            "\(result.standardError)")
+    }
+
+    @Test(arguments: ["-1", "x", "18446744073709551616"])
+    func aSeedThatIsNotAnUnsigned64BitNumberIsAUsageError(_ seed: String) async {
+        let result = await ProbeTests.run(
+            ["--plaintext", "127.0.0.1:1"] + Self.getBalance + ["-n", "1", "--seed", seed])
+        #expect(result.exitCode == 2)
+        #expect(result.standardError.contains("--seed"), "\(result.standardError)")
     }
 
     @Test func anUnreachableServerFailsTheRunAsCallWould() async {
@@ -72,25 +101,59 @@ import Testing
     // MARK: Templates
 
     @Test func placeholdersAreSubstitutedAsText() throws {
+        var random = BenchRandom(seed: 1, worker: 0)
         let template = try BenchTemplate(Array(#"{{n}}{"orderId":"o-{{n}}","memberId":"w{{worker}}"}{{worker}}"#.utf8))
         #expect(!template.isConstant)
         #expect(
-            String(decoding: template.render(number: 1234, worker: 7), as: UTF8.self)
+            String(decoding: template.render(number: 1234, worker: 7, random: &random), as: UTF8.self)
                 == #"1234{"orderId":"o-1234","memberId":"w7"}7"#)
         let constant = try BenchTemplate(Array(#"{"memberId":"m1"}"#.utf8))
         #expect(constant.isConstant)
-        #expect(constant.render(number: 9, worker: 9) == Array(#"{"memberId":"m1"}"#.utf8))
+        #expect(constant.render(number: 9, worker: 9, random: &random) == Array(#"{"memberId":"m1"}"#.utf8))
+    }
+
+    /// Each `{{random:N}}` draws the worker generator's next value, in the order they appear.
+    @Test func randomPlaceholdersDrawFromTheWorkersGenerator() throws {
+        let template = try BenchTemplate(
+            Array(#"{"memberId":"member-{{random:10000}}","amountMinor":{{random:1000000000000}}}"#.utf8))
+        #expect(template.parts.contains(.random(bound: 10_000)))
+        #expect(!template.isConstant)
+        var random = BenchRandom(seed: 42, worker: 3)
+        var expected = BenchRandom(seed: 42, worker: 3)
+        for _ in 0..<3 {
+            let member = expected.next(below: 10_000)
+            let amount = expected.next(below: 1_000_000_000_000)
+            #expect(
+                String(decoding: template.render(number: 0, worker: 3, random: &random), as: UTF8.self)
+                    == #"{"memberId":"member-\#(member)","amountMinor":\#(amount)}"#)
+        }
+        // The bounds at the ends of the range are accepted.
+        #expect(try BenchTemplate(Array("{{random:1}}".utf8)).parts == [.random(bound: 1)])
+        #expect(
+            try BenchTemplate(Array("{{random:1000000000000}}".utf8)).parts
+                == [.random(bound: 1_000_000_000_000)])
     }
 
     @Test func aConstantRequestIsEncodedOnceAndATemplateForEachCall() throws {
         let schema = try Invocation.method(named: "cashback.v1.Wallet/GetBalance")
         let constant = try BenchRequests(json: Array(#"{"memberId":"m1"}"#.utf8), method: schema)
         let once = try Invocation.encodeRequest(Array(#"{"memberId":"m1"}"#.utf8), for: schema)
-        #expect(try constant.bytes(number: 5, worker: 3) == once)
-        let template = try BenchRequests(json: Array(#"{"memberId":"m{{n}}-{{worker}}"}"#.utf8), method: schema)
+        var random = BenchRandom(seed: 9, worker: 3)
+        #expect(try constant.bytes(number: 5, worker: 3, random: &random) == once)
+        let template = try BenchRequests(
+            json: Array(#"{"memberId":"m{{n}}-{{worker}}-{{random:100}}"}"#.utf8), method: schema)
+        var expected = BenchRandom(seed: 9, worker: 3)
         #expect(
-            try template.bytes(number: 5, worker: 3)
-                == Invocation.encodeRequest(Array(#"{"memberId":"m5-3"}"#.utf8), for: schema))
+            try template.bytes(number: 5, worker: 3, random: &random)
+                == Invocation.encodeRequest(
+                    Array(#"{"memberId":"m5-3-\#(expected.next(below: 100))"}"#.utf8), for: schema))
+    }
+
+    /// Without `--seed` each run draws a seed of its own (two alike: 1 chance in 2⁶⁴).
+    @Test func aRunWithoutSeedDrawsOne() throws {
+        let options = try ProbeOptions.parse(["-n", "1"])
+        #expect(try BenchPlan(options: options).seed != BenchPlan(options: options).seed)
+        #expect(try BenchPlan(options: ProbeOptions.parse(["-n", "1", "--seed", "0"])).seed == 0)
     }
 
     @Test func workersAreNumberedAcrossConnections() {
@@ -134,7 +197,7 @@ import Testing
 
     static func knownReport() throws -> BenchReport {
         let plan = try BenchPlan(
-            options: ProbeOptions.parse(["-n", "1000", "-c", "2", "-m", "4"]))
+            options: ProbeOptions.parse(["-n", "1000", "-c", "2", "-m", "4", "--seed", "20261130"]))
         return BenchReport(
             method: "cashback.v1.Wallet/GetBalance", plan: plan, tally: knownTally(),
             duration: .milliseconds(500))
@@ -162,6 +225,7 @@ import Testing
     @Test func theTextReportShowsFiguresHistogramAndStatuses() throws {
         let lines = try Self.knownReport().text().split(separator: "\n").map(String.init)
         #expect(lines.contains("  Count:        1000"))
+        #expect(lines.contains("  Seed:         20261130"))
         #expect(lines.contains("  Requests/sec: 2000.00"))
         #expect(lines.contains("  p99:     0.990"))
         #expect(lines.contains("  Mean:    0.500"))
@@ -180,10 +244,11 @@ import Testing
         let object = try #require(try JSONSerialization.jsonObject(with: json) as? [String: Any])
         #expect(
             Set(object.keys) == [
-                "method", "connections", "callsPerConnection", "count", "durationUs",
+                "method", "connections", "callsPerConnection", "seed", "count", "durationUs",
                 "requestsPerSecond", "latencyUs", "statuses", "histogram",
             ])
         #expect(object["durationUs"] as? Int == 500_000)
+        #expect(object["seed"] as? Int == 20_261_130)
         let latency = try #require(object["latencyUs"] as? [String: Any])
         #expect(Set(latency.keys) == ["min", "mean", "p50", "p90", "p99", "max"])
         #expect(latency["p90"] as? Int == 900)
@@ -260,6 +325,34 @@ import Testing
         }
         // 1000 minor units at 250 bps: 25 each.
         #expect(pendingMinor == 200 * 25)
+        await server.stop()
+    }
+
+    /// `{{random:N}}` reaches the server, drawn as the seed says: 60 Accrues from one worker
+    /// (`-c 1 -m 1`, so the run's values are exactly worker 0's stream for `--seed 7`), each
+    /// for member r0, r1 or r2, book on each member 25 per draw that named it.
+    @Test func randomValuesReachTheServerAsTheSeedDrawsThem() async throws {
+        let server = try await Self.serverWithMerchant()
+        let result = await Self.probe(server, [
+            "bench", "cashback.v1.Accruals/Accrue", "-n", "60", "--seed", "7", "--format", "json",
+            "-d",
+            #"{"merchantId":"shop-1","orderId":"o-{{n}}","memberId":"r{{random:3}}","amountMinor":1000,"#
+                + #""currency":"EUR","orderedAtMs":1700000000000}"#,
+        ])
+        #expect(result.exitCode == 0, "\(result.standardError)")
+        let report = try JSONDecoder().decode(BenchReport.self, from: Data(result.standardOutput))
+        #expect(report.seed == 7)
+        #expect(report.statuses == ["OK": 60])
+        let drawn = BenchRandomTests.draws(seed: 7, below: 3, count: 60)
+        for member in 0..<3 {
+            let balance = await Self.probe(server, [
+                "call", "cashback.v1.Wallet/GetBalance", "-d", #"{"memberId":"r\#(member)","currency":"EUR"}"#,
+            ])
+            let object = try JSONSerialization.jsonObject(with: Data(balance.standardOutput)) as? [String: Any]
+            // 1000 minor units at 250 bps: 25 each.
+            #expect(
+                object?["pendingMinor"] as? Int == 25 * drawn.filter { $0 == UInt64(member) }.count, "r\(member)")
+        }
         await server.stop()
     }
 }

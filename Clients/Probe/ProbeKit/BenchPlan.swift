@@ -15,6 +15,9 @@ struct BenchPlan: Equatable {
     /// Calls kept in flight on each connection (`-m`): one worker each.
     var callsPerConnection: Int
     var stop: Stop
+    /// What the workers' generators for `{{random:N}}` are seeded from (`--seed`; without it,
+    /// drawn at random). The report shows it, so a run can be repeated with the same values.
+    var seed: UInt64
 
     /// Workers in all: each makes one call at a time.
     var workers: Int { connections * callsPerConnection }
@@ -60,12 +63,13 @@ struct BenchPlan: Equatable {
         case (.some, .some):
             throw ProbeUsageError("bench takes -n or -z, not both")
         }
+        seed = options.seed ?? UInt64.random(in: .min ... .max)
     }
 
     /// Whether any bench flag was given: other verbs refuse them.
     static func anyFlagGiven(in options: ProbeOptions) -> Bool {
         options.connections != nil || options.callsPerConnection != nil || options.total != nil
-            || options.duration != nil
+            || options.duration != nil || options.seed != nil
     }
 
     private static func bounded(_ value: Int, flag: String, _ range: ClosedRange<Int>) throws -> Int {

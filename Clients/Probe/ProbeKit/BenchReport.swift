@@ -26,6 +26,8 @@ struct BenchReport: Codable, Equatable {
     var method: String
     var connections: Int
     var callsPerConnection: Int
+    /// The seed of the workers' `{{random:N}}` generators: `--seed` repeats the run's values.
+    var seed: UInt64
     /// Calls made (every status counted).
     var count: Int
     /// From the first call's start to the last one's end.
@@ -44,6 +46,7 @@ struct BenchReport: Codable, Equatable {
         self.method = method
         connections = plan.connections
         callsPerConnection = plan.callsPerConnection
+        seed = plan.seed
         count = tally.count
         durationUs = BenchTally.microseconds(duration)
         requestsPerSecond = durationUs == 0 ? 0 : Double(count) * 1e6 / Double(durationUs)
@@ -92,6 +95,7 @@ struct BenchReport: Codable, Equatable {
             "Summary:",
             "  Method:       \(method)",
             "  Connections:  \(connections) × \(callsPerConnection) concurrent calls",
+            "  Seed:         \(seed)",
             "  Count:        \(count)",
             "  Total:        \(Self.milliseconds(durationUs)) ms",
             "  Requests/sec: \(String(format: "%.2f", requestsPerSecond))",

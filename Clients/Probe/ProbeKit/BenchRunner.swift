@@ -3,7 +3,9 @@ import NIOConcurrencyHelpers
 import Synchronization
 
 /// Drives a `bench` run: `plan.callsPerConnection` workers on each transport, each making one
-/// call at a time, until the plan's count is reached or its time is up.
+/// call at a time, until the plan's count is reached or its time is up. Each worker draws the
+/// `{{random:N}}` values of its requests from a ``BenchRandom`` of its own, seeded from
+/// `plan.seed` and its index.
 ///
 /// The hot path is kept to what a load generator must do, so that the probe measures the
 /// server and not itself: take a request number, take the request's bytes (encoded once
@@ -73,9 +75,11 @@ struct BenchRunner {
         worker: Int, on transport: any RPCClientTransport, numbers: RequestNumbers,
         clock: ContinuousClock, tally: NIOLockedValueBox<BenchTally>
     ) async throws {
+        // The worker's own generator: `{{random:N}}` draws without a lock.
+        var random = BenchRandom(seed: plan.seed, worker: worker)
         // A worker that failed cancels the group: the others stop too.
         while !Task.isCancelled, let number = numbers.next(now: clock.now) {
-            let request = try requests.bytes(number: number, worker: worker)
+            let request = try requests.bytes(number: number, worker: worker, random: &random)
             let began = clock.now
             let status: RPCStatusCode
             do {

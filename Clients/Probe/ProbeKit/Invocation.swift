@@ -41,7 +41,7 @@ struct Invocation {
     private func checkFlags(for verb: String) throws {
         _ = try OutputFormat(flag: options.format)
         if verb != "bench", BenchPlan.anyFlagGiven(in: options) {
-            throw ProbeUsageError("-c, -m, -n and -z apply to bench only")
+            throw ProbeUsageError("-c, -m, -n, -z and --seed apply to bench only")
         }
         if verb == "encode", options.format != nil {
             throw ProbeUsageError(

@@ -11,7 +11,7 @@ struct ProbeOptions: ParsableArguments {
         cashback-probe encode METHOD -d JSON > frame.bin
         cashback-probe [--format text|json] decode MESSAGE|METHOD < frame.bin
         cashback-probe [FLAGS] HOST:PORT bench METHOD -d JSON (-n N | -z DURATION)
-                       [-c CONNECTIONS] [-m CALLS]
+                       [-c CONNECTIONS] [-m CALLS] [--seed SEED]
         FLAGS: --plaintext or TLS (--cacert, --insecure, --cert, --key), --token, -H, -v,
                --format text|json, --max-time, --connect-timeout (see --help)
         """
@@ -104,6 +104,14 @@ struct ProbeOptions: ParsableArguments {
         help: ArgumentHelp("bench: how long to call, e.g. 10s, 500ms, 1m (or -n).", valueName: "duration"))
     var duration: String?
 
+    @Option(
+        help: ArgumentHelp(
+            """
+            bench: the seed of {{random:N}} in -d, 0 to 18446744073709551615; the same seed \
+            draws the same values. (default: random; the report shows the seed used)
+            """, valueName: "seed"))
+    var seed: UInt64?
+
     @Argument(help: "[HOST:PORT] VERB [ARGUMENT]: verbs are list, describe, call, health, encode, decode, bench.")
     var words: [String] = []
 
@@ -136,15 +144,20 @@ struct ProbeOptions: ParsableArguments {
             < response.bin
               bench METHOD -d JSON  a load run: -c connections with -m calls in flight on each,
                                     for -n calls in all or for -z DURATION (500ms, 10s, 1m);
-                                    prints the count, req/s, latency p50/p90/p99/max, a
-                                    histogram and the statuses (--format json: one object,
+                                    prints the seed, the count, req/s, latency p50/p90/p99/
+                                    max, a histogram and the statuses (--format json: one object,
                                     latencies in microseconds). In -d, {{n}} is the request
-                                    number (0-based, unique in the run) and {{worker}} the
-                                    worker index (0 to c×m-1)
+                                    number (0-based, unique in the run), {{worker}} the
+                                    worker index (0 to c×m-1) and {{random:N}} an integer
+                                    drawn uniformly, 0 ≤ value < N (N from 1 to 10^12),
+                                    each worker from its own generator seeded from --seed
                                     cashback-probe --plaintext 127.0.0.1:50051 bench \
             cashback.v1.Accruals/Accrue -c 8 -m 32 -z 10s -d '{"merchantId":"shop-1",\
             "orderId":"bench-{{n}}","memberId":"m{{worker}}","amountMinor":1000,"currency":"EUR",\
             "orderedAtMs":1700000000000}'
+                                    cashback-probe --plaintext 127.0.0.1:50051 bench \
+            cashback.v1.Wallet/GetBalance -c 8 -m 32 -z 10s --seed 7 \
+            -d '{"memberId":"member-{{random:10000}}","currency":"EUR"}'
 
             JSON uses lower camel case field names (memberId); int64 values are JSON numbers \
             (strings holding a decimal integer are accepted); enums are names (PENDING). \
