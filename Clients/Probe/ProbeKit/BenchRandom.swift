@@ -5,7 +5,9 @@
 /// Each worker owns its generator, so drawing takes no lock. The algorithm is written out here
 /// rather than taken from the standard library (which has no seedable generator, and whose
 /// `random(in:using:)` may change how it maps bits to a range between releases): the same seed
-/// draws the same numbers with any build of the probe, so a run can be repeated.
+/// draws the same numbers with any build of the probe, so a run can be repeated. The
+/// `Xoshiro` of swift-property-based (the same algorithm) is not used: that module imports
+/// Swift Testing, which has no place in a shipped tool.
 ///
 /// ```swift
 /// var random = BenchRandom(seed: 42, worker: 3)
