@@ -8,7 +8,8 @@ extension SQLiteLedgerRepository {
     ///
     /// Answered from the read model when it holds the balance (no transaction, no thread hop);
     /// otherwise read on a reader connection over a committed WAL snapshot, which never waits
-    /// for the writer and never sees a transaction half done, and offered to the read model.
+    /// for the writer and never sees a transaction half done, together with the other balances
+    /// asked for meanwhile (``ColdBalanceReads``), and offered to the read model.
     ///
     /// ```swift
     /// let balance = try await repository.balance(memberID: "member-7", currency: euro)
@@ -23,9 +24,7 @@ extension SQLiteLedgerRepository {
         let key = BalanceReadModel.Key(memberID: memberID, currency: currency)
         if let held = self.readModel.cached(key) { return held }
         let epoch = self.readModel.epoch
-        let balance = try await self.pool.read { db in
-            try Self.readBalance(db, memberID: memberID, currency: currency)
-        }
+        let balance = try await self.coldReads.balance(memberID: memberID, currency: currency)
         self.readModel.offer(balance, readAtEpoch: epoch)
         return balance
     }

@@ -34,6 +34,8 @@ public final class SQLiteLedgerRepository: LedgerRepository {
     let writer: LedgerWriter
     /// Balances in memory, kept current by `writer`.
     let readModel: BalanceReadModel
+    /// Reads of the balances `readModel` does not hold, batched.
+    let coldReads: ColdBalanceReads
     /// The server's token lookups, from memory while the file is unchanged.
     let tokenLookup: TokenLookup
 
@@ -103,6 +105,7 @@ public final class SQLiteLedgerRepository: LedgerRepository {
         try self.pool.writeWithoutTransaction(catalog.install)
         self.tokenLookup = try TokenLookup(path: path)
         self.readModel = BalanceReadModel(entriesMax: balanceCacheEntries)
+        self.coldReads = ColdBalanceReads(pool: self.pool)
         let pool = self.pool
         let totals = try metrics.map { metrics in
             try pool.read { db in try LedgerTotals(factory: metrics.factory, db: db) }
