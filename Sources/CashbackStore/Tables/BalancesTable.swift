@@ -16,19 +16,23 @@ enum BalancesTable {
         guard let row = try Row.fetchOne(statement, arguments: [memberID, currency.rawValue]) else {
             return nil
         }
+        // By position, in the SELECT's order: GetBalance reads this row whenever the read model
+        // does not hold the balance.
+        func amount(_ index: Int, _ column: String) throws -> Int64 {
+            try StoredValues.nonNegativeAmount(row, at: index, column: column)
+        }
         var balance = Balance(
             memberID: memberID,
             currency: currency,
-            pendingMinorUnits: try StoredValues.nonNegativeAmount(row, column: "pending_minor"),
-            availableMinorUnits: try StoredValues.nonNegativeAmount(row, column: "available_minor"),
-            lifetimeMinorUnits: try StoredValues.nonNegativeAmount(row, column: "lifetime_minor"),
-            debtMinorUnits: try StoredValues.nonNegativeAmount(row, column: "debt_minor")
+            pendingMinorUnits: try amount(0, "pending_minor"),
+            availableMinorUnits: try amount(1, "available_minor"),
+            lifetimeMinorUnits: try amount(2, "lifetime_minor"),
+            debtMinorUnits: try amount(3, "debt_minor")
         )
-        balance.reservedMinorUnits = try StoredValues.nonNegativeAmount(row, column: "reserved_minor")
-        balance.spentMinorUnits = try StoredValues.nonNegativeAmount(row, column: "spent_minor")
-        balance.withdrawnMinorUnits = try StoredValues.nonNegativeAmount(
-            row, column: "withdrawn_minor")
-        balance.expiredMinorUnits = try StoredValues.nonNegativeAmount(row, column: "expired_minor")
+        balance.reservedMinorUnits = try amount(4, "reserved_minor")
+        balance.spentMinorUnits = try amount(5, "spent_minor")
+        balance.withdrawnMinorUnits = try amount(6, "withdrawn_minor")
+        balance.expiredMinorUnits = try amount(7, "expired_minor")
         return balance
     }
 

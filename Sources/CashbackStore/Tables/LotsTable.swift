@@ -143,7 +143,8 @@ enum LotsTable {
         guard let row = try Row.fetchOne(statement, arguments: [memberID, currency.rawValue]) else {
             return nil
         }
-        return (row["amount"], row["expires_at_ms"])
+        // By position (see `BalancesTable.fetch`): amount, then the expiry.
+        return (row[1], row[0])
     }
 
     /// Up to `limit` lots with something left that expired at or before `asOf`.

@@ -37,7 +37,17 @@ enum StoredValues {
 
     /// An amount column that must not be negative, in minor units.
     static func nonNegativeAmount(_ row: Row, column: String) throws -> Int64 {
-        let amount = try row.decode(Int64.self, forColumn: column)
+        try nonNegative(try row.decode(Int64.self, forColumn: column), column: column)
+    }
+
+    /// The amount column at `index` of the statement's columns, named `column` in errors: for
+    /// the reads made once per call, where finding a column by name (GRDB lowercases it and
+    /// hashes it) cost more than the read.
+    static func nonNegativeAmount(_ row: Row, at index: Int, column: String) throws -> Int64 {
+        try nonNegative(try row.decode(Int64.self, atIndex: index), column: column)
+    }
+
+    private static func nonNegative(_ amount: Int64, column: String) throws -> Int64 {
         guard amount >= 0 else {
             throw LedgerStoreError(.corruptRow, "column \(column) holds negative amount \(amount)")
         }
