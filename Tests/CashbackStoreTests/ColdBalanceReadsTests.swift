@@ -38,19 +38,25 @@ struct ColdBalanceReadsTests {
         return try DatabasePool(path: path, configuration: configuration)
     }
 
+    /// Occupies `pool`'s only reader until the returned semaphore is signalled.
+    static func holdTheOnlyReader(of pool: DatabasePool) -> DispatchSemaphore {
+        let held = DispatchSemaphore(value: 0)
+        let holding = DispatchSemaphore(value: 0)
+        pool.asyncRead { _ in
+            holding.signal()
+            held.wait()
+        }
+        holding.wait()
+        return held
+    }
+
     @Test("reads asked for while the reader is busy are read together, each its own balance")
     func readsQueuedDuringAReadShareTheNext() async throws {
         try await Self.withMembers(20) { path in
             let pool = try Self.pool(path)
             let reads = ColdBalanceReads(pool: pool)
             // The only reader is held until every read below has been asked for.
-            let held = DispatchSemaphore(value: 0)
-            let holding = DispatchSemaphore(value: 0)
-            pool.asyncRead { _ in
-                holding.signal()
-                held.wait()
-            }
-            holding.wait()
+            let held = Self.holdTheOnlyReader(of: pool)
             let members = (0..<20).map { "member-\($0)" } + ["member-never-credited"]
             try await withThrowingTaskGroup(of: (String, Balance).self) { group in
                 for member in members {
@@ -83,13 +89,7 @@ struct ColdBalanceReadsTests {
         try await Self.withMembers(1) { path in
             let pool = try Self.pool(path)
             let reads = ColdBalanceReads(pool: pool)
-            let held = DispatchSemaphore(value: 0)
-            let holding = DispatchSemaphore(value: 0)
-            pool.asyncRead { _ in
-                holding.signal()
-                held.wait()
-            }
-            holding.wait()
+            let held = Self.holdTheOnlyReader(of: pool)
             let count = ColdBalanceReads.batchMax + 11
             try await withThrowingTaskGroup(of: Balance.self) { group in
                 for _ in 0..<count {

@@ -157,9 +157,16 @@ private final class RequestIDs: Sendable {
 
 extension Duration {
     /// This duration in seconds, for histograms of latency (never for money).
-    var seconds: Double {
+    var seconds: Double { secondsAndMicroseconds.seconds }
+
+    /// This duration in seconds (for histograms) and in whole microseconds (for the access
+    /// log), from one `components`: that divides 128 bits, and a call's end needs both.
+    var secondsAndMicroseconds: (seconds: Double, microseconds: Int64) {
         let (seconds, attoseconds) = components
-        return Double(seconds) + Double(attoseconds) / 1e18
+        return (
+            Double(seconds) + Double(attoseconds) / 1e18,
+            seconds * 1_000_000 + attoseconds / 1_000_000_000_000
+        )
     }
 
     /// The whole nanoseconds in this duration.

@@ -66,15 +66,11 @@ private final class MethodCalls: RPCMethodObserver {
     }
 
     func callEnded(_ context: RPCServerContext, code: RPCStatusCode, duration: Duration) {
-        // `Duration.components` divides 128 bits: once per call, for both.
-        let (seconds, attoseconds) = duration.components
-        tallies?.record(
-            slot: slot, code: code, seconds: Double(seconds) + Double(attoseconds) / 1e18)
+        let (seconds, microseconds) = duration.secondsAndMicroseconds
+        tallies?.record(slot: slot, code: code, seconds: seconds)
         if let accessLog, var fields = accessFields {
             if logsPath { fields = accessLog.methodFields(AccessLog.printable(context.method.fullName)) }
-            accessLog.record(
-                fields, context: context, code: code,
-                microseconds: seconds * 1_000_000 + attoseconds / 1_000_000_000_000)
+            accessLog.record(fields, context: context, code: code, microseconds: microseconds)
         }
     }
 }
