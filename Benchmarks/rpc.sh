@@ -369,15 +369,11 @@ RESULTS="$WORK/results.tsv"
 : >"$RESULTS"
 FAILED_RUNS=0
 
-# The process's user + system CPU time so far, in clock ticks (proc(5): fields 14 and 15 of
-# /proc/PID/stat; counted after the ')' that ends field 2, which may hold spaces).
+# The process's CPU time so far, in clock ticks, from one read of /proc/PID/stat (proc(5):
+# fields 14 and 15, counted after the ')' that ends field 2, which may hold spaces): user +
+# system, then system alone.
 cpu_ticks() {
-    sed 's/.*) //' "/proc/$1/stat" | awk '{ print $12 + $13 }'
-}
-
-# The process's system CPU time so far, in clock ticks (field 15).
-system_ticks() {
-    sed 's/.*) //' "/proc/$1/stat" | awk '{ print $13 }'
+    sed 's/.*) //' "/proc/$1/stat" | awk '{ print $12 + $13, $13 }'
 }
 
 # A /proc/PID/status figure in KiB: VmRSS (resident now) or VmHWM (the peak).
@@ -460,12 +456,10 @@ measure_get_balance() { # SERVER SHAPE ROUND
     local server=$1 shape=$2 round=$3 pid before after system_before system_after output
     pid=$(server_pid "$server")
     output="$WORK/h2load-$server-$shape-$round.txt"
-    before=$(cpu_ticks "$pid")
-    system_before=$(system_ticks "$pid")
+    read -r before system_before < <(cpu_ticks "$pid")
     h2load_run "$server" "${shape%x*}" "${shape#*x}" -D "$DURATION" >"$output" 2>&1 || true
     require_alive "$server"
-    after=$(cpu_ticks "$pid")
-    system_after=$(system_ticks "$pid")
+    read -r after system_after < <(cpu_ticks "$pid")
     IFS=$'\t' read -r requests rps mean max ok < <(parse_h2load <"$output")
     record "GetBalance (h2load)" "$server" "$shape" "$round" "$requests" "$rps" "$mean" "$max" "$ok" \
         $((after - before)) $((system_after - system_before))
@@ -524,14 +518,12 @@ measure_probe_bench() { # KIND METHOD JSON SHAPE ROUND
     local kind=$1 method=$2 json=$3 shape=$4 round=$5 before after system_before system_after
     local output parsed
     output="$WORK/bench-${method##*/}-$shape-$round.json"
-    before=$(cpu_ticks "$OURS_PID")
-    system_before=$(system_ticks "$OURS_PID")
+    read -r before system_before < <(cpu_ticks "$OURS_PID")
     timeout $((DURATION + 60)) "$PROBE" --plaintext "127.0.0.1:$OURS_PORT" \
         bench "$method" -c "${shape%x*}" -m "${shape#*x}" -z "${DURATION}s" --format json \
         -d "$json" >"$output" 2>"$output.err" || true
     require_alive cashbackd
-    after=$(cpu_ticks "$OURS_PID")
-    system_after=$(system_ticks "$OURS_PID")
+    read -r after system_after < <(cpu_ticks "$OURS_PID")
     parsed=$(parse_probe_bench <"$output" 2>>"$output.err") || {
         note "cannot read the probe's bench report: $(head -c 600 "$output" "$output.err")"
         parsed=$(printf '0\t0\t0\t0\t0')
