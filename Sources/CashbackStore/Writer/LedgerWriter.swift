@@ -11,9 +11,10 @@ import NIOCore
 /// the writer's own takes a batch (everything queued, up to ``CommitSettings/batchMax``, after
 /// waiting at most ``CommitSettings/linger`` for more), opens one `BEGIN IMMEDIATE`
 /// transaction, applies each command in its own savepoint (a command that throws, or refuses
-/// through ``perform(refusable:)``, is rolled back alone and fails alone), brings the balance read model's entries of the touched
-/// balances up to date, commits once (one WAL fsync under `synchronous = FULL`), publishes the
-/// read model, and only then answers every command of the batch. A commit that fails answers
+/// through ``perform(refusable:)``, is rolled back alone and fails alone), brings the balance
+/// read model's entries of the touched balances up to date, commits once (one WAL fsync under
+/// `synchronous = FULL`), publishes the read model, and only then answers every command of the
+/// batch. A commit that fails answers
 /// every command of the batch with the error: nothing of them was committed.
 ///
 /// A caller that is cancelled before its command was applied gets `CancellationError` and its
