@@ -14,8 +14,8 @@ import NIOCore
 /// through ``perform(refusable:)``, is rolled back alone and fails alone), brings the balance
 /// read model's entries of the touched balances up to date, commits once (one WAL fsync under
 /// `synchronous = FULL`), publishes the read model, and only then answers every command of the
-/// batch. A commit that fails answers
-/// every command of the batch with the error: nothing of them was committed.
+/// batch. A commit that fails answers every command of the batch with the error: nothing of
+/// them was committed.
 ///
 /// A caller that is cancelled before its command was applied gets `CancellationError` and its
 /// command is skipped; once applied, it rides with its batch: a caller never aborts a shared
