@@ -19,8 +19,15 @@
 # and what differs is the server's CPU per call, the cost measured without the saturation
 # effects of two cores shared with the load generator.
 #
-# Settings, from the environment: ROUNDS=7, DURATION=5, SHAPE=8x32, SCRAPE_SECONDS=5, BUILD=1
-# (0: use the release binaries already built), KEEP=0 (1: keep the work directory), TMPDIR
+# With SIDE_BY_SIDE=1 the two servers are loaded at the same time, each by an h2load of its own,
+# instead of one after the other: both then run under the same conditions of the moment (this
+# VM's speed drifts by several per cent within a minute), so that their CPU per call, on ÷ off,
+# varies from round to round by about 1 % instead of about 5 %. Their req/s are then what each
+# got of the two cores shared by four busy processes, not what either does alone: the CPU per
+# call is the figure to read in this mode.
+#
+# Settings, from the environment: ROUNDS=7, DURATION=5, SHAPE=8x32, SCRAPE_SECONDS=5, SIDE_BY_SIDE=0,
+# BUILD=1 (0: use the release binaries already built), KEEP=0 (1: keep the work directory), TMPDIR
 # (where the work directory, and so the access log, goes: the log's disk is part of its cost;
 # /dev/shm takes the disk out), ON_ARGS (the "on" server's flags; default "--metrics-listen
 # 127.0.0.1:0 --log-format json"; "--no-access-log --metrics-listen 127.0.0.1:0" measures the
@@ -36,6 +43,7 @@ KEEP=${KEEP:-0}
 ON_ARGS=${ON_ARGS:-"--metrics-listen 127.0.0.1:0 --log-format json"}
 SCRAPE_SECONDS=${SCRAPE_SECONDS:-5}
 RATE=${RATE:-}
+SIDE_BY_SIDE=${SIDE_BY_SIDE:-0}
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 
 die() {
@@ -46,6 +54,7 @@ die() {
 [[ $ROUNDS =~ ^[1-9][0-9]?$ ]] || die "ROUNDS must be 1 to 99, got '$ROUNDS'"
 [[ $DURATION =~ ^[1-9][0-9]{0,2}$ ]] || die "DURATION must be 1 to 999 seconds, got '$DURATION'"
 [[ $SHAPE =~ ^[1-9][0-9]*x[1-9][0-9]*$ ]] || die "SHAPE is CONNECTIONSxSTREAMS, e.g. 8x32, got '$SHAPE'"
+[[ $SIDE_BY_SIDE =~ ^[01]$ ]] || die "SIDE_BY_SIDE must be 0 or 1, got '$SIDE_BY_SIDE'"
 [[ $SCRAPE_SECONDS =~ ^[1-9][0-9]?$ ]] || die "SCRAPE_SECONDS must be 1 to 99, got '$SCRAPE_SECONDS'"
 RATE_ARGS=()
 if [[ -n $RATE ]]; then
@@ -120,10 +129,11 @@ cmp -s "$WORK/off.balance" "$WORK/on.balance" || die "the two servers answer dif
 # The process's user + system CPU time so far, in clock ticks (proc(5), fields 14 and 15).
 cpu_ticks() { sed 's/.*) //' "/proc/$1/stat" | awk '{ print $12 + $13 }'; }
 
-# run NAME ROUND: one h2load run; appends "NAME ROUND REQUESTS REQ/S CPU_TICKS LOG_BYTES OK".
-run() {
-    local name=$1 round=$2 pid_var=PID_$1 port_var=PORT_$1 token_var=TOKEN_$1 before after
-    local scraper=""
+# begin NAME: starts one h2load run against NAME in the background (and the scraper, for
+# "on"); its CPU time so far is kept in CPU0_NAME.
+begin() {
+    local name=$1 pid_var=PID_$1 port_var=PORT_$1 token_var=TOKEN_$1
+    printf -v "SCRAPER_$name" %s ""
     if [[ $name == on && -n $METRICS_URL ]]; then
         python3 - "$METRICS_URL" "$SCRAPE_SECONDS" <<'SCRAPE' &
 import http.client, sys, time, urllib.parse
@@ -135,39 +145,62 @@ while True:
     assert response.status == 200 and b"cashback_rpc_requests_total" in response.read()
     time.sleep(every)
 SCRAPE
-        scraper=$!
+        printf -v "SCRAPER_$name" %s "$!"
     fi
     : >"$WORK/$name.log"
-    before=$(cpu_ticks "${!pid_var}")
+    printf -v "CPU0_$name" %s "$(cpu_ticks "${!pid_var}")"
     h2load -c "${SHAPE%x*}" -m "${SHAPE#*x}" -t 1 -D "$DURATION" "${RATE_ARGS[@]}" -d "$WORK/body.bin" \
         -H 'content-type: application/grpc' -H 'te: trailers' \
         -H "authorization: Bearer ${!token_var}" \
-        "http://127.0.0.1:${!port_var}/cashback.v1.Wallet/GetBalance" >"$WORK/h2load.txt" 2>&1 || true
+        "http://127.0.0.1:${!port_var}/cashback.v1.Wallet/GetBalance" >"$WORK/h2load.$name.txt" 2>&1 &
+    printf -v "LOAD_$name" %s "$!"
+}
+
+# end NAME ROUND: waits for NAME's h2load run; appends "NAME ROUND REQUESTS REQ/S CPU_TICKS
+# LOG_BYTES OK" to the results.
+end() {
+    local name=$1 round=$2 pid_var=PID_$1 load_var=LOAD_$1 scraper_var=SCRAPER_$1 cpu0_var=CPU0_$1 after
+    wait "${!load_var}" || true
     after=$(cpu_ticks "${!pid_var}")
-    [[ -n $scraper ]] && { kill "$scraper" 2>/dev/null; wait "$scraper" 2>/dev/null || true; }
+    if [[ -n ${!scraper_var} ]]; then
+        kill "${!scraper_var}" 2>/dev/null
+        wait "${!scraper_var}" 2>/dev/null || true
+    fi
     if grep -q "log line(s) dropped" "$WORK/$name.log"; then
         echo "observability.sh: $name dropped log lines in round $round" >&2
     fi
-    awk -v name="$name" -v round="$round" -v cpu=$((after - before)) \
+    awk -v name="$name" -v round="$round" -v cpu=$((after - ${!cpu0_var})) \
         -v log_bytes="$(stat -c %s "$WORK/$name.log")" '
         /^finished in/ { rps = $4 }
         /^requests:/ { done = $6; failed = $10 + $12 + $14 }
         /^status codes:/ { bad = $5 + $7 + $9 }
         END { print name, round, done, rps, cpu, log_bytes, (done > 0 && failed == 0 && bad == 0) }
-    ' "$WORK/h2load.txt" >>"$WORK/results.txt"
+    ' "$WORK/h2load.$name.txt" >>"$WORK/results.txt"
+}
+
+# round N: off and on loaded one after the other (the order flips each round), or, with
+# SIDE_BY_SIDE=1, both at once.
+round() {
+    local round=$1 first=off second=on
+    if [[ $SIDE_BY_SIDE == 1 ]]; then
+        begin off && begin on && end off "$round" && end on "$round"
+        return
+    fi
+    ((round % 2)) || { first=on second=off; }
+    begin $first && end $first "$round" && begin $second && end $second "$round"
 }
 
 echo "observability.sh: $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg); warming up" >&2
-run off 0 && run on 0
+round 0
 : >"$WORK/results.txt"
 for ((round = 1; round <= ROUNDS; round++)); do
     echo "observability.sh: round $round/$ROUNDS" >&2
-    if ((round % 2)); then run off "$round" && run on "$round"; else run on "$round" && run off "$round"; fi
+    round "$round"
 done
 
-python3 - "$WORK/results.txt" "$(getconf CLK_TCK)" "$SHAPE" <<'EOF'
+python3 - "$WORK/results.txt" "$(getconf CLK_TCK)" "$SHAPE" "$SIDE_BY_SIDE" <<'EOF'
 import statistics, sys
-path, ticks, shape = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+path, ticks, shape, side_by_side = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4] == "1"
 runs = {"off": [], "on": []}
 for line in open(path):
     name, round_, done, rps, cpu, log_bytes, ok = line.split()
@@ -182,7 +215,8 @@ for off, on in zip(runs["off"], runs["on"]):
           f"| {off['cpu_us']:.2f} | {on['cpu_us']:.2f} | {on['log_bytes'] / 1e6:.0f} |")
 median = lambda name, key: statistics.median(run[key] for run in runs[name])
 ratios = [on["rps"] / off["rps"] for off, on in zip(runs["off"], runs["on"])]
-print(f"\nGetBalance -c {shape.replace('x', ' -m ')}, medians of {len(ratios)} rounds: "
+mode = "both loaded at once" if side_by_side else "one after the other"
+print(f"\nGetBalance -c {shape.replace('x', ' -m ')}, {mode}, medians of {len(ratios)} rounds: "
       f"off {median('off', 'rps'):,.0f} req/s, on {median('on', 'rps'):,.0f} req/s; "
       f"on ÷ off per round, median {statistics.median(ratios):.3f} "
       f"(cost {100 * (1 - statistics.median(ratios)):.1f} %); "
