@@ -22,7 +22,7 @@
 # With SIDE_BY_SIDE=1 the two servers are loaded at the same time, each by an h2load of its own,
 # instead of one after the other: both then run under the same conditions of the moment (this
 # VM's speed drifts by several per cent within a minute), so that their CPU per call, on ÷ off,
-# varies from round to round by about 1 % instead of about 5 %. Their req/s are then what each
+# spreads over 2–5 points across rounds instead of 10–20. Their req/s are then what each
 # got of the two cores shared by four busy processes, not what either does alone: the CPU per
 # call is the figure to read in this mode.
 #
