@@ -160,6 +160,17 @@ let package = Package(
             ],
             path: "Benchmarks/StoreBench"
         ),
+        // What metrics and the access log cost one call, on one thread and on two at once
+        // (Benchmarks/README.md, "Metrics and logs: what they cost").
+        .executableTarget(
+            name: "cashback-observerbench",
+            dependencies: [
+                "CashbackServer", "RPC",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+            ],
+            path: "Benchmarks/ObserverBench"
+        ),
 
         // MARK: Tests
         .target(

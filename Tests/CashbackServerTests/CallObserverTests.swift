@@ -159,6 +159,56 @@ import Testing
                 == Double(CallTallies.latenciesPerBatch))
     }
 
+    /// Calls ended on several threads at once, as on cashbackd's event loops: each thread
+    /// takes request ids in blocks of its own, and keeps a tally of its own; no id is made
+    /// twice and no call is lost from the counts.
+    @Test func callsEndedOnSeveralThreadsGetDistinctIDsAndAreAllCounted() throws {
+        let file = FileManager.default.temporaryDirectory
+            .appendingPathComponent("access-\(UUID().uuidString).log")
+        let fd = open(file.path, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
+        try #require(fd >= 0)
+        defer { unlink(file.path) }
+        let sink = LogSink(fileDescriptor: fd, linger: 0)
+        let registry = PrometheusCollectorRegistry()
+        let observer = CallObserver(
+            factory: ServerMetrics.prometheusFactory(registry: registry),
+            accessLog: AccessLog(sink: sink, format: .json))
+        let method = MethodDescriptor(service: "test.Echo", method: "Say")
+        let calls = observer.observer(of: method)
+        // Past one block of ids on each thread, and past a batch of latencies.
+        let (threads, callsPerThread) = (3, 1_500)
+        DispatchQueue.concurrentPerform(iterations: threads) { thread in
+            let context = RPCServerContext(
+                method: method, metadata: Metadata(), peer: "127.0.0.1:\(40000 + thread)")
+            for _ in 0..<callsPerThread {
+                calls.callEnded(context, code: .ok, duration: .microseconds(250))
+            }
+        }
+        sink.flush()
+        close(fd)
+
+        let lines = try String(contentsOf: file, encoding: .utf8).split(separator: "\n")
+        #expect(lines.count == threads * callsPerThread)
+        var ids = Set<String>()
+        for line in lines {
+            let fields = try #require(
+                try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
+            let id = try #require(fields["requestId"] as? String)
+            #expect(id.wholeMatch(of: /[0-9a-f]{8}-[0-9a-f]+/) != nil, "\(id)")
+            ids.insert(id)
+        }
+        #expect(ids.count == threads * callsPerThread)
+
+        observer.collect()
+        let scrape = try PrometheusText(registry.emitToString())
+        #expect(
+            scrape["cashback_rpc_requests_total", ["method": "test.Echo/Say", "code": "OK"]]
+                == Double(threads * callsPerThread))
+        #expect(
+            scrape["cashback_rpc_request_duration_seconds_count", ["method": "test.Echo/Say"]]
+                == Double(threads * callsPerThread))
+    }
+
     @Test(arguments: [
         ("trace-42", true), ("", false), (String(repeating: "a", count: 64), true),
         (String(repeating: "a", count: 65), false), ("two words", false), ("tab\there", false),

@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import NIOConcurrencyHelpers
 
 /// How log lines are written (`cashbackd --log-format`).
 public enum LogFormat: String, Sendable, CaseIterable {
@@ -108,6 +109,19 @@ struct LogLine {
     /// Starts a line, stamped with the time now, at the end of `buffer`.
     init(_ frame: Frame, into buffer: LogBuffer) {
         self.init(format: frame.format, into: buffer)
+        putTimestamp()
+        append(prebuilt: frame.head)
+    }
+
+    /// Starts a line in `format`, stamped with the time now, at the end of `buffer`, with a
+    /// frame's head kept in ``ConstantBytes``.
+    init(format: LogFormat, head: UnsafeBufferPointer<UInt8>, into buffer: LogBuffer) {
+        self.init(format: format, into: buffer)
+        putTimestamp()
+        append(constant: head)
+    }
+
+    private mutating func putTimestamp() {
         switch format {
         case .text:
             LogClock.putLocalTimestamp(into: &self, cache: &buffer.clock)
@@ -115,7 +129,6 @@ struct LogLine {
             put(#"{"ts":""#)
             LogClock.putUTCTimestamp(into: &self, cache: &buffer.clock)
         }
-        append(prebuilt: frame.head)
     }
 
     /// A part of a line, without timestamp or frame.
@@ -210,6 +223,12 @@ struct LogLine {
         prebuilt.withUnsafeBytes { put($0) }
     }
 
+    /// Appends bytes kept in ``ConstantBytes``.
+    @inline(__always)
+    mutating func append(constant: UnsafeBufferPointer<UInt8>) {
+        put(UnsafeRawBufferPointer(constant))
+    }
+
     /// Appends a value of text after its key (a JSON string).
     mutating func append(value: String) {
         switch format {
@@ -270,6 +289,16 @@ struct LogLine {
     /// the buffer as it was: returns whether it is in the buffer.
     mutating func finish(_ frame: Frame) -> Bool {
         append(prebuilt: frame.tail)
+        return commit()
+    }
+
+    /// Ends the line with a frame's tail kept in ``ConstantBytes`` (see ``finish(_:)``).
+    mutating func finish(tail: UnsafeBufferPointer<UInt8>) -> Bool {
+        append(constant: tail)
+        return commit()
+    }
+
+    private mutating func commit() -> Bool {
         guard !overflowed else { return false }
         buffer.commit(count: count)
         return true
@@ -345,6 +374,28 @@ struct LogLine {
     mutating func putDecimal(_ value: UInt64) {
         if value >= 10 { putDecimal(value / 10) }
         put(UInt8(ascii: "0") + UInt8(value % 10))
+    }
+}
+
+/// Values made once and read by every thread that logs, in memory that is never retained or
+/// released: held in arrays, each read of one by an event loop would retain and release the
+/// array, and with two event loops reading the same arrays every access line moved their
+/// reference counts' cache lines between the cores (two threads logging took twice as long
+/// per line as one). The memory lives as long as this object.
+final class ConstantBytes: @unchecked Sendable {  // `allocations` under `lock`
+    private let lock = NIOLock()
+    private var allocations: [UnsafeMutableRawPointer] = []
+
+    /// A copy of `values` that lives as long as this object.
+    func keep<Element: BitwiseCopyable>(_ values: [Element]) -> UnsafeBufferPointer<Element> {
+        let copy = UnsafeMutableBufferPointer<Element>.allocate(capacity: max(values.count, 1))
+        _ = copy.initialize(from: values)
+        lock.withLock { allocations.append(UnsafeMutableRawPointer(copy.baseAddress!)) }
+        return UnsafeBufferPointer(rebasing: copy[..<values.count])
+    }
+
+    deinit {
+        for allocation in allocations { allocation.deallocate() }
     }
 }
 

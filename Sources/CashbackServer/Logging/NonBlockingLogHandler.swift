@@ -1,7 +1,6 @@
 import Foundation
 import Logging
 import NIOConcurrencyHelpers
-import NIOPosix
 
 /// A swift-log handler that never blocks the thread that logs: an event loop that logs a line
 /// only formats it and queues it; a thread of its own writes the queue to the file descriptor.
@@ -73,11 +72,11 @@ public final class LogSink: @unchecked Sendable {
     public let batchBytes: Int
     private let fileDescriptor: Int32
     /// Each thread's queue, made when it first logs.
-    private let threadQueue = ThreadSpecificVariable<ThreadQueue>()
+    private let threadQueue = PerThread<Queue>()
     /// Guards every field below; the writer waits on it.
     private let condition = NSCondition()
     /// Every thread's queue.
-    private var queues: [ThreadQueue] = []
+    private var queues: [Queue] = []
     /// Whether a queue has had a line since the writer last took them.
     private var pending = false
     /// Whether a queue has held a batch since the writer last took them.
@@ -86,14 +85,36 @@ public final class LogSink: @unchecked Sendable {
     private var flushRequested = false
 
     /// One thread's lines.
-    private final class ThreadQueue: @unchecked Sendable {  // `buffer` and `dropped` under `lock`
+    final class Queue: @unchecked Sendable {  // `buffer` and `dropped` under `lock`
         let lock = NIOLock()
         var buffer: LogBuffer
         /// Lines dropped because `buffer` was full.
         var dropped = 0
+        /// The sink, which lives as long as the process (its writer thread holds it): not
+        /// retained on every line.
+        private unowned(unsafe) let sink: LogSink
+        private let batchBytes: Int
 
-        init(capacity: Int) {
+        fileprivate init(sink: LogSink, capacity: Int) {
+            self.sink = sink
+            batchBytes = sink.batchBytes
             buffer = LogBuffer(capacity: capacity)
+        }
+
+        /// Queues the line that `write` writes in place (see ``LogSink/enqueue(_:)``). Only
+        /// the queue's own thread calls it.
+        func enqueue(_ write: (LogBuffer) -> Bool) {
+            let (before, after) = lock.withLock {
+                let before = buffer.count
+                if !write(buffer) { dropped += 1 }
+                return (before, buffer.count)
+            }
+            // The writer hears of this queue at most twice per batch: when it stops being
+            // empty, and when this line makes it a batch. Not on every line past that: until
+            // the writer swaps the queue out (on two busy cores, milliseconds later) each of
+            // those would take the writer's lock and signal it again.
+            let madeBatch = before < batchBytes && after >= batchBytes
+            if before == 0 || madeBatch { sink.lineQueued(madeBatch: madeBatch) }
         }
     }
 
@@ -130,38 +151,32 @@ public final class LogSink: @unchecked Sendable {
     /// `write` returns whether the line fits (``LogLine/finish(_:)``); a line that does not
     /// (the queue is full) is dropped and counted. Never waits for the writer.
     func enqueue(_ write: (LogBuffer) -> Bool) {
-        let queue = threadQueue.currentValue ?? register()
-        let (before, after) = queue.lock.withLock {
-            let before = queue.buffer.count
-            if !write(queue.buffer) { queue.dropped += 1 }
-            return (before, queue.buffer.count)
-        }
-        // The writer hears of this queue at most twice per batch: when it stops being empty,
-        // and when this line makes it a batch. Not on every line past that: until the writer
-        // swaps the queue out (on two busy cores, milliseconds later) each of those would take
-        // the writer's lock and signal it again.
-        let wasEmpty = before == 0
-        let becameBatch = before < batchBytes && after >= batchBytes
-        guard wasEmpty || becameBatch else { return }
+        currentQueue().enqueue(write)
+    }
+
+    /// The calling thread's queue, made when it first logs. A thread that logs once per call
+    /// keeps it (``AccessLog``): its lines then touch nothing of the sink itself.
+    func currentQueue() -> Queue {
+        if let queue = threadQueue.currentValue { return queue }
+        let queue = Queue(sink: self, capacity: capacityBytes)
+        threadQueue.currentValue = queue
+        condition.lock()
+        queues.append(queue)
+        condition.unlock()
+        return queue
+    }
+
+    /// Called by a queue that a line has made non-empty, or a batch.
+    fileprivate func lineQueued(madeBatch: Bool) {
         condition.lock()
         pending = true
-        if becameBatch { batchReady = true }
+        if madeBatch { batchReady = true }
         switch writer {
         case .waiting: condition.signal()
         case .lingering where batchReady: condition.signal()
         case .lingering, .writing: break
         }
         condition.unlock()
-    }
-
-    /// Makes the calling thread's queue.
-    private func register() -> ThreadQueue {
-        let queue = ThreadQueue(capacity: capacityBytes)
-        threadQueue.currentValue = queue
-        condition.lock()
-        queues.append(queue)
-        condition.unlock()
-        return queue
     }
 
     /// The lines dropped so far because a queue was full, and not reported yet.

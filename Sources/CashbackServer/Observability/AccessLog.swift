@@ -28,7 +28,7 @@ import Synchronization
 /// //  "durationMilliseconds":0.183,"method":"cashback.v1.Wallet/GetBalance",
 /// //  "peer":"127.0.0.1:54321","requestId":"4f1c09ab-1f","status":"OK"}
 /// ```
-public final class AccessLog: Sendable {
+public final class AccessLog: @unchecked Sendable {  // immutable; the pointers are into `constants`
     /// The logger label of access lines.
     public static let label = "cashback.access"
     /// The longest client request id kept; a longer one is replaced.
@@ -38,78 +38,137 @@ public final class AccessLog: Sendable {
 
     private let sink: LogSink
     private let format: LogFormat
-    private let frame: LogLine.Frame
-    // The keys of the fields that change from call to call, made once.
-    private let actorKey: [UInt8]
-    private let durationKey: [UInt8]
-    private let requestIDKey: [UInt8]
-    /// The whole `status` field of each gRPC code, by its number.
-    private let statusFields: [[UInt8]]
-    private let requestIDs = RequestIDs()
+    /// Every constant part of the lines, made once: both event loops read them on every call,
+    /// so they are not arrays (see ``ConstantBytes``).
+    private let constants = ConstantBytes()
+    // The frame around the fields, and the keys of the fields that change from call to call.
+    private let head: UnsafeBufferPointer<UInt8>
+    private let tail: UnsafeBufferPointer<UInt8>
+    private let actorKey: UnsafeBufferPointer<UInt8>
+    private let durationKey: UnsafeBufferPointer<UInt8>
+    private let peerKey: UnsafeBufferPointer<UInt8>
+    private let requestIDKey: UnsafeBufferPointer<UInt8>
+    /// The whole `status` field of each gRPC code, by its number: all of them end to end,
+    /// the one of code `n` from `statusStarts[n]` to `statusStarts[n + 1]`.
+    private let statusFields: UnsafeBufferPointer<UInt8>
+    private let statusStarts: UnsafeBufferPointer<Int>
+    private let requestIDs: RequestIDs
+    /// What each thread that logs calls keeps of its own: its queue on the sink and its block of
+    /// request ids. A call's line then touches nothing that the other event loop writes.
+    private let threads = PerThread<ThreadState>()
+
+    private final class ThreadState {
+        let queue: LogSink.Queue
+        var requestIDs = RequestIDs.Block()
+
+        init(queue: LogSink.Queue) {
+            self.queue = queue
+        }
+    }
 
     /// Access lines in `format`, queued on `sink`.
     public init(sink: LogSink, format: LogFormat) {
         self.sink = sink
         self.format = format
-        frame = LogLine.Frame(
+        let frame = LogLine.Frame(
             format: format, level: .info, label: Self.label, message: "call",
             source: "CashbackServer")
-        actorKey = LogLine.key("actor", format: format)
-        durationKey = LogLine.key("durationMilliseconds", format: format)
-        requestIDKey = LogLine.key("requestId", format: format)
-        statusFields = (0...RPCStatusCode.unauthenticated.rawValue).map {
+        head = constants.keep(frame.head)
+        tail = constants.keep(frame.tail)
+        actorKey = constants.keep(LogLine.key("actor", format: format))
+        durationKey = constants.keep(LogLine.key("durationMilliseconds", format: format))
+        peerKey = constants.keep(LogLine.key("peer", format: format))
+        requestIDKey = constants.keep(LogLine.key("requestId", format: format))
+        let statuses = (0...RPCStatusCode.unauthenticated.rawValue).map {
             LogLine.field("status", RPCStatusCode(rawValue: $0).name, format: format)
         }
+        statusFields = constants.keep(statuses.flatMap { $0 })
+        statusStarts = constants.keep(statuses.reduce(into: [0]) { $0.append($0.last! + $1.count) })
+        requestIDs = RequestIDs(constants: constants)
     }
 
-    /// The part of a method's lines that never changes: its `method` field, and the key of
-    /// the `peer` field that follows it.
-    struct MethodFields: Sendable {
-        fileprivate let bytes: [UInt8]
+    /// The part of a method's lines that never changes: its `method` field and the key of the
+    /// `peer` field that follows it, kept as long as the access log.
+    struct MethodFields: @unchecked Sendable {  // into the access log's constants
+        fileprivate let bytes: UnsafeBufferPointer<UInt8>
     }
 
-    /// Makes the constant part of the lines of `method` (made once per method).
+    /// Makes the constant part of the lines of `method`: once per method, as a router is made
+    /// (the memory is kept as long as the access log; a path no method serves is logged with
+    /// ``record(path:context:code:microseconds:)`` instead).
     func methodFields(_ method: String) -> MethodFields {
         MethodFields(
-            bytes: LogLine.field("method", method, format: format)
-                + LogLine.key("peer", format: format))
+            bytes: constants.keep(
+                LogLine.field("method", method, format: format) + LogLine.key("peer", format: format)))
     }
 
-    /// Logs one call that took `microseconds`: the fields in sorted order, the constant ones
-    /// as made in advance.
+    /// Logs one call of a method that took `microseconds`: the fields in sorted order, the
+    /// constant ones as made in advance.
     func record(
         _ method: MethodFields, context: RPCServerContext, code: RPCStatusCode,
         microseconds: Int64
     ) {
-        sink.enqueue { buffer in
-            var line = LogLine(frame, into: buffer)
-            write(&line, method, context: context, code: code, microseconds: microseconds)
-            return line.finish(frame)
+        let thread = currentThread()
+        thread.queue.enqueue { buffer in
+            var line = LogLine(format: format, head: head, into: buffer)
+            writeActorAndDuration(&line, context: context, microseconds: microseconds)
+            line.append(constant: method.bytes)
+            writePeerOnward(&line, context: context, code: code, requestIDs: &thread.requestIDs)
+            return line.finish(tail: tail)
         }
     }
 
-    private func write(
-        _ line: inout LogLine, _ method: MethodFields, context: RPCServerContext,
-        code: RPCStatusCode, microseconds: Int64
+    /// Logs one call to a path no method serves (see ``printable(_:)``).
+    func record(
+        path: String, context: RPCServerContext, code: RPCStatusCode, microseconds: Int64
+    ) {
+        let thread = currentThread()
+        thread.queue.enqueue { buffer in
+            var line = LogLine(format: format, head: head, into: buffer)
+            writeActorAndDuration(&line, context: context, microseconds: microseconds)
+            line.append("method", Self.printable(path))
+            line.append(constant: peerKey)
+            writePeerOnward(&line, context: context, code: code, requestIDs: &thread.requestIDs)
+            return line.finish(tail: tail)
+        }
+    }
+
+    private func currentThread() -> ThreadState {
+        if let thread = threads.currentValue { return thread }
+        let thread = ThreadState(queue: sink.currentQueue())
+        threads.currentValue = thread
+        return thread
+    }
+
+    private func writeActorAndDuration(
+        _ line: inout LogLine, context: RPCServerContext, microseconds: Int64
     ) {
         if let caller = context.caller {
-            line.append(prebuilt: actorKey)
+            line.append(constant: actorKey)
             line.append(value: caller.name)
         }
-        line.append(prebuilt: durationKey)
+        line.append(constant: durationKey)
         line.append(thousandths: microseconds)
-        line.append(prebuilt: method.bytes)
+    }
+
+    /// The `peer` value (its key is written before), then `requestId` and `status`.
+    private func writePeerOnward(
+        _ line: inout LogLine, context: RPCServerContext, code: RPCStatusCode,
+        requestIDs block: inout RequestIDs.Block
+    ) {
         line.append(value: context.peer)
-        line.append(prebuilt: requestIDKey)
+        line.append(constant: requestIDKey)
         if let given = context.metadata.valueBytes(lowercasedName: "x-request-id"),
             Self.isSaneRequestID(given)
         {
             line.append(plainValue: given)
         } else {
-            requestIDs.appendNext(to: &line)
+            requestIDs.appendNext(to: &line, from: &block)
         }
-        if statusFields.indices.contains(code.rawValue) {
-            line.append(prebuilt: statusFields[code.rawValue])
+        if code.rawValue >= 0, code.rawValue + 1 < statusStarts.count {
+            line.append(
+                constant: UnsafeBufferPointer(
+                    rebasing: statusFields[statusStarts[code.rawValue]..<statusStarts[code.rawValue + 1]]))
         } else {
             line.append("status", code.name)
         }
@@ -140,18 +199,37 @@ public final class AccessLog: Sendable {
 }
 
 /// Request ids made here: a random prefix per process and a counter, in hex
-/// (`4f1c09ab-1f`): unique in the process, unlikely to repeat across restarts, one atomic
-/// increment each, written straight into the line.
-private final class RequestIDs: Sendable {
-    private let prefix: [UInt8] = {
-        let digits = String(UInt32.random(in: .min ... .max), radix: 16)
-        return Array((String(repeating: "0", count: 8 - digits.count) + digits + "-").utf8)
-    }()
+/// (`4f1c09ab-1f`): unique in the process, unlikely to repeat across restarts, written straight
+/// into the line. Each thread takes the counter's values in blocks of ``blockSize``: one shared
+/// increment per block rather than per call, so the event loops do not take turns at the
+/// counter's cache line.
+private final class RequestIDs: @unchecked Sendable {  // `prefix` is in the access log's constants
+    static let blockSize: UInt64 = 1024
+
+    /// The values one thread has taken and not used yet: `next + 1` to `end`.
+    struct Block {
+        var next: UInt64 = 0
+        var end: UInt64 = 0
+    }
+
+    private let prefix: UnsafeBufferPointer<UInt8>
+    /// The end of the last block taken.
     private let counter = Atomic<UInt64>(0)
 
-    func appendNext(to line: inout LogLine) {
-        let number = counter.add(1, ordering: .relaxed).newValue
-        line.append(plainValue: prefix, hex: number)
+    init(constants: ConstantBytes) {
+        let digits = String(UInt32.random(in: .min ... .max), radix: 16)
+        prefix = constants.keep(
+            Array((String(repeating: "0", count: 8 - digits.count) + digits + "-").utf8))
+    }
+
+    /// Appends the next id of `block`, taking a new block when it is used up.
+    func appendNext(to line: inout LogLine, from block: inout Block) {
+        if block.next == block.end {
+            block.end = counter.add(Self.blockSize, ordering: .relaxed).newValue
+            block.next = block.end - Self.blockSize
+        }
+        block.next += 1
+        line.append(plainValue: prefix, hex: block.next)
     }
 }
 

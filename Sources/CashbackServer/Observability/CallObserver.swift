@@ -1,6 +1,5 @@
 import CoreMetrics
 import NIOConcurrencyHelpers
-import NIOPosix
 import RPC
 
 /// The router's observer in cashbackd: per method, a request count by status and a latency
@@ -50,27 +49,37 @@ public struct CallObserver: RPCServerCallObserver {
 /// The observer of one method: its slot in the tallies and its access lines.
 private final class MethodCalls: RPCMethodObserver {
     private let slot: Int
-    private let tallies: CallTallies?
-    /// Whether the access line names the path called rather than the label (unknown methods).
-    private let logsPath: Bool
-    private let accessLog: AccessLog?
-    /// The constant part of this method's access lines.
+    // Both event loops end calls here, and a strong reference read from a property is retained
+    // and released around each use: with these objects shared by every thread, their
+    // reference counts would move between the cores on every call. They are used through
+    // unretained references, which `owners` keeps valid.
+    private let tallies: Unmanaged<CallTallies>?
+    private let accessLog: Unmanaged<AccessLog>?
+    private let owners: (CallTallies?, AccessLog?)
+    /// The constant part of this method's access lines; `nil` for unknown methods, whose lines
+    /// name the path called.
     private let accessFields: AccessLog.MethodFields?
 
     init(label: String, logsPath: Bool, tallies: CallTallies?, accessLog: AccessLog?) {
-        self.tallies = tallies
-        self.logsPath = logsPath
-        self.accessLog = accessLog
+        owners = (tallies, accessLog)
+        self.tallies = tallies.map { Unmanaged.passUnretained($0) }
+        self.accessLog = accessLog.map { Unmanaged.passUnretained($0) }
         slot = tallies?.register(label: label) ?? -1
-        accessFields = accessLog?.methodFields(label)
+        accessFields = logsPath ? nil : accessLog?.methodFields(label)
     }
 
     func callEnded(_ context: RPCServerContext, code: RPCStatusCode, duration: Duration) {
         let (seconds, microseconds) = duration.secondsAndMicroseconds
-        tallies?.record(slot: slot, code: code, seconds: seconds)
-        if let accessLog, var fields = accessFields {
-            if logsPath { fields = accessLog.methodFields(AccessLog.printable(context.method.fullName)) }
-            accessLog.record(fields, context: context, code: code, microseconds: microseconds)
+        tallies?._withUnsafeGuaranteedRef { $0.record(slot: slot, code: code, seconds: seconds) }
+        accessLog?._withUnsafeGuaranteedRef { accessLog in
+            if let accessFields {
+                accessLog.record(
+                    accessFields, context: context, code: code, microseconds: microseconds)
+            } else {
+                accessLog.record(
+                    path: context.method.fullName, context: context, code: code,
+                    microseconds: microseconds)
+            }
         }
     }
 }
@@ -153,7 +162,7 @@ final class CallTallies: Sendable {
     private let instruments = NIOLockedValueBox<[Instruments]>([])
     /// Every thread's tally.
     private let threads = NIOLockedValueBox<[ThreadTally]>([])
-    private let current = ThreadSpecificVariable<ThreadTally>()
+    private let current = PerThread<ThreadTally>()
 
     init(factory: any MetricsFactory) {
         self.factory = factory
