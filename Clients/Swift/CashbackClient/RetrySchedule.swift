@@ -126,6 +126,7 @@ final class RetryThrottle: Sendable {
     }
 
     /// Replaces the count with `change(count)` and returns the new count.
+    @discardableResult
     private func update(_ change: (Int) -> Int) -> Int {
         var current = tokens.load(ordering: .relaxed)
         while true {
