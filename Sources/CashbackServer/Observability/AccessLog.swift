@@ -94,41 +94,26 @@ public final class AccessLog: @unchecked Sendable {  // immutable; the pointers 
     }
 
     /// Makes the constant part of the lines of `method`: once per method, as a router is made
-    /// (the memory is kept as long as the access log; a path no method serves is logged with
-    /// ``record(path:context:code:microseconds:)`` instead).
+    /// (the memory is kept as long as the access log).
     func methodFields(_ method: String) -> MethodFields {
         MethodFields(
             bytes: constants.keep(
                 LogLine.field("method", method, format: format) + LogLine.key("peer", format: format)))
     }
 
-    /// Logs one call of a method that took `microseconds`: the fields in sorted order, the
-    /// constant ones as made in advance.
+    /// Logs one call that took `microseconds`: the fields in sorted order, the constant ones
+    /// as made in advance. `method` is `nil` for a path no method serves: the line then names
+    /// the path called (``printable(_:)``).
     func record(
-        _ method: MethodFields, context: RPCServerContext, code: RPCStatusCode,
+        _ method: MethodFields?, context: RPCServerContext, code: RPCStatusCode,
         microseconds: Int64
     ) {
         let thread = currentThread()
         thread.queue.enqueue { buffer in
             var line = LogLine(format: format, head: head, into: buffer)
-            writeActorAndDuration(&line, context: context, microseconds: microseconds)
-            line.append(constant: method.bytes)
-            writePeerOnward(&line, context: context, code: code, requestIDs: &thread.requestIDs)
-            return line.finish(tail: tail)
-        }
-    }
-
-    /// Logs one call to a path no method serves (see ``printable(_:)``).
-    func record(
-        path: String, context: RPCServerContext, code: RPCStatusCode, microseconds: Int64
-    ) {
-        let thread = currentThread()
-        thread.queue.enqueue { buffer in
-            var line = LogLine(format: format, head: head, into: buffer)
-            writeActorAndDuration(&line, context: context, microseconds: microseconds)
-            line.append("method", Self.printable(path))
-            line.append(constant: peerKey)
-            writePeerOnward(&line, context: context, code: code, requestIDs: &thread.requestIDs)
+            write(
+                &line, method, context: context, code: code, microseconds: microseconds,
+                requestIDs: &thread.requestIDs)
             return line.finish(tail: tail)
         }
     }
@@ -140,8 +125,9 @@ public final class AccessLog: @unchecked Sendable {  // immutable; the pointers 
         return thread
     }
 
-    private func writeActorAndDuration(
-        _ line: inout LogLine, context: RPCServerContext, microseconds: Int64
+    private func write(
+        _ line: inout LogLine, _ method: MethodFields?, context: RPCServerContext,
+        code: RPCStatusCode, microseconds: Int64, requestIDs block: inout RequestIDs.Block
     ) {
         if let caller = context.caller {
             line.append(constant: actorKey)
@@ -149,13 +135,12 @@ public final class AccessLog: @unchecked Sendable {  // immutable; the pointers 
         }
         line.append(constant: durationKey)
         line.append(thousandths: microseconds)
-    }
-
-    /// The `peer` value (its key is written before), then `requestId` and `status`.
-    private func writePeerOnward(
-        _ line: inout LogLine, context: RPCServerContext, code: RPCStatusCode,
-        requestIDs block: inout RequestIDs.Block
-    ) {
+        if let method {
+            line.append(constant: method.bytes)
+        } else {
+            line.append("method", Self.printable(context.method.fullName))
+            line.append(constant: peerKey)
+        }
         line.append(value: context.peer)
         line.append(constant: requestIDKey)
         if let given = context.metadata.valueBytes(lowercasedName: "x-request-id"),

@@ -71,15 +71,8 @@ private final class MethodCalls: RPCMethodObserver {
     func callEnded(_ context: RPCServerContext, code: RPCStatusCode, duration: Duration) {
         let (seconds, microseconds) = duration.secondsAndMicroseconds
         tallies?._withUnsafeGuaranteedRef { $0.record(slot: slot, code: code, seconds: seconds) }
-        accessLog?._withUnsafeGuaranteedRef { accessLog in
-            if let accessFields {
-                accessLog.record(
-                    accessFields, context: context, code: code, microseconds: microseconds)
-            } else {
-                accessLog.record(
-                    path: context.method.fullName, context: context, code: code,
-                    microseconds: microseconds)
-            }
+        accessLog?._withUnsafeGuaranteedRef {
+            $0.record(accessFields, context: context, code: code, microseconds: microseconds)
         }
     }
 }
