@@ -8,7 +8,7 @@ public struct RPCServerContext: Sendable {
     public let metadata: Metadata
     /// The peer's address, for logs.
     public let peer: String
-    /// Who is calling, once the router's ``RPCAccessControl`` has authenticated the call;
+    /// Who is calling, once the router's ``RPCAccessControl`` has admitted the call;
     /// `nil` for a method open to anyone, or on a router without access control.
     public var caller: RPCCaller?
     /// An instant by which the whole request had been received (the start of the read that
@@ -43,11 +43,19 @@ public struct RPCCaller: Sendable, Hashable {
     }
 }
 
-/// Decides whether a call may run, in two steps, before its handler and before anything is
+/// Decides whether a method's calls may run. The router asks once per method, when it is
+/// registered, for that method's checks (``RPCMethodAccess``): what depends only on the method
+/// (which rights it needs, its name in messages) is worked out then, not on every call.
+public protocol RPCAccessControl: Sendable {
+    /// The checks of every call of `method`.
+    func access(to method: MethodDescriptor) -> any RPCMethodAccess
+}
+
+/// The checks of one method's calls, in two steps, before its handler and before anything is
 /// written: ``admit(_:)`` before the request is decoded (who calls, and may they call this
 /// method at all), then ``authorize(_:context:)`` with the decoded request (may they act on
 /// what it names).
-public protocol RPCAccessControl: Sendable {
+public protocol RPCMethodAccess: Sendable {
     /// Authenticates the call and checks the method against the caller's rights.
     ///
     /// - Returns: the caller, or `nil` for a method open to anyone.
@@ -128,7 +136,7 @@ public struct RPCRouter: Sendable {
     ///
     /// Access control sees the raw payload as the request.
     public mutating func registerRaw(_ method: MethodDescriptor, _ handler: @escaping Handler) {
-        let access = self.access
+        let access = access(to: method)
         addUnary(method) { (payload, context) throws(RPCError) in
             try await access.admitRaw(payload, &context)
             return try await handler(payload, context)
@@ -140,7 +148,7 @@ public struct RPCRouter: Sendable {
     public mutating func registerRawServerStreaming(
         _ method: MethodDescriptor, _ handler: @escaping StreamingHandler
     ) {
-        let access = self.access
+        let access = access(to: method)
         addServerStreaming(method) { (payload, writer, context) throws(RPCError) in
             try await access.admitRaw(payload, &context)
             try await handler(payload, writer, context)
@@ -207,7 +215,7 @@ public struct RPCRouter: Sendable {
         _ method: MethodDescriptor,
         _ body: @escaping @Sendable (Request, RPCServerContext) async throws -> Response
     ) {
-        let access = self.access
+        let access = access(to: method)
         addUnary(method) { (payload, context) throws(RPCError) in
             let request: Request = try await access.admit(payload, &context)
             let admitted = context
@@ -239,7 +247,7 @@ public struct RPCRouter: Sendable {
         _ body: @escaping @Sendable (Request, RPCStreamWriter<Response>, RPCServerContext)
             async throws -> Void
     ) {
-        let access = self.access
+        let access = access(to: method)
         addServerStreaming(method) { (payload, writer, context) throws(RPCError) in
             let request: Request = try await access.admit(payload, &context)
             let admitted = context
@@ -249,7 +257,10 @@ public struct RPCRouter: Sendable {
         }
     }
 
-    private var access: RPCAccess { RPCAccess(control: accessControl) }
+    /// The access control's checks of `method`, asked once, at its registration.
+    private func access(to method: MethodDescriptor) -> RPCAccess {
+        RPCAccess(control: accessControl?.access(to: method))
+    }
 
     /// The method and handler for a request path such as `/cashback.v1.Wallet/GetBalance`.
     public func handler(forPath path: String) -> (MethodDescriptor, RPCMethodHandler)? {
@@ -257,9 +268,9 @@ public struct RPCRouter: Sendable {
     }
 }
 
-/// The router's access control steps, shared by every kind of method.
+/// The router's access control steps for one method, shared by every kind of method.
 private struct RPCAccess: Sendable {
-    let control: (any RPCAccessControl)?
+    let control: (any RPCMethodAccess)?
 
     /// Admits the caller into `context`, then authorizes the raw payload.
     func admitRaw(_ payload: [UInt8], _ context: inout RPCServerContext) async throws(RPCError) {

@@ -35,6 +35,42 @@ import Testing
         #expect(AccessToken.id(of: token) == nil)
     }
 
+    /// The `authorization` value as received: the scheme `Bearer` in any case, one space, the
+    /// token; nothing else, and nothing over 256 bytes.
+    @Test(arguments: [
+        ("Bearer cbk_x", "cbk_x"),
+        ("bearer cbk_x", "cbk_x"),
+        ("BEARER cbk_x", "cbk_x"),
+        ("bEaReR cbk_x", "cbk_x"),
+        ("Bearer  cbk_x", " cbk_x"),  // the token then starts with a space: no id
+        ("Bearer " + String(repeating: "t", count: 249), String(repeating: "t", count: 249)),
+        ("Bearer " + String(repeating: "t", count: 250), nil),
+        ("Bearer ", nil),
+        ("Bearer", nil),
+        ("Bearercbk_x", nil),
+        ("Bearer\tcbk_x", nil),
+        ("Basic cbk_x", nil),
+        ("Bearez cbk_x", nil),
+        ("Bearer\u{0}cbk_x", nil),
+        ("\u{2}earer cbk_x", nil),  // 0x02 | 0x20 is 0x22, not "b"
+        ("", nil),
+    ] as [(String, String?)])
+    func bearerValues(_ value: String, _ token: String?) {
+        let found = AccessToken.bearer(ArraySlice(value.utf8))
+        #expect(found.map { String(decoding: $0, as: UTF8.self) } == token)
+    }
+
+    @Test func tokensGivenAsBytesParseAndMatchAsStrings() throws {
+        let grant = try AccessGrant(name: "shop", scopes: [.wallet], merchantID: nil)
+        let (token, stored) = try AccessToken.generate(grant: grant, nowMilliseconds: 1)
+        let header = ArraySlice(("Bearer " + token).utf8)
+        let presented = try #require(AccessToken.bearer(header))
+        #expect(AccessToken.id(of: presented) == stored.id)
+        #expect(AccessToken.matches(presented, digest: stored.digest))
+        #expect(!AccessToken.matches(presented.dropLast(), digest: stored.digest))
+        #expect(!AccessToken.matches(presented, digest: Array(stored.digest.dropLast())))
+    }
+
     @Test func scopeLists() throws {
         #expect(try AccessScope.parseList("read,accrual") == [.read, .accrual])
         #expect(try AccessScope.parseList(" wallet , payout") == [.wallet, .payout])

@@ -28,15 +28,34 @@ public enum AccessToken {
         return (token, stored)
     }
 
+    /// The token in an `authorization` value `Bearer <token>`, or `nil`: the scheme in any
+    /// case (RFC 9110 §11.1), one space, then the token (not empty); a value longer than
+    /// ``presentedBytesMax`` is not read.
+    static func bearer(_ value: ArraySlice<UInt8>) -> ArraySlice<UInt8>? {
+        let scheme = "bearer".utf8
+        guard value.count <= presentedBytesMax, value.count > scheme.count + 1,
+            // `| 0x20` lowers an ASCII letter's case, and matches a letter of the scheme only
+            // from that letter in either case.
+            zip(value, scheme).allSatisfy({ $0 | 0x20 == $1 }),
+            value[value.startIndex + scheme.count] == UInt8(ascii: " ")
+        else { return nil }
+        return value.dropFirst(scheme.count + 1)
+    }
+
     /// The id part of a well-formed token, or `nil`.
     static func id(of token: String) -> String? {
-        let bytes = Array(token.utf8)
-        guard bytes.count == prefix.utf8.count + 16 + 1 + 43, token.hasPrefix(prefix) else {
-            return nil
-        }
-        let id = bytes[4..<20]
-        guard id.allSatisfy(isLowerHex), bytes[20] == UInt8(ascii: "_"),
-            bytes[21...].allSatisfy(isBase64URL)
+        id(of: ArraySlice(token.utf8))
+    }
+
+    /// The id part of a well-formed token, given as its bytes, or `nil`.
+    static func id(of token: ArraySlice<UInt8>) -> String? {
+        let start = token.startIndex
+        guard token.count == prefix.utf8.count + 16 + 1 + 43,
+            token.prefix(4).elementsEqual(prefix.utf8)
+        else { return nil }
+        let id = token[start + 4..<start + 20]
+        guard id.allSatisfy(isLowerHex), token[start + 20] == UInt8(ascii: "_"),
+            token[(start + 21)...].allSatisfy(isBase64URL)
         else { return nil }
         return String(decoding: id, as: UTF8.self)
     }
@@ -44,26 +63,36 @@ public enum AccessToken {
     /// Whether `token` is the one whose digest is `digest`, in time independent of where
     /// they differ.
     static func matches(_ token: String, digest expected: [UInt8]) -> Bool {
-        let actual = digest(token)
-        guard actual.count == expected.count else { return false }
-        return actual.withUnsafeBytes { a in
-            expected.withUnsafeBytes { b in
-                CRYPTO_memcmp(a.baseAddress, b.baseAddress, a.count) == 0
+        matches(ArraySlice(token.utf8), digest: expected)
+    }
+
+    /// Whether the token given as its bytes is the one whose digest is `digest`, in time
+    /// independent of where they differ.
+    static func matches(_ token: ArraySlice<UInt8>, digest expected: [UInt8]) -> Bool {
+        guard expected.count == Int(SHA256_DIGEST_LENGTH) else { return false }
+        return withUnsafeTemporaryAllocation(of: UInt8.self, capacity: expected.count) { actual in
+            digest(token, into: actual)
+            return expected.withUnsafeBytes { expected in
+                CRYPTO_memcmp(actual.baseAddress, expected.baseAddress, expected.count) == 0
             }
         }
     }
 
     /// SHA-256 of the token's UTF-8 bytes.
     static func digest(_ token: String) -> [UInt8] {
-        var output = [UInt8](repeating: 0, count: Int(SHA256_DIGEST_LENGTH))
-        var bytes = Array(token.utf8)
-        let digested = bytes.withUnsafeMutableBytes { input in
-            output.withUnsafeMutableBufferPointer { out in
-                EVP_Digest(input.baseAddress, input.count, out.baseAddress, nil, sha256, nil)
-            }
+        [UInt8](unsafeUninitializedCapacity: Int(SHA256_DIGEST_LENGTH)) { output, count in
+            digest(ArraySlice(token.utf8), into: output)
+            count = output.count
+        }
+    }
+
+    /// Writes SHA-256 of `bytes` into `output`, which holds `SHA256_DIGEST_LENGTH` bytes.
+    private static func digest(_ bytes: ArraySlice<UInt8>, into output: UnsafeMutableBufferPointer<UInt8>) {
+        precondition(output.count == Int(SHA256_DIGEST_LENGTH))
+        let digested = bytes.withUnsafeBytes { input in
+            EVP_Digest(input.baseAddress, input.count, output.baseAddress, nil, sha256, nil)
         }
         precondition(digested == 1, "libcrypto failed to compute a SHA-256 digest")
-        return output
     }
 
     /// SHA-256, fetched from OpenSSL's default provider once.

@@ -8,13 +8,19 @@ import RPC
 /// need that scope or `read`. Health is open to anyone (load balancers and Kubernetes probes
 /// carry no token); reflection needs a valid token of any scope. A method of a service not in
 /// the table is refused to every token: a new service is closed until it is added here.
+///
+/// The server works this out once per method, when the router registers it
+/// (``TokenAccessControl/access(to:)``); a call only tests the token's scopes against it.
 enum MethodAccess: Equatable {
     /// No token needed.
     case open
     /// Any valid token.
     case anyToken
-    /// A token with one of these scopes.
-    case scopes(Set<AccessScope>)
+    /// A token with the service's group scope, or with `read` when `orRead` (a method in
+    /// ``readOnly``).
+    case group(AccessScope, orRead: Bool)
+    /// No token: the method's service is not in the table.
+    case closed
 
     /// The group scope of each service.
     static let groups: [String: AccessScope] = [
@@ -44,8 +50,27 @@ enum MethodAccess: Equatable {
         case "grpc.health.v1.Health": return .open
         case "cashback.v1.Reflection": return .anyToken
         default:
-            guard let group = groups[method.service] else { return .scopes([]) }
-            return .scopes(readOnly.contains(method.path) ? [group, .read] : [group])
+            guard let group = groups[method.service] else { return .closed }
+            return .group(group, orRead: readOnly.contains(method.path))
+        }
+    }
+
+    /// Whether a token with `scopes` may call the method (for ``group(_:orRead:)`` and
+    /// ``closed``; the others need no scope).
+    func admits(_ scopes: Set<AccessScope>) -> Bool {
+        switch self {
+        case .open, .anyToken: true
+        case .group(let group, let orRead): scopes.contains(group) || orRead && scopes.contains(.read)
+        case .closed: false
+        }
+    }
+
+    /// The scopes that would admit a call, for messages: `accrual or read`.
+    var scopesNeeded: String {
+        switch self {
+        case .open, .anyToken: "none"
+        case .group(let group, let orRead): orRead ? "\(group.rawValue) or read" : group.rawValue
+        case .closed: "of a group this server does not grant"
         }
     }
 }

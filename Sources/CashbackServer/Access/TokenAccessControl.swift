@@ -11,25 +11,36 @@ import RPC
 ///   the request names, or bound to a merchant for a request that names none:
 ///   PERMISSION_DENIED.
 ///
-/// The lookup is one indexed read per call (async, on the store's reader), so a revocation
-/// holds from the next call on. The
-/// messages never echo the presented token.
+/// The lookup is one read per call (`SQLiteAccessTokens`, from memory while the ledger file
+/// has not changed), so a revocation holds from the next call on. The messages never echo
+/// the presented token.
 struct TokenAccessControl: RPCAccessControl {
     let tokens: any AccessTokenStore
     let logger: Logger
 
+    func access(to method: MethodDescriptor) -> any RPCMethodAccess {
+        TokenMethodAccess(
+            tokens: tokens, logger: logger, path: method.path, rule: MethodAccess.of(method))
+    }
+}
+
+/// One method's checks: its rule from the access table, worked out when the method was
+/// registered, tested against each call's token.
+private struct TokenMethodAccess: RPCMethodAccess {
+    let tokens: any AccessTokenStore
+    let logger: Logger
+    /// The method's path, for messages.
+    let path: String
+    let rule: MethodAccess
+
     func admit(_ context: RPCServerContext) async throws(RPCError) -> RPCCaller? {
-        let access = MethodAccess.of(context.method)
-        if access == .open { return nil }
+        if case .open = rule { return nil }
         let grant = try await authenticate(context)
-        if case .scopes(let needed) = access, grant.scopes.isDisjoint(with: needed) {
+        guard rule.admits(grant.scopes) else {
             throw RPCError(
                 .permissionDenied,
                 "token '\(grant.name)' (scopes \(AccessScope.list(grant.scopes))) may not call "
-                    + "\(context.method.path); it needs the scope "
-                    + (needed.isEmpty
-                        ? "of a group this server does not grant"
-                        : needed.sorted().map(\.rawValue).joined(separator: " or ")))
+                    + "\(path); it needs the scope \(rule.scopesNeeded)")
         }
         return RPCCaller(name: grant.name, boundTo: grant.merchantID)
     }
@@ -40,7 +51,7 @@ struct TokenAccessControl: RPCAccessControl {
             throw RPCError(
                 .permissionDenied,
                 "token '\(caller.name)' is bound to merchant '\(merchant)' and may call only "
-                    + "methods whose request names a merchant; \(context.method.path) names none")
+                    + "methods whose request names a merchant; \(path) names none")
         }
         guard scoped.merchantID == merchant else {
             throw RPCError(
@@ -50,17 +61,16 @@ struct TokenAccessControl: RPCAccessControl {
         }
     }
 
+    /// The token's grant. The header is read as the bytes received: a call makes no string of
+    /// it, only of the token's id.
     private func authenticate(_ context: RPCServerContext) async throws(RPCError) -> AccessGrant {
-        guard let header = context.metadata["authorization"] else {
+        guard let header = context.metadata.valueBytes(lowercasedName: "authorization") else {
             throw RPCError(
                 .unauthenticated,
-                "\(context.method.path) needs a token: send the header "
+                "\(path) needs a token: send the header "
                     + "'authorization: Bearer <token>' (`cashbackd token create` makes one)")
         }
-        // The scheme is case-insensitive (RFC 9110 §11.1); one space, then the token.
-        let presented = String(header.dropFirst(7))
-        guard header.utf8.count <= AccessToken.presentedBytesMax,
-            header.prefix(7).lowercased() == "bearer ", let id = AccessToken.id(of: presented)
+        guard let presented = AccessToken.bearer(header), let id = AccessToken.id(of: presented)
         else {
             throw RPCError(
                 .unauthenticated,
