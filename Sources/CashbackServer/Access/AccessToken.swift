@@ -32,14 +32,17 @@ public enum AccessToken {
     /// case (RFC 9110 §11.1), one space, then the token (not empty); a value longer than
     /// ``presentedBytesMax`` is not read.
     static func bearer(_ value: ArraySlice<UInt8>) -> ArraySlice<UInt8>? {
-        let scheme = "bearer".utf8
-        guard value.count <= presentedBytesMax, value.count > scheme.count + 1,
-            // `| 0x20` lowers an ASCII letter's case, and matches a letter of the scheme only
-            // from that letter in either case.
-            zip(value, scheme).allSatisfy({ $0 | 0x20 == $1 }),
-            value[value.startIndex + scheme.count] == UInt8(ascii: " ")
-        else { return nil }
-        return value.dropFirst(scheme.count + 1)
+        let scheme: StaticString = "bearer"
+        let length = scheme.utf8CodeUnitCount
+        guard value.count <= presentedBytesMax, value.count > length + 1 else { return nil }
+        let start = value.startIndex
+        // `| 0x20` lowers an ASCII letter's case, and matches a letter of the scheme only from
+        // that letter in either case.
+        for offset in 0..<length where value[start + offset] | 0x20 != scheme.utf8Start[offset] {
+            return nil
+        }
+        guard value[start + length] == UInt8(ascii: " ") else { return nil }
+        return value[(start + length + 1)...]
     }
 
     /// The id part of a well-formed token, or `nil`.
