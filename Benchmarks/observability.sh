@@ -26,12 +26,19 @@
 # got of the two cores shared by four busy processes, not what either does alone: the CPU per
 # call is the figure to read in this mode.
 #
+# OFF_BIN and ON_BIN (directories holding a cashbackd) and OFF_ARGS make it compare two builds
+# too: two servers with the same flags, one per build, loaded at once, say what a change to the
+# server costs or saves on GetBalance (the "on" build ÷ the "off" one):
+#
+#   OFF_BIN=/tmp/before ON_ARGS=--no-access-log SIDE_BY_SIDE=1 BUILD=0 Benchmarks/observability.sh
+#
 # Settings, from the environment: ROUNDS=7, DURATION=5, SHAPE=8x32, SCRAPE_SECONDS=5, SIDE_BY_SIDE=0,
 # BUILD=1 (0: use the release binaries already built), KEEP=0 (1: keep the work directory), TMPDIR
 # (where the work directory, and so the access log, goes: the log's disk is part of its cost;
 # /dev/shm takes the disk out), ON_ARGS (the "on" server's flags; default "--metrics-listen
 # 127.0.0.1:0 --log-format json"; "--no-access-log --metrics-listen 127.0.0.1:0" measures the
-# metrics alone). Needs h2load (nghttp2-client) and python3. Every process it starts is stopped
+# metrics alone), OFF_ARGS (the "off" server's; default --no-access-log), OFF_BIN and ON_BIN
+# (where each server's cashbackd is; default the release build). Needs h2load (nghttp2-client) and python3. Every process it starts is stopped
 # on exit.
 set -euo pipefail
 
@@ -41,6 +48,7 @@ SHAPE=${SHAPE:-8x32}
 BUILD=${BUILD:-1}
 KEEP=${KEEP:-0}
 ON_ARGS=${ON_ARGS:-"--metrics-listen 127.0.0.1:0 --log-format json"}
+OFF_ARGS=${OFF_ARGS:-"--no-access-log"}
 SCRAPE_SECONDS=${SCRAPE_SECONDS:-5}
 RATE=${RATE:-}
 SIDE_BY_SIDE=${SIDE_BY_SIDE:-0}
@@ -72,6 +80,11 @@ if [[ $BUILD == 1 ]]; then
 fi
 BIN=$(cd "$ROOT" && swift build -c release --show-bin-path)
 [[ -x $BIN/cashbackd && -x $BIN/cashback-probe ]] || die "no release build in $BIN (BUILD=1 makes one)"
+OFF_BIN=${OFF_BIN:-$BIN}
+ON_BIN=${ON_BIN:-$BIN}
+for dir in "$OFF_BIN" "$ON_BIN"; do
+    [[ -x $dir/cashbackd ]] || die "no cashbackd in $dir (OFF_BIN, ON_BIN)"
+done
 
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/observability-bench.XXXXXX")
 PIDS=()
@@ -84,16 +97,16 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-# start NAME ARGS…: a cashbackd on a port of its own (below the ephemeral range, where
+# start NAME DIR ARGS…: DIR's cashbackd on a port of its own (below the ephemeral range, where
 # h2load's sockets could take it), its standard error appended to NAME.log; sets PORT_NAME,
 # PID_NAME and TOKEN_NAME.
 start() {
-    local name=$1 port
-    shift
-    "$BIN/cashbackd" token create --database "$WORK/$name.sqlite" --name bench \
+    local name=$1 dir=$2 port
+    shift 2
+    "$dir/cashbackd" token create --database "$WORK/$name.sqlite" --name bench \
         --scopes accrual,wallet,admin >"$WORK/$name.token" 2>/dev/null
     port=$(python3 -c 'import random; print(random.randint(20000, 32000))')
-    "$BIN/cashbackd" --plaintext --listen "127.0.0.1:$port" --database "$WORK/$name.sqlite" \
+    "$dir/cashbackd" --plaintext --listen "127.0.0.1:$port" --database "$WORK/$name.sqlite" \
         "$@" 2>>"$WORK/$name.log" &
     PIDS+=("$!")
     printf -v "PID_$name" %s "$!"
@@ -107,9 +120,10 @@ start() {
     die "cashbackd $name did not start: $(tail -3 "$WORK/$name.log")"
 }
 
-start off --no-access-log
-# shellcheck disable=SC2086 # ON_ARGS is words
-start on $ON_ARGS
+# shellcheck disable=SC2086 # OFF_ARGS and ON_ARGS are words
+start off "$OFF_BIN" $OFF_ARGS
+# shellcheck disable=SC2086
+start on "$ON_BIN" $ON_ARGS
 # Scraped during its runs when it serves metrics.
 METRICS_URL=$(grep -o 'http://127.0.0.1:[0-9]*/metrics' "$WORK/on.log" | head -1 || true)
 
