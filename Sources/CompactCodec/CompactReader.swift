@@ -86,8 +86,12 @@ public struct CompactReader: Sendable {
         let length = try readLength(field: tag.fieldNumber)
         let start = index
         index += length
-        let value = bytes[start..<index].withUnsafeBufferPointer {
-            String(validating: $0, as: UTF8.self)
+        let value = bytes[start..<index].withUnsafeBufferPointer { utf8 in
+            // ASCII (ids, currency codes: nearly every string) is valid UTF-8 as it is, and
+            // `String(decoding:)` copies it without the generic validation, which looked up
+            // type metadata at run time on every string.
+            utf8.allSatisfy { $0 < 0x80 }
+                ? String(decoding: utf8, as: UTF8.self) : String(validating: utf8, as: UTF8.self)
         }
         guard let value else {
             throw error(.invalidUTF8, "field \(tag.fieldNumber) is not valid UTF-8", at: start)

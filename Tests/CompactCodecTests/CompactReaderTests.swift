@@ -140,6 +140,34 @@ struct Nested: CompactMessage {
         }
     }
 
+    /// Strings: ASCII (the fast path), other valid UTF-8 kept as sent, anything else refused
+    /// as invalid UTF-8 at the string's first byte.
+    @Test(arguments: [
+        ([0x6d, 0x31], "m1"),
+        ([], ""),
+        ([0x7f], "\u{7f}"),
+        ([0x63, 0x61, 0x66, 0xc3, 0xa9], "café"),
+        ([0xf0, 0x9f, 0x92, 0xb6], "💶"),
+        ([0x80], nil),  // a continuation byte alone
+        ([0xc0, 0x80], nil),  // an overlong NUL
+        ([0xed, 0xa0, 0x80], nil),  // a UTF-16 surrogate
+        ([0x61, 0xe2, 0x82], nil),  // cut inside a character
+        ([0xff], nil),
+    ] as [([UInt8], String?)])
+    func stringsAreValidUTF8(_ utf8: [UInt8], _ expected: String?) throws {
+        let bytes = [0x0a, UInt8(utf8.count)] + utf8
+        if let expected {
+            #expect(try CashbackV1.GetBalanceRequest(compactBytes: bytes).memberID == expected)
+        } else {
+            #expect {
+                try CashbackV1.GetBalanceRequest(compactBytes: bytes)
+            } throws: { error in
+                (error as? CompactDecodingError).map { $0.code == .invalidUTF8 && $0.offset == 2 }
+                    ?? false
+            }
+        }
+    }
+
     @Test func errorsNameTheFieldAndOffset() {
         let bytes: [UInt8] = [0x0a, 0x02, 0x6d, 0x31, 0x12, 0x09, 0x45]
         #expect {
