@@ -51,6 +51,7 @@ import Testing
         ("application/grpc+compact", .accepted),
         ("application/grpc;charset=utf-8", .accepted),
         ("Application/GRPC", .accepted),
+        ("application/GRPC+Compact", .accepted),
         ("application/grpc+proto", .unsupportedCodec("proto")),
         ("application/grpc+json", .unsupportedCodec("json")),
         ("application/json", .notGRPC),
