@@ -50,6 +50,15 @@ struct ColdBalanceReadsTests {
         return held
     }
 
+    /// Yields until `condition` holds; a test that times out is cancelled, and then this throws
+    /// instead of spinning on.
+    static func waitUntil(_ condition: () -> Bool) async throws {
+        while !condition() {
+            try Task.checkCancellation()
+            await Task.yield()
+        }
+    }
+
     @Test("reads asked for while the reader is busy are read together, each its own balance")
     func readsQueuedDuringAReadShareTheNext() async throws {
         try await Self.withMembers(20) { path in
@@ -59,13 +68,16 @@ struct ColdBalanceReadsTests {
             let held = Self.holdTheOnlyReader(of: pool)
             let members = (0..<20).map { "member-\($0)" } + ["member-never-credited"]
             try await withThrowingTaskGroup(of: (String, Balance).self) { group in
-                for member in members {
+                // The first read takes its batch and waits for the reader; only then are the
+                // 20 others asked for, and they queue behind it (asked for at once, two could
+                // land in the first batch).
+                for (index, member) in members.enumerated() {
                     group.addTask {
                         (member, try await reads.balance(memberID: member, currency: try euro()))
                     }
+                    if index == 0 { try await Self.waitUntil { reads.batchesRead == 1 } }
                 }
-                // The first read waits for the reader; the 20 others queue behind it.
-                while reads.queuedCount < members.count - 1 { await Task.yield() }
+                try await Self.waitUntil { reads.queuedCount == members.count - 1 }
                 held.signal()
                 for try await (member, balance) in group {
                     let expected = try await pool.read { db in
@@ -92,10 +104,11 @@ struct ColdBalanceReadsTests {
             let held = Self.holdTheOnlyReader(of: pool)
             let count = ColdBalanceReads.batchMax + 11
             try await withThrowingTaskGroup(of: Balance.self) { group in
-                for _ in 0..<count {
+                for index in 0..<count {
                     group.addTask { try await reads.balance(memberID: "member-0", currency: try euro()) }
+                    if index == 0 { try await Self.waitUntil { reads.batchesRead == 1 } }
                 }
-                while reads.queuedCount < count - 1 { await Task.yield() }
+                try await Self.waitUntil { reads.queuedCount == count - 1 }
                 held.signal()
                 for try await balance in group { #expect(balance.pendingMinorUnits == 50) }
             }
