@@ -22,7 +22,7 @@ final class H2ServerConnectionHandler: ChannelInboundHandler, NGHTTP2SessionDele
     var logger: Logger
     var session: NGHTTP2Session?
     var context: ChannelHandlerContext?
-    var streams: [Int32: ServerStream] = [:]
+    var streams = StreamTable()
     var peer = "unknown"
     /// Handler tasks started and not yet finished, whether or not their stream is still open:
     /// a handler that outlives its stream still holds a slot until it returns.
