@@ -90,7 +90,9 @@ public enum AccessToken {
     }
 
     /// Writes SHA-256 of `bytes` into `output`, which holds `SHA256_DIGEST_LENGTH` bytes.
-    private static func digest(_ bytes: ArraySlice<UInt8>, into output: UnsafeMutableBufferPointer<UInt8>) {
+    private static func digest(
+        _ bytes: ArraySlice<UInt8>, into output: UnsafeMutableBufferPointer<UInt8>
+    ) {
         precondition(output.count == Int(SHA256_DIGEST_LENGTH))
         let digested = bytes.withUnsafeBytes { input in
             EVP_Digest(input.baseAddress, input.count, output.baseAddress, nil, sha256, nil)

@@ -60,7 +60,8 @@ enum MethodAccess: Equatable {
     func admits(_ scopes: Set<AccessScope>) -> Bool {
         switch self {
         case .open, .anyToken: true
-        case .group(let group, let orRead): scopes.contains(group) || orRead && scopes.contains(.read)
+        case .group(let group, let orRead):
+            scopes.contains(group) || orRead && scopes.contains(.read)
         case .closed: false
         }
     }
