@@ -56,8 +56,16 @@ final class H2ServerConnectionHandler: ChannelInboundHandler, NGHTTP2SessionDele
     private var isLingering = false
     /// How long a closing connection waits for the peer to close its side.
     static let lingerTimeout = TimeAmount.seconds(2)
-    /// Armed while no stream is open; fires GOAWAY and close after the idle timeout.
+    /// Fires GOAWAY and close once no stream has been open for the idle timeout.
+    ///
+    /// Armed when the connection starts; a stream that opens does not cancel it, and the last
+    /// one to close does not re-arm it: it only notes when the connection went idle
+    /// (``idleSince``), and the timer, when it fires, closes the connection or sleeps again
+    /// for what is left. One call at a time used to cancel and schedule a task (four heap
+    /// allocations and the loop's scheduling work) per call.
     private var idleTimer: Scheduled<Void>?
+    /// When the last stream closed (or the connection started); `nil` while a stream is open.
+    private var idleSince: NIODeadline?
     /// Frames without requests this connection may still send (floods, MadeYouReset).
     private var glitches: GlitchBudget
     /// The peer's pings against gRPC's ping policy.
@@ -305,18 +313,42 @@ final class H2ServerConnectionHandler: ChannelInboundHandler, NGHTTP2SessionDele
     /// Starts the idle clock; a connection that carries no call for the idle timeout (or never
     /// sends a request at all) is shut down gracefully.
     private func armIdleTimer() {
-        guard let loop = context?.eventLoop, idleTimer == nil, streams.isEmpty else { return }
+        guard streams.isEmpty, idleSince == nil else { return }
+        let now = loopNow
+        idleSince = now
+        if idleTimer == nil { scheduleIdleTimer(at: now + idleTimeout) }
+    }
+
+    /// Stops the idle clock while a stream is open; the timer stays armed (see ``idleTimer``).
+    private func pauseIdleTimer() {
+        idleSince = nil
+    }
+
+    private var idleTimeout: TimeAmount { TimeAmount(clamping: limits.connectionIdleTimeout) }
+
+    private func scheduleIdleTimer(at deadline: NIODeadline) {
+        guard let loop = context?.eventLoop else { return }
         let bound = NIOLoopBound(self, eventLoop: loop)
-        idleTimer = loop.scheduleTask(in: TimeAmount(clamping: limits.connectionIdleTimeout)) {
-            bound.value.idleTimer = nil
-            bound.value.logger.debug("closing an idle connection")
-            bound.value.startDraining()
+        idleTimer = loop.scheduleTask(deadline: deadline) { bound.value.idleTimerFired() }
+    }
+
+    private func idleTimerFired() {
+        idleTimer = nil
+        // A stream is open: the last one to close starts the clock again.
+        guard let idleSince else { return }
+        let due = idleSince + idleTimeout
+        if loopNow < due {
+            scheduleIdleTimer(at: due)  // calls came and went since it was armed
+            return
         }
+        logger.debug("closing an idle connection")
+        startDraining()
     }
 
     private func cancelIdleTimer() {
         idleTimer?.cancel()
         idleTimer = nil
+        idleSince = nil
     }
 
     private func cancelAllCalls() {
@@ -378,7 +410,7 @@ final class H2ServerConnectionHandler: ChannelInboundHandler, NGHTTP2SessionDele
         let stream = ServerStream(openedAt: loopNow, limits: limits)
         streams[streamID] = stream
         openStreams.opened()
-        cancelIdleTimer()
+        pauseIdleTimer()
         streamTimersChanged(stream)
     }
 

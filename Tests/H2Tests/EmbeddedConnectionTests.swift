@@ -1,6 +1,7 @@
 @testable import H2
 import Logging
 import NIOCore
+import NIOConcurrencyHelpers
 import NIOEmbedded
 import RPC
 import Testing
@@ -13,15 +14,17 @@ private final class EmbeddedConnectionPair {
     let server: EmbeddedChannel
     let client: EmbeddedChannel
     let clientHandler: H2ClientConnectionHandler
+    /// Set when the server's GOAWAY reaches the client.
+    let clientHeardGoaway = NIOLockedValueBox(false)
     private var nextToken: UInt64 = 0
 
-    init(router: RPCRouter) throws {
+    init(router: RPCRouter, limits: RPCLimits = .default) throws {
         server = EmbeddedChannel(
             handler: H2ServerConnectionHandler(
-                router: router, limits: .default, calls: calls, logger: Logger(label: "test")),
+                router: router, limits: limits, calls: calls, logger: Logger(label: "test")),
             loop: loop)
         clientHandler = H2ClientConnectionHandler(
-            limits: .default, authority: "test", scheme: "http", goingAway: .init(false))
+            limits: .default, authority: "test", scheme: "http", goingAway: clientHeardGoaway)
         client = EmbeddedChannel(handler: clientHandler, loop: loop)
         let address = try SocketAddress(ipAddress: "127.0.0.1", port: 1)
         try server.connect(to: address).wait()
@@ -171,6 +174,44 @@ private final class Outcome<T> {
         #expect(calls[0].rpcErrorCode == .deadlineExceeded)
         #expect(cancellations.value == 3)
         #expect(pair.calls.count == 0)
+    }
+
+    /// The idle timeout counts from the end of the last call, not from the connection's start,
+    /// and a call open past it keeps the connection.
+    @Test func theIdleClockStartsWhenTheLastCallEnds() throws {
+        var limits = RPCLimits.default
+        limits.connectionIdleTimeout = .seconds(10)
+        let pair = try EmbeddedConnectionPair(
+            router: Self.router(cancellations: Counter()), limits: limits)
+        defer { try? pair.finish() }
+        pair.loop.advanceTime(by: .seconds(6))
+        let first = Outcome(pair.startCall(Self.echo, request: [1]))
+        try pair.exchange()
+        #expect(try first.result?.get() == [1])
+        // 10 s after the start, 4 s after the call.
+        pair.loop.advanceTime(by: .seconds(4))
+        try pair.exchange()
+        #expect(!pair.clientHeardGoaway.withLockedValue { $0 })
+
+        // A call that stays open across the timeout (it ends at its 20 s deadline).
+        let waiting = Outcome(
+            pair.startCall(Self.wait, request: [0], metadata: Metadata([("grpc-timeout", "20S")])))
+        try pair.exchange()
+        pair.loop.advanceTime(by: .seconds(15))
+        try pair.exchange()
+        #expect(waiting.result == nil)
+        #expect(!pair.clientHeardGoaway.withLockedValue { $0 })
+
+        // It ends at 30 s; the connection is idle from then on, and closes 10 s later.
+        pair.loop.advanceTime(by: .seconds(5))
+        try pair.exchange()
+        #expect(waiting.rpcErrorCode == .deadlineExceeded)
+        pair.loop.advanceTime(by: .seconds(9))
+        try pair.exchange()
+        #expect(!pair.clientHeardGoaway.withLockedValue { $0 })
+        pair.loop.advanceTime(by: .seconds(1))
+        try pair.exchange()
+        #expect(pair.clientHeardGoaway.withLockedValue { $0 })
     }
 
     @Test func aCallThatAnswersInTimeLeavesTheTimerUntouched() throws {
