@@ -248,7 +248,7 @@ final class H2ClientConnectionHandler: ChannelInboundHandler, NGHTTP2SessionDele
     private func flushOutput() {
         guard let context, let session else { return }
         do {
-            _ = try session.flush(to: context)
+            try session.flush(to: context)
         } catch {
             failAll(RPCError(.unavailable, "HTTP/2 session failed: \(error)"))
             context.close(promise: nil)

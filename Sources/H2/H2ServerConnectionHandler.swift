@@ -222,9 +222,8 @@ final class H2ServerConnectionHandler: ChannelInboundHandler, NGHTTP2SessionDele
     private func flushNow() {
         needsFlush = false
         guard let context, let session else { return }
-        let lastWrite: EventLoopFuture<Void>?
         do {
-            lastWrite = try session.flush(to: context)
+            try session.flush(to: context)
         } catch {
             logger.debug("closing a connection", metadata: ["error": "\(error)"])
             context.close(promise: nil)
@@ -232,6 +231,8 @@ final class H2ServerConnectionHandler: ChannelInboundHandler, NGHTTP2SessionDele
         }
         guard session.isFinished || closeAfterFlush || (drain == .goawaySent && streams.isEmpty)
         else { return }
+        // An empty write completes once every write before it has left.
+        let lastWrite = context.writeAndFlush(NIOAny(context.channel.allocator.buffer(capacity: 0)))
         lingeringClose(after: lastWrite, context: context)
     }
 
@@ -240,12 +241,11 @@ final class H2ServerConnectionHandler: ChannelInboundHandler, NGHTTP2SessionDele
     /// socket closed at once with the peer's frames still unread would make the kernel answer
     /// with a TCP reset, which can destroy the GOAWAY before the peer reads it; so until the
     /// end, what the peer still sends is read and dropped.
-    private func lingeringClose(after lastWrite: EventLoopFuture<Void>?, context: ChannelHandlerContext) {
+    private func lingeringClose(after written: EventLoopFuture<Void>, context: ChannelHandlerContext) {
         guard !isLingering else { return }
         isLingering = true
         let channel = context.channel
         let loop = context.eventLoop
-        let written = lastWrite ?? loop.makeSucceededVoidFuture()
         written.whenComplete { _ in
             channel.close(mode: .output).whenFailure { _ in channel.close(promise: nil) }
             loop.scheduleTask(in: Self.lingerTimeout) { channel.close(promise: nil) }

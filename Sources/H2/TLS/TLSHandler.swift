@@ -250,8 +250,11 @@ final class TLSHandler: ChannelDuplexHandler {
             context.write(wrapOutboundOut(ciphertext), promise: promise)
             lastWrite = promise.futureResult
         } else {
-            // Only empty writes: nothing of theirs is left to send.
-            for each in promises { each.succeed() }
+            // Only empty writes: nothing of theirs is left to send, and they complete with the
+            // writes before them (a caller writes nothing to learn when those have left).
+            for each in promises {
+                if let lastWrite { lastWrite.cascade(to: each) } else { each.succeed() }
+            }
         }
         if flush { context.flush() }
     }

@@ -119,6 +119,36 @@ import Testing
         #expect(!pair.server.isActive)
     }
 
+    /// An empty write completes with the ciphertext written before it, not before: the server
+    /// connection learns that its last frames have left that way before it half-closes.
+    @Test func anEmptyWriteCompletesWithTheWritesBeforeIt() throws {
+        let pair = try Pair(oneByteAtATime: false)
+        try pair.pump()
+        let held = HeldWrites()
+        try pair.server.pipeline.syncOperations.addHandler(held, position: .first)
+        pair.server.writeAndFlush(ByteBuffer(string: "last frames"), promise: nil)
+        let empty = pair.server.eventLoop.makePromise(of: Void.self)
+        var emptyWritten = false
+        empty.futureResult.whenSuccess { emptyWritten = true }
+        pair.server.writeAndFlush(ByteBuffer(), promise: empty)
+        #expect(held.promises.count == 1)  // the ciphertext, held below the TLS handler
+        #expect(!emptyWritten)
+        for promise in held.promises { promise?.succeed() }
+        #expect(emptyWritten)
+    }
+
+    /// Keeps the promises of the writes that pass it, uncompleted, as a socket that has not
+    /// written them yet would.
+    final class HeldWrites: ChannelOutboundHandler {
+        typealias OutboundIn = ByteBuffer
+        var promises: [EventLoopPromise<Void>?] = []
+
+        func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
+            promises.append(promise)
+            context.write(data, promise: nil)
+        }
+    }
+
     @Test func aClientWithoutTheRequiredCertificateIsRefused() throws {
         let certificates = try TestCertificates.shared()
         let pair = try Pair(
