@@ -20,7 +20,9 @@ final class H2ServerConnectionHandler: ChannelInboundHandler, NGHTTP2SessionDele
     /// The server's record of running handlers, which its shutdown waits for.
     let calls: ServerCalls
     var logger: Logger
-    var session: NGHTTP2Session?
+    /// Set and cleared here only: the session's callbacks reach this handler unretained
+    /// (``NGHTTP2Session``), which holds while nothing else keeps the session.
+    private(set) var session: NGHTTP2Session?
     var context: ChannelHandlerContext?
     var streams = StreamTable()
     var peer = "unknown"
@@ -231,6 +233,7 @@ final class H2ServerConnectionHandler: ChannelInboundHandler, NGHTTP2SessionDele
         }
         guard session.isFinished || closeAfterFlush || (drain == .goawaySent && streams.isEmpty)
         else { return }
+        guard !isLingering else { return }
         // An empty write completes once every write before it has left.
         let lastWrite = context.writeAndFlush(NIOAny(context.channel.allocator.buffer(capacity: 0)))
         lingeringClose(after: lastWrite, context: context)
@@ -313,7 +316,9 @@ final class H2ServerConnectionHandler: ChannelInboundHandler, NGHTTP2SessionDele
     /// Starts the idle clock; a connection that carries no call for the idle timeout (or never
     /// sends a request at all) is shut down gracefully.
     private func armIdleTimer() {
-        guard streams.isEmpty, idleSince == nil else { return }
+        // Not once the connection is gone: a handler finishing after it closed still closes
+        // its stream here.
+        guard streams.isEmpty, idleSince == nil, context?.channel.isActive == true else { return }
         let now = loopNow
         idleSince = now
         if idleTimer == nil { scheduleIdleTimer(at: now + idleTimeout) }

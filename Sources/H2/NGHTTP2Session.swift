@@ -79,9 +79,9 @@ final class NGHTTP2Session {
     }
 
     private var session: OpaquePointer!
-    /// The connection handler that owns this session, unretained: the session is a private
-    /// property of its delegate, and nghttp2 calls back only from inside the delegate's own
-    /// calls into it, so the delegate is alive whenever it is used. Not `weak`: a weak
+    /// The connection handler that owns this session, unretained: only its delegate holds the
+    /// session (a property only the delegate sets), and nghttp2 calls back only from inside
+    /// the delegate's own calls into it, so the delegate is alive whenever it is used. Not `weak`: a weak
     /// reference gives the handler a side table, which sends every retain and release of it
     /// down the runtime's slow path and made each callback an atomic load (~5 % of GetBalance).
     private unowned(unsafe) let delegate: any NGHTTP2SessionDelegate
