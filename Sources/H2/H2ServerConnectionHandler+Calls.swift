@@ -12,7 +12,7 @@ extension H2ServerConnectionHandler {
                 extraHeaders: [("allow", "POST")])
             return
         }
-        switch GRPCContentType.classify(stream.contentType?.text) {
+        switch stream.contentType?.treatment ?? .notGRPC {
         case .notGRPC:
             respondHTTP(
                 stream, streamID: streamID, status: 415,

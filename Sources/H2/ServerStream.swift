@@ -123,6 +123,15 @@ enum ResponseContentType {
         }
     }
 
+    /// How the request is treated: the two content-types recognized as they arrived are
+    /// accepted without classifying their text again (a lower-cased copy per request).
+    var treatment: GRPCContentType {
+        switch self {
+        case .grpc, .grpcCompact: .accepted
+        case .other(let text): GRPCContentType.classify(text)
+        }
+    }
+
     var text: String {
         switch self {
         case .grpc: GRPCContentType.plain

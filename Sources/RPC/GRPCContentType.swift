@@ -21,8 +21,6 @@ public enum GRPCContentType: Hashable, Sendable {
     /// Classifies a request's content-type header value.
     public static func classify(_ value: String?) -> GRPCContentType {
         guard let value else { return .notGRPC }
-        // What clients send, as they send it: no lower-cased copy per request.
-        if value == plain || value == preferred { return .accepted }
         let lowered = value.lowercased()
         let base = "application/grpc"
         guard lowered.hasPrefix(base) else { return .notGRPC }
