@@ -53,16 +53,21 @@ struct ObserverBench: ParsableCommand {
         let descriptor = MethodDescriptor(service: "cashback.v1.Wallet", method: "GetBalance")
         let fd = open(logFile, O_WRONLY | O_APPEND | O_CREAT, 0o644)
         guard fd >= 0 else {
-            throw ValidationError("cannot open --log-file \(logFile): \(String(cString: strerror(errno)))")
+            let reason = String(cString: strerror(errno))
+            throw ValidationError("cannot open --log-file \(logFile): \(reason)")
         }
         let sink = LogSink(fileDescriptor: fd)
         let factory = ServerMetrics.prometheusFactory(registry: PrometheusCollectorRegistry())
         let accessLog = AccessLog(sink: sink, format: .json)
+        func observer(metrics: Bool, log: Bool) -> any RPCMethodObserver {
+            CallObserver(factory: metrics ? factory : nil, accessLog: log ? accessLog : nil)
+                .observer(of: descriptor)
+        }
         let configurations: [(String, any RPCMethodObserver)] = [
             ("none", Unobserved()),
-            ("metrics", CallObserver(factory: factory, accessLog: nil).observer(of: descriptor)),
-            ("access log", CallObserver(factory: nil, accessLog: accessLog).observer(of: descriptor)),
-            ("both", CallObserver(factory: factory, accessLog: accessLog).observer(of: descriptor)),
+            ("metrics", observer(metrics: true, log: false)),
+            ("access log", observer(metrics: false, log: true)),
+            ("both", observer(metrics: true, log: true)),
         ]
         print("\(calls) calls per thread, \(threads) thread(s), median of \(rounds) rounds")
         print()
@@ -83,7 +88,9 @@ struct ObserverBench: ParsableCommand {
     }
 
     /// Nanoseconds per call on one thread, with `threads` threads ending calls at once.
-    private func timePerCall(_ observer: any RPCMethodObserver, method: MethodDescriptor) -> Double {
+    private func timePerCall(_ observer: any RPCMethodObserver, method: MethodDescriptor)
+        -> Double
+    {
         let calls = self.calls
         let start = ContinuousClock.now
         DispatchQueue.concurrentPerform(iterations: threads) { _ in

@@ -54,7 +54,7 @@ final class H2ServerConnectionHandler: ChannelInboundHandler, NGHTTP2SessionDele
     private var drain = Drain.serving
     /// Set when the connection must close once what is queued has left (a policy GOAWAY).
     private var closeAfterFlush = false
-    /// Set once our side of the connection is closing (see ``lingeringClose(after:context:)``).
+    /// Set once our side of the connection is closing (see ``lingeringClose(context:)``).
     private var isLingering = false
     /// How long a closing connection waits for the peer to close its side.
     static let lingerTimeout = TimeAmount.seconds(2)
@@ -233,10 +233,7 @@ final class H2ServerConnectionHandler: ChannelInboundHandler, NGHTTP2SessionDele
         }
         guard session.isFinished || closeAfterFlush || (drain == .goawaySent && streams.isEmpty)
         else { return }
-        guard !isLingering else { return }
-        // An empty write completes once every write before it has left.
-        let lastWrite = context.writeAndFlush(NIOAny(context.channel.allocator.buffer(capacity: 0)))
-        lingeringClose(after: lastWrite, context: context)
+        lingeringClose(context: context)
     }
 
     /// Closes once the last frames (a GOAWAY, final trailers) have left: first our side only,
@@ -244,11 +241,13 @@ final class H2ServerConnectionHandler: ChannelInboundHandler, NGHTTP2SessionDele
     /// socket closed at once with the peer's frames still unread would make the kernel answer
     /// with a TCP reset, which can destroy the GOAWAY before the peer reads it; so until the
     /// end, what the peer still sends is read and dropped.
-    private func lingeringClose(after written: EventLoopFuture<Void>, context: ChannelHandlerContext) {
+    private func lingeringClose(context: ChannelHandlerContext) {
         guard !isLingering else { return }
         isLingering = true
         let channel = context.channel
         let loop = context.eventLoop
+        // An empty write completes once every write before it has left.
+        let written = context.writeAndFlush(NIOAny(channel.allocator.buffer(capacity: 0)))
         written.whenComplete { _ in
             channel.close(mode: .output).whenFailure { _ in channel.close(promise: nil) }
             loop.scheduleTask(in: Self.lingerTimeout) { channel.close(promise: nil) }

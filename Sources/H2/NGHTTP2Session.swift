@@ -81,9 +81,11 @@ final class NGHTTP2Session {
     private var session: OpaquePointer!
     /// The connection handler that owns this session, unretained: only its delegate holds the
     /// session (a property only the delegate sets), and nghttp2 calls back only from inside
-    /// the delegate's own calls into it, so the delegate is alive whenever it is used. Not `weak`: a weak
-    /// reference gives the handler a side table, which sends every retain and release of it
-    /// down the runtime's slow path and made each callback an atomic load (~5 % of GetBalance).
+    /// the delegate's own calls into it, so the delegate is alive whenever it is used.
+    ///
+    /// Not `weak`: a weak reference gives the handler a side table, which sends every retain
+    /// and release of it down the runtime's slow path, and made each callback an atomic load
+    /// (~5 % of GetBalance).
     private unowned(unsafe) let delegate: any NGHTTP2SessionDelegate
 
     /// Creates a session with every option it depends on set explicitly (STYLE §3).

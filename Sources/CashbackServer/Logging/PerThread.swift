@@ -16,7 +16,11 @@ import Darwin
 ///
 /// ```swift
 /// let tally = PerThread<Tally>()
-/// let mine = tally.currentValue ?? { let made = Tally(); tally.currentValue = made; return made }()
+/// let mine = tally.currentValue ?? {
+///     let made = Tally()
+///     tally.currentValue = made
+///     return made
+/// }()
 /// ```
 final class PerThread<Value: AnyObject>: @unchecked Sendable {  // `key` is set once
     private let key: pthread_key_t

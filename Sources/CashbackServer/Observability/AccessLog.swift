@@ -96,9 +96,8 @@ public final class AccessLog: @unchecked Sendable {  // immutable; the pointers 
     /// Makes the constant part of the lines of `method`: once per method, as a router is made
     /// (the memory is kept as long as the access log).
     func methodFields(_ method: String) -> MethodFields {
-        MethodFields(
-            bytes: constants.keep(
-                LogLine.field("method", method, format: format) + LogLine.key("peer", format: format)))
+        let field = LogLine.field("method", method, format: format)
+        return MethodFields(bytes: constants.keep(field + LogLine.key("peer", format: format)))
     }
 
     /// Logs one call that took `microseconds`: the fields in sorted order, the constant ones
@@ -150,10 +149,10 @@ public final class AccessLog: @unchecked Sendable {  // immutable; the pointers 
         } else {
             requestIDs.appendNext(to: &line, from: &block)
         }
-        if code.rawValue >= 0, code.rawValue + 1 < statusStarts.count {
-            line.append(
-                constant: UnsafeBufferPointer(
-                    rebasing: statusFields[statusStarts[code.rawValue]..<statusStarts[code.rawValue + 1]]))
+        let number = code.rawValue
+        if number >= 0, number + 1 < statusStarts.count {
+            let field = statusStarts[number]..<statusStarts[number + 1]
+            line.append(constant: UnsafeBufferPointer(rebasing: statusFields[field]))
         } else {
             line.append("status", code.name)
         }
