@@ -233,6 +233,10 @@ final class H2ServerConnectionHandler: ChannelInboundHandler, NGHTTP2SessionDele
         }
         guard session.isFinished || closeAfterFlush || (drain == .goawaySent && streams.isEmpty)
         else { return }
+        // Not before nghttp2 has handed over its last frame (the GOAWAY): a channel that stopped
+        // taking writes in the middle of the flush leaves the rest queued there, and writability
+        // coming back flushes it and comes back here. Half-closed first, it would be lost.
+        guard !session.wantsToWrite else { return }
         lingeringClose(context: context)
     }
 

@@ -234,7 +234,12 @@ final class NGHTTP2Session {
 
     /// Whether the session is finished: it wants neither to read nor to write.
     var isFinished: Bool {
-        nghttp2_session_want_read(session) == 0 && nghttp2_session_want_write(session) == 0
+        nghttp2_session_want_read(session) == 0 && !wantsToWrite
+    }
+
+    /// Whether the session has frames to send that ``flush(to:)`` has not handed over yet.
+    var wantsToWrite: Bool {
+        nghttp2_session_want_write(session) != 0
     }
 
     // MARK: Submissions

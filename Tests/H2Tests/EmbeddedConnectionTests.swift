@@ -214,6 +214,34 @@ private final class Outcome<T> {
         #expect(pair.clientHeardGoaway.withLockedValue { $0 })
     }
 
+    /// A PING frame from the client, written straight into the server.
+    static func ping(_ payload: UInt8) -> [UInt8] {
+        [0, 0, 8, 6, 0, 0, 0, 0, 0] + [UInt8](repeating: payload, count: 8)
+    }
+
+    @Test func aGoawayLeftQueuedByAFullChannelLeavesBeforeTheConnectionCloses() throws {
+        var limits = RPCLimits.default
+        limits.pingStrikesMax = 0
+        let pair = try EmbeddedConnectionPair(
+            router: Self.router(cancellations: Counter()), limits: limits)
+        defer { try? pair.finish() }
+        // The peer stops reading: the channel takes no more writes.
+        pair.server.isWritable = false
+        // The second ping is one strike too many: GOAWAY(ENHANCE_YOUR_CALM) is queued in
+        // nghttp2, and the flush after the read cannot hand it over.
+        try pair.server.writeInbound(ByteBuffer(bytes: Self.ping(1) + Self.ping(2)))
+        pair.loop.run()
+        #expect(try pair.server.readOutbound(as: ByteBuffer.self) == nil)
+        #expect(pair.server.isActive)
+
+        // The peer reads again: the GOAWAY leaves, then the connection closes.
+        pair.server.isWritable = true
+        pair.server.pipeline.fireChannelWritabilityChanged()
+        try pair.exchange()
+        #expect(pair.clientHeardGoaway.withLockedValue { $0 })
+        #expect(!pair.server.isActive)
+    }
+
     @Test func aCallThatAnswersInTimeLeavesTheTimerUntouched() throws {
         let pair = try EmbeddedConnectionPair(router: Self.router(cancellations: Counter()))
         defer { try? pair.finish() }
