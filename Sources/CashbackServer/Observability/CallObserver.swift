@@ -144,10 +144,11 @@ final class CallTallies: Sendable {
         }
     }
 
-    /// One thread's tallies, by method slot.
-    private final class ThreadTally: @unchecked Sendable {  // `methods` under `lock`
-        let lock = NIOLock()
-        var methods: [MethodTally] = []
+    /// One thread's tallies, by method slot. In a locked box rather than a variable of the
+    /// class under a lock: the box hands its value over in place, where a class's variable is
+    /// checked for overlapping access at run time on every call.
+    private final class ThreadTally: Sendable {
+        let methods = NIOLockedValueBox<[MethodTally]>([])
     }
 
     private let factory: any MetricsFactory
@@ -172,13 +173,13 @@ final class CallTallies: Sendable {
     /// Tallies one call of the method in `slot` on the calling thread.
     func record(slot: Int, code: RPCStatusCode, seconds: Double) {
         let thread = current.currentValue ?? registerThread()
-        let full = thread.lock.withLock { () -> MethodTally? in
-            if thread.methods.count <= slot {
-                thread.methods += repeatElement(MethodTally(), count: slot + 1 - thread.methods.count)
+        let full = thread.methods.withLockedValue { methods -> MethodTally? in
+            if methods.count <= slot {
+                methods += repeatElement(MethodTally(), count: slot + 1 - methods.count)
             }
-            guard thread.methods[slot].add(code: code, seconds: seconds) else { return nil }
+            guard methods[slot].add(code: code, seconds: seconds) else { return nil }
             var full = MethodTally()
-            swap(&full, &thread.methods[slot])
+            swap(&full, &methods[slot])
             return full
         }
         if let full { add(full, slot: slot) }
@@ -194,9 +195,9 @@ final class CallTallies: Sendable {
     /// Adds every thread's tallies to the instruments.
     func collect() {
         for thread in threads.withLockedValue({ $0 }) {
-            let methods = thread.lock.withLock { () -> [MethodTally] in
-                defer { thread.methods = [] }
-                return thread.methods
+            let methods = thread.methods.withLockedValue { methods in
+                defer { methods = [] }
+                return methods
             }
             for (slot, tally) in methods.enumerated() where !tally.isEmpty {
                 add(tally, slot: slot)
