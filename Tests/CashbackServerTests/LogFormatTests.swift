@@ -45,12 +45,30 @@ import Testing
         #expect(ts.wholeMatch(of: /\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z/) != nil)
     }
 
-    @Test(arguments: [(Int64(0), "0.000"), (5, "0.005"), (1234, "1.234"), (-1500, "-1.500")])
+    @Test(arguments: [
+        (Int64(0), "0.000"), (5, "0.005"), (999, "0.999"), (1000, "1.000"), (1234, "1.234"),
+        (-1500, "-1.500"), (10_000_000_010, "10000000.010"),
+        (Int64.max, "9223372036854775.807"), (Int64.min, "-9223372036854775.808"),
+    ])
     func thousandthsAreDecimalsWithThreePlaces(value: Int64, text: String) {
         let frame = LogLine.Frame(format: .text, level: .info, label: "t", message: "m", source: "s")
         let written = String(
             decoding: Self.render(frame) { $0.append("d", thousandths: value) }, as: UTF8.self)
         #expect(written.hasSuffix(" t: d=\(text) [s] m\n"))
+    }
+
+    @Test(arguments: [
+        (UInt64(0), "0"), (9, "9"), (0xa, "a"), (0xf, "f"), (0x10, "10"), (0x1f, "1f"),
+        (0xdead_beef, "deadbeef"), (UInt64.max, "ffffffffffffffff"),
+    ])
+    func valuesWithACounterEndInLowerCaseHex(counter: UInt64, hex: String) throws {
+        let frame = LogLine.Frame(format: .json, level: .info, label: "t", message: "m", source: "s")
+        let fields = try Self.json(
+            Self.render(frame) { line in
+                line.append(prebuilt: LogLine.key("id", format: .json))
+                line.append(plainValue: Array("p-".utf8), hex: counter)
+            })
+        #expect(fields["id"] as? String == "p-\(hex)")
     }
 
     @Test func textLinesKeepStreamLogHandlersShape() throws {

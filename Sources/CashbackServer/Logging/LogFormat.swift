@@ -243,13 +243,7 @@ struct LogLine {
     mutating func append(plainValue: some Collection<UInt8>, hex: UInt64? = nil) {
         if format == .json { put(UInt8(ascii: "\"")) }
         put(bytes: plainValue)
-        if let hex {
-            var shift = (UInt64.bitWidth - hex.leadingZeroBitCount + 3) / 4 * 4
-            repeat {
-                shift -= 4
-                put(Self.hexDigits[Int(hex >> UInt64(max(shift, 0)) & 0xf)])
-            } while shift > 0
-        }
+        if let hex { putDigits(hex, radix: 16) }
         if format == .json { put(UInt8(ascii: "\"")) }
     }
 
@@ -264,12 +258,9 @@ struct LogLine {
     mutating func append(thousandths value: Int64) {
         let magnitude = value.magnitude
         if value < 0 { put(UInt8(ascii: "-")) }
-        putDecimal(magnitude / 1000)
-        let fraction = magnitude % 1000
+        putDigits(magnitude / 1000, radix: 10)
         put(UInt8(ascii: "."))
-        put(UInt8(ascii: "0") + UInt8(fraction / 100))
-        put(UInt8(ascii: "0") + UInt8(fraction / 10 % 10))
-        put(UInt8(ascii: "0") + UInt8(fraction % 10))
+        putDigits(magnitude % 1000, radix: 10, count: 3)
     }
 
     /// Appends a swift-log metadata value: strings as strings, lists and dictionaries as JSON
@@ -306,8 +297,6 @@ struct LogLine {
 
     // MARK: JSON text, as RFC 8259 writes it
 
-    private static let hexDigits = Array("0123456789abcdef".utf8)
-
     /// Stores `text` as a JSON string: quotes, backslashes and control characters escaped;
     /// everything else (UTF-8 beyond ASCII included) as it is.
     private mutating func putJSONString(_ text: String) {
@@ -339,8 +328,7 @@ struct LogLine {
             case UInt8(ascii: "\t"): put(#"\t"#)
             case 0..<0x20:
                 put(#"\u00"#)
-                put(Self.hexDigits[Int(byte >> 4)])
-                put(Self.hexDigits[Int(byte & 0xf)])
+                putDigits(UInt64(byte), radix: 16, count: 2)
             default: put(byte)
             }
         }
@@ -370,10 +358,32 @@ struct LogLine {
         }
     }
 
-    /// Stores `value` in decimal digits.
-    mutating func putDecimal(_ value: UInt64) {
-        if value >= 10 { putDecimal(value / 10) }
-        put(UInt8(ascii: "0") + UInt8(value % 10))
+    /// Stores `value` in `radix` (10 or 16, lower-case), in `count` digits (leading zeros;
+    /// `value` must fit) if given, else in as few as it takes; if they fit.
+    mutating func putDigits(_ value: UInt64, radix: UInt64, count fixed: Int? = nil) {
+        precondition(radix == 10 || radix == 16, "digits in base 10 or 16")
+        var digits = 1
+        if let fixed {
+            digits = fixed
+        } else {
+            var rest = value / radix
+            while rest > 0 {
+                digits += 1
+                rest /= radix
+            }
+        }
+        guard digits <= capacity - count else {
+            overflowed = true
+            return
+        }
+        // From the last digit back, straight into the buffer: one check of the room left.
+        var rest = value
+        for index in (count..<count + digits).reversed() {
+            let digit = UInt8(truncatingIfNeeded: rest % radix)
+            base[index] = digit < 10 ? UInt8(ascii: "0") + digit : UInt8(ascii: "a") - 10 + digit
+            rest /= radix
+        }
+        count += digits
     }
 }
 
