@@ -5,11 +5,16 @@
 #
 #   Benchmarks/allocations.sh            # builds release, then Health/Check and GetBalance
 #   N=20000 BUILD=0 Benchmarks/allocations.sh
+#   SERVER_ARGS="--metrics-listen 127.0.0.1:0 --log-format json" BUILD=0 Benchmarks/allocations.sh
+#
+# SERVER_ARGS are cashbackd's flags besides where it listens and its database (default
+# "--log-level notice": no access log, no metrics); the second line above counts with both on.
 #
 # Needs root (perf probe adds the uprobes once) and h2load (nghttp2-client).
 set -euo pipefail
 N=${N:-5000}
 BUILD=${BUILD:-1}
+SERVER_ARGS=${SERVER_ARGS:-"--log-level notice"}
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$ROOT"
 [[ $N =~ ^[1-9][0-9]{0,6}$ ]] || { echo "allocations.sh: N must be 1 to 9999999" >&2; exit 2; }
@@ -28,7 +33,7 @@ SERVER=""
 cleanup() { [ -n "$SERVER" ] && kill -INT "$SERVER" 2>/dev/null; wait 2>/dev/null; rm -rf "$WORK"; }
 trap cleanup EXIT
 "$BIN/cashbackd" --plaintext --listen 127.0.0.1:0 --database "$WORK/ledger.sqlite" \
-    --development-token-file "$WORK/token" --log-level notice 2>"$WORK/log" &
+    --development-token-file "$WORK/token" $SERVER_ARGS 2>"$WORK/log" &
 SERVER=$!
 until PORT=$(grep -o 'listening on 127.0.0.1:[0-9]*' "$WORK/log" | grep -o '[0-9]*$'); do sleep 0.1; done
 until [ -s "$WORK/token" ]; do sleep 0.1; done
