@@ -58,6 +58,11 @@ final class H2ServerConnectionHandler: ChannelInboundHandler, NGHTTP2SessionDele
     private var isLingering = false
     /// How long a closing connection waits for the peer to close its side.
     static let lingerTimeout = TimeAmount.seconds(2)
+    /// How long a connection that must close may take to hand over its last frames before it
+    /// is closed whatever is left: a peer that stopped reading must not hold it open.
+    static let closingTimeout = TimeAmount.seconds(10)
+    /// Set once the connection must close (see ``closingTimeout``).
+    private var isClosing = false
     /// Fires GOAWAY and close once no stream has been open for the idle timeout.
     ///
     /// Armed when the connection starts; a stream that opens does not cancel it, and the last
@@ -233,11 +238,21 @@ final class H2ServerConnectionHandler: ChannelInboundHandler, NGHTTP2SessionDele
         }
         guard session.isFinished || closeAfterFlush || (drain == .goawaySent && streams.isEmpty)
         else { return }
+        armClosingDeadline(context: context)
         // Not before nghttp2 has handed over its last frame (the GOAWAY): a channel that stopped
         // taking writes in the middle of the flush leaves the rest queued there, and writability
         // coming back flushes it and comes back here. Half-closed first, it would be lost.
         guard !session.wantsToWrite else { return }
         lingeringClose(context: context)
+    }
+
+    /// Closes the connection ``closingTimeout`` after it had to close, whether or not its last
+    /// frames have left by then (they wait for a peer that reads).
+    private func armClosingDeadline(context: ChannelHandlerContext) {
+        guard !isClosing else { return }
+        isClosing = true
+        let channel = context.channel
+        context.eventLoop.scheduleTask(in: Self.closingTimeout) { channel.close(promise: nil) }
     }
 
     /// Closes once the last frames (a GOAWAY, final trailers) have left: first our side only,

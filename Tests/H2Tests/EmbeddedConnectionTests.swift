@@ -242,6 +242,20 @@ private final class Outcome<T> {
         #expect(!pair.server.isActive)
     }
 
+    @Test func aConnectionThatMustCloseIsClosedWhenThePeerNeverReadsAgain() throws {
+        var limits = RPCLimits.default
+        limits.pingStrikesMax = 0
+        let pair = try EmbeddedConnectionPair(
+            router: Self.router(cancellations: Counter()), limits: limits)
+        defer { try? pair.finish() }
+        pair.server.isWritable = false
+        try pair.server.writeInbound(ByteBuffer(bytes: Self.ping(1) + Self.ping(2)))
+        pair.loop.advanceTime(by: H2ServerConnectionHandler.closingTimeout - .milliseconds(1))
+        #expect(pair.server.isActive)
+        pair.loop.advanceTime(by: .milliseconds(1))
+        #expect(!pair.server.isActive)
+    }
+
     @Test func aCallThatAnswersInTimeLeavesTheTimerUntouched() throws {
         let pair = try EmbeddedConnectionPair(router: Self.router(cancellations: Counter()))
         defer { try? pair.finish() }
