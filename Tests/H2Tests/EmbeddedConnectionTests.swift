@@ -214,22 +214,23 @@ private final class Outcome<T> {
         #expect(pair.clientHeardGoaway.withLockedValue { $0 })
     }
 
-    /// A PING frame from the client, written straight into the server.
-    static func ping(_ payload: UInt8) -> [UInt8] {
-        [0, 0, 8, 6, 0, 0, 0, 0, 0] + [UInt8](repeating: payload, count: 8)
-    }
-
-    @Test func aGoawayLeftQueuedByAFullChannelLeavesBeforeTheConnectionCloses() throws {
+    /// A pair whose server must close while its channel takes no writes: the client stopped
+    /// reading, then sent a second PING, one strike too many (GOAWAY(ENHANCE_YOUR_CALM) is
+    /// queued in nghttp2, and the flush after the read cannot hand it over).
+    fileprivate static func pairClosingWhileThePeerDoesNotRead() throws -> EmbeddedConnectionPair {
         var limits = RPCLimits.default
         limits.pingStrikesMax = 0
         let pair = try EmbeddedConnectionPair(
             router: Self.router(cancellations: Counter()), limits: limits)
-        defer { try? pair.finish() }
-        // The peer stops reading: the channel takes no more writes.
         pair.server.isWritable = false
-        // The second ping is one strike too many: GOAWAY(ENHANCE_YOUR_CALM) is queued in
-        // nghttp2, and the flush after the read cannot hand it over.
-        try pair.server.writeInbound(ByteBuffer(bytes: Self.ping(1) + Self.ping(2)))
+        let ping: [UInt8] = [0, 0, 8, 6, 0, 0, 0, 0, 0] + [UInt8](repeating: 1, count: 8)
+        try pair.server.writeInbound(ByteBuffer(bytes: ping + ping))
+        return pair
+    }
+
+    @Test func aGoawayLeftQueuedByAFullChannelLeavesBeforeTheConnectionCloses() throws {
+        let pair = try Self.pairClosingWhileThePeerDoesNotRead()
+        defer { try? pair.finish() }
         pair.loop.run()
         #expect(try pair.server.readOutbound(as: ByteBuffer.self) == nil)
         #expect(pair.server.isActive)
@@ -243,13 +244,8 @@ private final class Outcome<T> {
     }
 
     @Test func aConnectionThatMustCloseIsClosedWhenThePeerNeverReadsAgain() throws {
-        var limits = RPCLimits.default
-        limits.pingStrikesMax = 0
-        let pair = try EmbeddedConnectionPair(
-            router: Self.router(cancellations: Counter()), limits: limits)
+        let pair = try Self.pairClosingWhileThePeerDoesNotRead()
         defer { try? pair.finish() }
-        pair.server.isWritable = false
-        try pair.server.writeInbound(ByteBuffer(bytes: Self.ping(1) + Self.ping(2)))
         pair.loop.advanceTime(by: H2ServerConnectionHandler.closingTimeout - .milliseconds(1))
         #expect(pair.server.isActive)
         pair.loop.advanceTime(by: .milliseconds(1))
