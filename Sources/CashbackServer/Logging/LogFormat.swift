@@ -359,7 +359,9 @@ struct LogLine {
     }
 
     /// Stores `value` in `radix` (10 or 16, lower-case), in `count` digits (leading zeros;
-    /// `value` must fit) if given, else in as few as it takes; if they fit.
+    /// `value` must fit) if given, else in as few as it takes; if they fit. Inlined, so that
+    /// each call divides by a constant (a multiplication or a shift, not a division).
+    @inline(__always)
     mutating func putDigits(_ value: UInt64, radix: UInt64, count fixed: Int? = nil) {
         precondition(radix == 10 || radix == 16, "digits in base 10 or 16")
         var digits = 1
