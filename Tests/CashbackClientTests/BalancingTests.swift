@@ -9,11 +9,24 @@ import Testing
         _ servers: [ScriptedServer], _ balancing: CashbackClient.LoadBalancing,
         policy: RetryPolicy = .default, clock: TestClock = TestClock()
     ) async throws -> CashbackClient {
+        try await client(
+            endpoints: servers.map(\.endpoint), balancing, policy: policy, clock: clock)
+    }
+
+    static func client(
+        endpoints: [CashbackClient.Endpoint], _ balancing: CashbackClient.LoadBalancing,
+        policy: RetryPolicy = .default, backoff: ConnectionBackoff = .default,
+        clock: TestClock = TestClock()
+    ) async throws -> CashbackClient {
         try await CashbackClient.connect(
-            endpoints: servers.map(\.endpoint), balancing: balancing, tls: nil, limits: .default,
-            connectionBackoff: .default, retryPolicy: policy, token: nil,
+            endpoints: endpoints, balancing: balancing, tls: nil, limits: .default,
+            connectionBackoff: backoff, retryPolicy: policy, token: nil,
             logger: CashbackClient.silentLogger, clock: clock)
     }
+
+    /// Connection attempts that wait an hour for the server's SETTINGS: one to a
+    /// ``SilentListener`` lasts the whole test.
+    static let patient = ConnectionBackoff(minConnectTimeout: .seconds(3600))
 
     static func call(_ client: CashbackClient) async throws -> [UInt8] {
         try await client.transport.unary(
@@ -29,6 +42,10 @@ import Testing
     @Test func roundRobinSpreadsCallsEvenlyAndSkipsAnEndpointThatIsDown() async throws {
         let servers = [try await ScriptedServer.start(), try await ScriptedServer.start()]
         let client = try await Self.client(servers, .roundRobin)
+        // `connect` returned once one had connected: the other may still be connecting.
+        for endpoint in try #require(client.connection?.endpoints) {
+            if case .connecting(let attempt) = endpoint.availability() { _ = try await attempt.value }
+        }
         #expect(client.connection?.connectionsOpened == 2)
         for _ in 0..<10 { _ = try await Self.call(client) }
         #expect(servers.map(\.calls) == [5, 5])
@@ -92,6 +109,48 @@ import Testing
         await client.close()
         await back.stop()
         await second.stop()
+    }
+
+    /// A host that accepts connections and never answers (its packets dropped) does not hold
+    /// up the others: round robin connects, and calls go, once another endpoint has answered.
+    @Test func roundRobinDoesNotWaitForAnEndpointThatNeverAnswers() async throws {
+        let silent = try await SilentListener.start()
+        let server = try await ScriptedServer.start()
+        let client = try await Self.client(
+            endpoints: [silent.endpoint, server.endpoint], .roundRobin, backoff: Self.patient)
+        for _ in 0..<3 { _ = try await Self.call(client) }
+        #expect(server.calls == 3)
+        await client.close()
+        await server.stop()
+        await silent.stop()
+    }
+
+    /// When no endpoint is up, a call takes the first attempt under way to connect, not the
+    /// first in the list: here the second, while the first still waits for an answer.
+    @Test func aCallTakesTheFirstEndpointToReconnect() async throws {
+        let silent = try await SilentListener.start()
+        let server = try await ScriptedServer.start()
+        let port = server.port
+        let clock = TestClock(unit: 1)
+        let client = try await Self.client(
+            endpoints: [silent.endpoint, server.endpoint], .roundRobin, backoff: Self.patient,
+            clock: clock)
+        let endpoints = try #require(client.connection?.endpoints)
+        await Self.stop(server, of: client, index: 1)
+        // Its reconnect is refused: it backs off.
+        while case .connecting(let attempt) = endpoints[1].availability() {
+            _ = await attempt.result
+        }
+        let back = try await ScriptedServer.start(port: port)
+        clock.advance(by: .seconds(2))
+        // Neither is up: the first is still connecting, the second starts again now.
+        let answer = try await client.transport.unary(
+            ScriptedServer.idempotent, request: [7], options: CallOptions(timeout: .seconds(30)))
+        #expect(answer == [7])
+        #expect(back.calls == 1)
+        await client.close()
+        await back.stop()
+        await silent.stop()
     }
 
     @Test func callsFailFastNamingEachEndpointWhileAllBackOff() async throws {

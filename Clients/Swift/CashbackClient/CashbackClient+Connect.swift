@@ -165,8 +165,8 @@ extension CashbackClient {
         }
     }
 
-    /// Makes the first connections: to every endpoint at once for round robin, to the first
-    /// that answers, in order, for failover.
+    /// Makes the first connections: to every endpoint at once for round robin, returning once
+    /// one has connected; to the first that answers, in order, for failover.
     ///
     /// - Throws: the first ``TLSError`` (the TLS files are the same for every endpoint); the
     ///   only endpoint's ``RPCError``; UNAVAILABLE naming each endpoint and why, when none
@@ -182,11 +182,15 @@ extension CashbackClient {
                 failures.append(failure)
             }
         case .roundRobin:
-            let attempts = connections.map(firstAttempt)
-            for attempt in attempts {
-                if let failure = try await failure(of: attempt) { failures.append(failure) }
+            // Returns as soon as one has connected; the others go on connecting.
+            do {
+                _ = try await EndpointConnection.firstToConnect(
+                    connections.map(firstAttempt), within: nil, deadline: "",
+                    endsTheWait: { $0 is TLSError })
+                return
+            } catch let all as EndpointConnection.AttemptsFailed {
+                failures = all.failures.map(RPCError.init(clientFailure:))
             }
-            guard failures.count == connections.count else { return }
         }
         guard failures.count > 1 else { throw failures[0] }
         throw RPCError(

@@ -2,35 +2,58 @@ import H2
 import NIOConcurrencyHelpers
 import RPC
 
-extension EndpointConnection.Availability {
-    /// The connection `attempt` makes, waited for at most `timeout` (the call's deadline) and
-    /// no longer than the waiting task is not cancelled: the attempt is shared by every call
-    /// waiting on it, so one call giving up leaves it running for the others.
+extension EndpointConnection {
+    /// Every one of several connection attempts failed (``firstToConnect(_:within:deadline:endsTheWait:)``).
+    struct AttemptsFailed: Error {
+        /// Each attempt's error, in the attempts' order.
+        var failures: [any Error]
+    }
+
+    /// The first of `attempts` to connect, as soon as it does, whatever the others are doing;
+    /// waited for at most `timeout` (the call's deadline, one for all of them) and no longer
+    /// than the waiting task is not cancelled. An attempt is shared by every call waiting on
+    /// it, so one call giving up leaves it running for the others.
     ///
-    /// - Throws: the attempt's error as ``RPCError``; DEADLINE_EXCEEDED when `timeout` passes
-    ///   first; CANCELLED when the task is cancelled first.
-    static func connection(
-        from attempt: Task<H2ClientConnection, any Error>, endpoint: CashbackClient.Endpoint,
-        within timeout: Duration?
-    ) async throws(RPCError) -> H2ClientConnection {
-        let race = OnceResult<H2ClientConnection>()
-        do {
-            return try await race.wait {
-                Task { race.resume(with: await attempt.result) }
-                if let timeout {
-                    let timer = Task {
-                        try await Task.sleep(for: timeout)
-                        race.resume(
-                            with: .failure(
-                                RPCError(
-                                    .deadlineExceeded,
-                                    "the deadline passed while connecting to \(endpoint)")))
+    /// - Parameters:
+    ///   - deadline: what the DEADLINE_EXCEEDED error says.
+    ///   - endsTheWait: whether a failure is every endpoint's, not this one's alone (a TLS file
+    ///     that cannot be read): it ends the wait at once.
+    /// - Returns: the index in `attempts` of the one that connected, and its connection.
+    /// - Throws: the first failure that `endsTheWait`; ``AttemptsFailed`` once all have failed;
+    ///   ``RPCError`` DEADLINE_EXCEEDED when `timeout` passes first; `CancellationError` when
+    ///   the task is cancelled first.
+    static func firstToConnect(
+        _ attempts: [Task<H2ClientConnection, any Error>], within timeout: Duration?,
+        deadline: String, endsTheWait: @escaping @Sendable (any Error) -> Bool
+    ) async throws -> (index: Int, connection: H2ClientConnection) {
+        precondition(!attempts.isEmpty, "no attempt to wait for")
+        let race = OnceResult<(index: Int, connection: H2ClientConnection)>()
+        let failures = NIOLockedValueBox([(any Error)?](repeating: nil, count: attempts.count))
+        return try await race.wait {
+            for (index, attempt) in attempts.enumerated() {
+                Task {
+                    switch await attempt.result {
+                    case .success(let connection):
+                        race.resume(with: .success((index, connection)))
+                    case .failure(let error) where endsTheWait(error):
+                        race.resume(with: .failure(error))
+                    case .failure(let error):
+                        let all = failures.withLockedValue { failures -> [any Error]? in
+                            failures[index] = error
+                            let all = failures.compactMap { $0 }
+                            return all.count == failures.count ? all : nil
+                        }
+                        if let all { race.resume(with: .failure(AttemptsFailed(failures: all))) }
                     }
-                    race.onResume { timer.cancel() }
                 }
             }
-        } catch {
-            throw RPCError(clientFailure: error)
+            if let timeout {
+                let timer = Task {
+                    try await Task.sleep(for: timeout)
+                    race.resume(with: .failure(RPCError(.deadlineExceeded, deadline)))
+                }
+                race.onResume { timer.cancel() }
+            }
         }
     }
 }

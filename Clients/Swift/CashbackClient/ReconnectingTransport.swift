@@ -164,29 +164,35 @@ final class ReconnectingTransport: RPCClientTransport {
         return .noneReady(waiting: waiting, failures: failures)
     }
 
-    /// The first of the attempts `waiting` that connects, in order.
+    /// The first of the attempts `waiting` to connect, as soon as it does.
     ///
     /// - Throws: ``RPCError`` UNAVAILABLE naming each endpoint and why it cannot be used (its
     ///   backoff and last error, or the attempt that just failed); DEADLINE_EXCEEDED when
-    ///   `timeout` passes first; CANCELLED when the task is cancelled first.
+    ///   `timeout` passes first; CANCELLED when the task is cancelled first; an attempt's
+    ///   error other than UNAVAILABLE at once.
     private func firstToConnect(
         _ waiting: [(EndpointConnection, Task<H2ClientConnection, any Error>)],
         failures: [RPCError], within timeout: Duration?
     ) async throws(RPCError) -> (EndpointConnection, H2ClientConnection) {
-        var failures = failures
-        for (endpoint, attempt) in waiting {
-            do throws(RPCError) {
-                let connection = try await EndpointConnection.Availability.connection(
-                    from: attempt, endpoint: endpoint.endpoint, within: timeout)
-                return (endpoint, connection)
-            } catch {
-                // The deadline, or the caller's cancellation, ends the wait for every endpoint.
-                guard error.code == .unavailable else { throw error }
-                failures.append(error)
-            }
+        guard !waiting.isEmpty else { throw Self.noneAvailable(failures) }
+        let names = waiting.map { "\($0.0.endpoint)" }.joined(separator: ", ")
+        do {
+            let (index, connection) = try await EndpointConnection.firstToConnect(
+                waiting.map(\.1), within: timeout,
+                deadline: "the deadline passed while connecting to \(names)",
+                endsTheWait: { RPCError(clientFailure: $0).code != .unavailable })
+            return (waiting[index].0, connection)
+        } catch let all as EndpointConnection.AttemptsFailed {
+            throw Self.noneAvailable(failures + all.failures.map(RPCError.init(clientFailure:)))
+        } catch {
+            throw RPCError(clientFailure: error)
         }
-        guard failures.count > 1 else { throw failures.first ?? EndpointConnection.closedError }
-        throw RPCError(
+    }
+
+    /// The error of a call that no endpoint can take: `failures`, one per endpoint.
+    private static func noneAvailable(_ failures: [RPCError]) -> RPCError {
+        guard failures.count > 1 else { return failures.first ?? EndpointConnection.closedError }
+        return RPCError(
             .unavailable,
             "no endpoint is available: " + failures.map(\.message).joined(separator: "; "))
     }
