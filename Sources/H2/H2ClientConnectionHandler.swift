@@ -104,11 +104,15 @@ final class H2ClientConnectionHandler: ChannelInboundHandler, NGHTTP2SessionDele
     /// Submits a call's request.
     ///
     /// - Throws: ``CallNotStarted`` when the connection can start no call; ``RPCError``
-    ///   RESOURCE_EXHAUSTED for a request over the limit.
+    ///   RESOURCE_EXHAUSTED for a request over the limit, DEADLINE_EXCEEDED for a call whose
+    ///   deadline has passed (it is not sent: the server would run it for nobody).
     private func open(
         _ method: MethodDescriptor, request: [UInt8], options: CallOptions, token: UInt64,
         receiver: ClientStream.Receiver
     ) throws {
+        if let timeout = options.timeout, timeout <= .zero {
+            throw RPCError(.deadlineExceeded, "the deadline passed before the call was sent")
+        }
         guard let session, let context, closedError == nil else {
             throw CallNotStarted(
                 error: closedError ?? RPCError(.unavailable, "the connection is closed"))

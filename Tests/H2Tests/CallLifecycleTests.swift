@@ -41,6 +41,26 @@ import Testing
         await slow.server.shutdownGracefully()
     }
 
+    /// A deadline already past (zero, negative, used up while connecting) fails the call
+    /// without sending it: the server would run it, a write included, for nobody.
+    @Test(arguments: [Duration.zero, .milliseconds(-5), .nanoseconds(-1)])
+    func aCallWhoseDeadlineHasPassedIsNotSent(timeout: Duration) async throws {
+        let slow = try await SlowServer.start()
+        let connection = try await H2ClientConnection.connect(host: "127.0.0.1", port: slow.port)
+        let sent = SentHeaders()
+        await #expect {
+            _ = try await connection.unary(
+                SlowServer.method, request: [1],
+                options: CallOptions(timeout: timeout, observer: sent))
+        } throws: { ($0 as? RPCError)?.code == .deadlineExceeded }
+        #expect(sent.count == 0)
+        // The connection serves the next call.
+        slow.release.open()
+        #expect(try await connection.unary(SlowServer.method, request: [7], options: CallOptions()) == [7])
+        await connection.close()
+        await slow.server.shutdownGracefully()
+    }
+
     @Test func cancellingTheCallerResetsTheStreamAndCancelsTheHandler() async throws {
         let slow = try await SlowServer.start()
         let connection = try await H2ClientConnection.connect(host: "127.0.0.1", port: slow.port)
@@ -212,4 +232,15 @@ import Testing
         await connection.close()
         await server.shutdownGracefully()
     }
+}
+
+/// Counts the request header blocks a call sent.
+private final class SentHeaders: RPCCallObserver {
+    private let sent = Atomic(0)
+    var count: Int { sent.load(ordering: .relaxed) }
+    func didSendRequestHeaders(_ fields: [Metadata.Field], newConnection: RPCConnectionSetup?) {
+        sent.add(1, ordering: .relaxed)
+    }
+    func didReceiveResponseHeaders(_ fields: [Metadata.Field]) {}
+    func didReceiveTrailers(_ fields: [Metadata.Field]) {}
 }
