@@ -20,11 +20,16 @@ extension RPCError {
         /// The trailer's name.
         public static let headerName = "grpc-retry-pushback-ms"
 
+        /// The longest delay read from the trailer: 2^31 − 1 ms (~24.8 days), a 32-bit integer
+        /// as grpc-java parses it.
+        public static let millisecondsMax: Int64 = Int64(Int32.max)
+
         /// Reads the trailer's value: a decimal number of milliseconds; anything else
-        /// (negative, empty, not a number, too large) means "do not retry", as A6 says.
+        /// (negative, empty, not a number, more than ``millisecondsMax``) means "do not retry",
+        /// as A6 says.
         public init(headerValue: String) {
             guard !headerValue.isEmpty, headerValue.utf8.allSatisfy({ (0x30...0x39).contains($0) }),
-                let milliseconds = Int64(headerValue)
+                let milliseconds = Int64(headerValue), milliseconds <= Self.millisecondsMax
             else {
                 self = .doNotRetry
                 return

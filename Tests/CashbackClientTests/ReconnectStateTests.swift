@@ -39,6 +39,22 @@ import Testing
         #expect(state.failures == expected.count)
     }
 
+    /// A multiplier so large that the product does not fit in a `Duration` waits the
+    /// maximum (jittered), not a trap.
+    @Test func aHugeMultiplierWaitsTheMaximum() {
+        var configuration = ConnectionBackoff.default
+        configuration.multiplier = 1e21
+        var state = ReconnectState(configuration: configuration)
+        var now = Self.start
+        var waits: [Int64] = []
+        for _ in 0..<3 {
+            let (_, wait) = Self.failAttempt(&state, at: now, unit: 0.5)
+            waits.append(wait.roundedMilliseconds)
+            now += wait
+        }
+        #expect(waits == [1000, 120_000, 120_000])
+    }
+
     @Test func anAttemptMayTakeTheMinimumConnectTimeoutOrItsBackoffWhenLonger() {
         var configuration = ConnectionBackoff.default
         configuration.minConnectTimeout = .seconds(5)

@@ -28,6 +28,15 @@ import Testing
         #expect(policy.backoffBound(forRetry: 3) == .milliseconds(250))
     }
 
+    /// A multiplier so large that the product does not fit in a `Duration` gives the
+    /// maximum, not a trap.
+    @Test(arguments: [1e21, 1e300, Double.greatestFiniteMagnitude])
+    func aHugeMultiplierReachesTheMaximum(_ multiplier: Double) {
+        let policy = RetryPolicy(maxBackoff: .seconds(2), backoffMultiplier: multiplier)
+        #expect(policy.backoffBound(forRetry: 2) == .seconds(2))
+        #expect(policy.backoffBound(forRetry: 5) == .seconds(2))
+    }
+
     @Test func maxAttemptsAboveFiveCountsAsFive() throws {
         var policy = RetryPolicy.default
         policy.maxAttempts = 9

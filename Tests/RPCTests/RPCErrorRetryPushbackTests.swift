@@ -8,6 +8,8 @@ import Testing
         ("0", .retryAfter(.zero)),
         ("-1", .doNotRetry), ("", .doNotRetry), ("1.5", .doNotRetry), (" 5", .doNotRetry),
         ("+5", .doNotRetry), ("99999999999999999999", .doNotRetry),
+        ("2147483647", .retryAfter(.milliseconds(2_147_483_647))),
+        ("2147483648", .doNotRetry), ("9223372036854775807", .doNotRetry),
     ] as [(String, RPCError.RetryPushback)])
     func headerValuesAreReadAsA6Says(_ value: String, _ pushback: RPCError.RetryPushback) {
         #expect(RPCError.RetryPushback(headerValue: value) == pushback)

@@ -75,7 +75,7 @@ struct ReconnectState: Sendable {
             backoff = configuration.initialBackoff
             wait = backoff
         } else {
-            backoff = min(backoff * configuration.multiplier, configuration.maxBackoff)
+            backoff = backoff.times(configuration.multiplier, atMost: configuration.maxBackoff)
             let unit = unitRandom()
             precondition((0...1).contains(unit), "a unit random value is in 0...1, got \(unit)")
             wait = backoff * (1 + configuration.jitter * (2 * unit - 1))

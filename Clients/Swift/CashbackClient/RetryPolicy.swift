@@ -84,7 +84,7 @@ public struct RetryPolicy: Hashable, Sendable {
         precondition(retry >= 1, "retries count from 1")
         var bound = initialBackoff
         for _ in 1..<retry {
-            bound = bound * backoffMultiplier
+            bound = bound.times(backoffMultiplier, atMost: maxBackoff)
             if bound >= maxBackoff { return maxBackoff }
         }
         return min(bound, maxBackoff)
@@ -125,8 +125,9 @@ public struct RetryPolicy: Hashable, Sendable {
 /// The client starts with ``maxTokens`` tokens. Every attempt of an idempotent method that
 /// fails with a retryable status takes one away, every attempt that succeeds gives
 /// ``tokenRatio`` back (up to ``maxTokens``); while the count is at or below half of
-/// ``maxTokens``, failed calls are not retried. With the defaults (10, 0.1), about six
-/// failures in a row stop retries, and it takes ten successes to earn one token back.
+/// ``maxTokens``, failed calls are not retried. With the defaults (10, 0.1), the fifth failed
+/// attempt in a row leaves 5 tokens and is not retried, and it takes ten successes to earn one
+/// token back.
 public struct RetryThrottling: Hashable, Sendable {
     /// The budget's size, 1...1000.
     public var maxTokens: Int
