@@ -88,6 +88,9 @@ final class H2ServerConnectionHandler: ChannelInboundHandler, NGHTTP2SessionDele
     private var keepaliveTimer: Scheduled<Void>?
     /// Armed while a keepalive PING waits for its ACK.
     private var keepaliveAckTimer: Scheduled<Void>?
+    /// Armed while the channel takes no writes: a peer that reads nothing for the stall
+    /// timeout is closed (its streams' resets and a GOAWAY could not leave either).
+    private var writeStallTimer: Scheduled<Void>?
 
     /// How long the GOAWAY notice waits for its PING's ACK before the final GOAWAY.
     static let drainNoticeTimeout = TimeAmount.seconds(2)
@@ -188,7 +191,20 @@ final class H2ServerConnectionHandler: ChannelInboundHandler, NGHTTP2SessionDele
         // nghttp2 queues meanwhile (PING and SETTINGS acks) is bounded by its flood limits.
         let writable = context.channel.isWritable
         context.channel.setOption(ChannelOptions.autoRead, value: writable).whenFailure { _ in }
-        if writable { flushNow() }
+        if writable {
+            writeStallTimer?.cancel()
+            writeStallTimer = nil
+            flushNow()
+        } else if writeStallTimer == nil {
+            let channel = context.channel
+            let logger = self.logger
+            writeStallTimer = context.eventLoop.scheduleTask(
+                in: TimeAmount(clamping: limits.streamStallTimeout)
+            ) {
+                logger.debug("closing a connection whose peer stopped reading")
+                channel.close(promise: nil)
+            }
+        }
         context.fireChannelWritabilityChanged()
     }
 
@@ -378,6 +394,7 @@ final class H2ServerConnectionHandler: ChannelInboundHandler, NGHTTP2SessionDele
         cancelIdleTimer()
         keepaliveTimer?.cancel()
         keepaliveAckTimer?.cancel()
+        writeStallTimer?.cancel()
         streamTimer?.cancel()
         streamTimer = nil
         streamTimerDeadline = nil
@@ -392,8 +409,10 @@ final class H2ServerConnectionHandler: ChannelInboundHandler, NGHTTP2SessionDele
     func sessionDidNoticeGlitch() {
         guard !glitches.record(at: .now()) else { return }
         logger.notice("closing a connection: too many frames without requests")
-        // GOAWAY(ENHANCE_YOUR_CALM); the session then finishes and flushOutput closes.
+        // GOAWAY(ENHANCE_YOUR_CALM); the session then finishes and flushOutput closes, within
+        // the closing timeout even if the GOAWAY cannot leave.
         session?.terminate(errorCode: NGHTTP2_ENHANCE_YOUR_CALM.rawValue)
+        closeAfterFlush = true
     }
 
     /// A reset of a call the client had sent in full (or that was already answered) is a

@@ -216,10 +216,17 @@ private final class Outcome<T> {
 
     /// A pair whose server must close while its channel takes no writes: the client stopped
     /// reading, then sent a second PING, one strike too many (GOAWAY(ENHANCE_YOUR_CALM) is
-    /// queued in nghttp2, and the flush after the read cannot hand it over).
-    fileprivate static func pairClosingWhileThePeerDoesNotRead() throws -> EmbeddedConnectionPair {
+    /// queued in nghttp2, and the flush after the read cannot hand it over). With `glitches`,
+    /// the second PING is instead one glitch too many, and nghttp2 terminates the session.
+    fileprivate static func pairClosingWhileThePeerDoesNotRead(
+        glitches: Bool = false
+    ) throws -> EmbeddedConnectionPair {
         var limits = RPCLimits.default
-        limits.pingStrikesMax = 0
+        if glitches {
+            limits.glitchBurstMax = 1
+        } else {
+            limits.pingStrikesMax = 0
+        }
         let pair = try EmbeddedConnectionPair(
             router: Self.router(cancellations: Counter()), limits: limits)
         pair.server.isWritable = false
@@ -243,10 +250,31 @@ private final class Outcome<T> {
         #expect(!pair.server.isActive)
     }
 
-    @Test func aConnectionThatMustCloseIsClosedWhenThePeerNeverReadsAgain() throws {
-        let pair = try Self.pairClosingWhileThePeerDoesNotRead()
+    @Test(arguments: [false, true])
+    func aConnectionThatMustCloseIsClosedWhenThePeerNeverReadsAgain(glitches: Bool) throws {
+        let pair = try Self.pairClosingWhileThePeerDoesNotRead(glitches: glitches)
         defer { try? pair.finish() }
         pair.loop.advanceTime(by: H2ServerConnectionHandler.closingTimeout - .milliseconds(1))
+        #expect(pair.server.isActive)
+        pair.loop.advanceTime(by: .milliseconds(1))
+        #expect(!pair.server.isActive)
+    }
+
+    /// A peer that reads nothing for the stall timeout is closed; one that reads again before
+    /// it is not.
+    @Test func aPeerThatStopsReadingIsClosedAfterTheStallTimeout() throws {
+        let pair = try EmbeddedConnectionPair(router: Self.router(cancellations: Counter()))
+        defer { try? pair.finish() }
+        let stall = TimeAmount(clamping: RPCLimits.default.streamStallTimeout)
+        func blocked(_ blocked: Bool) {
+            pair.server.isWritable = !blocked
+            pair.server.pipeline.fireChannelWritabilityChanged()
+        }
+        blocked(true)
+        pair.loop.advanceTime(by: stall - .milliseconds(1))
+        blocked(false)
+        blocked(true)
+        pair.loop.advanceTime(by: stall - .milliseconds(1))
         #expect(pair.server.isActive)
         pair.loop.advanceTime(by: .milliseconds(1))
         #expect(!pair.server.isActive)
