@@ -22,6 +22,9 @@ final class TLSHandler: ChannelDuplexHandler {
 
     /// Ciphertext that is written to the channel before a flush asks for it.
     static let ciphertextWriteThresholdBytes = 64 << 10
+    /// How long a close waits for the last ciphertext (close_notify, an alert) to reach the
+    /// socket before it closes anyway: a peer that reads nothing must not hold it open.
+    static let closeNotifyTimeout = TimeAmount.seconds(2)
 
     private enum State { case idle, handshaking, active, closing, closed }
 
@@ -287,15 +290,26 @@ final class TLSHandler: ChannelDuplexHandler {
         closeAfterLastWrite(context: context, promise: nil)
     }
 
-    /// Closes once the last ciphertext (close_notify, an alert) has reached the socket.
+    /// Closes once the last ciphertext (close_notify, an alert) has reached the socket, or
+    /// after ``closeNotifyTimeout``, whichever comes first.
     private func closeAfterLastWrite(context: ChannelHandlerContext, promise: EventLoopPromise<Void>?) {
         guard let lastWrite else {
             context.close(mode: .all, promise: promise)
             return
         }
-        // Runs at once when the write has already completed.
         let bound = NIOLoopBound(context, eventLoop: context.eventLoop)
-        lastWrite.whenComplete { _ in bound.value.close(mode: .all, promise: promise) }
+        let closed = NIOLoopBoundBox(false, eventLoop: context.eventLoop)
+        let close: @Sendable () -> Void = {
+            guard !closed.value else { return }
+            closed.value = true
+            bound.value.close(mode: .all, promise: promise)
+        }
+        let timer = context.eventLoop.scheduleTask(in: Self.closeNotifyTimeout, close)
+        // Runs at once when the write has already completed.
+        lastWrite.whenComplete { _ in
+            timer.cancel()
+            close()
+        }
     }
 
     private func failPendingWrites(_ error: any Error) {

@@ -137,6 +137,24 @@ import Testing
         #expect(emptyWritten)
     }
 
+    /// A close waits for close_notify to reach the socket, but not for ever: a peer that reads
+    /// nothing does not hold the connection (and a server's shutdown) open.
+    @Test func aCloseDoesNotWaitForeverForAPeerThatReadsNothing() throws {
+        let pair = try Pair(oneByteAtATime: false)
+        try pair.pump()
+        let held = HeldWrites()
+        try pair.server.pipeline.syncOperations.addHandler(held, position: .first)
+        pair.server.writeAndFlush(ByteBuffer(string: "never read"), promise: nil)
+        let closed = pair.server.eventLoop.makePromise(of: Void.self)
+        pair.server.close(promise: closed)
+        #expect(pair.server.isActive)  // close_notify waits behind the unread ciphertext
+        pair.server.embeddedEventLoop.advanceTime(by: TLSHandler.closeNotifyTimeout)
+        #expect(!pair.server.isActive)
+        try closed.futureResult.wait()
+        // What the socket never wrote fails as the channel closes.
+        for promise in held.promises { promise?.fail(ChannelError.ioOnClosedChannel) }
+    }
+
     /// Keeps the promises of the writes that pass it, uncompleted, as a socket that has not
     /// written them yet would.
     final class HeldWrites: ChannelOutboundHandler {
