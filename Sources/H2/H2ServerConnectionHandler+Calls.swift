@@ -272,7 +272,7 @@ extension H2ServerConnectionHandler {
         extraHeaders: [(String, String)] = []
     ) {
         stream.responseBody = ResponseBody(text: text)
-        stream.machine.respondingWithoutHandler(at: loopNow)
+        stream.machine.respondingWithoutHandler(at: loopNow, resetCode: NGHTTP2_NO_ERROR.rawValue)
         streamTimersChanged(stream)
         session?.submitResponse(
             streamID: streamID,

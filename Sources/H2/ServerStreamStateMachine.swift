@@ -114,11 +114,15 @@ struct ServerStreamStateMachine {
         return .sendResponse
     }
 
-    /// A body that is not a handler's (an HTTP error's text) starts leaving at `now`.
-    mutating func respondingWithoutHandler(at now: NIODeadline) {
+    /// A body that is not a handler's (an HTTP error's text) starts leaving at `now`. If the
+    /// peer is still sending, `resetCode` is sent once the body's last frame has left (as
+    /// ``answer(resetCode:)`` does): nothing else would ever end a stream that no handler
+    /// reads, once its answer has left.
+    mutating func respondingWithoutHandler(at now: NIODeadline, resetCode: UInt32) {
         state = .responding
         deadline = nil
         stallDeadline = now + stallTimeout
+        if !requestEnded { resetAfterAnswer = resetCode }
     }
 
     /// A streaming response's queue changed: bytes have waited since `waitingSince` (`nil`:

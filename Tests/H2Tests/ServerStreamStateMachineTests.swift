@@ -177,11 +177,21 @@ import Testing
     @Test func anHTTPErrorBodyHasItsOwnStallClock() {
         var machine = opened()
         let at = Self.start + .seconds(2)
-        machine.respondingWithoutHandler(at: at)
+        machine.respondingWithoutHandler(at: at, resetCode: 0)
         #expect(machine.state == .responding)
         #expect(machine.nextTimerDeadline == at + Self.stall)
         #expect(machine.requestDidEnd() == .none)
         machine.bodyFinished()
         #expect(machine.state == .answered)
+    }
+
+    /// An HTTP error answered while the request still arrives resets the stream once the
+    /// answer has left: no handler reads the rest, and no timer is left to end it.
+    @Test func anHTTPErrorToARequestStillArrivingResetsTheStreamAfterIt() {
+        var machine = opened()
+        machine.respondingWithoutHandler(at: Self.start, resetCode: 0)
+        machine.bodyFinished()
+        #expect(machine.sentEndOfStream() == 0)
+        #expect(machine.nextTimerDeadline == nil)
     }
 }
