@@ -449,6 +449,9 @@ final class H2ServerConnectionHandler: ChannelInboundHandler, NGHTTP2SessionDele
 
     func sessionDidBeginHeaders(streamID: Int32) {
         guard streams[streamID] == nil else { return }  // trailers of a known stream
+        // Past the GOAWAY we submitted: the peer will take the stream as unprocessed (and may
+        // send it again elsewhere), so it is not served.
+        if let last = session?.goawayLastStreamID, streamID > last { return }
         let stream = ServerStream(openedAt: loopNow, limits: limits)
         streams[streamID] = stream
         openStreams.opened()

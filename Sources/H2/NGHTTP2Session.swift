@@ -318,6 +318,7 @@ final class NGHTTP2Session {
     /// logs (gRPC's `too_many_pings`, say).
     func submitGoaway(errorCode: UInt32 = NGHTTP2_NO_ERROR.rawValue, debugData: String = "") {
         let lastStreamID = nghttp2_session_get_last_proc_stream_id(session)
+        goawayLastStreamID = min(goawayLastStreamID ?? lastStreamID, lastStreamID)
         var bytes = Array(debugData.utf8)
         // Returns 0, NGHTTP2_ERR_NOMEM or NGHTTP2_ERR_INVALID_ARGUMENT (a bad last id: a bug).
         let rv = nghttp2_submit_goaway(
@@ -325,6 +326,11 @@ final class NGHTTP2Session {
             bytes.count)
         precondition(rv != NGHTTP2_ERR_INVALID_ARGUMENT.rawValue, "bad GOAWAY")
     }
+
+    /// The last stream id of the GOAWAY submitted (the lowest, if several); `nil` before one.
+    /// nghttp2 takes new streams until that GOAWAY has left, and then closes those past it,
+    /// which the peer takes as never processed: they must not be served meanwhile.
+    private(set) var goawayLastStreamID: Int32?
 
     /// The peer's SETTINGS_MAX_HEADER_LIST_SIZE: unlimited until its SETTINGS arrive.
     var remoteMaxHeaderListSize: Int {

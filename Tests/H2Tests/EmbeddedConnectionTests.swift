@@ -230,9 +230,43 @@ private final class Outcome<T> {
         let pair = try EmbeddedConnectionPair(
             router: Self.router(cancellations: Counter()), limits: limits)
         pair.server.isWritable = false
-        let ping: [UInt8] = [0, 0, 8, 6, 0, 0, 0, 0, 0] + [UInt8](repeating: 1, count: 8)
-        try pair.server.writeInbound(ByteBuffer(bytes: ping + ping))
+        try pair.server.writeInbound(ByteBuffer(bytes: Self.ping + Self.ping))
         return pair
+    }
+
+    /// A PING frame from the client, written straight into the server.
+    static let ping: [UInt8] = [0, 0, 8, 6, 0, 0, 0, 0, 0] + [UInt8](repeating: 1, count: 8)
+
+    /// A call whose request arrives in the read that breached a policy, after the breach: the
+    /// GOAWAY it submitted tells the client that the call was not processed (a gRPC client may
+    /// send it again elsewhere), so it must not run.
+    @Test func aCallPastASubmittedGoawayDoesNotRun() throws {
+        var limits = RPCLimits.default
+        limits.pingStrikesMax = 0
+        let ran = Counter()
+        var router = RPCRouter()
+        router.registerRaw(Self.echo) { request, _ in
+            ran.value += 1
+            return request
+        }
+        let pair = try EmbeddedConnectionPair(router: router, limits: limits)
+        defer { try? pair.finish() }
+        let call = Outcome(pair.startCall(Self.echo, request: [1]))
+        pair.loop.run()
+        var read = ByteBuffer(bytes: Self.ping + Self.ping)
+        while var request = try pair.client.readOutbound(as: ByteBuffer.self) {
+            read.writeBuffer(&request)
+        }
+        try pair.server.writeInbound(read)
+        try pair.exchange()
+        #expect(ran.value == 0)
+        #expect(pair.clientHeardGoaway.withLockedValue { $0 })
+        // The client knows the call never started: it may send it on another connection.
+        guard case .failure(let error) = call.result else {
+            Issue.record("the call should have failed, got \(String(describing: call.result))")
+            return
+        }
+        #expect(error is CallNotStarted)
     }
 
     @Test func aGoawayLeftQueuedByAFullChannelLeavesBeforeTheConnectionCloses() throws {
