@@ -153,6 +153,23 @@ import Testing
         await silent.stop()
     }
 
+    /// `close()` closes a connection the client had stopped using (the server told it to go
+    /// away) as well as the open one: calls still in flight there end too.
+    @Test func closeClosesAConnectionThatWasGoingAway() async throws {
+        let server = try await ScriptedServer.start()
+        let client = try await Self.client([server], .failover)
+        _ = try await Self.call(client)
+        let endpoint = try #require(client.connection?.endpoints.first)
+        guard case .ready(let goingAway) = endpoint.availability() else {
+            Issue.record("the endpoint should be connected")
+            return
+        }
+        endpoint.discard(goingAway)  // as when its GOAWAY arrives
+        await client.close()
+        await goingAway.waitUntilClosed()
+        await server.stop()
+    }
+
     @Test func callsFailFastNamingEachEndpointWhileAllBackOff() async throws {
         let servers = [try await ScriptedServer.start(), try await ScriptedServer.start()]
         let clock = TestClock(unit: 1)

@@ -39,6 +39,9 @@ final class EndpointConnection: Sendable {
         /// this is set).
         var connection: H2ClientConnection?
         var attempt: Task<H2ClientConnection, any Error>?
+        /// Every connection not closed yet: the open one, and those forgotten (the server told
+        /// them to go away) whose calls in flight go on. ``close()`` closes them all.
+        var live: [H2ClientConnection] = []
         var isClosed = false
         var connectionsOpened = 0
     }
@@ -136,6 +139,7 @@ final class EndpointConnection: Sendable {
             state.attempt = nil
             guard !state.isClosed else { return nil }
             state.connection = connection
+            state.live.append(connection)
             state.reconnect.attemptSucceeded()
             state.connectionsOpened += 1
             return state.connectionsOpened
@@ -165,6 +169,7 @@ final class EndpointConnection: Sendable {
     private func watch(_ connection: H2ClientConnection) {
         Task {
             await connection.waitUntilClosed()
+            state.withLockedValue { $0.live.removeAll { $0 === connection } }
             discard(connection)
             logger.info("disconnected")
         }
@@ -188,13 +193,13 @@ final class EndpointConnection: Sendable {
         await state.withLockedValue { $0.connection }?.waitUntilClosed()
     }
 
-    /// Closes the open connection and refuses every later call; an attempt under way closes
-    /// what it connects.
+    /// Closes every connection not closed yet (calls in flight on them fail with UNAVAILABLE)
+    /// and refuses every later call; an attempt under way closes what it connects.
     func close() async {
-        let connection = state.withLockedValue { state in
+        let connections = state.withLockedValue { state in
             state.isClosed = true
-            return state.connection
+            return state.live
         }
-        await connection?.close()
+        for connection in connections { await connection.close() }
     }
 }
