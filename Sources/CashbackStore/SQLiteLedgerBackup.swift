@@ -37,9 +37,7 @@ public enum SQLiteLedgerBackup {
         try DatabasePreflight.check(destination)
         let source = try openReadOnly(database)
         do {
-            let copy = try DatabaseQueue(path: destination)
-            try source.backup(to: copy)
-            try copy.close()
+            try copy(source, to: destination)
         } catch let error as DatabaseError {
             try? FileManager.default.removeItem(atPath: destination)
             throw LedgerStoreError(
@@ -68,6 +66,11 @@ public enum SQLiteLedgerBackup {
     /// The destination must not be in use (no server on it); an existing destination is
     /// replaced only with `replacing`, and the token revocations it holds are applied to the
     /// restored file. A backup written by an older `cashbackd` is migrated as the server would.
+    ///
+    /// The backup is made ready beside the destination first (`<database>.restoring`: copied,
+    /// migrated, the revocations applied, the books checked), and the destination is
+    /// overwritten only with that: a restore that fails on the way (a backup that cannot be
+    /// migrated, say) leaves the destination as it was, its revocations included.
     /// - Throws: `LedgerStoreError` naming the path and the cause (`.databaseInUse` while a
     ///   server owns the destination).
     public static func restore(from backupPath: String, to database: String, replacing: Bool)
@@ -83,21 +86,24 @@ public enum SQLiteLedgerBackup {
         }
         let source = try openReadOnly(backupPath)
         try DatabasePreflight.check(database)
-        // Own the destination for the whole copy: no server may open it meanwhile.
+        // Own the destination until the end: no server may open it meanwhile.
         let ownership = try DatabaseOwnership(databasePath: database)
+        defer { ownership.release() }
         let existed = FileManager.default.fileExists(atPath: database)
+        let staging = database + ".restoring"
+        removeFiles(of: staging)  // what a restore that was killed left
+        defer { removeFiles(of: staging) }
         let revocations: [Revocation]
         do {
-            revocations = try copy(source, to: database, readingRevocations: existed)
+            revocations = existed ? try readRevocations(database) : []
+            try copy(source, to: staging)
         } catch let error as DatabaseError {
-            if !existed { try? FileManager.default.removeItem(atPath: database) }
             throw LedgerStoreError(
                 .databaseUnavailable,
                 "cannot restore \(backupPath) to \(database): "
                     + (error.message ?? "\(error.resultCode)"))
         }
-        ownership.release()
-        let ledger = try SQLiteLedgerRepository(path: database)
+        let ledger = try SQLiteLedgerRepository(path: staging)
         let carried = try await ledger.pool.write { db in
             var count = 0
             for revocation in revocations {
@@ -114,6 +120,15 @@ public enum SQLiteLedgerBackup {
         }
         let report = try await ledger.verifyBooks()
         try ledger.close()
+        do {
+            try copy(try openReadOnly(staging), to: database)
+        } catch let error as DatabaseError {
+            if !existed { try? FileManager.default.removeItem(atPath: database) }
+            throw LedgerStoreError(
+                .databaseUnavailable,
+                "cannot restore \(backupPath) to \(database): "
+                    + (error.message ?? "\(error.resultCode)"))
+        }
         return Restored(books: report, revocationsCarriedOver: carried, activeTokens: active)
     }
 
@@ -122,24 +137,30 @@ public enum SQLiteLedgerBackup {
         let at: Int64
     }
 
-    /// Copies `source` over `database`; returns the revocations `database` held before, when
-    /// asked.
-    private static func copy(
-        _ source: DatabaseQueue, to database: String, readingRevocations: Bool
-    ) throws -> [Revocation] {
-        let destination = try DatabaseQueue(path: database)
-        var revocations: [Revocation] = []
-        if readingRevocations {
-            revocations = try destination.read { db in
-                guard try db.tableExists("access_tokens") else { return [] }
-                return try Row.fetchAll(
-                    db, sql: "SELECT id, revoked_ms FROM access_tokens WHERE revoked_ms IS NOT NULL"
-                ).map { Revocation(id: $0["id"], at: $0["revoked_ms"]) }
-            }
+    /// The token revocations the ledger at `database` holds.
+    private static func readRevocations(_ database: String) throws -> [Revocation] {
+        let queue = try DatabaseQueue(path: database)
+        defer { try? queue.close() }
+        return try queue.read { db in
+            guard try db.tableExists("access_tokens") else { return [] }
+            return try Row.fetchAll(
+                db, sql: "SELECT id, revoked_ms FROM access_tokens WHERE revoked_ms IS NOT NULL"
+            ).map { Revocation(id: $0["id"], at: $0["revoked_ms"]) }
         }
+    }
+
+    /// Copies `source`, page for page, over the file `database` (created if missing).
+    private static func copy(_ source: DatabaseQueue, to database: String) throws {
+        let destination = try DatabaseQueue(path: database)
         try source.backup(to: destination)
         try destination.close()
-        return revocations
+    }
+
+    /// Removes a SQLite file and what goes with it (its WAL, shared memory and lock files).
+    private static func removeFiles(of path: String) {
+        for suffix in ["", "-wal", "-shm", ".lock"] {
+            try? FileManager.default.removeItem(atPath: path + suffix)
+        }
     }
 
     /// A read-only connection to a ledger file, refusing other files.
