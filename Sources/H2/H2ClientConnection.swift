@@ -16,7 +16,8 @@ import Synchronization
 ///
 /// The connection does not reconnect: once it is closed, every call fails with UNAVAILABLE.
 public final class H2ClientConnection: RPCClientTransport {
-    private let channel: any Channel
+    /// The connection's channel (its socket options are read by tests).
+    let channel: any Channel
     private let handler: NIOLoopBound<H2ClientConnectionHandler>
     /// Identifies calls for cancellation.
     private static let nextCallID = Atomic<UInt64>(0)
@@ -75,6 +76,7 @@ public final class H2ClientConnection: RPCClientTransport {
         do {
             let channel = try await ClientBootstrap(group: group)
                 .channelOption(.socketOption(.tcp_nodelay), value: 1)
+                .deadPeerDetection()
                 .connectTimeout(TimeAmount(clamping: connectTimeout))
                 .channelInitializer { channel in
                     channel.eventLoop.makeCompletedFuture {
@@ -289,3 +291,41 @@ public final class H2ClientConnection: RPCClientTransport {
     }
 }
 
+/// How a client connection notices a server that is gone without closing it (a power cut, a
+/// network that drops its packets): TCP itself finds out, with nothing sent over HTTP/2 (a
+/// server counts a client's idle PINGs as strikes).
+enum DeadPeerDetection {
+    /// Idle this long, the connection starts TCP keepalive probes...
+    static let keepaliveIdleSeconds = 30
+    /// ...one every this many seconds...
+    static let keepaliveIntervalSeconds = 10
+    /// ...and closes when this many go unanswered (about 60 s after the last sign of life).
+    static let keepaliveProbes = 3
+    /// Data sent and not acknowledged for this long closes the connection (Linux
+    /// `TCP_USER_TIMEOUT`; otherwise TCP retransmits for about 15 minutes).
+    static let unacknowledgedMilliseconds = 30_000
+}
+
+extension ClientBootstrap {
+    /// TCP keepalive and a bound on unacknowledged data (``DeadPeerDetection``): calls on a
+    /// connection to a server that is gone fail with UNAVAILABLE within about a minute, and the
+    /// next ones go to a new connection, instead of waiting for their deadlines one after the
+    /// other.
+    func deadPeerDetection() -> ClientBootstrap {
+        func tcp(_ name: Int32) -> ChannelOptions.Types.SocketOption {
+            ChannelOptions.Types.SocketOption(
+                level: .tcp, name: NIOBSDSocket.Option(rawValue: name))
+        }
+        var bootstrap = self.channelOption(.socketOption(.so_keepalive), value: 1)
+        #if os(Linux)
+            bootstrap = bootstrap
+                .channelOption(tcp(TCP_KEEPIDLE), value: DeadPeerDetection.keepaliveIdleSeconds)
+                .channelOption(
+                    tcp(TCP_KEEPINTVL), value: DeadPeerDetection.keepaliveIntervalSeconds)
+                .channelOption(tcp(TCP_KEEPCNT), value: DeadPeerDetection.keepaliveProbes)
+                .channelOption(
+                    tcp(TCP_USER_TIMEOUT), value: DeadPeerDetection.unacknowledgedMilliseconds)
+        #endif
+        return bootstrap
+    }
+}

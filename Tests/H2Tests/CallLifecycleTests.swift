@@ -1,4 +1,4 @@
-import H2
+@testable import H2
 import NIOCore
 import NIOPosix
 import RPC
@@ -56,7 +56,37 @@ import Testing
         #expect(sent.count == 0)
         // The connection serves the next call.
         slow.release.open()
-        #expect(try await connection.unary(SlowServer.method, request: [7], options: CallOptions()) == [7])
+        let next = try await connection.unary(
+            SlowServer.method, request: [7], options: CallOptions())
+        #expect(next == [7])
+        await connection.close()
+        await slow.server.shutdownGracefully()
+    }
+
+    /// The client's socket finds a server that is gone without closing: TCP keepalive, and a
+    /// bound on data left unacknowledged.
+    @Test func aClientConnectionDetectsADeadServer() async throws {
+        let slow = try await SlowServer.start()
+        let connection = try await H2ClientConnection.connect(host: "127.0.0.1", port: slow.port)
+        func option(_ level: NIOBSDSocket.OptionLevel, _ name: NIOBSDSocket.Option) async throws
+            -> Int
+        {
+            try await connection.channel.getOption(
+                ChannelOptions.Types.SocketOption(level: level, name: name)
+            ).get()
+        }
+        #expect(try await option(.socket, .so_keepalive) != 0)
+        #if os(Linux)
+            let expected: [(Int32, Int)] = [
+                (TCP_KEEPIDLE, DeadPeerDetection.keepaliveIdleSeconds),
+                (TCP_KEEPINTVL, DeadPeerDetection.keepaliveIntervalSeconds),
+                (TCP_KEEPCNT, DeadPeerDetection.keepaliveProbes),
+                (TCP_USER_TIMEOUT, DeadPeerDetection.unacknowledgedMilliseconds),
+            ]
+            for (name, value) in expected {
+                #expect(try await option(.tcp, NIOBSDSocket.Option(rawValue: name)) == value)
+            }
+        #endif
         await connection.close()
         await slow.server.shutdownGracefully()
     }
