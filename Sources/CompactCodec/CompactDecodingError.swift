@@ -9,6 +9,7 @@ public struct CompactDecodingError: Error, Hashable, Sendable, CustomStringConve
         private enum Value: Hashable, Sendable {
             case truncated, lengthPastEnd, varintTooLong, invalidWireType, invalidFieldNumber
             case wrongWireType, depthLimitExceeded, invalidUTF8, valueOutOfRange
+            case fieldLimitExceeded
         }
         private let value: Value
         private init(_ value: Value) { self.value = value }
@@ -31,6 +32,9 @@ public struct CompactDecodingError: Error, Hashable, Sendable, CustomStringConve
         public static let invalidUTF8 = Code(.invalidUTF8)
         /// A varint does not fit the field's type (a `uint32` past 2^32 - 1, a `bool` past 1).
         public static let valueOutOfRange = Code(.valueOutOfRange)
+        /// The message holds more fields than ``CompactLimits/fieldsMax``, those of the
+        /// messages within it included.
+        public static let fieldLimitExceeded = Code(.fieldLimitExceeded)
 
         public var description: String { String(describing: value) }
     }

@@ -17,8 +17,8 @@
 /// ```
 ///
 /// Every error's ``CompactDecodingError/offset`` is the offset of the first byte of the element
-/// at fault: the tag (a bad field number or wire type, or a wire type the field's schema type
-/// does not use), the varint (too long, cut short, or out of the field's range), the length
+/// at fault: the tag (a bad field number or wire type, a wire type the field's schema type
+/// does not use, or the first field past ``CompactLimits/fieldsMax``), the varint (too long, cut short, or out of the field's range), the length
 /// prefix (past the end), the fixed-width value (cut short), or the contents of a string (not
 /// UTF-8) or nested message (too deep). `Protocol/WIRE.md` §5.9 states the same rule.
 public struct CompactReader: Sendable {
@@ -28,6 +28,8 @@ public struct CompactReader: Sendable {
     /// One past the last byte of the message being read (nested messages narrow it).
     private var end: Int
     private var depth: Int
+    /// Fields read so far, in every message of this one.
+    private var fields = 0
     private let limits: CompactLimits
     /// Offset of the last tag read: a value read with the wrong wire type is reported there.
     private var tagStart: Int
@@ -55,6 +57,13 @@ public struct CompactReader: Sendable {
         guard index < end else { return nil }
         let start = index
         tagStart = start
+        fields += 1
+        guard fields <= limits.fieldsMax else {
+            throw error(
+                .fieldLimitExceeded,
+                "the message holds more than \(limits.fieldsMax) fields, nested ones included",
+                at: start)
+        }
         let raw = try readVarint()
         let fieldNumber = raw >> 3
         guard fieldNumber >= 1, fieldNumber <= UInt64(CompactTag.fieldNumberMax) else {

@@ -74,6 +74,43 @@ struct Nested: CompactMessage {
         } throws: { ($0 as? CompactDecodingError)?.code == .depthLimitExceeded }
     }
 
+    /// Fields are counted in the message and every message within it: `fieldsMax` of them
+    /// decode, one more is refused at that field's tag, unknown fields included.
+    @Test(arguments: [
+        // Four empty children at the top: fields 1–4.
+        ([0x0a, 0x00, 0x0a, 0x00, 0x0a, 0x00, 0x0a, 0x00], nil as Int?),
+        // A fifth.
+        ([0x0a, 0x00, 0x0a, 0x00, 0x0a, 0x00, 0x0a, 0x00, 0x0a, 0x00], 8),
+        // Two children holding two each: the fifth field is inside the second (at 8).
+        ([0x0a, 0x04, 0x0a, 0x00, 0x0a, 0x00, 0x0a, 0x04, 0x0a, 0x00, 0x0a, 0x00], 8),
+        // Unknown fields count too.
+        ([0x18, 0x01, 0x18, 0x01, 0x18, 0x01, 0x18, 0x01, 0x18, 0x01], 8),
+    ] as [([UInt8], Int?)])
+    func fieldsPastTheLimitAreRefused(_ bytes: [UInt8], _ offset: Int?) throws {
+        let limits = CompactLimits(nestingDepthMax: 8, fieldsMax: 4)
+        guard let offset else {
+            _ = try Nested(compactBytes: bytes, limits: limits)
+            return
+        }
+        #expect {
+            _ = try Nested(compactBytes: bytes, limits: limits)
+        } throws: { error in
+            guard let error = error as? CompactDecodingError else { return false }
+            return error.code == .fieldLimitExceeded && error.offset == offset
+        }
+    }
+
+    /// A megabyte of empty children (two bytes each) would decode to half a million values:
+    /// the default limit refuses it after 65 536 fields.
+    @Test func aMegabyteOfTinyFieldsIsRefused() {
+        let bytes = [UInt8](repeating: 0, count: 1 << 20).enumerated().map { index, _ in
+            index % 2 == 0 ? UInt8(0x0a) : 0x00
+        }
+        #expect {
+            _ = try Nested(compactBytes: bytes)
+        } throws: { ($0 as? CompactDecodingError)?.code == .fieldLimitExceeded }
+    }
+
     @Test func deepHostileNestingFailsWithoutExhaustingTheStack() {
         // 2000 levels of "field 1, length of the rest": a decoder without a depth limit
         // recurses 2000 frames deep; ours stops at the default limit of 32.
