@@ -160,9 +160,11 @@ extension RPCGenerator {
     public static func drift(schemaRoot: String, repositoryRoot: String) throws -> Drift {
         let files = generate(try loadSchema(root: schemaRoot))
         let root = URL(fileURLWithPath: repositoryRoot)
+        // Bytes, not `String`s: two strings that differ only in Unicode normalization (`é` as
+        // one scalar or as `e` and a combining accent) are equal, and the file would pass.
         let changed = files.filter { file in
             let url = root.appendingPathComponent(file.path)
-            return (try? String(contentsOf: url, encoding: .utf8)) != file.contents
+            return (try? Data(contentsOf: url)) != Data(file.contents.utf8)
         }
         let expected = Set(files.map(\.path))
         var orphaned: [String] = []

@@ -16,4 +16,36 @@ import Testing
             "stale generated files: run `make generate` and commit the result")
         #expect(drift.orphaned.isEmpty, "orphaned generated files: run `make generate`")
     }
+
+    /// A file that differs only in Unicode normalization is stale: compared as strings it
+    /// would pass, and `make generate` would never rewrite it.
+    @Test func aFileThatDiffersOnlyInNormalizationIsStale() throws {
+        let temporary = FileManager.default.temporaryDirectory
+            .appendingPathComponent("rpcgen-drift-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: temporary) }
+        // The schema, with one doc comment in composed form (é as one scalar).
+        let schema = temporary.appendingPathComponent("Protocol")
+        try FileManager.default.copyItem(
+            at: Self.repositoryRoot.appendingPathComponent("Protocol/cashback"),
+            to: schema.appendingPathComponent("cashback"))
+        let accruals = schema.appendingPathComponent("cashback/v1/accruals.rpc")
+        let text = try String(contentsOf: accruals, encoding: .utf8)
+        try text.replacingOccurrences(
+            of: "/// Never sent by the server.", with: "/// Never sent by the server (caf\u{E9}).",
+            options: .literal
+        ).write(to: accruals, atomically: true, encoding: .utf8)
+        // Generated files as the schema says, but that one decomposed (e and a combining accent).
+        let files = RPCGenerator.generate(try RPCGenerator.loadSchema(root: schema.path))
+        for file in files {
+            let url = temporary.appendingPathComponent(file.path)
+            try FileManager.default.createDirectory(
+                at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+            let decomposed = file.contents.replacingOccurrences(
+                of: "caf\u{E9}", with: "cafe\u{301}", options: .literal)
+            try Data(decomposed.utf8).write(to: url)
+        }
+        let drift = try RPCGenerator.drift(schemaRoot: schema.path, repositoryRoot: temporary.path)
+        #expect(!drift.changed.isEmpty)
+        #expect(drift.changed.allSatisfy { $0.contents.contains("caf\u{E9}") })
+    }
 }
