@@ -52,7 +52,9 @@ extension KeyedDecodingContainer where K == CompactJSONKey {
         let key = CompactJSONKey(name)
         guard contains(key), try !decodeNil(forKey: key) else { return nil }
         if let number = try? decode(T.self, forKey: key) { return number }
-        if let text = try? decode(String.self, forKey: key), let number = T(text, radix: 10) {
+        if let text = try? decode(String.self, forKey: key), isDecimalInteger(text),
+            let number = T(text, radix: 10)
+        {
             return number
         }
         throw DecodingError.dataCorruptedError(
@@ -101,4 +103,10 @@ extension KeyedEncodingContainer where K == CompactJSONKey {
     public mutating func encodeCompactBytes(_ value: [UInt8], _ name: String) throws {
         try encode(Data(value).base64EncodedString(), forKey: CompactJSONKey(name))
     }
+}
+
+/// Digits, after a minus sign for a negative value (`T(_:radix:)` alone also takes a plus sign).
+private func isDecimalInteger(_ text: String) -> Bool {
+    let digits = text.utf8.dropFirst(text.hasPrefix("-") ? 1 : 0)
+    return !digits.isEmpty && digits.allSatisfy { (0x30...0x39).contains($0) }
 }

@@ -18,9 +18,21 @@ import Testing
     @Test(arguments: [
         #"{"pendingMinor": 1.5}"#, #"{"pendingMinor": "12abc"}"#,
         #"{"pendingMinor": 9223372036854775808}"#, #"{"pendingMinor": true}"#,
+        #"{"pendingMinor": "+5"}"#, #"{"pendingMinor": " 5"}"#, #"{"pendingMinor": ""}"#,
+        #"{"pendingMinor": "-"}"#, #"{"pendingMinor": "1.0"}"#,
     ])
     func badIntegersAreRejected(_ json: String) {
         #expect(throws: DecodingError.self) { try decode(CashbackV1.GetBalanceResponse.self, json) }
+    }
+
+    /// Strings: digits, after a minus sign for a negative value; numbers: any whose value is
+    /// an integer (WIRE.md §6).
+    @Test(arguments: [
+        (#"{"pendingMinor": "-5"}"#, Int64(-5)), (#"{"pendingMinor": "007"}"#, 7),
+        (#"{"pendingMinor": "-9223372036854775808"}"#, .min), (#"{"pendingMinor": 5.0}"#, 5),
+    ])
+    func integersInTheirAcceptedForms(_ json: String, _ value: Int64) throws {
+        #expect(try decode(CashbackV1.GetBalanceResponse.self, json).pendingMinor == value)
     }
 
     @Test func unknownFieldNamesAreRejected() {
