@@ -242,15 +242,19 @@ struct Serve: AsyncParsableCommand {
         defer { sink.flush() }
         var logger = Logger(label: "cashbackd")
         logger.logLevel = try settings.logLevel()
-        var services: [ServiceGroupConfiguration.ServiceConfiguration] = []
+        var credentials: TLSServerCredentials?
         if let tls = try settings.tlsConfiguration(listeningOn: configuration.host) {
-            let credentials = try Self.loadCredentials(tls)
+            credentials = try Self.loadCredentials(tls)
             configuration.tls = credentials
-            let reload = TLSReload(
-                credentials: credentials, signals: await UnixSignalsSequence(trapping: .sighup),
-                logger: logger)
-            services.append(.init(service: reload, successTerminationBehavior: .gracefullyShutdownGroup))
         }
+        // SIGHUP reloads the TLS files; without TLS it is logged and ignored (its default
+        // action would end the process).
+        let reload = TLSReload(
+            credentials: credentials, signals: await UnixSignalsSequence(trapping: .sighup),
+            logger: logger)
+        var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
+            .init(service: reload, successTerminationBehavior: .gracefullyShutdownGroup)
+        ]
         let server = CashbackServer(
             configuration: configuration, logger: logger,
             observability: try settings.serverObservability(

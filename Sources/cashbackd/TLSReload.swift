@@ -6,7 +6,9 @@ import UnixSignals
 /// Reloads the TLS certificate and key on SIGHUP: new connections get the new ones, open
 /// connections keep theirs. A reload that fails is logged and the certificate in use stays.
 struct TLSReload: Service {
-    let credentials: TLSServerCredentials
+    /// `nil` for a server without TLS: a SIGHUP then reloads nothing, and must not end the
+    /// process as its default action would.
+    let credentials: TLSServerCredentials?
     /// Created before the server starts, so that a SIGHUP never finds the default action
     /// (terminate) in place.
     let signals: UnixSignalsSequence
@@ -14,6 +16,10 @@ struct TLSReload: Service {
 
     func run() async throws {
         for await _ in signals.cancelOnGracefulShutdown() {
+            guard let credentials else {
+                logger.notice("SIGHUP: nothing to reload (the server runs without TLS)")
+                continue
+            }
             let files = credentials.configuration
             do {
                 try credentials.reload()

@@ -158,6 +158,17 @@ def test_sighup_reloads_the_certificate_and_keeps_open_connections(database, cer
         server.stop(signal.SIGKILL)
 
 
+def test_sighup_without_tls_is_logged_and_the_server_goes_on(server):
+    mark = len(server.log)
+    server.process.send_signal(signal.SIGHUP)
+    server.wait_for_log(r"SIGHUP: nothing to reload \(the server runs without TLS\)", after=mark)
+    assert server.process.poll() is None
+    client = Client(server)
+    assert health_over(client) == ("0", frame(SERVING))
+    client.close()
+    assert server.stop() == 0
+
+
 def test_cleartext_is_refused_off_loopback_without_allow_insecure_remote(database):
     result = cashbackd("--plaintext", "--listen", "0.0.0.0:0", "--database", database)
     assert result.returncode != 0
