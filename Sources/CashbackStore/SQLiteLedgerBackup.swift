@@ -88,48 +88,47 @@ public enum SQLiteLedgerBackup {
         try DatabasePreflight.check(database)
         // Own the destination until the end: no server may open it meanwhile.
         let ownership = try DatabaseOwnership(databasePath: database)
-        defer { ownership.release() }
         let existed = FileManager.default.fileExists(atPath: database)
+        var restored = false
+        defer {
+            ownership.release()
+            // A new file that could not be restored leaves nothing behind, its lock included.
+            if !existed, !restored { removeFiles(of: database) }
+        }
         let staging = database + ".restoring"
         removeFiles(of: staging)  // what a restore that was killed left
         defer { removeFiles(of: staging) }
-        let revocations: [Revocation]
         do {
-            revocations = existed ? try readRevocations(database) : []
+            let revocations = existed ? try readRevocations(database) : []
             try copy(source, to: staging)
-        } catch let error as DatabaseError {
-            throw LedgerStoreError(
-                .databaseUnavailable,
-                "cannot restore \(backupPath) to \(database): "
-                    + (error.message ?? "\(error.resultCode)"))
-        }
-        let ledger = try SQLiteLedgerRepository(path: staging)
-        let carried = try await ledger.pool.write { db in
-            var count = 0
-            for revocation in revocations {
-                try db.execute(
-                    sql: "UPDATE access_tokens SET revoked_ms = ? WHERE id = ? AND revoked_ms IS NULL",
-                    arguments: [revocation.at, revocation.id])
-                count += db.changesCount
+            let ledger = try SQLiteLedgerRepository(path: staging)
+            let carried = try await ledger.pool.write { db in
+                var count = 0
+                for revocation in revocations {
+                    try db.execute(
+                        sql: "UPDATE access_tokens SET revoked_ms = ? "
+                            + "WHERE id = ? AND revoked_ms IS NULL",
+                        arguments: [revocation.at, revocation.id])
+                    count += db.changesCount
+                }
+                return count
             }
-            return count
-        }
-        let active = try await ledger.pool.read { db in
-            try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM access_tokens WHERE revoked_ms IS NULL")
-                ?? 0
-        }
-        let report = try await ledger.verifyBooks()
-        try ledger.close()
-        do {
+            let active = try await ledger.pool.read { db in
+                try Int.fetchOne(
+                    db, sql: "SELECT COUNT(*) FROM access_tokens WHERE revoked_ms IS NULL") ?? 0
+            }
+            let report = try await ledger.verifyBooks()
+            try ledger.close()
             try copy(try openReadOnly(staging), to: database)
+            restored = true
+            return Restored(books: report, revocationsCarriedOver: carried, activeTokens: active)
         } catch let error as DatabaseError {
-            if !existed { try? FileManager.default.removeItem(atPath: database) }
+            // A backup whose pages are damaged, a disk that is full.
             throw LedgerStoreError(
                 .databaseUnavailable,
                 "cannot restore \(backupPath) to \(database): "
                     + (error.message ?? "\(error.resultCode)"))
         }
-        return Restored(books: report, revocationsCarriedOver: carried, activeTokens: active)
     }
 
     private struct Revocation: Sendable {

@@ -58,6 +58,11 @@ struct Restore: AsyncParsableCommand {
         } catch let error as LedgerStoreError {
             standardError("cashbackd restore: \(error.message)")
             throw ExitCode(2)
+        } catch {
+            // Anything else also means that nothing was restored: never exit 1, which says
+            // "restored, with a breach".
+            standardError("cashbackd restore: cannot restore \(from) to \(database): \(error)")
+            throw ExitCode(2)
         }
         let report = restored.books
         if restored.revocationsCarriedOver > 0 {

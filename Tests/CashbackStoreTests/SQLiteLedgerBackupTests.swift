@@ -88,4 +88,35 @@ import Testing
             try SQLiteLedgerRepository(path: fresh).close()
         }
     }
+
+    /// A backup whose pages are damaged fails as a restore (a `LedgerStoreError`, which the
+    /// command turns into exit 2), and a new file it was meant to create is left without a
+    /// trace, its lock file included.
+    @Test func aDamagedBackupRestoresNothingAndLeavesNothing() async throws {
+        try await withTemporaryDirectory { directory in
+            let (_, backup) = try Self.ledgerAndBackup(in: directory)
+            // The journal's root page damaged: the file still opens as a ledger, and copies.
+            let queue = try DatabaseQueue(path: backup)
+            let (page, pageSize) = try await queue.read { db in
+                (
+                    try Int.fetchOne(
+                        db, sql: "SELECT rootpage FROM sqlite_master WHERE name = 'journal_entries'")
+                        ?? 0,
+                    try Int.fetchOne(db, sql: "PRAGMA page_size") ?? 0
+                )
+            }
+            try queue.close()
+            let handle = try FileHandle(forUpdating: URL(fileURLWithPath: backup))
+            try handle.seek(toOffset: UInt64((page - 1) * pageSize))
+            try handle.write(contentsOf: Data(repeating: 0xff, count: pageSize))
+            try handle.close()
+            let fresh = directory.appendingPathComponent("fresh.sqlite").path
+            await #expect(throws: LedgerStoreError.self) {
+                _ = try await SQLiteLedgerBackup.restore(from: backup, to: fresh, replacing: false)
+            }
+            for suffix in ["", ".lock", "-wal", "-shm", ".restoring", ".restoring.lock"] {
+                #expect(!FileManager.default.fileExists(atPath: fresh + suffix), "\(suffix)")
+            }
+        }
+    }
 }
