@@ -211,6 +211,8 @@ let package = Package(
                 "CashbackServer", "CashbackClient", "CashbackAPI", "CashbackRepository", "H2", "RPC",
                 "CashbackTestSupport",
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "CoreMetrics", package: "swift-metrics"),

@@ -3,6 +3,7 @@ parsed with prometheus_client, the Grafana dashboard's metric names looked up in
 and the JSON access lines read from the server's standard error."""
 import json
 import re
+import socket
 import urllib.error
 import urllib.request
 
@@ -163,3 +164,29 @@ def test_one_json_access_line_per_call_without_the_token(observed):
     assert server.token not in log
     # The secret is everything after `cbk_<16 hex>_`; base64url may itself contain `_`.
     assert server.token[21:] not in log
+
+
+def test_one_address_holds_at_most_four_metrics_connections_and_head_has_no_body(observed):
+    """Four idle connections from 127.0.0.1 take that address's share: a fifth is closed at
+    once; once they close, the scrape works again. HEAD answers GET's headers, no body."""
+    _, url, _, _, _ = observed
+    host, port = re.search(r"http://([\d.]+):(\d+)/", url).groups()
+    held = [socket.create_connection((host, int(port)), timeout=10) for _ in range(4)]
+    try:
+        fifth = socket.create_connection((host, int(port)), timeout=10)
+        assert fifth.recv(1) == b""  # closed by the server, nothing sent
+        fifth.close()
+    finally:
+        for connection in held:
+            connection.close()
+    for _ in range(100):  # the server sees the four close
+        try:
+            scrape(url)
+            break
+        except (urllib.error.URLError, ConnectionError):
+            continue
+    request = urllib.request.Request(url, method="HEAD")
+    with urllib.request.urlopen(request, timeout=10) as response:
+        assert response.status == 200
+        assert int(response.headers["content-length"]) > 0
+        assert response.read() == b""

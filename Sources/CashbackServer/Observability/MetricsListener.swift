@@ -10,9 +10,12 @@ import Prometheus
 /// other path is 404, any other method on `/metrics` 405.
 ///
 /// Kept small on purpose, since anyone who can reach the port can use it: request heads of at
-/// most ``Limits/headBytesMax``, at most ``Limits/connectionsMax`` connections (more are closed
-/// as they arrive), each closed after ``Limits/idleTimeout`` without a request. Keep-alive is
-/// honoured, so a scraper may reuse its connection.
+/// most ``Limits/headBytesMax``; at most ``Limits/connectionsMax`` connections, and
+/// ``Limits/connectionsPerPeerMax`` from one address (more are closed as they arrive); a first
+/// request in full within ``Limits/requestTimeout`` of connecting, and each later one within
+/// ``Limits/idleTimeout`` of the answer before it, however slowly its bytes trickle in.
+/// Keep-alive is honoured, so a scraper may reuse its connection. `HEAD` is answered as `GET`,
+/// without the body.
 ///
 /// ```swift
 /// let listener = try await MetricsListener.bind(
@@ -25,9 +28,14 @@ public final class MetricsListener: Sendable {
     public enum Limits {
         /// Connections open at once.
         public static let connectionsMax = 16
+        /// Connections open at once from one address: one client cannot take every slot.
+        public static let connectionsPerPeerMax = 4
         /// Bytes of a request head (request line and header fields).
         public static let headBytesMax = 8192
-        /// Seconds a connection may stay open without a request.
+        /// How long a new connection has to deliver its first request in full.
+        public static let requestTimeout = TimeAmount.seconds(10)
+        /// How long a kept-alive connection has, after an answer, to deliver the next request
+        /// in full.
         public static let idleTimeout = TimeAmount.seconds(60)
     }
 
@@ -57,23 +65,36 @@ public final class MetricsListener: Sendable {
         group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
         logger: Logger, collect: @escaping @Sendable () -> Void = {}
     ) async throws -> MetricsListener {
-        let open = NIOLockedValueBox(0)
+        // Connections open, in all and by peer address.
+        let open = NIOLockedValueBox((total: 0, byPeer: [String: Int]()))
         let channel = try await ServerBootstrap(group: group)
             .serverChannelOption(.backlog, value: 16)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .childChannelInitializer { channel in
-                let admitted = open.withLockedValue { count -> Bool in
-                    guard count < Limits.connectionsMax else { return false }
-                    count += 1
-                    return true
+                let peer = channel.remoteAddress?.ipAddress ?? "unknown"
+                let refusal = open.withLockedValue { open -> String? in
+                    guard open.total < Limits.connectionsMax else {
+                        return "at the limit of \(Limits.connectionsMax) connections"
+                    }
+                    guard open.byPeer[peer, default: 0] < Limits.connectionsPerPeerMax else {
+                        return "at the limit of \(Limits.connectionsPerPeerMax) connections "
+                            + "from \(peer)"
+                    }
+                    open.total += 1
+                    open.byPeer[peer, default: 0] += 1
+                    return nil
                 }
-                guard admitted else {
-                    logger.warning(
-                        "refusing a metrics connection: at the limit",
-                        metadata: ["connections": "\(Limits.connectionsMax)"])
+                if let refusal {
+                    logger.warning("refusing a metrics connection: \(refusal)")
                     return channel.close()
                 }
-                channel.closeFuture.whenComplete { _ in open.withLockedValue { $0 -= 1 } }
+                channel.closeFuture.whenComplete { _ in
+                    open.withLockedValue { open in
+                        open.total -= 1
+                        open.byPeer[peer, default: 1] -= 1
+                        if open.byPeer[peer] == 0 { open.byPeer[peer] = nil }
+                    }
+                }
                 return channel.eventLoop.makeCompletedFuture {
                     try addHandlers(
                         to: channel.pipeline.syncOperations, registry: registry, collect: collect)
@@ -84,7 +105,7 @@ public final class MetricsListener: Sendable {
     }
 
     /// The HTTP/1.1 server pipeline with the limits, then the `/metrics` handler.
-    private static func addHandlers(
+    static func addHandlers(
         to pipeline: ChannelPipeline.SynchronousOperations, registry: PrometheusCollectorRegistry,
         collect: @escaping @Sendable () -> Void
     ) throws {
@@ -95,7 +116,6 @@ public final class MetricsListener: Sendable {
         // NIO's configureHTTPServerPipeline, with the decoder's buffer bounded too: the
         // header limits do not count the request line, which the buffer holds until it ends.
         try pipeline.addHandlers([
-            IdleStateHandler(allTimeout: Limits.idleTimeout),
             HTTPResponseEncoder(),
             ByteToMessageHandler(
                 HTTPRequestDecoder(limitConfiguration: limits),
@@ -113,7 +133,9 @@ public final class MetricsListener: Sendable {
 }
 
 /// Answers each request on one connection once it has arrived in full (its body, if any,
-/// ignored).
+/// ignored), and closes the connection when a request has not arrived in full in time (see
+/// ``MetricsListener/Limits``): reads do not move the deadline, so bytes that trickle in
+/// cannot hold a connection.
 private final class MetricsRequestHandler: ChannelInboundHandler {
     typealias InboundIn = HTTPServerRequestPart
     typealias OutboundOut = HTTPServerResponsePart
@@ -121,10 +143,27 @@ private final class MetricsRequestHandler: ChannelInboundHandler {
     private let registry: PrometheusCollectorRegistry
     private let collect: @Sendable () -> Void
     private var head: HTTPRequestHead?
+    /// Closes the connection unless the next request has arrived in full first.
+    private var deadline: Scheduled<Void>?
 
     init(registry: PrometheusCollectorRegistry, collect: @escaping @Sendable () -> Void) {
         self.registry = registry
         self.collect = collect
+    }
+
+    func handlerAdded(context: ChannelHandlerContext) {
+        armDeadline(in: MetricsListener.Limits.requestTimeout, context: context)
+    }
+
+    func handlerRemoved(context: ChannelHandlerContext) {
+        deadline?.cancel()
+        deadline = nil
+    }
+
+    private func armDeadline(in timeout: TimeAmount, context: ChannelHandlerContext) {
+        deadline?.cancel()
+        let channel = context.channel
+        deadline = context.eventLoop.scheduleTask(in: timeout) { channel.close(promise: nil) }
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
@@ -135,6 +174,7 @@ private final class MetricsRequestHandler: ChannelInboundHandler {
             guard let head else { return }
             self.head = nil
             respond(to: head, context: context)
+            armDeadline(in: MetricsListener.Limits.idleTimeout, context: context)
         }
     }
 
@@ -147,9 +187,9 @@ private final class MetricsRequestHandler: ChannelInboundHandler {
             status = .notFound
             headers.add(name: "content-type", value: "text/plain; charset=utf-8")
             body.writeString("not found: metrics are at \(MetricsListener.path)\n")
-        } else if head.method != .GET {
+        } else if head.method != .GET, head.method != .HEAD {
             status = .methodNotAllowed
-            headers.add(name: "allow", value: "GET")
+            headers.add(name: "allow", value: "GET, HEAD")
             headers.add(name: "content-type", value: "text/plain; charset=utf-8")
             body.writeString("\(MetricsListener.path) answers GET only\n")
         } else {
@@ -159,6 +199,8 @@ private final class MetricsRequestHandler: ChannelInboundHandler {
             body.writeBytes(registry.emitToBuffer())
         }
         headers.add(name: "content-length", value: "\(body.readableBytes)")
+        // A HEAD answer has the GET answer's headers and no body (RFC 9110 §9.3.2).
+        if head.method == .HEAD { body.clear() }
         let keepAlive = head.isKeepAlive
         if !keepAlive { headers.add(name: "connection", value: "close") }
         let response = HTTPResponseHead(version: head.version, status: status, headers: headers)
@@ -168,14 +210,6 @@ private final class MetricsRequestHandler: ChannelInboundHandler {
         if !keepAlive {
             let channel = context.channel
             written.whenComplete { _ in channel.close(promise: nil) }
-        }
-    }
-
-    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
-        if event is IdleStateHandler.IdleStateEvent {
-            context.close(promise: nil)
-        } else {
-            context.fireUserInboundEventTriggered(event)
         }
     }
 
