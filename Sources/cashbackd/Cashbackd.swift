@@ -236,8 +236,8 @@ struct Serve: AsyncParsableCommand {
         var configuration = try settings.serverConfiguration()
         // Never StreamLogHandler: it writes on the caller's thread, and an event loop must not
         // wait for a pipe nobody reads.
-        let sink = LogSink(fileDescriptor: STDERR_FILENO)
         let logFormat = try settings.logFormat()
+        let sink = LogSink(fileDescriptor: STDERR_FILENO, format: logFormat)
         LoggingSystem.bootstrap { NonBlockingLogHandler(label: $0, sink: sink, format: logFormat) }
         defer { sink.flush() }
         var logger = Logger(label: "cashbackd")

@@ -17,7 +17,7 @@ import Testing
     struct Fixture {
         let server: TestServer
         let registry = PrometheusCollectorRegistry()
-        let log = Pipe()
+        let log = keptOpenPipe()
         let sink: LogSink
         let observer: CallObserver
         let transport: InProcessClientTransport

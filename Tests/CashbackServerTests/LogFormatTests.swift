@@ -88,7 +88,7 @@ import Testing
     }
 
     @Test func theHandlerWritesMetadataSortedAndNestedAsJSON() throws {
-        let pipe = Pipe()
+        let pipe = keptOpenPipe()
         let sink = LogSink(fileDescriptor: pipe.fileHandleForWriting.fileDescriptor, linger: 0)
         var logger = Logger(label: "test") {
             NonBlockingLogHandler(label: $0, sink: sink, format: .json)

@@ -1,12 +1,13 @@
 import CashbackServer
 import Foundation
 import Logging
+import Synchronization
 import Testing
 
 /// Logging never waits for the log's reader.
 @Suite(.timeLimit(.minutes(1))) struct NonBlockingLogHandlerTests {
     @Test func aPipeNobodyReadsNeverBlocksTheLogger() throws {
-        let pipe = Pipe()
+        let pipe = keptOpenPipe()
         // No linger: the writer takes the first line at once and is stuck on the full pipe
         // from then on, so what the queue cannot hold is dropped however fast this loop runs.
         let sink = LogSink(
@@ -39,7 +40,7 @@ import Testing
     /// completes). (The test above cannot count: a writer thread that starts late may take the
     /// queue, and its count, in the loop's last lines.)
     @Test func linesPastAFullQueueAreDroppedAndCounted() {
-        let pipe = Pipe()
+        let pipe = keptOpenPipe()
         let sink = LogSink(
             fileDescriptor: pipe.fileHandleForWriting.fileDescriptor, capacityBytes: 8 << 10,
             linger: 3600, batchBytes: 8 << 10)
@@ -55,7 +56,7 @@ import Testing
     /// batch: the writer hears of each crossing (here the linger is an hour, so a missed one
     /// would hold the read below past the suite's time limit).
     @Test func eachFullBatchIsWrittenWithoutWaitingForTheLinger() throws {
-        let pipe = Pipe()
+        let pipe = keptOpenPipe()
         let sink = LogSink(
             fileDescriptor: pipe.fileHandleForWriting.fileDescriptor, capacityBytes: 64 << 10,
             linger: 3600, batchBytes: 1024)
@@ -74,4 +75,57 @@ import Testing
             #expect(output.contains("batch \(batch) line 0 "))
         }
     }
+
+    /// A standard error that is non-blocking (a pipe set so by whoever reads it) and full: the
+    /// writer waits for room instead of giving up on the batch, so no line is lost uncounted
+    /// or torn, and the note of what was dropped is a JSON line like the others.
+    @Test func aNonBlockingOutputLosesNoLineUncountedAndTheNoteIsJSON() throws {
+        let pipe = keptOpenPipe()
+        let output = pipe.fileHandleForWriting.fileDescriptor
+        _ = fcntl(output, F_SETFL, fcntl(output, F_GETFL) | O_NONBLOCK)
+        let sink = LogSink(
+            fileDescriptor: output, capacityBytes: 64 << 10, linger: 0, format: .json)
+        let logger = Logger(label: "test") {
+            NonBlockingLogHandler(label: $0, sink: sink, format: .json)
+        }
+        let count = 2000
+        let padding = String(repeating: "x", count: 1000)
+        for index in 0..<count { logger.info("line \(index) \(padding)") }
+        // Reading lets the writer go on. Every line is either written whole or counted in a
+        // note; a line lost uncounted would keep this loop waiting past the time limit.
+        let reader = pipe.fileHandleForReading
+        var pending = Data()
+        var written = 0
+        var dropped = 0
+        while written + dropped < count {
+            let data = reader.availableData
+            guard !data.isEmpty else { break }
+            pending += data
+            while let newline = pending.firstIndex(of: UInt8(ascii: "\n")) {
+                let line = pending[pending.startIndex..<newline]
+                pending = Data(pending[(newline + 1)...])
+                let object = try #require(
+                    try JSONSerialization.jsonObject(with: Data(line)) as? [String: Any],
+                    "\(String(decoding: line, as: UTF8.self).prefix(80))")
+                if let note = object["dropped"] as? String {
+                    dropped += try #require(Int(note))
+                } else {
+                    #expect((object["msg"] as? String)?.hasSuffix(padding) == true)
+                    written += 1
+                }
+            }
+        }
+        #expect(dropped > 0)
+        #expect(written + dropped == count)
+    }
+}
+
+/// Pipes that stay open as long as the process: a sink's writer thread lives that long too, and
+/// writes to its descriptor's number, which a closed pipe would hand to another test's pipe.
+private let openPipes = Mutex<[Pipe]>([])
+
+func keptOpenPipe() -> Pipe {
+    let pipe = Pipe()
+    openPipes.withLock { $0.append(pipe) }
+    return pipe
 }

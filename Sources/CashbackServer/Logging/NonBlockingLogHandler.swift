@@ -70,6 +70,9 @@ public final class LogSink: @unchecked Sendable {
     public let linger: TimeInterval
     /// Queued bytes (in one thread's queue) that end the linger at once.
     public let batchBytes: Int
+    /// The format of the sink's own line, the note of lines dropped: the log's, so that a
+    /// reader of JSON lines can parse it too.
+    public let format: LogFormat
     private let fileDescriptor: Int32
     /// Each thread's queue, made when it first logs.
     private let threadQueue = PerThread<Queue>()
@@ -131,7 +134,7 @@ public final class LogSink: @unchecked Sendable {
     /// the process.
     public init(
         fileDescriptor: Int32, capacityBytes: Int = 4 << 20, linger: TimeInterval = 0.01,
-        batchBytes: Int? = nil
+        batchBytes: Int? = nil, format: LogFormat = .text
     ) {
         // A sixteenth of the queue by default, 256 KiB of the default 4 MiB: at GetBalance's
         // full rate (~30 MB of access log a second) the linger, not the batch, paces the
@@ -139,6 +142,7 @@ public final class LogSink: @unchecked Sendable {
         let batchBytes = batchBytes ?? capacityBytes / 16
         precondition(batchBytes <= capacityBytes, "a batch larger than the queue")
         self.fileDescriptor = fileDescriptor
+        self.format = format
         self.capacityBytes = capacityBytes
         self.linger = linger
         self.batchBytes = batchBytes
@@ -234,16 +238,27 @@ public final class LogSink: @unchecked Sendable {
                 write(batch.bytes)
                 batch.removeAll()
             }
-            if dropped > 0 {
-                let note = "\(dropped) log line(s) dropped: the log output was not being read "
-                    + "fast enough\n"
-                Array(note.utf8).withUnsafeBufferPointer { write($0) }
-            }
+            if dropped > 0 { writeNote(dropped: dropped) }
         }
     }
 
-    /// Writes all of `bytes`, retrying partial writes and interruptions; gives up on errors
-    /// (a closed descriptor): logging must never end the process.
+    /// Says, as a warning line of the log's format, how many lines were dropped.
+    private func writeNote(dropped: Int) {
+        let frame = LogLine.Frame(
+            format: format, level: .warning, label: "cashback.log",
+            message: "\(dropped) log line(s) dropped: the log output was not being read fast "
+                + "enough",
+            source: "CashbackServer")
+        let buffer = LogBuffer(capacity: 1024)
+        var line = LogLine(frame, into: buffer)
+        line.append("dropped", "\(dropped)")
+        if line.finish(frame) { write(buffer.bytes) }
+    }
+
+    /// Writes all of `bytes`, retrying partial writes and interruptions, and waiting when the
+    /// descriptor is non-blocking and full (`EAGAIN`: a pipe whose reader is slow): this thread
+    /// may wait, the threads that log do not. Gives up on errors (a closed descriptor):
+    /// logging must never end the process.
     private func write(_ bytes: UnsafeBufferPointer<UInt8>) {
         var offset = 0
         while offset < bytes.count {
@@ -253,6 +268,9 @@ public final class LogSink: @unchecked Sendable {
                 offset += written
             } else if written < 0 && errno == EINTR {
                 continue
+            } else if written < 0 && (errno == EAGAIN || errno == EWOULDBLOCK) {
+                var ready = pollfd(fd: fileDescriptor, events: Int16(POLLOUT), revents: 0)
+                _ = poll(&ready, 1, -1)
             } else {
                 return
             }
