@@ -1,4 +1,4 @@
-import CashbackServer
+@testable import CashbackServer
 import Foundation
 import Logging
 import Synchronization
@@ -76,6 +76,36 @@ import Testing
         }
     }
 
+    /// A thread that logged and exited (a Dispatch worker, say) leaves no queue behind once
+    /// its lines are written: each holds a buffer of `capacityBytes`.
+    @Test func theQueuesOfThreadsThatExitedAreLetGo() throws {
+        let pipe = keptOpenPipe()
+        let sink = LogSink(fileDescriptor: pipe.fileHandleForWriting.fileDescriptor, linger: 0)
+        let logger = Logger(label: "test") { NonBlockingLogHandler(label: $0, sink: sink) }
+        let reading = Thread {
+            while !pipe.fileHandleForReading.availableData.isEmpty {}
+        }
+        reading.start()
+        var threads: [pthread_t] = []
+        for _ in 0..<20 {
+            var thread = pthread_t()
+            let box = Unmanaged.passRetained(LoggerBox(logger)).toOpaque()
+            let created = pthread_create(&thread, nil, { raw in
+                let box = Unmanaged<LoggerBox>.fromOpaque(raw!).takeRetainedValue()
+                box.logger.info("from a thread that ends")
+                return nil
+            }, box)
+            try #require(created == 0)
+            threads.append(thread)
+        }
+        // Joined: each has exited, its thread-specific values released.
+        for thread in threads { pthread_join(thread, nil) }
+        // One more line, and its write: the writer lets the ended queues go as it passes.
+        logger.info("from the test")
+        sink.flush(timeout: 30)
+        #expect(sink.queueCount == 1)  // this thread's
+    }
+
     /// A standard error that is non-blocking (a pipe set so by whoever reads it) and full: the
     /// writer waits for room instead of giving up on the batch, so no line is lost uncounted
     /// or torn, and the note of what was dropped is a JSON line like the others.
@@ -128,4 +158,10 @@ func keptOpenPipe() -> Pipe {
     let pipe = Pipe()
     openPipes.withLock { $0.append(pipe) }
     return pipe
+}
+
+/// A logger handed to a thread made with `pthread_create`.
+private final class LoggerBox {
+    let logger: Logger
+    init(_ logger: Logger) { self.logger = logger }
 }

@@ -75,7 +75,7 @@ public final class LogSink: @unchecked Sendable {
     public let format: LogFormat
     private let fileDescriptor: Int32
     /// Each thread's queue, made when it first logs.
-    private let threadQueue = PerThread<Queue>()
+    private let threadQueue = PerThread<QueueOwner>()
     /// Guards every field below; the writer waits on it.
     private let condition = NSCondition()
     /// Every thread's queue.
@@ -88,11 +88,13 @@ public final class LogSink: @unchecked Sendable {
     private var flushRequested = false
 
     /// One thread's lines.
-    final class Queue: @unchecked Sendable {  // `buffer` and `dropped` under `lock`
+    final class Queue: @unchecked Sendable {  // `buffer`, `dropped`, `threadEnded` under `lock`
         let lock = NIOLock()
         var buffer: LogBuffer
         /// Lines dropped because `buffer` was full.
         var dropped = 0
+        /// Set when its thread has exited: once written out, the queue is let go.
+        var threadEnded = false
         /// The sink, which lives as long as the process (its writer thread holds it): not
         /// retained on every line.
         private unowned(unsafe) let sink: LogSink
@@ -161,13 +163,35 @@ public final class LogSink: @unchecked Sendable {
     /// The calling thread's queue, made when it first logs. A thread that logs once per call
     /// keeps it (``AccessLog``): its lines then touch nothing of the sink itself.
     func currentQueue() -> Queue {
-        if let queue = threadQueue.currentValue { return queue }
+        if let owner = threadQueue.currentValue { return owner.queue }
         let queue = Queue(sink: self, capacity: capacityBytes)
-        threadQueue.currentValue = queue
+        threadQueue.currentValue = QueueOwner(queue)
         condition.lock()
         queues.append(queue)
         condition.unlock()
         return queue
+    }
+
+    /// What a thread keeps of its queue: released when the thread exits, which marks the queue
+    /// as ended, so that a thread that logged once and went (a Dispatch worker) does not leave
+    /// a queue, and its buffer, in the sink for good.
+    private final class QueueOwner {
+        let queue: Queue
+
+        init(_ queue: Queue) {
+            self.queue = queue
+        }
+
+        deinit {
+            queue.lock.withLock { queue.threadEnded = true }
+        }
+    }
+
+    /// The queues of threads that log, and of those that ended and still have lines to write.
+    var queueCount: Int {
+        condition.lock()
+        defer { condition.unlock() }
+        return queues.count
     }
 
     /// Called by a queue that a line has made non-empty, or a batch.
@@ -228,17 +252,26 @@ public final class LogSink: @unchecked Sendable {
             let queues = self.queues
             condition.unlock()
             var dropped = 0
+            var ended: [ObjectIdentifier] = []
             for queue in queues {
                 // A thread that logs waits for no more than this swap.
-                queue.lock.withLock {
+                let threadEnded = queue.lock.withLock {
                     swap(&batch, &queue.buffer)
                     dropped += queue.dropped
                     queue.dropped = 0
+                    return queue.threadEnded
                 }
                 write(batch.bytes)
                 batch.removeAll()
+                // Its thread is gone, so nothing was queued since the swap.
+                if threadEnded { ended.append(ObjectIdentifier(queue)) }
             }
             if dropped > 0 { writeNote(dropped: dropped) }
+            if !ended.isEmpty {
+                condition.lock()
+                self.queues.removeAll { ended.contains(ObjectIdentifier($0)) }
+                condition.unlock()
+            }
         }
     }
 
