@@ -8,12 +8,13 @@ import pytest
 from conftest import Server, vector
 
 
-def cashbackd(*args):
-    """Runs cashbackd to completion with `args`."""
+def cashbackd(*args, env=None):
+    """Runs cashbackd to completion with `args`, and `env` added to the environment."""
     from conftest import ROOT
     import os
     binary = os.environ.get("CASHBACKD", str(ROOT / ".build/debug/cashbackd"))
-    return subprocess.run([binary, *args], capture_output=True, text=True, timeout=120)
+    return subprocess.run([binary, *args], capture_output=True, text=True, timeout=120,
+                          env={**os.environ, **(env or {})})
 
 
 def raw_call(channel, path):
@@ -66,8 +67,14 @@ def test_an_accrual_survives_a_kill(database):
 @pytest.mark.parametrize("flags", [["--listen", "nohost"], ["--listen", "127.0.0.1:70000"]])
 def test_bad_flags_are_refused(flags):
     result = cashbackd(*flags)
-    assert result.returncode != 0
-    assert "invalid address" in result.stderr
+    assert result.returncode == 64  # a usage error, as for every other bad setting
+    assert "--listen: invalid address" in result.stderr
+
+
+def test_a_bad_address_from_the_environment_names_the_setting():
+    result = cashbackd("--plaintext", env={"CASHBACKD_LISTEN": "nonsense"})
+    assert result.returncode == 64
+    assert "--listen: invalid address 'nonsense'" in result.stderr
 
 
 def test_verify_offline_finds_clean_books_then_a_breach(database):

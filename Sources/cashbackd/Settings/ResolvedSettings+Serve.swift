@@ -12,7 +12,12 @@ import RPC
 extension ResolvedSettings {
     /// The server's configuration, every setting checked.
     func serverConfiguration() throws -> CashbackServerConfiguration {
-        let address = try HostAndPort(parsing: self[ServeSettings.listen])
+        let address: HostAndPort
+        do {
+            address = try HostAndPort(parsing: self[ServeSettings.listen])
+        } catch {
+            throw ValidationError("--listen: \(error) (e.g. 127.0.0.1:50052)")
+        }
         // Checked first: without a transport nothing else matters.
         _ = try tlsConfiguration(listeningOn: address.host)
         let maxMessageBytes = self[ServeSettings.maxMessageBytes]
