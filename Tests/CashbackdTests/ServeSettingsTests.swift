@@ -153,6 +153,24 @@ struct ServeSettingsTests {
             RefusalCase(
                 file: "{\"config\": \"other.json\"}", environment: [:],
                 expected: ["has the key \"config\", which is not a setting"]),
+            RefusalCase(
+                file: "{\"max-connections\": {\"value\": 5}}", environment: [:],
+                expected: ["sets max-connections to a value that is not an integer"]),
+            RefusalCase(
+                file: "{\"max-connections\": true}", environment: [:],
+                expected: ["sets max-connections to a value that is not an integer"]),
+            RefusalCase(
+                file: "{\"max-connections\": 5.5}", environment: [:],
+                expected: ["sets max-connections to a value that is not an integer"]),
+            RefusalCase(
+                file: "{\"listen\": null}", environment: [:],
+                expected: ["sets listen to null; leave the key out for its default"]),
+            RefusalCase(
+                file: "{\"plaintext\": 1}", environment: [:],
+                expected: ["sets plaintext to a value that is not true or false"]),
+            RefusalCase(
+                file: "{\"currency-withdrawal-minimum\": [\"JPY=1000\", 5]}", environment: [:],
+                expected: ["sets currency-withdrawal-minimum to a value that is not a list of strings"]),
         ])
     func refusals(_ example: RefusalCase) async throws {
         var arguments: [String] = []

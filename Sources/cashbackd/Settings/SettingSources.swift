@@ -122,12 +122,40 @@ struct SettingSources {
                 "the configuration file \(path) must hold one JSON object of settings, "
                     + "such as {\"listen\": \"127.0.0.1:50051\"}")
         }
-        let names = catalog.map(\.name)
-        for key in object.keys.sorted() where !names.contains(key) {
-            throw ValidationError(
-                "the configuration file \(path) has the key \"\(key)\", which is not a setting"
-                    + suggestion(for: key, among: names)
-                    + "; its keys are the flags' names without the dashes")
+        let settings = Dictionary(catalog.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
+        for key in object.keys.sorted() {
+            guard let setting = settings[key] else {
+                throw ValidationError(
+                    "the configuration file \(path) has the key \"\(key)\", which is not a "
+                        + "setting" + suggestion(for: key, among: Array(settings.keys))
+                        + "; its keys are the flags' names without the dashes")
+            }
+            // The file's reader would take `null`, an object or `true` for an integer as "not
+            // set" or as 1, silently: refused here instead, naming the key.
+            let value = object[key]!
+            if value is NSNull {
+                throw ValidationError(
+                    "the configuration file \(path) sets \(key) to null; leave the key out for "
+                        + "its default")
+            }
+            guard matches(value, setting.configType) else {
+                throw ValidationError(
+                    "the configuration file \(path) sets \(key) to a value that is not "
+                        + setting.configType.phrase)
+            }
+        }
+    }
+
+    /// Whether a value read from the file is of the setting's type. `JSONSerialization` gives
+    /// numbers as `NSNumber`: `true` and `false` of type `c` (char), integers `i`, `l` or `q`,
+    /// numbers with a fraction or an exponent `d`.
+    private static func matches(_ value: Any, _ type: ConfigType) -> Bool {
+        let kind = (value as? NSNumber).map { String(cString: $0.objCType) }
+        switch type {
+        case .int: return kind.map { ["i", "l", "q", "s"].contains($0) } ?? false
+        case .bool: return kind == "c"
+        case .stringArray: return value is [String]
+        default: return value is String
         }
     }
 
