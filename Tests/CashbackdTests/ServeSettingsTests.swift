@@ -170,7 +170,9 @@ struct ServeSettingsTests {
                 expected: ["sets plaintext to a value that is not true or false"]),
             RefusalCase(
                 file: "{\"currency-withdrawal-minimum\": [\"JPY=1000\", 5]}", environment: [:],
-                expected: ["sets currency-withdrawal-minimum to a value that is not a list of strings"]),
+                expected: [
+                    "sets currency-withdrawal-minimum to a value that is not a list of strings"
+                ]),
         ])
     func refusals(_ example: RefusalCase) async throws {
         var arguments: [String] = []
