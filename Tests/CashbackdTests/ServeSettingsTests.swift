@@ -105,6 +105,16 @@ struct ServeSettingsTests {
         #expect(overridden.sources["plaintext"] == .flag)
     }
 
+    @Test("Whole numbers in any JSON form are integers; null leaves an optional setting unset")
+    func wholeNumbersAndNull() async throws {
+        let path = try Self.configFile(
+            "{\"max-connections\": 300.0, \"tls-handshake-timeout\": 1e1, \"tls-cert\": null}")
+        let settings = try await Self.resolve(["--config", path])
+        #expect(settings[ServeSettings.maxConnections] == 300)
+        #expect(settings[ServeSettings.tlsHandshakeTimeout] == 10)
+        #expect(settings[ServeSettings.tlsCert] == nil)
+    }
+
     @Test("CASHBACKD_CONFIG names the file when --config does not")
     func configFromEnvironment() async throws {
         let path = try Self.configFile("{\"database\": \"/var/lib/cashback.sqlite\"}")

@@ -130,10 +130,13 @@ struct SettingSources {
                         + "setting" + suggestion(for: key, among: Array(settings.keys))
                         + "; its keys are the flags' names without the dashes")
             }
-            // The file's reader would take `null`, an object or `true` for an integer as "not
-            // set" or as 1, silently: refused here instead, naming the key.
+            // The file's reader would take `null` (for a setting that has a default), an object
+            // or `true` for an integer as "not set" or as 1, silently: refused here instead,
+            // naming the key. `null` leaves a setting without a default unset, as leaving the
+            // key out does.
             let value = object[key]!
             if value is NSNull {
+                guard setting.shownDefault != nil else { continue }
                 throw ValidationError(
                     "the configuration file \(path) sets \(key) to null; leave the key out for "
                         + "its default")
@@ -148,11 +151,15 @@ struct SettingSources {
 
     /// Whether a value read from the file is of the setting's type. `JSONSerialization` gives
     /// numbers as `NSNumber`: `true` and `false` of type `c` (char), integers `i`, `l` or `q`,
-    /// numbers with a fraction or an exponent `d`.
+    /// numbers written with a fraction or an exponent `d` (taken for an integer when whole:
+    /// `300.0`, `1e3`, as the file's reader does).
     private static func matches(_ value: Any, _ type: ConfigType) -> Bool {
-        let kind = (value as? NSNumber).map { String(cString: $0.objCType) }
+        let number = value as? NSNumber
+        let kind = number.map { String(cString: $0.objCType) }
         switch type {
-        case .int: return kind.map { ["i", "l", "q", "s"].contains($0) } ?? false
+        case .int:
+            if kind == "d", let number { return Int(exactly: number.doubleValue) != nil }
+            return kind.map { ["i", "l", "q", "s"].contains($0) } ?? false
         case .bool: return kind == "c"
         case .stringArray: return value is [String]
         default: return value is String
