@@ -91,13 +91,16 @@ public enum SQLiteLedgerBackup {
         let existed = FileManager.default.fileExists(atPath: database)
         var restored = false
         defer {
+            // A new file that could not be restored leaves nothing behind, removed while it is
+            // still ours (a server may take it the moment it is released). The lock file stays,
+            // as a server's does: removed, a second owner could lock a new file of that name
+            // while the first still holds the old one.
+            if !existed, !restored { removeFiles(of: database, lock: false) }
             ownership.release()
-            // A new file that could not be restored leaves nothing behind, its lock included.
-            if !existed, !restored { removeFiles(of: database) }
         }
         let staging = database + ".restoring"
-        removeFiles(of: staging)  // what a restore that was killed left
-        defer { removeFiles(of: staging) }
+        removeFiles(of: staging, lock: true)  // what a restore that was killed left
+        defer { removeFiles(of: staging, lock: true) }
         do {
             let revocations = existed ? try readRevocations(database) : []
             try copy(source, to: staging)
@@ -155,9 +158,10 @@ public enum SQLiteLedgerBackup {
         try destination.close()
     }
 
-    /// Removes a SQLite file and what goes with it (its WAL, shared memory and lock files).
-    private static func removeFiles(of path: String) {
-        for suffix in ["", "-wal", "-shm", ".lock"] {
+    /// Removes a SQLite file and what goes with it: its WAL and shared memory, and with `lock`
+    /// its lock file (only for a file that no other process can come to own).
+    private static func removeFiles(of path: String, lock: Bool) {
+        for suffix in ["", "-wal", "-shm"] + (lock ? [".lock"] : []) {
             try? FileManager.default.removeItem(atPath: path + suffix)
         }
     }
