@@ -61,8 +61,8 @@ final class H2ServerConnectionHandler: ChannelInboundHandler, NGHTTP2SessionDele
     /// How long a connection that must close may take to hand over its last frames before it
     /// is closed whatever is left: a peer that stopped reading must not hold it open.
     static let closingTimeout = TimeAmount.seconds(10)
-    /// Set once the connection must close (see ``closingTimeout``).
-    private var isClosing = false
+    /// Armed once the connection must close (see ``closingTimeout``).
+    private var closingTimer: Scheduled<Void>?
     /// Fires GOAWAY and close once no stream has been open for the idle timeout.
     ///
     /// Armed when the connection starts; a stream that opens does not cancel it, and the last
@@ -265,10 +265,11 @@ final class H2ServerConnectionHandler: ChannelInboundHandler, NGHTTP2SessionDele
     /// Closes the connection ``closingTimeout`` after it had to close, whether or not its last
     /// frames have left by then (they wait for a peer that reads).
     private func armClosingDeadline(context: ChannelHandlerContext) {
-        guard !isClosing else { return }
-        isClosing = true
+        guard closingTimer == nil else { return }
         let channel = context.channel
-        context.eventLoop.scheduleTask(in: Self.closingTimeout) { channel.close(promise: nil) }
+        closingTimer = context.eventLoop.scheduleTask(in: Self.closingTimeout) {
+            channel.close(promise: nil)
+        }
     }
 
     /// Closes once the last frames (a GOAWAY, final trailers) have left: first our side only,
@@ -395,6 +396,7 @@ final class H2ServerConnectionHandler: ChannelInboundHandler, NGHTTP2SessionDele
         keepaliveTimer?.cancel()
         keepaliveAckTimer?.cancel()
         writeStallTimer?.cancel()
+        closingTimer?.cancel()
         streamTimer?.cancel()
         streamTimer = nil
         streamTimerDeadline = nil
