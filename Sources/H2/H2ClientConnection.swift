@@ -299,16 +299,17 @@ enum DeadPeerDetection {
     static let keepaliveIdleSeconds = 30
     /// ...one every this many seconds...
     static let keepaliveIntervalSeconds = 10
-    /// ...and closes when this many go unanswered (about 60 s after the last sign of life).
+    /// ...and closes when this many go unanswered (where `TCP_USER_TIMEOUT` is not set).
     static let keepaliveProbes = 3
-    /// Data sent and not acknowledged for this long closes the connection (Linux
-    /// `TCP_USER_TIMEOUT`; otherwise TCP retransmits for about 15 minutes).
+    /// Nothing acknowledged for this long closes the connection (Linux `TCP_USER_TIMEOUT`;
+    /// otherwise TCP retransmits for about 15 minutes). It also governs the probes: the first
+    /// unanswered once this has passed closes it, about 40 s after the last sign of life.
     static let unacknowledgedMilliseconds = 30_000
 }
 
 extension ClientBootstrap {
     /// TCP keepalive and a bound on unacknowledged data (``DeadPeerDetection``): calls on a
-    /// connection to a server that is gone fail with UNAVAILABLE within about a minute, and the
+    /// connection to a server that is gone fail with UNAVAILABLE within about 40 s, and the
     /// next ones go to a new connection, instead of waiting for their deadlines one after the
     /// other.
     func deadPeerDetection() -> ClientBootstrap {

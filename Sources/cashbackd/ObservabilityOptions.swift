@@ -11,7 +11,7 @@ import RPC
 struct ObservabilityOptions: ParsableArguments {
     @Option(
         help: """
-            Serve Prometheus metrics at http://HOST:PORT/metrics (HTTP/1.1, GET only); off \
+            Serve Prometheus metrics at http://HOST:PORT/metrics (HTTP/1.1, GET and HEAD only); off \
             unless given. Any address is allowed (metrics hold no token, account or amount \
             of one member), loopback unless you need it elsewhere; port 0 picks a free one, \
             which the log names ("serving metrics on ...").

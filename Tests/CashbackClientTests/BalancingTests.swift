@@ -33,6 +33,14 @@ import Testing
             ScriptedServer.idempotent, request: [1], options: CallOptions())
     }
 
+    /// Returns once every endpoint's first attempt has connected: round robin's `connect`
+    /// returns once one has.
+    static func waitUntilEveryEndpointConnects(_ client: CashbackClient) async throws {
+        for endpoint in try #require(client.connection?.endpoints) {
+            if case .connecting(let attempt) = endpoint.availability() { _ = try await attempt.value }
+        }
+    }
+
     /// Stops `server` and returns once the client's connection to it has closed.
     static func stop(_ server: ScriptedServer, of client: CashbackClient, index: Int) async {
         await server.stop()
@@ -42,10 +50,7 @@ import Testing
     @Test func roundRobinSpreadsCallsEvenlyAndSkipsAnEndpointThatIsDown() async throws {
         let servers = [try await ScriptedServer.start(), try await ScriptedServer.start()]
         let client = try await Self.client(servers, .roundRobin)
-        // `connect` returned once one had connected: the other may still be connecting.
-        for endpoint in try #require(client.connection?.endpoints) {
-            if case .connecting(let attempt) = endpoint.availability() { _ = try await attempt.value }
-        }
+        try await Self.waitUntilEveryEndpointConnects(client)
         #expect(client.connection?.connectionsOpened == 2)
         for _ in 0..<10 { _ = try await Self.call(client) }
         #expect(servers.map(\.calls) == [5, 5])
@@ -174,6 +179,7 @@ import Testing
         let servers = [try await ScriptedServer.start(), try await ScriptedServer.start()]
         let clock = TestClock(unit: 1)
         let client = try await Self.client(servers, .roundRobin, clock: clock)
+        try await Self.waitUntilEveryEndpointConnects(client)
         await Self.stop(servers[0], of: client, index: 0)
         await Self.stop(servers[1], of: client, index: 1)
         // The first attempt finds both refused; the two retries (after 100 and 200 ms of the

@@ -171,10 +171,22 @@ def test_one_address_holds_at_most_four_metrics_connections_and_head_has_no_body
     once; once they close, the scrape works again. HEAD answers GET's headers, no body."""
     _, url, _, _, _ = observed
     host, port = re.search(r"http://([\d.]+):(\d+)/", url).groups()
-    held = [socket.create_connection((host, int(port)), timeout=10) for _ in range(4)]
+    held = []
     try:
-        fifth = socket.create_connection((host, int(port)), timeout=10)
-        assert fifth.recv(1) == b""  # closed by the server, nothing sent
+        for _ in range(4):
+            # Admitted for sure once it has an answer (connections are admitted on several
+            # event loops, not in the order they were opened); kept alive after it.
+            connection = socket.create_connection((host, int(port)), timeout=5)
+            held.append(connection)
+            connection.sendall(b"HEAD /metrics HTTP/1.1\r\nhost: test\r\n\r\n")
+            answer = b""
+            while b"\r\n\r\n" not in answer:
+                chunk = connection.recv(4096)
+                assert chunk, "a held connection was refused"
+                answer += chunk
+            assert answer.startswith(b"HTTP/1.1 200 OK")
+        fifth = socket.create_connection((host, int(port)), timeout=5)
+        assert fifth.recv(1) == b""  # closed by the server at once, nothing sent
         fifth.close()
     finally:
         for connection in held:

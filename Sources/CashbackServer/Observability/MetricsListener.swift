@@ -191,7 +191,7 @@ private final class MetricsRequestHandler: ChannelInboundHandler {
             status = .methodNotAllowed
             headers.add(name: "allow", value: "GET, HEAD")
             headers.add(name: "content-type", value: "text/plain; charset=utf-8")
-            body.writeString("\(MetricsListener.path) answers GET only\n")
+            body.writeString("\(MetricsListener.path) answers GET and HEAD only\n")
         } else {
             status = .ok
             headers.add(name: "content-type", value: MetricsListener.contentType)
