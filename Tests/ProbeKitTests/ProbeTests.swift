@@ -220,11 +220,56 @@ import Testing
     }
 
     @Test func aTokenIsNeverSentInCleartextOffLoopback() async {
-        // Refused before connecting: nothing listens on 192.0.2.1 (TEST-NET-1) anyway.
+        // Refused before connecting, as a usage error (nothing was asked of any server):
+        // nothing listens on 192.0.2.1 (TEST-NET-1) anyway.
         let result = await Self.run(
             ["--plaintext", "--token", "cbk_x", "192.0.2.1:50051", "health"])
-        #expect(result.exitCode == 64 + 16)
+        #expect(result.exitCode == 2)
         #expect(result.standardError.contains("refusing to send the token in cleartext"))
+    }
+
+    /// Flags a verb does not use, impossible values and malformed headers are usage errors,
+    /// found before anything is sent, and a malformed header's value is never echoed (it may
+    /// be a token).
+    @Test(arguments: [
+        (["health", "-d", #"{"service":"nope"}"#], "-d is the request of call, encode and bench"),
+        (["list", "-d", "{}"], "-d is the request of call, encode and bench; list takes none"),
+        (["-H", "Authorization Bearer cbk_secret", "health"], "-H 'Authorization…' is not"),
+        (["-H", "x-a: caf\u{E9}", "health"], "-H 'x-a': its value must be printable ASCII"),
+        (["--max-time", "0.0001", "health"], "--max-time must be 0.001 to 86400 seconds"),
+        (["--connect-timeout", "0.0001", "health"], "--connect-timeout must be 0.001 to 3600"),
+    ])
+    func usageMistakesAreNamedBeforeAnythingIsSent(_ words: [String], _ expected: String) async {
+        let result = await Self.run(["--plaintext", "127.0.0.1:1"] + words)
+        #expect(result.exitCode == 2)
+        #expect(result.standardError.contains(expected), "\(result.standardError)")
+        #expect(!result.standardError.contains("cbk_secret"))
+    }
+
+    @Test func portZeroIsAUsageError() async {
+        let result = await Self.run(["--plaintext", "127.0.0.1:0", "health"])
+        #expect(result.exitCode == 2)
+        #expect(result.standardError.contains("the port must be 1...65535, got 0"))
+    }
+
+    @Test func decodeSaysItReadsStandardInput() async {
+        let result = await Self.run(["decode", "cashback.v1.GetBalanceRequest", "-d", "@x.bin"])
+        #expect(result.exitCode == 2)
+        #expect(result.standardError.contains("decode reads the bytes from standard input"))
+    }
+
+    /// JSON type mistakes are named in JSON's words, at the path as JSON writes it.
+    @Test(arguments: [
+        (#"{"merchantId":"s","orderId":"o","memberId":"m","amountMinor":1,"currency":"EUR","#
+            + #""orderedAtMs":1,"segments":"x"}"#, "expected an array at segments"),
+        (#"{"merchantId":"s","orderId":"o","memberId":"m","amountMinor":1,"currency":"EUR","#
+            + #""orderedAtMs":1,"segments":[5]}"#, "expected a string at segments[0]"),
+    ])
+    func jsonTypeMistakesAreNamedInJSONWords(_ json: String, _ expected: String) async {
+        let result = await Self.run(
+            ["--plaintext", "127.0.0.1:1", "call", "cashback.v1.Accruals/Accrue", "-d", json])
+        #expect(result.exitCode == 2)
+        #expect(result.standardError.contains(expected), "\(result.standardError)")
     }
 
     @Test func helpListsEveryVerbWithAnExampleAndTheExitStatuses() async {

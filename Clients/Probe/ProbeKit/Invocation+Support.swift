@@ -7,18 +7,26 @@ extension Invocation {
         _ address: HostAndPort?, _ body: (CashbackClient) async throws -> T
     ) async throws -> T {
         guard let address else { throw ProbeUsageError("this verb needs HOST:PORT") }
-        guard options.connectTimeout > 0, options.connectTimeout <= 3600 else {
-            throw ProbeUsageError("--connect-timeout must be in (0, 3600] seconds")
+        guard (1...65535).contains(address.port) else {
+            throw ProbeUsageError("the port must be 1...65535, got \(address.port)")
+        }
+        guard options.connectTimeout >= 0.001, options.connectTimeout <= 3600 else {
+            throw ProbeUsageError("--connect-timeout must be 0.001 to 3600 seconds")
         }
         let tls = try tlsConfiguration()
         _ = try callOptions()  // usage errors before any connection attempt
         let token = try token()
+        if tls == nil, token != nil, !HostAndPort.isLoopback(address.host) {
+            throw ProbeUsageError(
+                "refusing to send the token in cleartext to \(address.host): leave out "
+                    + "--plaintext (TLS), or the token")
+        }
         recorder?.willConnect()
         // No retries: the probe reports what the server answered, and a bench counts every
         // UNAVAILABLE instead of hiding it behind a second attempt.
         let client = try await CashbackClient.connect(
             host: address.host, port: address.port, tls: tls,
-            connectTimeout: .milliseconds(Int64(options.connectTimeout * 1000)), token: token,
+            connectTimeout: Self.milliseconds(options.connectTimeout), token: token,
             retryPolicy: .disabled)
         do {
             let value = try await body(client)
@@ -48,7 +56,7 @@ extension Invocation {
         return TLSClientConfiguration(
             trustRootsPath: options.cacert, certificateChainPath: options.cert,
             privateKeyPath: options.key, verifiesServer: !options.insecure,
-            handshakeTimeout: .milliseconds(Int64(options.connectTimeout * 1000)))
+            handshakeTimeout: Self.milliseconds(options.connectTimeout))
     }
 
     /// Why `name` cannot be sent as metadata (the transport writes it), or `nil`.
@@ -96,12 +104,14 @@ extension Invocation {
         for header in options.headers {
             // A pseudo-header's own colon comes first: `:path: /x`.
             let searchFrom = header.hasPrefix(":") ? header.index(after: header.startIndex) : header.startIndex
+            // The value is never echoed: it may be a token.
             guard let colon = header[searchFrom...].firstIndex(of: ":") else {
-                throw ProbeUsageError("header '\(header)' is not 'name: value'")
+                let start = header.prefix { $0 != " " && $0 != "=" }.prefix(40)
+                throw ProbeUsageError("-H '\(start)…' is not 'name: value' (no colon)")
             }
             let name = header[..<colon].trimmingCharacters(in: .whitespaces).lowercased()
             let value = header[header.index(after: colon)...].trimmingCharacters(in: .whitespaces)
-            guard !name.isEmpty else { throw ProbeUsageError("-H '\(header)' has no name") }
+            guard !name.isEmpty else { throw ProbeUsageError("an -H header has no name") }
             if let owner = Self.transportOwned(name) {
                 throw ProbeUsageError("-H cannot set '\(name)': \(owner)")
             }
@@ -110,17 +120,22 @@ extension Invocation {
                 ("a"..."z").contains($0) || ("0"..."9").contains($0) || "_.-".unicodeScalars.contains($0)
             }
             let validValue = value.unicodeScalars.allSatisfy { $0.value >= 0x20 && $0.value <= 0x7e }
-            guard validName, validValue else {
-                throw ProbeUsageError("header '\(header)' is not a valid gRPC metadata entry")
+            guard validName else {
+                throw ProbeUsageError(
+                    "-H '\(name)': a gRPC metadata name is made of a-z, 0-9, '_', '.' and '-'")
+            }
+            guard validValue else {
+                throw ProbeUsageError(
+                    "-H '\(name)': its value must be printable ASCII (the value is not shown)")
             }
             metadata.add(name, value)
         }
         var timeout: Duration? = defaultTimeout
         if let maxTime = options.maxTime {
-            guard maxTime > 0, maxTime <= 86_400 else {
-                throw ProbeUsageError("--max-time must be in (0, 86400] seconds")
+            guard maxTime >= 0.001, maxTime <= 86_400 else {
+                throw ProbeUsageError("--max-time must be 0.001 to 86400 seconds")
             }
-            timeout = .milliseconds(Int64(maxTime * 1000))
+            timeout = Self.milliseconds(maxTime)
         }
         return CallOptions(timeout: timeout, metadata: metadata, observer: recorder)
     }
@@ -210,18 +225,47 @@ extension Invocation {
 
     /// A one-line explanation of a JSON decoding error.
     static func describe(_ error: DecodingError) -> String {
+        // The path as JSON reads it: `rules.categories[0].excluded`.
         func path(_ context: DecodingError.Context) -> String {
-            let keys = context.codingPath.map(\.stringValue).joined(separator: ".")
-            return keys.isEmpty ? "" : " at \(keys)"
+            var text = ""
+            for key in context.codingPath {
+                if let index = key.intValue {
+                    text += "[\(index)]"
+                } else {
+                    text += (text.isEmpty ? "" : ".") + key.stringValue
+                }
+            }
+            return text.isEmpty ? "" : " at \(text)"
         }
         switch error {
         case .dataCorrupted(let context): return context.debugDescription + path(context)
         case .typeMismatch(let type, let context):
-            let expected = type == [String: Any].self ? "a JSON object" : "\(type)"
-            return "expected \(expected)\(path(context))"
-        case .valueNotFound(let type, let context): return "missing \(type)\(path(context))"
+            return "expected \(jsonKind(of: type))\(path(context))"
+        case .valueNotFound(let type, let context):
+            return "expected \(jsonKind(of: type)), not null\(path(context))"
         case .keyNotFound(let key, let context): return "missing \(key.stringValue)\(path(context))"
         @unknown default: return "\(error)"
         }
+    }
+
+    /// What a Swift type is in JSON's words, for errors.
+    private static func jsonKind(of type: Any.Type) -> String {
+        switch type {
+        case is String.Type: "a string"
+        case is Bool.Type: "true or false"
+        case is [Any].Type: "an array"
+        case is [String: Any].Type: "a JSON object"
+        case is any BinaryInteger.Type: "an integer"
+        case is any BinaryFloatingPoint.Type: "a number"
+        default: "another kind of value"
+        }
+    }
+}
+
+extension Invocation {
+    /// A number of seconds from the command line as whole milliseconds, rounded up: `0.0004`
+    /// is 1 ms, not a zero that the client would refuse.
+    static func milliseconds(_ seconds: Double) -> Duration {
+        .milliseconds(Int64((seconds * 1000).rounded(.up)))
     }
 }

@@ -40,6 +40,12 @@ struct Invocation {
     /// Refuses the flags that do nothing for `verb`, before anything is sent.
     private func checkFlags(for verb: String) throws {
         _ = try OutputFormat(flag: options.format)
+        if options.data != nil, !["call", "encode", "bench"].contains(verb) {
+            throw ProbeUsageError(
+                verb == "decode"
+                    ? "decode reads the bytes from standard input: use < FILE, not -d"
+                    : "-d is the request of call, encode and bench; \(verb) takes none")
+        }
         if verb != "bench", BenchPlan.anyFlagGiven(in: options) {
             throw ProbeUsageError("-c, -m, -n, -z and --seed apply to bench only")
         }
