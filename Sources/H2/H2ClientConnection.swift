@@ -61,7 +61,8 @@ public final class H2ClientConnection: RPCClientTransport {
         guard connectTimeout > .zero else {
             throw RPCError(.invalidArgument, "connectTimeout must be positive, got \(connectTimeout)")
         }
-        let authority = "\(host):\(port)"
+        // `[::1]:50051` for an IPv6 address, in `:authority` (RFC 3986) and in errors alike.
+        let authority = HostAndPort(host: host, port: port).description
         let tlsContext = try tls.map { configuration throws(TLSError) in
             try TLSContext.client(configuration)
         }

@@ -91,6 +91,17 @@ import Testing
         await slow.server.shutdownGracefully()
     }
 
+    /// An IPv6 address is written in brackets, `[::1]:1`, as `:authority` must be and as a
+    /// reader of the error expects.
+    @Test func anIPv6AddressIsBracketedInErrors() async {
+        await #expect {
+            _ = try await H2ClientConnection.connect(
+                host: "::1", port: 1, connectTimeout: .seconds(5))
+        } throws: { error in
+            (error as? RPCError)?.message.hasPrefix("cannot connect to [::1]:1: ") == true
+        }
+    }
+
     @Test func cancellingTheCallerResetsTheStreamAndCancelsTheHandler() async throws {
         let slow = try await SlowServer.start()
         let connection = try await H2ClientConnection.connect(host: "127.0.0.1", port: slow.port)
