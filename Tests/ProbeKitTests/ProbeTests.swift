@@ -343,9 +343,23 @@ import Testing
         await server.stop()
     }
 
-    @Test func versionPrintsTheRelease() async {
-        let result = await Self.run(["--version"])
+    @Test(arguments: [["--version"], ["--version", "--plaintext"], ["--plaintext", "--version"]])
+    func versionPrintsTheRelease(_ arguments: [String]) async {
+        let result = await Self.run(arguments)
         #expect(Self.output(result) == CashbackRelease.version + "\n" && result.exitCode == 0)
+    }
+
+    /// ArgumentParser's own errors come with the tool's usage, under its own name, and a
+    /// negative number is named as such (ArgumentParser takes it for an option).
+    @Test(arguments: [
+        (["--bogus"], "usage: Unknown option '--bogus'\n\ncashback-probe [FLAGS] HOST:PORT"),
+        (["--max-time", "-1", "127.0.0.1:1", "health"], "--max-time takes a positive value, got -1"),
+    ])
+    func parseErrorsUseTheToolsUsage(_ arguments: [String], _ expected: String) async {
+        let result = await Self.run(arguments)
+        #expect(result.exitCode == 2)
+        #expect(result.standardError.contains(expected), "\(result.standardError)")
+        #expect(!result.standardError.contains("probe [<options>]"))
     }
 
     @Test func anUnreachableServerIsUnavailable() async {

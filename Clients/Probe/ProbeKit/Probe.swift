@@ -10,6 +10,21 @@ import Foundation
 /// // result.standardOutput == "SERVING\n"
 /// ```
 public enum Probe {
+    /// ArgumentParser's message for `error`; for a number option given a negative value, which
+    /// it takes for another option (`--max-time -1`: "Missing value"), one that says so.
+    static func parseErrorMessage(_ error: any Error, arguments: [String]) -> String {
+        let message = ProbeOptions.message(for: error)
+        guard message.hasPrefix("Missing value for '") else { return message }
+        for (index, word) in arguments.enumerated().dropLast()
+        where word.hasPrefix("-") && message.contains("'\(word) ") {
+            let value = arguments[index + 1]
+            if value.hasPrefix("-"), value.dropFirst().first?.isNumber == true {
+                return "\(word) takes a positive value, got \(value)"
+            }
+        }
+        return message
+    }
+
     /// Runs the probe with command-line `arguments` (without the program name).
     ///
     /// - Parameter writeOutput: where standard output goes as it is printed (the messages of
@@ -22,11 +37,6 @@ public enum Probe {
     {
         var result = ProbeResult()
         result.writeOutput = writeOutput
-        // `ParsableArguments` has no built-in --version (only a command's `main()` has).
-        if arguments == ["--version"] {
-            result.print(CashbackRelease.version)
-            return result
-        }
         let options: ProbeOptions
         do {
             options = try ProbeOptions.parse(arguments)
@@ -36,13 +46,17 @@ public enum Probe {
                 // exit statuses (the configuration's usage and discussion).
                 result.print(ProbeOptions.help())
             } else {
-                // Not parsed yet: the format is read from the words themselves.
+                // Not parsed yet: the format is read from the words themselves. The tool's
+                // own usage follows (ArgumentParser's would name it after the options type).
                 result.fail(
-                    .usage(
-                        ProbeOptions.message(for: error),
-                        text: ProbeOptions.fullMessage(for: error)),
+                    .usage(Self.parseErrorMessage(error, arguments: arguments)),
                     format: OutputFormat.requested(in: arguments))
             }
+            return result
+        }
+        // `ParsableArguments` has no built-in --version (only a command's `main()` has).
+        if options.version {
+            result.print(CashbackRelease.version)
             return result
         }
         let recorder = options.verbose ? VerboseRecorder() : nil

@@ -66,6 +66,9 @@ struct ProbeOptions: ParsableArguments {
     @Option(help: "Seconds to wait for the connection.")
     var connectTimeout: Double = 10
 
+    @Flag(help: "Print the probe's version and exit.")
+    var version = false
+
     @Flag(
         name: [.customShort("v"), .customLong("verbose")],
         help: """
