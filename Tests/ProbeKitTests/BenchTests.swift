@@ -214,6 +214,18 @@ import Testing
         #expect(report.histogram.allSatisfy { $0.count == 100 })
     }
 
+    /// Calls that all took the same time make one bucket, not ten with the same bound.
+    @Test func identicalLatenciesMakeOneBucket() throws {
+        var tally = BenchTally()
+        for _ in 0..<50 { tally.record(latency: .microseconds(828), status: .ok) }
+        let plan = try BenchPlan(options: ProbeOptions.parse(["-n", "50"]))
+        let report = BenchReport(
+            method: "cashback.v1.Wallet/GetBalance", plan: plan, tally: tally,
+            duration: .milliseconds(50))
+        #expect(report.histogram.map(\.toUs) == [828])
+        #expect(report.histogram.map(\.count) == [50])
+    }
+
     @Test func latenciesAreRoundedToTheMicrosecond() {
         #expect(BenchTally.microseconds(.nanoseconds(1_499)) == 1)
         #expect(BenchTally.microseconds(.nanoseconds(1_500)) == 2)

@@ -73,6 +73,8 @@ struct BenchReport: Codable, Equatable {
         guard histogram.totalCount > 0 else { return [] }
         let fastest = histogram.min
         let slowest = histogram.maxRecorded
+        // Every call as fast as every other: one bucket, not `count` with the same bound.
+        let count = slowest == fastest ? 1 : count
         let width = Double(slowest - fastest) / Double(count)
         var buckets = (1...count).map { index in
             Bucket(toUs: index == count ? slowest : fastest + UInt64(width * Double(index)), count: 0)

@@ -190,7 +190,8 @@ struct ProbeOptions: ParsableArguments {
             some messages of a stream); 2 for usage errors, found before anything is sent \
             (flags, bad JSON, an unknown method, a header the transport owns); 1 for other \
             failures (health not SERVING). bench exits 0 when the run completed, whatever the \
-            statuses it counted.
+            statuses it counted; a request template that renders as a bad request only for a \
+            later call (a {{random:N}} too large for its field) stops the run with exit 2.
             """,
         version: CashbackRelease.version)
 }
