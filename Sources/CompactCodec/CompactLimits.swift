@@ -14,9 +14,9 @@ public struct CompactLimits: Hashable, Sendable {
     /// The limits used when none are given: 32 levels, far past what our schema nests, and
     /// 65 536 fields, far past what its largest messages hold (GetStats' answer ~12 000, an
     /// accrual with 1 000 adjustments ~11 000).
-    public static let `default` = CompactLimits(nestingDepthMax: 32, fieldsMax: 65_536)
+    public static let `default` = CompactLimits(nestingDepthMax: 32)
 
-    /// Creates limits.
+    /// Creates limits; `fieldsMax` is the default's unless given.
     public init(nestingDepthMax: Int, fieldsMax: Int = 65_536) {
         precondition(nestingDepthMax >= 1, "a message needs at least one level")
         precondition(fieldsMax >= 1, "a message may hold at least one field")

@@ -18,9 +18,10 @@
 ///
 /// Every error's ``CompactDecodingError/offset`` is the offset of the first byte of the element
 /// at fault: the tag (a bad field number or wire type, a wire type the field's schema type
-/// does not use, or the first field past ``CompactLimits/fieldsMax``), the varint (too long, cut short, or out of the field's range), the length
-/// prefix (past the end), the fixed-width value (cut short), or the contents of a string (not
-/// UTF-8) or nested message (too deep). `Protocol/WIRE.md` §5.9 states the same rule.
+/// does not use, or the first field past ``CompactLimits/fieldsMax``), the varint (too long,
+/// cut short, or out of the field's range), the length prefix (past the end), the fixed-width
+/// value (cut short), or the contents of a string (not UTF-8) or nested message (too deep).
+/// `Protocol/WIRE.md` §5.9 states the same rule.
 public struct CompactReader: Sendable {
     private let bytes: [UInt8]
     /// Index of the next byte to read.

@@ -437,9 +437,7 @@ enum LogClock {
         line.append(prebuilt: cache.utc)
         let milliseconds = now.nanoseconds / 1_000_000
         line.put(UInt8(ascii: "."))
-        line.put(UInt8(ascii: "0") + UInt8(milliseconds / 100))
-        line.put(UInt8(ascii: "0") + UInt8(milliseconds / 10 % 10))
-        line.put(UInt8(ascii: "0") + UInt8(milliseconds % 10))
+        line.putDigits(UInt64(milliseconds), radix: 10, count: 3)
         line.put(UInt8(ascii: "Z"))
     }
 
