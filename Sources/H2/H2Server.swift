@@ -155,8 +155,7 @@ public final class H2Server: Sendable {
 private final class ConnectionSet: Sendable {
     private struct State {
         var channels: [ObjectIdentifier: (channel: any Channel, streams: OpenStreams)] = [:]
-        /// Open connections per peer IP address.
-        var perPeer: [String: Int] = [:]
+        var counts = ConnectionCounts()
         var isDraining = false
     }
 
@@ -186,19 +185,20 @@ private final class ConnectionSet: Sendable {
         let peer = channel.remoteAddress?.ipAddress ?? "unknown"
         let admission = state.withLockedValue { state -> Admission in
             guard !state.isDraining else { return .draining }
-            guard state.channels.count < max else { return .atLimit }
-            guard state.perPeer[peer, default: 0] < perPeerMax else { return .peerAtLimit(peer) }
-            state.channels[id] = (channel, streams)
-            state.perPeer[peer, default: 0] += 1
-            return .added
+            switch state.counts.admit(peer: peer, max: max, perPeerMax: perPeerMax) {
+            case .atLimit: return .atLimit
+            case .peerAtLimit(let peer): return .peerAtLimit(peer)
+            case nil:
+                state.channels[id] = (channel, streams)
+                return .added
+            }
         }
         guard admission == .added else { return admission }
         metrics.connectionsAccepted.increment()
         channel.closeFuture.whenComplete { _ in
             self.state.withLockedValue { state in
                 state.channels.removeValue(forKey: id)
-                state.perPeer[peer, default: 1] -= 1
-                if state.perPeer[peer] == 0 { state.perPeer.removeValue(forKey: peer) }
+                state.counts.release(peer: peer)
             }
         }
         return .added

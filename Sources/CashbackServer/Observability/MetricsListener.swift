@@ -1,3 +1,4 @@
+import H2
 import Logging
 import NIOConcurrencyHelpers
 import NIOCore
@@ -65,35 +66,35 @@ public final class MetricsListener: Sendable {
         group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
         logger: Logger, collect: @escaping @Sendable () -> Void = {}
     ) async throws -> MetricsListener {
-        // Connections open, in all and by peer address.
-        let open = NIOLockedValueBox((total: 0, byPeer: [String: Int]()))
+        let open = NIOLockedValueBox(ConnectionCounts())
         let channel = try await ServerBootstrap(group: group)
             .serverChannelOption(.backlog, value: 16)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .childChannelInitializer { channel in
                 let peer = channel.remoteAddress?.ipAddress ?? "unknown"
-                let refusal = open.withLockedValue { open -> String? in
-                    guard open.total < Limits.connectionsMax else {
-                        return "at the limit of \(Limits.connectionsMax) connections"
-                    }
-                    guard open.byPeer[peer, default: 0] < Limits.connectionsPerPeerMax else {
-                        return "at the limit of \(Limits.connectionsPerPeerMax) connections "
-                            + "from \(peer)"
-                    }
-                    open.total += 1
-                    open.byPeer[peer, default: 0] += 1
-                    return nil
+                let refusal = open.withLockedValue {
+                    $0.admit(
+                        peer: peer, max: Limits.connectionsMax,
+                        perPeerMax: Limits.connectionsPerPeerMax)
                 }
-                if let refusal {
-                    logger.warning("refusing a metrics connection: \(refusal)")
+                switch refusal {
+                case .atLimit:
+                    logger.warning(
+                        "refusing a metrics connection: at the limit",
+                        metadata: ["connections": "\(Limits.connectionsMax)"])
                     return channel.close()
+                case .peerAtLimit:
+                    logger.warning(
+                        "refusing a metrics connection: its peer address is at the limit",
+                        metadata: [
+                            "peer": "\(peer)", "connections": "\(Limits.connectionsPerPeerMax)",
+                        ])
+                    return channel.close()
+                case nil:
+                    break
                 }
                 channel.closeFuture.whenComplete { _ in
-                    open.withLockedValue { open in
-                        open.total -= 1
-                        open.byPeer[peer, default: 1] -= 1
-                        if open.byPeer[peer] == 0 { open.byPeer[peer] = nil }
-                    }
+                    open.withLockedValue { $0.release(peer: peer) }
                 }
                 return channel.eventLoop.makeCompletedFuture {
                     try addHandlers(
