@@ -84,8 +84,11 @@ extension SQLiteLedgerRepository {
         let balance =
             try BalancesTable.fetch(db, memberID: before.memberID, currency: before.currency)
             ?? Balance.zero(memberID: before.memberID, currency: before.currency)
+        let lots =
+            before.state == .confirmed
+            ? try LotsTable.ofAccrual(db, accrualID: before.accrualID) : LotsTable.AccrualLots()
         let posting = LedgerPosting.adjustment(
-            from: before, to: after, availableMinorUnits: balance.availableMinorUnits)
+            from: before, to: after, availableMinorUnits: balance.availableMinorUnits, lots: lots)
         try AccrualsTable.updatePricing(db, after, nowMilliseconds: nowMilliseconds)
         try posting.book(
             db, for: before, note: command.reason.isEmpty ? "refund" : command.reason,
@@ -95,6 +98,10 @@ extension SQLiteLedgerRepository {
             db, memberID: before.memberID, currency: before.currency,
             amountMinorUnits: -posting.delta.availableMinorUnits,
             preferredAccrualID: before.accrualID)
+        // What the clawback takes back of the accrual's expired cashback leaves its lots' record
+        // of what expired.
+        try LotsTable.takeBackExpired(
+            db, accrualID: before.accrualID, amountMinorUnits: -posting.delta.expiredMinorUnits)
         let clawedBack = before.cashbackMinorUnits - after.cashbackMinorUnits
         let debt = posting.delta.debtMinorUnits
         try AccrualEventsTable.append(

@@ -127,7 +127,8 @@ extension SQLiteLedgerRepository {
                           THEN amount_minor END), 0) AS spent,
         COALESCE(SUM(CASE WHEN account = 'member-withdrawn' THEN amount_minor END), 0)
             AS withdrawn,
-        COALESCE(SUM(CASE WHEN account = 'member-expired' THEN amount_minor END), 0) AS expired,
+        COALESCE(SUM(CASE WHEN kind = 'expire' AND account = 'member-expired'
+                          THEN amount_minor END), 0) AS expired,
         -COALESCE(SUM(CASE WHEN account = 'merchant-receivable' THEN amount_minor END), 0)
             AS commission,
         COALESCE(SUM(CASE WHEN account = 'platform-margin' THEN amount_minor END), 0) AS margin

@@ -176,7 +176,7 @@ enum BooksVerification {
                        AS available,
                    -SUM(CASE WHEN l.account = :debtAccount THEN l.amount_minor ELSE 0 END)
                        AS debt,
-                   SUM(CASE WHEN l.account IN (:availableAccount, :debtAccount)
+                   SUM(CASE WHEN l.account IN (:availableAccount, :debtAccount, 'member-expired')
                              AND e.kind IN (:confirmKind, :adjustKind)
                             THEN l.amount_minor ELSE 0 END) AS lifetime,
                    SUM(CASE WHEN l.account = 'member-reserved' THEN l.amount_minor ELSE 0 END)
@@ -329,7 +329,7 @@ enum AccrualVerification {
         let journal = try db.cachedStatement(
             sql: """
                 SELECT
-                    COALESCE(SUM(CASE WHEN l.account IN (:pending, :available, :debt)
+                    COALESCE(SUM(CASE WHEN l.account IN (:pending, :available, :debt, :expired)
                                  THEN l.amount_minor END), 0) AS member,
                     COALESCE(SUM(CASE WHEN l.account = :receivable THEN l.amount_minor END), 0)
                         AS receivable,
@@ -380,6 +380,7 @@ enum AccrualVerification {
                     "pending": LedgerAccount.memberPending.rawValue,
                     "available": LedgerAccount.memberAvailable.rawValue,
                     "debt": LedgerAccount.memberDebt.rawValue,
+                    "expired": LedgerAccount.memberExpired.rawValue,
                     "receivable": LedgerAccount.merchantReceivable.rawValue,
                     "margin": LedgerAccount.platformMargin.rawValue,
                     "accrual": accrualID,

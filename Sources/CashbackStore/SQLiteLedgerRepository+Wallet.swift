@@ -271,7 +271,7 @@ extension SQLiteLedgerRepository {
                     while index < taken.endIndex, taken[index].memberID == first.memberID,
                         taken[index].currency == first.currency
                     {
-                        try LotsTable.empty(db, lotID: taken[index].lotID)
+                        try LotsTable.expire(db, lotID: taken[index].lotID)
                         amount += taken[index].amountMinorUnits
                         index += 1
                     }

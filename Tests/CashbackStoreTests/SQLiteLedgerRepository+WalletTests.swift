@@ -291,4 +291,101 @@ struct SQLiteLedgerRepositoryWalletTests {
             #expect(try await repository.verifyBooks().discrepancies == [])
         }
     }
+
+    /// One refund of an order whose cashback (500, in a lot that expires after 30 days) was
+    /// partly spent before the rest expired: what the member is charged for.
+    struct RefundAfterExpiry: Sendable, CustomTestStringConvertible {
+        /// Spent from the order's own lot before it expired.
+        var spent: Int64
+        /// Earned afterwards from an order at `shop-0` (never expires): available at the refund.
+        var laterAvailable: Int64
+        /// `fullRefund`, or `newAmountMinor` for the order of 10 000.
+        var newAmount: Int64?
+        // What the refund does: clawed back, of it from expired, then debt; the balance after.
+        var clawedBack: Int64
+        var fromExpired: Int64
+        var debt: Int64
+        var availableAfter: Int64
+        var expiredAfter: Int64
+
+        var testDescription: String {
+            let refund = newAmount.map { "new amount \($0)" } ?? "full refund"
+            return "spent \(spent), later \(laterAvailable), \(refund)"
+        }
+    }
+
+    static let refundsAfterExpiry: [RefundAfterExpiry] = [
+        // Nothing spent, all 500 expired: the refund takes back the expired 500, nothing else.
+        .init(spent: 0, laterAvailable: 0, newAmount: nil, clawedBack: 500, fromExpired: 500,
+              debt: 0, availableAfter: 0, expiredAfter: 0),
+        // 200 spent, 300 expired: the 300 from expired, the 200 the member used as debt.
+        .init(spent: 200, laterAvailable: 0, newAmount: nil, clawedBack: 500, fromExpired: 300,
+              debt: 200, availableAfter: 0, expiredAfter: 0),
+        // The same with 150 earned since: 150 from available, 50 as debt.
+        .init(spent: 200, laterAvailable: 150, newAmount: nil, clawedBack: 500, fromExpired: 300,
+              debt: 50, availableAfter: 0, expiredAfter: 0),
+        // A partial refund of 100 of cashback: all of it from what expired.
+        .init(spent: 200, laterAvailable: 150, newAmount: 8_000, clawedBack: 100, fromExpired: 100,
+              debt: 0, availableAfter: 150, expiredAfter: 200),
+        // All 500 spent, nothing expired: as before, available then debt.
+        .init(spent: 500, laterAvailable: 150, newAmount: nil, clawedBack: 500, fromExpired: 0,
+              debt: 350, availableAfter: 0, expiredAfter: 0),
+    ]
+
+    @Test(
+        "a refund of cashback that expired takes back the expired part first, never as debt",
+        arguments: refundsAfterExpiry)
+    func refundAfterExpiry(_ row: RefundAfterExpiry) async throws {
+        try await Self.withWallet { repository, clock in
+            try await Self.earn(repository, "o-1", 10_000, shop: "shop-30")  // 500
+            if row.spent > 0 {
+                _ = try await repository.redeem(try Self.redeem(row.spent, key: "r-1")).get()
+            }
+            clock.advance(days: 30)
+            _ = try await repository.runExpiry(
+                try ExpiryRunCommand(asOfMilliseconds: clock.milliseconds, idempotencyKey: "x-1")
+            ).get()
+            if row.laterAvailable > 0 {
+                try await Self.earn(repository, "o-2", row.laterAvailable * 20, shop: "shop-0")
+            }
+            let before = try await repository.euroBalance()
+            #expect(before.expiredMinorUnits == 500 - row.spent)
+            let refund = try await repository.adjust(
+                try AdjustCommand(
+                    merchantID: "shop-30", orderID: "o-1", idempotencyKey: "a-1",
+                    newAmountMinorUnits: row.newAmount ?? 0, fullRefund: row.newAmount == nil)
+            ).get()
+            #expect(refund.clawedBackMinorUnits == row.clawedBack)
+            #expect(refund.debtMinorUnits == row.debt)
+            let after = try await repository.euroBalance()
+            #expect(after.availableMinorUnits == row.availableAfter)
+            #expect(after.expiredMinorUnits == row.expiredAfter)
+            #expect(after.expiredMinorUnits == before.expiredMinorUnits - row.fromExpired)
+            #expect(after.debtMinorUnits == row.debt)
+            #expect(after.lifetimeMinorUnits == before.lifetimeMinorUnits - row.clawedBack)
+            #expect(try await repository.verifyBooks().discrepancies == [])
+        }
+    }
+
+    @Test("a lot that expired before v6 recorded nothing of it: its refund makes debt, as before")
+    func refundOfLotExpiredBeforeV6() async throws {
+        try await Self.withWallet { repository, clock in
+            try await Self.earn(repository, "o-1", 10_000, shop: "shop-30")  // 500
+            clock.advance(days: 30)
+            _ = try await repository.runExpiry(
+                try ExpiryRunCommand(asOfMilliseconds: clock.milliseconds, idempotencyKey: "x-1")
+            ).get()
+            // What a v5 file migrated to v6 holds: the lot emptied, the expired amount unknown.
+            try await repository.executeBypassingLedgerForTesting(
+                sql: "UPDATE lots SET expired_minor = 0")
+            let refund = try await repository.adjust(
+                try AdjustCommand(
+                    merchantID: "shop-30", orderID: "o-1", idempotencyKey: "a-1", fullRefund: true)
+            ).get()
+            #expect(refund.clawedBackMinorUnits == 500 && refund.debtMinorUnits == 500)
+            let balance = try await repository.euroBalance()
+            #expect(balance.expiredMinorUnits == 500 && balance.debtMinorUnits == 500)
+            #expect(try await repository.verifyBooks().discrepancies == [])
+        }
+    }
 }

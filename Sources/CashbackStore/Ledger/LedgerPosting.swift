@@ -3,7 +3,8 @@ import CashbackCore
 /// The money that moves with one accrual event: its journal lines and the balance change they
 /// imply, defined together so that the two can never disagree. `c` is the cashback, `k` the
 /// commission, `p` the debt a confirmation pays off (`min(debt, c)`), `Δc`/`Δk` what an
-/// adjustment takes back, `a` the part of `Δc` the available balance covers.
+/// adjustment takes back, `a` the part of `Δc` the available balance covers, `e` the part
+/// taken back from what expired.
 ///
 /// | event   | journal lines                                          | balance change          |
 /// |---------|--------------------------------------------------------|-------------------------|
@@ -14,8 +15,14 @@ import CashbackCore
 /// | cancel  | pending −c, receivable +k, margin −(k−c)               | pending −c              |
 /// | adjust, | pending −Δc, receivable +Δk, margin −(Δk−Δc)           | pending −Δc             |
 /// | pending |                                                        |                         |
-/// | adjust, | available −a, debt −(Δc−a), receivable +Δk,            | available −a,           |
-/// | confirmed | margin −(Δk−Δc)                                      | debt +(Δc−a), lifetime −Δc |
+/// | adjust, | available −a, expired −e, debt −(Δc−e−a),             | available −a,           |
+/// | confirmed | receivable +Δk, margin −(Δk−Δc)                      | expired −e,             |
+/// |         |                                                        | debt +(Δc−e−a),         |
+/// |         |                                                        | lifetime −Δc            |
+///
+/// For a confirmed accrual, `e` is what the clawback takes back of the accrual's own cashback
+/// that expired unused, once what is left of its lot is taken: a refund never makes a member
+/// pay for cashback that already expired.
 struct LedgerPosting: Hashable, Sendable {
     /// What the entry records.
     var kind: JournalEntryKind
@@ -72,12 +79,15 @@ struct LedgerPosting: Hashable, Sendable {
             delta: BalanceDelta(pendingMinorUnits: -cashback))
     }
 
-    /// The posting of an adjustment from `before` to `after`; `availableMinorUnits` is the
-    /// member's available balance before it (for a confirmed accrual).
+    /// The posting of an adjustment from `before` to `after`. For a confirmed accrual,
+    /// `availableMinorUnits` is the member's available balance before it, and `lots` what the
+    /// accrual's own lots hold: the clawback takes what is left of them (part of available),
+    /// then what of them expired, then the rest of available, and makes debt of what remains.
     static func adjustment(
         from before: AccrualRecord,
         to after: AccrualRecord,
-        availableMinorUnits available: Int64
+        availableMinorUnits available: Int64,
+        lots: LotsTable.AccrualLots = .init()
     ) -> LedgerPosting {
         let cashbackBack = before.cashbackMinorUnits - after.cashbackMinorUnits
         let commissionBack = before.commissionMinorUnits - after.commissionMinorUnits
@@ -93,17 +103,20 @@ struct LedgerPosting: Hashable, Sendable {
                 lines: [Self.member(.memberPending, before, -cashbackBack)] + merchantLines,
                 delta: BalanceDelta(pendingMinorUnits: -cashbackBack))
         case .confirmed:
-            let fromAvailable = min(available, cashbackBack)
-            let toDebt = cashbackBack - fromAvailable
+            let fromExpired = min(
+                lots.expiredMinorUnits, max(0, cashbackBack - lots.remainingMinorUnits))
+            let fromAvailable = min(available, cashbackBack - fromExpired)
+            let toDebt = cashbackBack - fromExpired - fromAvailable
+            // The expired line only when there is one: most refunds take nothing from it.
+            let expiredLines =
+                fromExpired > 0 ? [Self.member(.memberExpired, before, -fromExpired)] : []
             return LedgerPosting(
                 kind: .adjust,
-                lines: [
-                    Self.member(.memberAvailable, before, -fromAvailable),
-                    Self.member(.memberDebt, before, -toDebt),
-                ] + merchantLines,
+                lines: [Self.member(.memberAvailable, before, -fromAvailable)] + expiredLines
+                    + [Self.member(.memberDebt, before, -toDebt)] + merchantLines,
                 delta: BalanceDelta(
                     availableMinorUnits: -fromAvailable, lifetimeMinorUnits: -cashbackBack,
-                    debtMinorUnits: toDebt))
+                    debtMinorUnits: toDebt, expiredMinorUnits: -fromExpired))
         case .cancelled:
             preconditionFailure("a cancelled accrual is never adjusted")
         }

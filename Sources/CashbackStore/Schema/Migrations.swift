@@ -26,6 +26,9 @@ enum Migrations {
         migrator.registerMigration("v5") { db in
             try db.execute(sql: Self.v5)
         }
+        migrator.registerMigration("v6") { db in
+            try db.execute(sql: Self.v6)
+        }
         return migrator
     }
 
@@ -543,5 +546,20 @@ enum Migrations {
     /// takes 2 ms at any size. The STRICT table still refuses anything but a BLOB there.
     static let v5 = """
         ALTER TABLE accruals ADD COLUMN pricing_compact BLOB;
+        """
+
+    /// A refund of expired cashback takes back what expired, not the member's money: `lots`
+    /// gains `expired_minor`, what of the lot RunExpiry expired (and a clawback has not taken
+    /// back since). An Adjust of a confirmed accrual whose own lot expired lowers it, and the
+    /// member's expired balance with it, before it touches available or makes debt (WIRE.md
+    /// §9.6); without it, a member whose cashback expired unused would lose it twice: to the
+    /// expiry, then as debt.
+    ///
+    /// Lots expired before v6 keep 0: how much of such a lot expired, rather than being spent or
+    /// clawed back, was not recorded, so a refund of their accruals goes on as before. No CHECK,
+    /// for the reason given at v5: only `LotsTable` writes it, moving what a lot has left into
+    /// it and taking back at most what it holds.
+    static let v6 = """
+        ALTER TABLE lots ADD COLUMN expired_minor INTEGER NOT NULL DEFAULT 0;
         """
 }

@@ -5,6 +5,14 @@ import GRDB
 /// SQL for `lots` (confirmed cashback with its expiry) and `lot_draws` (what a redemption or
 /// a withdrawal took from each lot).
 enum LotsTable {
+    /// What one accrual's lots hold.
+    struct AccrualLots: Hashable {
+        /// Left to spend: part of the available balance.
+        var remainingMinorUnits: Int64 = 0
+        /// Expired unused, and not taken back by a clawback since.
+        var expiredMinorUnits: Int64 = 0
+    }
+
     /// One draw on one lot.
     struct Draw: Hashable {
         var lotID: Int64
@@ -165,9 +173,54 @@ enum LotsTable {
         }
     }
 
-    /// Empties lot `lotID`.
-    static func empty(_ db: Database, lotID: Int64) throws {
-        try db.cachedStatement(sql: "UPDATE lots SET remaining_minor = 0 WHERE id = ?")
-            .execute(arguments: [lotID])
+    /// Expires what is left of lot `lotID`: it moves from `remaining_minor` to `expired_minor`.
+    static func expire(_ db: Database, lotID: Int64) throws {
+        try db.cachedStatement(
+            sql: """
+                UPDATE lots SET expired_minor = expired_minor + remaining_minor, remaining_minor = 0
+                WHERE id = ?
+                """
+        ).execute(arguments: [lotID])
+    }
+
+    /// What the lots of accrual `accrualID` hold: left to spend, and expired unused.
+    static func ofAccrual(_ db: Database, accrualID: Int64) throws -> AccrualLots {
+        let statement = try db.cachedStatement(
+            sql: """
+                SELECT COALESCE(SUM(remaining_minor), 0), COALESCE(SUM(expired_minor), 0)
+                FROM lots WHERE accrual_id = ?
+                """)
+        let row = try Row.fetchOne(statement, arguments: [accrualID])
+        return AccrualLots(
+            remainingMinorUnits: row?[0] ?? 0, expiredMinorUnits: row?[1] ?? 0)
+    }
+
+    /// Takes `amount` back from what the lots of accrual `accrualID` expired (a clawback of
+    /// cashback that expired unused), oldest lot first.
+    ///
+    /// - Throws: `LedgerStoreError.balanceOutOfRange` if they expired less than `amount`,
+    ///   which the caller read (``ofAccrual(_:accrualID:)``).
+    static func takeBackExpired(
+        _ db: Database, accrualID: Int64, amountMinorUnits amount: Int64
+    ) throws {
+        guard amount > 0 else { return }
+        let rows = try Row.fetchAll(
+            db.cachedStatement(
+                sql: "SELECT id, expired_minor FROM lots WHERE accrual_id = ? AND expired_minor > 0"
+                    + " ORDER BY id"),
+            arguments: [accrualID])
+        let update = try db.cachedStatement(
+            sql: "UPDATE lots SET expired_minor = expired_minor - ? WHERE id = ?")
+        var left = amount
+        for row in rows where left > 0 {
+            let take = min(left, row["expired_minor"] as Int64)
+            try update.execute(arguments: [take, row["id"] as Int64])
+            left -= take
+        }
+        guard left == 0 else {
+            throw LedgerStoreError(
+                .balanceOutOfRange,
+                "the lots of accrual \(accrualID) expired \(amount - left), not \(amount)")
+        }
     }
 }

@@ -19,6 +19,9 @@ struct LedgerPostingTests {
             LedgerPosting.cancellation(of: record),
             LedgerPosting.confirmation(of: record, debtMinorUnits: 100),
             LedgerPosting.adjustment(from: confirmed, to: refunded, availableMinorUnits: 300),
+            LedgerPosting.adjustment(
+                from: confirmed, to: refunded, availableMinorUnits: 300,
+                lots: .init(remainingMinorUnits: 100, expiredMinorUnits: 200)),
         ]
         for posting in postings {
             #expect(posting.isBalanced, "\(posting.kind)")
@@ -32,8 +35,11 @@ struct LedgerPostingTests {
             #expect(pending.reduce(0, +) == posting.delta.pendingMinorUnits)
             #expect(available.reduce(0, +) == posting.delta.availableMinorUnits)
             #expect(-debt.reduce(0, +) == posting.delta.debtMinorUnits)
+            let expired = posting.lines.filter { $0.account == .memberExpired }.map(
+                \.amountMinorUnits)
+            #expect(expired.reduce(0, +) == posting.delta.expiredMinorUnits)
         }
-        #expect(postings.map(\.kind) == [.accrue, .confirm, .cancel, .confirm, .adjust])
+        #expect(postings.map(\.kind) == [.accrue, .confirm, .cancel, .confirm, .adjust, .adjust])
         #expect(postings[1].delta.lifetimeMinorUnits == 750)
         #expect(postings[0].delta.lifetimeMinorUnits == 0)
         #expect(postings[2].delta.lifetimeMinorUnits == 0)
@@ -47,6 +53,12 @@ struct LedgerPostingTests {
         #expect(postings[4].delta.availableMinorUnits == -300)
         #expect(postings[4].delta.debtMinorUnits == 200)
         #expect(postings[4].delta.lifetimeMinorUnits == -500)
+        // The same clawback of an accrual whose lot has 100 left and expired 200: the 100 left,
+        // then the 200 expired, then 200 more of available; no debt.
+        #expect(postings[5].delta.availableMinorUnits == -300)
+        #expect(postings[5].delta.expiredMinorUnits == -200)
+        #expect(postings[5].delta.debtMinorUnits == 0)
+        #expect(postings[5].delta.lifetimeMinorUnits == -500)
     }
 
     @Test("lines that do not sum to zero, or a single line, are not balanced")
