@@ -220,6 +220,32 @@ def test_the_development_token_file_is_kept_across_restarts(database, tmp_path):
         assert second.stop() == 0
 
 
+def test_a_development_token_file_others_could_read_is_replaced(database, tmp_path):
+    """A token in a file that group or others could read may have been read: the next start
+    revokes it and writes a new one, in a file that was never readable by anyone else."""
+    path = tmp_path / "dev-token"
+    first = Server(database, ["--development-token-file", str(path)])
+    exposed = path.read_text().strip()
+    assert first.stop() == 0
+    path.chmod(0o644)
+    second = Server(database, ["--development-token-file", str(path)])
+    try:
+        token = path.read_text().strip()
+        assert token != exposed
+        assert oct(path.stat().st_mode & 0o777) == "0o600"
+        assert sorted(p.name for p in tmp_path.iterdir()) == ["dev-token"]
+        from conftest import authorized
+        with authorized(grpc.insecure_channel(second.address), exposed) as channel:
+            with pytest.raises(grpc.RpcError) as refused:
+                raw_call(channel, "/cashback.v1.Wallet/GetBalance")(vector("get-balance"))
+            assert refused.value.code() == grpc.StatusCode.UNAUTHENTICATED
+        with authorized(grpc.insecure_channel(second.address), token) as channel:
+            assert raw_call(channel, "/cashback.v1.Wallet/GetBalance")(
+                vector("get-balance")) == b""
+    finally:
+        assert second.stop() == 0
+
+
 def test_the_development_token_is_for_loopback_only(database, tmp_path):
     result = cashbackd("--plaintext", "--allow-insecure-remote", "--listen", "0.0.0.0:0",
                        "--database", database,
