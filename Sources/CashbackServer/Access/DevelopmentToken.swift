@@ -55,8 +55,8 @@ enum DevelopmentToken {
         let temporary = "\(path).\(UInt32.random(in: .min ... .max)).tmp"
         let descriptor = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
         guard descriptor >= 0 else {
-            throw AccessTokenError(
-                "cannot write the development token beside \(path): \(String(cString: strerror(errno)))")
+            let reason = String(cString: strerror(errno))
+            throw AccessTokenError("cannot write the development token beside \(path): \(reason)")
         }
         let bytes = Array(text.utf8)
         let written = bytes.withUnsafeBytes { write(descriptor, $0.baseAddress, $0.count) }
