@@ -87,6 +87,28 @@ import Testing
         #expect(match.output.1 == "a=1 b=\(list)")
     }
 
+    @Test(arguments: [
+        ("plain", "plain"), ("é 🙂 £ —", "é 🙂 £ —"),
+        (
+            "x\n2026-12-01T05:45:00+0000 notice cashbackd: forged",
+            #"x\n2026-12-01T05:45:00+0000 notice cashbackd: forged"#
+        ),
+        ("cr\rtab\tbell\u{07}nul\u{0}del\u{7f}", #"cr\rtab\tbell\u{7}nul\u{0}del\u{7f}"#),
+        ("nel\u{85}ls\u{2028}ps\u{2029}end", #"nel\u{85}ls\u{2028}ps\u{2029}end"#),
+    ])
+    func textLinesEscapeWhatWouldEndOrHideALine(value: String, shown: String) throws {
+        let frame = LogLine.Frame(
+            format: .text, level: .warning, label: "l\nabel", message: "m\(value)",
+            source: "s\ro")
+        let written = String(
+            decoding: Self.render(frame) { $0.append("k\ney", value) }, as: UTF8.self)
+        let fields = #" warning l\nabel: k\ney="# + shown + #" [s\ro] m"# + shown + "\n"
+        #expect(written.hasSuffix(fields))
+        // One line, whatever the values hold.
+        let breaks = written.unicodeScalars.filter { $0.properties.isWhitespace && $0 != " " }
+        #expect(Array(breaks) == ["\n"])
+    }
+
     @Test func theHandlerWritesMetadataSortedAndNestedAsJSON() throws {
         let pipe = keptOpenPipe()
         let sink = LogSink(fileDescriptor: pipe.fileHandleForWriting.fileDescriptor, linger: 0)

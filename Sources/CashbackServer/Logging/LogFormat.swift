@@ -80,7 +80,9 @@ struct LogLine {
             head = LogLine.fragment(format) { line in
                 switch format {
                 case .text:
-                    line.put(" \(level.rawValue) \(label):")
+                    line.put(" \(level.rawValue) ")
+                    line.putText(label)
+                    line.put(UInt8(ascii: ":"))
                 case .json:
                     line.put(#"","level":"\#(level.rawValue)","label":"#)
                     line.append(value: label)
@@ -90,7 +92,12 @@ struct LogLine {
             }
             tail = LogLine.fragment(format) { line in
                 switch format {
-                case .text: line.put(" [\(source)] \(message)\n")
+                case .text:
+                    line.put(" [")
+                    line.putText(source)
+                    line.put("] ")
+                    line.putText(message)
+                    line.put(UInt8(ascii: "\n"))
                 case .json: line.put("}\n")
                 }
             }
@@ -203,7 +210,7 @@ struct LogLine {
         switch format {
         case .text:
             put(UInt8(ascii: " "))
-            put(key)
+            putText(key)
             put(UInt8(ascii: "="))
         case .json:
             put(UInt8(ascii: ","))
@@ -232,7 +239,7 @@ struct LogLine {
     /// Appends a value of text after its key (a JSON string).
     mutating func append(value: String) {
         switch format {
-        case .text: put(value)
+        case .text: putText(value)
         case .json: putJSONString(value)
         }
     }
@@ -293,6 +300,46 @@ struct LogLine {
         guard !overflowed else { return false }
         buffer.commit(count: count)
         return true
+    }
+
+    // MARK: Text, as the text format shows it
+
+    /// Stores `text` for the text format: as it is, except the characters that would end the
+    /// line or hide what follows it (C0 controls, DEL, U+0085, U+2028, U+2029), written `\n`,
+    /// `\r`, `\t` or `\u{1b}`. A value a peer chose (an ALPN name it offered, a path it called)
+    /// then cannot add a line of its own to the log.
+    private mutating func putText(_ text: String) {
+        // Most text is printable ASCII: then it is copied whole rather than scalar by scalar.
+        let copied =
+            text.utf8.withContiguousStorageIfAvailable { utf8 -> Bool in
+                guard !utf8.contains(where: Self.mayNeedTextEscape) else { return false }
+                put(UnsafeRawBufferPointer(utf8))
+                return true
+            } ?? false
+        if !copied { putTextEscaped(text) }
+    }
+
+    /// Whether a byte is, or may start, a character the text format escapes: a control
+    /// character, or the first byte of U+0085 (`C2 85`) or U+2028/U+2029 (`E2 80 A8/A9`).
+    @inline(__always)
+    private static func mayNeedTextEscape(_ byte: UInt8) -> Bool {
+        byte < 0x20 || byte == 0x7f || byte == 0xc2 || byte == 0xe2
+    }
+
+    private mutating func putTextEscaped(_ text: String) {
+        for scalar in text.unicodeScalars {
+            switch scalar {
+            case "\n": put(#"\n"#)
+            case "\r": put(#"\r"#)
+            case "\t": put(#"\t"#)
+            case "\u{0}"..."\u{1f}", "\u{7f}", "\u{85}", "\u{2028}", "\u{2029}":
+                put(#"\u{"#)
+                putDigits(UInt64(scalar.value), radix: 16)
+                put(UInt8(ascii: "}"))
+            default:
+                put(bytes: scalar.utf8)
+            }
+        }
     }
 
     // MARK: JSON text, as RFC 8259 writes it
