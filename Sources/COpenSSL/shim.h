@@ -39,6 +39,15 @@ static inline uint64_t cashback_SSL_OP_HARDENED(void) {
     return SSL_OP_NO_RENEGOTIATION | SSL_OP_NO_COMPRESSION | SSL_OP_CIPHER_SERVER_PREFERENCE;
 }
 
+/// `SSL_OP_NO_TICKET`: no TLS 1.2 session tickets, issued or taken.
+static inline uint64_t cashback_SSL_OP_NO_TICKET(void) { return SSL_OP_NO_TICKET; }
+
+/// `SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_OFF)`, a macro over `SSL_CTX_ctrl`:
+/// no server-side session cache. Returns the previous mode.
+static inline long cashback_SSL_CTX_set_session_cache_off(SSL_CTX *ctx) {
+    return SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_OFF);
+}
+
 /// `SSL_set_tlsext_host_name` (SNI) is a macro over `SSL_ctrl`; returns 1 on success.
 static inline int cashback_SSL_set_tlsext_host_name(SSL *ssl, const char *name) {
     return (int)SSL_set_tlsext_host_name(ssl, name);

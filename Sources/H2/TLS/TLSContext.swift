@@ -32,7 +32,18 @@ final class TLSContext: @unchecked Sendable {
         _ = SSL_CTX_set_options(pointer, cashback_SSL_OP_HARDENED())
         // SSL_write may stop after some records; the handler carries on with the rest.
         _ = cashback_SSL_CTX_set_mode(pointer, cashback_SSL_MODE_PARTIAL_MOVING_WRITES())
+        // TLS 1.2 with forward secrecy and AEAD only: OpenSSL's default list also takes static
+        // RSA key exchange and CBC suites, which RFC 9113 §9.2.2 (Appendix A) tells HTTP/2 not
+        // to use. TLS 1.3's suites are all of that kind and stay as they are. Returns 1 when
+        // the list names at least one suite this OpenSSL has.
+        precondition(
+            SSL_CTX_set_cipher_list(pointer, Self.tls12Ciphers) == 1,
+            "OpenSSL knows none of the TLS 1.2 cipher suites \(Self.tls12Ciphers)")
     }
+
+    /// The TLS 1.2 cipher suites offered and accepted: ECDHE key exchange with AES-GCM or
+    /// ChaCha20-Poly1305, as OpenSSL orders them.
+    static let tls12Ciphers = "ECDHE+AESGCM:ECDHE+CHACHA20"
 
     deinit { SSL_CTX_free(pointer) }
 
@@ -47,9 +58,21 @@ final class TLSContext: @unchecked Sendable {
         if let clientCAPath = configuration.clientCAPath {
             try context.requireClientCertificates(signedBy: clientCAPath)
         }
-        // We keep no session cache: TLS 1.3 session tickets would only cost a round of crypto.
-        // Returns 1 always.
+        // No session resumption, in either version: gRPC clients keep their connections, so a
+        // resumed handshake would save little, and with client certificates OpenSSL refuses to
+        // resume a session without a session id context (the client saw "internal error" on
+        // every reconnection). TLS 1.3: no tickets (returns 1 always). TLS 1.2: no tickets and
+        // no session cache, so a client offering a session gets a full handshake. The context
+        // is set all the same, so that nothing could resume a session across servers.
         _ = SSL_CTX_set_num_tickets(context.pointer, 0)
+        _ = SSL_CTX_set_options(context.pointer, cashback_SSL_OP_NO_TICKET())
+        _ = cashback_SSL_CTX_set_session_cache_off(context.pointer)
+        let sessionContext = Array("cashbackd".utf8)
+        // Returns 1, or 0 for a context longer than 32 bytes.
+        precondition(
+            SSL_CTX_set_session_id_context(
+                context.pointer, sessionContext, UInt32(sessionContext.count)) == 1,
+            "a session id context longer than 32 bytes")
         context.requireApplicationProtocolH2()
         return context
     }
