@@ -87,6 +87,25 @@ final class DatabaseOwnership: Sendable {
 /// Checks a ledger path before SQLite sees it, so that a start fails with the path and the
 /// real cause in words, not a library's error.
 enum DatabasePreflight {
+    /// Creates `path` empty and readable and writable by its owner only (0600), unless it
+    /// exists: SQLite would create it 0644 (umask allowing), readable by every local user, and
+    /// its -wal and -shm files take the database's mode. A ledger holds payout accounts. A file
+    /// that exists keeps its mode: the operator chose it.
+    ///
+    /// - Throws: `LedgerStoreError` `.databaseUnavailable` naming the path and the cause.
+    static func createPrivately(_ path: String) throws {
+        let descriptor = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
+        guard descriptor < 0 else {
+            close(descriptor)
+            return
+        }
+        guard errno == EEXIST else {
+            throw LedgerStoreError(
+                .databaseUnavailable,
+                "cannot create the database \(path): \(String(cString: strerror(errno)))")
+        }
+    }
+
     static func check(_ path: String) throws {
         let url = URL(fileURLWithPath: path)
         let folder = url.deletingLastPathComponent().path

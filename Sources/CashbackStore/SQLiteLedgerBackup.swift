@@ -151,8 +151,10 @@ public enum SQLiteLedgerBackup {
         }
     }
 
-    /// Copies `source`, page for page, over the file `database` (created if missing).
+    /// Copies `source`, page for page, over the file `database` (created if missing, mode
+    /// 0600 like a ledger: a backup holds what the ledger holds).
     private static func copy(_ source: DatabaseQueue, to database: String) throws {
+        try DatabasePreflight.createPrivately(database)
         let destination = try DatabaseQueue(path: database)
         try source.backup(to: destination)
         try destination.close()

@@ -81,6 +81,7 @@ public final class SQLiteLedgerRepository: LedgerRepository {
         self.clock = clock
         try DatabasePreflight.check(path)
         self.ownership = try DatabaseOwnership(databasePath: path)
+        try DatabasePreflight.createPrivately(path)
         do {
             self.pool = try DatabasePool(path: path, configuration: Self.configuration())
             try Self.checkIsALedger(self.pool, path: path)

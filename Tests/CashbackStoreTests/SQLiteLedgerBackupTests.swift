@@ -75,6 +75,34 @@ import Testing
         }
     }
 
+    /// The permission bits of the file at `path`.
+    static func mode(_ path: String) throws -> Int {
+        let attributes = try FileManager.default.attributesOfItem(atPath: path)
+        return try #require(attributes[.posixPermissions] as? Int)
+    }
+
+    /// A ledger holds payout accounts: a new ledger, its WAL, a backup and a restored file are
+    /// for their owner only, whatever the umask lets SQLite do (0644 under the usual 022).
+    @Test func newLedgersBackupsAndRestoredFilesAreForTheirOwnerOnly() async throws {
+        try await withTemporaryDirectory { directory in
+            let database = ledgerPath(in: directory)
+            let ledger = try SQLiteLedgerRepository(path: database)
+            #expect(try Self.mode(database) == 0o600)
+            #expect(try Self.mode(database + "-wal") == 0o600)
+            try ledger.close()
+            let backup = directory.appendingPathComponent("backup.sqlite").path
+            _ = try SQLiteLedgerBackup.backup(database: database, to: backup)
+            #expect(try Self.mode(backup) == 0o600)
+            let fresh = directory.appendingPathComponent("fresh.sqlite").path
+            _ = try await SQLiteLedgerBackup.restore(from: backup, to: fresh, replacing: false)
+            #expect(try Self.mode(fresh) == 0o600)
+            // A file that exists keeps the mode its owner gave it.
+            chmod(database, 0o640)
+            try SQLiteLedgerRepository(path: database).close()
+            #expect(try Self.mode(database) == 0o640)
+        }
+    }
+
     @Test func aRestoreToANewFileHoldsTheBackup() async throws {
         try await withTemporaryDirectory { directory in
             let (_, backup) = try Self.ledgerAndBackup(in: directory)
