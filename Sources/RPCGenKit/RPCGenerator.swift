@@ -21,18 +21,34 @@ public enum RPCGenerator {
 
     /// Reads and checks every `.rpc` file under `root`, in path order.
     ///
-    /// - Throws: ``SchemaError`` for a bad schema, or a file system error.
+    /// - Throws: ``SchemaError`` for a bad schema, a missing directory or one without a `.rpc`
+    ///   file (generating from nothing would delete every generated file), or a file system
+    ///   error.
     public static func loadSchema(root: String) throws -> [SchemaFile] {
         let rootURL = URL(fileURLWithPath: root)
-        guard let walker = FileManager.default.enumerator(atPath: root) else {
-            throw SchemaError(path: root, line: 0, message: "cannot read the schema directory")
+        var isDirectory: ObjCBool = false
+        // On Linux, `enumerator(atPath:)` of a missing path is an empty enumerator, not nil.
+        guard FileManager.default.fileExists(atPath: root, isDirectory: &isDirectory),
+            isDirectory.boolValue, let walker = FileManager.default.enumerator(atPath: root)
+        else {
+            throw SchemaError(
+                path: root, line: 0,
+                message: "no schema directory here; run rpcgen from the repository root, or "
+                    + "pass --root (and --schema, relative to it)")
         }
         let paths = walker.compactMap { $0 as? String }.filter { $0.hasSuffix(".rpc") }.sorted()
+        guard !paths.isEmpty else {
+            throw SchemaError(
+                path: root, line: 0,
+                message: "no .rpc file in the schema directory; nothing would be generated, and "
+                    + "every generated file would be removed")
+        }
         let files = try paths.map { path in
             let text = try String(contentsOf: rootURL.appendingPathComponent(path), encoding: .utf8)
             return try SchemaParser.parse(text, path: path).resolvingTypes
         }
         try checkNamesAcrossFiles(files)
+        try checkOutputNames(files)
         return files
     }
 
@@ -55,12 +71,34 @@ public enum RPCGenerator {
         }
     }
 
+    /// The name of the files generated from the schema file at `path` (relative to the schema
+    /// directory): its folders and name joined with dots, without `.rpc`
+    /// (`cashback/v1/accruals.rpc` → `cashback.v1.accruals`).
+    static func stem(of path: String) -> String {
+        let name = path.hasSuffix(".rpc") ? String(path.dropLast(4)) : path
+        return name.replacingOccurrences(of: "/", with: ".")
+    }
+
+    /// Two schema files whose generated files would have the same name (`a/b.rpc` and
+    /// `a.b.rpc`): the generator would write one over the other.
+    public static func checkOutputNames(_ files: [SchemaFile]) throws(SchemaError) {
+        var stems: [String: String] = [:]  // stem → path
+        for file in files {
+            let stem = stem(of: file.path)
+            if let other = stems[stem] {
+                throw SchemaError(
+                    path: file.path, line: 0,
+                    message: "generates \(stem).swift, as \(other) does; rename one of them")
+            }
+            stems[stem] = file.path
+        }
+    }
+
     /// Renders every output file for the schema.
     public static func generate(_ files: [SchemaFile]) -> [GeneratedFile] {
         var outputs: [GeneratedFile] = []
         for file in files {
-            let stem = file.path.replacingOccurrences(of: "/", with: ".")
-                .replacingOccurrences(of: ".rpc", with: "")
+            let stem = stem(of: file.path)
             outputs.append(
                 GeneratedFile(path: "\(apiDirectory)/\(stem).swift", contents: api(file)))
             if !file.services.isEmpty {

@@ -9,7 +9,7 @@ struct RPCGen: ParsableCommand {
         commandName: "rpcgen",
         abstract: "Generate Swift message types, service protocols and clients from .rpc files.")
 
-    @Option(help: "The schema directory.")
+    @Option(help: "The schema directory; a relative path is under --root.")
     var schema = "Protocol"
 
     @Option(help: "The repository root that generated paths are relative to.")
@@ -19,8 +19,10 @@ struct RPCGen: ParsableCommand {
     var check = false
 
     func run() throws {
-        let drift = try RPCGenerator.drift(schemaRoot: schema, repositoryRoot: root)
         let rootURL = URL(fileURLWithPath: root)
+        let schemaPath =
+            schema.hasPrefix("/") ? schema : rootURL.appendingPathComponent(schema).path
+        let drift = try RPCGenerator.drift(schemaRoot: schemaPath, repositoryRoot: root)
         if !check {
             for file in drift.changed {
                 let url = rootURL.appendingPathComponent(file.path)

@@ -48,4 +48,41 @@ import Testing
         #expect(!drift.changed.isEmpty)
         #expect(drift.changed.allSatisfy { $0.contents.contains("caf\u{E9}") })
     }
+
+    /// A schema path that is not there (rpcgen run from another folder) or holds no `.rpc`
+    /// file is an error: generating from it would find every generated file orphaned, and
+    /// `rpcgen` would delete them all.
+    @Test(arguments: ["missing", "empty"])
+    func noSchemaIsAnErrorNotAnEmptySchema(_ folder: String) throws {
+        let temporary = FileManager.default.temporaryDirectory
+            .appendingPathComponent("rpcgen-empty-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: temporary) }
+        try FileManager.default.createDirectory(
+            at: temporary.appendingPathComponent("empty"), withIntermediateDirectories: true)
+        #expect {
+            _ = try RPCGenerator.drift(
+                schemaRoot: temporary.appendingPathComponent(folder).path,
+                repositoryRoot: Self.repositoryRoot.path)
+        } throws: { error in
+            let message = "\(error)"
+            return folder == "missing"
+                ? message.contains("no schema directory here; run rpcgen from the repository root")
+                : message.contains("no .rpc file in the schema directory")
+        }
+    }
+
+    /// `a/b.rpc` and `a.b.rpc` would both generate `a.b.swift`.
+    @Test func twoSchemaFilesWithOneOutputNameAreRefused() throws {
+        let first = try SchemaParser.parse("package a;\nmessage A { }", path: "a/b.rpc")
+        let second = try SchemaParser.parse("package a;\nmessage B { }", path: "a.b.rpc")
+        #expect {
+            try RPCGenerator.checkOutputNames([first, second])
+        } throws: {
+            "\($0)" == "a.b.rpc:0: generates a.b.swift, as a/b.rpc does; rename one of them"
+        }
+        // Only the suffix goes: a folder named `x.rpc` stays in the name.
+        let third = try SchemaParser.parse("package c;\nmessage C { }", path: "x.rpc/c.rpc")
+        let files = RPCGenerator.generate([third]).map(\.path)
+        #expect(files.contains("\(RPCGenerator.apiDirectory)/x.rpc.c.swift"))
+    }
 }
