@@ -13,7 +13,8 @@ struct AccrualStateTransitionsTests {
             .reject(
                 LedgerRejection(
                     .cancelAfterConfirm,
-                    "the accrual was confirmed; it cannot be cancelled"
+                    "the accrual was confirmed; it cannot be cancelled: refund it with "
+                        + "Accruals/Adjust {fullRefund: true}"
                 )
             )
         ),

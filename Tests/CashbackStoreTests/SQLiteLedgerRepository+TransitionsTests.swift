@@ -85,7 +85,8 @@ struct SQLiteLedgerRepositoryTransitionsTests {
                     == LedgerRejection(
                         .cancelAfterConfirm,
                         "order 'order-2' of merchant 'shop-1': "
-                            + "the accrual was confirmed; it cannot be cancelled"
+                            + "the accrual was confirmed; it cannot be cancelled: refund it with "
+                            + "Accruals/Adjust {fullRefund: true}"
                     )
             )
             #expect(try await repository.euroBalance() == balance)

@@ -1395,10 +1395,12 @@ extension CashbackV1 {
         /// The eligible amount left after refunds, in minor units.
         public var eligibleMinor: Int64
 
-        /// The cashback the accrual holds, in minor units (what a cancel reverses).
+        /// The cashback the accrual holds, in minor units (what a cancel reverses). A cancelled
+        /// accrual keeps showing what it held when it was cancelled; the member holds nothing of it.
         public var cashbackMinor: Int64
 
-        /// The commission the store owes, in minor units.
+        /// The commission the store owes, in minor units; for a cancelled accrual, what it owed
+        /// when it was cancelled.
         public var commissionMinor: Int64
 
         /// The locked rule-set version.
