@@ -37,7 +37,11 @@ extension SQLiteLedgerRepository {
         nowMilliseconds: Int64
     ) throws -> Result<MerchantUpsertOutcome, LedgerRejection> {
         let existing = try MerchantsTable.fetch(db, merchantID: upsert.merchantID)
-        if let existing, existing.shopperRateBasisPoints != upsert.shopperRateBasisPoints {
+        // On an update, 0 is "not sent": the seed rate of a merchant created long ago need not
+        // be looked up to pause it or change its commission. Another value must be the seed.
+        if let existing, upsert.shopperRateBasisPoints != 0,
+            existing.shopperRateBasisPoints != upsert.shopperRateBasisPoints
+        {
             return .failure(
                 LedgerRejection(
                     .seedRateChanged,
@@ -45,9 +49,11 @@ extension SQLiteLedgerRepository {
                         + "\(existing.shopperRateBasisPoints), the shopperRateBps merchant "
                         + "'\(upsert.merchantID)' is registered with; it only seeds a new "
                         + "merchant's first rule set: publish a new rule set "
-                        + "(Admin/PublishRuleSet) to change rates"))
+                        + "(Admin/PublishRuleSet) to change rates, and send 0 or the registered "
+                        + "rate in an update"))
         }
-        let merchant = Merchant(upsert)
+        var merchant = Merchant(upsert)
+        if let existing { merchant.shopperRateBasisPoints = existing.shopperRateBasisPoints }
         try MerchantsTable.upsert(db, merchant, nowMilliseconds: nowMilliseconds)
         if existing == nil {
             try RuleSetsTable.insert(

@@ -49,6 +49,29 @@ struct SQLiteLedgerRepositoryMerchantsTests {
         }
     }
 
+    @Test("an update with shopper rate 0 keeps the registered rate: it need not be looked up")
+    func updateWithoutTheSeedRate() async throws {
+        try await withLedger { repository in
+            let paused = try await repository.upsertMerchant(
+                try merchant(rateBasisPoints: 0, status: .paused, key: "pause")
+            ).get()
+            #expect(!paused.created)
+            #expect(paused.merchant.shopperRateBasisPoints == 500)
+            #expect(paused.merchant.status == .paused)
+            // Still the registered rate, so that the same value goes on being accepted.
+            let resumed = try await repository.upsertMerchant(
+                try merchant(rateBasisPoints: 500, key: "resume")
+            ).get()
+            #expect(resumed.merchant.shopperRateBasisPoints == 500)
+            #expect(try await repository.ruleSet(merchantID: "shop-1", version: 0).get().version == 1)
+            // A new merchant is created with the rate it is sent, 0 included.
+            let free = try await repository.upsertMerchant(
+                try merchant("shop-0", rateBasisPoints: 0, key: "free")
+            ).get()
+            #expect(free.created && free.merchant.shopperRateBasisPoints == 0)
+        }
+    }
+
     @Test("a new rule set leaves the locked cashback of earlier accruals alone")
     func newRulesKeepLockedVersion() async throws {
         try await withLedger { repository in

@@ -140,7 +140,7 @@ extension CashbackV1 {
 
         /// The flat shopper rate of the merchant's first rule set (version 1), in basis points
         /// (0 to 10000; 250 = 2.5 %). Rates change only with PublishRuleSet: an update that sends
-        /// another value is FAILED_PRECONDITION.
+        /// a value other than 0 (keep it) and the registered one is FAILED_PRECONDITION.
         public var shopperRateBps: UInt32
 
         /// The commission the store pays per order, in basis points of the eligible amount
