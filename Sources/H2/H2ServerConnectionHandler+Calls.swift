@@ -65,6 +65,13 @@ extension H2ServerConnectionHandler {
             respond(streamID: streamID, error: RPCError(.invalidArgument, reason))
             return
         }
+        // A call already past its deadline (`grpc-timeout: 0S`, or one that ran out while the
+        // request arrived) is not started: its client has given up on it, and a command run
+        // now would be applied after the client was told it failed.
+        if let deadline = stream.machine.deadline, deadline <= loopNow {
+            deadlineExceeded(streamID: streamID)
+            return
+        }
         // Handlers that outlive their streams (cancellation is only a request) still count.
         guard runningCalls < limits.concurrentStreamsMax else {
             respond(

@@ -176,6 +176,28 @@ private final class Outcome<T> {
         #expect(pair.calls.count == 0)
     }
 
+    /// A call already past its deadline when its request ends (`0S`) is answered
+    /// DEADLINE_EXCEEDED without running its handler; the next call runs as usual.
+    @Test func aCallPastItsDeadlineIsNotStarted() throws {
+        let runs = Counter()
+        var router = RPCRouter()
+        router.registerRaw(Self.echo) { request, _ in
+            runs.value += 1
+            return request
+        }
+        let pair = try EmbeddedConnectionPair(router: router)
+        defer { try? pair.finish() }
+        let late = Outcome(
+            pair.startCall(Self.echo, request: [1], metadata: Metadata([("grpc-timeout", "0S")])))
+        try pair.exchange()
+        #expect(late.rpcErrorCode == .deadlineExceeded)
+        #expect(runs.value == 0)
+        let next = Outcome(pair.startCall(Self.echo, request: [2]))
+        try pair.exchange()
+        #expect(try next.result?.get() == [2])
+        #expect(runs.value == 1)
+    }
+
     /// The idle timeout counts from the end of the last call, not from the connection's start,
     /// and a call open past it keeps the connection.
     @Test func theIdleClockStartsWhenTheLastCallEnds() throws {

@@ -59,6 +59,8 @@ extension CashbackClient {
     /// tried again with a backoff, and used once they are up.
     ///
     /// ```swift
+    /// import Foundation  // ProcessInfo
+    ///
     /// let client = try await CashbackClient.connect(
     ///     endpoints: [.init(host: "ledger-a.internal", port: 50051),
     ///                 .init(host: "ledger-b.internal", port: 50051)],

@@ -31,8 +31,12 @@ do {
         options: CallOptions(timeout: .seconds(5), metadata: Metadata([("x-request-id", "bc-1")])))
     // Amounts are integers in minor units of the currency (cents for EUR).
     print("\(member): available \(balance.availableMinor), pending \(balance.pendingMinor) \(currency) minor units")
+} catch let error as TLSError {
+    // connect could not use a TLS file (here the CA): no retry mends that.
+    print("fix the TLS files: \(error.message)")
+    exit(1)
 } catch let error as RPCError {
-    // Every failure is an RPCError: switch on its code to decide what to do.
+    // Every failure of a call is an RPCError: switch on its code to decide what to do.
     switch error.code {
     case .unauthenticated, .permissionDenied:
         print("check the token (CASHBACK_TOKEN): \(error.message)")
