@@ -68,9 +68,26 @@ public protocol AccessTokenStore: Sendable {
     /// - Returns: the token as revoked.
     /// - Throws: ``AccessTokenError`` when no active token has the name.
     func revoke(name: String, nowMilliseconds: Int64) throws -> StoredAccessToken
+
+    /// The store's lookup that answers at once, on the caller's thread, when it has one (from
+    /// memory, or a short read that never waits for a writer); `nil` when a lookup may wait.
+    /// The server then checks a call's token as soon as the call's headers arrive, before it
+    /// reads the body.
+    var immediateLookup: (any ImmediateAccessTokenLookup)? { get }
+}
+
+/// A token lookup that never waits: ``AccessTokenStore/token(id:receivedBy:)``, answered on
+/// the caller's thread.
+public protocol ImmediateAccessTokenLookup: Sendable {
+    /// The token with this id, active or revoked; `nil` when there is none (see
+    /// ``AccessTokenStore/token(id:receivedBy:)`` for `receivedBy`).
+    func token(id: String, receivedBy: ContinuousClock.Instant?) throws -> StoredAccessToken?
 }
 
 extension AccessTokenStore {
+    /// None: every lookup goes through ``token(id:receivedBy:)``.
+    public var immediateLookup: (any ImmediateAccessTokenLookup)? { nil }
+
     /// Checks again on every call.
     public func token(id: String, receivedBy: ContinuousClock.Instant?) async throws
         -> StoredAccessToken?

@@ -101,6 +101,10 @@ public struct SQLiteAccessTokens: AccessTokenStore {
         return try await writer.read { db in try Self.read(db, id: id) }
     }
 
+    /// The server's lookup (``TokenLookup``), which answers on the caller's thread; `nil` for
+    /// the command line's store.
+    public var immediateLookup: (any ImmediateAccessTokenLookup)? { lookup }
+
     /// The token with this id, or nil.
     static func read(_ db: Database, id: String) throws -> StoredAccessToken? {
         try Row.fetchOne(

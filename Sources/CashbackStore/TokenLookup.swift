@@ -14,7 +14,7 @@ import NIOConcurrencyHelpers
 /// under a lock, on the caller's thread: short and never waiting for the writer (WAL). Calls
 /// whose requests were received before the last check began share it (`receivedBy`): under
 /// load, the calls one read completed pay for one check.
-final class TokenLookup: Sendable {
+final class TokenLookup: ImmediateAccessTokenLookup {
     private struct State {
         var dataVersion: Int64 = -1
         var held: [String: StoredAccessToken] = [:]

@@ -29,7 +29,7 @@ extension H2ServerConnectionHandler {
         case .accepted:
             break
         }
-        guard let path = stream.path, let route = router.handler(forPath: path) else {
+        guard let path = stream.path, let route = router.route(forPath: path) else {
             router.unknownMethodCalled(
                 path: stream.path ?? "", metadata: Metadata(stream.metadata), peer: peer,
                 receivedBy: readStartedAt)
@@ -48,6 +48,19 @@ extension H2ServerConnectionHandler {
             }
             deadline = loopNow + TimeAmount(clamping: parsed)
         }
+        // Credentials are checked now, when access control can do so without waiting: a call
+        // that will be refused is answered before its body is read, so that a caller without
+        // a valid token cannot make the server hold request bytes (up to the connection's
+        // budget, on every connection it opens).
+        var context = RPCServerContext(
+            method: route.method, metadata: Metadata(stream.metadata), peer: peer,
+            receivedBy: readStartedAt)
+        stream.metadata = Metadata.Packed()
+        if let refusal = route.admitFromHeaders(&context) {
+            respond(streamID: streamID, error: refusal)
+            return
+        }
+        stream.context = context
         stream.route = route
         stream.machine.routed(deadline: deadline)
         streamTimersChanged(stream)
@@ -56,7 +69,7 @@ extension H2ServerConnectionHandler {
     /// The request stream ended: run the handler on its one message.
     func endRequest(streamID: Int32) {
         guard let stream = streams[streamID], stream.machine.requestDidEnd() == .startHandler,
-            let (method, handler) = stream.route
+            let handler = stream.route?.handler, var context = stream.context
         else { return }
         guard stream.deframer.messages.count == 1, !stream.deframer.hasPartialMessage else {
             let reason =
@@ -82,10 +95,10 @@ extension H2ServerConnectionHandler {
         let request = stream.deframer.takeMessages()[0]
         stream.deframer = GRPCMessageDeframer(messageBytesMax: 0)
         releaseBufferedBytes(of: stream)
-        let context = RPCServerContext(
-            method: method, metadata: Metadata(stream.metadata), peer: peer,
-            receivedBy: readStartedAt)
-        stream.metadata = Metadata.Packed()
+        // By then the whole request had arrived: the call's duration and a later check of state
+        // count from the read that completed it.
+        context.receivedBy = readStartedAt
+        stream.context = nil
         runningCalls += 1
         switch handler {
         case .unary(let handler):

@@ -10,7 +10,10 @@ import RPC
 final class ServerStream {
     var machine: ServerStreamStateMachine
     /// The method and its handler, once the header block is routed.
-    var route: (MethodDescriptor, RPCMethodHandler)?
+    var route: RPCRoute?
+    /// The call's context, made when the header block is routed (and its caller admitted then
+    /// when access control could decide from the headers alone).
+    var context: RPCServerContext?
     /// The handler's task while it runs (`nil` before, and while it starts: a handler that
     /// never suspends may finish before its task handle is known).
     var task: Task<Void, Never>?

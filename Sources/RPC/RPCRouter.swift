@@ -15,17 +15,22 @@ public struct RPCServerContext: Sendable {
     /// completed it); `nil` when the transport does not say. A check of state made after it
     /// (a token lookup, say) saw every change committed before the caller sent the request.
     public var receivedBy: ContinuousClock.Instant?
+    /// Whether the transport already admitted the caller from the request's headers
+    /// (``RPCRoute/admitFromHeaders(_:)``), `caller` included: access control does not admit
+    /// the call again, and only authorizes the decoded request.
+    public var isAdmitted: Bool
 
     /// Creates a context.
     public init(
         method: MethodDescriptor, metadata: Metadata, peer: String, caller: RPCCaller? = nil,
-        receivedBy: ContinuousClock.Instant? = nil
+        receivedBy: ContinuousClock.Instant? = nil, isAdmitted: Bool = false
     ) {
         self.method = method
         self.metadata = metadata
         self.peer = peer
         self.caller = caller
         self.receivedBy = receivedBy
+        self.isAdmitted = isAdmitted
     }
 }
 
@@ -66,6 +71,60 @@ public protocol RPCMethodAccess: Sendable {
     ///
     /// - Throws: ``RPCError`` PERMISSION_DENIED.
     func authorize(_ request: any Sendable, context: RPCServerContext) throws(RPCError)
+
+    /// What ``admit(_:)`` would decide, decided from the request's headers alone and without
+    /// waiting, when that is possible; the transport asks as soon as the headers have arrived,
+    /// so that a call that will be refused is refused before its body is read (and held).
+    /// The default, ``RPCHeadersVerdict/undecided``, leaves it to ``admit(_:)``.
+    func admitFromHeaders(_ context: RPCServerContext) -> RPCHeadersVerdict
+}
+
+extension RPCMethodAccess {
+    public func admitFromHeaders(_ context: RPCServerContext) -> RPCHeadersVerdict { .undecided }
+}
+
+/// What access control decides about a call from its headers (``RPCMethodAccess/admitFromHeaders(_:)``).
+public enum RPCHeadersVerdict: Sendable {
+    /// Not decided without waiting: ``RPCMethodAccess/admit(_:)`` decides, before the handler.
+    case undecided
+    /// Admitted, as this caller (`nil` for a method open to anyone).
+    case admitted(RPCCaller?)
+    /// Refused with this status (UNAUTHENTICATED, PERMISSION_DENIED, or UNAVAILABLE when the
+    /// credentials could not be checked).
+    case refused(RPCError)
+}
+
+/// A method the router serves, as the transport finds it by path: its descriptor, its handler,
+/// and what its access control can decide as soon as a call's headers have arrived.
+public struct RPCRoute: Sendable {
+    public let method: MethodDescriptor
+    public let handler: RPCMethodHandler
+    fileprivate let access: (any RPCMethodAccess)?
+    /// The method's observer, which sees a call refused from its headers end too.
+    fileprivate let observer: (any RPCMethodObserver)?
+
+    /// Admits the call from its headers when access control can decide that without waiting:
+    /// returns `nil` (the caller, if admitted, is in `context`, marked admitted), or the
+    /// refusal to answer at once, which the method's observer has seen end. A transport calls
+    /// it when a request's headers have arrived, before reading its body.
+    public func admitFromHeaders(_ context: inout RPCServerContext) -> RPCError? {
+        guard let access else {
+            context.isAdmitted = true
+            return nil
+        }
+        switch access.admitFromHeaders(context) {
+        case .undecided:
+            return nil
+        case .admitted(let caller):
+            context.caller = caller
+            context.isAdmitted = true
+            return nil
+        case .refused(let error):
+            let started = context.receivedBy ?? .now
+            observer?.callEnded(context, code: error.code, duration: started.duration(to: .now))
+            return error
+        }
+    }
 }
 
 /// How a method answers: one response message, or a stream of them.
@@ -96,7 +155,7 @@ public struct RPCRouter: Sendable {
         [UInt8], RPCMessageWriter, RPCServerContext
     ) async throws(RPCError) -> Void
 
-    private var handlers: [String: (MethodDescriptor, RPCMethodHandler)] = [:]
+    private var routes: [String: RPCRoute] = [:]
     /// Checks every call before its handler runs; `nil`: every method is open.
     private let accessControl: (any RPCAccessControl)?
     /// Sees every call end (metrics, access log); `nil`: nothing is observed.
@@ -122,13 +181,13 @@ public struct RPCRouter: Sendable {
 
     /// The registered methods, sorted by path.
     public var methods: [MethodDescriptor] {
-        handlers.values.map(\.0).sorted { $0.path < $1.path }
+        routes.values.map(\.method).sorted { $0.path < $1.path }
     }
 
     /// The registered server-streaming methods, sorted by path.
     public var serverStreamingMethods: [MethodDescriptor] {
-        handlers.values.compactMap { method, handler in
-            if case .serverStreaming = handler { method } else { nil }
+        routes.values.compactMap { route in
+            if case .serverStreaming = route.handler { route.method } else { nil }
         }.sorted { $0.path < $1.path }
     }
 
@@ -137,7 +196,7 @@ public struct RPCRouter: Sendable {
     /// Access control sees the raw payload as the request.
     public mutating func registerRaw(_ method: MethodDescriptor, _ handler: @escaping Handler) {
         let access = access(to: method)
-        addUnary(method) { (payload, context) throws(RPCError) in
+        addUnary(method, access: access) { (payload, context) throws(RPCError) in
             try await access.admitRaw(payload, &context)
             return try await handler(payload, context)
         }
@@ -149,7 +208,7 @@ public struct RPCRouter: Sendable {
         _ method: MethodDescriptor, _ handler: @escaping StreamingHandler
     ) {
         let access = access(to: method)
-        addServerStreaming(method) { (payload, writer, context) throws(RPCError) in
+        addServerStreaming(method, access: access) { (payload, writer, context) throws(RPCError) in
             try await access.admitRaw(payload, &context)
             try await handler(payload, writer, context)
         }
@@ -167,15 +226,17 @@ public struct RPCRouter: Sendable {
     ///
     /// The observation is written out here rather than wrapped around `body` in a generic
     /// function: an async call more per call costs a task frame, and GetBalance is that fast.
-    private mutating func addUnary(_ method: MethodDescriptor, _ body: @escaping AdmittingHandler) {
+    private mutating func addUnary(
+        _ method: MethodDescriptor, access: RPCAccess, _ body: @escaping AdmittingHandler
+    ) {
         guard let observer = self.observer?.observer(of: method) else {
-            add(method, .unary { (payload, context) throws(RPCError) in
+            add(method, access: access, observer: nil, .unary { (payload, context) throws(RPCError) in
                 var context = context
                 return try await body(payload, &context)
             })
             return
         }
-        add(method, .unary { (payload, context) throws(RPCError) in
+        add(method, access: access, observer: observer, .unary { (payload, context) throws(RPCError) in
             var context = context
             let started = context.receivedBy ?? .now
             do throws(RPCError) {
@@ -191,19 +252,23 @@ public struct RPCRouter: Sendable {
 
     /// Adds a server-streaming method whose calls the observer (if any) sees end.
     private mutating func addServerStreaming(
-        _ method: MethodDescriptor, _ body: @escaping AdmittingStreamingHandler
+        _ method: MethodDescriptor, access: RPCAccess, _ body: @escaping AdmittingStreamingHandler
     ) {
         let observer = self.observer?.observer(of: method)
-        add(method, .serverStreaming { (payload, writer, context) throws(RPCError) in
+        add(method, access: access, observer: observer, .serverStreaming { (payload, writer, context) throws(RPCError) in
             try await Self.observed(observer, context) { (context) throws(RPCError) in
                 try await body(payload, writer, &context)
             }
         })
     }
 
-    private mutating func add(_ method: MethodDescriptor, _ handler: RPCMethodHandler) {
-        precondition(handlers[method.path] == nil, "\(method) is registered twice")
-        handlers[method.path] = (method, handler)
+    private mutating func add(
+        _ method: MethodDescriptor, access: RPCAccess, observer: (any RPCMethodObserver)?,
+        _ handler: RPCMethodHandler
+    ) {
+        precondition(routes[method.path] == nil, "\(method) is registered twice")
+        routes[method.path] = RPCRoute(
+            method: method, handler: handler, access: access.control, observer: observer)
     }
 
     /// Registers a unary method whose messages use the compact codec.
@@ -216,7 +281,7 @@ public struct RPCRouter: Sendable {
         _ body: @escaping @Sendable (Request, RPCServerContext) async throws -> Response
     ) {
         let access = access(to: method)
-        addUnary(method) { (payload, context) throws(RPCError) in
+        addUnary(method, access: access) { (payload, context) throws(RPCError) in
             let request: Request = try await access.admit(payload, &context)
             let admitted = context
             return try await RPCAccess.status {
@@ -248,7 +313,7 @@ public struct RPCRouter: Sendable {
             async throws -> Void
     ) {
         let access = access(to: method)
-        addServerStreaming(method) { (payload, writer, context) throws(RPCError) in
+        addServerStreaming(method, access: access) { (payload, writer, context) throws(RPCError) in
             let request: Request = try await access.admit(payload, &context)
             let admitted = context
             try await RPCAccess.status {
@@ -264,7 +329,13 @@ public struct RPCRouter: Sendable {
 
     /// The method and handler for a request path such as `/cashback.v1.Wallet/GetBalance`.
     public func handler(forPath path: String) -> (MethodDescriptor, RPCMethodHandler)? {
-        handlers[path]
+        routes[path].map { ($0.method, $0.handler) }
+    }
+
+    /// The route of a request path such as `/cashback.v1.Wallet/GetBalance`: what a transport
+    /// that admits calls from their headers (``RPCRoute/admitFromHeaders(_:)``) looks up.
+    public func route(forPath path: String) -> RPCRoute? {
+        routes[path]
     }
 }
 
@@ -275,7 +346,7 @@ private struct RPCAccess: Sendable {
     /// Admits the caller into `context`, then authorizes the raw payload.
     func admitRaw(_ payload: [UInt8], _ context: inout RPCServerContext) async throws(RPCError) {
         guard let control else { return }
-        context.caller = try await control.admit(context)
+        if !context.isAdmitted { context.caller = try await control.admit(context) }
         try control.authorize(payload, context: context)
     }
 
@@ -287,7 +358,7 @@ private struct RPCAccess: Sendable {
     {
         // Credentials first: a caller without them learns nothing, not even whether the
         // request decodes.
-        if let control { context.caller = try await control.admit(context) }
+        if let control, !context.isAdmitted { context.caller = try await control.admit(context) }
         let request: Request
         do throws(CompactDecodingError) {
             request = try Request(compactBytes: payload)

@@ -365,3 +365,50 @@ def test_shutdown_is_a_goaway_notice_then_the_final_goaway(database):
         assert server.stop() == 0
     finally:
         client.close()
+
+
+@pytest.mark.parametrize("authorization, status", [
+    (None, "16"),
+    ("Bearer cbk_0123456789abcdef_" + "A" * 43, "16"),  # well formed, unknown
+    ("Basic dXNlcjpwYXNz", "16"),
+])
+def test_a_call_without_a_valid_token_is_refused_before_its_body_is_read(
+        server, authorization, status):
+    """The token is checked when the headers arrive: the answer comes while the client is
+    still sending the body, and the stream is then reset (NO_ERROR), so a caller without a
+    valid token cannot make the server hold request bytes."""
+    client = Client(server)
+    try:
+        client.authorization = ("x-no-token", "1") if authorization is None \
+            else ("authorization", authorization)
+        stream_id = client.headers("/cashback.v1.Admin/AdjustBalance")
+        client.data(stream_id, frame(b"\x00" * 16_000))  # not the end of the request
+        events = client.events_until(
+            stream_id, lambda e: isinstance(e, (h2.events.StreamEnded, h2.events.StreamReset)))
+        trailers = {}
+        for event in events:
+            if isinstance(event, (h2.events.ResponseReceived, h2.events.TrailersReceived)):
+                trailers.update(dict(event.headers))
+        assert trailers["grpc-status"] == status
+    finally:
+        client.close()
+
+
+def test_a_token_without_the_scope_is_refused_before_the_body_is_read(database, server):
+    from conftest import create_token
+    reader = create_token(database, name="reader", scopes="read")
+    client = Client(server)
+    try:
+        client.authorization = ("authorization", f"Bearer {reader}")
+        stream_id = client.headers("/cashback.v1.Admin/AdjustBalance")
+        client.data(stream_id, frame(b"\x00" * 16_000))
+        events = client.events_until(
+            stream_id, lambda e: isinstance(e, (h2.events.StreamEnded, h2.events.StreamReset)))
+        headers = {}
+        for event in events:
+            if isinstance(event, (h2.events.ResponseReceived, h2.events.TrailersReceived)):
+                headers.update(dict(event.headers))
+        assert headers["grpc-status"] == "7"
+        assert "needs the scope admin" in headers["grpc-message"]
+    finally:
+        client.close()

@@ -12,15 +12,19 @@ import RPC
 ///   PERMISSION_DENIED.
 ///
 /// The lookup is one read per call (`SQLiteAccessTokens`, from memory while the ledger file
-/// has not changed), so a revocation holds from the next call on. The messages never echo
-/// the presented token.
+/// has not changed), so a revocation holds from the next call on. With a store whose lookup
+/// never waits (the server's), a call is checked as soon as its headers arrive
+/// (``RPCMethodAccess/admitFromHeaders(_:)``): a call that will be refused is answered before
+/// its body is read, so that a caller without a valid token cannot make the server hold
+/// request bytes. The messages never echo the presented token.
 struct TokenAccessControl: RPCAccessControl {
     let tokens: any AccessTokenStore
     let logger: Logger
 
     func access(to method: MethodDescriptor) -> any RPCMethodAccess {
         TokenMethodAccess(
-            tokens: tokens, logger: logger, path: method.path, rule: MethodAccess.of(method))
+            tokens: tokens, immediate: tokens.immediateLookup, logger: logger, path: method.path,
+            rule: MethodAccess.of(method))
     }
 }
 
@@ -28,6 +32,8 @@ struct TokenAccessControl: RPCAccessControl {
 /// registered, tested against each call's token.
 private struct TokenMethodAccess: RPCMethodAccess {
     let tokens: any AccessTokenStore
+    /// The store's lookup that never waits, if it has one: asked from the headers.
+    let immediate: (any ImmediateAccessTokenLookup)?
     let logger: Logger
     /// The method's path, for messages.
     let path: String
@@ -35,14 +41,31 @@ private struct TokenMethodAccess: RPCMethodAccess {
 
     func admit(_ context: RPCServerContext) async throws(RPCError) -> RPCCaller? {
         if case .open = rule { return nil }
-        let grant = try await authenticate(context)
-        guard rule.admits(grant.scopes) else {
-            throw RPCError(
-                .permissionDenied,
-                "token '\(grant.name)' (scopes \(AccessScope.list(grant.scopes))) may not call "
-                    + "\(path); it needs the scope \(rule.scopesNeeded)")
+        let (presented, id) = try presentedToken(context)
+        let stored: StoredAccessToken?
+        do {
+            stored = try await tokens.token(id: id, receivedBy: context.receivedBy)
+        } catch {
+            throw unreadable(error)
         }
-        return RPCCaller(name: grant.name, boundTo: grant.merchantID)
+        return try caller(presenting: presented, stored: stored)
+    }
+
+    func admitFromHeaders(_ context: RPCServerContext) -> RPCHeadersVerdict {
+        if case .open = rule { return .admitted(nil) }
+        guard let immediate else { return .undecided }
+        do throws(RPCError) {
+            let (presented, id) = try presentedToken(context)
+            let stored: StoredAccessToken?
+            do {
+                stored = try immediate.token(id: id, receivedBy: context.receivedBy)
+            } catch {
+                throw unreadable(error)
+            }
+            return .admitted(try caller(presenting: presented, stored: stored))
+        } catch {
+            return .refused(error)
+        }
     }
 
     func authorize(_ request: any Sendable, context: RPCServerContext) throws(RPCError) {
@@ -61,9 +84,11 @@ private struct TokenMethodAccess: RPCMethodAccess {
         }
     }
 
-    /// The token's grant. The header is read as the bytes received: a call makes no string of
-    /// it, only of the token's id.
-    private func authenticate(_ context: RPCServerContext) async throws(RPCError) -> AccessGrant {
+    /// The token the call presents, and its id. The header is read as the bytes received: a
+    /// call makes no string of it, only of the token's id.
+    private func presentedToken(_ context: RPCServerContext) throws(RPCError)
+        -> (token: ArraySlice<UInt8>, id: String)
+    {
         guard let header = context.metadata.valueBytes(lowercasedName: "authorization") else {
             throw RPCError(
                 .unauthenticated,
@@ -77,22 +102,35 @@ private struct TokenMethodAccess: RPCMethodAccess {
                 "the authorization header is not 'Bearer cbk_…' with a token from "
                     + "`cashbackd token create`")
         }
-        let stored: StoredAccessToken?
-        do {
-            stored = try await tokens.token(id: id, receivedBy: context.receivedBy)
-        } catch {
-            logger.error("reading a token failed", metadata: ["error": "\(error)"])
-            throw RPCError(.unavailable, "the token could not be checked; retry")
-        }
-        guard let stored, AccessToken.matches(presented, digest: stored.digest)
-        else {
+        return (presented, id)
+    }
+
+    /// The caller that the presented token, stored as `stored`, makes of the call, once the
+    /// token is the stored one, active, and has a scope the method needs.
+    private func caller(presenting presented: ArraySlice<UInt8>, stored: StoredAccessToken?)
+        throws(RPCError) -> RPCCaller
+    {
+        guard let stored, AccessToken.matches(presented, digest: stored.digest) else {
             throw RPCError(.unauthenticated, "the token is not known to this server")
         }
         guard stored.isActive else {
             throw RPCError(
                 .unauthenticated, "the token '\(stored.grant.name)' was revoked; use another")
         }
-        return stored.grant
+        let grant = stored.grant
+        guard rule.admits(grant.scopes) else {
+            throw RPCError(
+                .permissionDenied,
+                "token '\(grant.name)' (scopes \(AccessScope.list(grant.scopes))) may not call "
+                    + "\(path); it needs the scope \(rule.scopesNeeded)")
+        }
+        return RPCCaller(name: grant.name, boundTo: grant.merchantID)
+    }
+
+    /// A lookup that failed (the store's error is logged, not sent).
+    private func unreadable(_ error: any Error) -> RPCError {
+        logger.error("reading a token failed", metadata: ["error": "\(error)"])
+        return RPCError(.unavailable, "the token could not be checked; retry")
     }
 }
 
