@@ -69,7 +69,7 @@ extension H2ServerConnectionHandler {
     /// The request stream ended: run the handler on its one message.
     func endRequest(streamID: Int32) {
         guard let stream = streams[streamID], stream.machine.requestDidEnd() == .startHandler,
-            let handler = stream.route?.handler, var context = stream.context
+            let handler = stream.route?.handler, var context = stream.context.take()
         else { return }
         guard stream.deframer.messages.count == 1, !stream.deframer.hasPartialMessage else {
             let reason =
@@ -98,7 +98,6 @@ extension H2ServerConnectionHandler {
         // By then the whole request had arrived: the call's duration and a later check of state
         // count from the read that completed it.
         context.receivedBy = readStartedAt
-        stream.context = nil
         runningCalls += 1
         switch handler {
         case .unary(let handler):

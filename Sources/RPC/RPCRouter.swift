@@ -96,12 +96,25 @@ public enum RPCHeadersVerdict: Sendable {
 
 /// A method the router serves, as the transport finds it by path: its descriptor, its handler,
 /// and what its access control can decide as soon as a call's headers have arrived.
-public struct RPCRoute: Sendable {
+///
+/// A class: a transport looks one up and keeps it for every call, and a reference is one
+/// retain where a struct of these fields would be several.
+public final class RPCRoute: Sendable {
     public let method: MethodDescriptor
     public let handler: RPCMethodHandler
-    fileprivate let access: (any RPCMethodAccess)?
+    private let access: (any RPCMethodAccess)?
     /// The method's observer, which sees a call refused from its headers end too.
-    fileprivate let observer: (any RPCMethodObserver)?
+    private let observer: (any RPCMethodObserver)?
+
+    fileprivate init(
+        method: MethodDescriptor, handler: RPCMethodHandler, access: (any RPCMethodAccess)?,
+        observer: (any RPCMethodObserver)?
+    ) {
+        self.method = method
+        self.handler = handler
+        self.access = access
+        self.observer = observer
+    }
 
     /// Admits the call from its headers when access control can decide that without waiting:
     /// returns `nil` (the caller, if admitted, is in `context`, marked admitted), or the
