@@ -367,6 +367,19 @@ def test_shutdown_is_a_goaway_notice_then_the_final_goaway(database):
         client.close()
 
 
+def answer_before_the_body_ends(client, stream_id):
+    """Sends part of a request body (not its end) on `stream_id`, then reads the answer: its
+    headers and trailers, merged."""
+    client.data(stream_id, frame(b"\x00" * 16_000))
+    events = client.events_until(
+        stream_id, lambda e: isinstance(e, (h2.events.StreamEnded, h2.events.StreamReset)))
+    headers = {}
+    for event in events:
+        if isinstance(event, (h2.events.ResponseReceived, h2.events.TrailersReceived)):
+            headers.update(dict(event.headers))
+    return headers
+
+
 @pytest.mark.parametrize("authorization, status", [
     (None, "16"),
     ("Bearer cbk_0123456789abcdef_" + "A" * 43, "16"),  # well formed, unknown
@@ -382,14 +395,7 @@ def test_a_call_without_a_valid_token_is_refused_before_its_body_is_read(
         client.authorization = ("x-no-token", "1") if authorization is None \
             else ("authorization", authorization)
         stream_id = client.headers("/cashback.v1.Admin/AdjustBalance")
-        client.data(stream_id, frame(b"\x00" * 16_000))  # not the end of the request
-        events = client.events_until(
-            stream_id, lambda e: isinstance(e, (h2.events.StreamEnded, h2.events.StreamReset)))
-        trailers = {}
-        for event in events:
-            if isinstance(event, (h2.events.ResponseReceived, h2.events.TrailersReceived)):
-                trailers.update(dict(event.headers))
-        assert trailers["grpc-status"] == status
+        assert answer_before_the_body_ends(client, stream_id)["grpc-status"] == status
     finally:
         client.close()
 
@@ -401,13 +407,7 @@ def test_a_token_without_the_scope_is_refused_before_the_body_is_read(database, 
     try:
         client.authorization = ("authorization", f"Bearer {reader}")
         stream_id = client.headers("/cashback.v1.Admin/AdjustBalance")
-        client.data(stream_id, frame(b"\x00" * 16_000))
-        events = client.events_until(
-            stream_id, lambda e: isinstance(e, (h2.events.StreamEnded, h2.events.StreamReset)))
-        headers = {}
-        for event in events:
-            if isinstance(event, (h2.events.ResponseReceived, h2.events.TrailersReceived)):
-                headers.update(dict(event.headers))
+        headers = answer_before_the_body_ends(client, stream_id)
         assert headers["grpc-status"] == "7"
         assert "needs the scope admin" in headers["grpc-message"]
     finally:

@@ -309,14 +309,21 @@ struct LogLine {
     /// `\r`, `\t` or `\u{1b}`. A value a peer chose (an ALPN name it offered, a path it called)
     /// then cannot add a line of its own to the log.
     private mutating func putText(_ text: String) {
-        // Most text is printable ASCII: then it is copied whole rather than scalar by scalar.
-        let copied =
-            text.utf8.withContiguousStorageIfAvailable { utf8 -> Bool in
-                guard !utf8.contains(where: Self.mayNeedTextEscape) else { return false }
-                put(UnsafeRawBufferPointer(utf8))
-                return true
-            } ?? false
-        if !copied { putTextEscaped(text) }
+        if !putWhole(text, unlessAnyByte: Self.mayNeedTextEscape) { putTextEscaped(text) }
+    }
+
+    /// Stores `text` whole and returns `true`, unless one of its bytes satisfies `needsCare`
+    /// (or its UTF-8 is not contiguous): most text needs no escape, and is then copied at once
+    /// rather than scalar by scalar.
+    @inline(__always)
+    private mutating func putWhole(_ text: String, unlessAnyByte needsCare: (UInt8) -> Bool)
+        -> Bool
+    {
+        text.utf8.withContiguousStorageIfAvailable { utf8 -> Bool in
+            guard !utf8.contains(where: needsCare) else { return false }
+            put(UnsafeRawBufferPointer(utf8))
+            return true
+        } ?? false
     }
 
     /// Whether a byte is, or may start, a character the text format escapes: a control
@@ -348,14 +355,7 @@ struct LogLine {
     /// everything else (UTF-8 beyond ASCII included) as it is.
     private mutating func putJSONString(_ text: String) {
         put(UInt8(ascii: "\""))
-        // Most text needs no escape: then it is copied whole rather than byte by byte.
-        let copied =
-            text.utf8.withContiguousStorageIfAvailable { utf8 -> Bool in
-                guard !utf8.contains(where: Self.needsEscape) else { return false }
-                put(UnsafeRawBufferPointer(utf8))
-                return true
-            } ?? false
-        if !copied { putEscaped(text) }
+        if !putWhole(text, unlessAnyByte: Self.needsEscape) { putEscaped(text) }
         put(UInt8(ascii: "\""))
     }
 
