@@ -47,6 +47,10 @@ public struct CompactDecodingError: Error, Hashable, Sendable, CustomStringConve
     /// element at fault: the tag, varint, length prefix or fixed-width value, or the contents of
     /// the string or nested message (see ``CompactReader`` and `Protocol/WIRE.md` §5.9).
     public let offset: Int
+    /// The field at fault from the outermost message, by the JSON names of the schema
+    /// (`lines[0].sku`); empty when no field is known (a tag cut short, say), or when the
+    /// message was decoded by code that names none.
+    public private(set) var fieldPath: String = ""
 
     /// Creates an error.
     public init(code: Code, message: String, offset: Int) {
@@ -55,5 +59,18 @@ public struct CompactDecodingError: Error, Hashable, Sendable, CustomStringConve
         self.offset = offset
     }
 
-    public var description: String { "\(message) (at byte \(offset))" }
+    /// This error, raised within `field` of a message (`sku`, or `lines[0]` for the element
+    /// of a repeated field being read): generated decoders add their field as the error
+    /// passes up, so the path reads from the outermost message down. `nil`: unchanged.
+    public func inField(_ field: String?) -> CompactDecodingError {
+        guard let field else { return self }
+        var error = self
+        error.fieldPath = fieldPath.isEmpty ? field : field + "." + fieldPath
+        return error
+    }
+
+    public var description: String {
+        fieldPath.isEmpty
+            ? "\(message) (at byte \(offset))" : "\(fieldPath): \(message) (at byte \(offset))"
+    }
 }

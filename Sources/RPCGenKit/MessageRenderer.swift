@@ -63,19 +63,56 @@ struct MessageRenderer {
             "public init(compactReader reader: inout CompactReader) throws(CompactDecodingError)"
         ) { out in
             out.line("self.init()")
-            out.block("while let tag = try reader.readTag()") { out in
-                out.switchBlock("tag.fieldNumber") { out in
-                    for field in message.fields {
-                        let name = SwiftNames.property(field.name)
-                        let read = readExpression(field)
-                        // `self.` keeps a field named like a local (`tag`, `reader`) apart.
-                        let assignment =
-                            field.isRepeated
-                            ? "self.\(name).append(\(read))" : "self.\(name) = \(read)"
-                        out.line("case \(field.number): \(assignment)")
-                    }
-                    out.line("default: try reader.skipField(tag)")
+            guard !message.fields.isEmpty else {
+                out.block("while let tag = try reader.readTag()") { out in
+                    out.line("try reader.skipField(tag)")
                 }
+                return
+            }
+            // The field being read, so that an error names it (0: between fields).
+            out.line("var field: UInt32 = 0")
+            out.doCatch { out in
+                out.block("while let tag = try reader.readTag()") { out in
+                    out.line("field = tag.fieldNumber")
+                    out.switchBlock("tag.fieldNumber") { out in
+                        for field in message.fields {
+                            let name = SwiftNames.property(field.name)
+                            let read = readExpression(field)
+                            // `self.` keeps a field named like a local (`tag`, `reader`) apart.
+                            let assignment =
+                                field.isRepeated
+                                ? "self.\(name).append(\(read))" : "self.\(name) = \(read)"
+                            out.line("case \(field.number): \(assignment)")
+                        }
+                        out.line("default: try reader.skipField(tag)")
+                    }
+                    out.line("field = 0")
+                }
+            } catch: { out in
+                out.line("throw error.inField(self.compactFieldPath(field))")
+            }
+        }
+        out.line()
+        renderFieldPath(message, into: &out)
+    }
+
+    /// The JSON name of each field as a path segment, for decoding errors.
+    private func renderFieldPath(_ message: MessageDecl, into out: inout CodeWriter) {
+        out.doc([
+            "Field `number` as a decoding error names it: its JSON name, with the index of the",
+            "element being read for a repeated field; `nil` for a number the schema does not name.",
+        ])
+        out.block("private func compactFieldPath(_ number: UInt32) -> String?") { out in
+            out.switchBlock("number") { out in
+                for field in message.fields {
+                    let json = SwiftNames.json(field.name)
+                    let segment =
+                        field.isRepeated
+                        ? "\"\(json)[\\(self.\(SwiftNames.property(field.name)).count)]\""
+                        : "\"\(json)\""
+                    out.line("case \(field.number): \(segment)")
+                }
+                out.line("default: nil")
             }
         }
     }

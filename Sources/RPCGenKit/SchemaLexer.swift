@@ -3,6 +3,16 @@ import Foundation
 /// Splits schema text into tokens: identifiers (dots allowed), numbers, punctuation, and
 /// `///` doc comments; `//` comments and white space are dropped.
 struct SchemaLexer {
+    /// Control characters other than tab and line ends, and bidi embedding, override and
+    /// isolate characters.
+    static func isRefused(_ scalar: Unicode.Scalar) -> Bool {
+        switch scalar.value {
+        case 0x09, 0x0a, 0x0d: false
+        case 0x00...0x1f, 0x7f, 0x80...0x9f, 0x202a...0x202e, 0x2066...0x2069: true
+        default: false
+        }
+    }
+
     enum Kind: Hashable {
         case identifier(String)
         case number(UInt64)
@@ -27,6 +37,17 @@ struct SchemaLexer {
         var lineStart = 0
         /// The column of the character at `start`.
         func column(_ start: Int) -> Int { start - lineStart + 1 }
+        // Characters that would reach the generated Swift (through a doc comment) and break it
+        // or hide what it says: control characters but tab and line ends, and the bidi
+        // overrides that make code read other than it compiles.
+        for (offset, char) in chars.enumerated() {
+            guard let scalar = char.unicodeScalars.first(where: Self.isRefused) else { continue }
+            let lineNumber = chars[..<offset].reduce(1) { $1 == "\n" ? $0 + 1 : $0 }
+            throw SchemaError(
+                path: path, line: lineNumber,
+                message: "the character U+\(String(scalar.value, radix: 16, uppercase: true)) "
+                    + "is not allowed in a schema (a control or bidi character); remove it")
+        }
         while index < chars.count {
             let char = chars[index]
             if char == "\n" {

@@ -61,6 +61,8 @@ enum SwiftNames {
             case "\"": out += "\\\""
             case "\\": out += "\\\\"
             case "\n": out += "\\n"
+            case "\t": out += "\\t"
+            case "\r": out += "\\r"
             default: out.unicodeScalars.append(scalar)
             }
         }
@@ -96,6 +98,21 @@ struct CodeWriter {
         line(opening + " {")
         depth += 1
         body(&self)
+        depth -= 1
+        line("}")
+    }
+
+    /// `do { … } catch { … }`.
+    mutating func doCatch(
+        _ body: (inout CodeWriter) -> Void, catch handler: (inout CodeWriter) -> Void
+    ) {
+        line("do {")
+        depth += 1
+        body(&self)
+        depth -= 1
+        line("} catch {")
+        depth += 1
+        handler(&self)
         depth -= 1
         line("}")
     }

@@ -13,6 +13,8 @@ import Testing
         let json: JSONValue?
         let error: String?
         let offset: Int?
+        /// The field an invalid vector's error names (``CompactDecodingError/fieldPath``).
+        let field: String?
         var testDescription: String { name }
 
         var bytes: [UInt8] {
@@ -73,6 +75,7 @@ import Testing
         } throws: { error in
             guard let error = error as? CompactDecodingError else { return false }
             return error.code.description == vector.error && error.offset == offset
+                && (vector.field == nil || error.fieldPath == vector.field)
         }
     }
 

@@ -125,6 +125,34 @@ import Testing
         } throws: { "\($0)".hasPrefix("x.rpc:5:") }
     }
 
+    /// A control or bidi character would reach the generated Swift through a doc comment,
+    /// and break it or make it read other than it compiles: refused, naming the line.
+    @Test(arguments: ["\u{07}", "\u{0}", "\u{7f}", "\u{202e}", "\u{2066}"])
+    func controlAndBidiCharactersAreRefusedWithTheirLine(_ character: String) {
+        let text = "package p;\n\n/// a doc\(character)comment\nmessage A { }\n"
+        #expect {
+            _ = try SchemaParser.parse(text, path: "x.rpc")
+        } throws: {
+            "\($0)".hasPrefix("x.rpc:3: the character U+") && "\($0)".hasSuffix("remove it")
+        }
+    }
+
+    /// A tab is allowed, and a string literal of the generated code writes it as `\t`.
+    @Test func aTabInADocCommentIsWrittenAsAnEscape() throws {
+        let file = try SchemaParser.parse(
+            "package p;\nmessage A { }\nservice S {\n/// a\tb\nrpc M(A) returns (A);\n}\n",
+            path: "x.rpc"
+        ).resolvingTypes
+        #expect(file.services.first?.methods.first?.doc == ["a\tb"])
+        let generated = RPCGenerator.generate([file])
+        #expect(generated.contains { $0.contents.contains(#""a\tb""#) })
+        // A raw tab only in doc comments, where Swift takes it.
+        let lines = generated.flatMap { $0.contents.split(separator: "\n") }
+        #expect(lines.filter { $0.contains("\t") }.allSatisfy {
+            $0.trimmingCharacters(in: .whitespaces).hasPrefix("///")
+        })
+    }
+
     // MARK: `idempotent`
 
     @Test func idempotentMarksTheMethodItStarts() throws {

@@ -1,7 +1,9 @@
-// Fuzz target: the compact codec of every message type of the schema.
+// Fuzz target: the compact codec of every message type a peer sends or answers: the schema's,
+// and gRPC's health messages (written by hand in `Sources/CashbackAPI/Health.swift`).
 //
-// Input: one byte that selects a message type (its index in `SchemaCatalog.messages`, modulo
-// the count), then the bytes to decode as that type. Most inputs fail to decode, which must
+// Input: one byte that selects a message type (its index in `messageTypes`: the catalog's
+// messages in order, then the health messages; modulo the count), then the bytes to decode as
+// that type. Most inputs fail to decode, which must
 // throw and never trap. When decoding succeeds, the message is re-encoded and decoded again:
 //   - the canonical encoding decodes to an equal message, which encodes to the same bytes;
 //   - the canonical encoding is no longer than the input (decoding drops unknown fields,
@@ -21,8 +23,8 @@ public func fuzzerInitialize(
 ) -> CInt {
     fuzzCheck(!SchemaCatalog.messages.isEmpty, "the catalog lists no message")
     fuzzCheck(
-        SchemaCatalog.messages.count <= 256,
-        "one selector byte cannot pick among \(SchemaCatalog.messages.count) message types"
+        messageTypes.count <= 256,
+        "one selector byte cannot pick among \(messageTypes.count) message types"
     )
     SeedWriter.runIfAsked(codecSeeds)
     return 0
@@ -32,10 +34,14 @@ public func fuzzerInitialize(
 public func fuzzOneInput(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     let input = fuzzBytes(data, size)
     guard let selector = input.first else { return 0 }
-    let messages = SchemaCatalog.messages
-    messages[Int(selector) % messages.count].messageType.fuzzRoundTrip(Array(input.dropFirst()))
+    messageTypes[Int(selector) % messageTypes.count].fuzzRoundTrip(Array(input.dropFirst()))
     return 0
 }
+
+/// The types fuzzed, by selector: the catalog's, then the two health messages, which are not
+/// in the catalog (they belong to gRPC's schema, not ours).
+private let messageTypes: [any CompactMessage.Type] =
+    SchemaCatalog.messages.map(\.messageType) + [HealthCheckRequest.self, HealthCheckResponse.self]
 
 extension CompactMessage {
     fileprivate static func fuzzRoundTrip(_ bytes: [UInt8]) {

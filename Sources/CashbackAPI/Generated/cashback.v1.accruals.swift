@@ -171,13 +171,31 @@ extension CashbackV1 {
         /// Reads the message's fields; unknown fields are skipped.
         public init(compactReader reader: inout CompactReader) throws(CompactDecodingError) {
             self.init()
-            while let tag = try reader.readTag() {
-                switch tag.fieldNumber {
-                case 1: self.sku = try reader.readString(tag)
-                case 2: self.category = try reader.readString(tag)
-                case 3: self.amountMinor = try reader.readInt64(tag)
-                default: try reader.skipField(tag)
+            var field: UInt32 = 0
+            do {
+                while let tag = try reader.readTag() {
+                    field = tag.fieldNumber
+                    switch tag.fieldNumber {
+                    case 1: self.sku = try reader.readString(tag)
+                    case 2: self.category = try reader.readString(tag)
+                    case 3: self.amountMinor = try reader.readInt64(tag)
+                    default: try reader.skipField(tag)
+                    }
+                    field = 0
                 }
+            } catch {
+                throw error.inField(self.compactFieldPath(field))
+            }
+        }
+
+        /// Field `number` as a decoding error names it: its JSON name, with the index of the
+        /// element being read for a repeated field; `nil` for a number the schema does not name.
+        private func compactFieldPath(_ number: UInt32) -> String? {
+            switch number {
+            case 1: "sku"
+            case 2: "category"
+            case 3: "amountMinor"
+            default: nil
             }
         }
 
@@ -295,19 +313,43 @@ extension CashbackV1 {
         /// Reads the message's fields; unknown fields are skipped.
         public init(compactReader reader: inout CompactReader) throws(CompactDecodingError) {
             self.init()
-            while let tag = try reader.readTag() {
-                switch tag.fieldNumber {
-                case 1: self.merchantID = try reader.readString(tag)
-                case 2: self.orderID = try reader.readString(tag)
-                case 3: self.memberID = try reader.readString(tag)
-                case 4: self.amountMinor = try reader.readInt64(tag)
-                case 5: self.currency = try reader.readString(tag)
-                case 6: self.orderedAtMs = try reader.readInt64(tag)
-                case 7: self.lines.append(try reader.readMessage(tag) as CashbackV1.OrderLine)
-                case 8: self.segments.append(try reader.readString(tag))
-                case 9: self.ruleVersion = try reader.readInt64(tag)
-                default: try reader.skipField(tag)
+            var field: UInt32 = 0
+            do {
+                while let tag = try reader.readTag() {
+                    field = tag.fieldNumber
+                    switch tag.fieldNumber {
+                    case 1: self.merchantID = try reader.readString(tag)
+                    case 2: self.orderID = try reader.readString(tag)
+                    case 3: self.memberID = try reader.readString(tag)
+                    case 4: self.amountMinor = try reader.readInt64(tag)
+                    case 5: self.currency = try reader.readString(tag)
+                    case 6: self.orderedAtMs = try reader.readInt64(tag)
+                    case 7: self.lines.append(try reader.readMessage(tag) as CashbackV1.OrderLine)
+                    case 8: self.segments.append(try reader.readString(tag))
+                    case 9: self.ruleVersion = try reader.readInt64(tag)
+                    default: try reader.skipField(tag)
+                    }
+                    field = 0
                 }
+            } catch {
+                throw error.inField(self.compactFieldPath(field))
+            }
+        }
+
+        /// Field `number` as a decoding error names it: its JSON name, with the index of the
+        /// element being read for a repeated field; `nil` for a number the schema does not name.
+        private func compactFieldPath(_ number: UInt32) -> String? {
+            switch number {
+            case 1: "merchantId"
+            case 2: "orderId"
+            case 3: "memberId"
+            case 4: "amountMinor"
+            case 5: "currency"
+            case 6: "orderedAtMs"
+            case 7: "lines[\(self.lines.count)]"
+            case 8: "segments[\(self.segments.count)]"
+            case 9: "ruleVersion"
+            default: nil
             }
         }
 
@@ -421,14 +463,33 @@ extension CashbackV1 {
         /// Reads the message's fields; unknown fields are skipped.
         public init(compactReader reader: inout CompactReader) throws(CompactDecodingError) {
             self.init()
-            while let tag = try reader.readTag() {
-                switch tag.fieldNumber {
-                case 1: self.accrualID = try reader.readInt64(tag)
-                case 2: self.cashbackMinor = try reader.readInt64(tag)
-                case 3: self.state = try reader.readEnum(tag)
-                case 4: self.ruleVersion = try reader.readInt64(tag)
-                default: try reader.skipField(tag)
+            var field: UInt32 = 0
+            do {
+                while let tag = try reader.readTag() {
+                    field = tag.fieldNumber
+                    switch tag.fieldNumber {
+                    case 1: self.accrualID = try reader.readInt64(tag)
+                    case 2: self.cashbackMinor = try reader.readInt64(tag)
+                    case 3: self.state = try reader.readEnum(tag)
+                    case 4: self.ruleVersion = try reader.readInt64(tag)
+                    default: try reader.skipField(tag)
+                    }
+                    field = 0
                 }
+            } catch {
+                throw error.inField(self.compactFieldPath(field))
+            }
+        }
+
+        /// Field `number` as a decoding error names it: its JSON name, with the index of the
+        /// element being read for a repeated field; `nil` for a number the schema does not name.
+        private func compactFieldPath(_ number: UInt32) -> String? {
+            switch number {
+            case 1: "accrualId"
+            case 2: "cashbackMinor"
+            case 3: "state"
+            case 4: "ruleVersion"
+            default: nil
             }
         }
 
@@ -504,12 +565,29 @@ extension CashbackV1 {
         /// Reads the message's fields; unknown fields are skipped.
         public init(compactReader reader: inout CompactReader) throws(CompactDecodingError) {
             self.init()
-            while let tag = try reader.readTag() {
-                switch tag.fieldNumber {
-                case 1: self.merchantID = try reader.readString(tag)
-                case 2: self.orderID = try reader.readString(tag)
-                default: try reader.skipField(tag)
+            var field: UInt32 = 0
+            do {
+                while let tag = try reader.readTag() {
+                    field = tag.fieldNumber
+                    switch tag.fieldNumber {
+                    case 1: self.merchantID = try reader.readString(tag)
+                    case 2: self.orderID = try reader.readString(tag)
+                    default: try reader.skipField(tag)
+                    }
+                    field = 0
                 }
+            } catch {
+                throw error.inField(self.compactFieldPath(field))
+            }
+        }
+
+        /// Field `number` as a decoding error names it: its JSON name, with the index of the
+        /// element being read for a repeated field; `nil` for a number the schema does not name.
+        private func compactFieldPath(_ number: UInt32) -> String? {
+            switch number {
+            case 1: "merchantId"
+            case 2: "orderId"
+            default: nil
             }
         }
 
@@ -570,11 +648,27 @@ extension CashbackV1 {
         /// Reads the message's fields; unknown fields are skipped.
         public init(compactReader reader: inout CompactReader) throws(CompactDecodingError) {
             self.init()
-            while let tag = try reader.readTag() {
-                switch tag.fieldNumber {
-                case 1: self.state = try reader.readEnum(tag)
-                default: try reader.skipField(tag)
+            var field: UInt32 = 0
+            do {
+                while let tag = try reader.readTag() {
+                    field = tag.fieldNumber
+                    switch tag.fieldNumber {
+                    case 1: self.state = try reader.readEnum(tag)
+                    default: try reader.skipField(tag)
+                    }
+                    field = 0
                 }
+            } catch {
+                throw error.inField(self.compactFieldPath(field))
+            }
+        }
+
+        /// Field `number` as a decoding error names it: its JSON name, with the index of the
+        /// element being read for a repeated field; `nil` for a number the schema does not name.
+        private func compactFieldPath(_ number: UInt32) -> String? {
+            switch number {
+            case 1: "state"
+            default: nil
             }
         }
 
@@ -668,18 +762,41 @@ extension CashbackV1 {
         /// Reads the message's fields; unknown fields are skipped.
         public init(compactReader reader: inout CompactReader) throws(CompactDecodingError) {
             self.init()
-            while let tag = try reader.readTag() {
-                switch tag.fieldNumber {
-                case 1: self.merchantID = try reader.readString(tag)
-                case 2: self.memberID = try reader.readString(tag)
-                case 3: self.amountMinor = try reader.readInt64(tag)
-                case 4: self.currency = try reader.readString(tag)
-                case 5: self.orderedAtMs = try reader.readInt64(tag)
-                case 6: self.lines.append(try reader.readMessage(tag) as CashbackV1.OrderLine)
-                case 7: self.segments.append(try reader.readString(tag))
-                case 8: self.ruleVersion = try reader.readInt64(tag)
-                default: try reader.skipField(tag)
+            var field: UInt32 = 0
+            do {
+                while let tag = try reader.readTag() {
+                    field = tag.fieldNumber
+                    switch tag.fieldNumber {
+                    case 1: self.merchantID = try reader.readString(tag)
+                    case 2: self.memberID = try reader.readString(tag)
+                    case 3: self.amountMinor = try reader.readInt64(tag)
+                    case 4: self.currency = try reader.readString(tag)
+                    case 5: self.orderedAtMs = try reader.readInt64(tag)
+                    case 6: self.lines.append(try reader.readMessage(tag) as CashbackV1.OrderLine)
+                    case 7: self.segments.append(try reader.readString(tag))
+                    case 8: self.ruleVersion = try reader.readInt64(tag)
+                    default: try reader.skipField(tag)
+                    }
+                    field = 0
                 }
+            } catch {
+                throw error.inField(self.compactFieldPath(field))
+            }
+        }
+
+        /// Field `number` as a decoding error names it: its JSON name, with the index of the
+        /// element being read for a repeated field; `nil` for a number the schema does not name.
+        private func compactFieldPath(_ number: UInt32) -> String? {
+            switch number {
+            case 1: "merchantId"
+            case 2: "memberId"
+            case 3: "amountMinor"
+            case 4: "currency"
+            case 5: "orderedAtMs"
+            case 6: "lines[\(self.lines.count)]"
+            case 7: "segments[\(self.segments.count)]"
+            case 8: "ruleVersion"
+            default: nil
             }
         }
 
@@ -813,18 +930,41 @@ extension CashbackV1 {
         /// Reads the message's fields; unknown fields are skipped.
         public init(compactReader reader: inout CompactReader) throws(CompactDecodingError) {
             self.init()
-            while let tag = try reader.readTag() {
-                switch tag.fieldNumber {
-                case 1: self.sku = try reader.readString(tag)
-                case 2: self.category = try reader.readString(tag)
-                case 3: self.amountMinor = try reader.readInt64(tag)
-                case 4: self.refundedMinor = try reader.readInt64(tag)
-                case 5: self.rateBps = try reader.readUInt32(tag)
-                case 6: self.cashbackMinor = try reader.readInt64(tag)
-                case 7: self.rule = try reader.readString(tag)
-                case 8: self.excluded = try reader.readBool(tag)
-                default: try reader.skipField(tag)
+            var field: UInt32 = 0
+            do {
+                while let tag = try reader.readTag() {
+                    field = tag.fieldNumber
+                    switch tag.fieldNumber {
+                    case 1: self.sku = try reader.readString(tag)
+                    case 2: self.category = try reader.readString(tag)
+                    case 3: self.amountMinor = try reader.readInt64(tag)
+                    case 4: self.refundedMinor = try reader.readInt64(tag)
+                    case 5: self.rateBps = try reader.readUInt32(tag)
+                    case 6: self.cashbackMinor = try reader.readInt64(tag)
+                    case 7: self.rule = try reader.readString(tag)
+                    case 8: self.excluded = try reader.readBool(tag)
+                    default: try reader.skipField(tag)
+                    }
+                    field = 0
                 }
+            } catch {
+                throw error.inField(self.compactFieldPath(field))
+            }
+        }
+
+        /// Field `number` as a decoding error names it: its JSON name, with the index of the
+        /// element being read for a repeated field; `nil` for a number the schema does not name.
+        private func compactFieldPath(_ number: UInt32) -> String? {
+            switch number {
+            case 1: "sku"
+            case 2: "category"
+            case 3: "amountMinor"
+            case 4: "refundedMinor"
+            case 5: "rateBps"
+            case 6: "cashbackMinor"
+            case 7: "rule"
+            case 8: "excluded"
+            default: nil
             }
         }
 
@@ -1003,26 +1143,57 @@ extension CashbackV1 {
         /// Reads the message's fields; unknown fields are skipped.
         public init(compactReader reader: inout CompactReader) throws(CompactDecodingError) {
             self.init()
-            while let tag = try reader.readTag() {
-                switch tag.fieldNumber {
-                case 1: self.ruleVersion = try reader.readInt64(tag)
-                case 2: self.eligibleMinor = try reader.readInt64(tag)
-                case 3: self.lines.append(try reader.readMessage(tag) as CashbackV1.LinePricing)
-                case 4: self.campaignID = try reader.readString(tag)
-                case 5: self.belowMinimum = try reader.readBool(tag)
-                case 6: self.minimumOrderMinor = try reader.readInt64(tag)
-                case 7: self.fixedMinor = try reader.readInt64(tag)
-                case 8: self.uncappedMinor = try reader.readInt64(tag)
-                case 9: self.capApplied = try reader.readBool(tag)
-                case 10: self.capMinor = try reader.readInt64(tag)
-                case 11: self.limitedToEligible = try reader.readBool(tag)
-                case 12: self.keptByAdjustment = try reader.readBool(tag)
-                case 13: self.cashbackMinor = try reader.readInt64(tag)
-                case 14: self.commissionBps = try reader.readUInt32(tag)
-                case 15: self.commissionMinor = try reader.readInt64(tag)
-                case 16: self.marginMinor = try reader.readInt64(tag)
-                default: try reader.skipField(tag)
+            var field: UInt32 = 0
+            do {
+                while let tag = try reader.readTag() {
+                    field = tag.fieldNumber
+                    switch tag.fieldNumber {
+                    case 1: self.ruleVersion = try reader.readInt64(tag)
+                    case 2: self.eligibleMinor = try reader.readInt64(tag)
+                    case 3: self.lines.append(try reader.readMessage(tag) as CashbackV1.LinePricing)
+                    case 4: self.campaignID = try reader.readString(tag)
+                    case 5: self.belowMinimum = try reader.readBool(tag)
+                    case 6: self.minimumOrderMinor = try reader.readInt64(tag)
+                    case 7: self.fixedMinor = try reader.readInt64(tag)
+                    case 8: self.uncappedMinor = try reader.readInt64(tag)
+                    case 9: self.capApplied = try reader.readBool(tag)
+                    case 10: self.capMinor = try reader.readInt64(tag)
+                    case 11: self.limitedToEligible = try reader.readBool(tag)
+                    case 12: self.keptByAdjustment = try reader.readBool(tag)
+                    case 13: self.cashbackMinor = try reader.readInt64(tag)
+                    case 14: self.commissionBps = try reader.readUInt32(tag)
+                    case 15: self.commissionMinor = try reader.readInt64(tag)
+                    case 16: self.marginMinor = try reader.readInt64(tag)
+                    default: try reader.skipField(tag)
+                    }
+                    field = 0
                 }
+            } catch {
+                throw error.inField(self.compactFieldPath(field))
+            }
+        }
+
+        /// Field `number` as a decoding error names it: its JSON name, with the index of the
+        /// element being read for a repeated field; `nil` for a number the schema does not name.
+        private func compactFieldPath(_ number: UInt32) -> String? {
+            switch number {
+            case 1: "ruleVersion"
+            case 2: "eligibleMinor"
+            case 3: "lines[\(self.lines.count)]"
+            case 4: "campaignId"
+            case 5: "belowMinimum"
+            case 6: "minimumOrderMinor"
+            case 7: "fixedMinor"
+            case 8: "uncappedMinor"
+            case 9: "capApplied"
+            case 10: "capMinor"
+            case 11: "limitedToEligible"
+            case 12: "keptByAdjustment"
+            case 13: "cashbackMinor"
+            case 14: "commissionBps"
+            case 15: "commissionMinor"
+            case 16: "marginMinor"
+            default: nil
             }
         }
 
@@ -1165,13 +1336,31 @@ extension CashbackV1 {
         /// Reads the message's fields; unknown fields are skipped.
         public init(compactReader reader: inout CompactReader) throws(CompactDecodingError) {
             self.init()
-            while let tag = try reader.readTag() {
-                switch tag.fieldNumber {
-                case 1: self.cashbackMinor = try reader.readInt64(tag)
-                case 2: self.ruleVersion = try reader.readInt64(tag)
-                case 3: self.pricing = try reader.readMessage(tag) as CashbackV1.Pricing
-                default: try reader.skipField(tag)
+            var field: UInt32 = 0
+            do {
+                while let tag = try reader.readTag() {
+                    field = tag.fieldNumber
+                    switch tag.fieldNumber {
+                    case 1: self.cashbackMinor = try reader.readInt64(tag)
+                    case 2: self.ruleVersion = try reader.readInt64(tag)
+                    case 3: self.pricing = try reader.readMessage(tag) as CashbackV1.Pricing
+                    default: try reader.skipField(tag)
+                    }
+                    field = 0
                 }
+            } catch {
+                throw error.inField(self.compactFieldPath(field))
+            }
+        }
+
+        /// Field `number` as a decoding error names it: its JSON name, with the index of the
+        /// element being read for a repeated field; `nil` for a number the schema does not name.
+        private func compactFieldPath(_ number: UInt32) -> String? {
+            switch number {
+            case 1: "cashbackMinor"
+            case 2: "ruleVersion"
+            case 3: "pricing"
+            default: nil
             }
         }
 
@@ -1286,19 +1475,43 @@ extension CashbackV1 {
         /// Reads the message's fields; unknown fields are skipped.
         public init(compactReader reader: inout CompactReader) throws(CompactDecodingError) {
             self.init()
-            while let tag = try reader.readTag() {
-                switch tag.fieldNumber {
-                case 1: self.kind = try reader.readEnum(tag)
-                case 2: self.atMs = try reader.readInt64(tag)
-                case 3: self.state = try reader.readEnum(tag)
-                case 4: self.eligibleMinor = try reader.readInt64(tag)
-                case 5: self.cashbackMinor = try reader.readInt64(tag)
-                case 6: self.cashbackDeltaMinor = try reader.readInt64(tag)
-                case 7: self.debtMinor = try reader.readInt64(tag)
-                case 8: self.idempotencyKey = try reader.readString(tag)
-                case 9: self.reason = try reader.readString(tag)
-                default: try reader.skipField(tag)
+            var field: UInt32 = 0
+            do {
+                while let tag = try reader.readTag() {
+                    field = tag.fieldNumber
+                    switch tag.fieldNumber {
+                    case 1: self.kind = try reader.readEnum(tag)
+                    case 2: self.atMs = try reader.readInt64(tag)
+                    case 3: self.state = try reader.readEnum(tag)
+                    case 4: self.eligibleMinor = try reader.readInt64(tag)
+                    case 5: self.cashbackMinor = try reader.readInt64(tag)
+                    case 6: self.cashbackDeltaMinor = try reader.readInt64(tag)
+                    case 7: self.debtMinor = try reader.readInt64(tag)
+                    case 8: self.idempotencyKey = try reader.readString(tag)
+                    case 9: self.reason = try reader.readString(tag)
+                    default: try reader.skipField(tag)
+                    }
+                    field = 0
                 }
+            } catch {
+                throw error.inField(self.compactFieldPath(field))
+            }
+        }
+
+        /// Field `number` as a decoding error names it: its JSON name, with the index of the
+        /// element being read for a repeated field; `nil` for a number the schema does not name.
+        private func compactFieldPath(_ number: UInt32) -> String? {
+            switch number {
+            case 1: "kind"
+            case 2: "atMs"
+            case 3: "state"
+            case 4: "eligibleMinor"
+            case 5: "cashbackMinor"
+            case 6: "cashbackDeltaMinor"
+            case 7: "debtMinor"
+            case 8: "idempotencyKey"
+            case 9: "reason"
+            default: nil
             }
         }
 
@@ -1481,26 +1694,57 @@ extension CashbackV1 {
         /// Reads the message's fields; unknown fields are skipped.
         public init(compactReader reader: inout CompactReader) throws(CompactDecodingError) {
             self.init()
-            while let tag = try reader.readTag() {
-                switch tag.fieldNumber {
-                case 1: self.accrualID = try reader.readInt64(tag)
-                case 2: self.merchantID = try reader.readString(tag)
-                case 3: self.orderID = try reader.readString(tag)
-                case 4: self.memberID = try reader.readString(tag)
-                case 5: self.currency = try reader.readString(tag)
-                case 6: self.state = try reader.readEnum(tag)
-                case 7: self.reportedMinor = try reader.readInt64(tag)
-                case 8: self.eligibleMinor = try reader.readInt64(tag)
-                case 9: self.cashbackMinor = try reader.readInt64(tag)
-                case 10: self.commissionMinor = try reader.readInt64(tag)
-                case 11: self.ruleVersion = try reader.readInt64(tag)
-                case 12: self.orderedAtMs = try reader.readInt64(tag)
-                case 13: self.holdEndsAtMs = try reader.readInt64(tag)
-                case 14: self.segments.append(try reader.readString(tag))
-                case 15: self.pricing = try reader.readMessage(tag) as CashbackV1.Pricing
-                case 16: self.history.append(try reader.readMessage(tag) as CashbackV1.AccrualChange)
-                default: try reader.skipField(tag)
+            var field: UInt32 = 0
+            do {
+                while let tag = try reader.readTag() {
+                    field = tag.fieldNumber
+                    switch tag.fieldNumber {
+                    case 1: self.accrualID = try reader.readInt64(tag)
+                    case 2: self.merchantID = try reader.readString(tag)
+                    case 3: self.orderID = try reader.readString(tag)
+                    case 4: self.memberID = try reader.readString(tag)
+                    case 5: self.currency = try reader.readString(tag)
+                    case 6: self.state = try reader.readEnum(tag)
+                    case 7: self.reportedMinor = try reader.readInt64(tag)
+                    case 8: self.eligibleMinor = try reader.readInt64(tag)
+                    case 9: self.cashbackMinor = try reader.readInt64(tag)
+                    case 10: self.commissionMinor = try reader.readInt64(tag)
+                    case 11: self.ruleVersion = try reader.readInt64(tag)
+                    case 12: self.orderedAtMs = try reader.readInt64(tag)
+                    case 13: self.holdEndsAtMs = try reader.readInt64(tag)
+                    case 14: self.segments.append(try reader.readString(tag))
+                    case 15: self.pricing = try reader.readMessage(tag) as CashbackV1.Pricing
+                    case 16: self.history.append(try reader.readMessage(tag) as CashbackV1.AccrualChange)
+                    default: try reader.skipField(tag)
+                    }
+                    field = 0
                 }
+            } catch {
+                throw error.inField(self.compactFieldPath(field))
+            }
+        }
+
+        /// Field `number` as a decoding error names it: its JSON name, with the index of the
+        /// element being read for a repeated field; `nil` for a number the schema does not name.
+        private func compactFieldPath(_ number: UInt32) -> String? {
+            switch number {
+            case 1: "accrualId"
+            case 2: "merchantId"
+            case 3: "orderId"
+            case 4: "memberId"
+            case 5: "currency"
+            case 6: "state"
+            case 7: "reportedMinor"
+            case 8: "eligibleMinor"
+            case 9: "cashbackMinor"
+            case 10: "commissionMinor"
+            case 11: "ruleVersion"
+            case 12: "orderedAtMs"
+            case 13: "holdEndsAtMs"
+            case 14: "segments[\(self.segments.count)]"
+            case 15: "pricing"
+            case 16: "history[\(self.history.count)]"
+            default: nil
             }
         }
 
@@ -1638,12 +1882,29 @@ extension CashbackV1 {
         /// Reads the message's fields; unknown fields are skipped.
         public init(compactReader reader: inout CompactReader) throws(CompactDecodingError) {
             self.init()
-            while let tag = try reader.readTag() {
-                switch tag.fieldNumber {
-                case 1: self.sku = try reader.readString(tag)
-                case 2: self.amountMinor = try reader.readInt64(tag)
-                default: try reader.skipField(tag)
+            var field: UInt32 = 0
+            do {
+                while let tag = try reader.readTag() {
+                    field = tag.fieldNumber
+                    switch tag.fieldNumber {
+                    case 1: self.sku = try reader.readString(tag)
+                    case 2: self.amountMinor = try reader.readInt64(tag)
+                    default: try reader.skipField(tag)
+                    }
+                    field = 0
                 }
+            } catch {
+                throw error.inField(self.compactFieldPath(field))
+            }
+        }
+
+        /// Field `number` as a decoding error names it: its JSON name, with the index of the
+        /// element being read for a repeated field; `nil` for a number the schema does not name.
+        private func compactFieldPath(_ number: UInt32) -> String? {
+            switch number {
+            case 1: "sku"
+            case 2: "amountMinor"
+            default: nil
             }
         }
 
@@ -1741,17 +2002,39 @@ extension CashbackV1 {
         /// Reads the message's fields; unknown fields are skipped.
         public init(compactReader reader: inout CompactReader) throws(CompactDecodingError) {
             self.init()
-            while let tag = try reader.readTag() {
-                switch tag.fieldNumber {
-                case 1: self.merchantID = try reader.readString(tag)
-                case 2: self.orderID = try reader.readString(tag)
-                case 3: self.idempotencyKey = try reader.readString(tag)
-                case 4: self.newAmountMinor = try reader.readInt64(tag)
-                case 5: self.refundedLines.append(try reader.readMessage(tag) as CashbackV1.RefundedLine)
-                case 6: self.fullRefund = try reader.readBool(tag)
-                case 7: self.reason = try reader.readString(tag)
-                default: try reader.skipField(tag)
+            var field: UInt32 = 0
+            do {
+                while let tag = try reader.readTag() {
+                    field = tag.fieldNumber
+                    switch tag.fieldNumber {
+                    case 1: self.merchantID = try reader.readString(tag)
+                    case 2: self.orderID = try reader.readString(tag)
+                    case 3: self.idempotencyKey = try reader.readString(tag)
+                    case 4: self.newAmountMinor = try reader.readInt64(tag)
+                    case 5: self.refundedLines.append(try reader.readMessage(tag) as CashbackV1.RefundedLine)
+                    case 6: self.fullRefund = try reader.readBool(tag)
+                    case 7: self.reason = try reader.readString(tag)
+                    default: try reader.skipField(tag)
+                    }
+                    field = 0
                 }
+            } catch {
+                throw error.inField(self.compactFieldPath(field))
+            }
+        }
+
+        /// Field `number` as a decoding error names it: its JSON name, with the index of the
+        /// element being read for a repeated field; `nil` for a number the schema does not name.
+        private func compactFieldPath(_ number: UInt32) -> String? {
+            switch number {
+            case 1: "merchantId"
+            case 2: "orderId"
+            case 3: "idempotencyKey"
+            case 4: "newAmountMinor"
+            case 5: "refundedLines[\(self.refundedLines.count)]"
+            case 6: "fullRefund"
+            case 7: "reason"
+            default: nil
             }
         }
 
@@ -1862,15 +2145,35 @@ extension CashbackV1 {
         /// Reads the message's fields; unknown fields are skipped.
         public init(compactReader reader: inout CompactReader) throws(CompactDecodingError) {
             self.init()
-            while let tag = try reader.readTag() {
-                switch tag.fieldNumber {
-                case 1: self.state = try reader.readEnum(tag)
-                case 2: self.eligibleMinor = try reader.readInt64(tag)
-                case 3: self.cashbackMinor = try reader.readInt64(tag)
-                case 4: self.clawedBackMinor = try reader.readInt64(tag)
-                case 5: self.debtMinor = try reader.readInt64(tag)
-                default: try reader.skipField(tag)
+            var field: UInt32 = 0
+            do {
+                while let tag = try reader.readTag() {
+                    field = tag.fieldNumber
+                    switch tag.fieldNumber {
+                    case 1: self.state = try reader.readEnum(tag)
+                    case 2: self.eligibleMinor = try reader.readInt64(tag)
+                    case 3: self.cashbackMinor = try reader.readInt64(tag)
+                    case 4: self.clawedBackMinor = try reader.readInt64(tag)
+                    case 5: self.debtMinor = try reader.readInt64(tag)
+                    default: try reader.skipField(tag)
+                    }
+                    field = 0
                 }
+            } catch {
+                throw error.inField(self.compactFieldPath(field))
+            }
+        }
+
+        /// Field `number` as a decoding error names it: its JSON name, with the index of the
+        /// element being read for a repeated field; `nil` for a number the schema does not name.
+        private func compactFieldPath(_ number: UInt32) -> String? {
+            switch number {
+            case 1: "state"
+            case 2: "eligibleMinor"
+            case 3: "cashbackMinor"
+            case 4: "clawedBackMinor"
+            case 5: "debtMinor"
+            default: nil
             }
         }
 

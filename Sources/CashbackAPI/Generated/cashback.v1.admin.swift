@@ -199,19 +199,43 @@ extension CashbackV1 {
         /// Reads the message's fields; unknown fields are skipped.
         public init(compactReader reader: inout CompactReader) throws(CompactDecodingError) {
             self.init()
-            while let tag = try reader.readTag() {
-                switch tag.fieldNumber {
-                case 1: self.merchantID = try reader.readString(tag)
-                case 2: self.name = try reader.readString(tag)
-                case 3: self.currency = try reader.readString(tag)
-                case 4: self.shopperRateBps = try reader.readUInt32(tag)
-                case 5: self.commissionBps = try reader.readUInt32(tag)
-                case 6: self.holdDays = try reader.readUInt32(tag)
-                case 7: self.cashbackExpiryDays = try reader.readUInt32(tag)
-                case 8: self.status = try reader.readEnum(tag)
-                case 9: self.idempotencyKey = try reader.readString(tag)
-                default: try reader.skipField(tag)
+            var field: UInt32 = 0
+            do {
+                while let tag = try reader.readTag() {
+                    field = tag.fieldNumber
+                    switch tag.fieldNumber {
+                    case 1: self.merchantID = try reader.readString(tag)
+                    case 2: self.name = try reader.readString(tag)
+                    case 3: self.currency = try reader.readString(tag)
+                    case 4: self.shopperRateBps = try reader.readUInt32(tag)
+                    case 5: self.commissionBps = try reader.readUInt32(tag)
+                    case 6: self.holdDays = try reader.readUInt32(tag)
+                    case 7: self.cashbackExpiryDays = try reader.readUInt32(tag)
+                    case 8: self.status = try reader.readEnum(tag)
+                    case 9: self.idempotencyKey = try reader.readString(tag)
+                    default: try reader.skipField(tag)
+                    }
+                    field = 0
                 }
+            } catch {
+                throw error.inField(self.compactFieldPath(field))
+            }
+        }
+
+        /// Field `number` as a decoding error names it: its JSON name, with the index of the
+        /// element being read for a repeated field; `nil` for a number the schema does not name.
+        private func compactFieldPath(_ number: UInt32) -> String? {
+            switch number {
+            case 1: "merchantId"
+            case 2: "name"
+            case 3: "currency"
+            case 4: "shopperRateBps"
+            case 5: "commissionBps"
+            case 6: "holdDays"
+            case 7: "cashbackExpiryDays"
+            case 8: "status"
+            case 9: "idempotencyKey"
+            default: nil
             }
         }
 
@@ -313,12 +337,29 @@ extension CashbackV1 {
         /// Reads the message's fields; unknown fields are skipped.
         public init(compactReader reader: inout CompactReader) throws(CompactDecodingError) {
             self.init()
-            while let tag = try reader.readTag() {
-                switch tag.fieldNumber {
-                case 1: self.merchantID = try reader.readString(tag)
-                case 2: self.created = try reader.readBool(tag)
-                default: try reader.skipField(tag)
+            var field: UInt32 = 0
+            do {
+                while let tag = try reader.readTag() {
+                    field = tag.fieldNumber
+                    switch tag.fieldNumber {
+                    case 1: self.merchantID = try reader.readString(tag)
+                    case 2: self.created = try reader.readBool(tag)
+                    default: try reader.skipField(tag)
+                    }
+                    field = 0
                 }
+            } catch {
+                throw error.inField(self.compactFieldPath(field))
+            }
+        }
+
+        /// Field `number` as a decoding error names it: its JSON name, with the index of the
+        /// element being read for a repeated field; `nil` for a number the schema does not name.
+        private func compactFieldPath(_ number: UInt32) -> String? {
+            switch number {
+            case 1: "merchantId"
+            case 2: "created"
+            default: nil
             }
         }
 
@@ -392,13 +433,31 @@ extension CashbackV1 {
         /// Reads the message's fields; unknown fields are skipped.
         public init(compactReader reader: inout CompactReader) throws(CompactDecodingError) {
             self.init()
-            while let tag = try reader.readTag() {
-                switch tag.fieldNumber {
-                case 1: self.category = try reader.readString(tag)
-                case 2: self.rateBps = try reader.readUInt32(tag)
-                case 3: self.excluded = try reader.readBool(tag)
-                default: try reader.skipField(tag)
+            var field: UInt32 = 0
+            do {
+                while let tag = try reader.readTag() {
+                    field = tag.fieldNumber
+                    switch tag.fieldNumber {
+                    case 1: self.category = try reader.readString(tag)
+                    case 2: self.rateBps = try reader.readUInt32(tag)
+                    case 3: self.excluded = try reader.readBool(tag)
+                    default: try reader.skipField(tag)
+                    }
+                    field = 0
                 }
+            } catch {
+                throw error.inField(self.compactFieldPath(field))
+            }
+        }
+
+        /// Field `number` as a decoding error names it: its JSON name, with the index of the
+        /// element being read for a repeated field; `nil` for a number the schema does not name.
+        private func compactFieldPath(_ number: UInt32) -> String? {
+            switch number {
+            case 1: "category"
+            case 2: "rateBps"
+            case 3: "excluded"
+            default: nil
             }
         }
 
@@ -478,13 +537,31 @@ extension CashbackV1 {
         /// Reads the message's fields; unknown fields are skipped.
         public init(compactReader reader: inout CompactReader) throws(CompactDecodingError) {
             self.init()
-            while let tag = try reader.readTag() {
-                switch tag.fieldNumber {
-                case 1: self.fromMinor = try reader.readInt64(tag)
-                case 2: self.toMinor = try reader.readInt64(tag)
-                case 3: self.rateBps = try reader.readUInt32(tag)
-                default: try reader.skipField(tag)
+            var field: UInt32 = 0
+            do {
+                while let tag = try reader.readTag() {
+                    field = tag.fieldNumber
+                    switch tag.fieldNumber {
+                    case 1: self.fromMinor = try reader.readInt64(tag)
+                    case 2: self.toMinor = try reader.readInt64(tag)
+                    case 3: self.rateBps = try reader.readUInt32(tag)
+                    default: try reader.skipField(tag)
+                    }
+                    field = 0
                 }
+            } catch {
+                throw error.inField(self.compactFieldPath(field))
+            }
+        }
+
+        /// Field `number` as a decoding error names it: its JSON name, with the index of the
+        /// element being read for a repeated field; `nil` for a number the schema does not name.
+        private func compactFieldPath(_ number: UInt32) -> String? {
+            switch number {
+            case 1: "fromMinor"
+            case 2: "toMinor"
+            case 3: "rateBps"
+            default: nil
             }
         }
 
@@ -581,16 +658,37 @@ extension CashbackV1 {
         /// Reads the message's fields; unknown fields are skipped.
         public init(compactReader reader: inout CompactReader) throws(CompactDecodingError) {
             self.init()
-            while let tag = try reader.readTag() {
-                switch tag.fieldNumber {
-                case 1: self.campaignID = try reader.readString(tag)
-                case 2: self.startsAtMs = try reader.readInt64(tag)
-                case 3: self.endsAtMs = try reader.readInt64(tag)
-                case 4: self.priority = try reader.readUInt32(tag)
-                case 5: self.segment = try reader.readString(tag)
-                case 6: self.rateBps = try reader.readUInt32(tag)
-                default: try reader.skipField(tag)
+            var field: UInt32 = 0
+            do {
+                while let tag = try reader.readTag() {
+                    field = tag.fieldNumber
+                    switch tag.fieldNumber {
+                    case 1: self.campaignID = try reader.readString(tag)
+                    case 2: self.startsAtMs = try reader.readInt64(tag)
+                    case 3: self.endsAtMs = try reader.readInt64(tag)
+                    case 4: self.priority = try reader.readUInt32(tag)
+                    case 5: self.segment = try reader.readString(tag)
+                    case 6: self.rateBps = try reader.readUInt32(tag)
+                    default: try reader.skipField(tag)
+                    }
+                    field = 0
                 }
+            } catch {
+                throw error.inField(self.compactFieldPath(field))
+            }
+        }
+
+        /// Field `number` as a decoding error names it: its JSON name, with the index of the
+        /// element being read for a repeated field; `nil` for a number the schema does not name.
+        private func compactFieldPath(_ number: UInt32) -> String? {
+            switch number {
+            case 1: "campaignId"
+            case 2: "startsAtMs"
+            case 3: "endsAtMs"
+            case 4: "priority"
+            case 5: "segment"
+            case 6: "rateBps"
+            default: nil
             }
         }
 
@@ -710,17 +808,39 @@ extension CashbackV1 {
         /// Reads the message's fields; unknown fields are skipped.
         public init(compactReader reader: inout CompactReader) throws(CompactDecodingError) {
             self.init()
-            while let tag = try reader.readTag() {
-                switch tag.fieldNumber {
-                case 1: self.baseRateBps = try reader.readUInt32(tag)
-                case 2: self.categories.append(try reader.readMessage(tag) as CashbackV1.CategoryRule)
-                case 3: self.tiers.append(try reader.readMessage(tag) as CashbackV1.Tier)
-                case 4: self.minimumOrderMinor = try reader.readInt64(tag)
-                case 5: self.capPerOrderMinor = try reader.readInt64(tag)
-                case 6: self.fixedPerOrderMinor = try reader.readInt64(tag)
-                case 7: self.campaigns.append(try reader.readMessage(tag) as CashbackV1.Campaign)
-                default: try reader.skipField(tag)
+            var field: UInt32 = 0
+            do {
+                while let tag = try reader.readTag() {
+                    field = tag.fieldNumber
+                    switch tag.fieldNumber {
+                    case 1: self.baseRateBps = try reader.readUInt32(tag)
+                    case 2: self.categories.append(try reader.readMessage(tag) as CashbackV1.CategoryRule)
+                    case 3: self.tiers.append(try reader.readMessage(tag) as CashbackV1.Tier)
+                    case 4: self.minimumOrderMinor = try reader.readInt64(tag)
+                    case 5: self.capPerOrderMinor = try reader.readInt64(tag)
+                    case 6: self.fixedPerOrderMinor = try reader.readInt64(tag)
+                    case 7: self.campaigns.append(try reader.readMessage(tag) as CashbackV1.Campaign)
+                    default: try reader.skipField(tag)
+                    }
+                    field = 0
                 }
+            } catch {
+                throw error.inField(self.compactFieldPath(field))
+            }
+        }
+
+        /// Field `number` as a decoding error names it: its JSON name, with the index of the
+        /// element being read for a repeated field; `nil` for a number the schema does not name.
+        private func compactFieldPath(_ number: UInt32) -> String? {
+            switch number {
+            case 1: "baseRateBps"
+            case 2: "categories[\(self.categories.count)]"
+            case 3: "tiers[\(self.tiers.count)]"
+            case 4: "minimumOrderMinor"
+            case 5: "capPerOrderMinor"
+            case 6: "fixedPerOrderMinor"
+            case 7: "campaigns[\(self.campaigns.count)]"
+            default: nil
             }
         }
 
@@ -818,13 +938,31 @@ extension CashbackV1 {
         /// Reads the message's fields; unknown fields are skipped.
         public init(compactReader reader: inout CompactReader) throws(CompactDecodingError) {
             self.init()
-            while let tag = try reader.readTag() {
-                switch tag.fieldNumber {
-                case 1: self.merchantID = try reader.readString(tag)
-                case 2: self.rules = try reader.readMessage(tag) as CashbackV1.RuleSet
-                case 3: self.idempotencyKey = try reader.readString(tag)
-                default: try reader.skipField(tag)
+            var field: UInt32 = 0
+            do {
+                while let tag = try reader.readTag() {
+                    field = tag.fieldNumber
+                    switch tag.fieldNumber {
+                    case 1: self.merchantID = try reader.readString(tag)
+                    case 2: self.rules = try reader.readMessage(tag) as CashbackV1.RuleSet
+                    case 3: self.idempotencyKey = try reader.readString(tag)
+                    default: try reader.skipField(tag)
+                    }
+                    field = 0
                 }
+            } catch {
+                throw error.inField(self.compactFieldPath(field))
+            }
+        }
+
+        /// Field `number` as a decoding error names it: its JSON name, with the index of the
+        /// element being read for a repeated field; `nil` for a number the schema does not name.
+        private func compactFieldPath(_ number: UInt32) -> String? {
+            switch number {
+            case 1: "merchantId"
+            case 2: "rules"
+            case 3: "idempotencyKey"
+            default: nil
             }
         }
 
@@ -902,13 +1040,31 @@ extension CashbackV1 {
         /// Reads the message's fields; unknown fields are skipped.
         public init(compactReader reader: inout CompactReader) throws(CompactDecodingError) {
             self.init()
-            while let tag = try reader.readTag() {
-                switch tag.fieldNumber {
-                case 1: self.merchantID = try reader.readString(tag)
-                case 2: self.version = try reader.readInt64(tag)
-                case 3: self.publishedAtMs = try reader.readInt64(tag)
-                default: try reader.skipField(tag)
+            var field: UInt32 = 0
+            do {
+                while let tag = try reader.readTag() {
+                    field = tag.fieldNumber
+                    switch tag.fieldNumber {
+                    case 1: self.merchantID = try reader.readString(tag)
+                    case 2: self.version = try reader.readInt64(tag)
+                    case 3: self.publishedAtMs = try reader.readInt64(tag)
+                    default: try reader.skipField(tag)
+                    }
+                    field = 0
                 }
+            } catch {
+                throw error.inField(self.compactFieldPath(field))
+            }
+        }
+
+        /// Field `number` as a decoding error names it: its JSON name, with the index of the
+        /// element being read for a repeated field; `nil` for a number the schema does not name.
+        private func compactFieldPath(_ number: UInt32) -> String? {
+            switch number {
+            case 1: "merchantId"
+            case 2: "version"
+            case 3: "publishedAtMs"
+            default: nil
             }
         }
 
@@ -980,12 +1136,29 @@ extension CashbackV1 {
         /// Reads the message's fields; unknown fields are skipped.
         public init(compactReader reader: inout CompactReader) throws(CompactDecodingError) {
             self.init()
-            while let tag = try reader.readTag() {
-                switch tag.fieldNumber {
-                case 1: self.merchantID = try reader.readString(tag)
-                case 2: self.version = try reader.readInt64(tag)
-                default: try reader.skipField(tag)
+            var field: UInt32 = 0
+            do {
+                while let tag = try reader.readTag() {
+                    field = tag.fieldNumber
+                    switch tag.fieldNumber {
+                    case 1: self.merchantID = try reader.readString(tag)
+                    case 2: self.version = try reader.readInt64(tag)
+                    default: try reader.skipField(tag)
+                    }
+                    field = 0
                 }
+            } catch {
+                throw error.inField(self.compactFieldPath(field))
+            }
+        }
+
+        /// Field `number` as a decoding error names it: its JSON name, with the index of the
+        /// element being read for a repeated field; `nil` for a number the schema does not name.
+        private func compactFieldPath(_ number: UInt32) -> String? {
+            switch number {
+            case 1: "merchantId"
+            case 2: "version"
+            default: nil
             }
         }
 
@@ -1064,14 +1237,33 @@ extension CashbackV1 {
         /// Reads the message's fields; unknown fields are skipped.
         public init(compactReader reader: inout CompactReader) throws(CompactDecodingError) {
             self.init()
-            while let tag = try reader.readTag() {
-                switch tag.fieldNumber {
-                case 1: self.merchantID = try reader.readString(tag)
-                case 2: self.version = try reader.readInt64(tag)
-                case 3: self.publishedAtMs = try reader.readInt64(tag)
-                case 4: self.rules = try reader.readMessage(tag) as CashbackV1.RuleSet
-                default: try reader.skipField(tag)
+            var field: UInt32 = 0
+            do {
+                while let tag = try reader.readTag() {
+                    field = tag.fieldNumber
+                    switch tag.fieldNumber {
+                    case 1: self.merchantID = try reader.readString(tag)
+                    case 2: self.version = try reader.readInt64(tag)
+                    case 3: self.publishedAtMs = try reader.readInt64(tag)
+                    case 4: self.rules = try reader.readMessage(tag) as CashbackV1.RuleSet
+                    default: try reader.skipField(tag)
+                    }
+                    field = 0
                 }
+            } catch {
+                throw error.inField(self.compactFieldPath(field))
+            }
+        }
+
+        /// Field `number` as a decoding error names it: its JSON name, with the index of the
+        /// element being read for a repeated field; `nil` for a number the schema does not name.
+        private func compactFieldPath(_ number: UInt32) -> String? {
+            switch number {
+            case 1: "merchantId"
+            case 2: "version"
+            case 3: "publishedAtMs"
+            case 4: "rules"
+            default: nil
             }
         }
 
@@ -1132,9 +1324,15 @@ extension CashbackV1 {
         public init(compactReader reader: inout CompactReader) throws(CompactDecodingError) {
             self.init()
             while let tag = try reader.readTag() {
-                switch tag.fieldNumber {
-                default: try reader.skipField(tag)
-                }
+                try reader.skipField(tag)
+            }
+        }
+
+        /// Field `number` as a decoding error names it: its JSON name, with the index of the
+        /// element being read for a repeated field; `nil` for a number the schema does not name.
+        private func compactFieldPath(_ number: UInt32) -> String? {
+            switch number {
+            default: nil
             }
         }
 
@@ -1194,12 +1392,29 @@ extension CashbackV1 {
         /// Reads the message's fields; unknown fields are skipped.
         public init(compactReader reader: inout CompactReader) throws(CompactDecodingError) {
             self.init()
-            while let tag = try reader.readTag() {
-                switch tag.fieldNumber {
-                case 1: self.kind = try reader.readString(tag)
-                case 2: self.message = try reader.readString(tag)
-                default: try reader.skipField(tag)
+            var field: UInt32 = 0
+            do {
+                while let tag = try reader.readTag() {
+                    field = tag.fieldNumber
+                    switch tag.fieldNumber {
+                    case 1: self.kind = try reader.readString(tag)
+                    case 2: self.message = try reader.readString(tag)
+                    default: try reader.skipField(tag)
+                    }
+                    field = 0
                 }
+            } catch {
+                throw error.inField(self.compactFieldPath(field))
+            }
+        }
+
+        /// Field `number` as a decoding error names it: its JSON name, with the index of the
+        /// element being read for a repeated field; `nil` for a number the schema does not name.
+        private func compactFieldPath(_ number: UInt32) -> String? {
+            switch number {
+            case 1: "kind"
+            case 2: "message"
+            default: nil
             }
         }
 
@@ -1290,16 +1505,37 @@ extension CashbackV1 {
         /// Reads the message's fields; unknown fields are skipped.
         public init(compactReader reader: inout CompactReader) throws(CompactDecodingError) {
             self.init()
-            while let tag = try reader.readTag() {
-                switch tag.fieldNumber {
-                case 1: self.ok = try reader.readBool(tag)
-                case 2: self.breaches.append(try reader.readMessage(tag) as CashbackV1.VerifyBreach)
-                case 3: self.breachCount = try reader.readInt64(tag)
-                case 4: self.journalEntries = try reader.readInt64(tag)
-                case 5: self.accruals = try reader.readInt64(tag)
-                case 6: self.memberAccounts = try reader.readInt64(tag)
-                default: try reader.skipField(tag)
+            var field: UInt32 = 0
+            do {
+                while let tag = try reader.readTag() {
+                    field = tag.fieldNumber
+                    switch tag.fieldNumber {
+                    case 1: self.ok = try reader.readBool(tag)
+                    case 2: self.breaches.append(try reader.readMessage(tag) as CashbackV1.VerifyBreach)
+                    case 3: self.breachCount = try reader.readInt64(tag)
+                    case 4: self.journalEntries = try reader.readInt64(tag)
+                    case 5: self.accruals = try reader.readInt64(tag)
+                    case 6: self.memberAccounts = try reader.readInt64(tag)
+                    default: try reader.skipField(tag)
+                    }
+                    field = 0
                 }
+            } catch {
+                throw error.inField(self.compactFieldPath(field))
+            }
+        }
+
+        /// Field `number` as a decoding error names it: its JSON name, with the index of the
+        /// element being read for a repeated field; `nil` for a number the schema does not name.
+        private func compactFieldPath(_ number: UInt32) -> String? {
+            switch number {
+            case 1: "ok"
+            case 2: "breaches[\(self.breaches.count)]"
+            case 3: "breachCount"
+            case 4: "journalEntries"
+            case 5: "accruals"
+            case 6: "memberAccounts"
+            default: nil
             }
         }
 
@@ -1399,14 +1635,33 @@ extension CashbackV1 {
         /// Reads the message's fields; unknown fields are skipped.
         public init(compactReader reader: inout CompactReader) throws(CompactDecodingError) {
             self.init()
-            while let tag = try reader.readTag() {
-                switch tag.fieldNumber {
-                case 1: self.memberID = try reader.readString(tag)
-                case 2: self.actor = try reader.readString(tag)
-                case 3: self.reason = try reader.readString(tag)
-                case 4: self.idempotencyKey = try reader.readString(tag)
-                default: try reader.skipField(tag)
+            var field: UInt32 = 0
+            do {
+                while let tag = try reader.readTag() {
+                    field = tag.fieldNumber
+                    switch tag.fieldNumber {
+                    case 1: self.memberID = try reader.readString(tag)
+                    case 2: self.actor = try reader.readString(tag)
+                    case 3: self.reason = try reader.readString(tag)
+                    case 4: self.idempotencyKey = try reader.readString(tag)
+                    default: try reader.skipField(tag)
+                    }
+                    field = 0
                 }
+            } catch {
+                throw error.inField(self.compactFieldPath(field))
+            }
+        }
+
+        /// Field `number` as a decoding error names it: its JSON name, with the index of the
+        /// element being read for a repeated field; `nil` for a number the schema does not name.
+        private func compactFieldPath(_ number: UInt32) -> String? {
+            switch number {
+            case 1: "memberId"
+            case 2: "actor"
+            case 3: "reason"
+            case 4: "idempotencyKey"
+            default: nil
             }
         }
 
@@ -1482,12 +1737,29 @@ extension CashbackV1 {
         /// Reads the message's fields; unknown fields are skipped.
         public init(compactReader reader: inout CompactReader) throws(CompactDecodingError) {
             self.init()
-            while let tag = try reader.readTag() {
-                switch tag.fieldNumber {
-                case 1: self.memberID = try reader.readString(tag)
-                case 2: self.frozen = try reader.readBool(tag)
-                default: try reader.skipField(tag)
+            var field: UInt32 = 0
+            do {
+                while let tag = try reader.readTag() {
+                    field = tag.fieldNumber
+                    switch tag.fieldNumber {
+                    case 1: self.memberID = try reader.readString(tag)
+                    case 2: self.frozen = try reader.readBool(tag)
+                    default: try reader.skipField(tag)
+                    }
+                    field = 0
                 }
+            } catch {
+                throw error.inField(self.compactFieldPath(field))
+            }
+        }
+
+        /// Field `number` as a decoding error names it: its JSON name, with the index of the
+        /// element being read for a repeated field; `nil` for a number the schema does not name.
+        private func compactFieldPath(_ number: UInt32) -> String? {
+            switch number {
+            case 1: "memberId"
+            case 2: "frozen"
+            default: nil
             }
         }
 
@@ -1555,12 +1827,29 @@ extension CashbackV1 {
         /// Reads the message's fields; unknown fields are skipped.
         public init(compactReader reader: inout CompactReader) throws(CompactDecodingError) {
             self.init()
-            while let tag = try reader.readTag() {
-                switch tag.fieldNumber {
-                case 1: self.asOfMs = try reader.readInt64(tag)
-                case 2: self.idempotencyKey = try reader.readString(tag)
-                default: try reader.skipField(tag)
+            var field: UInt32 = 0
+            do {
+                while let tag = try reader.readTag() {
+                    field = tag.fieldNumber
+                    switch tag.fieldNumber {
+                    case 1: self.asOfMs = try reader.readInt64(tag)
+                    case 2: self.idempotencyKey = try reader.readString(tag)
+                    default: try reader.skipField(tag)
+                    }
+                    field = 0
                 }
+            } catch {
+                throw error.inField(self.compactFieldPath(field))
+            }
+        }
+
+        /// Field `number` as a decoding error names it: its JSON name, with the index of the
+        /// element being read for a repeated field; `nil` for a number the schema does not name.
+        private func compactFieldPath(_ number: UInt32) -> String? {
+            switch number {
+            case 1: "asOfMs"
+            case 2: "idempotencyKey"
+            default: nil
             }
         }
 
@@ -1633,13 +1922,31 @@ extension CashbackV1 {
         /// Reads the message's fields; unknown fields are skipped.
         public init(compactReader reader: inout CompactReader) throws(CompactDecodingError) {
             self.init()
-            while let tag = try reader.readTag() {
-                switch tag.fieldNumber {
-                case 1: self.expiredLots = try reader.readInt64(tag)
-                case 2: self.memberAccounts = try reader.readInt64(tag)
-                case 3: self.more = try reader.readBool(tag)
-                default: try reader.skipField(tag)
+            var field: UInt32 = 0
+            do {
+                while let tag = try reader.readTag() {
+                    field = tag.fieldNumber
+                    switch tag.fieldNumber {
+                    case 1: self.expiredLots = try reader.readInt64(tag)
+                    case 2: self.memberAccounts = try reader.readInt64(tag)
+                    case 3: self.more = try reader.readBool(tag)
+                    default: try reader.skipField(tag)
+                    }
+                    field = 0
                 }
+            } catch {
+                throw error.inField(self.compactFieldPath(field))
+            }
+        }
+
+        /// Field `number` as a decoding error names it: its JSON name, with the index of the
+        /// element being read for a repeated field; `nil` for a number the schema does not name.
+        private func compactFieldPath(_ number: UInt32) -> String? {
+            switch number {
+            case 1: "expiredLots"
+            case 2: "memberAccounts"
+            case 3: "more"
+            default: nil
             }
         }
 
@@ -1717,13 +2024,31 @@ extension CashbackV1 {
         /// Reads the message's fields; unknown fields are skipped.
         public init(compactReader reader: inout CompactReader) throws(CompactDecodingError) {
             self.init()
-            while let tag = try reader.readTag() {
-                switch tag.fieldNumber {
-                case 1: self.state = try reader.readEnum(tag)
-                case 2: self.pageSize = try reader.readInt32(tag)
-                case 3: self.pageToken = try reader.readString(tag)
-                default: try reader.skipField(tag)
+            var field: UInt32 = 0
+            do {
+                while let tag = try reader.readTag() {
+                    field = tag.fieldNumber
+                    switch tag.fieldNumber {
+                    case 1: self.state = try reader.readEnum(tag)
+                    case 2: self.pageSize = try reader.readInt32(tag)
+                    case 3: self.pageToken = try reader.readString(tag)
+                    default: try reader.skipField(tag)
+                    }
+                    field = 0
                 }
+            } catch {
+                throw error.inField(self.compactFieldPath(field))
+            }
+        }
+
+        /// Field `number` as a decoding error names it: its JSON name, with the index of the
+        /// element being read for a repeated field; `nil` for a number the schema does not name.
+        private func compactFieldPath(_ number: UInt32) -> String? {
+            switch number {
+            case 1: "state"
+            case 2: "pageSize"
+            case 3: "pageToken"
+            default: nil
             }
         }
 
@@ -1855,24 +2180,53 @@ extension CashbackV1 {
         /// Reads the message's fields; unknown fields are skipped.
         public init(compactReader reader: inout CompactReader) throws(CompactDecodingError) {
             self.init()
-            while let tag = try reader.readTag() {
-                switch tag.fieldNumber {
-                case 1: self.claimID = try reader.readInt64(tag)
-                case 2: self.memberID = try reader.readString(tag)
-                case 3: self.merchantID = try reader.readString(tag)
-                case 4: self.orderID = try reader.readString(tag)
-                case 5: self.currency = try reader.readString(tag)
-                case 6: self.amountMinor = try reader.readInt64(tag)
-                case 7: self.orderedAtMs = try reader.readInt64(tag)
-                case 8: self.details = try reader.readString(tag)
-                case 9: self.state = try reader.readEnum(tag)
-                case 10: self.accrualID = try reader.readInt64(tag)
-                case 11: self.decidedBy = try reader.readString(tag)
-                case 12: self.decisionReason = try reader.readString(tag)
-                case 13: self.createdAtMs = try reader.readInt64(tag)
-                case 14: self.decidedAtMs = try reader.readInt64(tag)
-                default: try reader.skipField(tag)
+            var field: UInt32 = 0
+            do {
+                while let tag = try reader.readTag() {
+                    field = tag.fieldNumber
+                    switch tag.fieldNumber {
+                    case 1: self.claimID = try reader.readInt64(tag)
+                    case 2: self.memberID = try reader.readString(tag)
+                    case 3: self.merchantID = try reader.readString(tag)
+                    case 4: self.orderID = try reader.readString(tag)
+                    case 5: self.currency = try reader.readString(tag)
+                    case 6: self.amountMinor = try reader.readInt64(tag)
+                    case 7: self.orderedAtMs = try reader.readInt64(tag)
+                    case 8: self.details = try reader.readString(tag)
+                    case 9: self.state = try reader.readEnum(tag)
+                    case 10: self.accrualID = try reader.readInt64(tag)
+                    case 11: self.decidedBy = try reader.readString(tag)
+                    case 12: self.decisionReason = try reader.readString(tag)
+                    case 13: self.createdAtMs = try reader.readInt64(tag)
+                    case 14: self.decidedAtMs = try reader.readInt64(tag)
+                    default: try reader.skipField(tag)
+                    }
+                    field = 0
                 }
+            } catch {
+                throw error.inField(self.compactFieldPath(field))
+            }
+        }
+
+        /// Field `number` as a decoding error names it: its JSON name, with the index of the
+        /// element being read for a repeated field; `nil` for a number the schema does not name.
+        private func compactFieldPath(_ number: UInt32) -> String? {
+            switch number {
+            case 1: "claimId"
+            case 2: "memberId"
+            case 3: "merchantId"
+            case 4: "orderId"
+            case 5: "currency"
+            case 6: "amountMinor"
+            case 7: "orderedAtMs"
+            case 8: "details"
+            case 9: "state"
+            case 10: "accrualId"
+            case 11: "decidedBy"
+            case 12: "decisionReason"
+            case 13: "createdAtMs"
+            case 14: "decidedAtMs"
+            default: nil
             }
         }
 
@@ -1999,12 +2353,29 @@ extension CashbackV1 {
         /// Reads the message's fields; unknown fields are skipped.
         public init(compactReader reader: inout CompactReader) throws(CompactDecodingError) {
             self.init()
-            while let tag = try reader.readTag() {
-                switch tag.fieldNumber {
-                case 1: self.claims.append(try reader.readMessage(tag) as CashbackV1.ClaimSummary)
-                case 2: self.nextPageToken = try reader.readString(tag)
-                default: try reader.skipField(tag)
+            var field: UInt32 = 0
+            do {
+                while let tag = try reader.readTag() {
+                    field = tag.fieldNumber
+                    switch tag.fieldNumber {
+                    case 1: self.claims.append(try reader.readMessage(tag) as CashbackV1.ClaimSummary)
+                    case 2: self.nextPageToken = try reader.readString(tag)
+                    default: try reader.skipField(tag)
+                    }
+                    field = 0
                 }
+            } catch {
+                throw error.inField(self.compactFieldPath(field))
+            }
+        }
+
+        /// Field `number` as a decoding error names it: its JSON name, with the index of the
+        /// element being read for a repeated field; `nil` for a number the schema does not name.
+        private func compactFieldPath(_ number: UInt32) -> String? {
+            switch number {
+            case 1: "claims[\(self.claims.count)]"
+            case 2: "nextPageToken"
+            default: nil
             }
         }
 
@@ -2084,14 +2455,33 @@ extension CashbackV1 {
         /// Reads the message's fields; unknown fields are skipped.
         public init(compactReader reader: inout CompactReader) throws(CompactDecodingError) {
             self.init()
-            while let tag = try reader.readTag() {
-                switch tag.fieldNumber {
-                case 1: self.claimID = try reader.readInt64(tag)
-                case 2: self.actor = try reader.readString(tag)
-                case 3: self.reason = try reader.readString(tag)
-                case 4: self.idempotencyKey = try reader.readString(tag)
-                default: try reader.skipField(tag)
+            var field: UInt32 = 0
+            do {
+                while let tag = try reader.readTag() {
+                    field = tag.fieldNumber
+                    switch tag.fieldNumber {
+                    case 1: self.claimID = try reader.readInt64(tag)
+                    case 2: self.actor = try reader.readString(tag)
+                    case 3: self.reason = try reader.readString(tag)
+                    case 4: self.idempotencyKey = try reader.readString(tag)
+                    default: try reader.skipField(tag)
+                    }
+                    field = 0
                 }
+            } catch {
+                throw error.inField(self.compactFieldPath(field))
+            }
+        }
+
+        /// Field `number` as a decoding error names it: its JSON name, with the index of the
+        /// element being read for a repeated field; `nil` for a number the schema does not name.
+        private func compactFieldPath(_ number: UInt32) -> String? {
+            switch number {
+            case 1: "claimId"
+            case 2: "actor"
+            case 3: "reason"
+            case 4: "idempotencyKey"
+            default: nil
             }
         }
 
@@ -2192,16 +2582,37 @@ extension CashbackV1 {
         /// Reads the message's fields; unknown fields are skipped.
         public init(compactReader reader: inout CompactReader) throws(CompactDecodingError) {
             self.init()
-            while let tag = try reader.readTag() {
-                switch tag.fieldNumber {
-                case 1: self.memberID = try reader.readString(tag)
-                case 2: self.currency = try reader.readString(tag)
-                case 3: self.amountMinor = try reader.readInt64(tag)
-                case 4: self.actor = try reader.readString(tag)
-                case 5: self.reason = try reader.readString(tag)
-                case 6: self.idempotencyKey = try reader.readString(tag)
-                default: try reader.skipField(tag)
+            var field: UInt32 = 0
+            do {
+                while let tag = try reader.readTag() {
+                    field = tag.fieldNumber
+                    switch tag.fieldNumber {
+                    case 1: self.memberID = try reader.readString(tag)
+                    case 2: self.currency = try reader.readString(tag)
+                    case 3: self.amountMinor = try reader.readInt64(tag)
+                    case 4: self.actor = try reader.readString(tag)
+                    case 5: self.reason = try reader.readString(tag)
+                    case 6: self.idempotencyKey = try reader.readString(tag)
+                    default: try reader.skipField(tag)
+                    }
+                    field = 0
                 }
+            } catch {
+                throw error.inField(self.compactFieldPath(field))
+            }
+        }
+
+        /// Field `number` as a decoding error names it: its JSON name, with the index of the
+        /// element being read for a repeated field; `nil` for a number the schema does not name.
+        private func compactFieldPath(_ number: UInt32) -> String? {
+            switch number {
+            case 1: "memberId"
+            case 2: "currency"
+            case 3: "amountMinor"
+            case 4: "actor"
+            case 5: "reason"
+            case 6: "idempotencyKey"
+            default: nil
             }
         }
 
@@ -2282,11 +2693,27 @@ extension CashbackV1 {
         /// Reads the message's fields; unknown fields are skipped.
         public init(compactReader reader: inout CompactReader) throws(CompactDecodingError) {
             self.init()
-            while let tag = try reader.readTag() {
-                switch tag.fieldNumber {
-                case 1: self.availableMinor = try reader.readInt64(tag)
-                default: try reader.skipField(tag)
+            var field: UInt32 = 0
+            do {
+                while let tag = try reader.readTag() {
+                    field = tag.fieldNumber
+                    switch tag.fieldNumber {
+                    case 1: self.availableMinor = try reader.readInt64(tag)
+                    default: try reader.skipField(tag)
+                    }
+                    field = 0
                 }
+            } catch {
+                throw error.inField(self.compactFieldPath(field))
+            }
+        }
+
+        /// Field `number` as a decoding error names it: its JSON name, with the index of the
+        /// element being read for a repeated field; `nil` for a number the schema does not name.
+        private func compactFieldPath(_ number: UInt32) -> String? {
+            switch number {
+            case 1: "availableMinor"
+            default: nil
             }
         }
 
@@ -2354,13 +2781,31 @@ extension CashbackV1 {
         /// Reads the message's fields; unknown fields are skipped.
         public init(compactReader reader: inout CompactReader) throws(CompactDecodingError) {
             self.init()
-            while let tag = try reader.readTag() {
-                switch tag.fieldNumber {
-                case 1: self.currency = try reader.readString(tag)
-                case 2: self.fromMs = try reader.readInt64(tag)
-                case 3: self.toMs = try reader.readInt64(tag)
-                default: try reader.skipField(tag)
+            var field: UInt32 = 0
+            do {
+                while let tag = try reader.readTag() {
+                    field = tag.fieldNumber
+                    switch tag.fieldNumber {
+                    case 1: self.currency = try reader.readString(tag)
+                    case 2: self.fromMs = try reader.readInt64(tag)
+                    case 3: self.toMs = try reader.readInt64(tag)
+                    default: try reader.skipField(tag)
+                    }
+                    field = 0
                 }
+            } catch {
+                throw error.inField(self.compactFieldPath(field))
+            }
+        }
+
+        /// Field `number` as a decoding error names it: its JSON name, with the index of the
+        /// element being read for a repeated field; `nil` for a number the schema does not name.
+        private func compactFieldPath(_ number: UInt32) -> String? {
+            switch number {
+            case 1: "currency"
+            case 2: "fromMs"
+            case 3: "toMs"
+            default: nil
             }
         }
 
@@ -2473,19 +2918,43 @@ extension CashbackV1 {
         /// Reads the message's fields; unknown fields are skipped.
         public init(compactReader reader: inout CompactReader) throws(CompactDecodingError) {
             self.init()
-            while let tag = try reader.readTag() {
-                switch tag.fieldNumber {
-                case 1: self.members = try reader.readInt64(tag)
-                case 2: self.accruedMinor = try reader.readInt64(tag)
-                case 3: self.confirmedMinor = try reader.readInt64(tag)
-                case 4: self.cancelledMinor = try reader.readInt64(tag)
-                case 5: self.spentMinor = try reader.readInt64(tag)
-                case 6: self.withdrawnMinor = try reader.readInt64(tag)
-                case 7: self.expiredMinor = try reader.readInt64(tag)
-                case 8: self.commissionMinor = try reader.readInt64(tag)
-                case 9: self.marginMinor = try reader.readInt64(tag)
-                default: try reader.skipField(tag)
+            var field: UInt32 = 0
+            do {
+                while let tag = try reader.readTag() {
+                    field = tag.fieldNumber
+                    switch tag.fieldNumber {
+                    case 1: self.members = try reader.readInt64(tag)
+                    case 2: self.accruedMinor = try reader.readInt64(tag)
+                    case 3: self.confirmedMinor = try reader.readInt64(tag)
+                    case 4: self.cancelledMinor = try reader.readInt64(tag)
+                    case 5: self.spentMinor = try reader.readInt64(tag)
+                    case 6: self.withdrawnMinor = try reader.readInt64(tag)
+                    case 7: self.expiredMinor = try reader.readInt64(tag)
+                    case 8: self.commissionMinor = try reader.readInt64(tag)
+                    case 9: self.marginMinor = try reader.readInt64(tag)
+                    default: try reader.skipField(tag)
+                    }
+                    field = 0
                 }
+            } catch {
+                throw error.inField(self.compactFieldPath(field))
+            }
+        }
+
+        /// Field `number` as a decoding error names it: its JSON name, with the index of the
+        /// element being read for a repeated field; `nil` for a number the schema does not name.
+        private func compactFieldPath(_ number: UInt32) -> String? {
+            switch number {
+            case 1: "members"
+            case 2: "accruedMinor"
+            case 3: "confirmedMinor"
+            case 4: "cancelledMinor"
+            case 5: "spentMinor"
+            case 6: "withdrawnMinor"
+            case 7: "expiredMinor"
+            case 8: "commissionMinor"
+            case 9: "marginMinor"
+            default: nil
             }
         }
 
@@ -2585,12 +3054,29 @@ extension CashbackV1 {
         /// Reads the message's fields; unknown fields are skipped.
         public init(compactReader reader: inout CompactReader) throws(CompactDecodingError) {
             self.init()
-            while let tag = try reader.readTag() {
-                switch tag.fieldNumber {
-                case 1: self.merchantID = try reader.readString(tag)
-                case 2: self.figures = try reader.readMessage(tag) as CashbackV1.StatsFigures
-                default: try reader.skipField(tag)
+            var field: UInt32 = 0
+            do {
+                while let tag = try reader.readTag() {
+                    field = tag.fieldNumber
+                    switch tag.fieldNumber {
+                    case 1: self.merchantID = try reader.readString(tag)
+                    case 2: self.figures = try reader.readMessage(tag) as CashbackV1.StatsFigures
+                    default: try reader.skipField(tag)
+                    }
+                    field = 0
                 }
+            } catch {
+                throw error.inField(self.compactFieldPath(field))
+            }
+        }
+
+        /// Field `number` as a decoding error names it: its JSON name, with the index of the
+        /// element being read for a repeated field; `nil` for a number the schema does not name.
+        private func compactFieldPath(_ number: UInt32) -> String? {
+            switch number {
+            case 1: "merchantId"
+            case 2: "figures"
+            default: nil
             }
         }
 
@@ -2662,13 +3148,31 @@ extension CashbackV1 {
         /// Reads the message's fields; unknown fields are skipped.
         public init(compactReader reader: inout CompactReader) throws(CompactDecodingError) {
             self.init()
-            while let tag = try reader.readTag() {
-                switch tag.fieldNumber {
-                case 1: self.total = try reader.readMessage(tag) as CashbackV1.StatsFigures
-                case 2: self.merchants.append(try reader.readMessage(tag) as CashbackV1.MerchantStats)
-                case 3: self.merchantsTruncated = try reader.readBool(tag)
-                default: try reader.skipField(tag)
+            var field: UInt32 = 0
+            do {
+                while let tag = try reader.readTag() {
+                    field = tag.fieldNumber
+                    switch tag.fieldNumber {
+                    case 1: self.total = try reader.readMessage(tag) as CashbackV1.StatsFigures
+                    case 2: self.merchants.append(try reader.readMessage(tag) as CashbackV1.MerchantStats)
+                    case 3: self.merchantsTruncated = try reader.readBool(tag)
+                    default: try reader.skipField(tag)
+                    }
+                    field = 0
                 }
+            } catch {
+                throw error.inField(self.compactFieldPath(field))
+            }
+        }
+
+        /// Field `number` as a decoding error names it: its JSON name, with the index of the
+        /// element being read for a repeated field; `nil` for a number the schema does not name.
+        private func compactFieldPath(_ number: UInt32) -> String? {
+            switch number {
+            case 1: "total"
+            case 2: "merchants[\(self.merchants.count)]"
+            case 3: "merchantsTruncated"
+            default: nil
             }
         }
 
@@ -2743,12 +3247,29 @@ extension CashbackV1 {
         /// Reads the message's fields; unknown fields are skipped.
         public init(compactReader reader: inout CompactReader) throws(CompactDecodingError) {
             self.init()
-            while let tag = try reader.readTag() {
-                switch tag.fieldNumber {
-                case 1: self.afterEntryID = try reader.readInt64(tag)
-                case 2: self.limit = try reader.readInt32(tag)
-                default: try reader.skipField(tag)
+            var field: UInt32 = 0
+            do {
+                while let tag = try reader.readTag() {
+                    field = tag.fieldNumber
+                    switch tag.fieldNumber {
+                    case 1: self.afterEntryID = try reader.readInt64(tag)
+                    case 2: self.limit = try reader.readInt32(tag)
+                    default: try reader.skipField(tag)
+                    }
+                    field = 0
                 }
+            } catch {
+                throw error.inField(self.compactFieldPath(field))
+            }
+        }
+
+        /// Field `number` as a decoding error names it: its JSON name, with the index of the
+        /// element being read for a repeated field; `nil` for a number the schema does not name.
+        private func compactFieldPath(_ number: UInt32) -> String? {
+            switch number {
+            case 1: "afterEntryId"
+            case 2: "limit"
+            default: nil
             }
         }
 
@@ -2830,14 +3351,33 @@ extension CashbackV1 {
         /// Reads the message's fields; unknown fields are skipped.
         public init(compactReader reader: inout CompactReader) throws(CompactDecodingError) {
             self.init()
-            while let tag = try reader.readTag() {
-                switch tag.fieldNumber {
-                case 1: self.account = try reader.readString(tag)
-                case 2: self.ownerID = try reader.readString(tag)
-                case 3: self.currency = try reader.readString(tag)
-                case 4: self.amountMinor = try reader.readInt64(tag)
-                default: try reader.skipField(tag)
+            var field: UInt32 = 0
+            do {
+                while let tag = try reader.readTag() {
+                    field = tag.fieldNumber
+                    switch tag.fieldNumber {
+                    case 1: self.account = try reader.readString(tag)
+                    case 2: self.ownerID = try reader.readString(tag)
+                    case 3: self.currency = try reader.readString(tag)
+                    case 4: self.amountMinor = try reader.readInt64(tag)
+                    default: try reader.skipField(tag)
+                    }
+                    field = 0
                 }
+            } catch {
+                throw error.inField(self.compactFieldPath(field))
+            }
+        }
+
+        /// Field `number` as a decoding error names it: its JSON name, with the index of the
+        /// element being read for a repeated field; `nil` for a number the schema does not name.
+        private func compactFieldPath(_ number: UInt32) -> String? {
+            switch number {
+            case 1: "account"
+            case 2: "ownerId"
+            case 3: "currency"
+            case 4: "amountMinor"
+            default: nil
             }
         }
 
@@ -2953,18 +3493,41 @@ extension CashbackV1 {
         /// Reads the message's fields; unknown fields are skipped.
         public init(compactReader reader: inout CompactReader) throws(CompactDecodingError) {
             self.init()
-            while let tag = try reader.readTag() {
-                switch tag.fieldNumber {
-                case 1: self.entryID = try reader.readInt64(tag)
-                case 2: self.kind = try reader.readString(tag)
-                case 3: self.createdAtMs = try reader.readInt64(tag)
-                case 4: self.accrualID = try reader.readInt64(tag)
-                case 5: self.redemptionID = try reader.readInt64(tag)
-                case 6: self.withdrawalID = try reader.readInt64(tag)
-                case 7: self.note = try reader.readString(tag)
-                case 8: self.lines.append(try reader.readMessage(tag) as CashbackV1.JournalLine)
-                default: try reader.skipField(tag)
+            var field: UInt32 = 0
+            do {
+                while let tag = try reader.readTag() {
+                    field = tag.fieldNumber
+                    switch tag.fieldNumber {
+                    case 1: self.entryID = try reader.readInt64(tag)
+                    case 2: self.kind = try reader.readString(tag)
+                    case 3: self.createdAtMs = try reader.readInt64(tag)
+                    case 4: self.accrualID = try reader.readInt64(tag)
+                    case 5: self.redemptionID = try reader.readInt64(tag)
+                    case 6: self.withdrawalID = try reader.readInt64(tag)
+                    case 7: self.note = try reader.readString(tag)
+                    case 8: self.lines.append(try reader.readMessage(tag) as CashbackV1.JournalLine)
+                    default: try reader.skipField(tag)
+                    }
+                    field = 0
                 }
+            } catch {
+                throw error.inField(self.compactFieldPath(field))
+            }
+        }
+
+        /// Field `number` as a decoding error names it: its JSON name, with the index of the
+        /// element being read for a repeated field; `nil` for a number the schema does not name.
+        private func compactFieldPath(_ number: UInt32) -> String? {
+            switch number {
+            case 1: "entryId"
+            case 2: "kind"
+            case 3: "createdAtMs"
+            case 4: "accrualId"
+            case 5: "redemptionId"
+            case 6: "withdrawalId"
+            case 7: "note"
+            case 8: "lines[\(self.lines.count)]"
+            default: nil
             }
         }
 

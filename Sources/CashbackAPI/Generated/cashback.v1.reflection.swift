@@ -19,9 +19,15 @@ extension CashbackV1 {
         public init(compactReader reader: inout CompactReader) throws(CompactDecodingError) {
             self.init()
             while let tag = try reader.readTag() {
-                switch tag.fieldNumber {
-                default: try reader.skipField(tag)
-                }
+                try reader.skipField(tag)
+            }
+        }
+
+        /// Field `number` as a decoding error names it: its JSON name, with the index of the
+        /// element being read for a repeated field; `nil` for a number the schema does not name.
+        private func compactFieldPath(_ number: UInt32) -> String? {
+            switch number {
+            default: nil
             }
         }
 
@@ -85,13 +91,31 @@ extension CashbackV1 {
         /// Reads the message's fields; unknown fields are skipped.
         public init(compactReader reader: inout CompactReader) throws(CompactDecodingError) {
             self.init()
-            while let tag = try reader.readTag() {
-                switch tag.fieldNumber {
-                case 1: self.name = try reader.readString(tag)
-                case 2: self.methods.append(try reader.readString(tag))
-                case 3: self.serverStreamingMethods.append(try reader.readString(tag))
-                default: try reader.skipField(tag)
+            var field: UInt32 = 0
+            do {
+                while let tag = try reader.readTag() {
+                    field = tag.fieldNumber
+                    switch tag.fieldNumber {
+                    case 1: self.name = try reader.readString(tag)
+                    case 2: self.methods.append(try reader.readString(tag))
+                    case 3: self.serverStreamingMethods.append(try reader.readString(tag))
+                    default: try reader.skipField(tag)
+                    }
+                    field = 0
                 }
+            } catch {
+                throw error.inField(self.compactFieldPath(field))
+            }
+        }
+
+        /// Field `number` as a decoding error names it: its JSON name, with the index of the
+        /// element being read for a repeated field; `nil` for a number the schema does not name.
+        private func compactFieldPath(_ number: UInt32) -> String? {
+            switch number {
+            case 1: "name"
+            case 2: "methods[\(self.methods.count)]"
+            case 3: "serverStreamingMethods[\(self.serverStreamingMethods.count)]"
+            default: nil
             }
         }
 
@@ -157,11 +181,27 @@ extension CashbackV1 {
         /// Reads the message's fields; unknown fields are skipped.
         public init(compactReader reader: inout CompactReader) throws(CompactDecodingError) {
             self.init()
-            while let tag = try reader.readTag() {
-                switch tag.fieldNumber {
-                case 1: self.services.append(try reader.readMessage(tag) as CashbackV1.ServiceInfo)
-                default: try reader.skipField(tag)
+            var field: UInt32 = 0
+            do {
+                while let tag = try reader.readTag() {
+                    field = tag.fieldNumber
+                    switch tag.fieldNumber {
+                    case 1: self.services.append(try reader.readMessage(tag) as CashbackV1.ServiceInfo)
+                    default: try reader.skipField(tag)
+                    }
+                    field = 0
                 }
+            } catch {
+                throw error.inField(self.compactFieldPath(field))
+            }
+        }
+
+        /// Field `number` as a decoding error names it: its JSON name, with the index of the
+        /// element being read for a repeated field; `nil` for a number the schema does not name.
+        private func compactFieldPath(_ number: UInt32) -> String? {
+            switch number {
+            case 1: "services[\(self.services.count)]"
+            default: nil
             }
         }
 

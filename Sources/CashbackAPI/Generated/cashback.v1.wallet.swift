@@ -218,12 +218,29 @@ extension CashbackV1 {
         /// Reads the message's fields; unknown fields are skipped.
         public init(compactReader reader: inout CompactReader) throws(CompactDecodingError) {
             self.init()
-            while let tag = try reader.readTag() {
-                switch tag.fieldNumber {
-                case 1: self.memberID = try reader.readString(tag)
-                case 2: self.currency = try reader.readString(tag)
-                default: try reader.skipField(tag)
+            var field: UInt32 = 0
+            do {
+                while let tag = try reader.readTag() {
+                    field = tag.fieldNumber
+                    switch tag.fieldNumber {
+                    case 1: self.memberID = try reader.readString(tag)
+                    case 2: self.currency = try reader.readString(tag)
+                    default: try reader.skipField(tag)
+                    }
+                    field = 0
                 }
+            } catch {
+                throw error.inField(self.compactFieldPath(field))
+            }
+        }
+
+        /// Field `number` as a decoding error names it: its JSON name, with the index of the
+        /// element being read for a repeated field; `nil` for a number the schema does not name.
+        private func compactFieldPath(_ number: UInt32) -> String? {
+            switch number {
+            case 1: "memberId"
+            case 2: "currency"
+            default: nil
             }
         }
 
@@ -340,20 +357,45 @@ extension CashbackV1 {
         /// Reads the message's fields; unknown fields are skipped.
         public init(compactReader reader: inout CompactReader) throws(CompactDecodingError) {
             self.init()
-            while let tag = try reader.readTag() {
-                switch tag.fieldNumber {
-                case 1: self.pendingMinor = try reader.readInt64(tag)
-                case 2: self.availableMinor = try reader.readInt64(tag)
-                case 3: self.lifetimeMinor = try reader.readInt64(tag)
-                case 4: self.debtMinor = try reader.readInt64(tag)
-                case 5: self.reservedMinor = try reader.readInt64(tag)
-                case 6: self.spentMinor = try reader.readInt64(tag)
-                case 7: self.withdrawnMinor = try reader.readInt64(tag)
-                case 8: self.expiredMinor = try reader.readInt64(tag)
-                case 9: self.nextExpiryMinor = try reader.readInt64(tag)
-                case 10: self.nextExpiryAtMs = try reader.readInt64(tag)
-                default: try reader.skipField(tag)
+            var field: UInt32 = 0
+            do {
+                while let tag = try reader.readTag() {
+                    field = tag.fieldNumber
+                    switch tag.fieldNumber {
+                    case 1: self.pendingMinor = try reader.readInt64(tag)
+                    case 2: self.availableMinor = try reader.readInt64(tag)
+                    case 3: self.lifetimeMinor = try reader.readInt64(tag)
+                    case 4: self.debtMinor = try reader.readInt64(tag)
+                    case 5: self.reservedMinor = try reader.readInt64(tag)
+                    case 6: self.spentMinor = try reader.readInt64(tag)
+                    case 7: self.withdrawnMinor = try reader.readInt64(tag)
+                    case 8: self.expiredMinor = try reader.readInt64(tag)
+                    case 9: self.nextExpiryMinor = try reader.readInt64(tag)
+                    case 10: self.nextExpiryAtMs = try reader.readInt64(tag)
+                    default: try reader.skipField(tag)
+                    }
+                    field = 0
                 }
+            } catch {
+                throw error.inField(self.compactFieldPath(field))
+            }
+        }
+
+        /// Field `number` as a decoding error names it: its JSON name, with the index of the
+        /// element being read for a repeated field; `nil` for a number the schema does not name.
+        private func compactFieldPath(_ number: UInt32) -> String? {
+            switch number {
+            case 1: "pendingMinor"
+            case 2: "availableMinor"
+            case 3: "lifetimeMinor"
+            case 4: "debtMinor"
+            case 5: "reservedMinor"
+            case 6: "spentMinor"
+            case 7: "withdrawnMinor"
+            case 8: "expiredMinor"
+            case 9: "nextExpiryMinor"
+            case 10: "nextExpiryAtMs"
+            default: nil
             }
         }
 
@@ -478,15 +520,35 @@ extension CashbackV1 {
         /// Reads the message's fields; unknown fields are skipped.
         public init(compactReader reader: inout CompactReader) throws(CompactDecodingError) {
             self.init()
-            while let tag = try reader.readTag() {
-                switch tag.fieldNumber {
-                case 1: self.memberID = try reader.readString(tag)
-                case 2: self.currency = try reader.readString(tag)
-                case 3: self.amountMinor = try reader.readInt64(tag)
-                case 4: self.idempotencyKey = try reader.readString(tag)
-                case 5: self.purchaseRef = try reader.readString(tag)
-                default: try reader.skipField(tag)
+            var field: UInt32 = 0
+            do {
+                while let tag = try reader.readTag() {
+                    field = tag.fieldNumber
+                    switch tag.fieldNumber {
+                    case 1: self.memberID = try reader.readString(tag)
+                    case 2: self.currency = try reader.readString(tag)
+                    case 3: self.amountMinor = try reader.readInt64(tag)
+                    case 4: self.idempotencyKey = try reader.readString(tag)
+                    case 5: self.purchaseRef = try reader.readString(tag)
+                    default: try reader.skipField(tag)
+                    }
+                    field = 0
                 }
+            } catch {
+                throw error.inField(self.compactFieldPath(field))
+            }
+        }
+
+        /// Field `number` as a decoding error names it: its JSON name, with the index of the
+        /// element being read for a repeated field; `nil` for a number the schema does not name.
+        private func compactFieldPath(_ number: UInt32) -> String? {
+            switch number {
+            case 1: "memberId"
+            case 2: "currency"
+            case 3: "amountMinor"
+            case 4: "idempotencyKey"
+            case 5: "purchaseRef"
+            default: nil
             }
         }
 
@@ -581,14 +643,33 @@ extension CashbackV1 {
         /// Reads the message's fields; unknown fields are skipped.
         public init(compactReader reader: inout CompactReader) throws(CompactDecodingError) {
             self.init()
-            while let tag = try reader.readTag() {
-                switch tag.fieldNumber {
-                case 1: self.redemptionID = try reader.readInt64(tag)
-                case 2: self.amountMinor = try reader.readInt64(tag)
-                case 3: self.refundedMinor = try reader.readInt64(tag)
-                case 4: self.availableMinor = try reader.readInt64(tag)
-                default: try reader.skipField(tag)
+            var field: UInt32 = 0
+            do {
+                while let tag = try reader.readTag() {
+                    field = tag.fieldNumber
+                    switch tag.fieldNumber {
+                    case 1: self.redemptionID = try reader.readInt64(tag)
+                    case 2: self.amountMinor = try reader.readInt64(tag)
+                    case 3: self.refundedMinor = try reader.readInt64(tag)
+                    case 4: self.availableMinor = try reader.readInt64(tag)
+                    default: try reader.skipField(tag)
+                    }
+                    field = 0
                 }
+            } catch {
+                throw error.inField(self.compactFieldPath(field))
+            }
+        }
+
+        /// Field `number` as a decoding error names it: its JSON name, with the index of the
+        /// element being read for a repeated field; `nil` for a number the schema does not name.
+        private func compactFieldPath(_ number: UInt32) -> String? {
+            switch number {
+            case 1: "redemptionId"
+            case 2: "amountMinor"
+            case 3: "refundedMinor"
+            case 4: "availableMinor"
+            default: nil
             }
         }
 
@@ -678,14 +759,33 @@ extension CashbackV1 {
         /// Reads the message's fields; unknown fields are skipped.
         public init(compactReader reader: inout CompactReader) throws(CompactDecodingError) {
             self.init()
-            while let tag = try reader.readTag() {
-                switch tag.fieldNumber {
-                case 1: self.redemptionID = try reader.readInt64(tag)
-                case 2: self.amountMinor = try reader.readInt64(tag)
-                case 3: self.idempotencyKey = try reader.readString(tag)
-                case 4: self.reason = try reader.readString(tag)
-                default: try reader.skipField(tag)
+            var field: UInt32 = 0
+            do {
+                while let tag = try reader.readTag() {
+                    field = tag.fieldNumber
+                    switch tag.fieldNumber {
+                    case 1: self.redemptionID = try reader.readInt64(tag)
+                    case 2: self.amountMinor = try reader.readInt64(tag)
+                    case 3: self.idempotencyKey = try reader.readString(tag)
+                    case 4: self.reason = try reader.readString(tag)
+                    default: try reader.skipField(tag)
+                    }
+                    field = 0
                 }
+            } catch {
+                throw error.inField(self.compactFieldPath(field))
+            }
+        }
+
+        /// Field `number` as a decoding error names it: its JSON name, with the index of the
+        /// element being read for a repeated field; `nil` for a number the schema does not name.
+        private func compactFieldPath(_ number: UInt32) -> String? {
+            switch number {
+            case 1: "redemptionId"
+            case 2: "amountMinor"
+            case 3: "idempotencyKey"
+            case 4: "reason"
+            default: nil
             }
         }
 
@@ -773,14 +873,33 @@ extension CashbackV1 {
         /// Reads the message's fields; unknown fields are skipped.
         public init(compactReader reader: inout CompactReader) throws(CompactDecodingError) {
             self.init()
-            while let tag = try reader.readTag() {
-                switch tag.fieldNumber {
-                case 1: self.memberID = try reader.readString(tag)
-                case 2: self.currency = try reader.readString(tag)
-                case 3: self.pageSize = try reader.readInt32(tag)
-                case 4: self.pageToken = try reader.readString(tag)
-                default: try reader.skipField(tag)
+            var field: UInt32 = 0
+            do {
+                while let tag = try reader.readTag() {
+                    field = tag.fieldNumber
+                    switch tag.fieldNumber {
+                    case 1: self.memberID = try reader.readString(tag)
+                    case 2: self.currency = try reader.readString(tag)
+                    case 3: self.pageSize = try reader.readInt32(tag)
+                    case 4: self.pageToken = try reader.readString(tag)
+                    default: try reader.skipField(tag)
+                    }
+                    field = 0
                 }
+            } catch {
+                throw error.inField(self.compactFieldPath(field))
+            }
+        }
+
+        /// Field `number` as a decoding error names it: its JSON name, with the index of the
+        /// element being read for a repeated field; `nil` for a number the schema does not name.
+        private func compactFieldPath(_ number: UInt32) -> String? {
+            switch number {
+            case 1: "memberId"
+            case 2: "currency"
+            case 3: "pageSize"
+            case 4: "pageToken"
+            default: nil
             }
         }
 
@@ -925,23 +1044,51 @@ extension CashbackV1 {
         /// Reads the message's fields; unknown fields are skipped.
         public init(compactReader reader: inout CompactReader) throws(CompactDecodingError) {
             self.init()
-            while let tag = try reader.readTag() {
-                switch tag.fieldNumber {
-                case 1: self.kind = try reader.readString(tag)
-                case 2: self.atMs = try reader.readInt64(tag)
-                case 3: self.pendingDeltaMinor = try reader.readInt64(tag)
-                case 4: self.availableDeltaMinor = try reader.readInt64(tag)
-                case 5: self.reservedDeltaMinor = try reader.readInt64(tag)
-                case 6: self.debtDeltaMinor = try reader.readInt64(tag)
-                case 7: self.accrualID = try reader.readInt64(tag)
-                case 8: self.merchantID = try reader.readString(tag)
-                case 9: self.orderID = try reader.readString(tag)
-                case 10: self.claimID = try reader.readInt64(tag)
-                case 11: self.redemptionID = try reader.readInt64(tag)
-                case 12: self.withdrawalID = try reader.readInt64(tag)
-                case 13: self.explanation = try reader.readString(tag)
-                default: try reader.skipField(tag)
+            var field: UInt32 = 0
+            do {
+                while let tag = try reader.readTag() {
+                    field = tag.fieldNumber
+                    switch tag.fieldNumber {
+                    case 1: self.kind = try reader.readString(tag)
+                    case 2: self.atMs = try reader.readInt64(tag)
+                    case 3: self.pendingDeltaMinor = try reader.readInt64(tag)
+                    case 4: self.availableDeltaMinor = try reader.readInt64(tag)
+                    case 5: self.reservedDeltaMinor = try reader.readInt64(tag)
+                    case 6: self.debtDeltaMinor = try reader.readInt64(tag)
+                    case 7: self.accrualID = try reader.readInt64(tag)
+                    case 8: self.merchantID = try reader.readString(tag)
+                    case 9: self.orderID = try reader.readString(tag)
+                    case 10: self.claimID = try reader.readInt64(tag)
+                    case 11: self.redemptionID = try reader.readInt64(tag)
+                    case 12: self.withdrawalID = try reader.readInt64(tag)
+                    case 13: self.explanation = try reader.readString(tag)
+                    default: try reader.skipField(tag)
+                    }
+                    field = 0
                 }
+            } catch {
+                throw error.inField(self.compactFieldPath(field))
+            }
+        }
+
+        /// Field `number` as a decoding error names it: its JSON name, with the index of the
+        /// element being read for a repeated field; `nil` for a number the schema does not name.
+        private func compactFieldPath(_ number: UInt32) -> String? {
+            switch number {
+            case 1: "kind"
+            case 2: "atMs"
+            case 3: "pendingDeltaMinor"
+            case 4: "availableDeltaMinor"
+            case 5: "reservedDeltaMinor"
+            case 6: "debtDeltaMinor"
+            case 7: "accrualId"
+            case 8: "merchantId"
+            case 9: "orderId"
+            case 10: "claimId"
+            case 11: "redemptionId"
+            case 12: "withdrawalId"
+            case 13: "explanation"
+            default: nil
             }
         }
 
@@ -1063,12 +1210,29 @@ extension CashbackV1 {
         /// Reads the message's fields; unknown fields are skipped.
         public init(compactReader reader: inout CompactReader) throws(CompactDecodingError) {
             self.init()
-            while let tag = try reader.readTag() {
-                switch tag.fieldNumber {
-                case 1: self.entries.append(try reader.readMessage(tag) as CashbackV1.HistoryEntry)
-                case 2: self.nextPageToken = try reader.readString(tag)
-                default: try reader.skipField(tag)
+            var field: UInt32 = 0
+            do {
+                while let tag = try reader.readTag() {
+                    field = tag.fieldNumber
+                    switch tag.fieldNumber {
+                    case 1: self.entries.append(try reader.readMessage(tag) as CashbackV1.HistoryEntry)
+                    case 2: self.nextPageToken = try reader.readString(tag)
+                    default: try reader.skipField(tag)
+                    }
+                    field = 0
                 }
+            } catch {
+                throw error.inField(self.compactFieldPath(field))
+            }
+        }
+
+        /// Field `number` as a decoding error names it: its JSON name, with the index of the
+        /// element being read for a repeated field; `nil` for a number the schema does not name.
+        private func compactFieldPath(_ number: UInt32) -> String? {
+            switch number {
+            case 1: "entries[\(self.entries.count)]"
+            case 2: "nextPageToken"
+            default: nil
             }
         }
 
@@ -1171,18 +1335,41 @@ extension CashbackV1 {
         /// Reads the message's fields; unknown fields are skipped.
         public init(compactReader reader: inout CompactReader) throws(CompactDecodingError) {
             self.init()
-            while let tag = try reader.readTag() {
-                switch tag.fieldNumber {
-                case 1: self.memberID = try reader.readString(tag)
-                case 2: self.merchantID = try reader.readString(tag)
-                case 3: self.orderID = try reader.readString(tag)
-                case 4: self.amountMinor = try reader.readInt64(tag)
-                case 5: self.currency = try reader.readString(tag)
-                case 6: self.orderedAtMs = try reader.readInt64(tag)
-                case 7: self.details = try reader.readString(tag)
-                case 8: self.idempotencyKey = try reader.readString(tag)
-                default: try reader.skipField(tag)
+            var field: UInt32 = 0
+            do {
+                while let tag = try reader.readTag() {
+                    field = tag.fieldNumber
+                    switch tag.fieldNumber {
+                    case 1: self.memberID = try reader.readString(tag)
+                    case 2: self.merchantID = try reader.readString(tag)
+                    case 3: self.orderID = try reader.readString(tag)
+                    case 4: self.amountMinor = try reader.readInt64(tag)
+                    case 5: self.currency = try reader.readString(tag)
+                    case 6: self.orderedAtMs = try reader.readInt64(tag)
+                    case 7: self.details = try reader.readString(tag)
+                    case 8: self.idempotencyKey = try reader.readString(tag)
+                    default: try reader.skipField(tag)
+                    }
+                    field = 0
                 }
+            } catch {
+                throw error.inField(self.compactFieldPath(field))
+            }
+        }
+
+        /// Field `number` as a decoding error names it: its JSON name, with the index of the
+        /// element being read for a repeated field; `nil` for a number the schema does not name.
+        private func compactFieldPath(_ number: UInt32) -> String? {
+            switch number {
+            case 1: "memberId"
+            case 2: "merchantId"
+            case 3: "orderId"
+            case 4: "amountMinor"
+            case 5: "currency"
+            case 6: "orderedAtMs"
+            case 7: "details"
+            case 8: "idempotencyKey"
+            default: nil
             }
         }
 
@@ -1343,24 +1530,53 @@ extension CashbackV1 {
         /// Reads the message's fields; unknown fields are skipped.
         public init(compactReader reader: inout CompactReader) throws(CompactDecodingError) {
             self.init()
-            while let tag = try reader.readTag() {
-                switch tag.fieldNumber {
-                case 1: self.claimID = try reader.readInt64(tag)
-                case 2: self.memberID = try reader.readString(tag)
-                case 3: self.merchantID = try reader.readString(tag)
-                case 4: self.orderID = try reader.readString(tag)
-                case 5: self.currency = try reader.readString(tag)
-                case 6: self.amountMinor = try reader.readInt64(tag)
-                case 7: self.orderedAtMs = try reader.readInt64(tag)
-                case 8: self.details = try reader.readString(tag)
-                case 9: self.state = try reader.readEnum(tag)
-                case 10: self.accrualID = try reader.readInt64(tag)
-                case 11: self.decidedBy = try reader.readString(tag)
-                case 12: self.decisionReason = try reader.readString(tag)
-                case 13: self.createdAtMs = try reader.readInt64(tag)
-                case 14: self.decidedAtMs = try reader.readInt64(tag)
-                default: try reader.skipField(tag)
+            var field: UInt32 = 0
+            do {
+                while let tag = try reader.readTag() {
+                    field = tag.fieldNumber
+                    switch tag.fieldNumber {
+                    case 1: self.claimID = try reader.readInt64(tag)
+                    case 2: self.memberID = try reader.readString(tag)
+                    case 3: self.merchantID = try reader.readString(tag)
+                    case 4: self.orderID = try reader.readString(tag)
+                    case 5: self.currency = try reader.readString(tag)
+                    case 6: self.amountMinor = try reader.readInt64(tag)
+                    case 7: self.orderedAtMs = try reader.readInt64(tag)
+                    case 8: self.details = try reader.readString(tag)
+                    case 9: self.state = try reader.readEnum(tag)
+                    case 10: self.accrualID = try reader.readInt64(tag)
+                    case 11: self.decidedBy = try reader.readString(tag)
+                    case 12: self.decisionReason = try reader.readString(tag)
+                    case 13: self.createdAtMs = try reader.readInt64(tag)
+                    case 14: self.decidedAtMs = try reader.readInt64(tag)
+                    default: try reader.skipField(tag)
+                    }
+                    field = 0
                 }
+            } catch {
+                throw error.inField(self.compactFieldPath(field))
+            }
+        }
+
+        /// Field `number` as a decoding error names it: its JSON name, with the index of the
+        /// element being read for a repeated field; `nil` for a number the schema does not name.
+        private func compactFieldPath(_ number: UInt32) -> String? {
+            switch number {
+            case 1: "claimId"
+            case 2: "memberId"
+            case 3: "merchantId"
+            case 4: "orderId"
+            case 5: "currency"
+            case 6: "amountMinor"
+            case 7: "orderedAtMs"
+            case 8: "details"
+            case 9: "state"
+            case 10: "accrualId"
+            case 11: "decidedBy"
+            case 12: "decisionReason"
+            case 13: "createdAtMs"
+            case 14: "decidedAtMs"
+            default: nil
             }
         }
 
@@ -1487,12 +1703,29 @@ extension CashbackV1 {
         /// Reads the message's fields; unknown fields are skipped.
         public init(compactReader reader: inout CompactReader) throws(CompactDecodingError) {
             self.init()
-            while let tag = try reader.readTag() {
-                switch tag.fieldNumber {
-                case 1: self.kind = try reader.readEnum(tag)
-                case 2: self.account = try reader.readString(tag)
-                default: try reader.skipField(tag)
+            var field: UInt32 = 0
+            do {
+                while let tag = try reader.readTag() {
+                    field = tag.fieldNumber
+                    switch tag.fieldNumber {
+                    case 1: self.kind = try reader.readEnum(tag)
+                    case 2: self.account = try reader.readString(tag)
+                    default: try reader.skipField(tag)
+                    }
+                    field = 0
                 }
+            } catch {
+                throw error.inField(self.compactFieldPath(field))
+            }
+        }
+
+        /// Field `number` as a decoding error names it: its JSON name, with the index of the
+        /// element being read for a repeated field; `nil` for a number the schema does not name.
+        private func compactFieldPath(_ number: UInt32) -> String? {
+            switch number {
+            case 1: "kind"
+            case 2: "account"
+            default: nil
             }
         }
 
@@ -1578,15 +1811,35 @@ extension CashbackV1 {
         /// Reads the message's fields; unknown fields are skipped.
         public init(compactReader reader: inout CompactReader) throws(CompactDecodingError) {
             self.init()
-            while let tag = try reader.readTag() {
-                switch tag.fieldNumber {
-                case 1: self.memberID = try reader.readString(tag)
-                case 2: self.currency = try reader.readString(tag)
-                case 3: self.amountMinor = try reader.readInt64(tag)
-                case 4: self.destination = try reader.readMessage(tag) as CashbackV1.PayoutDestination
-                case 5: self.idempotencyKey = try reader.readString(tag)
-                default: try reader.skipField(tag)
+            var field: UInt32 = 0
+            do {
+                while let tag = try reader.readTag() {
+                    field = tag.fieldNumber
+                    switch tag.fieldNumber {
+                    case 1: self.memberID = try reader.readString(tag)
+                    case 2: self.currency = try reader.readString(tag)
+                    case 3: self.amountMinor = try reader.readInt64(tag)
+                    case 4: self.destination = try reader.readMessage(tag) as CashbackV1.PayoutDestination
+                    case 5: self.idempotencyKey = try reader.readString(tag)
+                    default: try reader.skipField(tag)
+                    }
+                    field = 0
                 }
+            } catch {
+                throw error.inField(self.compactFieldPath(field))
+            }
+        }
+
+        /// Field `number` as a decoding error names it: its JSON name, with the index of the
+        /// element being read for a repeated field; `nil` for a number the schema does not name.
+        private func compactFieldPath(_ number: UInt32) -> String? {
+            switch number {
+            case 1: "memberId"
+            case 2: "currency"
+            case 3: "amountMinor"
+            case 4: "destination"
+            case 5: "idempotencyKey"
+            default: nil
             }
         }
 
@@ -1705,19 +1958,43 @@ extension CashbackV1 {
         /// Reads the message's fields; unknown fields are skipped.
         public init(compactReader reader: inout CompactReader) throws(CompactDecodingError) {
             self.init()
-            while let tag = try reader.readTag() {
-                switch tag.fieldNumber {
-                case 1: self.withdrawalID = try reader.readInt64(tag)
-                case 2: self.memberID = try reader.readString(tag)
-                case 3: self.currency = try reader.readString(tag)
-                case 4: self.amountMinor = try reader.readInt64(tag)
-                case 5: self.destination = try reader.readMessage(tag) as CashbackV1.PayoutDestination
-                case 6: self.state = try reader.readEnum(tag)
-                case 7: self.failureReason = try reader.readString(tag)
-                case 8: self.createdAtMs = try reader.readInt64(tag)
-                case 9: self.settledAtMs = try reader.readInt64(tag)
-                default: try reader.skipField(tag)
+            var field: UInt32 = 0
+            do {
+                while let tag = try reader.readTag() {
+                    field = tag.fieldNumber
+                    switch tag.fieldNumber {
+                    case 1: self.withdrawalID = try reader.readInt64(tag)
+                    case 2: self.memberID = try reader.readString(tag)
+                    case 3: self.currency = try reader.readString(tag)
+                    case 4: self.amountMinor = try reader.readInt64(tag)
+                    case 5: self.destination = try reader.readMessage(tag) as CashbackV1.PayoutDestination
+                    case 6: self.state = try reader.readEnum(tag)
+                    case 7: self.failureReason = try reader.readString(tag)
+                    case 8: self.createdAtMs = try reader.readInt64(tag)
+                    case 9: self.settledAtMs = try reader.readInt64(tag)
+                    default: try reader.skipField(tag)
+                    }
+                    field = 0
                 }
+            } catch {
+                throw error.inField(self.compactFieldPath(field))
+            }
+        }
+
+        /// Field `number` as a decoding error names it: its JSON name, with the index of the
+        /// element being read for a repeated field; `nil` for a number the schema does not name.
+        private func compactFieldPath(_ number: UInt32) -> String? {
+            switch number {
+            case 1: "withdrawalId"
+            case 2: "memberId"
+            case 3: "currency"
+            case 4: "amountMinor"
+            case 5: "destination"
+            case 6: "state"
+            case 7: "failureReason"
+            case 8: "createdAtMs"
+            case 9: "settledAtMs"
+            default: nil
             }
         }
 
@@ -1825,13 +2102,31 @@ extension CashbackV1 {
         /// Reads the message's fields; unknown fields are skipped.
         public init(compactReader reader: inout CompactReader) throws(CompactDecodingError) {
             self.init()
-            while let tag = try reader.readTag() {
-                switch tag.fieldNumber {
-                case 1: self.withdrawalID = try reader.readInt64(tag)
-                case 2: self.state = try reader.readEnum(tag)
-                case 3: self.withdrawal = try reader.readMessage(tag) as CashbackV1.Withdrawal
-                default: try reader.skipField(tag)
+            var field: UInt32 = 0
+            do {
+                while let tag = try reader.readTag() {
+                    field = tag.fieldNumber
+                    switch tag.fieldNumber {
+                    case 1: self.withdrawalID = try reader.readInt64(tag)
+                    case 2: self.state = try reader.readEnum(tag)
+                    case 3: self.withdrawal = try reader.readMessage(tag) as CashbackV1.Withdrawal
+                    default: try reader.skipField(tag)
+                    }
+                    field = 0
                 }
+            } catch {
+                throw error.inField(self.compactFieldPath(field))
+            }
+        }
+
+        /// Field `number` as a decoding error names it: its JSON name, with the index of the
+        /// element being read for a repeated field; `nil` for a number the schema does not name.
+        private func compactFieldPath(_ number: UInt32) -> String? {
+            switch number {
+            case 1: "withdrawalId"
+            case 2: "state"
+            case 3: "withdrawal"
+            default: nil
             }
         }
 
@@ -1909,13 +2204,31 @@ extension CashbackV1 {
         /// Reads the message's fields; unknown fields are skipped.
         public init(compactReader reader: inout CompactReader) throws(CompactDecodingError) {
             self.init()
-            while let tag = try reader.readTag() {
-                switch tag.fieldNumber {
-                case 1: self.state = try reader.readEnum(tag)
-                case 2: self.pageSize = try reader.readInt32(tag)
-                case 3: self.pageToken = try reader.readString(tag)
-                default: try reader.skipField(tag)
+            var field: UInt32 = 0
+            do {
+                while let tag = try reader.readTag() {
+                    field = tag.fieldNumber
+                    switch tag.fieldNumber {
+                    case 1: self.state = try reader.readEnum(tag)
+                    case 2: self.pageSize = try reader.readInt32(tag)
+                    case 3: self.pageToken = try reader.readString(tag)
+                    default: try reader.skipField(tag)
+                    }
+                    field = 0
                 }
+            } catch {
+                throw error.inField(self.compactFieldPath(field))
+            }
+        }
+
+        /// Field `number` as a decoding error names it: its JSON name, with the index of the
+        /// element being read for a repeated field; `nil` for a number the schema does not name.
+        private func compactFieldPath(_ number: UInt32) -> String? {
+            switch number {
+            case 1: "state"
+            case 2: "pageSize"
+            case 3: "pageToken"
+            default: nil
             }
         }
 
@@ -1987,12 +2300,29 @@ extension CashbackV1 {
         /// Reads the message's fields; unknown fields are skipped.
         public init(compactReader reader: inout CompactReader) throws(CompactDecodingError) {
             self.init()
-            while let tag = try reader.readTag() {
-                switch tag.fieldNumber {
-                case 1: self.withdrawals.append(try reader.readMessage(tag) as CashbackV1.Withdrawal)
-                case 2: self.nextPageToken = try reader.readString(tag)
-                default: try reader.skipField(tag)
+            var field: UInt32 = 0
+            do {
+                while let tag = try reader.readTag() {
+                    field = tag.fieldNumber
+                    switch tag.fieldNumber {
+                    case 1: self.withdrawals.append(try reader.readMessage(tag) as CashbackV1.Withdrawal)
+                    case 2: self.nextPageToken = try reader.readString(tag)
+                    default: try reader.skipField(tag)
+                    }
+                    field = 0
                 }
+            } catch {
+                throw error.inField(self.compactFieldPath(field))
+            }
+        }
+
+        /// Field `number` as a decoding error names it: its JSON name, with the index of the
+        /// element being read for a repeated field; `nil` for a number the schema does not name.
+        private func compactFieldPath(_ number: UInt32) -> String? {
+            switch number {
+            case 1: "withdrawals[\(self.withdrawals.count)]"
+            case 2: "nextPageToken"
+            default: nil
             }
         }
 
@@ -2058,12 +2388,29 @@ extension CashbackV1 {
         /// Reads the message's fields; unknown fields are skipped.
         public init(compactReader reader: inout CompactReader) throws(CompactDecodingError) {
             self.init()
-            while let tag = try reader.readTag() {
-                switch tag.fieldNumber {
-                case 1: self.withdrawalID = try reader.readInt64(tag)
-                case 2: self.idempotencyKey = try reader.readString(tag)
-                default: try reader.skipField(tag)
+            var field: UInt32 = 0
+            do {
+                while let tag = try reader.readTag() {
+                    field = tag.fieldNumber
+                    switch tag.fieldNumber {
+                    case 1: self.withdrawalID = try reader.readInt64(tag)
+                    case 2: self.idempotencyKey = try reader.readString(tag)
+                    default: try reader.skipField(tag)
+                    }
+                    field = 0
                 }
+            } catch {
+                throw error.inField(self.compactFieldPath(field))
+            }
+        }
+
+        /// Field `number` as a decoding error names it: its JSON name, with the index of the
+        /// element being read for a repeated field; `nil` for a number the schema does not name.
+        private func compactFieldPath(_ number: UInt32) -> String? {
+            switch number {
+            case 1: "withdrawalId"
+            case 2: "idempotencyKey"
+            default: nil
             }
         }
 
@@ -2135,13 +2482,31 @@ extension CashbackV1 {
         /// Reads the message's fields; unknown fields are skipped.
         public init(compactReader reader: inout CompactReader) throws(CompactDecodingError) {
             self.init()
-            while let tag = try reader.readTag() {
-                switch tag.fieldNumber {
-                case 1: self.withdrawalID = try reader.readInt64(tag)
-                case 2: self.reason = try reader.readString(tag)
-                case 3: self.idempotencyKey = try reader.readString(tag)
-                default: try reader.skipField(tag)
+            var field: UInt32 = 0
+            do {
+                while let tag = try reader.readTag() {
+                    field = tag.fieldNumber
+                    switch tag.fieldNumber {
+                    case 1: self.withdrawalID = try reader.readInt64(tag)
+                    case 2: self.reason = try reader.readString(tag)
+                    case 3: self.idempotencyKey = try reader.readString(tag)
+                    default: try reader.skipField(tag)
+                    }
+                    field = 0
                 }
+            } catch {
+                throw error.inField(self.compactFieldPath(field))
+            }
+        }
+
+        /// Field `number` as a decoding error names it: its JSON name, with the index of the
+        /// element being read for a repeated field; `nil` for a number the schema does not name.
+        private func compactFieldPath(_ number: UInt32) -> String? {
+            switch number {
+            case 1: "withdrawalId"
+            case 2: "reason"
+            case 3: "idempotencyKey"
+            default: nil
             }
         }
 
