@@ -90,8 +90,9 @@ struct CatalogRenderer {
 
     /// Writes `doc: [...]`, one line of documentation per source line.
     private func renderDoc(_ doc: [String], indent: String, into out: inout CodeWriter) {
-        guard doc.count > 1 else {
-            out.line(indent + "doc: [\(doc.map(SwiftNames.literal).joined())],")
+        let single = indent + "doc: [\(doc.map(SwiftNames.literal).joined())],"
+        guard doc.count > 1 || single.count > out.room else {
+            out.line(single)
             return
         }
         out.line(indent + "doc: [")

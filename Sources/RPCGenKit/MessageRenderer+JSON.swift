@@ -7,18 +7,20 @@ extension MessageRenderer {
         out.line("// MARK: \(message.name) JSON mapping")
         out.line()
         out.block("extension \(type): Codable") { out in
+            out.doc(["The JSON names of the fields: any other name in an object is an error."])
+            let known = message.fields.map { SwiftNames.literal(SwiftNames.json($0.name)) }
+            out.wrappedList("private static let jsonFieldNames: Set<String> = [", known, "]")
+            out.line()
             out.doc(["Reads the message from a JSON object; unknown field names are an error."])
             out.block("public init(from decoder: any Decoder) throws") { out in
                 out.line("let json = try decoder.container(keyedBy: CompactJSONKey.self)")
-                let known = message.fields.map { SwiftNames.literal(SwiftNames.json($0.name)) }
-                out.line(
-                    "try json.rejectUnknownKeys([\(known.joined(separator: ", "))], in: "
-                        + "\(SwiftNames.literal(qualified(message.name))))")
+                out.line("try json.rejectUnknownKeys(Self.jsonFieldNames, in: Self.schemaName)")
                 out.line("self.init()")
                 for field in message.fields {
                     let name = SwiftNames.property(field.name)
-                    out.block("if let value = \(jsonDecode(field))") { out in
-                        out.line("self.\(name) = value")
+                    let (function, arguments) = jsonDecode(field)
+                    out.wrappedBlock("if let value = try json.\(function)(", arguments, ")") {
+                        $0.line("self.\(name) = value")
                     }
                 }
             }
@@ -28,40 +30,45 @@ extension MessageRenderer {
                 let binding = message.fields.isEmpty ? "_ =" : "var json ="
                 out.line("\(binding) encoder.container(keyedBy: CompactJSONKey.self)")
                 for field in message.fields {
-                    out.line(jsonEncode(field))
+                    let (function, arguments) = jsonEncode(field)
+                    out.wrapped("try json.\(function)(", arguments, ")")
                 }
             }
         }
     }
 
-    private func jsonDecode(_ field: FieldDecl) -> String {
+    /// The container's method that reads `field`, and its arguments.
+    private func jsonDecode(_ field: FieldDecl) -> (function: String, arguments: [String]) {
         let key = SwiftNames.literal(SwiftNames.json(field.name))
         if field.isRepeated {
-            return "try json.decodeIfPresent(\(swiftType(field)).self, forKey: CompactJSONKey(\(key)))"
+            let type = "\(swiftType(field)).self"
+            return ("decodeIfPresent", [type, "forKey: CompactJSONKey(\(key))"])
         }
         switch field.type {
-        case .string: return "try json.decodeCompactString(\(key))"
-        case .bytes: return "try json.decodeCompactBytes(\(key))"
-        case .bool: return "try json.decodeCompactBool(\(key))"
+        case .string: return ("decodeCompactString", [key])
+        case .bytes: return ("decodeCompactBytes", [key])
+        case .bool: return ("decodeCompactBool", [key])
         case .int32, .int64, .uint32, .uint64:
-            return "try json.decodeCompactInteger(\(swiftType(field)).self, \(key))"
+            return ("decodeCompactInteger", ["\(swiftType(field)).self", key])
         case .enumeration:
-            return "try json.decodeCompactEnum(\(swiftType(field)).self, \(key))"
+            return ("decodeCompactEnum", ["\(swiftType(field)).self", key])
         case .message(let name):
-            return
-                "try json.decodeIfPresent(\(namespace).\(name).self, forKey: CompactJSONKey(\(key)))"
+            return (
+                "decodeIfPresent", ["\(namespace).\(name).self", "forKey: CompactJSONKey(\(key))"]
+            )
         }
     }
 
-    private func jsonEncode(_ field: FieldDecl) -> String {
+    /// The container's method that writes `field`, and its arguments.
+    private func jsonEncode(_ field: FieldDecl) -> (function: String, arguments: [String]) {
         let key = SwiftNames.literal(SwiftNames.json(field.name))
         let name = "self." + SwiftNames.property(field.name)
-        if field.isRepeated { return "try json.encode(\(name), forKey: CompactJSONKey(\(key)))" }
+        if field.isRepeated { return ("encode", [name, "forKey: CompactJSONKey(\(key))"]) }
         switch field.type {
-        case .bytes: return "try json.encodeCompactBytes(\(name), \(key))"
-        case .enumeration: return "try json.encodeCompactEnum(\(name), \(key))"
-        case .message: return "try json.encodeIfPresent(\(name), forKey: CompactJSONKey(\(key)))"
-        default: return "try json.encode(\(name), forKey: CompactJSONKey(\(key)))"
+        case .bytes: return ("encodeCompactBytes", [name, key])
+        case .enumeration: return ("encodeCompactEnum", [name, key])
+        case .message: return ("encodeIfPresent", [name, "forKey: CompactJSONKey(\(key))"])
+        default: return ("encode", [name, "forKey: CompactJSONKey(\(key))"])
         }
     }
 }

@@ -79,10 +79,12 @@ struct MessageRenderer {
                             let name = SwiftNames.property(field.name)
                             let read = readExpression(field)
                             // `self.` keeps a field named like a local (`tag`, `reader`) apart.
+                            // An element's type is the array's: `as` only for a single value.
                             let assignment =
                                 field.isRepeated
-                                ? "self.\(name).append(\(read))" : "self.\(name) = \(read)"
-                            out.line("case \(field.number): \(assignment)")
+                                ? "self.\(name).append(\(readExpression(field, typed: false)))"
+                                : "self.\(name) = \(read)"
+                            out.caseLine("\(field.number)", assignment)
                         }
                         out.line("default: try reader.skipField(tag)")
                     }
@@ -130,7 +132,8 @@ struct MessageRenderer {
         }
     }
 
-    private func readExpression(_ field: FieldDecl) -> String {
+    /// The read of one value of `field`; a message is read `as` its type when `typed`.
+    private func readExpression(_ field: FieldDecl, typed: Bool = true) -> String {
         switch field.type {
         case .string: "try reader.readString(tag)"
         case .bytes: "try reader.readBytes(tag)"
@@ -140,7 +143,8 @@ struct MessageRenderer {
         case .uint32: "try reader.readUInt32(tag)"
         case .uint64: "try reader.readUInt64(tag)"
         case .enumeration: "try reader.readEnum(tag)"
-        case .message(let name): "try reader.readMessage(tag) as \(namespace).\(name)"
+        case .message(let name):
+            "try reader.readMessage(tag)" + (typed ? " as \(namespace).\(name)" : "")
         }
     }
 

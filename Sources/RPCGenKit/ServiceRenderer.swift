@@ -21,7 +21,7 @@ struct ServiceRenderer {
                 out.line()
                 out.doc(["Every method of the service, in schema order."])
                 let all = service.methods.map { "Method.\($0.name).descriptor" }
-                out.line("public static let methods: [MethodDescriptor] = [\(all.joined(separator: ", "))]")
+                out.wrappedList("public static let methods: [MethodDescriptor] = [", all, "]")
                 out.line()
                 renderProtocol(service, into: &out)
             }
@@ -41,15 +41,16 @@ struct ServiceRenderer {
                 out.doc(["The server answers with a stream of `Output` messages."])
                 out.line("public static let isServerStreaming = true")
             }
-            let idempotent = method.isIdempotent ? ", isIdempotent: true" : ""
             out.doc(
                 method.isIdempotent
                     ? ["The method's name and path; the schema marks it idempotent."]
                     : ["The method's name and path."])
-            out.line(
-                "public static let descriptor = MethodDescriptor(service: "
-                    + "\(SwiftNames.literal(service)), method: \(SwiftNames.literal(method.name))"
-                    + "\(idempotent))")
+            out.wrapped(
+                "public static let descriptor = MethodDescriptor(",
+                [
+                    "service: \(SwiftNames.literal(service))",
+                    "method: \(SwiftNames.literal(method.name))",
+                ] + (method.isIdempotent ? ["isIdempotent: true"] : []), ")")
         }
     }
 
@@ -69,15 +70,19 @@ struct ServiceRenderer {
                             "A server-streaming method: write each response message through `writer`",
                             "(each write waits while the client is behind), then return for status OK.",
                         ])
-                    out.line(
-                        "func \(SwiftNames.method(name))(_ request: Method.\(name).Input, "
-                            + "writer: RPCStreamWriter<Method.\(name).Output>, "
-                            + "context: RPCServerContext) async throws")
+                    out.signature(
+                        "func \(SwiftNames.method(name))(",
+                        [
+                            "_ request: Method.\(name).Input",
+                            "writer: RPCStreamWriter<Method.\(name).Output>",
+                            "context: RPCServerContext",
+                        ], ") async throws")
                 } else {
                     out.doc(method.doc)
-                    out.line(
-                        "func \(SwiftNames.method(name))(_ request: Method.\(name).Input, "
-                            + "context: RPCServerContext) async throws -> Method.\(name).Output")
+                    out.signature(
+                        "func \(SwiftNames.method(name))(",
+                        ["_ request: Method.\(name).Input", "context: RPCServerContext"],
+                        ") async throws -> Method.\(name).Output")
                 }
             }
         }
@@ -93,9 +98,8 @@ struct ServiceRenderer {
                     let call = "try await self.\(SwiftNames.method(method.name))"
                     if method.isServerStreaming {
                         out.line("router.registerServerStreaming(\(path).descriptor) {")
-                        out.line(
-                            "    (request: \(path).Input, writer: RPCStreamWriter<\(path).Output>, "
-                                + "context) in")
+                        // The writer's type follows from the method called.
+                        out.line("    (request: \(path).Input, writer, context) in")
                         out.line("    \(call)(request, writer: writer, context: context)")
                     } else {
                         out.line("router.registerUnary(\(path).descriptor) {")

@@ -45,7 +45,9 @@ public enum SchemaCatalog {
                 ),
                 MethodSchema(
                     descriptor: CashbackV1.Accruals.Method.Quote.descriptor,
-                    doc: ["Prices an order exactly as Accrue would now, and writes nothing. Errors as Accrue's."],
+                    doc: [
+                        "Prices an order exactly as Accrue would now, and writes nothing. Errors as Accrue's.",
+                    ],
                     request: Messages.cashbackV1QuoteRequest,
                     response: Messages.cashbackV1QuoteResponse
                 ),
@@ -98,19 +100,25 @@ public enum SchemaCatalog {
                 ),
                 MethodSchema(
                     descriptor: CashbackV1.Admin.Method.GetRuleSet.descriptor,
-                    doc: ["Reads one rule-set version (0 = the latest). Unknown merchant or version: NOT_FOUND."],
+                    doc: [
+                        "Reads one rule-set version (0 = the latest). Unknown merchant or version: NOT_FOUND.",
+                    ],
                     request: Messages.cashbackV1GetRuleSetRequest,
                     response: Messages.cashbackV1GetRuleSetResponse
                 ),
                 MethodSchema(
                     descriptor: CashbackV1.Admin.Method.Verify.descriptor,
-                    doc: ["Checks every invariant of the books on the live database and lists each breach."],
+                    doc: [
+                        "Checks every invariant of the books on the live database and lists each breach.",
+                    ],
                     request: Messages.cashbackV1VerifyRequest,
                     response: Messages.cashbackV1VerifyResponse
                 ),
                 MethodSchema(
                     descriptor: CashbackV1.Admin.Method.FreezeMember.descriptor,
-                    doc: ["Freezes a member: no Redeem or Withdraw until UnfreezeMember. Orders still accrue."],
+                    doc: [
+                        "Freezes a member: no Redeem or Withdraw until UnfreezeMember. Orders still accrue.",
+                    ],
                     request: Messages.cashbackV1FreezeMemberRequest,
                     response: Messages.cashbackV1FreezeMemberResponse
                 ),
@@ -162,7 +170,9 @@ public enum SchemaCatalog {
                 ),
                 MethodSchema(
                     descriptor: CashbackV1.Admin.Method.GetStats.descriptor,
-                    doc: ["Totals booked in `[from_ms, to_ms)` in one currency, in all and per merchant."],
+                    doc: [
+                        "Totals booked in `[from_ms, to_ms)` in one currency, in all and per merchant.",
+                    ],
                     request: Messages.cashbackV1GetStatsRequest,
                     response: Messages.cashbackV1GetStatsResponse
                 ),

@@ -211,10 +211,13 @@ extension CashbackV1 {
 // MARK: OrderLine JSON mapping
 
 extension CashbackV1.OrderLine: Codable {
+    /// The JSON names of the fields: any other name in an object is an error.
+    private static let jsonFieldNames: Set<String> = ["sku", "category", "amountMinor"]
+
     /// Reads the message from a JSON object; unknown field names are an error.
     public init(from decoder: any Decoder) throws {
         let json = try decoder.container(keyedBy: CompactJSONKey.self)
-        try json.rejectUnknownKeys(["sku", "category", "amountMinor"], in: "cashback.v1.OrderLine")
+        try json.rejectUnknownKeys(Self.jsonFieldNames, in: Self.schemaName)
         self.init()
         if let value = try json.decodeCompactString("sku") {
             self.sku = value
@@ -324,7 +327,7 @@ extension CashbackV1 {
                     case 4: self.amountMinor = try reader.readInt64(tag)
                     case 5: self.currency = try reader.readString(tag)
                     case 6: self.orderedAtMs = try reader.readInt64(tag)
-                    case 7: self.lines.append(try reader.readMessage(tag) as CashbackV1.OrderLine)
+                    case 7: self.lines.append(try reader.readMessage(tag))
                     case 8: self.segments.append(try reader.readString(tag))
                     case 9: self.ruleVersion = try reader.readInt64(tag)
                     default: try reader.skipField(tag)
@@ -371,10 +374,16 @@ extension CashbackV1 {
 // MARK: AccrueRequest JSON mapping
 
 extension CashbackV1.AccrueRequest: Codable {
+    /// The JSON names of the fields: any other name in an object is an error.
+    private static let jsonFieldNames: Set<String> = [
+        "merchantId", "orderId", "memberId", "amountMinor", "currency", "orderedAtMs", "lines",
+        "segments", "ruleVersion",
+    ]
+
     /// Reads the message from a JSON object; unknown field names are an error.
     public init(from decoder: any Decoder) throws {
         let json = try decoder.container(keyedBy: CompactJSONKey.self)
-        try json.rejectUnknownKeys(["merchantId", "orderId", "memberId", "amountMinor", "currency", "orderedAtMs", "lines", "segments", "ruleVersion"], in: "cashback.v1.AccrueRequest")
+        try json.rejectUnknownKeys(Self.jsonFieldNames, in: Self.schemaName)
         self.init()
         if let value = try json.decodeCompactString("merchantId") {
             self.merchantID = value
@@ -394,7 +403,9 @@ extension CashbackV1.AccrueRequest: Codable {
         if let value = try json.decodeCompactInteger(Int64.self, "orderedAtMs") {
             self.orderedAtMs = value
         }
-        if let value = try json.decodeIfPresent([CashbackV1.OrderLine].self, forKey: CompactJSONKey("lines")) {
+        if let value = try json.decodeIfPresent(
+            [CashbackV1.OrderLine].self, forKey: CompactJSONKey("lines"))
+        {
             self.lines = value
         }
         if let value = try json.decodeIfPresent([String].self, forKey: CompactJSONKey("segments")) {
@@ -506,10 +517,15 @@ extension CashbackV1 {
 // MARK: AccrueResponse JSON mapping
 
 extension CashbackV1.AccrueResponse: Codable {
+    /// The JSON names of the fields: any other name in an object is an error.
+    private static let jsonFieldNames: Set<String> = [
+        "accrualId", "cashbackMinor", "state", "ruleVersion",
+    ]
+
     /// Reads the message from a JSON object; unknown field names are an error.
     public init(from decoder: any Decoder) throws {
         let json = try decoder.container(keyedBy: CompactJSONKey.self)
-        try json.rejectUnknownKeys(["accrualId", "cashbackMinor", "state", "ruleVersion"], in: "cashback.v1.AccrueResponse")
+        try json.rejectUnknownKeys(Self.jsonFieldNames, in: Self.schemaName)
         self.init()
         if let value = try json.decodeCompactInteger(Int64.self, "accrualId") {
             self.accrualID = value
@@ -602,10 +618,13 @@ extension CashbackV1 {
 // MARK: OrderRef JSON mapping
 
 extension CashbackV1.OrderRef: Codable {
+    /// The JSON names of the fields: any other name in an object is an error.
+    private static let jsonFieldNames: Set<String> = ["merchantId", "orderId"]
+
     /// Reads the message from a JSON object; unknown field names are an error.
     public init(from decoder: any Decoder) throws {
         let json = try decoder.container(keyedBy: CompactJSONKey.self)
-        try json.rejectUnknownKeys(["merchantId", "orderId"], in: "cashback.v1.OrderRef")
+        try json.rejectUnknownKeys(Self.jsonFieldNames, in: Self.schemaName)
         self.init()
         if let value = try json.decodeCompactString("merchantId") {
             self.merchantID = value
@@ -682,10 +701,13 @@ extension CashbackV1 {
 // MARK: AccrualStateResponse JSON mapping
 
 extension CashbackV1.AccrualStateResponse: Codable {
+    /// The JSON names of the fields: any other name in an object is an error.
+    private static let jsonFieldNames: Set<String> = ["state"]
+
     /// Reads the message from a JSON object; unknown field names are an error.
     public init(from decoder: any Decoder) throws {
         let json = try decoder.container(keyedBy: CompactJSONKey.self)
-        try json.rejectUnknownKeys(["state"], in: "cashback.v1.AccrualStateResponse")
+        try json.rejectUnknownKeys(Self.jsonFieldNames, in: Self.schemaName)
         self.init()
         if let value = try json.decodeCompactEnum(CashbackV1.AccrualState.self, "state") {
             self.state = value
@@ -772,7 +794,7 @@ extension CashbackV1 {
                     case 3: self.amountMinor = try reader.readInt64(tag)
                     case 4: self.currency = try reader.readString(tag)
                     case 5: self.orderedAtMs = try reader.readInt64(tag)
-                    case 6: self.lines.append(try reader.readMessage(tag) as CashbackV1.OrderLine)
+                    case 6: self.lines.append(try reader.readMessage(tag))
                     case 7: self.segments.append(try reader.readString(tag))
                     case 8: self.ruleVersion = try reader.readInt64(tag)
                     default: try reader.skipField(tag)
@@ -817,10 +839,16 @@ extension CashbackV1 {
 // MARK: QuoteRequest JSON mapping
 
 extension CashbackV1.QuoteRequest: Codable {
+    /// The JSON names of the fields: any other name in an object is an error.
+    private static let jsonFieldNames: Set<String> = [
+        "merchantId", "memberId", "amountMinor", "currency", "orderedAtMs", "lines", "segments",
+        "ruleVersion",
+    ]
+
     /// Reads the message from a JSON object; unknown field names are an error.
     public init(from decoder: any Decoder) throws {
         let json = try decoder.container(keyedBy: CompactJSONKey.self)
-        try json.rejectUnknownKeys(["merchantId", "memberId", "amountMinor", "currency", "orderedAtMs", "lines", "segments", "ruleVersion"], in: "cashback.v1.QuoteRequest")
+        try json.rejectUnknownKeys(Self.jsonFieldNames, in: Self.schemaName)
         self.init()
         if let value = try json.decodeCompactString("merchantId") {
             self.merchantID = value
@@ -837,7 +865,9 @@ extension CashbackV1.QuoteRequest: Codable {
         if let value = try json.decodeCompactInteger(Int64.self, "orderedAtMs") {
             self.orderedAtMs = value
         }
-        if let value = try json.decodeIfPresent([CashbackV1.OrderLine].self, forKey: CompactJSONKey("lines")) {
+        if let value = try json.decodeIfPresent(
+            [CashbackV1.OrderLine].self, forKey: CompactJSONKey("lines"))
+        {
             self.lines = value
         }
         if let value = try json.decodeIfPresent([String].self, forKey: CompactJSONKey("segments")) {
@@ -985,10 +1015,16 @@ extension CashbackV1 {
 // MARK: LinePricing JSON mapping
 
 extension CashbackV1.LinePricing: Codable {
+    /// The JSON names of the fields: any other name in an object is an error.
+    private static let jsonFieldNames: Set<String> = [
+        "sku", "category", "amountMinor", "refundedMinor", "rateBps", "cashbackMinor", "rule",
+        "excluded",
+    ]
+
     /// Reads the message from a JSON object; unknown field names are an error.
     public init(from decoder: any Decoder) throws {
         let json = try decoder.container(keyedBy: CompactJSONKey.self)
-        try json.rejectUnknownKeys(["sku", "category", "amountMinor", "refundedMinor", "rateBps", "cashbackMinor", "rule", "excluded"], in: "cashback.v1.LinePricing")
+        try json.rejectUnknownKeys(Self.jsonFieldNames, in: Self.schemaName)
         self.init()
         if let value = try json.decodeCompactString("sku") {
             self.sku = value
@@ -1150,7 +1186,7 @@ extension CashbackV1 {
                     switch tag.fieldNumber {
                     case 1: self.ruleVersion = try reader.readInt64(tag)
                     case 2: self.eligibleMinor = try reader.readInt64(tag)
-                    case 3: self.lines.append(try reader.readMessage(tag) as CashbackV1.LinePricing)
+                    case 3: self.lines.append(try reader.readMessage(tag))
                     case 4: self.campaignID = try reader.readString(tag)
                     case 5: self.belowMinimum = try reader.readBool(tag)
                     case 6: self.minimumOrderMinor = try reader.readInt64(tag)
@@ -1222,10 +1258,17 @@ extension CashbackV1 {
 // MARK: Pricing JSON mapping
 
 extension CashbackV1.Pricing: Codable {
+    /// The JSON names of the fields: any other name in an object is an error.
+    private static let jsonFieldNames: Set<String> = [
+        "ruleVersion", "eligibleMinor", "lines", "campaignId", "belowMinimum", "minimumOrderMinor",
+        "fixedMinor", "uncappedMinor", "capApplied", "capMinor", "limitedToEligible",
+        "keptByAdjustment", "cashbackMinor", "commissionBps", "commissionMinor", "marginMinor",
+    ]
+
     /// Reads the message from a JSON object; unknown field names are an error.
     public init(from decoder: any Decoder) throws {
         let json = try decoder.container(keyedBy: CompactJSONKey.self)
-        try json.rejectUnknownKeys(["ruleVersion", "eligibleMinor", "lines", "campaignId", "belowMinimum", "minimumOrderMinor", "fixedMinor", "uncappedMinor", "capApplied", "capMinor", "limitedToEligible", "keptByAdjustment", "cashbackMinor", "commissionBps", "commissionMinor", "marginMinor"], in: "cashback.v1.Pricing")
+        try json.rejectUnknownKeys(Self.jsonFieldNames, in: Self.schemaName)
         self.init()
         if let value = try json.decodeCompactInteger(Int64.self, "ruleVersion") {
             self.ruleVersion = value
@@ -1233,7 +1276,9 @@ extension CashbackV1.Pricing: Codable {
         if let value = try json.decodeCompactInteger(Int64.self, "eligibleMinor") {
             self.eligibleMinor = value
         }
-        if let value = try json.decodeIfPresent([CashbackV1.LinePricing].self, forKey: CompactJSONKey("lines")) {
+        if let value = try json.decodeIfPresent(
+            [CashbackV1.LinePricing].self, forKey: CompactJSONKey("lines"))
+        {
             self.lines = value
         }
         if let value = try json.decodeCompactString("campaignId") {
@@ -1376,10 +1421,13 @@ extension CashbackV1 {
 // MARK: QuoteResponse JSON mapping
 
 extension CashbackV1.QuoteResponse: Codable {
+    /// The JSON names of the fields: any other name in an object is an error.
+    private static let jsonFieldNames: Set<String> = ["cashbackMinor", "ruleVersion", "pricing"]
+
     /// Reads the message from a JSON object; unknown field names are an error.
     public init(from decoder: any Decoder) throws {
         let json = try decoder.container(keyedBy: CompactJSONKey.self)
-        try json.rejectUnknownKeys(["cashbackMinor", "ruleVersion", "pricing"], in: "cashback.v1.QuoteResponse")
+        try json.rejectUnknownKeys(Self.jsonFieldNames, in: Self.schemaName)
         self.init()
         if let value = try json.decodeCompactInteger(Int64.self, "cashbackMinor") {
             self.cashbackMinor = value
@@ -1387,7 +1435,9 @@ extension CashbackV1.QuoteResponse: Codable {
         if let value = try json.decodeCompactInteger(Int64.self, "ruleVersion") {
             self.ruleVersion = value
         }
-        if let value = try json.decodeIfPresent(CashbackV1.Pricing.self, forKey: CompactJSONKey("pricing")) {
+        if let value = try json.decodeIfPresent(
+            CashbackV1.Pricing.self, forKey: CompactJSONKey("pricing"))
+        {
             self.pricing = value
         }
     }
@@ -1533,10 +1583,16 @@ extension CashbackV1 {
 // MARK: AccrualChange JSON mapping
 
 extension CashbackV1.AccrualChange: Codable {
+    /// The JSON names of the fields: any other name in an object is an error.
+    private static let jsonFieldNames: Set<String> = [
+        "kind", "atMs", "state", "eligibleMinor", "cashbackMinor", "cashbackDeltaMinor",
+        "debtMinor", "idempotencyKey", "reason",
+    ]
+
     /// Reads the message from a JSON object; unknown field names are an error.
     public init(from decoder: any Decoder) throws {
         let json = try decoder.container(keyedBy: CompactJSONKey.self)
-        try json.rejectUnknownKeys(["kind", "atMs", "state", "eligibleMinor", "cashbackMinor", "cashbackDeltaMinor", "debtMinor", "idempotencyKey", "reason"], in: "cashback.v1.AccrualChange")
+        try json.rejectUnknownKeys(Self.jsonFieldNames, in: Self.schemaName)
         self.init()
         if let value = try json.decodeCompactEnum(CashbackV1.AccrualChangeKind.self, "kind") {
             self.kind = value
@@ -1714,7 +1770,7 @@ extension CashbackV1 {
                     case 13: self.holdEndsAtMs = try reader.readInt64(tag)
                     case 14: self.segments.append(try reader.readString(tag))
                     case 15: self.pricing = try reader.readMessage(tag) as CashbackV1.Pricing
-                    case 16: self.history.append(try reader.readMessage(tag) as CashbackV1.AccrualChange)
+                    case 16: self.history.append(try reader.readMessage(tag))
                     default: try reader.skipField(tag)
                     }
                     field = 0
@@ -1773,10 +1829,17 @@ extension CashbackV1 {
 // MARK: Accrual JSON mapping
 
 extension CashbackV1.Accrual: Codable {
+    /// The JSON names of the fields: any other name in an object is an error.
+    private static let jsonFieldNames: Set<String> = [
+        "accrualId", "merchantId", "orderId", "memberId", "currency", "state", "reportedMinor",
+        "eligibleMinor", "cashbackMinor", "commissionMinor", "ruleVersion", "orderedAtMs",
+        "holdEndsAtMs", "segments", "pricing", "history",
+    ]
+
     /// Reads the message from a JSON object; unknown field names are an error.
     public init(from decoder: any Decoder) throws {
         let json = try decoder.container(keyedBy: CompactJSONKey.self)
-        try json.rejectUnknownKeys(["accrualId", "merchantId", "orderId", "memberId", "currency", "state", "reportedMinor", "eligibleMinor", "cashbackMinor", "commissionMinor", "ruleVersion", "orderedAtMs", "holdEndsAtMs", "segments", "pricing", "history"], in: "cashback.v1.Accrual")
+        try json.rejectUnknownKeys(Self.jsonFieldNames, in: Self.schemaName)
         self.init()
         if let value = try json.decodeCompactInteger(Int64.self, "accrualId") {
             self.accrualID = value
@@ -1820,10 +1883,14 @@ extension CashbackV1.Accrual: Codable {
         if let value = try json.decodeIfPresent([String].self, forKey: CompactJSONKey("segments")) {
             self.segments = value
         }
-        if let value = try json.decodeIfPresent(CashbackV1.Pricing.self, forKey: CompactJSONKey("pricing")) {
+        if let value = try json.decodeIfPresent(
+            CashbackV1.Pricing.self, forKey: CompactJSONKey("pricing"))
+        {
             self.pricing = value
         }
-        if let value = try json.decodeIfPresent([CashbackV1.AccrualChange].self, forKey: CompactJSONKey("history")) {
+        if let value = try json.decodeIfPresent(
+            [CashbackV1.AccrualChange].self, forKey: CompactJSONKey("history"))
+        {
             self.history = value
         }
     }
@@ -1919,10 +1986,13 @@ extension CashbackV1 {
 // MARK: RefundedLine JSON mapping
 
 extension CashbackV1.RefundedLine: Codable {
+    /// The JSON names of the fields: any other name in an object is an error.
+    private static let jsonFieldNames: Set<String> = ["sku", "amountMinor"]
+
     /// Reads the message from a JSON object; unknown field names are an error.
     public init(from decoder: any Decoder) throws {
         let json = try decoder.container(keyedBy: CompactJSONKey.self)
-        try json.rejectUnknownKeys(["sku", "amountMinor"], in: "cashback.v1.RefundedLine")
+        try json.rejectUnknownKeys(Self.jsonFieldNames, in: Self.schemaName)
         self.init()
         if let value = try json.decodeCompactString("sku") {
             self.sku = value
@@ -2011,7 +2081,7 @@ extension CashbackV1 {
                     case 2: self.orderID = try reader.readString(tag)
                     case 3: self.idempotencyKey = try reader.readString(tag)
                     case 4: self.newAmountMinor = try reader.readInt64(tag)
-                    case 5: self.refundedLines.append(try reader.readMessage(tag) as CashbackV1.RefundedLine)
+                    case 5: self.refundedLines.append(try reader.readMessage(tag))
                     case 6: self.fullRefund = try reader.readBool(tag)
                     case 7: self.reason = try reader.readString(tag)
                     default: try reader.skipField(tag)
@@ -2054,10 +2124,16 @@ extension CashbackV1 {
 // MARK: AdjustRequest JSON mapping
 
 extension CashbackV1.AdjustRequest: Codable {
+    /// The JSON names of the fields: any other name in an object is an error.
+    private static let jsonFieldNames: Set<String> = [
+        "merchantId", "orderId", "idempotencyKey", "newAmountMinor", "refundedLines", "fullRefund",
+        "reason",
+    ]
+
     /// Reads the message from a JSON object; unknown field names are an error.
     public init(from decoder: any Decoder) throws {
         let json = try decoder.container(keyedBy: CompactJSONKey.self)
-        try json.rejectUnknownKeys(["merchantId", "orderId", "idempotencyKey", "newAmountMinor", "refundedLines", "fullRefund", "reason"], in: "cashback.v1.AdjustRequest")
+        try json.rejectUnknownKeys(Self.jsonFieldNames, in: Self.schemaName)
         self.init()
         if let value = try json.decodeCompactString("merchantId") {
             self.merchantID = value
@@ -2071,7 +2147,9 @@ extension CashbackV1.AdjustRequest: Codable {
         if let value = try json.decodeCompactInteger(Int64.self, "newAmountMinor") {
             self.newAmountMinor = value
         }
-        if let value = try json.decodeIfPresent([CashbackV1.RefundedLine].self, forKey: CompactJSONKey("refundedLines")) {
+        if let value = try json.decodeIfPresent(
+            [CashbackV1.RefundedLine].self, forKey: CompactJSONKey("refundedLines"))
+        {
             self.refundedLines = value
         }
         if let value = try json.decodeCompactBool("fullRefund") {
@@ -2191,10 +2269,15 @@ extension CashbackV1 {
 // MARK: AdjustResponse JSON mapping
 
 extension CashbackV1.AdjustResponse: Codable {
+    /// The JSON names of the fields: any other name in an object is an error.
+    private static let jsonFieldNames: Set<String> = [
+        "state", "eligibleMinor", "cashbackMinor", "clawedBackMinor", "debtMinor",
+    ]
+
     /// Reads the message from a JSON object; unknown field names are an error.
     public init(from decoder: any Decoder) throws {
         let json = try decoder.container(keyedBy: CompactJSONKey.self)
-        try json.rejectUnknownKeys(["state", "eligibleMinor", "cashbackMinor", "clawedBackMinor", "debtMinor"], in: "cashback.v1.AdjustResponse")
+        try json.rejectUnknownKeys(Self.jsonFieldNames, in: Self.schemaName)
         self.init()
         if let value = try json.decodeCompactEnum(CashbackV1.AccrualState.self, "state") {
             self.state = value
@@ -2245,7 +2328,8 @@ extension CashbackV1 {
                 /// The response message.
                 public typealias Output = CashbackV1.AccrueResponse
                 /// The method's name and path; the schema marks it idempotent.
-                public static let descriptor = MethodDescriptor(service: "cashback.v1.Accruals", method: "Accrue", isIdempotent: true)
+                public static let descriptor = MethodDescriptor(
+                    service: "cashback.v1.Accruals", method: "Accrue", isIdempotent: true)
             }
             /// The store confirmed the order: pending cashback becomes available (paying off the
             /// member's debt first). Repeating it answers CONFIRMED again; after Cancel it is
@@ -2256,7 +2340,8 @@ extension CashbackV1 {
                 /// The response message.
                 public typealias Output = CashbackV1.AccrualStateResponse
                 /// The method's name and path; the schema marks it idempotent.
-                public static let descriptor = MethodDescriptor(service: "cashback.v1.Accruals", method: "Confirm", isIdempotent: true)
+                public static let descriptor = MethodDescriptor(
+                    service: "cashback.v1.Accruals", method: "Confirm", isIdempotent: true)
             }
             /// The order was cancelled: the pending cashback is reversed. Repeating it answers
             /// CANCELLED again; after Confirm it is FAILED_PRECONDITION (use Adjust); unknown order:
@@ -2267,7 +2352,8 @@ extension CashbackV1 {
                 /// The response message.
                 public typealias Output = CashbackV1.AccrualStateResponse
                 /// The method's name and path; the schema marks it idempotent.
-                public static let descriptor = MethodDescriptor(service: "cashback.v1.Accruals", method: "Cancel", isIdempotent: true)
+                public static let descriptor = MethodDescriptor(
+                    service: "cashback.v1.Accruals", method: "Cancel", isIdempotent: true)
             }
             /// Prices an order exactly as Accrue would now, and writes nothing. Errors as Accrue's.
             public enum Quote {
@@ -2276,7 +2362,8 @@ extension CashbackV1 {
                 /// The response message.
                 public typealias Output = CashbackV1.QuoteResponse
                 /// The method's name and path; the schema marks it idempotent.
-                public static let descriptor = MethodDescriptor(service: "cashback.v1.Accruals", method: "Quote", isIdempotent: true)
+                public static let descriptor = MethodDescriptor(
+                    service: "cashback.v1.Accruals", method: "Quote", isIdempotent: true)
             }
             /// The accrual as it is now: state, amounts, locked version, per-line pricing, hold end
             /// and history. Unknown order: NOT_FOUND.
@@ -2286,7 +2373,8 @@ extension CashbackV1 {
                 /// The response message.
                 public typealias Output = CashbackV1.Accrual
                 /// The method's name and path; the schema marks it idempotent.
-                public static let descriptor = MethodDescriptor(service: "cashback.v1.Accruals", method: "GetAccrual", isIdempotent: true)
+                public static let descriptor = MethodDescriptor(
+                    service: "cashback.v1.Accruals", method: "GetAccrual", isIdempotent: true)
             }
             /// A partial or full refund: the cashback is priced again with the accrual's own rule
             /// version and never rises; after confirmation the clawback comes out of available first,
@@ -2298,12 +2386,16 @@ extension CashbackV1 {
                 /// The response message.
                 public typealias Output = CashbackV1.AdjustResponse
                 /// The method's name and path; the schema marks it idempotent.
-                public static let descriptor = MethodDescriptor(service: "cashback.v1.Accruals", method: "Adjust", isIdempotent: true)
+                public static let descriptor = MethodDescriptor(
+                    service: "cashback.v1.Accruals", method: "Adjust", isIdempotent: true)
             }
         }
 
         /// Every method of the service, in schema order.
-        public static let methods: [MethodDescriptor] = [Method.Accrue.descriptor, Method.Confirm.descriptor, Method.Cancel.descriptor, Method.Quote.descriptor, Method.GetAccrual.descriptor, Method.Adjust.descriptor]
+        public static let methods: [MethodDescriptor] = [
+            Method.Accrue.descriptor, Method.Confirm.descriptor, Method.Cancel.descriptor,
+            Method.Quote.descriptor, Method.GetAccrual.descriptor, Method.Adjust.descriptor,
+        ]
 
         /// What a server implements to serve the service.
         ///
@@ -2314,30 +2406,42 @@ extension CashbackV1 {
             /// currency or time is ALREADY_EXISTS. Unknown merchant or rule version: NOT_FOUND.
             /// Paused merchant: FAILED_PRECONDITION. Currency other than the merchant's:
             /// INVALID_ARGUMENT.
-            func accrue(_ request: Method.Accrue.Input, context: RPCServerContext) async throws -> Method.Accrue.Output
+            func accrue(
+                _ request: Method.Accrue.Input, context: RPCServerContext
+            ) async throws -> Method.Accrue.Output
 
             /// The store confirmed the order: pending cashback becomes available (paying off the
             /// member's debt first). Repeating it answers CONFIRMED again; after Cancel it is
             /// FAILED_PRECONDITION; unknown order: NOT_FOUND.
-            func confirm(_ request: Method.Confirm.Input, context: RPCServerContext) async throws -> Method.Confirm.Output
+            func confirm(
+                _ request: Method.Confirm.Input, context: RPCServerContext
+            ) async throws -> Method.Confirm.Output
 
             /// The order was cancelled: the pending cashback is reversed. Repeating it answers
             /// CANCELLED again; after Confirm it is FAILED_PRECONDITION (use Adjust); unknown order:
             /// NOT_FOUND.
-            func cancel(_ request: Method.Cancel.Input, context: RPCServerContext) async throws -> Method.Cancel.Output
+            func cancel(
+                _ request: Method.Cancel.Input, context: RPCServerContext
+            ) async throws -> Method.Cancel.Output
 
             /// Prices an order exactly as Accrue would now, and writes nothing. Errors as Accrue's.
-            func quote(_ request: Method.Quote.Input, context: RPCServerContext) async throws -> Method.Quote.Output
+            func quote(
+                _ request: Method.Quote.Input, context: RPCServerContext
+            ) async throws -> Method.Quote.Output
 
             /// The accrual as it is now: state, amounts, locked version, per-line pricing, hold end
             /// and history. Unknown order: NOT_FOUND.
-            func getAccrual(_ request: Method.GetAccrual.Input, context: RPCServerContext) async throws -> Method.GetAccrual.Output
+            func getAccrual(
+                _ request: Method.GetAccrual.Input, context: RPCServerContext
+            ) async throws -> Method.GetAccrual.Output
 
             /// A partial or full refund: the cashback is priced again with the accrual's own rule
             /// version and never rises; after confirmation the clawback comes out of available first,
             /// the rest becomes debt. Cancelled accrual, a raise, or a line refunded beyond what it
             /// has left: FAILED_PRECONDITION.
-            func adjust(_ request: Method.Adjust.Input, context: RPCServerContext) async throws -> Method.Adjust.Output
+            func adjust(
+                _ request: Method.Adjust.Input, context: RPCServerContext
+            ) async throws -> Method.Adjust.Output
         }
     }
 }

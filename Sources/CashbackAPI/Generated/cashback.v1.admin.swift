@@ -257,10 +257,16 @@ extension CashbackV1 {
 // MARK: UpsertMerchantRequest JSON mapping
 
 extension CashbackV1.UpsertMerchantRequest: Codable {
+    /// The JSON names of the fields: any other name in an object is an error.
+    private static let jsonFieldNames: Set<String> = [
+        "merchantId", "name", "currency", "shopperRateBps", "commissionBps", "holdDays",
+        "cashbackExpiryDays", "status", "idempotencyKey",
+    ]
+
     /// Reads the message from a JSON object; unknown field names are an error.
     public init(from decoder: any Decoder) throws {
         let json = try decoder.container(keyedBy: CompactJSONKey.self)
-        try json.rejectUnknownKeys(["merchantId", "name", "currency", "shopperRateBps", "commissionBps", "holdDays", "cashbackExpiryDays", "status", "idempotencyKey"], in: "cashback.v1.UpsertMerchantRequest")
+        try json.rejectUnknownKeys(Self.jsonFieldNames, in: Self.schemaName)
         self.init()
         if let value = try json.decodeCompactString("merchantId") {
             self.merchantID = value
@@ -374,10 +380,13 @@ extension CashbackV1 {
 // MARK: UpsertMerchantResponse JSON mapping
 
 extension CashbackV1.UpsertMerchantResponse: Codable {
+    /// The JSON names of the fields: any other name in an object is an error.
+    private static let jsonFieldNames: Set<String> = ["merchantId", "created"]
+
     /// Reads the message from a JSON object; unknown field names are an error.
     public init(from decoder: any Decoder) throws {
         let json = try decoder.container(keyedBy: CompactJSONKey.self)
-        try json.rejectUnknownKeys(["merchantId", "created"], in: "cashback.v1.UpsertMerchantResponse")
+        try json.rejectUnknownKeys(Self.jsonFieldNames, in: Self.schemaName)
         self.init()
         if let value = try json.decodeCompactString("merchantId") {
             self.merchantID = value
@@ -473,10 +482,13 @@ extension CashbackV1 {
 // MARK: CategoryRule JSON mapping
 
 extension CashbackV1.CategoryRule: Codable {
+    /// The JSON names of the fields: any other name in an object is an error.
+    private static let jsonFieldNames: Set<String> = ["category", "rateBps", "excluded"]
+
     /// Reads the message from a JSON object; unknown field names are an error.
     public init(from decoder: any Decoder) throws {
         let json = try decoder.container(keyedBy: CompactJSONKey.self)
-        try json.rejectUnknownKeys(["category", "rateBps", "excluded"], in: "cashback.v1.CategoryRule")
+        try json.rejectUnknownKeys(Self.jsonFieldNames, in: Self.schemaName)
         self.init()
         if let value = try json.decodeCompactString("category") {
             self.category = value
@@ -577,10 +589,13 @@ extension CashbackV1 {
 // MARK: Tier JSON mapping
 
 extension CashbackV1.Tier: Codable {
+    /// The JSON names of the fields: any other name in an object is an error.
+    private static let jsonFieldNames: Set<String> = ["fromMinor", "toMinor", "rateBps"]
+
     /// Reads the message from a JSON object; unknown field names are an error.
     public init(from decoder: any Decoder) throws {
         let json = try decoder.container(keyedBy: CompactJSONKey.self)
-        try json.rejectUnknownKeys(["fromMinor", "toMinor", "rateBps"], in: "cashback.v1.Tier")
+        try json.rejectUnknownKeys(Self.jsonFieldNames, in: Self.schemaName)
         self.init()
         if let value = try json.decodeCompactInteger(Int64.self, "fromMinor") {
             self.fromMinor = value
@@ -707,10 +722,15 @@ extension CashbackV1 {
 // MARK: Campaign JSON mapping
 
 extension CashbackV1.Campaign: Codable {
+    /// The JSON names of the fields: any other name in an object is an error.
+    private static let jsonFieldNames: Set<String> = [
+        "campaignId", "startsAtMs", "endsAtMs", "priority", "segment", "rateBps",
+    ]
+
     /// Reads the message from a JSON object; unknown field names are an error.
     public init(from decoder: any Decoder) throws {
         let json = try decoder.container(keyedBy: CompactJSONKey.self)
-        try json.rejectUnknownKeys(["campaignId", "startsAtMs", "endsAtMs", "priority", "segment", "rateBps"], in: "cashback.v1.Campaign")
+        try json.rejectUnknownKeys(Self.jsonFieldNames, in: Self.schemaName)
         self.init()
         if let value = try json.decodeCompactString("campaignId") {
             self.campaignID = value
@@ -814,12 +834,12 @@ extension CashbackV1 {
                     field = tag.fieldNumber
                     switch tag.fieldNumber {
                     case 1: self.baseRateBps = try reader.readUInt32(tag)
-                    case 2: self.categories.append(try reader.readMessage(tag) as CashbackV1.CategoryRule)
-                    case 3: self.tiers.append(try reader.readMessage(tag) as CashbackV1.Tier)
+                    case 2: self.categories.append(try reader.readMessage(tag))
+                    case 3: self.tiers.append(try reader.readMessage(tag))
                     case 4: self.minimumOrderMinor = try reader.readInt64(tag)
                     case 5: self.capPerOrderMinor = try reader.readInt64(tag)
                     case 6: self.fixedPerOrderMinor = try reader.readInt64(tag)
-                    case 7: self.campaigns.append(try reader.readMessage(tag) as CashbackV1.Campaign)
+                    case 7: self.campaigns.append(try reader.readMessage(tag))
                     default: try reader.skipField(tag)
                     }
                     field = 0
@@ -860,18 +880,28 @@ extension CashbackV1 {
 // MARK: RuleSet JSON mapping
 
 extension CashbackV1.RuleSet: Codable {
+    /// The JSON names of the fields: any other name in an object is an error.
+    private static let jsonFieldNames: Set<String> = [
+        "baseRateBps", "categories", "tiers", "minimumOrderMinor", "capPerOrderMinor",
+        "fixedPerOrderMinor", "campaigns",
+    ]
+
     /// Reads the message from a JSON object; unknown field names are an error.
     public init(from decoder: any Decoder) throws {
         let json = try decoder.container(keyedBy: CompactJSONKey.self)
-        try json.rejectUnknownKeys(["baseRateBps", "categories", "tiers", "minimumOrderMinor", "capPerOrderMinor", "fixedPerOrderMinor", "campaigns"], in: "cashback.v1.RuleSet")
+        try json.rejectUnknownKeys(Self.jsonFieldNames, in: Self.schemaName)
         self.init()
         if let value = try json.decodeCompactInteger(UInt32.self, "baseRateBps") {
             self.baseRateBps = value
         }
-        if let value = try json.decodeIfPresent([CashbackV1.CategoryRule].self, forKey: CompactJSONKey("categories")) {
+        if let value = try json.decodeIfPresent(
+            [CashbackV1.CategoryRule].self, forKey: CompactJSONKey("categories"))
+        {
             self.categories = value
         }
-        if let value = try json.decodeIfPresent([CashbackV1.Tier].self, forKey: CompactJSONKey("tiers")) {
+        if let value = try json.decodeIfPresent(
+            [CashbackV1.Tier].self, forKey: CompactJSONKey("tiers"))
+        {
             self.tiers = value
         }
         if let value = try json.decodeCompactInteger(Int64.self, "minimumOrderMinor") {
@@ -883,7 +913,9 @@ extension CashbackV1.RuleSet: Codable {
         if let value = try json.decodeCompactInteger(Int64.self, "fixedPerOrderMinor") {
             self.fixedPerOrderMinor = value
         }
-        if let value = try json.decodeIfPresent([CashbackV1.Campaign].self, forKey: CompactJSONKey("campaigns")) {
+        if let value = try json.decodeIfPresent(
+            [CashbackV1.Campaign].self, forKey: CompactJSONKey("campaigns"))
+        {
             self.campaigns = value
         }
     }
@@ -978,15 +1010,20 @@ extension CashbackV1 {
 // MARK: PublishRuleSetRequest JSON mapping
 
 extension CashbackV1.PublishRuleSetRequest: Codable {
+    /// The JSON names of the fields: any other name in an object is an error.
+    private static let jsonFieldNames: Set<String> = ["merchantId", "rules", "idempotencyKey"]
+
     /// Reads the message from a JSON object; unknown field names are an error.
     public init(from decoder: any Decoder) throws {
         let json = try decoder.container(keyedBy: CompactJSONKey.self)
-        try json.rejectUnknownKeys(["merchantId", "rules", "idempotencyKey"], in: "cashback.v1.PublishRuleSetRequest")
+        try json.rejectUnknownKeys(Self.jsonFieldNames, in: Self.schemaName)
         self.init()
         if let value = try json.decodeCompactString("merchantId") {
             self.merchantID = value
         }
-        if let value = try json.decodeIfPresent(CashbackV1.RuleSet.self, forKey: CompactJSONKey("rules")) {
+        if let value = try json.decodeIfPresent(
+            CashbackV1.RuleSet.self, forKey: CompactJSONKey("rules"))
+        {
             self.rules = value
         }
         if let value = try json.decodeCompactString("idempotencyKey") {
@@ -1080,10 +1117,13 @@ extension CashbackV1 {
 // MARK: PublishRuleSetResponse JSON mapping
 
 extension CashbackV1.PublishRuleSetResponse: Codable {
+    /// The JSON names of the fields: any other name in an object is an error.
+    private static let jsonFieldNames: Set<String> = ["merchantId", "version", "publishedAtMs"]
+
     /// Reads the message from a JSON object; unknown field names are an error.
     public init(from decoder: any Decoder) throws {
         let json = try decoder.container(keyedBy: CompactJSONKey.self)
-        try json.rejectUnknownKeys(["merchantId", "version", "publishedAtMs"], in: "cashback.v1.PublishRuleSetResponse")
+        try json.rejectUnknownKeys(Self.jsonFieldNames, in: Self.schemaName)
         self.init()
         if let value = try json.decodeCompactString("merchantId") {
             self.merchantID = value
@@ -1173,10 +1213,13 @@ extension CashbackV1 {
 // MARK: GetRuleSetRequest JSON mapping
 
 extension CashbackV1.GetRuleSetRequest: Codable {
+    /// The JSON names of the fields: any other name in an object is an error.
+    private static let jsonFieldNames: Set<String> = ["merchantId", "version"]
+
     /// Reads the message from a JSON object; unknown field names are an error.
     public init(from decoder: any Decoder) throws {
         let json = try decoder.container(keyedBy: CompactJSONKey.self)
-        try json.rejectUnknownKeys(["merchantId", "version"], in: "cashback.v1.GetRuleSetRequest")
+        try json.rejectUnknownKeys(Self.jsonFieldNames, in: Self.schemaName)
         self.init()
         if let value = try json.decodeCompactString("merchantId") {
             self.merchantID = value
@@ -1280,10 +1323,15 @@ extension CashbackV1 {
 // MARK: GetRuleSetResponse JSON mapping
 
 extension CashbackV1.GetRuleSetResponse: Codable {
+    /// The JSON names of the fields: any other name in an object is an error.
+    private static let jsonFieldNames: Set<String> = [
+        "merchantId", "version", "publishedAtMs", "rules",
+    ]
+
     /// Reads the message from a JSON object; unknown field names are an error.
     public init(from decoder: any Decoder) throws {
         let json = try decoder.container(keyedBy: CompactJSONKey.self)
-        try json.rejectUnknownKeys(["merchantId", "version", "publishedAtMs", "rules"], in: "cashback.v1.GetRuleSetResponse")
+        try json.rejectUnknownKeys(Self.jsonFieldNames, in: Self.schemaName)
         self.init()
         if let value = try json.decodeCompactString("merchantId") {
             self.merchantID = value
@@ -1294,7 +1342,9 @@ extension CashbackV1.GetRuleSetResponse: Codable {
         if let value = try json.decodeCompactInteger(Int64.self, "publishedAtMs") {
             self.publishedAtMs = value
         }
-        if let value = try json.decodeIfPresent(CashbackV1.RuleSet.self, forKey: CompactJSONKey("rules")) {
+        if let value = try json.decodeIfPresent(
+            CashbackV1.RuleSet.self, forKey: CompactJSONKey("rules"))
+        {
             self.rules = value
         }
     }
@@ -1345,10 +1395,13 @@ extension CashbackV1 {
 // MARK: VerifyRequest JSON mapping
 
 extension CashbackV1.VerifyRequest: Codable {
+    /// The JSON names of the fields: any other name in an object is an error.
+    private static let jsonFieldNames: Set<String> = []
+
     /// Reads the message from a JSON object; unknown field names are an error.
     public init(from decoder: any Decoder) throws {
         let json = try decoder.container(keyedBy: CompactJSONKey.self)
-        try json.rejectUnknownKeys([], in: "cashback.v1.VerifyRequest")
+        try json.rejectUnknownKeys(Self.jsonFieldNames, in: Self.schemaName)
         self.init()
     }
 
@@ -1429,10 +1482,13 @@ extension CashbackV1 {
 // MARK: VerifyBreach JSON mapping
 
 extension CashbackV1.VerifyBreach: Codable {
+    /// The JSON names of the fields: any other name in an object is an error.
+    private static let jsonFieldNames: Set<String> = ["kind", "message"]
+
     /// Reads the message from a JSON object; unknown field names are an error.
     public init(from decoder: any Decoder) throws {
         let json = try decoder.container(keyedBy: CompactJSONKey.self)
-        try json.rejectUnknownKeys(["kind", "message"], in: "cashback.v1.VerifyBreach")
+        try json.rejectUnknownKeys(Self.jsonFieldNames, in: Self.schemaName)
         self.init()
         if let value = try json.decodeCompactString("kind") {
             self.kind = value
@@ -1511,7 +1567,7 @@ extension CashbackV1 {
                     field = tag.fieldNumber
                     switch tag.fieldNumber {
                     case 1: self.ok = try reader.readBool(tag)
-                    case 2: self.breaches.append(try reader.readMessage(tag) as CashbackV1.VerifyBreach)
+                    case 2: self.breaches.append(try reader.readMessage(tag))
                     case 3: self.breachCount = try reader.readInt64(tag)
                     case 4: self.journalEntries = try reader.readInt64(tag)
                     case 5: self.accruals = try reader.readInt64(tag)
@@ -1554,15 +1610,22 @@ extension CashbackV1 {
 // MARK: VerifyResponse JSON mapping
 
 extension CashbackV1.VerifyResponse: Codable {
+    /// The JSON names of the fields: any other name in an object is an error.
+    private static let jsonFieldNames: Set<String> = [
+        "ok", "breaches", "breachCount", "journalEntries", "accruals", "memberAccounts",
+    ]
+
     /// Reads the message from a JSON object; unknown field names are an error.
     public init(from decoder: any Decoder) throws {
         let json = try decoder.container(keyedBy: CompactJSONKey.self)
-        try json.rejectUnknownKeys(["ok", "breaches", "breachCount", "journalEntries", "accruals", "memberAccounts"], in: "cashback.v1.VerifyResponse")
+        try json.rejectUnknownKeys(Self.jsonFieldNames, in: Self.schemaName)
         self.init()
         if let value = try json.decodeCompactBool("ok") {
             self.ok = value
         }
-        if let value = try json.decodeIfPresent([CashbackV1.VerifyBreach].self, forKey: CompactJSONKey("breaches")) {
+        if let value = try json.decodeIfPresent(
+            [CashbackV1.VerifyBreach].self, forKey: CompactJSONKey("breaches"))
+        {
             self.breaches = value
         }
         if let value = try json.decodeCompactInteger(Int64.self, "breachCount") {
@@ -1678,10 +1741,15 @@ extension CashbackV1 {
 // MARK: FreezeMemberRequest JSON mapping
 
 extension CashbackV1.FreezeMemberRequest: Codable {
+    /// The JSON names of the fields: any other name in an object is an error.
+    private static let jsonFieldNames: Set<String> = [
+        "memberId", "actor", "reason", "idempotencyKey",
+    ]
+
     /// Reads the message from a JSON object; unknown field names are an error.
     public init(from decoder: any Decoder) throws {
         let json = try decoder.container(keyedBy: CompactJSONKey.self)
-        try json.rejectUnknownKeys(["memberId", "actor", "reason", "idempotencyKey"], in: "cashback.v1.FreezeMemberRequest")
+        try json.rejectUnknownKeys(Self.jsonFieldNames, in: Self.schemaName)
         self.init()
         if let value = try json.decodeCompactString("memberId") {
             self.memberID = value
@@ -1774,10 +1842,13 @@ extension CashbackV1 {
 // MARK: FreezeMemberResponse JSON mapping
 
 extension CashbackV1.FreezeMemberResponse: Codable {
+    /// The JSON names of the fields: any other name in an object is an error.
+    private static let jsonFieldNames: Set<String> = ["memberId", "frozen"]
+
     /// Reads the message from a JSON object; unknown field names are an error.
     public init(from decoder: any Decoder) throws {
         let json = try decoder.container(keyedBy: CompactJSONKey.self)
-        try json.rejectUnknownKeys(["memberId", "frozen"], in: "cashback.v1.FreezeMemberResponse")
+        try json.rejectUnknownKeys(Self.jsonFieldNames, in: Self.schemaName)
         self.init()
         if let value = try json.decodeCompactString("memberId") {
             self.memberID = value
@@ -1864,10 +1935,13 @@ extension CashbackV1 {
 // MARK: RunExpiryRequest JSON mapping
 
 extension CashbackV1.RunExpiryRequest: Codable {
+    /// The JSON names of the fields: any other name in an object is an error.
+    private static let jsonFieldNames: Set<String> = ["asOfMs", "idempotencyKey"]
+
     /// Reads the message from a JSON object; unknown field names are an error.
     public init(from decoder: any Decoder) throws {
         let json = try decoder.container(keyedBy: CompactJSONKey.self)
-        try json.rejectUnknownKeys(["asOfMs", "idempotencyKey"], in: "cashback.v1.RunExpiryRequest")
+        try json.rejectUnknownKeys(Self.jsonFieldNames, in: Self.schemaName)
         self.init()
         if let value = try json.decodeCompactInteger(Int64.self, "asOfMs") {
             self.asOfMs = value
@@ -1962,10 +2036,13 @@ extension CashbackV1 {
 // MARK: RunExpiryResponse JSON mapping
 
 extension CashbackV1.RunExpiryResponse: Codable {
+    /// The JSON names of the fields: any other name in an object is an error.
+    private static let jsonFieldNames: Set<String> = ["expiredLots", "memberAccounts", "more"]
+
     /// Reads the message from a JSON object; unknown field names are an error.
     public init(from decoder: any Decoder) throws {
         let json = try decoder.container(keyedBy: CompactJSONKey.self)
-        try json.rejectUnknownKeys(["expiredLots", "memberAccounts", "more"], in: "cashback.v1.RunExpiryResponse")
+        try json.rejectUnknownKeys(Self.jsonFieldNames, in: Self.schemaName)
         self.init()
         if let value = try json.decodeCompactInteger(Int64.self, "expiredLots") {
             self.expiredLots = value
@@ -2064,10 +2141,13 @@ extension CashbackV1 {
 // MARK: ListClaimsRequest JSON mapping
 
 extension CashbackV1.ListClaimsRequest: Codable {
+    /// The JSON names of the fields: any other name in an object is an error.
+    private static let jsonFieldNames: Set<String> = ["state", "pageSize", "pageToken"]
+
     /// Reads the message from a JSON object; unknown field names are an error.
     public init(from decoder: any Decoder) throws {
         let json = try decoder.container(keyedBy: CompactJSONKey.self)
-        try json.rejectUnknownKeys(["state", "pageSize", "pageToken"], in: "cashback.v1.ListClaimsRequest")
+        try json.rejectUnknownKeys(Self.jsonFieldNames, in: Self.schemaName)
         self.init()
         if let value = try json.decodeCompactEnum(CashbackV1.ClaimFilter.self, "state") {
             self.state = value
@@ -2253,10 +2333,17 @@ extension CashbackV1 {
 // MARK: ClaimSummary JSON mapping
 
 extension CashbackV1.ClaimSummary: Codable {
+    /// The JSON names of the fields: any other name in an object is an error.
+    private static let jsonFieldNames: Set<String> = [
+        "claimId", "memberId", "merchantId", "orderId", "currency", "amountMinor", "orderedAtMs",
+        "details", "state", "accrualId", "decidedBy", "decisionReason", "createdAtMs",
+        "decidedAtMs",
+    ]
+
     /// Reads the message from a JSON object; unknown field names are an error.
     public init(from decoder: any Decoder) throws {
         let json = try decoder.container(keyedBy: CompactJSONKey.self)
-        try json.rejectUnknownKeys(["claimId", "memberId", "merchantId", "orderId", "currency", "amountMinor", "orderedAtMs", "details", "state", "accrualId", "decidedBy", "decisionReason", "createdAtMs", "decidedAtMs"], in: "cashback.v1.ClaimSummary")
+        try json.rejectUnknownKeys(Self.jsonFieldNames, in: Self.schemaName)
         self.init()
         if let value = try json.decodeCompactInteger(Int64.self, "claimId") {
             self.claimID = value
@@ -2358,7 +2445,7 @@ extension CashbackV1 {
                 while let tag = try reader.readTag() {
                     field = tag.fieldNumber
                     switch tag.fieldNumber {
-                    case 1: self.claims.append(try reader.readMessage(tag) as CashbackV1.ClaimSummary)
+                    case 1: self.claims.append(try reader.readMessage(tag))
                     case 2: self.nextPageToken = try reader.readString(tag)
                     default: try reader.skipField(tag)
                     }
@@ -2390,12 +2477,17 @@ extension CashbackV1 {
 // MARK: ListClaimsResponse JSON mapping
 
 extension CashbackV1.ListClaimsResponse: Codable {
+    /// The JSON names of the fields: any other name in an object is an error.
+    private static let jsonFieldNames: Set<String> = ["claims", "nextPageToken"]
+
     /// Reads the message from a JSON object; unknown field names are an error.
     public init(from decoder: any Decoder) throws {
         let json = try decoder.container(keyedBy: CompactJSONKey.self)
-        try json.rejectUnknownKeys(["claims", "nextPageToken"], in: "cashback.v1.ListClaimsResponse")
+        try json.rejectUnknownKeys(Self.jsonFieldNames, in: Self.schemaName)
         self.init()
-        if let value = try json.decodeIfPresent([CashbackV1.ClaimSummary].self, forKey: CompactJSONKey("claims")) {
+        if let value = try json.decodeIfPresent(
+            [CashbackV1.ClaimSummary].self, forKey: CompactJSONKey("claims"))
+        {
             self.claims = value
         }
         if let value = try json.decodeCompactString("nextPageToken") {
@@ -2498,10 +2590,15 @@ extension CashbackV1 {
 // MARK: DecideClaimRequest JSON mapping
 
 extension CashbackV1.DecideClaimRequest: Codable {
+    /// The JSON names of the fields: any other name in an object is an error.
+    private static let jsonFieldNames: Set<String> = [
+        "claimId", "actor", "reason", "idempotencyKey",
+    ]
+
     /// Reads the message from a JSON object; unknown field names are an error.
     public init(from decoder: any Decoder) throws {
         let json = try decoder.container(keyedBy: CompactJSONKey.self)
-        try json.rejectUnknownKeys(["claimId", "actor", "reason", "idempotencyKey"], in: "cashback.v1.DecideClaimRequest")
+        try json.rejectUnknownKeys(Self.jsonFieldNames, in: Self.schemaName)
         self.init()
         if let value = try json.decodeCompactInteger(Int64.self, "claimId") {
             self.claimID = value
@@ -2631,10 +2728,15 @@ extension CashbackV1 {
 // MARK: AdjustBalanceRequest JSON mapping
 
 extension CashbackV1.AdjustBalanceRequest: Codable {
+    /// The JSON names of the fields: any other name in an object is an error.
+    private static let jsonFieldNames: Set<String> = [
+        "memberId", "currency", "amountMinor", "actor", "reason", "idempotencyKey",
+    ]
+
     /// Reads the message from a JSON object; unknown field names are an error.
     public init(from decoder: any Decoder) throws {
         let json = try decoder.container(keyedBy: CompactJSONKey.self)
-        try json.rejectUnknownKeys(["memberId", "currency", "amountMinor", "actor", "reason", "idempotencyKey"], in: "cashback.v1.AdjustBalanceRequest")
+        try json.rejectUnknownKeys(Self.jsonFieldNames, in: Self.schemaName)
         self.init()
         if let value = try json.decodeCompactString("memberId") {
             self.memberID = value
@@ -2727,10 +2829,13 @@ extension CashbackV1 {
 // MARK: AdjustBalanceResponse JSON mapping
 
 extension CashbackV1.AdjustBalanceResponse: Codable {
+    /// The JSON names of the fields: any other name in an object is an error.
+    private static let jsonFieldNames: Set<String> = ["availableMinor"]
+
     /// Reads the message from a JSON object; unknown field names are an error.
     public init(from decoder: any Decoder) throws {
         let json = try decoder.container(keyedBy: CompactJSONKey.self)
-        try json.rejectUnknownKeys(["availableMinor"], in: "cashback.v1.AdjustBalanceResponse")
+        try json.rejectUnknownKeys(Self.jsonFieldNames, in: Self.schemaName)
         self.init()
         if let value = try json.decodeCompactInteger(Int64.self, "availableMinor") {
             self.availableMinor = value
@@ -2821,10 +2926,13 @@ extension CashbackV1 {
 // MARK: GetStatsRequest JSON mapping
 
 extension CashbackV1.GetStatsRequest: Codable {
+    /// The JSON names of the fields: any other name in an object is an error.
+    private static let jsonFieldNames: Set<String> = ["currency", "fromMs", "toMs"]
+
     /// Reads the message from a JSON object; unknown field names are an error.
     public init(from decoder: any Decoder) throws {
         let json = try decoder.container(keyedBy: CompactJSONKey.self)
-        try json.rejectUnknownKeys(["currency", "fromMs", "toMs"], in: "cashback.v1.GetStatsRequest")
+        try json.rejectUnknownKeys(Self.jsonFieldNames, in: Self.schemaName)
         self.init()
         if let value = try json.decodeCompactString("currency") {
             self.currency = value
@@ -2976,10 +3084,16 @@ extension CashbackV1 {
 // MARK: StatsFigures JSON mapping
 
 extension CashbackV1.StatsFigures: Codable {
+    /// The JSON names of the fields: any other name in an object is an error.
+    private static let jsonFieldNames: Set<String> = [
+        "members", "accruedMinor", "confirmedMinor", "cancelledMinor", "spentMinor",
+        "withdrawnMinor", "expiredMinor", "commissionMinor", "marginMinor",
+    ]
+
     /// Reads the message from a JSON object; unknown field names are an error.
     public init(from decoder: any Decoder) throws {
         let json = try decoder.container(keyedBy: CompactJSONKey.self)
-        try json.rejectUnknownKeys(["members", "accruedMinor", "confirmedMinor", "cancelledMinor", "spentMinor", "withdrawnMinor", "expiredMinor", "commissionMinor", "marginMinor"], in: "cashback.v1.StatsFigures")
+        try json.rejectUnknownKeys(Self.jsonFieldNames, in: Self.schemaName)
         self.init()
         if let value = try json.decodeCompactInteger(Int64.self, "members") {
             self.members = value
@@ -3091,15 +3205,20 @@ extension CashbackV1 {
 // MARK: MerchantStats JSON mapping
 
 extension CashbackV1.MerchantStats: Codable {
+    /// The JSON names of the fields: any other name in an object is an error.
+    private static let jsonFieldNames: Set<String> = ["merchantId", "figures"]
+
     /// Reads the message from a JSON object; unknown field names are an error.
     public init(from decoder: any Decoder) throws {
         let json = try decoder.container(keyedBy: CompactJSONKey.self)
-        try json.rejectUnknownKeys(["merchantId", "figures"], in: "cashback.v1.MerchantStats")
+        try json.rejectUnknownKeys(Self.jsonFieldNames, in: Self.schemaName)
         self.init()
         if let value = try json.decodeCompactString("merchantId") {
             self.merchantID = value
         }
-        if let value = try json.decodeIfPresent(CashbackV1.StatsFigures.self, forKey: CompactJSONKey("figures")) {
+        if let value = try json.decodeIfPresent(
+            CashbackV1.StatsFigures.self, forKey: CompactJSONKey("figures"))
+        {
             self.figures = value
         }
     }
@@ -3154,7 +3273,7 @@ extension CashbackV1 {
                     field = tag.fieldNumber
                     switch tag.fieldNumber {
                     case 1: self.total = try reader.readMessage(tag) as CashbackV1.StatsFigures
-                    case 2: self.merchants.append(try reader.readMessage(tag) as CashbackV1.MerchantStats)
+                    case 2: self.merchants.append(try reader.readMessage(tag))
                     case 3: self.merchantsTruncated = try reader.readBool(tag)
                     default: try reader.skipField(tag)
                     }
@@ -3188,15 +3307,22 @@ extension CashbackV1 {
 // MARK: GetStatsResponse JSON mapping
 
 extension CashbackV1.GetStatsResponse: Codable {
+    /// The JSON names of the fields: any other name in an object is an error.
+    private static let jsonFieldNames: Set<String> = ["total", "merchants", "merchantsTruncated"]
+
     /// Reads the message from a JSON object; unknown field names are an error.
     public init(from decoder: any Decoder) throws {
         let json = try decoder.container(keyedBy: CompactJSONKey.self)
-        try json.rejectUnknownKeys(["total", "merchants", "merchantsTruncated"], in: "cashback.v1.GetStatsResponse")
+        try json.rejectUnknownKeys(Self.jsonFieldNames, in: Self.schemaName)
         self.init()
-        if let value = try json.decodeIfPresent(CashbackV1.StatsFigures.self, forKey: CompactJSONKey("total")) {
+        if let value = try json.decodeIfPresent(
+            CashbackV1.StatsFigures.self, forKey: CompactJSONKey("total"))
+        {
             self.total = value
         }
-        if let value = try json.decodeIfPresent([CashbackV1.MerchantStats].self, forKey: CompactJSONKey("merchants")) {
+        if let value = try json.decodeIfPresent(
+            [CashbackV1.MerchantStats].self, forKey: CompactJSONKey("merchants"))
+        {
             self.merchants = value
         }
         if let value = try json.decodeCompactBool("merchantsTruncated") {
@@ -3284,10 +3410,13 @@ extension CashbackV1 {
 // MARK: ExportJournalRequest JSON mapping
 
 extension CashbackV1.ExportJournalRequest: Codable {
+    /// The JSON names of the fields: any other name in an object is an error.
+    private static let jsonFieldNames: Set<String> = ["afterEntryId", "limit"]
+
     /// Reads the message from a JSON object; unknown field names are an error.
     public init(from decoder: any Decoder) throws {
         let json = try decoder.container(keyedBy: CompactJSONKey.self)
-        try json.rejectUnknownKeys(["afterEntryId", "limit"], in: "cashback.v1.ExportJournalRequest")
+        try json.rejectUnknownKeys(Self.jsonFieldNames, in: Self.schemaName)
         self.init()
         if let value = try json.decodeCompactInteger(Int64.self, "afterEntryId") {
             self.afterEntryID = value
@@ -3394,10 +3523,15 @@ extension CashbackV1 {
 // MARK: JournalLine JSON mapping
 
 extension CashbackV1.JournalLine: Codable {
+    /// The JSON names of the fields: any other name in an object is an error.
+    private static let jsonFieldNames: Set<String> = [
+        "account", "ownerId", "currency", "amountMinor",
+    ]
+
     /// Reads the message from a JSON object; unknown field names are an error.
     public init(from decoder: any Decoder) throws {
         let json = try decoder.container(keyedBy: CompactJSONKey.self)
-        try json.rejectUnknownKeys(["account", "ownerId", "currency", "amountMinor"], in: "cashback.v1.JournalLine")
+        try json.rejectUnknownKeys(Self.jsonFieldNames, in: Self.schemaName)
         self.init()
         if let value = try json.decodeCompactString("account") {
             self.account = value
@@ -3505,7 +3639,7 @@ extension CashbackV1 {
                     case 5: self.redemptionID = try reader.readInt64(tag)
                     case 6: self.withdrawalID = try reader.readInt64(tag)
                     case 7: self.note = try reader.readString(tag)
-                    case 8: self.lines.append(try reader.readMessage(tag) as CashbackV1.JournalLine)
+                    case 8: self.lines.append(try reader.readMessage(tag))
                     default: try reader.skipField(tag)
                     }
                     field = 0
@@ -3548,10 +3682,16 @@ extension CashbackV1 {
 // MARK: JournalEntry JSON mapping
 
 extension CashbackV1.JournalEntry: Codable {
+    /// The JSON names of the fields: any other name in an object is an error.
+    private static let jsonFieldNames: Set<String> = [
+        "entryId", "kind", "createdAtMs", "accrualId", "redemptionId", "withdrawalId", "note",
+        "lines",
+    ]
+
     /// Reads the message from a JSON object; unknown field names are an error.
     public init(from decoder: any Decoder) throws {
         let json = try decoder.container(keyedBy: CompactJSONKey.self)
-        try json.rejectUnknownKeys(["entryId", "kind", "createdAtMs", "accrualId", "redemptionId", "withdrawalId", "note", "lines"], in: "cashback.v1.JournalEntry")
+        try json.rejectUnknownKeys(Self.jsonFieldNames, in: Self.schemaName)
         self.init()
         if let value = try json.decodeCompactInteger(Int64.self, "entryId") {
             self.entryID = value
@@ -3574,7 +3714,9 @@ extension CashbackV1.JournalEntry: Codable {
         if let value = try json.decodeCompactString("note") {
             self.note = value
         }
-        if let value = try json.decodeIfPresent([CashbackV1.JournalLine].self, forKey: CompactJSONKey("lines")) {
+        if let value = try json.decodeIfPresent(
+            [CashbackV1.JournalLine].self, forKey: CompactJSONKey("lines"))
+        {
             self.lines = value
         }
     }
@@ -3612,7 +3754,8 @@ extension CashbackV1 {
                 /// The response message.
                 public typealias Output = CashbackV1.UpsertMerchantResponse
                 /// The method's name and path; the schema marks it idempotent.
-                public static let descriptor = MethodDescriptor(service: "cashback.v1.Admin", method: "UpsertMerchant", isIdempotent: true)
+                public static let descriptor = MethodDescriptor(
+                    service: "cashback.v1.Admin", method: "UpsertMerchant", isIdempotent: true)
             }
             /// Publishes the next rule-set version of a merchant (never edited in place). Unknown
             /// merchant: NOT_FOUND; a rule set that cannot be evaluated: INVALID_ARGUMENT.
@@ -3622,7 +3765,8 @@ extension CashbackV1 {
                 /// The response message.
                 public typealias Output = CashbackV1.PublishRuleSetResponse
                 /// The method's name and path; the schema marks it idempotent.
-                public static let descriptor = MethodDescriptor(service: "cashback.v1.Admin", method: "PublishRuleSet", isIdempotent: true)
+                public static let descriptor = MethodDescriptor(
+                    service: "cashback.v1.Admin", method: "PublishRuleSet", isIdempotent: true)
             }
             /// Reads one rule-set version (0 = the latest). Unknown merchant or version: NOT_FOUND.
             public enum GetRuleSet {
@@ -3631,7 +3775,8 @@ extension CashbackV1 {
                 /// The response message.
                 public typealias Output = CashbackV1.GetRuleSetResponse
                 /// The method's name and path; the schema marks it idempotent.
-                public static let descriptor = MethodDescriptor(service: "cashback.v1.Admin", method: "GetRuleSet", isIdempotent: true)
+                public static let descriptor = MethodDescriptor(
+                    service: "cashback.v1.Admin", method: "GetRuleSet", isIdempotent: true)
             }
             /// Checks every invariant of the books on the live database and lists each breach.
             public enum Verify {
@@ -3640,7 +3785,8 @@ extension CashbackV1 {
                 /// The response message.
                 public typealias Output = CashbackV1.VerifyResponse
                 /// The method's name and path; the schema marks it idempotent.
-                public static let descriptor = MethodDescriptor(service: "cashback.v1.Admin", method: "Verify", isIdempotent: true)
+                public static let descriptor = MethodDescriptor(
+                    service: "cashback.v1.Admin", method: "Verify", isIdempotent: true)
             }
             /// Freezes a member: no Redeem or Withdraw until UnfreezeMember. Orders still accrue.
             public enum FreezeMember {
@@ -3649,7 +3795,8 @@ extension CashbackV1 {
                 /// The response message.
                 public typealias Output = CashbackV1.FreezeMemberResponse
                 /// The method's name and path; the schema marks it idempotent.
-                public static let descriptor = MethodDescriptor(service: "cashback.v1.Admin", method: "FreezeMember", isIdempotent: true)
+                public static let descriptor = MethodDescriptor(
+                    service: "cashback.v1.Admin", method: "FreezeMember", isIdempotent: true)
             }
             /// Unfreezes a member.
             public enum UnfreezeMember {
@@ -3658,7 +3805,8 @@ extension CashbackV1 {
                 /// The response message.
                 public typealias Output = CashbackV1.FreezeMemberResponse
                 /// The method's name and path; the schema marks it idempotent.
-                public static let descriptor = MethodDescriptor(service: "cashback.v1.Admin", method: "UnfreezeMember", isIdempotent: true)
+                public static let descriptor = MethodDescriptor(
+                    service: "cashback.v1.Admin", method: "UnfreezeMember", isIdempotent: true)
             }
             /// Moves what is left of expired lots from available to expired.
             public enum RunExpiry {
@@ -3667,7 +3815,8 @@ extension CashbackV1 {
                 /// The response message.
                 public typealias Output = CashbackV1.RunExpiryResponse
                 /// The method's name and path; the schema marks it idempotent.
-                public static let descriptor = MethodDescriptor(service: "cashback.v1.Admin", method: "RunExpiry", isIdempotent: true)
+                public static let descriptor = MethodDescriptor(
+                    service: "cashback.v1.Admin", method: "RunExpiry", isIdempotent: true)
             }
             /// Claims by state, oldest first, a page at a time.
             public enum ListClaims {
@@ -3676,7 +3825,8 @@ extension CashbackV1 {
                 /// The response message.
                 public typealias Output = CashbackV1.ListClaimsResponse
                 /// The method's name and path; the schema marks it idempotent.
-                public static let descriptor = MethodDescriptor(service: "cashback.v1.Admin", method: "ListClaims", isIdempotent: true)
+                public static let descriptor = MethodDescriptor(
+                    service: "cashback.v1.Admin", method: "ListClaims", isIdempotent: true)
             }
             /// Approves a claim: a pending accrual is booked from it, linked both ways. Approving it
             /// again answers it; after RejectClaim: FAILED_PRECONDITION; refused as Accrue would
@@ -3687,7 +3837,8 @@ extension CashbackV1 {
                 /// The response message.
                 public typealias Output = CashbackV1.ClaimSummary
                 /// The method's name and path; the schema marks it idempotent.
-                public static let descriptor = MethodDescriptor(service: "cashback.v1.Admin", method: "ApproveClaim", isIdempotent: true)
+                public static let descriptor = MethodDescriptor(
+                    service: "cashback.v1.Admin", method: "ApproveClaim", isIdempotent: true)
             }
             /// Rejects a claim with a reason. Rejecting it again answers it; after ApproveClaim:
             /// FAILED_PRECONDITION.
@@ -3697,7 +3848,8 @@ extension CashbackV1 {
                 /// The response message.
                 public typealias Output = CashbackV1.ClaimSummary
                 /// The method's name and path; the schema marks it idempotent.
-                public static let descriptor = MethodDescriptor(service: "cashback.v1.Admin", method: "RejectClaim", isIdempotent: true)
+                public static let descriptor = MethodDescriptor(
+                    service: "cashback.v1.Admin", method: "RejectClaim", isIdempotent: true)
             }
             /// Credits or debits a member's available balance by hand (a credit never expires); a
             /// debit beyond available: FAILED_PRECONDITION.
@@ -3707,7 +3859,8 @@ extension CashbackV1 {
                 /// The response message.
                 public typealias Output = CashbackV1.AdjustBalanceResponse
                 /// The method's name and path; the schema marks it idempotent.
-                public static let descriptor = MethodDescriptor(service: "cashback.v1.Admin", method: "AdjustBalance", isIdempotent: true)
+                public static let descriptor = MethodDescriptor(
+                    service: "cashback.v1.Admin", method: "AdjustBalance", isIdempotent: true)
             }
             /// Totals booked in `[from_ms, to_ms)` in one currency, in all and per merchant.
             public enum GetStats {
@@ -3716,7 +3869,8 @@ extension CashbackV1 {
                 /// The response message.
                 public typealias Output = CashbackV1.GetStatsResponse
                 /// The method's name and path; the schema marks it idempotent.
-                public static let descriptor = MethodDescriptor(service: "cashback.v1.Admin", method: "GetStats", isIdempotent: true)
+                public static let descriptor = MethodDescriptor(
+                    service: "cashback.v1.Admin", method: "GetStats", isIdempotent: true)
             }
             /// Streams the journal in id order from a cursor, for an auditor or a data warehouse:
             /// one `JournalEntry` message per entry, at most `limit` per call. Read page by page, so
@@ -3729,12 +3883,20 @@ extension CashbackV1 {
                 /// The server answers with a stream of `Output` messages.
                 public static let isServerStreaming = true
                 /// The method's name and path; the schema marks it idempotent.
-                public static let descriptor = MethodDescriptor(service: "cashback.v1.Admin", method: "ExportJournal", isIdempotent: true)
+                public static let descriptor = MethodDescriptor(
+                    service: "cashback.v1.Admin", method: "ExportJournal", isIdempotent: true)
             }
         }
 
         /// Every method of the service, in schema order.
-        public static let methods: [MethodDescriptor] = [Method.UpsertMerchant.descriptor, Method.PublishRuleSet.descriptor, Method.GetRuleSet.descriptor, Method.Verify.descriptor, Method.FreezeMember.descriptor, Method.UnfreezeMember.descriptor, Method.RunExpiry.descriptor, Method.ListClaims.descriptor, Method.ApproveClaim.descriptor, Method.RejectClaim.descriptor, Method.AdjustBalance.descriptor, Method.GetStats.descriptor, Method.ExportJournal.descriptor]
+        public static let methods: [MethodDescriptor] = [
+            Method.UpsertMerchant.descriptor, Method.PublishRuleSet.descriptor,
+            Method.GetRuleSet.descriptor, Method.Verify.descriptor, Method.FreezeMember.descriptor,
+            Method.UnfreezeMember.descriptor, Method.RunExpiry.descriptor,
+            Method.ListClaims.descriptor, Method.ApproveClaim.descriptor,
+            Method.RejectClaim.descriptor, Method.AdjustBalance.descriptor,
+            Method.GetStats.descriptor, Method.ExportJournal.descriptor,
+        ]
 
         /// What a server implements to serve the service.
         ///
@@ -3742,45 +3904,69 @@ extension CashbackV1 {
         public protocol ServiceProtocol: Sendable {
             /// Creates or updates a merchant, idempotently on `idempotency_key`. Creating a merchant
             /// publishes its rule set version 1 (a flat `shopper_rate_bps`).
-            func upsertMerchant(_ request: Method.UpsertMerchant.Input, context: RPCServerContext) async throws -> Method.UpsertMerchant.Output
+            func upsertMerchant(
+                _ request: Method.UpsertMerchant.Input, context: RPCServerContext
+            ) async throws -> Method.UpsertMerchant.Output
 
             /// Publishes the next rule-set version of a merchant (never edited in place). Unknown
             /// merchant: NOT_FOUND; a rule set that cannot be evaluated: INVALID_ARGUMENT.
-            func publishRuleSet(_ request: Method.PublishRuleSet.Input, context: RPCServerContext) async throws -> Method.PublishRuleSet.Output
+            func publishRuleSet(
+                _ request: Method.PublishRuleSet.Input, context: RPCServerContext
+            ) async throws -> Method.PublishRuleSet.Output
 
             /// Reads one rule-set version (0 = the latest). Unknown merchant or version: NOT_FOUND.
-            func getRuleSet(_ request: Method.GetRuleSet.Input, context: RPCServerContext) async throws -> Method.GetRuleSet.Output
+            func getRuleSet(
+                _ request: Method.GetRuleSet.Input, context: RPCServerContext
+            ) async throws -> Method.GetRuleSet.Output
 
             /// Checks every invariant of the books on the live database and lists each breach.
-            func verify(_ request: Method.Verify.Input, context: RPCServerContext) async throws -> Method.Verify.Output
+            func verify(
+                _ request: Method.Verify.Input, context: RPCServerContext
+            ) async throws -> Method.Verify.Output
 
             /// Freezes a member: no Redeem or Withdraw until UnfreezeMember. Orders still accrue.
-            func freezeMember(_ request: Method.FreezeMember.Input, context: RPCServerContext) async throws -> Method.FreezeMember.Output
+            func freezeMember(
+                _ request: Method.FreezeMember.Input, context: RPCServerContext
+            ) async throws -> Method.FreezeMember.Output
 
             /// Unfreezes a member.
-            func unfreezeMember(_ request: Method.UnfreezeMember.Input, context: RPCServerContext) async throws -> Method.UnfreezeMember.Output
+            func unfreezeMember(
+                _ request: Method.UnfreezeMember.Input, context: RPCServerContext
+            ) async throws -> Method.UnfreezeMember.Output
 
             /// Moves what is left of expired lots from available to expired.
-            func runExpiry(_ request: Method.RunExpiry.Input, context: RPCServerContext) async throws -> Method.RunExpiry.Output
+            func runExpiry(
+                _ request: Method.RunExpiry.Input, context: RPCServerContext
+            ) async throws -> Method.RunExpiry.Output
 
             /// Claims by state, oldest first, a page at a time.
-            func listClaims(_ request: Method.ListClaims.Input, context: RPCServerContext) async throws -> Method.ListClaims.Output
+            func listClaims(
+                _ request: Method.ListClaims.Input, context: RPCServerContext
+            ) async throws -> Method.ListClaims.Output
 
             /// Approves a claim: a pending accrual is booked from it, linked both ways. Approving it
             /// again answers it; after RejectClaim: FAILED_PRECONDITION; refused as Accrue would
             /// refuse the order (paused merchant, currency, order credited meanwhile).
-            func approveClaim(_ request: Method.ApproveClaim.Input, context: RPCServerContext) async throws -> Method.ApproveClaim.Output
+            func approveClaim(
+                _ request: Method.ApproveClaim.Input, context: RPCServerContext
+            ) async throws -> Method.ApproveClaim.Output
 
             /// Rejects a claim with a reason. Rejecting it again answers it; after ApproveClaim:
             /// FAILED_PRECONDITION.
-            func rejectClaim(_ request: Method.RejectClaim.Input, context: RPCServerContext) async throws -> Method.RejectClaim.Output
+            func rejectClaim(
+                _ request: Method.RejectClaim.Input, context: RPCServerContext
+            ) async throws -> Method.RejectClaim.Output
 
             /// Credits or debits a member's available balance by hand (a credit never expires); a
             /// debit beyond available: FAILED_PRECONDITION.
-            func adjustBalance(_ request: Method.AdjustBalance.Input, context: RPCServerContext) async throws -> Method.AdjustBalance.Output
+            func adjustBalance(
+                _ request: Method.AdjustBalance.Input, context: RPCServerContext
+            ) async throws -> Method.AdjustBalance.Output
 
             /// Totals booked in `[from_ms, to_ms)` in one currency, in all and per merchant.
-            func getStats(_ request: Method.GetStats.Input, context: RPCServerContext) async throws -> Method.GetStats.Output
+            func getStats(
+                _ request: Method.GetStats.Input, context: RPCServerContext
+            ) async throws -> Method.GetStats.Output
 
             /// Streams the journal in id order from a cursor, for an auditor or a data warehouse:
             /// one `JournalEntry` message per entry, at most `limit` per call. Read page by page, so
@@ -3788,7 +3974,10 @@ extension CashbackV1 {
             ///
             /// A server-streaming method: write each response message through `writer`
             /// (each write waits while the client is behind), then return for status OK.
-            func exportJournal(_ request: Method.ExportJournal.Input, writer: RPCStreamWriter<Method.ExportJournal.Output>, context: RPCServerContext) async throws
+            func exportJournal(
+                _ request: Method.ExportJournal.Input,
+                writer: RPCStreamWriter<Method.ExportJournal.Output>, context: RPCServerContext
+            ) async throws
         }
     }
 }
@@ -3845,7 +4034,7 @@ extension CashbackV1.Admin.ServiceProtocol {
             try await self.getStats(request, context: context)
         }
         router.registerServerStreaming(CashbackV1.Admin.Method.ExportJournal.descriptor) {
-            (request: CashbackV1.Admin.Method.ExportJournal.Input, writer: RPCStreamWriter<CashbackV1.Admin.Method.ExportJournal.Output>, context) in
+            (request: CashbackV1.Admin.Method.ExportJournal.Input, writer, context) in
             try await self.exportJournal(request, writer: writer, context: context)
         }
     }

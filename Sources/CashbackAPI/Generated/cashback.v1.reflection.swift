@@ -40,10 +40,13 @@ extension CashbackV1 {
 // MARK: ListServicesRequest JSON mapping
 
 extension CashbackV1.ListServicesRequest: Codable {
+    /// The JSON names of the fields: any other name in an object is an error.
+    private static let jsonFieldNames: Set<String> = []
+
     /// Reads the message from a JSON object; unknown field names are an error.
     public init(from decoder: any Decoder) throws {
         let json = try decoder.container(keyedBy: CompactJSONKey.self)
-        try json.rejectUnknownKeys([], in: "cashback.v1.ListServicesRequest")
+        try json.rejectUnknownKeys(Self.jsonFieldNames, in: Self.schemaName)
         self.init()
     }
 
@@ -131,10 +134,13 @@ extension CashbackV1 {
 // MARK: ServiceInfo JSON mapping
 
 extension CashbackV1.ServiceInfo: Codable {
+    /// The JSON names of the fields: any other name in an object is an error.
+    private static let jsonFieldNames: Set<String> = ["name", "methods", "serverStreamingMethods"]
+
     /// Reads the message from a JSON object; unknown field names are an error.
     public init(from decoder: any Decoder) throws {
         let json = try decoder.container(keyedBy: CompactJSONKey.self)
-        try json.rejectUnknownKeys(["name", "methods", "serverStreamingMethods"], in: "cashback.v1.ServiceInfo")
+        try json.rejectUnknownKeys(Self.jsonFieldNames, in: Self.schemaName)
         self.init()
         if let value = try json.decodeCompactString("name") {
             self.name = value
@@ -142,7 +148,9 @@ extension CashbackV1.ServiceInfo: Codable {
         if let value = try json.decodeIfPresent([String].self, forKey: CompactJSONKey("methods")) {
             self.methods = value
         }
-        if let value = try json.decodeIfPresent([String].self, forKey: CompactJSONKey("serverStreamingMethods")) {
+        if let value = try json.decodeIfPresent(
+            [String].self, forKey: CompactJSONKey("serverStreamingMethods"))
+        {
             self.serverStreamingMethods = value
         }
     }
@@ -152,7 +160,8 @@ extension CashbackV1.ServiceInfo: Codable {
         var json = encoder.container(keyedBy: CompactJSONKey.self)
         try json.encode(self.name, forKey: CompactJSONKey("name"))
         try json.encode(self.methods, forKey: CompactJSONKey("methods"))
-        try json.encode(self.serverStreamingMethods, forKey: CompactJSONKey("serverStreamingMethods"))
+        try json.encode(
+            self.serverStreamingMethods, forKey: CompactJSONKey("serverStreamingMethods"))
     }
 }
 
@@ -186,7 +195,7 @@ extension CashbackV1 {
                 while let tag = try reader.readTag() {
                     field = tag.fieldNumber
                     switch tag.fieldNumber {
-                    case 1: self.services.append(try reader.readMessage(tag) as CashbackV1.ServiceInfo)
+                    case 1: self.services.append(try reader.readMessage(tag))
                     default: try reader.skipField(tag)
                     }
                     field = 0
@@ -215,12 +224,17 @@ extension CashbackV1 {
 // MARK: ListServicesResponse JSON mapping
 
 extension CashbackV1.ListServicesResponse: Codable {
+    /// The JSON names of the fields: any other name in an object is an error.
+    private static let jsonFieldNames: Set<String> = ["services"]
+
     /// Reads the message from a JSON object; unknown field names are an error.
     public init(from decoder: any Decoder) throws {
         let json = try decoder.container(keyedBy: CompactJSONKey.self)
-        try json.rejectUnknownKeys(["services"], in: "cashback.v1.ListServicesResponse")
+        try json.rejectUnknownKeys(Self.jsonFieldNames, in: Self.schemaName)
         self.init()
-        if let value = try json.decodeIfPresent([CashbackV1.ServiceInfo].self, forKey: CompactJSONKey("services")) {
+        if let value = try json.decodeIfPresent(
+            [CashbackV1.ServiceInfo].self, forKey: CompactJSONKey("services"))
+        {
             self.services = value
         }
     }
@@ -250,7 +264,8 @@ extension CashbackV1 {
                 /// The response message.
                 public typealias Output = CashbackV1.ListServicesResponse
                 /// The method's name and path; the schema marks it idempotent.
-                public static let descriptor = MethodDescriptor(service: "cashback.v1.Reflection", method: "ListServices", isIdempotent: true)
+                public static let descriptor = MethodDescriptor(
+                    service: "cashback.v1.Reflection", method: "ListServices", isIdempotent: true)
             }
         }
 
@@ -262,7 +277,9 @@ extension CashbackV1 {
         /// Throw `RPCError` to answer with a status other than OK.
         public protocol ServiceProtocol: Sendable {
             /// Lists the services and methods this server answers.
-            func listServices(_ request: Method.ListServices.Input, context: RPCServerContext) async throws -> Method.ListServices.Output
+            func listServices(
+                _ request: Method.ListServices.Input, context: RPCServerContext
+            ) async throws -> Method.ListServices.Output
         }
     }
 }

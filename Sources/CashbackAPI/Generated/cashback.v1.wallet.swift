@@ -255,10 +255,13 @@ extension CashbackV1 {
 // MARK: GetBalanceRequest JSON mapping
 
 extension CashbackV1.GetBalanceRequest: Codable {
+    /// The JSON names of the fields: any other name in an object is an error.
+    private static let jsonFieldNames: Set<String> = ["memberId", "currency"]
+
     /// Reads the message from a JSON object; unknown field names are an error.
     public init(from decoder: any Decoder) throws {
         let json = try decoder.container(keyedBy: CompactJSONKey.self)
-        try json.rejectUnknownKeys(["memberId", "currency"], in: "cashback.v1.GetBalanceRequest")
+        try json.rejectUnknownKeys(Self.jsonFieldNames, in: Self.schemaName)
         self.init()
         if let value = try json.decodeCompactString("memberId") {
             self.memberID = value
@@ -418,10 +421,16 @@ extension CashbackV1 {
 // MARK: GetBalanceResponse JSON mapping
 
 extension CashbackV1.GetBalanceResponse: Codable {
+    /// The JSON names of the fields: any other name in an object is an error.
+    private static let jsonFieldNames: Set<String> = [
+        "pendingMinor", "availableMinor", "lifetimeMinor", "debtMinor", "reservedMinor",
+        "spentMinor", "withdrawnMinor", "expiredMinor", "nextExpiryMinor", "nextExpiryAtMs",
+    ]
+
     /// Reads the message from a JSON object; unknown field names are an error.
     public init(from decoder: any Decoder) throws {
         let json = try decoder.container(keyedBy: CompactJSONKey.self)
-        try json.rejectUnknownKeys(["pendingMinor", "availableMinor", "lifetimeMinor", "debtMinor", "reservedMinor", "spentMinor", "withdrawnMinor", "expiredMinor", "nextExpiryMinor", "nextExpiryAtMs"], in: "cashback.v1.GetBalanceResponse")
+        try json.rejectUnknownKeys(Self.jsonFieldNames, in: Self.schemaName)
         self.init()
         if let value = try json.decodeCompactInteger(Int64.self, "pendingMinor") {
             self.pendingMinor = value
@@ -566,10 +575,15 @@ extension CashbackV1 {
 // MARK: RedeemRequest JSON mapping
 
 extension CashbackV1.RedeemRequest: Codable {
+    /// The JSON names of the fields: any other name in an object is an error.
+    private static let jsonFieldNames: Set<String> = [
+        "memberId", "currency", "amountMinor", "idempotencyKey", "purchaseRef",
+    ]
+
     /// Reads the message from a JSON object; unknown field names are an error.
     public init(from decoder: any Decoder) throws {
         let json = try decoder.container(keyedBy: CompactJSONKey.self)
-        try json.rejectUnknownKeys(["memberId", "currency", "amountMinor", "idempotencyKey", "purchaseRef"], in: "cashback.v1.RedeemRequest")
+        try json.rejectUnknownKeys(Self.jsonFieldNames, in: Self.schemaName)
         self.init()
         if let value = try json.decodeCompactString("memberId") {
             self.memberID = value
@@ -686,10 +700,15 @@ extension CashbackV1 {
 // MARK: RedeemResponse JSON mapping
 
 extension CashbackV1.RedeemResponse: Codable {
+    /// The JSON names of the fields: any other name in an object is an error.
+    private static let jsonFieldNames: Set<String> = [
+        "redemptionId", "amountMinor", "refundedMinor", "availableMinor",
+    ]
+
     /// Reads the message from a JSON object; unknown field names are an error.
     public init(from decoder: any Decoder) throws {
         let json = try decoder.container(keyedBy: CompactJSONKey.self)
-        try json.rejectUnknownKeys(["redemptionId", "amountMinor", "refundedMinor", "availableMinor"], in: "cashback.v1.RedeemResponse")
+        try json.rejectUnknownKeys(Self.jsonFieldNames, in: Self.schemaName)
         self.init()
         if let value = try json.decodeCompactInteger(Int64.self, "redemptionId") {
             self.redemptionID = value
@@ -802,10 +821,15 @@ extension CashbackV1 {
 // MARK: RefundRedemptionRequest JSON mapping
 
 extension CashbackV1.RefundRedemptionRequest: Codable {
+    /// The JSON names of the fields: any other name in an object is an error.
+    private static let jsonFieldNames: Set<String> = [
+        "redemptionId", "amountMinor", "idempotencyKey", "reason",
+    ]
+
     /// Reads the message from a JSON object; unknown field names are an error.
     public init(from decoder: any Decoder) throws {
         let json = try decoder.container(keyedBy: CompactJSONKey.self)
-        try json.rejectUnknownKeys(["redemptionId", "amountMinor", "idempotencyKey", "reason"], in: "cashback.v1.RefundRedemptionRequest")
+        try json.rejectUnknownKeys(Self.jsonFieldNames, in: Self.schemaName)
         self.init()
         if let value = try json.decodeCompactInteger(Int64.self, "redemptionId") {
             self.redemptionID = value
@@ -916,10 +940,15 @@ extension CashbackV1 {
 // MARK: ListHistoryRequest JSON mapping
 
 extension CashbackV1.ListHistoryRequest: Codable {
+    /// The JSON names of the fields: any other name in an object is an error.
+    private static let jsonFieldNames: Set<String> = [
+        "memberId", "currency", "pageSize", "pageToken",
+    ]
+
     /// Reads the message from a JSON object; unknown field names are an error.
     public init(from decoder: any Decoder) throws {
         let json = try decoder.container(keyedBy: CompactJSONKey.self)
-        try json.rejectUnknownKeys(["memberId", "currency", "pageSize", "pageToken"], in: "cashback.v1.ListHistoryRequest")
+        try json.rejectUnknownKeys(Self.jsonFieldNames, in: Self.schemaName)
         self.init()
         if let value = try json.decodeCompactString("memberId") {
             self.memberID = value
@@ -1114,10 +1143,17 @@ extension CashbackV1 {
 // MARK: HistoryEntry JSON mapping
 
 extension CashbackV1.HistoryEntry: Codable {
+    /// The JSON names of the fields: any other name in an object is an error.
+    private static let jsonFieldNames: Set<String> = [
+        "kind", "atMs", "pendingDeltaMinor", "availableDeltaMinor", "reservedDeltaMinor",
+        "debtDeltaMinor", "accrualId", "merchantId", "orderId", "claimId", "redemptionId",
+        "withdrawalId", "explanation",
+    ]
+
     /// Reads the message from a JSON object; unknown field names are an error.
     public init(from decoder: any Decoder) throws {
         let json = try decoder.container(keyedBy: CompactJSONKey.self)
-        try json.rejectUnknownKeys(["kind", "atMs", "pendingDeltaMinor", "availableDeltaMinor", "reservedDeltaMinor", "debtDeltaMinor", "accrualId", "merchantId", "orderId", "claimId", "redemptionId", "withdrawalId", "explanation"], in: "cashback.v1.HistoryEntry")
+        try json.rejectUnknownKeys(Self.jsonFieldNames, in: Self.schemaName)
         self.init()
         if let value = try json.decodeCompactString("kind") {
             self.kind = value
@@ -1215,7 +1251,7 @@ extension CashbackV1 {
                 while let tag = try reader.readTag() {
                     field = tag.fieldNumber
                     switch tag.fieldNumber {
-                    case 1: self.entries.append(try reader.readMessage(tag) as CashbackV1.HistoryEntry)
+                    case 1: self.entries.append(try reader.readMessage(tag))
                     case 2: self.nextPageToken = try reader.readString(tag)
                     default: try reader.skipField(tag)
                     }
@@ -1247,12 +1283,17 @@ extension CashbackV1 {
 // MARK: ListHistoryResponse JSON mapping
 
 extension CashbackV1.ListHistoryResponse: Codable {
+    /// The JSON names of the fields: any other name in an object is an error.
+    private static let jsonFieldNames: Set<String> = ["entries", "nextPageToken"]
+
     /// Reads the message from a JSON object; unknown field names are an error.
     public init(from decoder: any Decoder) throws {
         let json = try decoder.container(keyedBy: CompactJSONKey.self)
-        try json.rejectUnknownKeys(["entries", "nextPageToken"], in: "cashback.v1.ListHistoryResponse")
+        try json.rejectUnknownKeys(Self.jsonFieldNames, in: Self.schemaName)
         self.init()
-        if let value = try json.decodeIfPresent([CashbackV1.HistoryEntry].self, forKey: CompactJSONKey("entries")) {
+        if let value = try json.decodeIfPresent(
+            [CashbackV1.HistoryEntry].self, forKey: CompactJSONKey("entries"))
+        {
             self.entries = value
         }
         if let value = try json.decodeCompactString("nextPageToken") {
@@ -1390,10 +1431,16 @@ extension CashbackV1 {
 // MARK: FileClaimRequest JSON mapping
 
 extension CashbackV1.FileClaimRequest: Codable {
+    /// The JSON names of the fields: any other name in an object is an error.
+    private static let jsonFieldNames: Set<String> = [
+        "memberId", "merchantId", "orderId", "amountMinor", "currency", "orderedAtMs", "details",
+        "idempotencyKey",
+    ]
+
     /// Reads the message from a JSON object; unknown field names are an error.
     public init(from decoder: any Decoder) throws {
         let json = try decoder.container(keyedBy: CompactJSONKey.self)
-        try json.rejectUnknownKeys(["memberId", "merchantId", "orderId", "amountMinor", "currency", "orderedAtMs", "details", "idempotencyKey"], in: "cashback.v1.FileClaimRequest")
+        try json.rejectUnknownKeys(Self.jsonFieldNames, in: Self.schemaName)
         self.init()
         if let value = try json.decodeCompactString("memberId") {
             self.memberID = value
@@ -1603,10 +1650,17 @@ extension CashbackV1 {
 // MARK: Claim JSON mapping
 
 extension CashbackV1.Claim: Codable {
+    /// The JSON names of the fields: any other name in an object is an error.
+    private static let jsonFieldNames: Set<String> = [
+        "claimId", "memberId", "merchantId", "orderId", "currency", "amountMinor", "orderedAtMs",
+        "details", "state", "accrualId", "decidedBy", "decisionReason", "createdAtMs",
+        "decidedAtMs",
+    ]
+
     /// Reads the message from a JSON object; unknown field names are an error.
     public init(from decoder: any Decoder) throws {
         let json = try decoder.container(keyedBy: CompactJSONKey.self)
-        try json.rejectUnknownKeys(["claimId", "memberId", "merchantId", "orderId", "currency", "amountMinor", "orderedAtMs", "details", "state", "accrualId", "decidedBy", "decisionReason", "createdAtMs", "decidedAtMs"], in: "cashback.v1.Claim")
+        try json.rejectUnknownKeys(Self.jsonFieldNames, in: Self.schemaName)
         self.init()
         if let value = try json.decodeCompactInteger(Int64.self, "claimId") {
             self.claimID = value
@@ -1740,10 +1794,13 @@ extension CashbackV1 {
 // MARK: PayoutDestination JSON mapping
 
 extension CashbackV1.PayoutDestination: Codable {
+    /// The JSON names of the fields: any other name in an object is an error.
+    private static let jsonFieldNames: Set<String> = ["kind", "account"]
+
     /// Reads the message from a JSON object; unknown field names are an error.
     public init(from decoder: any Decoder) throws {
         let json = try decoder.container(keyedBy: CompactJSONKey.self)
-        try json.rejectUnknownKeys(["kind", "account"], in: "cashback.v1.PayoutDestination")
+        try json.rejectUnknownKeys(Self.jsonFieldNames, in: Self.schemaName)
         self.init()
         if let value = try json.decodeCompactEnum(CashbackV1.DestinationKind.self, "kind") {
             self.kind = value
@@ -1819,7 +1876,8 @@ extension CashbackV1 {
                     case 1: self.memberID = try reader.readString(tag)
                     case 2: self.currency = try reader.readString(tag)
                     case 3: self.amountMinor = try reader.readInt64(tag)
-                    case 4: self.destination = try reader.readMessage(tag) as CashbackV1.PayoutDestination
+                    case 4:
+                        self.destination = try reader.readMessage(tag) as CashbackV1.PayoutDestination
                     case 5: self.idempotencyKey = try reader.readString(tag)
                     default: try reader.skipField(tag)
                     }
@@ -1857,10 +1915,15 @@ extension CashbackV1 {
 // MARK: WithdrawRequest JSON mapping
 
 extension CashbackV1.WithdrawRequest: Codable {
+    /// The JSON names of the fields: any other name in an object is an error.
+    private static let jsonFieldNames: Set<String> = [
+        "memberId", "currency", "amountMinor", "destination", "idempotencyKey",
+    ]
+
     /// Reads the message from a JSON object; unknown field names are an error.
     public init(from decoder: any Decoder) throws {
         let json = try decoder.container(keyedBy: CompactJSONKey.self)
-        try json.rejectUnknownKeys(["memberId", "currency", "amountMinor", "destination", "idempotencyKey"], in: "cashback.v1.WithdrawRequest")
+        try json.rejectUnknownKeys(Self.jsonFieldNames, in: Self.schemaName)
         self.init()
         if let value = try json.decodeCompactString("memberId") {
             self.memberID = value
@@ -1871,7 +1934,9 @@ extension CashbackV1.WithdrawRequest: Codable {
         if let value = try json.decodeCompactInteger(Int64.self, "amountMinor") {
             self.amountMinor = value
         }
-        if let value = try json.decodeIfPresent(CashbackV1.PayoutDestination.self, forKey: CompactJSONKey("destination")) {
+        if let value = try json.decodeIfPresent(
+            CashbackV1.PayoutDestination.self, forKey: CompactJSONKey("destination"))
+        {
             self.destination = value
         }
         if let value = try json.decodeCompactString("idempotencyKey") {
@@ -1967,7 +2032,8 @@ extension CashbackV1 {
                     case 2: self.memberID = try reader.readString(tag)
                     case 3: self.currency = try reader.readString(tag)
                     case 4: self.amountMinor = try reader.readInt64(tag)
-                    case 5: self.destination = try reader.readMessage(tag) as CashbackV1.PayoutDestination
+                    case 5:
+                        self.destination = try reader.readMessage(tag) as CashbackV1.PayoutDestination
                     case 6: self.state = try reader.readEnum(tag)
                     case 7: self.failureReason = try reader.readString(tag)
                     case 8: self.createdAtMs = try reader.readInt64(tag)
@@ -2016,10 +2082,16 @@ extension CashbackV1 {
 // MARK: Withdrawal JSON mapping
 
 extension CashbackV1.Withdrawal: Codable {
+    /// The JSON names of the fields: any other name in an object is an error.
+    private static let jsonFieldNames: Set<String> = [
+        "withdrawalId", "memberId", "currency", "amountMinor", "destination", "state",
+        "failureReason", "createdAtMs", "settledAtMs",
+    ]
+
     /// Reads the message from a JSON object; unknown field names are an error.
     public init(from decoder: any Decoder) throws {
         let json = try decoder.container(keyedBy: CompactJSONKey.self)
-        try json.rejectUnknownKeys(["withdrawalId", "memberId", "currency", "amountMinor", "destination", "state", "failureReason", "createdAtMs", "settledAtMs"], in: "cashback.v1.Withdrawal")
+        try json.rejectUnknownKeys(Self.jsonFieldNames, in: Self.schemaName)
         self.init()
         if let value = try json.decodeCompactInteger(Int64.self, "withdrawalId") {
             self.withdrawalID = value
@@ -2033,7 +2105,9 @@ extension CashbackV1.Withdrawal: Codable {
         if let value = try json.decodeCompactInteger(Int64.self, "amountMinor") {
             self.amountMinor = value
         }
-        if let value = try json.decodeIfPresent(CashbackV1.PayoutDestination.self, forKey: CompactJSONKey("destination")) {
+        if let value = try json.decodeIfPresent(
+            CashbackV1.PayoutDestination.self, forKey: CompactJSONKey("destination"))
+        {
             self.destination = value
         }
         if let value = try json.decodeCompactEnum(CashbackV1.WithdrawalState.self, "state") {
@@ -2142,10 +2216,13 @@ extension CashbackV1 {
 // MARK: WithdrawResponse JSON mapping
 
 extension CashbackV1.WithdrawResponse: Codable {
+    /// The JSON names of the fields: any other name in an object is an error.
+    private static let jsonFieldNames: Set<String> = ["withdrawalId", "state", "withdrawal"]
+
     /// Reads the message from a JSON object; unknown field names are an error.
     public init(from decoder: any Decoder) throws {
         let json = try decoder.container(keyedBy: CompactJSONKey.self)
-        try json.rejectUnknownKeys(["withdrawalId", "state", "withdrawal"], in: "cashback.v1.WithdrawResponse")
+        try json.rejectUnknownKeys(Self.jsonFieldNames, in: Self.schemaName)
         self.init()
         if let value = try json.decodeCompactInteger(Int64.self, "withdrawalId") {
             self.withdrawalID = value
@@ -2153,7 +2230,9 @@ extension CashbackV1.WithdrawResponse: Codable {
         if let value = try json.decodeCompactEnum(CashbackV1.WithdrawalState.self, "state") {
             self.state = value
         }
-        if let value = try json.decodeIfPresent(CashbackV1.Withdrawal.self, forKey: CompactJSONKey("withdrawal")) {
+        if let value = try json.decodeIfPresent(
+            CashbackV1.Withdrawal.self, forKey: CompactJSONKey("withdrawal"))
+        {
             self.withdrawal = value
         }
     }
@@ -2244,10 +2323,13 @@ extension CashbackV1 {
 // MARK: ListWithdrawalsRequest JSON mapping
 
 extension CashbackV1.ListWithdrawalsRequest: Codable {
+    /// The JSON names of the fields: any other name in an object is an error.
+    private static let jsonFieldNames: Set<String> = ["state", "pageSize", "pageToken"]
+
     /// Reads the message from a JSON object; unknown field names are an error.
     public init(from decoder: any Decoder) throws {
         let json = try decoder.container(keyedBy: CompactJSONKey.self)
-        try json.rejectUnknownKeys(["state", "pageSize", "pageToken"], in: "cashback.v1.ListWithdrawalsRequest")
+        try json.rejectUnknownKeys(Self.jsonFieldNames, in: Self.schemaName)
         self.init()
         if let value = try json.decodeCompactEnum(CashbackV1.WithdrawalState.self, "state") {
             self.state = value
@@ -2305,7 +2387,7 @@ extension CashbackV1 {
                 while let tag = try reader.readTag() {
                     field = tag.fieldNumber
                     switch tag.fieldNumber {
-                    case 1: self.withdrawals.append(try reader.readMessage(tag) as CashbackV1.Withdrawal)
+                    case 1: self.withdrawals.append(try reader.readMessage(tag))
                     case 2: self.nextPageToken = try reader.readString(tag)
                     default: try reader.skipField(tag)
                     }
@@ -2337,12 +2419,17 @@ extension CashbackV1 {
 // MARK: ListWithdrawalsResponse JSON mapping
 
 extension CashbackV1.ListWithdrawalsResponse: Codable {
+    /// The JSON names of the fields: any other name in an object is an error.
+    private static let jsonFieldNames: Set<String> = ["withdrawals", "nextPageToken"]
+
     /// Reads the message from a JSON object; unknown field names are an error.
     public init(from decoder: any Decoder) throws {
         let json = try decoder.container(keyedBy: CompactJSONKey.self)
-        try json.rejectUnknownKeys(["withdrawals", "nextPageToken"], in: "cashback.v1.ListWithdrawalsResponse")
+        try json.rejectUnknownKeys(Self.jsonFieldNames, in: Self.schemaName)
         self.init()
-        if let value = try json.decodeIfPresent([CashbackV1.Withdrawal].self, forKey: CompactJSONKey("withdrawals")) {
+        if let value = try json.decodeIfPresent(
+            [CashbackV1.Withdrawal].self, forKey: CompactJSONKey("withdrawals"))
+        {
             self.withdrawals = value
         }
         if let value = try json.decodeCompactString("nextPageToken") {
@@ -2425,10 +2512,13 @@ extension CashbackV1 {
 // MARK: CompleteWithdrawalRequest JSON mapping
 
 extension CashbackV1.CompleteWithdrawalRequest: Codable {
+    /// The JSON names of the fields: any other name in an object is an error.
+    private static let jsonFieldNames: Set<String> = ["withdrawalId", "idempotencyKey"]
+
     /// Reads the message from a JSON object; unknown field names are an error.
     public init(from decoder: any Decoder) throws {
         let json = try decoder.container(keyedBy: CompactJSONKey.self)
-        try json.rejectUnknownKeys(["withdrawalId", "idempotencyKey"], in: "cashback.v1.CompleteWithdrawalRequest")
+        try json.rejectUnknownKeys(Self.jsonFieldNames, in: Self.schemaName)
         self.init()
         if let value = try json.decodeCompactInteger(Int64.self, "withdrawalId") {
             self.withdrawalID = value
@@ -2522,10 +2612,13 @@ extension CashbackV1 {
 // MARK: FailWithdrawalRequest JSON mapping
 
 extension CashbackV1.FailWithdrawalRequest: Codable {
+    /// The JSON names of the fields: any other name in an object is an error.
+    private static let jsonFieldNames: Set<String> = ["withdrawalId", "reason", "idempotencyKey"]
+
     /// Reads the message from a JSON object; unknown field names are an error.
     public init(from decoder: any Decoder) throws {
         let json = try decoder.container(keyedBy: CompactJSONKey.self)
-        try json.rejectUnknownKeys(["withdrawalId", "reason", "idempotencyKey"], in: "cashback.v1.FailWithdrawalRequest")
+        try json.rejectUnknownKeys(Self.jsonFieldNames, in: Self.schemaName)
         self.init()
         if let value = try json.decodeCompactInteger(Int64.self, "withdrawalId") {
             self.withdrawalID = value
@@ -2564,7 +2657,8 @@ extension CashbackV1 {
                 /// The response message.
                 public typealias Output = CashbackV1.GetBalanceResponse
                 /// The method's name and path; the schema marks it idempotent.
-                public static let descriptor = MethodDescriptor(service: "cashback.v1.Wallet", method: "GetBalance", isIdempotent: true)
+                public static let descriptor = MethodDescriptor(
+                    service: "cashback.v1.Wallet", method: "GetBalance", isIdempotent: true)
             }
             /// The member's history in one currency, newest first, a page at a time.
             public enum ListHistory {
@@ -2573,7 +2667,8 @@ extension CashbackV1 {
                 /// The response message.
                 public typealias Output = CashbackV1.ListHistoryResponse
                 /// The method's name and path; the schema marks it idempotent.
-                public static let descriptor = MethodDescriptor(service: "cashback.v1.Wallet", method: "ListHistory", isIdempotent: true)
+                public static let descriptor = MethodDescriptor(
+                    service: "cashback.v1.Wallet", method: "ListHistory", isIdempotent: true)
             }
             /// Spends available cashback, soonest-expiring first. More than available, or a frozen
             /// member: FAILED_PRECONDITION, and nothing changes.
@@ -2583,7 +2678,8 @@ extension CashbackV1 {
                 /// The response message.
                 public typealias Output = CashbackV1.RedeemResponse
                 /// The method's name and path; the schema marks it idempotent.
-                public static let descriptor = MethodDescriptor(service: "cashback.v1.Wallet", method: "Redeem", isIdempotent: true)
+                public static let descriptor = MethodDescriptor(
+                    service: "cashback.v1.Wallet", method: "Redeem", isIdempotent: true)
             }
             /// Refunds (part of) a redemption back into the lots it came from. Unknown redemption:
             /// NOT_FOUND; more than is left of it: FAILED_PRECONDITION.
@@ -2593,7 +2689,8 @@ extension CashbackV1 {
                 /// The response message.
                 public typealias Output = CashbackV1.RedeemResponse
                 /// The method's name and path; the schema marks it idempotent.
-                public static let descriptor = MethodDescriptor(service: "cashback.v1.Wallet", method: "RefundRedemption", isIdempotent: true)
+                public static let descriptor = MethodDescriptor(
+                    service: "cashback.v1.Wallet", method: "RefundRedemption", isIdempotent: true)
             }
             /// Moves available cashback to reserved for a payout. Below the currency's minimum:
             /// INVALID_ARGUMENT; more than available, or a frozen member: FAILED_PRECONDITION; more
@@ -2604,7 +2701,8 @@ extension CashbackV1 {
                 /// The response message.
                 public typealias Output = CashbackV1.WithdrawResponse
                 /// The method's name and path; the schema marks it idempotent.
-                public static let descriptor = MethodDescriptor(service: "cashback.v1.Wallet", method: "Withdraw", isIdempotent: true)
+                public static let descriptor = MethodDescriptor(
+                    service: "cashback.v1.Wallet", method: "Withdraw", isIdempotent: true)
             }
             /// Reports an order that was never credited. Unknown merchant: NOT_FOUND; an order already
             /// credited or already claimed: ALREADY_EXISTS.
@@ -2614,39 +2712,56 @@ extension CashbackV1 {
                 /// The response message.
                 public typealias Output = CashbackV1.Claim
                 /// The method's name and path; the schema marks it idempotent.
-                public static let descriptor = MethodDescriptor(service: "cashback.v1.Wallet", method: "FileClaim", isIdempotent: true)
+                public static let descriptor = MethodDescriptor(
+                    service: "cashback.v1.Wallet", method: "FileClaim", isIdempotent: true)
             }
         }
 
         /// Every method of the service, in schema order.
-        public static let methods: [MethodDescriptor] = [Method.GetBalance.descriptor, Method.ListHistory.descriptor, Method.Redeem.descriptor, Method.RefundRedemption.descriptor, Method.Withdraw.descriptor, Method.FileClaim.descriptor]
+        public static let methods: [MethodDescriptor] = [
+            Method.GetBalance.descriptor, Method.ListHistory.descriptor, Method.Redeem.descriptor,
+            Method.RefundRedemption.descriptor, Method.Withdraw.descriptor,
+            Method.FileClaim.descriptor,
+        ]
 
         /// What a server implements to serve the service.
         ///
         /// Throw `RPCError` to answer with a status other than OK.
         public protocol ServiceProtocol: Sendable {
             /// The member's balance in one currency, with the next expiry.
-            func getBalance(_ request: Method.GetBalance.Input, context: RPCServerContext) async throws -> Method.GetBalance.Output
+            func getBalance(
+                _ request: Method.GetBalance.Input, context: RPCServerContext
+            ) async throws -> Method.GetBalance.Output
 
             /// The member's history in one currency, newest first, a page at a time.
-            func listHistory(_ request: Method.ListHistory.Input, context: RPCServerContext) async throws -> Method.ListHistory.Output
+            func listHistory(
+                _ request: Method.ListHistory.Input, context: RPCServerContext
+            ) async throws -> Method.ListHistory.Output
 
             /// Spends available cashback, soonest-expiring first. More than available, or a frozen
             /// member: FAILED_PRECONDITION, and nothing changes.
-            func redeem(_ request: Method.Redeem.Input, context: RPCServerContext) async throws -> Method.Redeem.Output
+            func redeem(
+                _ request: Method.Redeem.Input, context: RPCServerContext
+            ) async throws -> Method.Redeem.Output
 
             /// Refunds (part of) a redemption back into the lots it came from. Unknown redemption:
             /// NOT_FOUND; more than is left of it: FAILED_PRECONDITION.
-            func refundRedemption(_ request: Method.RefundRedemption.Input, context: RPCServerContext) async throws -> Method.RefundRedemption.Output
+            func refundRedemption(
+                _ request: Method.RefundRedemption.Input, context: RPCServerContext
+            ) async throws -> Method.RefundRedemption.Output
 
             /// Moves available cashback to reserved for a payout. Below the currency's minimum:
             /// INVALID_ARGUMENT; more than available, or a frozen member: FAILED_PRECONDITION; more
             /// withdrawals in a day than the velocity limit: RESOURCE_EXHAUSTED.
-            func withdraw(_ request: Method.Withdraw.Input, context: RPCServerContext) async throws -> Method.Withdraw.Output
+            func withdraw(
+                _ request: Method.Withdraw.Input, context: RPCServerContext
+            ) async throws -> Method.Withdraw.Output
 
             /// Reports an order that was never credited. Unknown merchant: NOT_FOUND; an order already
             /// credited or already claimed: ALREADY_EXISTS.
-            func fileClaim(_ request: Method.FileClaim.Input, context: RPCServerContext) async throws -> Method.FileClaim.Output
+            func fileClaim(
+                _ request: Method.FileClaim.Input, context: RPCServerContext
+            ) async throws -> Method.FileClaim.Output
         }
     }
 }
@@ -2698,7 +2813,8 @@ extension CashbackV1 {
                 /// The response message.
                 public typealias Output = CashbackV1.ListWithdrawalsResponse
                 /// The method's name and path; the schema marks it idempotent.
-                public static let descriptor = MethodDescriptor(service: "cashback.v1.Payouts", method: "ListWithdrawals", isIdempotent: true)
+                public static let descriptor = MethodDescriptor(
+                    service: "cashback.v1.Payouts", method: "ListWithdrawals", isIdempotent: true)
             }
             /// The payout reached the destination: reserved → withdrawn. Completing it again answers
             /// it; after FailWithdrawal: FAILED_PRECONDITION; unknown: NOT_FOUND.
@@ -2708,7 +2824,9 @@ extension CashbackV1 {
                 /// The response message.
                 public typealias Output = CashbackV1.Withdrawal
                 /// The method's name and path; the schema marks it idempotent.
-                public static let descriptor = MethodDescriptor(service: "cashback.v1.Payouts", method: "CompleteWithdrawal", isIdempotent: true)
+                public static let descriptor = MethodDescriptor(
+                    service: "cashback.v1.Payouts", method: "CompleteWithdrawal",
+                    isIdempotent: true)
             }
             /// The payout failed: reserved → available, back into the lots it came from with their
             /// original expiry. Failing it again answers it; after CompleteWithdrawal:
@@ -2719,28 +2837,38 @@ extension CashbackV1 {
                 /// The response message.
                 public typealias Output = CashbackV1.Withdrawal
                 /// The method's name and path; the schema marks it idempotent.
-                public static let descriptor = MethodDescriptor(service: "cashback.v1.Payouts", method: "FailWithdrawal", isIdempotent: true)
+                public static let descriptor = MethodDescriptor(
+                    service: "cashback.v1.Payouts", method: "FailWithdrawal", isIdempotent: true)
             }
         }
 
         /// Every method of the service, in schema order.
-        public static let methods: [MethodDescriptor] = [Method.ListWithdrawals.descriptor, Method.CompleteWithdrawal.descriptor, Method.FailWithdrawal.descriptor]
+        public static let methods: [MethodDescriptor] = [
+            Method.ListWithdrawals.descriptor, Method.CompleteWithdrawal.descriptor,
+            Method.FailWithdrawal.descriptor,
+        ]
 
         /// What a server implements to serve the service.
         ///
         /// Throw `RPCError` to answer with a status other than OK.
         public protocol ServiceProtocol: Sendable {
             /// Withdrawals by state, oldest first, a page at a time.
-            func listWithdrawals(_ request: Method.ListWithdrawals.Input, context: RPCServerContext) async throws -> Method.ListWithdrawals.Output
+            func listWithdrawals(
+                _ request: Method.ListWithdrawals.Input, context: RPCServerContext
+            ) async throws -> Method.ListWithdrawals.Output
 
             /// The payout reached the destination: reserved → withdrawn. Completing it again answers
             /// it; after FailWithdrawal: FAILED_PRECONDITION; unknown: NOT_FOUND.
-            func completeWithdrawal(_ request: Method.CompleteWithdrawal.Input, context: RPCServerContext) async throws -> Method.CompleteWithdrawal.Output
+            func completeWithdrawal(
+                _ request: Method.CompleteWithdrawal.Input, context: RPCServerContext
+            ) async throws -> Method.CompleteWithdrawal.Output
 
             /// The payout failed: reserved → available, back into the lots it came from with their
             /// original expiry. Failing it again answers it; after CompleteWithdrawal:
             /// FAILED_PRECONDITION; unknown: NOT_FOUND.
-            func failWithdrawal(_ request: Method.FailWithdrawal.Input, context: RPCServerContext) async throws -> Method.FailWithdrawal.Output
+            func failWithdrawal(
+                _ request: Method.FailWithdrawal.Input, context: RPCServerContext
+            ) async throws -> Method.FailWithdrawal.Output
         }
     }
 }
