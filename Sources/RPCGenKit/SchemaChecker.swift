@@ -17,17 +17,35 @@ struct SchemaChecker {
         for (name, line) in names where Self.reservedTypeNames.contains(name) {
             try require(false, "'\(name)' is reserved in the generated Swift", line: line)
         }
+        let namespace = SwiftNames.namespace(file.package)
+        for (name, line) in names where name == namespace {
+            try require(
+                false, "'\(name)' is the Swift namespace of package \(file.package); rename it",
+                line: line)
+        }
         for message in file.messages { try check(message) }
         try checkNoValueCycles()
         for decl in file.enums { try check(decl) }
         for service in file.services { try check(service) }
     }
 
-    /// Names the generated code uses unqualified inside a package's namespace.
+    /// Names the generated code uses unqualified inside a package's namespace, and names
+    /// Swift gives a meaning of its own.
     static let reservedTypeNames: Set<String> = [
-        "String", "Bool", "Int", "Int32", "Int64", "UInt8", "UInt32", "UInt64", "Array",
+        "String", "Bool", "Int", "Int32", "Int64", "UInt8", "UInt32", "UInt64", "Array", "Set",
         "Optional", "Result", "Error", "Codable", "Decoder", "Encoder", "Sendable", "Hashable",
         "Method", "Client", "ServiceProtocol", "CompactMessage", "MethodDescriptor",
+        "CompactReader", "CompactWriter", "CompactDecodingError", "CompactJSONKey", "CompactTag",
+        "RPCServerContext", "RPCStreamWriter", "RPCRouter", "RPCError", "CallOptions",
+        "Any", "Self", "Type", "Protocol", "Never", "Void",
+    ]
+
+    /// Swift names a field's property may not have: `self`, and the members every generated
+    /// message has (a field `compact_bytes` would make `init(compactBytes:)` the memberwise
+    /// initializer, which takes the bytes as the field instead of decoding them).
+    static let reservedPropertyNames: Set<String> = [
+        "self", "Self", "Type", "hashValue", "compactBytes", "compactFieldPath", "jsonFieldNames",
+        "schemaName",
     ]
 
     /// A message cannot hold itself by value, directly or through other messages (Swift
@@ -78,6 +96,11 @@ struct SchemaChecker {
             // `foo_1` and `foo1` differ in the schema but not in Swift or JSON.
             let swift = SwiftNames.property(field.name)
             let json = SwiftNames.json(field.name)
+            try require(
+                !Self.reservedPropertyNames.contains(swift.trimmingCharacters(in: ["`"])),
+                "field '\(owner)' would be the Swift property '\(swift)', which every generated "
+                    + "message already has or Swift reserves; rename it",
+                line: line)
             try require(
                 generatedNames.insert("swift:" + swift).inserted
                     && generatedNames.insert("json:" + json).inserted,

@@ -73,7 +73,7 @@ import Testing
 
     /// `a/b.rpc` and `a.b.rpc` would both generate `a.b.swift`.
     @Test func twoSchemaFilesWithOneOutputNameAreRefused() throws {
-        let first = try SchemaParser.parse("package a;\nmessage A { }", path: "a/b.rpc")
+        let first = try SchemaParser.parse("package a;\nmessage M { }", path: "a/b.rpc")
         let second = try SchemaParser.parse("package a;\nmessage B { }", path: "a.b.rpc")
         #expect {
             try RPCGenerator.checkOutputNames([first, second])
@@ -81,7 +81,7 @@ import Testing
             "\($0)" == "a.b.rpc:0: generates a.b.swift, as a/b.rpc does; rename one of them"
         }
         // Only the suffix goes: a folder named `x.rpc` stays in the name.
-        let third = try SchemaParser.parse("package c;\nmessage C { }", path: "x.rpc/c.rpc")
+        let third = try SchemaParser.parse("package c;\nmessage M { }", path: "x.rpc/c.rpc")
         let files = RPCGenerator.generate([third]).map(\.path)
         #expect(files.contains("\(RPCGenerator.apiDirectory)/x.rpc.c.swift"))
     }

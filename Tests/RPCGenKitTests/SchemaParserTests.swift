@@ -78,6 +78,12 @@ import Testing
         ("package p; enum E { A_1 = 0; A1 = 1; }", "same Swift case"),
         ("package p; enum E { ZERO = 0; UNRECOGNIZED = 1; }", "is reserved"),
         ("package p; message String { }", "reserved in the generated Swift"),
+        ("package p; message Type { }", "reserved in the generated Swift"),
+        ("package p; message CompactReader { }", "reserved in the generated Swift"),
+        ("package a.v1; message AV1 { }", "the Swift namespace of package a.v1"),
+        ("package p; message A { string self = 1; }", "would be the Swift property '`self`'"),
+        ("package p; message A { string hash_value = 1; }", "would be the Swift property 'hashValue'"),
+        ("package p; message A { bytes compact_bytes = 1; }", "'compactBytes'"),
         ("package p; message A { A next = 1; }", "contains itself"),
         ("package p; message A { B b = 1; } message B { A a = 1; }", "contains itself"),
     ])
