@@ -71,6 +71,7 @@ extension CashbackV1 {
 extension CashbackV1 {
     /// What happened to an accrual.
     public enum AccrualChangeKind: CompactJSONEnum {
+        /// Never sent by the server.
         case unspecified
         /// Accrued as pending.
         case accrue
@@ -434,6 +435,7 @@ extension CashbackV1.AccrueRequest: Codable {
 // MARK: - AccrueResponse
 
 extension CashbackV1 {
+    /// What Accrue answers: the accrual booked, or the first answer again for a replay.
     public struct AccrueResponse: CompactMessage {
         /// The message's name in the schema.
         public static let schemaName = "cashback.v1.AccrueResponse"
@@ -559,8 +561,10 @@ extension CashbackV1 {
         /// The message's name in the schema.
         public static let schemaName = "cashback.v1.OrderRef"
 
+        /// The merchant's id. Required: an identifier.
         public var merchantID: String
 
+        /// The merchant's order id. Required: an identifier.
         public var orderID: String
 
         /// A message with every field at its default.
@@ -645,6 +649,7 @@ extension CashbackV1.OrderRef: Codable {
 // MARK: - AccrualStateResponse
 
 extension CashbackV1 {
+    /// The state an accrual is in after Confirm or Cancel.
     public struct AccrualStateResponse: CompactMessage {
         /// The message's name in the schema.
         public static let schemaName = "cashback.v1.AccrualStateResponse"
@@ -729,20 +734,26 @@ extension CashbackV1 {
         /// The message's name in the schema.
         public static let schemaName = "cashback.v1.QuoteRequest"
 
+        /// The merchant's id. Required: an identifier; a registered, active merchant.
         public var merchantID: String
 
+        /// The member's id. Required: an identifier (validated; the price does not depend on it,
+        /// only on `segments`).
         public var memberID: String
 
         /// As AccrueRequest.amount_minor.
         public var amountMinor: Int64
 
+        /// Required: the merchant's current currency.
         public var currency: String
 
         /// When the order is (or would be) placed; campaigns are matched against it.
         public var orderedAtMs: Int64
 
+        /// As AccrueRequest.lines: the order's lines, or none.
         public var lines: [CashbackV1.OrderLine]
 
+        /// As AccrueRequest.segments: the member's segments, which campaigns may target.
         public var segments: [String]
 
         /// The version to price with; 0 = the latest.
@@ -903,6 +914,7 @@ extension CashbackV1 {
         /// The line's sku (empty for an order reported without lines).
         public var sku: String
 
+        /// The line's category (may be empty).
         public var category: String
 
         /// What is left of the line after refunds: what was priced, in minor units.
@@ -1080,6 +1092,7 @@ extension CashbackV1 {
         /// The eligible amount: the sum of what is left of the lines, in minor units.
         public var eligibleMinor: Int64
 
+        /// Each line as it was priced, in the order's order (one line for an order without lines).
         public var lines: [CashbackV1.LinePricing]
 
         /// The campaign that priced the lines, or empty.
@@ -1088,6 +1101,7 @@ extension CashbackV1 {
         /// True when the order is below the minimum order: nothing earned.
         public var belowMinimum: Bool
 
+        /// The rule set's minimum order (0 = none).
         public var minimumOrderMinor: Int64
 
         /// The fixed amount added to the order.
@@ -1099,6 +1113,7 @@ extension CashbackV1 {
         /// True when the per-order cap lowered the cashback.
         public var capApplied: Bool
 
+        /// The rule set's cap (0 = none).
         public var capMinor: Int64
 
         /// True when the cashback was lowered to the eligible amount.
@@ -1347,6 +1362,7 @@ extension CashbackV1.Pricing: Codable {
 // MARK: - QuoteResponse
 
 extension CashbackV1 {
+    /// What a quote answers: the cashback the order would earn now, and how it was priced.
     public struct QuoteResponse: CompactMessage {
         /// The message's name in the schema.
         public static let schemaName = "cashback.v1.QuoteResponse"
@@ -1459,6 +1475,7 @@ extension CashbackV1 {
         /// The message's name in the schema.
         public static let schemaName = "cashback.v1.AccrualChange"
 
+        /// What happened.
         public var kind: CashbackV1.AccrualChangeKind
 
         /// When the ledger recorded it, in milliseconds since the Unix epoch.
@@ -1646,16 +1663,22 @@ extension CashbackV1 {
         /// The message's name in the schema.
         public static let schemaName = "cashback.v1.Accrual"
 
+        /// The accrual's id.
         public var accrualID: Int64
 
+        /// The merchant.
         public var merchantID: String
 
+        /// The merchant's order id.
         public var orderID: String
 
+        /// The member who earns the cashback.
         public var memberID: String
 
+        /// The order's currency, also the cashback's.
         public var currency: String
 
+        /// Where the accrual is in its lifecycle.
         public var state: CashbackV1.AccrualState
 
         /// The eligible amount first reported, in minor units.
@@ -1675,6 +1698,7 @@ extension CashbackV1 {
         /// The locked rule-set version.
         public var ruleVersion: Int64
 
+        /// When the order was placed.
         public var orderedAtMs: Int64
 
         /// When the merchant's return window ends: order time + the merchant's hold days (locked
@@ -2019,8 +2043,10 @@ extension CashbackV1 {
         /// The message's name in the schema.
         public static let schemaName = "cashback.v1.AdjustRequest"
 
+        /// The merchant's id. Required: an identifier.
         public var merchantID: String
 
+        /// The merchant's order id. Required: an identifier.
         public var orderID: String
 
         /// The caller's key for this adjustment (1 to 128 bytes): a replay changes nothing and
@@ -2176,6 +2202,7 @@ extension CashbackV1.AdjustRequest: Codable {
 // MARK: - AdjustResponse
 
 extension CashbackV1 {
+    /// The accrual after a refund, and what the refund took back.
     public struct AdjustResponse: CompactMessage {
         /// The message's name in the schema.
         public static let schemaName = "cashback.v1.AdjustResponse"

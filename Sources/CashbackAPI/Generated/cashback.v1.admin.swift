@@ -68,8 +68,11 @@ extension CashbackV1 {
     public enum ClaimFilter: CompactJSONEnum {
         /// Every state.
         case any
+        /// Filed, not decided.
         case pending
+        /// Approved: an accrual was booked from it.
         case approved
+        /// Rejected.
         case rejected
         /// A number this version of the schema does not know.
         case unrecognized(UInt32)
@@ -315,6 +318,7 @@ extension CashbackV1.UpsertMerchantRequest: Codable {
 // MARK: - UpsertMerchantResponse
 
 extension CashbackV1 {
+    /// What UpsertMerchant answers.
     public struct UpsertMerchantResponse: CompactMessage {
         /// The message's name in the schema.
         public static let schemaName = "cashback.v1.UpsertMerchantResponse"
@@ -936,6 +940,7 @@ extension CashbackV1.RuleSet: Codable {
 // MARK: - PublishRuleSetRequest
 
 extension CashbackV1 {
+    /// A new rule-set version for a merchant.
     public struct PublishRuleSetRequest: CompactMessage {
         /// The message's name in the schema.
         public static let schemaName = "cashback.v1.PublishRuleSetRequest"
@@ -1043,6 +1048,7 @@ extension CashbackV1.PublishRuleSetRequest: Codable {
 // MARK: - PublishRuleSetResponse
 
 extension CashbackV1 {
+    /// The version PublishRuleSet published.
     public struct PublishRuleSetResponse: CompactMessage {
         /// The message's name in the schema.
         public static let schemaName = "cashback.v1.PublishRuleSetResponse"
@@ -1148,6 +1154,7 @@ extension CashbackV1.PublishRuleSetResponse: Codable {
 // MARK: - GetRuleSetRequest
 
 extension CashbackV1 {
+    /// Which rule-set version to read.
     public struct GetRuleSetRequest: CompactMessage {
         /// The message's name in the schema.
         public static let schemaName = "cashback.v1.GetRuleSetRequest"
@@ -1240,6 +1247,7 @@ extension CashbackV1.GetRuleSetRequest: Codable {
 // MARK: - GetRuleSetResponse
 
 extension CashbackV1 {
+    /// One rule-set version, as published.
     public struct GetRuleSetResponse: CompactMessage {
         /// The message's name in the schema.
         public static let schemaName = "cashback.v1.GetRuleSetResponse"
@@ -1362,6 +1370,7 @@ extension CashbackV1.GetRuleSetResponse: Codable {
 // MARK: - VerifyRequest
 
 extension CashbackV1 {
+    /// Asks for a check of the books (no fields).
     public struct VerifyRequest: CompactMessage {
         /// The message's name in the schema.
         public static let schemaName = "cashback.v1.VerifyRequest"
@@ -1509,6 +1518,7 @@ extension CashbackV1.VerifyBreach: Codable {
 // MARK: - VerifyResponse
 
 extension CashbackV1 {
+    /// What a check of the books found: counts, and every breach.
     public struct VerifyResponse: CompactMessage {
         /// The message's name in the schema.
         public static let schemaName = "cashback.v1.VerifyResponse"
@@ -1662,6 +1672,8 @@ extension CashbackV1 {
         /// The message's name in the schema.
         public static let schemaName = "cashback.v1.FreezeMemberRequest"
 
+        /// Required: an identifier. The ledger need not know the member: a member can be frozen before
+        /// it earns anything.
         public var memberID: String
 
         /// Optional: the person acting through the token. The actor kept forever is the calling
@@ -1778,10 +1790,12 @@ extension CashbackV1.FreezeMemberRequest: Codable {
 // MARK: - FreezeMemberResponse
 
 extension CashbackV1 {
+    /// The member's frozen state after FreezeMember or UnfreezeMember.
     public struct FreezeMemberResponse: CompactMessage {
         /// The message's name in the schema.
         public static let schemaName = "cashback.v1.FreezeMemberResponse"
 
+        /// The member, as sent.
         public var memberID: String
 
         /// Whether the member is frozen after the call.
@@ -1962,6 +1976,7 @@ extension CashbackV1.RunExpiryRequest: Codable {
 // MARK: - RunExpiryResponse
 
 extension CashbackV1 {
+    /// What one expiry run did.
     public struct RunExpiryResponse: CompactMessage {
         /// The message's name in the schema.
         public static let schemaName = "cashback.v1.RunExpiryResponse"
@@ -2067,6 +2082,7 @@ extension CashbackV1.RunExpiryResponse: Codable {
 // MARK: - ListClaimsRequest
 
 extension CashbackV1 {
+    /// Which claims to list, and the page.
     public struct ListClaimsRequest: CompactMessage {
         /// The message's name in the schema.
         public static let schemaName = "cashback.v1.ListClaimsRequest"
@@ -2177,33 +2193,46 @@ extension CashbackV1 {
         /// The message's name in the schema.
         public static let schemaName = "cashback.v1.ClaimSummary"
 
+        /// The claim's id.
         public var claimID: Int64
 
+        /// The member who filed it.
         public var memberID: String
 
+        /// The merchant of the claimed order.
         public var merchantID: String
 
+        /// The claimed order.
         public var orderID: String
 
+        /// The order's currency, as filed.
         public var currency: String
 
+        /// The order's eligible amount, as filed.
         public var amountMinor: Int64
 
+        /// When the order was placed, as filed.
         public var orderedAtMs: Int64
 
+        /// What the member wrote.
         public var details: String
 
         /// PENDING, APPROVED or REJECTED.
         public var state: CashbackV1.ClaimFilter
 
+        /// The accrual an approval booked; 0 unless `APPROVED`.
         public var accrualID: Int64
 
+        /// The recorded actor of the decision (token name, then `/actor`); empty while `PENDING`.
         public var decidedBy: String
 
+        /// The `reason` of the decision; empty while `PENDING`.
         public var decisionReason: String
 
+        /// The server's clock when FileClaim filed it.
         public var createdAtMs: Int64
 
+        /// The server's clock when it was decided; 0 while `PENDING`.
         public var decidedAtMs: Int64
 
         /// A message with every field at its default.
@@ -2412,6 +2441,7 @@ extension CashbackV1.ClaimSummary: Codable {
 // MARK: - ListClaimsResponse
 
 extension CashbackV1 {
+    /// One page of claims.
     public struct ListClaimsResponse: CompactMessage {
         /// The message's name in the schema.
         public static let schemaName = "cashback.v1.ListClaimsResponse"
@@ -2511,6 +2541,7 @@ extension CashbackV1 {
         /// The message's name in the schema.
         public static let schemaName = "cashback.v1.DecideClaimRequest"
 
+        /// Required: 1–2^63 − 1, a claim's id.
         public var claimID: Int64
 
         /// Optional: the person acting through the token. The actor kept forever is the calling
@@ -2632,8 +2663,10 @@ extension CashbackV1 {
         /// The message's name in the schema.
         public static let schemaName = "cashback.v1.AdjustBalanceRequest"
 
+        /// The member's id. Required: an identifier; the ledger need not know the member for a credit.
         public var memberID: String
 
+        /// Required: ISO 4217 shape.
         public var currency: String
 
         /// Signed minor units: a credit if positive, a debit if negative; never 0.
@@ -2773,6 +2806,7 @@ extension CashbackV1.AdjustBalanceRequest: Codable {
 // MARK: - AdjustBalanceResponse
 
 extension CashbackV1 {
+    /// The member's available balance after a manual credit or debit.
     public struct AdjustBalanceResponse: CompactMessage {
         /// The message's name in the schema.
         public static let schemaName = "cashback.v1.AdjustBalanceResponse"
@@ -2852,6 +2886,7 @@ extension CashbackV1.AdjustBalanceResponse: Codable {
 // MARK: - GetStatsRequest
 
 extension CashbackV1 {
+    /// The window and currency to add up.
     public struct GetStatsRequest: CompactMessage {
         /// The message's name in the schema.
         public static let schemaName = "cashback.v1.GetStatsRequest"
@@ -2968,8 +3003,10 @@ extension CashbackV1 {
         /// Cashback booked as pending (gross of later refunds).
         public var accruedMinor: Int64
 
+        /// Cashback confirmed (the part that paid off debt included).
         public var confirmedMinor: Int64
 
+        /// Cashback cancelled.
         public var cancelledMinor: Int64
 
         /// Cashback spent (gross of refunds of redemptions); in the total only.
@@ -3142,12 +3179,15 @@ extension CashbackV1.StatsFigures: Codable {
 // MARK: - MerchantStats
 
 extension CashbackV1 {
+    /// One merchant's figures in a GetStats window.
     public struct MerchantStats: CompactMessage {
         /// The message's name in the schema.
         public static let schemaName = "cashback.v1.MerchantStats"
 
+        /// The merchant.
         public var merchantID: String
 
+        /// Its figures, always present.
         public var figures: CashbackV1.StatsFigures?
 
         /// A message with every field at its default.
@@ -3234,10 +3274,12 @@ extension CashbackV1.MerchantStats: Codable {
 // MARK: - GetStatsResponse
 
 extension CashbackV1 {
+    /// The figures of a window: in all, and per merchant.
     public struct GetStatsResponse: CompactMessage {
         /// The message's name in the schema.
         public static let schemaName = "cashback.v1.GetStatsResponse"
 
+        /// Everything booked in the window, every merchant included; always present.
         public var total: CashbackV1.StatsFigures?
 
         /// Per merchant with accrual activity in the window, by merchant id; at most 1000.

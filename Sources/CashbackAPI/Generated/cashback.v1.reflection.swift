@@ -7,6 +7,7 @@ import RPC
 // MARK: - ListServicesRequest
 
 extension CashbackV1 {
+    /// Asks for what the server serves (no fields).
     public struct ListServicesRequest: CompactMessage {
         /// The message's name in the schema.
         public static let schemaName = "cashback.v1.ListServicesRequest"
@@ -168,6 +169,7 @@ extension CashbackV1.ServiceInfo: Codable {
 // MARK: - ListServicesResponse
 
 extension CashbackV1 {
+    /// What the server serves.
     public struct ListServicesResponse: CompactMessage {
         /// The message's name in the schema.
         public static let schemaName = "cashback.v1.ListServicesResponse"

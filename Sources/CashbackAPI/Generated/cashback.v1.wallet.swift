@@ -9,6 +9,7 @@ import RPC
 extension CashbackV1 {
     /// Where a claim is.
     public enum ClaimState: CompactJSONEnum {
+        /// Never sent by the server.
         case unspecified
         /// Filed, not decided.
         case pending
@@ -70,6 +71,7 @@ extension CashbackV1 {
 extension CashbackV1 {
     /// The kind of a payout destination.
     public enum DestinationKind: CompactJSONEnum {
+        /// Not a destination: refused in a request.
         case unspecified
         /// A card number: 12 to 19 digits with a valid check digit.
         case card
@@ -131,6 +133,7 @@ extension CashbackV1 {
 extension CashbackV1 {
     /// Where a withdrawal is.
     public enum WithdrawalState: CompactJSONEnum {
+        /// Never sent by the server.
         case unspecified
         /// Requested: the amount is reserved.
         case reserved
@@ -190,6 +193,7 @@ extension CashbackV1 {
 // MARK: - GetBalanceRequest
 
 extension CashbackV1 {
+    /// Whose balance, in which currency.
     public struct GetBalanceRequest: CompactMessage {
         /// The message's name in the schema.
         public static let schemaName = "cashback.v1.GetBalanceRequest"
@@ -488,6 +492,7 @@ extension CashbackV1 {
         /// The message's name in the schema.
         public static let schemaName = "cashback.v1.RedeemRequest"
 
+        /// The member's id. Required: an identifier.
         public var memberID: String
 
         /// ISO 4217 code of the account's currency.
@@ -743,6 +748,7 @@ extension CashbackV1 {
         /// The message's name in the schema.
         public static let schemaName = "cashback.v1.RefundRedemptionRequest"
 
+        /// The redemption's id. Required: 1–2^63 − 1, a `RedeemResponse.redemptionId`.
         public var redemptionID: Int64
 
         /// The amount refunded now, in minor units: at most what is left of the redemption.
@@ -858,10 +864,12 @@ extension CashbackV1.RefundRedemptionRequest: Codable {
 // MARK: - ListHistoryRequest
 
 extension CashbackV1 {
+    /// Whose history, in which currency, and the page.
     public struct ListHistoryRequest: CompactMessage {
         /// The message's name in the schema.
         public static let schemaName = "cashback.v1.ListHistoryRequest"
 
+        /// The member's id. Required: an identifier.
         public var memberID: String
 
         /// ISO 4217 code of the account's currency.
@@ -1008,6 +1016,7 @@ extension CashbackV1 {
         /// The accrual's merchant and order; empty if none.
         public var merchantID: String
 
+        /// That accrual's order; empty otherwise.
         public var orderID: String
 
         /// The claim behind the accrual, or the claim an admin decided; 0 if none.
@@ -1016,6 +1025,7 @@ extension CashbackV1 {
         /// The redemption or the withdrawal it records; 0 if none.
         public var redemptionID: Int64
 
+        /// The withdrawal of a `withdraw`, `complete-withdrawal` or `fail-withdrawal`; 0 otherwise.
         public var withdrawalID: Int64
 
         /// Why: a refund's reason, an admin's `actor: reason`, a purchase reference, a masked
@@ -1218,6 +1228,7 @@ extension CashbackV1.HistoryEntry: Codable {
 // MARK: - ListHistoryResponse
 
 extension CashbackV1 {
+    /// One page of a member's history, newest first.
     public struct ListHistoryResponse: CompactMessage {
         /// The message's name in the schema.
         public static let schemaName = "cashback.v1.ListHistoryResponse"
@@ -1317,6 +1328,7 @@ extension CashbackV1 {
         /// The message's name in the schema.
         public static let schemaName = "cashback.v1.FileClaimRequest"
 
+        /// The member's id. Required: an identifier; the member who claims.
         public var memberID: String
 
         /// The merchant the order was placed with.
@@ -1490,22 +1502,31 @@ extension CashbackV1 {
         /// The message's name in the schema.
         public static let schemaName = "cashback.v1.Claim"
 
+        /// The claim's id, assigned by the server in increasing order and never reused.
         public var claimID: Int64
 
+        /// The member.
         public var memberID: String
 
+        /// The merchant.
         public var merchantID: String
 
+        /// The order.
         public var orderID: String
 
+        /// The currency, as filed.
         public var currency: String
 
+        /// The amount, as filed.
         public var amountMinor: Int64
 
+        /// The order time, as filed.
         public var orderedAtMs: Int64
 
+        /// The details, as filed.
         public var details: String
 
+        /// `PENDING` (a replay answers the first response, whatever happened to the claim since).
         public var state: CashbackV1.ClaimState
 
         /// The accrual an approval booked; 0 otherwise.
@@ -1735,8 +1756,10 @@ extension CashbackV1 {
         /// The message's name in the schema.
         public static let schemaName = "cashback.v1.PayoutDestination"
 
+        /// The destination's kind. Required: `CARD`, `EWALLET` or `PHONE`.
         public var kind: CashbackV1.DestinationKind
 
+        /// In a request: the full account, valid for its kind (WIRE.md §9.9). In every answer: masked.
         public var account: String
 
         /// A message with every field at its default.
@@ -1827,6 +1850,7 @@ extension CashbackV1 {
         /// The message's name in the schema.
         public static let schemaName = "cashback.v1.WithdrawRequest"
 
+        /// The member's id. Required: an identifier.
         public var memberID: String
 
         /// ISO 4217 code of the account's currency.
@@ -1836,6 +1860,7 @@ extension CashbackV1 {
         /// is available.
         public var amountMinor: Int64
 
+        /// Where to pay it. Required: present, with a valid kind and account.
         public var destination: CashbackV1.PayoutDestination?
 
         /// The caller's key for this request (1 to 128 bytes).
@@ -1963,16 +1988,22 @@ extension CashbackV1 {
         /// The message's name in the schema.
         public static let schemaName = "cashback.v1.Withdrawal"
 
+        /// The withdrawal's id, assigned by the server in increasing order and never reused.
         public var withdrawalID: Int64
 
+        /// The member.
         public var memberID: String
 
+        /// The currency.
         public var currency: String
 
+        /// The amount.
         public var amountMinor: Int64
 
+        /// Always present, with `account` masked.
         public var destination: CashbackV1.PayoutDestination?
 
+        /// Where it is.
         public var state: CashbackV1.WithdrawalState
 
         /// Why it failed (empty unless FAILED).
@@ -2142,6 +2173,7 @@ extension CashbackV1.Withdrawal: Codable {
 // MARK: - WithdrawResponse
 
 extension CashbackV1 {
+    /// The withdrawal Withdraw reserved, or the first answer again for a replay.
     public struct WithdrawResponse: CompactMessage {
         /// The message's name in the schema.
         public static let schemaName = "cashback.v1.WithdrawResponse"
@@ -2249,6 +2281,7 @@ extension CashbackV1.WithdrawResponse: Codable {
 // MARK: - ListWithdrawalsRequest
 
 extension CashbackV1 {
+    /// Which withdrawals to list, and the page.
     public struct ListWithdrawalsRequest: CompactMessage {
         /// The message's name in the schema.
         public static let schemaName = "cashback.v1.ListWithdrawalsRequest"
@@ -2354,6 +2387,7 @@ extension CashbackV1.ListWithdrawalsRequest: Codable {
 // MARK: - ListWithdrawalsResponse
 
 extension CashbackV1 {
+    /// One page of withdrawals.
     public struct ListWithdrawalsResponse: CompactMessage {
         /// The message's name in the schema.
         public static let schemaName = "cashback.v1.ListWithdrawalsResponse"
@@ -2448,10 +2482,12 @@ extension CashbackV1.ListWithdrawalsResponse: Codable {
 // MARK: - CompleteWithdrawalRequest
 
 extension CashbackV1 {
+    /// The withdrawal whose payout reached its destination.
     public struct CompleteWithdrawalRequest: CompactMessage {
         /// The message's name in the schema.
         public static let schemaName = "cashback.v1.CompleteWithdrawalRequest"
 
+        /// The withdrawal's id. Required: 1–2^63 − 1, a withdrawal's id.
         public var withdrawalID: Int64
 
         /// The caller's key for this request (1 to 128 bytes).
@@ -2539,10 +2575,12 @@ extension CashbackV1.CompleteWithdrawalRequest: Codable {
 // MARK: - FailWithdrawalRequest
 
 extension CashbackV1 {
+    /// The withdrawal whose payout failed.
     public struct FailWithdrawalRequest: CompactMessage {
         /// The message's name in the schema.
         public static let schemaName = "cashback.v1.FailWithdrawalRequest"
 
+        /// The withdrawal's id. Required: 1–2^63 − 1, a withdrawal's id.
         public var withdrawalID: Int64
 
         /// Why the payout failed (1 to 500 bytes), kept with the withdrawal.
