@@ -79,7 +79,9 @@ struct SchemaChecker {
             guard let first = part.first, first.isLowercase else { return false }
             return part.allSatisfy { $0.isASCII && ($0.isLowercase || $0.isNumber) }
         }
-        try require(valid, "package '\(file.package)' must be lower-case words joined by dots")
+        try require(
+            valid, "package '\(file.package)' must be lower-case words joined by dots",
+            line: file.packageLine)
     }
 
     private func check(_ message: MessageDecl) throws(SchemaError) {

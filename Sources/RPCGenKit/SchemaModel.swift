@@ -11,6 +11,8 @@ public struct SchemaFile: Hashable, Sendable {
     public var messages: [MessageDecl]
     public var enums: [EnumDecl]
     public var services: [ServiceDecl]
+    /// The line of the `package` statement, for error messages.
+    public var packageLine: Int = 0
 }
 
 /// A `message` declaration.

@@ -28,9 +28,12 @@ public struct SchemaParser {
 
     private mutating func parseFile() throws(SchemaError) -> SchemaFile {
         try expectKeyword("package")
+        let packageLine = peek()?.line ?? 0
         let package = try identifier("package name")
         try expectSymbol(";")
-        var file = SchemaFile(path: path, package: package, messages: [], enums: [], services: [])
+        var file = SchemaFile(
+            path: path, package: package, messages: [], enums: [], services: [],
+            packageLine: packageLine)
         while peek() != nil {
             let doc = takeDoc()
             switch try identifier("message, enum or service") {

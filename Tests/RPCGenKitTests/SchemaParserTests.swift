@@ -71,7 +71,7 @@ import Testing
          "client-streaming methods are not supported"),
         ("package p; message A { } service S { rpc M(A) returns (stream); }", "expected response type"),
         ("package p; message A { } service S { rpc M(A) returns (stream A A); }", "expected ')'"),
-        ("package P.x;", "lower-case words"),
+        ("package P.x;", "bad.rpc:1: package 'P.x' must be lower-case words"),
         ("package p; message A { string a = 1; } $", "unexpected character"),
         ("package p; message A {", "end of file"),
         ("package p; message A { string foo_1 = 1; string foo1 = 2; }", "same Swift or JSON name"),
