@@ -188,6 +188,7 @@ let package = Package(
             name: "H2Tests",
             dependencies: [
                 "H2", "COpenSSL", "RPC", "CompactCodec", "CashbackTestSupport",
+                .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),
@@ -235,7 +236,7 @@ let package = Package(
         .testTarget(
             name: "CashbackClientTests",
             dependencies: [
-                "CashbackClient", "H2", "RPC",
+                "CashbackClient", "H2", "RPC", "CashbackTestSupport",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "NIOCore", package: "swift-nio"),

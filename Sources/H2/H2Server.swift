@@ -58,6 +58,8 @@ public final class H2Server: Sendable {
     ) async throws -> H2Server {
         precondition(limits.isValid, "inconsistent RPC limits: \(limits)")
         let connections = ConnectionSet(metrics: metrics)
+        // One budget for every line a peer makes the server write (PeerLogBudget).
+        let peerLog = PeerLogBudget()
         let calls = ServerCalls()
         let channel = try await ServerBootstrap(group: group)
             .serverChannelOption(.backlog, value: 256)
@@ -71,14 +73,15 @@ public final class H2Server: Sendable {
                 {
                 case .added: break
                 case .atLimit:
-                    logger.warning(
-                        "refusing a connection: at the limit",
-                        metadata: ["connections": "\(limits.connectionsMax)"])
+                    peerLog.log(
+                        .warning, "refusing a connection: at the limit",
+                        metadata: ["connections": "\(limits.connectionsMax)"], to: logger)
                     return channel.close()
                 case .peerAtLimit(let peer):
-                    logger.warning(
-                        "refusing a connection: its peer address is at the limit",
-                        metadata: ["peer": "\(peer)", "connections": "\(limits.connectionsPerPeerMax)"])
+                    peerLog.log(
+                        .warning, "refusing a connection: its peer address is at the limit",
+                        metadata: ["peer": "\(peer)", "connections": "\(limits.connectionsPerPeerMax)"],
+                        to: logger)
                     return channel.close()
                 case .draining:
                     return channel.close()
@@ -89,12 +92,13 @@ public final class H2Server: Sendable {
                         try channel.pipeline.syncOperations.addHandler(
                             TLSHandler(
                                 connection: try TLSConnection(context: context, serverName: nil),
-                                handshakeTimeout: context.handshakeTimeout, logger: logger))
+                                handshakeTimeout: context.handshakeTimeout, logger: logger,
+                                peerLog: peerLog))
                     }
                     try channel.pipeline.syncOperations.addHandler(
                         H2ServerConnectionHandler(
                             router: router, limits: limits, calls: calls, logger: logger,
-                            openStreams: streams))
+                            openStreams: streams, peerLog: peerLog))
                 }
             }
             .bind(host: host, port: port).get()

@@ -20,6 +20,8 @@ final class H2ServerConnectionHandler: ChannelInboundHandler, NGHTTP2SessionDele
     /// The server's record of running handlers, which its shutdown waits for.
     let calls: ServerCalls
     var logger: Logger
+    /// The server's budget of log lines that peers make it write (``PeerLogBudget``).
+    let peerLog: PeerLogBudget
     /// Set and cleared here only: the session's callbacks reach this handler unretained
     /// (``NGHTTP2Session``), which holds while nothing else keeps the session.
     private(set) var session: NGHTTP2Session?
@@ -104,13 +106,14 @@ final class H2ServerConnectionHandler: ChannelInboundHandler, NGHTTP2SessionDele
 
     init(
         router: RPCRouter, limits: RPCLimits, calls: ServerCalls, logger: Logger,
-        openStreams: OpenStreams = OpenStreams()
+        openStreams: OpenStreams = OpenStreams(), peerLog: PeerLogBudget = PeerLogBudget()
     ) {
         self.router = router
         self.calls = calls
         self.limits = limits
         self.logger = logger
         self.openStreams = openStreams
+        self.peerLog = peerLog
         self.glitches = GlitchBudget(
             burstMax: limits.glitchBurstMax, refillPerSecond: limits.glitchRefillPerSecond,
             now: .now())
@@ -341,7 +344,9 @@ final class H2ServerConnectionHandler: ChannelInboundHandler, NGHTTP2SessionDele
             keepaliveAckTimer = loop.scheduleTask(
                 in: TimeAmount(clamping: limits.keepaliveTimeout)
             ) {
-                bound.value.logger.notice("closing a connection: no answer to a keepalive ping")
+                bound.value.peerLog.log(
+                    .notice, "closing a connection: no answer to a keepalive ping",
+                    to: bound.value.logger)
                 bound.value.context?.close(promise: nil)
             }
         }
@@ -410,7 +415,7 @@ final class H2ServerConnectionHandler: ChannelInboundHandler, NGHTTP2SessionDele
 
     func sessionDidNoticeGlitch() {
         guard !glitches.record(at: .now()) else { return }
-        logger.notice("closing a connection: too many frames without requests")
+        peerLog.log(.notice, "closing a connection: too many frames without requests", to: logger)
         // GOAWAY(ENHANCE_YOUR_CALM); the session then finishes and flushOutput closes, within
         // the closing timeout even if the GOAWAY cannot leave.
         session?.terminate(errorCode: NGHTTP2_ENHANCE_YOUR_CALM.rawValue)
@@ -443,9 +448,9 @@ final class H2ServerConnectionHandler: ChannelInboundHandler, NGHTTP2SessionDele
         let verdict = pingStrikes.judge(pingAt: .now())
         if verdict != .expected { sessionDidNoticeGlitch() }
         guard verdict == .tooMany else { return }
-        logger.notice(
-            "closing a connection: too many pings",
-            metadata: ["strikes": "\(pingStrikes.strikes)"])
+        peerLog.log(
+            .notice, "closing a connection: too many pings",
+            metadata: ["strikes": "\(pingStrikes.strikes)"], to: logger)
         closeForPolicy(errorCode: NGHTTP2_ENHANCE_YOUR_CALM.rawValue, debugData: "too_many_pings")
     }
 

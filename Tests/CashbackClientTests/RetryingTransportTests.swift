@@ -1,4 +1,5 @@
 @testable import CashbackClient
+import CashbackTestSupport
 import Logging
 import RPC
 import Testing

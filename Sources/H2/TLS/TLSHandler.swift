@@ -41,20 +41,24 @@ final class TLSHandler: ChannelDuplexHandler {
     /// The last ciphertext written to the channel, while it is in flight: a close waits for it.
     private var lastWrite: EventLoopFuture<Void>?
     private var peer = "unknown"
+    private let peerLog: PeerLogBudget?
 
     /// - Parameters:
     ///   - connection: the connection's `SSL`, in the server or client role.
     ///   - handshakeTimeout: how long the handshake may take once the channel is active.
     ///   - logger: where a server logs refused handshakes (`nil` for a client, which reports
     ///     through `handshakePromise` and `errorCaught`).
+    ///   - peerLog: the server's budget of lines peers make it write, which a refused handshake
+    ///     takes from; `nil`: no limit.
     ///   - handshakePromise: completed when the handshake finishes or fails.
     init(
         connection: TLSConnection, handshakeTimeout: Duration, logger: Logger?,
-        handshakePromise: EventLoopPromise<Void>? = nil
+        peerLog: PeerLogBudget? = nil, handshakePromise: EventLoopPromise<Void>? = nil
     ) {
         self.connection = connection
         self.handshakeTimeout = handshakeTimeout
         self.logger = logger
+        self.peerLog = peerLog
         self.handshakePromise = handshakePromise
     }
 
@@ -185,10 +189,14 @@ final class TLSHandler: ChannelDuplexHandler {
         handshakePromise?.fail(error)
         if error == .closedDuringHandshake {
             logger?.debug("the peer left during the TLS handshake")
-        } else {
-            logger?.warning(
-                "refusing a TLS connection from \(peer): \(error.message)",
-                metadata: error.cause.map { ["cause": "\($0)"] })
+        } else if let logger {
+            let message: Logger.Message = "refusing a TLS connection from \(peer): \(error.message)"
+            let metadata = error.cause.map { ["cause": Logger.MetadataValue.string($0)] }
+            if let peerLog {
+                peerLog.log(.warning, message, metadata: metadata, to: logger)
+            } else {
+                logger.warning(message, metadata: metadata)
+            }
         }
     }
 

@@ -1,15 +1,15 @@
 import Logging
 import NIOConcurrencyHelpers
 
-/// Every record logged through ``logger``, for tests of what the client logs.
-final class CapturedLogs: Sendable {
-    struct Record: Sendable {
-        var level: Logger.Level
-        var message: String
-        var metadata: [String: String]
+/// Every record logged through ``logger``, for tests of what is logged.
+public final class CapturedLogs: Sendable {
+    public struct Record: Sendable {
+        public var level: Logger.Level
+        public var message: String
+        public var metadata: [String: String]
 
         /// The message and every metadata key and value, as one text to search.
-        var text: String {
+        public var text: String {
             ([message] + metadata.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" })
                 .joined(separator: " ")
         }
@@ -17,10 +17,12 @@ final class CapturedLogs: Sendable {
 
     private let state = NIOLockedValueBox<[Record]>([])
 
-    var records: [Record] { state.withLockedValue { $0 } }
+    public init() {}
+
+    public var records: [Record] { state.withLockedValue { $0 } }
 
     /// A logger at `debug` that records here.
-    var logger: Logger {
+    public var logger: Logger {
         var logger = Logger(label: "test.client", factory: { _ in Handler(logs: self) })
         logger.logLevel = .debug
         return logger
