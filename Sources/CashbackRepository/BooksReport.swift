@@ -61,7 +61,7 @@ public enum BooksDiscrepancy: Hashable, Sendable, CustomStringConvertible {
     /// order.
     case cashbackAboveRules(accrualID: Int64, cashbackMinorUnits: Int64, allowedMinorUnits: Int64)
     /// The lines booked for an accrual on one side do not add up to what the accrual holds:
-    /// `member` (pending, available and debt) to its cashback, `merchant-receivable` to minus
+    /// `member` (pending, available, debt and expired) to its cashback, `merchant-receivable` to minus
     /// its commission, `platform-margin` to commission − cashback; all 0 once cancelled.
     case accrualJournalMismatch(
         accrualID: Int64, side: String, expectedMinorUnits: Int64, journalMinorUnits: Int64)
@@ -73,6 +73,15 @@ public enum BooksDiscrepancy: Hashable, Sendable, CustomStringConvertible {
     /// A claim decided more than once, or whose link to its accrual disagrees with its state
     /// (an approved claim without its accrual, or an accrual pointing at a claim not approved).
     case claimDecision(claimID: Int64, state: String, decisions: Int, linked: Bool)
+    /// A lot whose parts do not fit it: what is left or what expired is negative, or together
+    /// they exceed the lot's amount.
+    case lotOutOfRange(
+        lotID: Int64, amountMinorUnits: Int64, remainingMinorUnits: Int64,
+        expiredMinorUnits: Int64)
+    /// A member's lots record more expired cashback than the member's expired balance holds
+    /// (a refund would take back expired cashback that is not there).
+    case expiredLotsAboveBalance(
+        memberID: String, currency: String, lotsMinorUnits: Int64, heldMinorUnits: Int64)
 
     /// The breach's kind, in lower camel case: a stable name for scripts.
     public var kind: String {
@@ -87,6 +96,8 @@ public enum BooksDiscrepancy: Hashable, Sendable, CustomStringConvertible {
         case .unreadableAccrual: "unreadableAccrual"
         case .withdrawalSettlement: "withdrawalSettlement"
         case .claimDecision: "claimDecision"
+        case .lotOutOfRange: "lotOutOfRange"
+        case .expiredLotsAboveBalance: "expiredLotsAboveBalance"
         }
     }
 
@@ -121,6 +132,12 @@ public enum BooksDiscrepancy: Hashable, Sendable, CustomStringConvertible {
         case .claimDecision(let claim, let state, let decisions, let linked):
             return "claim \(claim) is \(state) with \(decisions) decisions and "
                 + (linked ? "an accrual linked both ways" : "no accrual linked both ways")
+        case .lotOutOfRange(let lot, let amount, let remaining, let expired):
+            return "lot \(lot) of \(amount) has \(remaining) left and \(expired) expired, "
+                + "which do not fit it"
+        case .expiredLotsAboveBalance(let member, let currency, let lots, let held):
+            return "member '\(member)' \(currency) lots record \(lots) expired but the expired "
+                + "balance is \(held)"
         }
     }
 }

@@ -95,6 +95,16 @@ public final class SQLiteLedgerRepository: LedgerRepository {
         try self.pool.writeWithoutTransaction { db in
             try db.execute(sql: "PRAGMA synchronous = FULL")
         }
+        // A file a newer cashbackd migrated holds what this one does not know how to keep
+        // (v6's record of what expired, say): writing to it would break that newer version's
+        // books without a trace.
+        if try self.pool.read(Migrations.migrator.hasBeenSuperseded) {
+            throw LedgerStoreError(
+                .databaseUnavailable,
+                "the database \(path) was written by a newer cashbackd (its schema has migrations "
+                    + "this one does not know); run that version, or restore a backup taken "
+                    + "before it")
+        }
         try Migrations.migrator.migrate(self.pool)
         // Check what SQLite reports, not what was asked: both kinds of connection.
         let writer = try self.pool.writeWithoutTransaction(SQLiteConnectionSettings.read)

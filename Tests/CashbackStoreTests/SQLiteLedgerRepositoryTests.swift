@@ -53,6 +53,32 @@ struct SQLiteLedgerRepositoryTests {
         }
     }
 
+    @Test("a file a newer cashbackd migrated is refused, and left as it was")
+    func newerSchemaIsRefused() async throws {
+        try await withTemporaryDirectory { directory in
+            let path = ledgerPath(in: directory)
+            try SQLiteLedgerRepository(path: path).close()
+            let queue = try DatabaseQueue(path: path)
+            try queue.write { db in
+                try db.execute(sql: "INSERT INTO grdb_migrations (identifier) VALUES ('v99')")
+            }
+            try queue.close()
+            #expect {
+                try SQLiteLedgerRepository(path: path)
+            } throws: { error in
+                guard let error = error as? LedgerStoreError else { return false }
+                return error.code == .databaseUnavailable
+                    && error.message.contains("was written by a newer cashbackd")
+            }
+            let again = try DatabaseQueue(path: path)
+            let migrations = try again.read { db in
+                try String.fetchAll(db, sql: "SELECT identifier FROM grdb_migrations")
+            }
+            try again.close()
+            #expect(migrations.last == "v99")
+        }
+    }
+
     @Test("opening a path in a missing directory throws")
     func missingDirectory() async throws {
         try await withTemporaryDirectory { directory in

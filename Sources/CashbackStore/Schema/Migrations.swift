@@ -558,8 +558,13 @@ enum Migrations {
     /// Lots expired before v6 keep 0: how much of such a lot expired, rather than being spent or
     /// clawed back, was not recorded, so a refund of their accruals goes on as before. No CHECK,
     /// for the reason given at v5: only `LotsTable` writes it, moving what a lot has left into
-    /// it and taking back at most what it holds.
+    /// it and taking back at most what it holds, and Verify checks that it fits the lot and the
+    /// member's expired balance (`lotOutOfRange`, `expiredLotsAboveBalance`).
+    ///
+    /// A refund finds its accrual's lots by `accrual_id`, which no index served (both are on
+    /// lots with something left): `lots_by_accrual`, built once here, one pass over the lots.
     static let v6 = """
         ALTER TABLE lots ADD COLUMN expired_minor INTEGER NOT NULL DEFAULT 0;
+        CREATE INDEX lots_by_accrual ON lots(accrual_id) WHERE accrual_id IS NOT NULL;
         """
 }

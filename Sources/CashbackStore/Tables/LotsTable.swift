@@ -183,13 +183,15 @@ enum LotsTable {
         ).execute(arguments: [lotID])
     }
 
+    /// The sums of one accrual's lots, through `lots_by_accrual` (migration v6).
+    static let ofAccrualSQL = """
+        SELECT COALESCE(SUM(remaining_minor), 0), COALESCE(SUM(expired_minor), 0)
+        FROM lots WHERE accrual_id = ?
+        """
+
     /// What the lots of accrual `accrualID` hold: left to spend, and expired unused.
     static func ofAccrual(_ db: Database, accrualID: Int64) throws -> AccrualLots {
-        let statement = try db.cachedStatement(
-            sql: """
-                SELECT COALESCE(SUM(remaining_minor), 0), COALESCE(SUM(expired_minor), 0)
-                FROM lots WHERE accrual_id = ?
-                """)
+        let statement = try db.cachedStatement(sql: Self.ofAccrualSQL)
         let row = try Row.fetchOne(statement, arguments: [accrualID])
         return AccrualLots(
             remainingMinorUnits: row?[0] ?? 0, expiredMinorUnits: row?[1] ?? 0)
