@@ -306,6 +306,9 @@ public struct HistoryEntry: Hashable, Sendable {
     public var reservedDeltaMinorUnits: Int64
     /// How the member's debt moved, in minor units (positive: the member owes more).
     public var debtDeltaMinorUnits: Int64
+    /// How the member's expired balance moved, in minor units: up for an expiry, down for a
+    /// refund that took back cashback that had expired.
+    public var expiredDeltaMinorUnits: Int64
     /// The accrual it belongs to (0 if none).
     public var accrualID: Int64
     /// The accrual's merchant and order (empty if none).
@@ -326,7 +329,8 @@ public struct HistoryEntry: Hashable, Sendable {
     public init(
         kind: String, atMilliseconds: Int64, pendingDeltaMinorUnits: Int64,
         availableDeltaMinorUnits: Int64, reservedDeltaMinorUnits: Int64,
-        debtDeltaMinorUnits: Int64, accrualID: Int64, merchantID: String, orderID: String,
+        debtDeltaMinorUnits: Int64, expiredDeltaMinorUnits: Int64 = 0, accrualID: Int64,
+        merchantID: String, orderID: String,
         claimID: Int64, redemptionID: Int64, withdrawalID: Int64, explanation: String,
         cursor: String
     ) {
@@ -336,6 +340,7 @@ public struct HistoryEntry: Hashable, Sendable {
         self.availableDeltaMinorUnits = availableDeltaMinorUnits
         self.reservedDeltaMinorUnits = reservedDeltaMinorUnits
         self.debtDeltaMinorUnits = debtDeltaMinorUnits
+        self.expiredDeltaMinorUnits = expiredDeltaMinorUnits
         self.accrualID = accrualID
         self.merchantID = merchantID
         self.orderID = orderID

@@ -104,7 +104,7 @@ struct WalletService: CashbackV1.Wallet.ServiceProtocol {
                     debtDeltaMinor: $0.debtDeltaMinorUnits, accrualID: $0.accrualID,
                     merchantID: $0.merchantID, orderID: $0.orderID, claimID: $0.claimID,
                     redemptionID: $0.redemptionID, withdrawalID: $0.withdrawalID,
-                    explanation: $0.explanation)
+                    explanation: $0.explanation, expiredDeltaMinor: $0.expiredDeltaMinorUnits)
             },
             nextPageToken: entries.count == limit ? entries.last?.cursor ?? "" : "")
     }

@@ -29,7 +29,7 @@ extension SQLiteLedgerRepository {
                     kind: kind, atMilliseconds: at, pendingDeltaMinorUnits: row["pending"],
                     availableDeltaMinorUnits: row["available"],
                     reservedDeltaMinorUnits: row["reserved"], debtDeltaMinorUnits: row["debt"],
-                    accrualID: row["accrual_id"] ?? 0, merchantID: row["merchant_id"] ?? "",
+                    expiredDeltaMinorUnits: row["expired"], accrualID: row["accrual_id"] ?? 0, merchantID: row["merchant_id"] ?? "",
                     orderID: row["order_id"] ?? "", claimID: row["claim_id"] ?? 0,
                     redemptionID: sourceTable == .redemption ? sourceID : 0,
                     withdrawalID: sourceTable == .withdrawal ? sourceID : 0,
@@ -53,7 +53,9 @@ extension SQLiteLedgerRepository {
                    SUM(CASE WHEN l.account = 'member-reserved' THEN l.amount_minor ELSE 0 END)
                        AS reserved,
                    -SUM(CASE WHEN l.account = 'member-debt' THEN l.amount_minor ELSE 0 END)
-                       AS debt
+                       AS debt,
+                   SUM(CASE WHEN l.account = 'member-expired' THEN l.amount_minor ELSE 0 END)
+                       AS expired
             FROM journal_lines AS l JOIN journal_entries AS e ON e.id = l.entry_id
             WHERE l.owner_id = :member AND l.currency = :currency
               AND l.account IN ('member-pending', 'member-available', 'member-reserved',
@@ -63,12 +65,12 @@ extension SQLiteLedgerRepository {
         ),
         merged AS (
             SELECT 1 AS source, m.id, m.kind, m.at_ms, m.accrual_id, m.source_id, m.note,
-                   m.pending, m.available, m.reserved, m.debt,
+                   m.pending, m.available, m.reserved, m.debt, m.expired,
                    a.merchant_id, a.order_id, a.claim_id
             FROM moves AS m LEFT JOIN accruals AS a ON a.id = m.accrual_id
             UNION ALL
             SELECT 0, x.id, x.action, x.created_ms, NULL, NULL, x.actor || ': ' || x.reason,
-                   0, 0, 0, 0, NULL, NULL, x.subject_id
+                   0, 0, 0, 0, 0, NULL, NULL, x.subject_id
             FROM admin_actions AS x
             WHERE x.member_id = :member
               AND x.action NOT IN ('manual-credit', 'manual-debit', 'approve-claim')

@@ -69,37 +69,42 @@ extension H2ServerConnectionHandler {
     /// The request stream ended: run the handler on its one message.
     func endRequest(streamID: Int32) {
         guard let stream = streams[streamID], stream.machine.requestDidEnd() == .startHandler,
-            let handler = stream.route?.handler, var context = stream.context.take()
+            let route = stream.route, var context = stream.context.take()
         else { return }
+        // By then the whole request had arrived: the call's duration and a later check of state
+        // count from the read that completed it.
+        context.receivedBy = readStartedAt
+        // A call refused here is answered without its handler; its method's observer still
+        // sees it end, as it sees the calls that run.
+        func refuse(_ error: RPCError) {
+            route.refused(context, with: error)
+            respond(streamID: streamID, error: error)
+        }
         guard stream.deframer.messages.count == 1, !stream.deframer.hasPartialMessage else {
             let reason =
                 stream.deframer.hasPartialMessage
                 ? "the request ended inside a message" : "the request carries no message"
-            respond(streamID: streamID, error: RPCError(.invalidArgument, reason))
+            refuse(RPCError(.invalidArgument, reason))
             return
         }
         // A call already past its deadline (`grpc-timeout: 0S`, or one that ran out while the
         // request arrived) is not started: its client has given up on it, and a command run
         // now would be applied after the client was told it failed.
         if let deadline = stream.machine.deadline, deadline <= loopNow {
+            route.refused(context, with: Self.deadlineError)
             deadlineExceeded(streamID: streamID)
             return
         }
         // Handlers that outlive their streams (cancellation is only a request) still count.
         guard runningCalls < limits.concurrentStreamsMax else {
-            respond(
-                streamID: streamID,
-                error: RPCError(.resourceExhausted, "too many calls in progress on this connection"))
+            refuse(RPCError(.resourceExhausted, "too many calls in progress on this connection"))
             return
         }
         let request = stream.deframer.takeMessages()[0]
         stream.deframer = GRPCMessageDeframer(messageBytesMax: 0)
         releaseBufferedBytes(of: stream)
-        // By then the whole request had arrived: the call's duration and a later check of state
-        // count from the read that completed it.
-        context.receivedBy = readStartedAt
         runningCalls += 1
-        switch handler {
+        switch route.handler {
         case .unary(let handler):
             stream.machine.handlerStarted(streaming: false)
             startUnary(handler, request: request, context: context, streamID: streamID)
@@ -192,9 +197,12 @@ extension H2ServerConnectionHandler {
         flushOutput()
     }
 
+    /// What a call past its deadline is answered.
+    static let deadlineError = RPCError(.deadlineExceeded, "deadline exceeded")
+
     private func deadlineExceeded(streamID: Int32) {
         guard let stream = streams[streamID] else { return }
-        let error = RPCError(.deadlineExceeded, "deadline exceeded")
+        let error = Self.deadlineError
         if stream.outbox != nil {
             endStreaming(stream, streamID: streamID, error: error, dropQueued: true)
         } else {

@@ -17,20 +17,20 @@ public struct RPCServerContext: Sendable {
     public var receivedBy: ContinuousClock.Instant?
     /// Whether the transport already admitted the caller from the request's headers
     /// (``RPCRoute/admitFromHeaders(_:)``), `caller` included: access control does not admit
-    /// the call again, and only authorizes the decoded request.
-    public var isAdmitted: Bool
+    /// the call again, and only authorizes the decoded request. Internal: only the route sets
+    /// it, so no code that makes a context can skip authentication by saying it was done.
+    var isAdmitted = false
 
     /// Creates a context.
     public init(
         method: MethodDescriptor, metadata: Metadata, peer: String, caller: RPCCaller? = nil,
-        receivedBy: ContinuousClock.Instant? = nil, isAdmitted: Bool = false
+        receivedBy: ContinuousClock.Instant? = nil
     ) {
         self.method = method
         self.metadata = metadata
         self.peer = peer
         self.caller = caller
         self.receivedBy = receivedBy
-        self.isAdmitted = isAdmitted
     }
 }
 
@@ -133,10 +133,17 @@ public final class RPCRoute: Sendable {
             context.isAdmitted = true
             return nil
         case .refused(let error):
-            let started = context.receivedBy ?? .now
-            observer?.callEnded(context, code: error.code, duration: started.duration(to: .now))
+            refused(context, with: error)
             return error
         }
+    }
+
+    /// Tells the method's observer that a call ended with `error` without its handler running
+    /// (refused by the transport: past its deadline, too many calls on its connection), so
+    /// that metrics and the access log count it as they count the calls that ran.
+    public func refused(_ context: RPCServerContext, with error: RPCError) {
+        let started = context.receivedBy ?? .now
+        observer?.callEnded(context, code: error.code, duration: started.duration(to: .now))
     }
 }
 

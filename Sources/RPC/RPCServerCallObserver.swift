@@ -30,7 +30,10 @@ public protocol RPCMethodObserver: Sendable {
     ///     admitted the caller (also when a later step refused the call).
     ///   - code: the status the call ended with: OK, or what the handler or access control
     ///     threw. A call the transport cut short (a deadline, a reset) ends with the status its
-    ///     handler returned once cancelled, usually CANCELLED.
+    ///     handler returned once cancelled, usually CANCELLED. A call the transport answered
+    ///     without starting its handler (refused from its headers, past its deadline, a body
+    ///     without one message, too many calls) ends with the status it was answered
+    ///     (``RPCRoute/refused(_:with:)``).
     ///   - duration: from ``RPCServerContext/receivedBy`` (when the transport had the whole
     ///     request), or from the router's dispatch when the transport does not say, to the
     ///     handler's end.

@@ -363,6 +363,16 @@ struct SQLiteLedgerRepositoryWalletTests {
             #expect(after.expiredMinorUnits == before.expiredMinorUnits - row.fromExpired)
             #expect(after.debtMinorUnits == row.debt)
             #expect(after.lifetimeMinorUnits == before.lifetimeMinorUnits - row.clawedBack)
+            // The member's history shows where it came from: the refund's entry lowers expired
+            // by what it took back of it, the expiry's raised it.
+            let history = try await repository.history(
+                memberID: "member-1", currency: try CurrencyCode(validating: "EUR"), before: nil,
+                limit: 50)
+            let refundEntry = try #require(history.first { $0.kind == "adjust" })
+            #expect(refundEntry.expiredDeltaMinorUnits == -row.fromExpired)
+            #expect(refundEntry.debtDeltaMinorUnits == row.debt)
+            let expiry = history.first { $0.kind == "expire" }
+            #expect(expiry?.expiredDeltaMinorUnits ?? 0 == 500 - row.spent)
             #expect(try await repository.verifyBooks().discrepancies == [])
         }
     }
@@ -386,6 +396,42 @@ struct SQLiteLedgerRepositoryWalletTests {
             let balance = try await repository.euroBalance()
             #expect(balance.expiredMinorUnits == 500 && balance.debtMinorUnits == 500)
             #expect(try await repository.verifyBooks().discrepancies == [])
+        }
+    }
+
+    @Test("Verify reports a lot whose record of what expired does not fit it or the balance")
+    func expiredLotsAreVerified() async throws {
+        try await Self.withWallet { repository, clock in
+            try await Self.earn(repository, "o-1", 10_000, shop: "shop-30")  // 500
+            _ = try await repository.redeem(try Self.redeem(200, key: "r-1")).get()
+            clock.advance(days: 30)
+            _ = try await repository.runExpiry(
+                try ExpiryRunCommand(asOfMilliseconds: clock.milliseconds, idempotencyKey: "x-1")
+            ).get()
+            #expect(try await repository.verifyBooks().discrepancies == [])
+            // 300 expired; a lot record of 400 still fits the lot of 500 (nothing is left in
+            // it), but not the member's expired balance of 300.
+            try await repository.executeBypassingLedgerForTesting(
+                sql: "UPDATE lots SET expired_minor = 400")
+            let above = try await repository.verifyBooks().discrepancies
+            #expect(above.map(\.kind) == ["expiredLotsAboveBalance"])
+            // 600 no longer fits the lot of 500 either.
+            try await repository.executeBypassingLedgerForTesting(
+                sql: "UPDATE lots SET expired_minor = 600")
+            let kinds = try await repository.verifyBooks().discrepancies.map(\.kind)
+            #expect(kinds == ["lotOutOfRange", "expiredLotsAboveBalance"])
+        }
+    }
+
+    @Test("a refund finds its accrual's lots through an index, not a scan of every lot")
+    func accrualLotsUseTheirIndex() async throws {
+        try await Self.withWallet { repository, _ in
+            let plan = try await repository.pool.read { db in
+                try Row.fetchAll(
+                    db, sql: "EXPLAIN QUERY PLAN " + LotsTable.ofAccrualSQL, arguments: [1]
+                ).map { $0["detail"] as String }.joined(separator: " ")
+            }
+            #expect(plan.contains("lots_by_accrual"), "\(plan)")
         }
     }
 }

@@ -176,11 +176,24 @@ private final class Outcome<T> {
         #expect(pair.calls.count == 0)
     }
 
+    /// Every call's end as a router's observer sees it: the method and the status.
+    final class EndedCalls: RPCServerCallObserver, RPCMethodObserver, @unchecked Sendable {
+        // Used on the embedded loop's one thread.
+        var codes: [RPCStatusCode] = []
+        func observer(of method: MethodDescriptor) -> any RPCMethodObserver { self }
+        func observerOfUnknownMethods() -> any RPCMethodObserver { self }
+        func callEnded(_ context: RPCServerContext, code: RPCStatusCode, duration: Duration) {
+            codes.append(code)
+        }
+    }
+
     /// A call already past its deadline when its request ends (`0S`) is answered
-    /// DEADLINE_EXCEEDED without running its handler; the next call runs as usual.
+    /// DEADLINE_EXCEEDED without running its handler, and observed as such; the next call runs
+    /// as usual.
     @Test func aCallPastItsDeadlineIsNotStarted() throws {
         let runs = Counter()
-        var router = RPCRouter()
+        let ended = EndedCalls()
+        var router = RPCRouter(observer: ended)
         router.registerRaw(Self.echo) { request, _ in
             runs.value += 1
             return request
@@ -196,6 +209,7 @@ private final class Outcome<T> {
         try pair.exchange()
         #expect(try next.result?.get() == [2])
         #expect(runs.value == 1)
+        #expect(ended.codes == [.deadlineExceeded, .ok])
     }
 
     /// The idle timeout counts from the end of the last call, not from the connection's start,

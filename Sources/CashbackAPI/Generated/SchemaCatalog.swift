@@ -1360,6 +1360,9 @@ public enum SchemaCatalog {
                 FieldSchema(
                     name: "explanation", jsonName: "explanation",
                     number: 13, type: "string", isRepeated: false),
+                FieldSchema(
+                    name: "expired_delta_minor", jsonName: "expiredDeltaMinor",
+                    number: 14, type: "int64", isRepeated: false),
             ])
         static let cashbackV1ListHistoryResponse = MessageSchema(
             CashbackV1.ListHistoryResponse.self,

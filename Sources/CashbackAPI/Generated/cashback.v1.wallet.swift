@@ -1032,6 +1032,10 @@ extension CashbackV1 {
         /// payout destination, a debt payoff; may be empty.
         public var explanation: String
 
+        /// How the member's expired balance moved: `+x` for an `expire`, `-e` for an `adjust` that
+        /// took back cashback that had expired (WIRE.md §9.6); 0 otherwise.
+        public var expiredDeltaMinor: Int64
+
         /// A message with every field at its default.
         public init() {
             self.kind = ""
@@ -1047,6 +1051,7 @@ extension CashbackV1 {
             self.redemptionID = 0
             self.withdrawalID = 0
             self.explanation = ""
+            self.expiredDeltaMinor = 0
         }
 
         /// Creates a message from its fields; omitted fields take their defaults.
@@ -1063,7 +1068,8 @@ extension CashbackV1 {
             claimID: Int64 = 0,
             redemptionID: Int64 = 0,
             withdrawalID: Int64 = 0,
-            explanation: String = ""
+            explanation: String = "",
+            expiredDeltaMinor: Int64 = 0
         ) {
             self.kind = kind
             self.atMs = atMs
@@ -1078,6 +1084,7 @@ extension CashbackV1 {
             self.redemptionID = redemptionID
             self.withdrawalID = withdrawalID
             self.explanation = explanation
+            self.expiredDeltaMinor = expiredDeltaMinor
         }
 
         /// Reads the message's fields; unknown fields are skipped.
@@ -1101,6 +1108,7 @@ extension CashbackV1 {
                     case 11: self.redemptionID = try reader.readInt64(tag)
                     case 12: self.withdrawalID = try reader.readInt64(tag)
                     case 13: self.explanation = try reader.readString(tag)
+                    case 14: self.expiredDeltaMinor = try reader.readInt64(tag)
                     default: try reader.skipField(tag)
                     }
                     field = 0
@@ -1127,6 +1135,7 @@ extension CashbackV1 {
             case 11: "redemptionId"
             case 12: "withdrawalId"
             case 13: "explanation"
+            case 14: "expiredDeltaMinor"
             default: nil
             }
         }
@@ -1146,6 +1155,7 @@ extension CashbackV1 {
             writer.writeInt64Field(11, self.redemptionID)
             writer.writeInt64Field(12, self.withdrawalID)
             writer.writeStringField(13, self.explanation)
+            writer.writeInt64Field(14, self.expiredDeltaMinor)
         }
     }
 }
@@ -1157,7 +1167,7 @@ extension CashbackV1.HistoryEntry: Codable {
     private static let jsonFieldNames: Set<String> = [
         "kind", "atMs", "pendingDeltaMinor", "availableDeltaMinor", "reservedDeltaMinor",
         "debtDeltaMinor", "accrualId", "merchantId", "orderId", "claimId", "redemptionId",
-        "withdrawalId", "explanation",
+        "withdrawalId", "explanation", "expiredDeltaMinor",
     ]
 
     /// Reads the message from a JSON object; unknown field names are an error.
@@ -1204,6 +1214,9 @@ extension CashbackV1.HistoryEntry: Codable {
         if let value = try json.decodeCompactString("explanation") {
             self.explanation = value
         }
+        if let value = try json.decodeCompactInteger(Int64.self, "expiredDeltaMinor") {
+            self.expiredDeltaMinor = value
+        }
     }
 
     /// Writes the message as a JSON object with every field.
@@ -1222,6 +1235,7 @@ extension CashbackV1.HistoryEntry: Codable {
         try json.encode(self.redemptionID, forKey: CompactJSONKey("redemptionId"))
         try json.encode(self.withdrawalID, forKey: CompactJSONKey("withdrawalId"))
         try json.encode(self.explanation, forKey: CompactJSONKey("explanation"))
+        try json.encode(self.expiredDeltaMinor, forKey: CompactJSONKey("expiredDeltaMinor"))
     }
 }
 
