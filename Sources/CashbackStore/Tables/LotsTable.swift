@@ -119,7 +119,8 @@ enum LotsTable {
                     ORDER BY l.expires_at_ms IS NULL, l.expires_at_ms, l.id
                     """),
             arguments: [source.rawValue, id])
-        var left = amount
+        let (parts, left) = split(amount, over: rows.map { ($0["lot_id"], $0["open"]) })
+        precondition(left == 0, "a \(source) gives back at most what it drew")
         let draw = try db.cachedStatement(
             sql: """
                 UPDATE lot_draws SET returned_minor = returned_minor + ?
@@ -127,14 +128,10 @@ enum LotsTable {
                 """)
         let lot = try db.cachedStatement(
             sql: "UPDATE lots SET remaining_minor = remaining_minor + ? WHERE id = ?")
-        for row in rows where left > 0 {
-            let lotID: Int64 = row["lot_id"]
-            let give = min(left, row["open"] as Int64)
+        for (lotID, give) in parts {
             try draw.execute(arguments: [give, source.rawValue, id, lotID])
             try lot.execute(arguments: [give, lotID])
-            left -= give
         }
-        precondition(left == 0, "a \(source) gives back at most what it drew")
     }
 
     /// The amount that expires soonest among the member's lots, and when; nil if none expires.
@@ -211,18 +208,32 @@ enum LotsTable {
                 sql: "SELECT id, expired_minor FROM lots WHERE accrual_id = ? AND expired_minor > 0"
                     + " ORDER BY id"),
             arguments: [accrualID])
-        let update = try db.cachedStatement(
-            sql: "UPDATE lots SET expired_minor = expired_minor - ? WHERE id = ?")
-        var left = amount
-        for row in rows where left > 0 {
-            let take = min(left, row["expired_minor"] as Int64)
-            try update.execute(arguments: [take, row["id"] as Int64])
-            left -= take
-        }
+        let (parts, left) = split(amount, over: rows.map { ($0["id"], $0["expired_minor"]) })
         guard left == 0 else {
             throw LedgerStoreError(
                 .balanceOutOfRange,
                 "the lots of accrual \(accrualID) expired \(amount - left), not \(amount)")
         }
+        let update = try db.cachedStatement(
+            sql: "UPDATE lots SET expired_minor = expired_minor - ? WHERE id = ?")
+        for (lotID, take) in parts {
+            try update.execute(arguments: [take, lotID])
+        }
+    }
+
+    /// Splits `amount` over `rooms` in their order, each part at most its room: the parts, by
+    /// lot id (none of 0), and what no room took. (`draw` does the same over a cursor, which
+    /// stops reading once the amount is placed.)
+    private static func split(_ amount: Int64, over rooms: [(lotID: Int64, room: Int64)])
+        -> (parts: [(lotID: Int64, amount: Int64)], left: Int64)
+    {
+        var left = amount
+        var parts: [(lotID: Int64, amount: Int64)] = []
+        for (lotID, room) in rooms where left > 0 && room > 0 {
+            let part = min(left, room)
+            parts.append((lotID, part))
+            left -= part
+        }
+        return (parts, left)
     }
 }
