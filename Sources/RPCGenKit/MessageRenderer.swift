@@ -77,13 +77,12 @@ struct MessageRenderer {
                     out.switchBlock("tag.fieldNumber") { out in
                         for field in message.fields {
                             let name = SwiftNames.property(field.name)
-                            let read = readExpression(field)
-                            // `self.` keeps a field named like a local (`tag`, `reader`) apart.
                             // An element's type is the array's: `as` only for a single value.
+                            let read = readExpression(field, typed: !field.isRepeated)
+                            // `self.` keeps a field named like a local (`tag`, `reader`) apart.
                             let assignment =
                                 field.isRepeated
-                                ? "self.\(name).append(\(readExpression(field, typed: false)))"
-                                : "self.\(name) = \(read)"
+                                ? "self.\(name).append(\(read))" : "self.\(name) = \(read)"
                             out.caseLine("\(field.number)", assignment)
                         }
                         out.line("default: try reader.skipField(tag)")
