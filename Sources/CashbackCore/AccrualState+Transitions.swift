@@ -61,8 +61,8 @@ extension AccrualState {
             return .reject(
                 LedgerRejection(
                     .cancelAfterConfirm,
-                    "the accrual was confirmed; it cannot be cancelled: refund it with Accruals/Adjust "
-                        + "{fullRefund: true}"
+                    "the accrual was confirmed; it cannot be cancelled: refund it with "
+                        + "Accruals/Adjust {fullRefund: true}"
                 )
             )
         }

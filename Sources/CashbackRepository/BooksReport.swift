@@ -61,8 +61,9 @@ public enum BooksDiscrepancy: Hashable, Sendable, CustomStringConvertible {
     /// order.
     case cashbackAboveRules(accrualID: Int64, cashbackMinorUnits: Int64, allowedMinorUnits: Int64)
     /// The lines booked for an accrual on one side do not add up to what the accrual holds:
-    /// `member` (pending, available, debt and expired) to its cashback, `merchant-receivable` to minus
-    /// its commission, `platform-margin` to commission − cashback; all 0 once cancelled.
+    /// `member` (pending, available, debt and expired) to its cashback, `merchant-receivable`
+    /// to minus its commission, `platform-margin` to commission − cashback; all 0 once
+    /// cancelled.
     case accrualJournalMismatch(
         accrualID: Int64, side: String, expectedMinorUnits: Int64, journalMinorUnits: Int64)
     /// An accrual whose stored pricing or rule version cannot be read.

@@ -123,7 +123,8 @@ enum BooksVerification {
         ).map { row in
             BooksDiscrepancy.lotOutOfRange(
                 lotID: row["id"], amountMinorUnits: row["amount_minor"],
-                remainingMinorUnits: row["remaining_minor"], expiredMinorUnits: row["expired_minor"])
+                remainingMinorUnits: row["remaining_minor"],
+                expiredMinorUnits: row["expired_minor"])
         }
         let accounts = try Row.fetchAll(
             db,

@@ -80,8 +80,9 @@ public final class H2Server: Sendable {
                 case .peerAtLimit(let peer):
                     peerLog.log(
                         .warning, "refusing a connection: its peer address is at the limit",
-                        metadata: ["peer": "\(peer)", "connections": "\(limits.connectionsPerPeerMax)"],
-                        to: logger)
+                        metadata: [
+                            "peer": "\(peer)", "connections": "\(limits.connectionsPerPeerMax)",
+                        ], to: logger)
                     return channel.close()
                 case .draining:
                     return channel.close()

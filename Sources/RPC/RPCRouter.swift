@@ -83,7 +83,8 @@ extension RPCMethodAccess {
     public func admitFromHeaders(_ context: RPCServerContext) -> RPCHeadersVerdict { .undecided }
 }
 
-/// What access control decides about a call from its headers (``RPCMethodAccess/admitFromHeaders(_:)``).
+/// What access control decides about a call from its headers
+/// (``RPCMethodAccess/admitFromHeaders(_:)``).
 public enum RPCHeadersVerdict: Sendable {
     /// Not decided without waiting: ``RPCMethodAccess/admit(_:)`` decides, before the handler.
     case undecided
@@ -142,8 +143,7 @@ public final class RPCRoute: Sendable {
     /// (refused by the transport: past its deadline, too many calls on its connection), so
     /// that metrics and the access log count it as they count the calls that ran.
     public func refused(_ context: RPCServerContext, with error: RPCError) {
-        let started = context.receivedBy ?? .now
-        observer?.callEnded(context, code: error.code, duration: started.duration(to: .now))
+        observer?.callEnded(context, code: error.code, since: context.receivedBy ?? .now)
     }
 }
 
@@ -250,24 +250,26 @@ public struct RPCRouter: Sendable {
         _ method: MethodDescriptor, access: RPCAccess, _ body: @escaping AdmittingHandler
     ) {
         guard let observer = self.observer?.observer(of: method) else {
-            add(method, access: access, observer: nil, .unary { (payload, context) throws(RPCError) in
+            let handler = RPCMethodHandler.unary { (payload, context) throws(RPCError) in
                 var context = context
                 return try await body(payload, &context)
-            })
+            }
+            add(method, access: access, observer: nil, handler)
             return
         }
-        add(method, access: access, observer: observer, .unary { (payload, context) throws(RPCError) in
+        let handler = RPCMethodHandler.unary { (payload, context) throws(RPCError) in
             var context = context
             let started = context.receivedBy ?? .now
             do throws(RPCError) {
                 let response = try await body(payload, &context)
-                observer.callEnded(context, code: .ok, duration: started.duration(to: .now))
+                observer.callEnded(context, code: .ok, since: started)
                 return response
             } catch {
-                observer.callEnded(context, code: error.code, duration: started.duration(to: .now))
+                observer.callEnded(context, code: error.code, since: started)
                 throw error
             }
-        })
+        }
+        add(method, access: access, observer: observer, handler)
     }
 
     /// Adds a server-streaming method whose calls the observer (if any) sees end.
@@ -275,11 +277,13 @@ public struct RPCRouter: Sendable {
         _ method: MethodDescriptor, access: RPCAccess, _ body: @escaping AdmittingStreamingHandler
     ) {
         let observer = self.observer?.observer(of: method)
-        add(method, access: access, observer: observer, .serverStreaming { (payload, writer, context) throws(RPCError) in
+        let handler = RPCMethodHandler.serverStreaming {
+            (payload, writer, context) throws(RPCError) in
             try await Self.observed(observer, context) { (context) throws(RPCError) in
                 try await body(payload, writer, &context)
             }
-        })
+        }
+        add(method, access: access, observer: observer, handler)
     }
 
     private mutating func add(

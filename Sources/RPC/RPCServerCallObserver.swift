@@ -40,6 +40,15 @@ public protocol RPCMethodObserver: Sendable {
     func callEnded(_ context: RPCServerContext, code: RPCStatusCode, duration: Duration)
 }
 
+extension RPCMethodObserver {
+    /// A call that began at `started` ended now with `code`.
+    func callEnded(
+        _ context: RPCServerContext, code: RPCStatusCode, since started: ContinuousClock.Instant
+    ) {
+        callEnded(context, code: code, duration: started.duration(to: .now))
+    }
+}
+
 extension RPCRouter {
     /// Tells the observer about a call to `path`, which the router does not serve: the
     /// transport answers it UNIMPLEMENTED, and calls this so that the call is counted and
@@ -57,8 +66,7 @@ extension RPCRouter {
         let context = RPCServerContext(
             method: MethodDescriptor(unknownPath: path), metadata: metadata, peer: peer,
             receivedBy: receivedBy)
-        let started = receivedBy ?? .now
-        observer.callEnded(context, code: .unimplemented, duration: started.duration(to: .now))
+        observer.callEnded(context, code: .unimplemented, since: receivedBy ?? .now)
     }
 
     /// Runs `body` (access control and the handler) and tells `observer`, if any, how the call
@@ -72,10 +80,10 @@ extension RPCRouter {
         let started = context.receivedBy ?? .now
         do {
             let result = try await body(&context)
-            observer.callEnded(context, code: .ok, duration: started.duration(to: .now))
+            observer.callEnded(context, code: .ok, since: started)
             return result
         } catch {
-            observer.callEnded(context, code: error.code, duration: started.duration(to: .now))
+            observer.callEnded(context, code: error.code, since: started)
             throw error
         }
     }
